@@ -1,0 +1,525 @@
+"""Joint allocation of housing units, school places and clinic registrations.
+
+This module turns a project into the plain numeric :class:`JointProblem` of
+:mod:`solvers.joint`, solves it with the chosen back end, and turns the
+answer back into allocations and service assignments, each with a reason a
+planner can read out to the household.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from allocator.project import Project, empty_frame
+from allocator.rules import (
+    KIND_LABELS,
+    SCHOOL_KINDS,
+    age_on,
+    area_band,
+    reference_date,
+    school_level,
+)
+from gis.distance import metric_crs_for, nearest_walk, within_walk
+from solvers import get_backend
+from solvers.base import SolveResult, Status
+from solvers.joint import JointProblem, JointSolution, ServiceGroup, build_joint_model
+
+logger = logging.getLogger(__name__)
+
+STATUS_LABELS = {
+    "optimal": "最优（已证明）",
+    "feasible": "可行解，未证明最优",
+    "infeasible": "无可行解",
+    "timeout": "超时，未找到可行解",
+    "cancelled": "已取消",
+    "error": "求解出错",
+}
+
+
+@dataclass
+class Instance:
+    """The numeric problem plus the maps back to project objects."""
+
+    problem: JointProblem
+    household_ids: list[str]
+    class_units: list[list[int]]
+    class_key: list[tuple[int, float, bool]]
+    location_units: dict[int, list[int]]
+    location_label: list[str]
+    unit_location: np.ndarray
+    facility_ids: list[str]
+    group_members: list[list[str]]
+    group_kind: list[str]
+    member_kind: dict[str, str]
+    reference: dt.date
+    ages: pd.Series
+    priority: pd.Series
+    needs_low_floor: pd.Series
+
+
+@dataclass
+class AllocationOutcome:
+    """What one solve produced, ready to be stored in the project."""
+
+    run: dict[str, Any]
+    allocations: pd.DataFrame
+    service_assignments: pd.DataFrame
+    result: SolveResult
+    instance: Instance
+    solution: JointSolution | None = None
+    unit_of_household: dict[str, int] = field(default_factory=dict)
+
+
+def priority_scores(project: Project, today: dt.date) -> pd.Series:
+    """Priority points per household from the project's editable rules."""
+    rules = project.rules
+    points = rules["priority_points"]
+    members = project.members
+    ages = members["birth_date"].map(lambda b: age_on(dt.date.fromisoformat(b), today))
+    by_household = members.assign(age=ages).groupby("household_id")
+    disabled = by_household["disability"].agg(lambda d: bool((d != "无").any()))
+    aged = by_household["age"].max() >= 70
+    households = project.households.set_index("household_id")
+    score = pd.Series(0, index=households.index, dtype="int64")
+    score += disabled.reindex(score.index, fill_value=False).astype(int) * int(
+        points.get("disability", 0))
+    score += aged.reindex(score.index, fill_value=False).astype(int) * int(
+        points.get("aged_70_plus", 0))
+    score += (households["category"] == "退役军人").astype(int) * int(
+        points.get("veteran", 0))
+    per_person = households["annual_income"] / households["size"].clip(lower=1)
+    low = per_person < float(rules["low_income_per_person_yuan"])
+    score += low.fillna(False).astype(int) * int(points.get("low_income", 0))
+    since = households["waiting_since"].map(
+        lambda d: dt.date.fromisoformat(d) if isinstance(d, str) and d else None)
+    years = since.map(lambda d: 0 if d is None else max(0, (today - d).days // 365))
+    score += years.astype(int) * int(points.get("per_waiting_year", 0))
+    return score
+
+
+def build_instance(project: Project, today: dt.date) -> Instance:
+    """Build the numeric problem for the project's current state."""
+    rules = project.rules
+    units = project.housing_units.reset_index(drop=True)
+    households = project.households.reset_index(drop=True)
+    members = project.members
+    facilities = project.facilities.reset_index(drop=True)
+    metric = metric_crs_for(units if not units.empty else project.sites)
+
+    # Locations: one per building (units of a building share its point).
+    # Units of a building normally share its point; units with their own
+    # points become their own locations, so distances are always exact.
+    building_key = (units["site_id"] + "|" + units["building"] + "|"
+                    + units.geometry.x.round(7).astype(str) + ","
+                    + units.geometry.y.round(7).astype(str))
+    location_codes, location_names = pd.factorize(building_key)
+    first_unit = pd.Series(np.arange(len(units))).groupby(location_codes).first()
+    location_points = units.geometry.iloc[first_unit.to_numpy()].reset_index(drop=True)
+    location_units: dict[int, list[int]] = defaultdict(list)
+    for unit_index, loc in enumerate(location_codes):
+        location_units[int(loc)].append(unit_index)
+
+    catchment = rules["catchment_walk_m"]
+    limits = facilities["kind"].map(lambda k: float(catchment[k])).to_numpy()
+    reach_pairs = within_walk(location_points, facilities.geometry, limits,
+                              float(rules["detour_factor"]), metric)
+    reach = {
+        (int(o), int(f)): int(round(w))
+        for o, f, w in zip(reach_pairs.origin, reach_pairs.facility,
+                           reach_pairs.walk_m)
+    }
+
+    # Classes of interchangeable vacant units.
+    vacant = units.index[units["status"] == "vacant"]
+    class_index: dict[tuple[int, float, bool], int] = {}
+    class_units: list[list[int]] = []
+    for unit_index in vacant:
+        key = (int(location_codes[unit_index]), float(units.at[unit_index, "area_m2"]),
+               bool(units.at[unit_index, "accessible"]))
+        if key not in class_index:
+            class_index[key] = len(class_units)
+            class_units.append([])
+        class_units[class_index[key]].append(int(unit_index))
+    class_key = list(class_index)
+
+    reference = reference_date(rules, today)
+    ages = members["birth_date"].map(
+        lambda b: age_on(dt.date.fromisoformat(b), reference))
+    ages_today = members["birth_date"].map(
+        lambda b: age_on(dt.date.fromisoformat(b), today))
+    priority = priority_scores(project, today)
+    base_weight = int(rules["priority_base_weight"])
+    low_floor = (members.assign(age=ages_today).groupby("household_id").apply(
+        lambda m: bool((m["age"] >= 70).any() or (m["disability"] != "无").any()),
+        include_groups=False))
+
+    occupied = units[units["status"] == "occupied"]
+    location_of_household = dict(zip(
+        occupied["household_id"], location_codes[occupied.index.to_numpy()]))
+    household_ids = households["household_id"].tolist()
+    household_location: list[int | None] = []
+    household_classes: list[list[int]] = []
+    weights: list[int] = []
+    for row in households.itertuples():
+        loc = location_of_household.get(row.household_id)
+        household_location.append(None if loc is None else int(loc))
+        weights.append(base_weight + int(priority.get(row.household_id, 0)))
+        if loc is not None:
+            household_classes.append([])
+            continue
+        low, high = area_band(int(row.size), rules)
+        household_classes.append([
+            c for c, (_loc, area, accessible) in enumerate(class_key)
+            if low <= area <= high and (accessible or not row.needs_accessible)
+        ])
+
+    facilities_by_kind: dict[str, list[int]] = defaultdict(list)
+    for f, kind in enumerate(facilities["kind"]):
+        facilities_by_kind[kind].append(f)
+    position = {h: i for i, h in enumerate(household_ids)}
+    groups: list[ServiceGroup] = []
+    group_members: list[list[str]] = []
+    group_kind: list[str] = []
+    member_kind: dict[str, str] = {}
+    split_sets = 0
+    levels = members["birth_date"].index.map(
+        lambda i: school_level(int(ages[i]), rules))
+    members_with_level = members.assign(level=list(levels))
+    together = bool(rules["siblings_together"])
+    for household_id, people in members_with_level.groupby("household_id", sort=False):
+        h = position[household_id]
+        for kind in SCHOOL_KINDS:
+            children = people[people["level"] == kind]["member_id"].tolist()
+            if not children:
+                continue
+            for member_id in children:
+                member_kind[member_id] = kind
+            if together or len(children) == 1:
+                groups.append(ServiceGroup(h, len(children), facilities_by_kind[kind]))
+                group_members.append(children)
+                group_kind.append(kind)
+            else:
+                for member_id in children:
+                    groups.append(ServiceGroup(h, 1, facilities_by_kind[kind],
+                                               split_set=split_sets))
+                    group_members.append([member_id])
+                    group_kind.append(kind)
+                split_sets += 1
+        groups.append(ServiceGroup(h, len(people), facilities_by_kind["clinic"]))
+        group_members.append(people["member_id"].tolist())
+        group_kind.append("clinic")
+
+    problem = JointProblem(
+        class_location=[k[0] for k in class_key],
+        class_capacity=[len(u) for u in class_units],
+        household_weight=weights,
+        household_location=household_location,
+        household_classes=household_classes,
+        facility_capacity=facilities["capacity"].astype(int).tolist(),
+        reach=reach,
+        groups=groups,
+        split_penalty=0 if together else int(rules["sibling_split_penalty_m"]),
+    )
+    labels = [" ".join(str(name).split("|")[:2]) for name in location_names]
+    return Instance(
+        problem=problem,
+        household_ids=household_ids,
+        class_units=class_units,
+        class_key=class_key,
+        location_units=dict(location_units),
+        location_label=labels,
+        unit_location=np.asarray(location_codes),
+        facility_ids=facilities["facility_id"].tolist(),
+        group_members=group_members,
+        group_kind=group_kind,
+        member_kind=member_kind,
+        reference=reference,
+        ages=pd.Series(ages.to_numpy(), index=members["member_id"]),
+        priority=priority,
+        needs_low_floor=low_floor,
+    )
+
+
+def choose_backend(name: str, instance: Instance) -> str:
+    """The back end for ``--backend auto``: HiGHS, whose LP bound is tight on
+    this assignment structure; CP-SAT for small models."""
+    if name != "auto":
+        return name
+    size = sum(len(c) for c in instance.problem.household_classes)
+    return "cpsat" if size < 2000 else "highs"
+
+
+def solve_project(
+    project: Project,
+    *,
+    scenario: str = "base",
+    backend: str = "auto",
+    time_limit: float | None = None,
+    today: dt.date | None = None,
+    seed: int | None = None,
+    progress: Callable[[str, float | None, float | None, float], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> AllocationOutcome:
+    """Solve the joint allocation of ``project`` and describe every decision."""
+    today = today or dt.date.today()
+    seed = int(project.rules["lottery_seed"] if seed is None else seed)
+    instance = build_instance(project, today)
+    backend = choose_backend(backend, instance)
+    joint = build_joint_model(instance.problem)
+    logger.info("model: %d variables, %d constraints; back end %s",
+                joint.model.n_vars, len(joint.model.constraints), backend)
+    started = dt.datetime.now().astimezone()
+    result = get_backend(backend, seed=seed).solve(
+        joint.model, time_limit=time_limit, progress=progress, cancel=cancel)
+    run_id = (f"{scenario}-{started.strftime('%Y%m%dT%H%M%S')}"
+              f"-{len(project.runs) + 1}")
+    levels = {level.name: level for level in result.levels}
+    run = {
+        "run_id": run_id,
+        "scenario": scenario,
+        "started": started.isoformat(timespec="seconds"),
+        "status": result.status.value,
+        "backend": backend,
+        "seed": seed,
+        "seconds": round(result.seconds, 3),
+        "objective_housed": _objective(levels, "housed"),
+        "objective_served": _objective(levels, "served"),
+        "objective_walk": _objective(levels, "walk"),
+        "bound": result.bound,
+        "gap": result.gap,
+        "levels_json": json.dumps([
+            {"level": lv.name, "sense": lv.sense, "objective": lv.objective,
+             "bound": lv.bound, "gap": lv.gap, "status": lv.status.value,
+             "seconds": round(lv.seconds, 3)} for lv in result.levels
+        ], ensure_ascii=False),
+        "message": result.message,
+        "reference_date": instance.reference.isoformat(),
+        "today": today.isoformat(),
+    }
+    outcome = AllocationOutcome(run, empty_frame("allocations"),
+                                empty_frame("service_assignments"), result, instance)
+    if result.values is None:
+        return outcome
+
+    solution = joint.decode(instance.problem, result.values)
+    outcome.solution = solution
+    unit_of_household = _pick_units(project, instance, solution, seed)
+    outcome.unit_of_household = unit_of_household
+    outcome.allocations = _allocation_rows(project, instance, solution,
+                                           unit_of_household, run_id, scenario)
+    outcome.service_assignments = _service_rows(project, instance, solution,
+                                                unit_of_household, run_id, scenario)
+    return outcome
+
+
+def _objective(levels, name: str) -> float | None:
+    level = levels.get(name)
+    return None if level is None else level.objective
+
+
+def _pick_units(project: Project, instance: Instance, solution: JointSolution,
+                seed: int) -> dict[str, int]:
+    """Concrete units within each class, by a seeded and recorded lottery.
+
+    Households that need a low floor (a member aged 70+ or with a disability)
+    draw first, then the rest; within each group the order is the lottery's.
+    """
+    rng = np.random.default_rng(seed)
+    draw = dict(zip(instance.household_ids, rng.permutation(len(instance.household_ids))))
+    units = project.housing_units
+    by_class: dict[int, list[str]] = defaultdict(list)
+    for h, c in enumerate(solution.household_class):
+        if c is not None:
+            by_class[c].append(instance.household_ids[h])
+    chosen: dict[str, int] = {}
+    for c, household_ids in by_class.items():
+        ordered_units = sorted(instance.class_units[c],
+                               key=lambda u: (units.at[u, "floor"], units.at[u, "unit_id"]))
+        ordered_households = sorted(household_ids, key=lambda h: (
+            not bool(instance.needs_low_floor.get(h, False)), draw[h]))
+        for household_id, unit_index in zip(ordered_households, ordered_units):
+            chosen[household_id] = unit_index
+    return chosen
+
+
+def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
+    rules = project.rules
+    units = project.housing_units
+    households = project.households.set_index("household_id")
+    occupied = units[units["status"] == "occupied"].set_index("household_id")
+    rows = []
+    # For the waiting list: who took the units a waiting household could have had.
+    holder_priority: dict[int, list[int]] = defaultdict(list)
+    for h, c in enumerate(solution.household_class):
+        if c is not None:
+            holder_priority[c].append(int(instance.priority[instance.household_ids[h]]))
+
+    for h, household_id in enumerate(instance.household_ids):
+        info = households.loc[household_id]
+        size = int(info["size"])
+        low, high = area_band(size, rules)
+        points = int(instance.priority.get(household_id, 0))
+        if household_id in occupied.index:
+            unit = occupied.loc[household_id]
+            placed = unit["placed_on"] or "此前"
+            rows.append(_row(scenario, run_id, household_id, unit["unit_id"],
+                             "existing",
+                             f"既有安置：{placed}入住{unit['unit_id']}，本次不调整住房，"
+                             "仅按住址安排学位和卫生服务"))
+            continue
+        c = solution.household_class[h]
+        if c is not None:
+            unit_index = chosen[household_id]
+            unit = units.loc[unit_index]
+            access = "；本户需无障碍住房，已分配首层无障碍房" if info["needs_accessible"] \
+                else ""
+            rows.append(_row(
+                scenario, run_id, household_id, unit["unit_id"], "allocated",
+                f"按优先级得分{points}分配（目标1：按优先级加权的安置户数最大）；"
+                f"面积{unit['area_m2']:g} m²在本户{size}人的面积标准"
+                f"{low:g}–{high:g} m²内{access}；同类房源内楼层按抽签确定"))
+            continue
+        eligible = instance.problem.household_classes[h]
+        count = sum(len(instance.class_units[k]) for k in eligible)
+        need = "、无障碍" if info["needs_accessible"] else ""
+        if count == 0:
+            reason = (f"轮候：没有面积在{low:g}–{high:g} m²{need}范围内的空置房源"
+                      f"（本户{size}人）；可申请分户或等待合适房源")
+        else:
+            taken = [p for k in eligible for p in holder_priority.get(k, [])]
+            higher = sum(p > points for p in taken)
+            same = sum(p == points for p in taken)
+            lower = len(taken) - higher - same
+            reason = (f"轮候：符合本户条件（{low:g}–{high:g} m²{need}）的空置房源"
+                      f"共{count}套，已全部分配：优先级高于本户（{points}分）的户"
+                      f"{higher}套，同分户{same}套（抽签），低于本户的户{lower}套"
+                      "（这些户只能使用这类房源，分给它们可多安置户数）")
+        rows.append(_row(scenario, run_id, household_id, None, "waiting", reason))
+    return pd.DataFrame(rows)
+
+
+def _row(scenario, run_id, household_id, unit_id, kind, reason):
+    return {"scenario": scenario, "run_id": run_id, "household_id": household_id,
+            "unit_id": unit_id, "kind": kind, "reason": reason}
+
+
+def _service_rows(project, instance, solution, chosen, run_id, scenario):
+    rules = project.rules
+    facilities = project.facilities
+    problem = instance.problem
+    units = project.housing_units
+    occupied_loc = {
+        hid: int(instance.unit_location[i])
+        for i, hid in zip(units.index, units["household_id"]) if hid
+        and units.at[i, "status"] == "occupied"
+    }
+    # Final location of each household.
+    location: dict[str, int] = dict(occupied_loc)
+    for household_id, unit_index in chosen.items():
+        location[household_id] = int(instance.unit_location[unit_index])
+
+    used = defaultdict(int)
+    for g, f in enumerate(solution.group_facility):
+        if f is not None:
+            used[f] += problem.groups[g].persons
+    nearest_cache: dict[tuple[int, str], tuple[int, float]] = {}
+    metric = metric_crs_for(units)
+    catchment = rules["catchment_walk_m"]
+
+    def nearest(loc: int, kind: str) -> tuple[int, float]:
+        key = (loc, kind)
+        if key not in nearest_cache:
+            subset = facilities[facilities["kind"] == kind]
+            point = units.geometry.iloc[[instance.location_units[loc][0]]]
+            index, walk = nearest_walk(point, subset.geometry,
+                                       float(rules["detour_factor"]), metric)
+            if index[0] < 0:
+                nearest_cache[key] = (-1, float("inf"))
+            else:
+                nearest_cache[key] = (int(subset.index[index[0]]), float(walk[0]))
+        return nearest_cache[key]
+
+    rows = []
+    for g, group in enumerate(problem.groups):
+        kind = instance.group_kind[g]
+        household_id = instance.household_ids[group.household]
+        f = solution.group_facility[g]
+        label = KIND_LABELS[kind]
+        if f is not None:
+            walk = problem.reach[solution.group_location[g], f]
+            reason = (f"{facilities.at[f, 'name']}，步行{walk} m，在服务半径"
+                      f"{catchment[kind]} m内")
+            for member_id in instance.group_members[g]:
+                rows.append(_service(scenario, run_id, member_id, household_id, kind,
+                                     facilities.at[f, "facility_id"], float(walk),
+                                     reason))
+            continue
+        loc = location.get(household_id)
+        if loc is None:
+            reason = f"本户尚在轮候，分得住房后再安排{label}"
+        else:
+            within = [ff for ff in group.facilities if (loc, ff) in problem.reach]
+            if not within:
+                ff, walk = nearest(loc, kind)
+                if ff < 0:
+                    reason = f"本项目没有{label}设施"
+                else:
+                    free = int(facilities.at[ff, "capacity"]) - used[ff]
+                    reason = (f"住房所在{instance.location_label[loc]}步行"
+                              f"{catchment[kind]} m内没有{label}；最近的是"
+                              f"{facilities.at[ff, 'name']}，步行{walk:,.0f} m，"
+                              f"尚余{max(free, 0)}个名额")
+            else:
+                parts = [f"{facilities.at[ff, 'name']}（容量{facilities.at[ff, 'capacity']}"
+                         f"，已分配{used[ff]}）" for ff in within]
+                reason = (f"服务半径内的{'、'.join(parts)}名额已满；本组{group.persons}人"
+                          "需同时安排")
+        for member_id in instance.group_members[g]:
+            rows.append(_service(scenario, run_id, member_id, household_id, kind,
+                                 None, np.nan, reason))
+    return pd.DataFrame(rows)
+
+
+def _service(scenario, run_id, member_id, household_id, kind, facility_id, walk,
+             reason):
+    return {"scenario": scenario, "run_id": run_id, "member_id": member_id,
+            "household_id": household_id, "kind": kind, "facility_id": facility_id,
+            "distance_m": walk, "reason": reason}
+
+
+def store_outcome(project: Project, outcome: AllocationOutcome) -> None:
+    """Replace the scenario's allocation in ``project`` and record the run."""
+    scenario = outcome.run["scenario"]
+    run = {k: v for k, v in outcome.run.items() if k in project.runs.columns}
+    project.runs = pd.concat([project.runs, pd.DataFrame([run])], ignore_index=True)
+    if outcome.result.status in (Status.OPTIMAL, Status.FEASIBLE, Status.CANCELLED) \
+            and not outcome.allocations.empty:
+        keep = project.allocations["scenario"] != scenario
+        project.allocations = pd.concat(
+            [project.allocations[keep], outcome.allocations], ignore_index=True)
+        keep = project.service_assignments["scenario"] != scenario
+        project.service_assignments = pd.concat(
+            [project.service_assignments[keep], outcome.service_assignments],
+            ignore_index=True)
+    project.households["priority"] = project.households["household_id"].map(
+        outcome.instance.priority).fillna(0).astype(int)
+    counts = outcome.allocations["kind"].value_counts().to_dict() \
+        if not outcome.allocations.empty else {}
+    project.log(
+        "allocate", f"scenario {scenario}",
+        after={"run_id": outcome.run["run_id"], "status": outcome.run["status"],
+               "backend": outcome.run["backend"], "seed": outcome.run["seed"],
+               "objectives": {k: outcome.run[f"objective_{k}"]
+                              for k in ("housed", "served", "walk")},
+               "households": counts},
+        reason=f"solve with {outcome.run['backend']}, lottery seed "
+               f"{outcome.run['seed']}",
+    )

@@ -1,0 +1,365 @@
+"""The ``allocator`` command line: everything the window can do.
+
+Exit codes: 0 done (warnings allowed), 1 data errors or a failed solve or
+export, 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+logger = logging.getLogger("allocator")
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+
+
+def log_path() -> Path:
+    """Where the full log (with tracebacks) goes, per user."""
+    if os.name == "nt":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home()))
+    else:
+        base = Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state"))
+    return base / "allocator" / "allocator.log"
+
+
+def _setup_logging(verbose: bool) -> Path | None:
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG)
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.INFO if verbose else logging.WARNING)
+    console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    console.addFilter(lambda record: not getattr(record, "file_only", False))
+    root.addHandler(console)
+    path = log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        return None
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(logging.Formatter(
+        "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    return path
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from exc
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from exc
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
+
+
+def _add_inputs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--register", type=Path, required=True,
+                        help="household register, one row per person (.xlsx/.csv)")
+    parser.add_argument("--sites", type=Path, required=True,
+                        help="settlement sites (.gpkg/.geojson/.shp/.csv/.xlsx)")
+    parser.add_argument("--units", type=Path, required=True,
+                        help="housing units with 经度/纬度 or a spatial file")
+    parser.add_argument("--facilities", type=Path, required=True,
+                        help="schools and clinics (spatial file or table)")
+    parser.add_argument("--county", type=Path, help="county boundary (spatial file)")
+    parser.add_argument("--crs", help="CRS of a spatial file that declares none, "
+                        "e.g. EPSG:4490")
+    parser.add_argument("--coords", choices=("wgs84", "cgcs2000", "gcj02", "bd09"),
+                        help="coordinate system of 经度/纬度 columns (default cgcs2000)")
+    parser.add_argument("--encoding", help="text encoding of CSV/Shapefile "
+                        "(default: detect UTF-8 or GBK)")
+
+
+def _add_solve_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--backend", choices=("auto", "cpsat", "highs", "cbc"),
+                        default="auto", help="solver back end (default auto)")
+    parser.add_argument("--time-limit", type=_positive, default=None,
+                        help="seconds for the whole solve (default: none)")
+    parser.add_argument("--date", type=_date, default=None,
+                        help="the day the allocation is made (default today); "
+                        "school ages count on the following 1 September")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="lottery seed (default: the project's rule)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="allocator",
+        description="安置分配优化 Resettlement allocation: housing units, school "
+        "places and clinics for county resettlement planners.")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="show progress messages")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="import, solve and export the bundled "
+                               "sample county (昭觉县)")
+    demo.add_argument("--out", type=Path, required=True, help="output folder")
+    _add_solve_options(demo)
+
+    imp = commands.add_parser("import", help="check files and create a project")
+    _add_inputs(imp)
+    imp.add_argument("--out", type=Path, required=True, help="project .gpkg to write")
+    imp.add_argument("--force", action="store_true",
+                     help="replace an existing project file")
+
+    val = commands.add_parser("validate", help="check files, write nothing")
+    _add_inputs(val)
+
+    solve = commands.add_parser("solve", help="allocate a project")
+    solve.add_argument("project", type=Path)
+    _add_solve_options(solve)
+    solve.add_argument("--json", type=Path, help="write KPIs and run to this file")
+
+    export = commands.add_parser("export", help="write orders PDF and/or Excel")
+    export.add_argument("project", type=Path)
+    export.add_argument("--pdf", type=Path, help="allocation orders PDF")
+    export.add_argument("--xlsx", type=Path, help="Excel workbook")
+    export.add_argument("--household", action="append", default=None,
+                        help="only this household (repeatable)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``allocator`` command."""
+    if hasattr(sys.stdout, "reconfigure"):
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.reconfigure(encoding="utf-8", errors="replace")
+            except (ValueError, OSError):
+                pass
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    log_file = _setup_logging(args.verbose)
+    handlers = {"demo": cmd_demo, "import": cmd_import, "validate": cmd_validate,
+                "solve": cmd_solve, "export": cmd_export}
+    try:
+        return handlers[args.command](args)
+    except KeyboardInterrupt:
+        print("interrupted; nothing was saved by the interrupted step",
+              file=sys.stderr)
+        return EXIT_DATA
+    except Exception as exc:  # the one place that turns errors into messages
+        return _report(exc, log_file)
+
+
+def _report(exc: Exception, log_file: Path | None) -> int:
+    from allocator.export import ExportRefused
+    from allocator.project import ProjectError
+
+    known = (ProjectError, ExportRefused)
+    try:
+        from allocator.orders import ExportCancelled, MissingGlyphError
+
+        known = known + (MissingGlyphError, ExportCancelled)
+    except ImportError:
+        pass
+    logger.debug("error", exc_info=True)
+    if isinstance(exc, known):
+        print(f"错误 error: {exc}", file=sys.stderr)
+        return EXIT_DATA
+    if isinstance(exc, OSError):
+        print(f"错误 error: {exc.strerror or exc}: {exc.filename or ''}; check the "
+              "path, free disk space and permissions", file=sys.stderr)
+        return EXIT_DATA
+    logging.getLogger("allocator").error("unexpected error\n%s", traceback.format_exc(),
+                                         extra={"file_only": True})
+    where = f"; the full report is in {log_file}" if log_file else ""
+    print(f"错误 error: unexpected {type(exc).__name__}: {exc}{where}", file=sys.stderr)
+    return EXIT_DATA
+
+
+def _inputs(args):
+    from allocator.importer import ImportInputs
+
+    return ImportInputs(register=args.register, sites=args.sites, units=args.units,
+                        facilities=args.facilities, county=args.county, crs=args.crs,
+                        coords=args.coords, encoding=args.encoding)
+
+
+def _print_problems(problems, limit: int = 200) -> None:
+    for problem in problems[:limit]:
+        print(str(problem), file=sys.stderr)
+    if len(problems) > limit:
+        print(f"... and {len(problems) - limit} more", file=sys.stderr)
+
+
+def _run_import(inputs):
+    from allocator.importer import import_files
+
+    result = import_files(inputs)
+    _print_problems(result.problems)
+    errors = len(result.errors)
+    warnings = len(result.problems) - errors
+    print(f"{errors} error(s), {warnings} warning(s)", file=sys.stderr)
+    return result
+
+
+def cmd_validate(args) -> int:
+    result = _run_import(_inputs(args))
+    if result.errors:
+        return EXIT_DATA
+    project = result.project
+    print(f"OK: {len(project.households)} households, {len(project.members)} people, "
+          f"{len(project.housing_units)} units, {len(project.facilities)} facilities")
+    return EXIT_OK
+
+
+def cmd_import(args) -> int:
+    from allocator.project import save_project
+
+    if args.out.exists() and not args.force:
+        print(f"错误 error: {args.out} exists; choose another --out or add --force "
+              "to replace it", file=sys.stderr)
+        return EXIT_USAGE
+    result = _run_import(_inputs(args))
+    if result.errors:
+        print(f"nothing written: fix the errors above and import again", file=sys.stderr)
+        return EXIT_DATA
+    save_project(result.project, args.out)
+    print(f"wrote {args.out}: {len(result.project.households)} households")
+    return EXIT_OK
+
+
+def _solve(project, args, quiet: bool = False):
+    from allocator.allocate import solve_project, store_outcome
+    from allocator.validator import validate_allocation
+
+    last = [0.0]
+
+    def progress(level, best, bound, seconds):
+        if args.verbose and time.monotonic() - last[0] > 1.0:
+            last[0] = time.monotonic()
+            print(f"  {level}: best {best} bound {bound} ({seconds:.1f} s)",
+                  file=sys.stderr)
+
+    outcome = solve_project(project, backend=args.backend, time_limit=args.time_limit,
+                            today=args.date, seed=args.seed, progress=progress)
+    store_outcome(project, outcome)
+    status = outcome.run["status"]
+    if status in ("optimal", "feasible", "cancelled") and outcome.solution is not None:
+        violations = validate_allocation(project)
+        if violations:
+            for line in violations[:50]:
+                print(f"validator: {line}", file=sys.stderr)
+            raise RuntimeError(f"the solution breaks {len(violations)} rule(s)")
+    return outcome
+
+
+def _write_kpis(project, path: Path | None, quiet: bool = False) -> dict:
+    from allocator.kpis import compute_kpis, kpi_table
+
+    kpis = compute_kpis(project)
+    if not quiet:
+        print(kpi_table(kpis))
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(kpis, ensure_ascii=False, indent=2, default=str),
+                        encoding="utf-8")
+    return kpis
+
+
+def cmd_solve(args) -> int:
+    from allocator.project import load_project, save_project
+
+    project = load_project(args.project)
+    outcome = _solve(project, args)
+    save_project(project, args.project)
+    status = outcome.run["status"]
+    if outcome.solution is None:
+        print(f"错误 error: solve ended {status}; no allocation stored "
+              f"({outcome.result.message})", file=sys.stderr)
+        if args.json:
+            args.json.write_text(json.dumps({"run": outcome.run}, ensure_ascii=False,
+                                            indent=2, default=str), encoding="utf-8")
+        return EXIT_DATA
+    _write_kpis(project, args.json)
+    return EXIT_OK
+
+
+def _progress_bar(label: str):
+    def report(done: int, total: int) -> None:
+        if done == total or done % 250 == 0:
+            print(f"\r{label}: {done}/{total}", end="" if done < total else "\n",
+                  file=sys.stderr)
+    return report
+
+
+def cmd_export(args) -> int:
+    from allocator.export import export_pdf, export_xlsx
+    from allocator.project import load_project
+
+    if args.pdf is None and args.xlsx is None:
+        print("错误 error: give --pdf FILE and/or --xlsx FILE", file=sys.stderr)
+        return EXIT_USAGE
+    project = load_project(args.project)
+    if args.pdf is not None:
+        export_pdf(project, args.pdf, households=args.household,
+                   progress=_progress_bar("orders"))
+        print(f"wrote {args.pdf}")
+    if args.xlsx is not None:
+        export_xlsx(project, args.xlsx)
+        print(f"wrote {args.xlsx}")
+    project.log("export", "scenario base",
+                after={"pdf": str(args.pdf) if args.pdf else None,
+                       "xlsx": str(args.xlsx) if args.xlsx else None},
+                reason="allocator export")
+    from allocator.project import save_project
+
+    save_project(project, args.project)
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from allocator.export import export_pdf, export_xlsx
+    from allocator.importer import ImportInputs
+    from allocator.project import save_project
+    from sample_data import sample_files
+
+    files = sample_files()
+    inputs = ImportInputs(register=files["register"], sites=files["sites"],
+                          units=files["units"], facilities=files["facilities"],
+                          county=files["county"])
+    start = time.perf_counter()
+    result = _run_import(inputs)
+    if result.errors:
+        return EXIT_DATA
+    project = result.project
+    print(f"imported the sample county in {time.perf_counter() - start:.1f} s: "
+          f"{len(project.households)} households, {len(project.members)} people, "
+          f"{len(project.housing_units)} units, {len(project.facilities)} facilities")
+    outcome = _solve(project, args)
+    if outcome.solution is None:
+        print(f"错误 error: solve ended {outcome.run['status']}", file=sys.stderr)
+        return EXIT_DATA
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    _write_kpis(project, out / "kpis.json")
+    export_pdf(project, out / "orders.pdf", progress=_progress_bar("orders"))
+    export_xlsx(project, out / "allocations.xlsx")
+    project.log("export", "scenario base",
+                after={"pdf": "orders.pdf", "xlsx": "allocations.xlsx"},
+                reason="allocator demo")
+    save_project(project, out / "project.gpkg")
+    for name in ("project.gpkg", "orders.pdf", "allocations.xlsx", "kpis.json"):
+        print(f"wrote {out / name}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,245 @@
+"""Exports of a stored allocation: allocation orders (PDF) and Excel workbook."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from allocator.project import Project
+from allocator.rules import KIND_LABELS, SCHOOL_KINDS, age_on
+
+logger = logging.getLogger(__name__)
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+EXPORTABLE = ("optimal", "feasible", "cancelled")
+
+
+class ExportRefused(Exception):
+    """The allocation cannot be exported (not solved, or no such scenario)."""
+
+
+def latest_run(project: Project, scenario: str) -> dict:
+    """The scenario's latest run, or :class:`ExportRefused` if there is none."""
+    runs = project.runs[project.runs["scenario"] == scenario]
+    if runs.empty:
+        raise ExportRefused(
+            f"scenario {scenario!r} has not been solved; run `allocator solve` first")
+    run = runs.iloc[-1].to_dict()
+    if run["status"] not in EXPORTABLE or project.allocations[
+        project.allocations["scenario"] == scenario
+    ].empty:
+        raise ExportRefused(
+            f"scenario {scenario!r}: the last solve ended {run['status']!r} without "
+            "an allocation, so no orders can be printed; solve again")
+    return run
+
+
+def run_label(run: dict) -> str:
+    """One line that says how trustworthy the allocation is."""
+    from allocator.allocate import STATUS_LABELS
+
+    label = STATUS_LABELS.get(run["status"], run["status"])
+    gap = run.get("gap")
+    if run["status"] != "optimal" and gap is not None and not pd.isna(gap):
+        label += f"，差距{100 * float(gap):.2f}%"
+    return (f"方案 {run['scenario']} · 求解状态：{label} · 求解器 {run['backend']} · "
+            f"抽签种子 {run['seed']} · 运行 {run['run_id']}")
+
+
+def build_orders(project: Project, scenario: str = "base",
+                 households: list[str] | None = None,
+                 issue_date: dt.date | None = None) -> list:
+    """One :class:`~allocator.orders.AllocationOrder` per household."""
+    from allocator.orders import AllocationOrder, MemberLine, ServiceLine
+
+    run = latest_run(project, scenario)
+    issue_date = issue_date or dt.date.today()
+    reference = dt.date.fromisoformat(run["reference_date"])
+    label = run_label(run)
+    county = project.metadata.get("county") or "本县"
+    office = f"{county}易地扶贫搬迁安置工作领导小组办公室"
+    allocations = project.allocations[project.allocations["scenario"] == scenario]
+    if households is not None:
+        unknown = set(households) - set(allocations["household_id"])
+        if unknown:
+            raise ExportRefused(f"unknown household id(s): {', '.join(sorted(unknown))}")
+        allocations = allocations[allocations["household_id"].isin(households)]
+    services = project.service_assignments[
+        project.service_assignments["scenario"] == scenario]
+    services_by_household = {k: g for k, g in services.groupby("household_id")}
+    members_by_household = {k: g for k, g in project.members.groupby("household_id")}
+    household_info = project.households.set_index("household_id")
+    units = project.housing_units.set_index("unit_id")
+    sites = dict(zip(project.sites["site_id"], project.sites["name"]))
+    facility_names = dict(zip(project.facilities["facility_id"],
+                              project.facilities["name"]))
+    order_prefix = (county[:2] if county else "") + "安分"
+
+    orders = []
+    for number, row in enumerate(allocations.sort_values("household_id").itertuples(),
+                                 start=1):
+        info = household_info.loc[row.household_id]
+        people = members_by_household[row.household_id]
+        head = people[people["relationship"] == "户主"].iloc[0]
+        member_lines = tuple(
+            MemberLine(p.name, p.relationship, p.sex,
+                       age_on(dt.date.fromisoformat(p.birth_date), issue_date),
+                       p.id_number)
+            for p in people.itertuples())
+        names = dict(zip(people["member_id"], people["name"]))
+        service_lines = []
+        household_services = services_by_household.get(row.household_id)
+        if household_services is not None:
+            schools = household_services[household_services["kind"].isin(SCHOOL_KINDS)]
+            for s in schools.itertuples():
+                service_lines.append(ServiceLine(
+                    names[s.member_id], KIND_LABELS[s.kind],
+                    facility_names.get(s.facility_id) if isinstance(
+                        s.facility_id, str) else None,
+                    None if pd.isna(s.distance_m) else float(s.distance_m),
+                    "" if isinstance(s.facility_id, str) else s.reason))
+            clinic = household_services[household_services["kind"] == "clinic"]
+            if len(clinic):
+                first = clinic.iloc[0]
+                placed = isinstance(first["facility_id"], str)
+                service_lines.append(ServiceLine(
+                    f"全户{len(clinic)}人", KIND_LABELS["clinic"],
+                    facility_names.get(first["facility_id"]) if placed else None,
+                    None if pd.isna(first["distance_m"]) else float(first["distance_m"]),
+                    "" if placed else first["reason"]))
+        unit = units.loc[row.unit_id] if isinstance(row.unit_id, str) else None
+        origin = f"{info['origin_township']}{info['origin_village']}"
+        orders.append(AllocationOrder(
+            order_number=f"{order_prefix}〔{issue_date.year}〕{number:04d}号",
+            issue_date=issue_date,
+            county=county,
+            office=office,
+            household_id=row.household_id,
+            head_name=head["name"],
+            head_id_number=head["id_number"],
+            category=info["category"],
+            origin=origin,
+            members=member_lines,
+            kind=row.kind,
+            site_name=sites.get(unit["site_id"]) if unit is not None else None,
+            building=unit["building"] if unit is not None else None,
+            unit_number=row.unit_id if unit is not None else None,
+            floor=int(unit["floor"]) if unit is not None else None,
+            area_m2=float(unit["area_m2"]) if unit is not None else None,
+            accessible=bool(unit["accessible"]) if unit is not None else None,
+            services=tuple(service_lines),
+            rule_text=row.reason,
+            run_label=label + f" · 学龄按{reference.isoformat()}计算",
+        ))
+    return orders
+
+
+def export_pdf(project: Project, path: Path, scenario: str = "base",
+               households: list[str] | None = None,
+               progress: Callable[[int, int], None] | None = None,
+               cancel: Callable[[], bool] | None = None) -> Path:
+    """Write the allocation orders of ``scenario`` to ``path``."""
+    from allocator.orders import write_orders_pdf
+
+    orders = build_orders(project, scenario, households)
+    return write_orders_pdf(orders, Path(path), progress=progress, cancel=cancel)
+
+
+def safe_cell(value):
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def export_xlsx(project: Project, path: Path, scenario: str = "base") -> Path:
+    """Write allocations, services and the run to an Excel workbook.
+
+    ID numbers and household ids are written as text cells; text that starts
+    with = + - @, tab or CR is neutralised so Excel never runs it.
+    """
+    from openpyxl import Workbook
+
+    run = latest_run(project, scenario)
+    allocations = project.allocations[project.allocations["scenario"] == scenario]
+    households = project.households.merge(allocations, on="household_id", how="left")
+    units = project.housing_units.drop(columns="geometry").rename(
+        columns={"household_id": "occupant"})
+    table = households.merge(units, on="unit_id", how="left")
+    heads = project.members[project.members["relationship"] == "户主"][
+        ["household_id", "name", "id_number"]]
+    table = table.merge(heads, on="household_id", how="left")
+    sheet_allocations = pd.DataFrame({
+        "户号": table["household_id"], "户主": table["name"],
+        "户主身份证号": table["id_number"], "人数": table["size"],
+        "安置类别": table["category"], "优先级得分": table["priority"],
+        "结果": table["kind"].map({"existing": "既有安置", "allocated": "本次分配",
+                                 "waiting": "轮候"}),
+        "房号": table["unit_id"], "安置点编号": table["site_id"],
+        "楼栋": table["building"], "楼层": table["floor"],
+        "面积(m²)": table["area_m2"], "无障碍": table["accessible"].map(
+            {True: "是", False: "否"}),
+        "原因": table["reason"],
+    })
+    services = project.service_assignments[
+        project.service_assignments["scenario"] == scenario].merge(
+        project.members[["member_id", "name", "id_number"]], on="member_id")
+    facility_names = dict(zip(project.facilities["facility_id"],
+                              project.facilities["name"]))
+    sheet_services = pd.DataFrame({
+        "户号": services["household_id"], "成员编号": services["member_id"],
+        "姓名": services["name"], "身份证号": services["id_number"],
+        "服务": services["kind"].map(KIND_LABELS),
+        "设施编号": services["facility_id"],
+        "设施": services["facility_id"].map(facility_names),
+        "步行距离(m)": services["distance_m"].round(0), "说明": services["reason"],
+    })
+    text_columns = {"户号", "户主身份证号", "身份证号", "成员编号", "房号", "设施编号",
+                    "安置点编号"}
+    book = Workbook()
+    book.remove(book.active)
+    for title, frame in (("分配结果", sheet_allocations), ("公共服务", sheet_services)):
+        sheet = book.create_sheet(title)
+        sheet.append(list(frame.columns))
+        for record in frame.itertuples(index=False):
+            cells = []
+            for column, value in zip(frame.columns, record):
+                if value is None or (isinstance(value, float) and pd.isna(value)):
+                    cells.append(None)
+                elif column in text_columns:
+                    cells.append(safe_cell(str(value)))
+                else:
+                    cells.append(safe_cell(value.item() if hasattr(value, "item")
+                                           else value))
+            sheet.append(cells)
+        for column_index, column in enumerate(frame.columns, start=1):
+            if column in text_columns:
+                for cell in sheet.iter_cols(min_col=column_index, max_col=column_index,
+                                            min_row=2):
+                    for c in cell:
+                        c.number_format = "@"
+        sheet.freeze_panes = "A2"
+    info = book.create_sheet("求解信息")
+    for key, value in run.items():
+        info.append([str(key), safe_cell(None if pd.isna(value) else str(value))
+                     if not isinstance(value, str) else safe_cell(value)])
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=".export-", suffix=".xlsx", dir=path.parent)
+    os.close(handle)
+    try:
+        book.save(temp)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    if os.name == "posix":
+        os.chmod(path, 0o600)
+    logger.info("wrote %s", path)
+    return path

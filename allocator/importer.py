@@ -1,0 +1,538 @@
+"""Import a register and spatial files into a project, checking everything first.
+
+Nothing is written until every file has been read and checked: problems are
+collected as ``file:row:column: message`` records, and an import with any
+error returns no project at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from allocator import idnumber
+from allocator.project import Project, empty_frame
+from allocator.rules import default_rules
+from gis.readers import Problem, read_spatial, read_table
+
+logger = logging.getLogger(__name__)
+
+REGISTER_COLUMNS = {
+    "户号": "household_id", "姓名": "name", "身份证号": "id_number",
+    "与户主关系": "relationship", "性别": "sex", "出生日期": "birth_date",
+    "安置类别": "category", "残疾": "disability", "年收入": "annual_income",
+    "稳定就业年限": "stable_job_years", "原居住村": "origin_village",
+    "原居住乡镇": "origin_township", "现属乡镇": "current_township",
+    "轮候登记日期": "waiting_since",
+}
+REGISTER_REQUIRED = ("household_id", "name", "id_number", "relationship", "sex",
+                     "birth_date", "category")
+UNIT_COLUMNS = {
+    "房号": "unit_id", "安置点编号": "site_id", "楼栋": "building", "楼层": "floor",
+    "面积": "area_m2", "无障碍": "accessible", "状态": "status",
+    "现住户号": "household_id", "入住日期": "placed_on",
+}
+UNIT_REQUIRED = ("unit_id", "site_id", "building", "floor", "area_m2", "status")
+FACILITY_COLUMNS = {"设施编号": "facility_id", "名称": "name", "类型": "kind",
+                    "容量": "capacity", "说明": "note"}
+FACILITY_REQUIRED = ("facility_id", "name", "kind", "capacity")
+SITE_COLUMNS = {"安置点编号": "site_id", "名称": "name", "说明": "note"}
+SITE_REQUIRED = ("site_id", "name")
+
+CATEGORIES = ("易地扶贫搬迁", "工程搬迁", "生态移民", "退役军人")
+SEXES = {"男": "男", "女": "女", "m": "男", "male": "男", "f": "女", "female": "女"}
+HEAD = "户主"
+UNIT_STATUS = {
+    "空置": "vacant", "vacant": "vacant", "已入住": "occupied", "occupied": "occupied",
+    "预留": "reserved", "reserved": "reserved", "维修中": "repair", "repair": "repair",
+    "under repair": "repair",
+}
+FACILITY_KINDS = {
+    "幼儿园": "kindergarten", "kindergarten": "kindergarten", "小学": "primary",
+    "primary": "primary", "初中": "junior", "junior": "junior",
+    "卫生室": "clinic", "社区卫生服务中心": "clinic", "卫生院": "clinic",
+    "诊所": "clinic", "clinic": "clinic",
+}
+YES = {"是", "有", "yes", "y", "true", "1"}
+NO = {"否", "无", "no", "n", "false", "0", ""}
+
+
+@dataclass
+class ImportInputs:
+    """The files of one import and the options for what they do not say."""
+
+    register: Path
+    sites: Path
+    units: Path
+    facilities: Path
+    county: Path | None = None
+    crs: str | None = None
+    coords: str | None = None
+    encoding: str | None = None
+
+
+@dataclass
+class ImportResult:
+    """The project (None when any error was found) and every problem."""
+
+    project: Project | None
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+class _Checker:
+    """Collects problems of one file."""
+
+    def __init__(self, path: Path) -> None:
+        self.file = str(path)
+        self.problems: list[Problem] = []
+
+    def error(self, row: Any, column: str | None, message: str) -> None:
+        self.problems.append(Problem(self.file, _row(row), column, message))
+
+    def warn(self, row: Any, column: str | None, message: str) -> None:
+        self.problems.append(Problem(self.file, _row(row), column, message, "warning"))
+
+
+def _row(row: Any) -> int | None:
+    return None if row is None else int(row)
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def _number(value: Any) -> float | None:
+    """A number from a cell: full-width digits and thousands separators allowed."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return None if np.isnan(float(value)) else float(value)
+    text = _text(value).replace(",", "").replace("，", "")
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = _text(value).replace("/", "-").replace(".", "-")
+    for pattern in ("%Y-%m-%d", "%Y%m%d", "%Y年%m月%d日"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _rename(frame: pd.DataFrame, mapping: dict[str, str], required: tuple[str, ...],
+            check: _Checker) -> pd.DataFrame | None:
+    """Map Chinese or English headers to field names; report missing ones."""
+    english = {v: v for v in mapping.values()}
+    renamed = {}
+    for column in frame.columns:
+        key = str(column)
+        target = mapping.get(key) or english.get(key.lower())
+        if target and target not in renamed.values():
+            renamed[column] = target
+    frame = frame.rename(columns=renamed)
+    reverse = {v: k for k, v in mapping.items()}
+    missing = [f for f in required if f not in frame.columns]
+    if missing:
+        names = ", ".join(f"{reverse[f]} ({f})" for f in missing)
+        check.error(None, None, f"missing column(s) {names}; the header row must "
+                    "name them (Chinese or English)")
+        return None
+    return frame
+
+
+def import_files(
+    inputs: ImportInputs,
+    *,
+    progress: Callable[[str], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> ImportResult:
+    """Read and check all files; return a project only when nothing is wrong."""
+    problems: list[Problem] = []
+    notes: list[str] = []
+
+    def step(message: str) -> None:
+        logger.info(message)
+        if progress is not None:
+            progress(message)
+
+    step(f"reading {inputs.register}")
+    members, households, found = _read_register(inputs.register, inputs.encoding)
+    problems += found
+    step(f"reading {inputs.sites}")
+    sites, found = _read_layer(inputs.sites, SITE_COLUMNS, SITE_REQUIRED, inputs)
+    problems += found
+    step(f"reading {inputs.units}")
+    units, found = _read_layer(inputs.units, UNIT_COLUMNS, UNIT_REQUIRED, inputs)
+    problems += found
+    step(f"reading {inputs.facilities}")
+    facilities, found = _read_layer(inputs.facilities, FACILITY_COLUMNS,
+                                    FACILITY_REQUIRED, inputs)
+    problems += found
+    county = empty_frame("county")
+    if inputs.county is not None:
+        step(f"reading {inputs.county}")
+        county, found = _read_layer(inputs.county, {"名称": "name", "行政区划代码":
+                                                    "adcode"}, (), inputs)
+        problems += found
+
+    if cancel is not None and cancel():
+        return ImportResult(None, problems, ["cancelled"])
+    if sites is not None:
+        sites, found = _check_sites(sites, inputs.sites)
+        problems += found
+    if facilities is not None:
+        facilities, found = _check_facilities(facilities, inputs.facilities)
+        problems += found
+    if units is not None and sites is not None and households is not None:
+        units, found = _check_units(units, inputs.units, set(sites["site_id"]),
+                                    households)
+        problems += found
+    if county is not None and not county.empty and units is not None:
+        problems += _outside_county(units, county, inputs.units)
+        if facilities is not None:
+            problems += _outside_county(facilities, county, inputs.facilities)
+
+    if any(p.severity == "error" for p in problems) or any(
+        frame is None for frame in (members, sites, units, facilities, county)
+    ):
+        return ImportResult(None, problems, notes)
+
+    rules = default_rules()
+    households["needs_accessible"] = households["household_id"].map(
+        members.groupby("household_id")["disability"].agg(
+            lambda d: bool(set(d) & set(rules["accessible_disabilities"]))))
+    households["priority"] = 0
+    project = Project(
+        county=_county_frame(county),
+        sites=sites,
+        housing_units=units,
+        facilities=facilities,
+        households=households,
+        members=members,
+        rules=rules,
+    )
+    project.scenarios = pd.DataFrame([{
+        "scenario": "base", "description": "基础方案 base allocation",
+        "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+    }])
+    first = county.iloc[0] if not county.empty else None
+    project.metadata = {
+        "county": str(first.get("name", "")) if first is not None else "",
+        "adcode": str(first.get("adcode", "")) if first is not None else "",
+        "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+    }
+    project.log(
+        "import", "project",
+        after={"households": len(households), "members": len(members),
+               "units": len(units), "facilities": len(facilities),
+               "sites": len(sites)},
+        reason="imported " + ", ".join(str(p) for p in (
+            inputs.register, inputs.sites, inputs.units, inputs.facilities,
+            inputs.county) if p is not None),
+    )
+    return ImportResult(project, problems, notes)
+
+
+def _county_frame(county: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    frame = county.copy()
+    for column in ("adcode", "name"):
+        if column not in frame.columns:
+            frame[column] = ""
+        frame[column] = frame[column].map(_text)
+    return frame[["adcode", "name", "geometry"]]
+
+
+def _read_layer(path: Path, mapping, required, inputs: ImportInputs):
+    check = _Checker(path)
+    frame, found = read_spatial(path, crs=inputs.crs, coords=inputs.coords,
+                                encoding=inputs.encoding)
+    if any(p.severity == "error" and p.row is None for p in found):
+        return None, found
+    renamed = _rename(frame, mapping, required, check)
+    return renamed, found + check.problems
+
+
+def _read_register(path: Path, encoding: str | None):
+    check = _Checker(path)
+    frame, _, found = read_table(path, encoding=encoding)
+    if found:
+        return None, None, found
+    frame = _rename(frame, REGISTER_COLUMNS, REGISTER_REQUIRED, check)
+    if frame is None:
+        return None, None, check.problems
+    if frame.empty:
+        check.error(None, None, "the register has no rows")
+        return None, None, check.problems
+
+    seen_ids: dict[str, int] = {}
+    records = []
+    for row, cells in frame.iterrows():
+        household_id = _text(cells.get("household_id"))
+        if not household_id:
+            check.error(row, "户号", "empty 户号; every person needs a household id")
+            continue
+        raw_id = cells.get("id_number")
+        if isinstance(raw_id, (int, float, np.integer, np.floating)) and not isinstance(
+            raw_id, bool
+        ):
+            check.error(row, "身份证号",
+                        "ID number is stored as a number, so Excel has kept only 15 "
+                        "significant digits and the rest are lost; format the "
+                        "column as Text and re-enter the number from the source")
+            continue
+        id_number, notes = idnumber.normalise(_text(raw_id) if raw_id else "")
+        for note in notes:
+            check.warn(row, "身份证号", note)
+        birth = _date(cells.get("birth_date"))
+        if birth is None:
+            check.error(row, "出生日期", f"{_text(cells.get('birth_date'))!r} is not a "
+                        "date; write it as YYYY-MM-DD")
+        sex = SEXES.get(_text(cells.get("sex")).lower())
+        if sex is None:
+            check.error(row, "性别", f"{_text(cells.get('sex'))!r}: write 男 or 女")
+        if not id_number:
+            check.error(row, "身份证号", "empty ID number")
+        else:
+            for message in idnumber.problems(id_number, birth, sex):
+                check.error(row, "身份证号", message)
+            if id_number in seen_ids:
+                check.error(row, "身份证号", f"duplicate ID number, also on row "
+                            f"{seen_ids[id_number]}")
+            else:
+                seen_ids[id_number] = int(row)
+        category = _text(cells.get("category"))
+        if category not in CATEGORIES:
+            check.error(row, "安置类别", f"{category!r}: use one of "
+                        + " / ".join(CATEGORIES))
+        relationship = _text(cells.get("relationship"))
+        if not relationship:
+            check.error(row, "与户主关系", "empty; write 户主 for the head")
+        disability = _text(cells.get("disability")) or "无"
+        records.append({
+            "row": int(row),
+            "household_id": household_id,
+            "name": _text(cells.get("name")),
+            "id_number": id_number,
+            "birth_date": birth.isoformat() if birth else None,
+            "sex": sex,
+            "relationship": relationship,
+            "disability": disability,
+            "category": category,
+            "annual_income": cells.get("annual_income"),
+            "stable_job_years": cells.get("stable_job_years"),
+            "origin_village": _text(cells.get("origin_village")),
+            "origin_township": _text(cells.get("origin_township")),
+            "current_township": _text(cells.get("current_township")),
+            "waiting_since": cells.get("waiting_since"),
+        })
+        if not records[-1]["name"]:
+            check.error(row, "姓名", "empty name")
+
+    people = pd.DataFrame(records)
+    if people.empty:
+        return None, None, check.problems
+    households = []
+    for household_id, group in people.groupby("household_id", sort=False):
+        heads = group[group["relationship"] == HEAD]
+        if len(heads) != 1:
+            rows = ", ".join(str(r) for r in (heads if len(heads) else group)["row"])
+            check.error(int(group["row"].iloc[0]), "与户主关系",
+                        f"household {household_id} has {len(heads)} rows marked 户主 "
+                        f"(rows {rows}); exactly one is needed")
+            continue
+        head = heads.iloc[0]
+        if group["category"].nunique() > 1:
+            check.warn(int(head["row"]), "安置类别",
+                       f"household {household_id} has several categories; the "
+                       f"head's ({head['category']}) is used")
+        income = _number(head["annual_income"])
+        if head["annual_income"] not in (None, "") and income is None:
+            check.error(int(head["row"]), "年收入",
+                        f"{_text(head['annual_income'])!r} is not a number")
+        years = _number(head["stable_job_years"])
+        if head["stable_job_years"] not in (None, "") and years is None:
+            check.error(int(head["row"]), "稳定就业年限",
+                        f"{_text(head['stable_job_years'])!r} is not a number")
+        waiting = _date(head["waiting_since"]) if _text(head["waiting_since"]) else None
+        if _text(head["waiting_since"]) and waiting is None:
+            check.error(int(head["row"]), "轮候登记日期",
+                        f"{_text(head['waiting_since'])!r} is not a date")
+        households.append({
+            "household_id": household_id,
+            "size": len(group),
+            "category": head["category"],
+            "priority": 0,
+            "origin_village": head["origin_village"],
+            "origin_township": head["origin_township"],
+            "current_township": head["current_township"],
+            "annual_income": income if income is not None else np.nan,
+            "stable_job_years": years if years is not None else 0.0,
+            "waiting_since": waiting.isoformat() if waiting else None,
+        })
+
+    people["member_id"] = people["household_id"] + "-" + (
+        people.groupby("household_id").cumcount() + 1).map("{:02d}".format)
+    members = people[["member_id", "household_id", "name", "id_number",
+                      "birth_date", "sex", "relationship", "disability"]]
+    return members.reset_index(drop=True), pd.DataFrame(households), check.problems
+
+
+def _duplicates(frame, column: str, label: str, check: _Checker) -> None:
+    values = frame[column]
+    first: dict[str, int] = {}
+    for row, value in values.items():
+        if value in first:
+            check.error(row, label, f"duplicate {label} {value!r}, also on row "
+                        f"{first[value]}")
+        else:
+            first[value] = int(row)
+
+
+def _check_sites(frame: gpd.GeoDataFrame, path: Path):
+    check = _Checker(path)
+    frame = frame.copy()
+    frame["site_id"] = frame["site_id"].map(_text)
+    frame["name"] = frame["name"].map(_text)
+    frame["note"] = frame["note"].map(_text) if "note" in frame else ""
+    for row in frame.index[frame["site_id"] == ""]:
+        check.error(row, "安置点编号", "empty site id")
+    _duplicates(frame, "site_id", "安置点编号", check)
+    return frame[["site_id", "name", "note", "geometry"]].reset_index(drop=True), \
+        check.problems
+
+
+def _check_facilities(frame: gpd.GeoDataFrame, path: Path):
+    check = _Checker(path)
+    frame = frame.copy()
+    frame["facility_id"] = frame["facility_id"].map(_text)
+    frame["name"] = frame["name"].map(_text)
+    frame["type_label"] = frame["kind"].map(_text)
+    frame["kind"] = frame["type_label"].map(lambda t: FACILITY_KINDS.get(t.lower()))
+    frame["note"] = frame["note"].map(_text) if "note" in frame else ""
+    _duplicates(frame, "facility_id", "设施编号", check)
+    capacities = []
+    for row, cells in frame.iterrows():
+        if cells["kind"] is None:
+            check.error(row, "类型", f"{cells['type_label']!r}: use 幼儿园, 小学, 初中, "
+                        "卫生室 or 社区卫生服务中心")
+        capacity = _number(cells["capacity"])
+        if capacity is None or capacity < 0 or not float(capacity).is_integer():
+            check.error(row, "容量", f"{_text(cells['capacity'])!r}: capacity must be a "
+                        "whole number of places (0 or more)")
+            capacity = 0
+        capacities.append(int(capacity))
+    frame["capacity"] = capacities
+    frame["geometry"] = _as_points(frame.geometry)
+    frame["capacity"] = frame["capacity"].astype("int64")
+    return frame[["facility_id", "name", "kind", "type_label", "capacity", "note",
+                  "geometry"]].reset_index(drop=True), check.problems
+
+
+def _check_units(frame: gpd.GeoDataFrame, path: Path, site_ids: set[str],
+                 households: pd.DataFrame):
+    check = _Checker(path)
+    frame = frame.copy()
+    for column in ("unit_id", "site_id", "building"):
+        frame[column] = frame[column].map(_text)
+    _duplicates(frame, "unit_id", "房号", check)
+    known_households = set(households["household_id"])
+    occupant_rows: dict[str, int] = {}
+    floors, areas, accessible, statuses, occupants, placed = [], [], [], [], [], []
+    for row, cells in frame.iterrows():
+        if cells["site_id"] not in site_ids:
+            check.error(row, "安置点编号", f"site {cells['site_id']!r} is not in the "
+                        "sites file")
+        floor = _number(cells["floor"])
+        if floor is None or not float(floor).is_integer():
+            check.error(row, "楼层", f"{_text(cells['floor'])!r} is not a floor number")
+        floors.append(int(floor) if floor is not None else 0)
+        area = _number(cells["area_m2"])
+        if area is None or area <= 0:
+            check.error(row, "面积", f"{_text(cells['area_m2'])!r}: area must be a "
+                        "positive number of m²")
+        areas.append(area or 0.0)
+        flag = _text(cells.get("accessible")).lower()
+        if flag not in YES | NO:
+            check.error(row, "无障碍", f"{flag!r}: write 是 or 否")
+        accessible.append(flag in YES)
+        status = UNIT_STATUS.get(_text(cells["status"]).lower())
+        if status is None:
+            check.error(row, "状态", f"{_text(cells['status'])!r}: use 空置, 已入住, "
+                        "预留 or 维修中")
+        statuses.append(status)
+        occupant = _text(cells.get("household_id"))
+        if status == "occupied":
+            if not occupant:
+                check.error(row, "现住户号", "unit is 已入住 but names no household")
+            elif occupant not in known_households:
+                check.error(row, "现住户号", f"household {occupant!r} is not in the "
+                            "register")
+            elif occupant in occupant_rows:
+                check.error(row, "现住户号", f"household {occupant} already occupies "
+                            f"the unit on row {occupant_rows[occupant]}")
+            else:
+                occupant_rows[occupant] = int(row)
+        elif occupant:
+            check.warn(row, "现住户号", f"unit is not 已入住, so occupant {occupant} "
+                       "is ignored")
+            occupant = ""
+        occupants.append(occupant or None)
+        date = _date(cells.get("placed_on")) if _text(cells.get("placed_on")) else None
+        placed.append(date.isoformat() if date else None)
+    frame["geometry"] = _as_points(frame.geometry)
+    frame["floor"] = floors
+    frame["area_m2"] = areas
+    frame["accessible"] = accessible
+    frame["status"] = statuses
+    frame["household_id"] = occupants
+    frame["placed_on"] = placed
+    return frame[["unit_id", "site_id", "building", "floor", "area_m2", "accessible",
+                  "status", "household_id", "placed_on", "geometry"]].reset_index(
+                      drop=True), check.problems
+
+
+def _as_points(geometry: gpd.GeoSeries) -> gpd.GeoSeries:
+    """Polygons (a building footprint, say) stand for their inner point."""
+    points = geometry.geom_type == "Point"
+    return geometry.where(points, geometry.representative_point())
+
+
+def _outside_county(frame: gpd.GeoDataFrame, county: gpd.GeoDataFrame,
+                    path: Path) -> list[Problem]:
+    boundary = county.to_crs("EPSG:4490").geometry.union_all()
+    outside = ~frame.geometry.within(boundary)
+    return [
+        Problem(str(path), None, None,
+                f"{int(outside.sum())} features lie outside the county boundary "
+                "(first at feature index "
+                f"{int(np.flatnonzero(outside.to_numpy())[0])}); check coordinates",
+                "warning")
+    ] if outside.any() else []

@@ -1,0 +1,147 @@
+"""Key figures of a stored allocation, overall and by category."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from allocator.project import Project
+from allocator.rules import KIND_LABELS, SCHOOL_KINDS, age_on, school_level
+
+
+def compute_kpis(project: Project, scenario: str = "base") -> dict[str, Any]:
+    """Households housed and waiting, service coverage and walks, by category."""
+    allocations = project.allocations[project.allocations["scenario"] == scenario]
+    services = project.service_assignments[
+        project.service_assignments["scenario"] == scenario]
+    runs = project.runs[project.runs["scenario"] == scenario]
+    run = runs.iloc[-1].to_dict() if len(runs) else {}
+    reference = dt.date.fromisoformat(run["reference_date"]) if run.get(
+        "reference_date") else dt.date.today()
+
+    households = project.households.merge(
+        allocations[["household_id", "unit_id", "kind"]], on="household_id",
+        how="left")
+    members = project.members.merge(
+        households[["household_id", "category", "unit_id"]], on="household_id")
+    members["age"] = members["birth_date"].map(
+        lambda b: age_on(dt.date.fromisoformat(b), reference))
+    members["level"] = members["age"].map(lambda a: school_level(a, project.rules))
+    members["housed"] = members["unit_id"].notna()
+
+    def block(hh: pd.DataFrame, people: pd.DataFrame, sv: pd.DataFrame) -> dict:
+        figures: dict[str, Any] = {
+            "households": int(len(hh)),
+            "housed_existing": int((hh["kind"] == "existing").sum()),
+            "housed_new": int((hh["kind"] == "allocated").sum()),
+            "waiting": int((hh["kind"] == "waiting").sum()),
+            "residents_housed": int(people["housed"].sum()),
+        }
+        for kind in SCHOOL_KINDS:
+            demand = people[people["housed"] & (people["level"] == kind)]
+            placed = sv[(sv["kind"] == kind) & sv["facility_id"].notna()
+                        & sv["member_id"].isin(demand["member_id"])]
+            figures[f"{kind}_demand"] = int(len(demand))
+            figures[f"{kind}_placed"] = int(len(placed))
+            figures[f"{kind}_coverage"] = _share(len(placed), len(demand))
+        residents = people[people["housed"]]
+        clinic = sv[(sv["kind"] == "clinic") & sv["facility_id"].notna()
+                    & sv["member_id"].isin(residents["member_id"])]
+        figures["clinic_registered"] = int(len(clinic))
+        figures["clinic_coverage"] = _share(len(clinic), len(residents))
+        walks = sv["distance_m"].dropna()
+        figures["walk_mean_m"] = round(float(walks.mean()), 1) if len(walks) else None
+        figures["walk_max_m"] = round(float(walks.max()), 1) if len(walks) else None
+        for kind in SCHOOL_KINDS + ("clinic",):
+            kind_walks = sv[sv["kind"] == kind]["distance_m"].dropna()
+            figures[f"{kind}_walk_mean_m"] = round(float(kind_walks.mean()), 1) \
+                if len(kind_walks) else None
+            figures[f"{kind}_walk_max_m"] = round(float(kind_walks.max()), 1) \
+                if len(kind_walks) else None
+        return figures
+
+    overall = block(households, members, services)
+    by_category = {}
+    for category, hh in households.groupby("category"):
+        people = members[members["category"] == category]
+        sv = services[services["household_id"].isin(hh["household_id"])]
+        by_category[category] = block(hh, people, sv)
+    return {
+        "scenario": scenario,
+        "run": {k: (None if isinstance(v, float) and np.isnan(v) else v)
+                for k, v in run.items()},
+        "overall": overall,
+        "by_category": by_category,
+    }
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def kpi_table(kpis: dict[str, Any]) -> str:
+    """A plain-text table of the KPIs for the terminal."""
+    rows = [
+        ("安置户 households", "households"),
+        ("  既有安置 housed earlier", "housed_existing"),
+        ("  本次分配 housed now", "housed_new"),
+        ("  轮候 waiting", "waiting"),
+        ("已安置人口 residents housed", "residents_housed"),
+    ]
+    for kind in SCHOOL_KINDS:
+        rows.append((f"{KIND_LABELS[kind]}学位 {kind} places", f"{kind}_places"))
+    rows += [
+        ("卫生服务登记 clinic registered", "clinic_places"),
+        ("平均步行 mean walk (m)", "walk_mean_m"),
+        ("最远步行 longest walk (m)", "walk_max_m"),
+    ]
+    columns = [("合计 all", kpis["overall"])] + list(kpis["by_category"].items())
+
+    def cell(figures: dict, key: str) -> str:
+        if key.endswith("_places"):
+            kind = key[: -len("_places")]
+            if kind == "clinic":
+                placed, demand = figures["clinic_registered"], figures["residents_housed"]
+            else:
+                placed, demand = figures[f"{kind}_placed"], figures[f"{kind}_demand"]
+            share = f"{100 * placed / demand:.1f}%" if demand else "-"
+            return f"{placed}/{demand} {share}"
+        value = figures.get(key)
+        if value is None:
+            return "-"
+        return f"{value:,.0f}" if isinstance(value, float) else f"{value:,}"
+
+    label_width = max(_width(label) for label, _ in rows) + 2
+    widths = [max(_width(name), *(_width(cell(f, k)) for _, k in rows)) + 2
+              for name, f in columns]
+    lines = [_pad("", label_width) + "".join(
+        _pad(name, w, right=True) for (name, _), w in zip(columns, widths))]
+    for label, key in rows:
+        lines.append(_pad(label, label_width) + "".join(
+            _pad(cell(f, key), w, right=True) for (_, f), w in zip(columns, widths)))
+    run = kpis["run"]
+    if run:
+        gap = run.get("gap")
+        lines.append("")
+        lines.append(
+            f"求解状态 status: {run.get('status')}  back end: {run.get('backend')}  "
+            f"time: {run.get('seconds')} s  gap: "
+            f"{'-' if gap is None else f'{100 * gap:.3f}%'}  seed: {run.get('seed')}")
+        lines.append(
+            f"objectives: housed(weighted)={run.get('objective_housed')}  "
+            f"served={run.get('objective_served')}  walk={run.get('objective_walk')}")
+    return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    space = " " * max(0, width - _width(text))
+    return space + text if right else text + space

@@ -1,0 +1,298 @@
+"""The project: one GeoPackage per county, loaded into frames and saved whole.
+
+Layers (CGCS2000, EPSG:4490): ``county``, ``sites``, ``housing_units``,
+``facilities``. Attribute tables: ``households``, ``members``, ``rules``,
+``scenarios``, ``runs``, ``allocations``, ``service_assignments``, ``ledger``
+and ``metadata`` (with the schema version). The file opens in QGIS as it is.
+
+A save writes a complete new GeoPackage beside the old one and renames it over
+the original (an atomic replace on one file system), so a crash, a full disk
+or a failure half-way leaves the previous file untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from allocator.rules import DEFAULTS, default_rules
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+LAYERS = ("county", "sites", "housing_units", "facilities")
+TABLES = (
+    "households", "members", "rules", "scenarios", "runs", "allocations",
+    "service_assignments", "ledger", "metadata",
+)
+
+COLUMNS: dict[str, dict[str, str]] = {
+    "county": {"adcode": "str", "name": "str"},
+    "sites": {"site_id": "str", "name": "str", "note": "str"},
+    "housing_units": {
+        "unit_id": "str", "site_id": "str", "building": "str", "floor": "int",
+        "area_m2": "float", "accessible": "bool", "status": "str",
+        "household_id": "str", "placed_on": "str",
+    },
+    "facilities": {
+        "facility_id": "str", "name": "str", "kind": "str", "type_label": "str",
+        "capacity": "int", "note": "str",
+    },
+    "households": {
+        "household_id": "str", "size": "int", "category": "str", "priority": "int",
+        "origin_village": "str", "origin_township": "str",
+        "current_township": "str", "annual_income": "float",
+        "stable_job_years": "float", "waiting_since": "str",
+        "needs_accessible": "bool",
+    },
+    "members": {
+        "member_id": "str", "household_id": "str", "name": "str",
+        "id_number": "str", "birth_date": "str", "sex": "str",
+        "relationship": "str", "disability": "str",
+    },
+    "rules": {"key": "str", "value_json": "str", "source": "str"},
+    "scenarios": {"scenario": "str", "description": "str", "created": "str"},
+    "runs": {
+        "run_id": "str", "scenario": "str", "started": "str", "status": "str",
+        "backend": "str", "seed": "int", "seconds": "float",
+        "objective_housed": "float", "objective_served": "float",
+        "objective_walk": "float", "bound": "float", "gap": "float",
+        "levels_json": "str", "message": "str", "reference_date": "str",
+        "today": "str",
+    },
+    "allocations": {
+        "scenario": "str", "run_id": "str", "household_id": "str",
+        "unit_id": "str", "kind": "str", "reason": "str",
+    },
+    "service_assignments": {
+        "scenario": "str", "run_id": "str", "member_id": "str",
+        "household_id": "str", "kind": "str", "facility_id": "str",
+        "distance_m": "float", "reason": "str",
+    },
+    "ledger": {
+        "entry": "int", "time": "str", "user": "str", "action": "str",
+        "object": "str", "before": "str", "after": "str", "reason": "str",
+    },
+    "metadata": {"key": "str", "value": "str"},
+}
+
+
+class ProjectError(Exception):
+    """A project file that cannot be opened or saved; the message says why."""
+
+
+def empty_frame(table: str) -> pd.DataFrame:
+    """An empty frame with the columns and types of ``table``."""
+    series = {}
+    for column, kind in COLUMNS[table].items():
+        dtype = {"str": object, "int": "int64", "float": "float64", "bool": bool}[kind]
+        series[column] = pd.Series([], dtype=dtype)
+    frame = pd.DataFrame(series)
+    if table in LAYERS:
+        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs="EPSG:4490"),
+                                crs="EPSG:4490")
+    return frame
+
+
+@dataclass
+class Project:
+    """All data of one county project, as frames."""
+
+    county: gpd.GeoDataFrame = field(default_factory=lambda: empty_frame("county"))
+    sites: gpd.GeoDataFrame = field(default_factory=lambda: empty_frame("sites"))
+    housing_units: gpd.GeoDataFrame = field(
+        default_factory=lambda: empty_frame("housing_units"))
+    facilities: gpd.GeoDataFrame = field(
+        default_factory=lambda: empty_frame("facilities"))
+    households: pd.DataFrame = field(default_factory=lambda: empty_frame("households"))
+    members: pd.DataFrame = field(default_factory=lambda: empty_frame("members"))
+    rules: dict[str, Any] = field(default_factory=default_rules)
+    scenarios: pd.DataFrame = field(default_factory=lambda: empty_frame("scenarios"))
+    runs: pd.DataFrame = field(default_factory=lambda: empty_frame("runs"))
+    allocations: pd.DataFrame = field(
+        default_factory=lambda: empty_frame("allocations"))
+    service_assignments: pd.DataFrame = field(
+        default_factory=lambda: empty_frame("service_assignments"))
+    ledger: pd.DataFrame = field(default_factory=lambda: empty_frame("ledger"))
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    def log(self, action: str, obj: str, before: Any = None, after: Any = None,
+            reason: str = "") -> None:
+        """Append one entry to the ledger (never rewritten)."""
+        try:
+            user = getpass.getuser()
+        except Exception:  # no user name on some service accounts
+            user = "unknown"
+        entry = {
+            "entry": len(self.ledger) + 1,
+            "time": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "user": user,
+            "action": action,
+            "object": obj,
+            "before": _json(before),
+            "after": _json(after),
+            "reason": reason,
+        }
+        self.ledger = pd.concat([self.ledger, pd.DataFrame([entry])],
+                                ignore_index=True)
+
+    def base_allocation(self, scenario: str = "base") -> pd.DataFrame:
+        """The stored allocation of a scenario (empty if never solved)."""
+        return self.allocations[self.allocations["scenario"] == scenario]
+
+
+def _json(value: Any) -> str:
+    if value is None:
+        return ""
+    return json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
+
+
+def rules_frame(rules: dict[str, Any]) -> pd.DataFrame:
+    """The rules as the stored table (key, JSON value, source of the default)."""
+    rows = []
+    for key, value in rules.items():
+        default = DEFAULTS.get(key)
+        source = default.source if default else "规划人员添加"
+        if default is not None and value != default.value:
+            source = "规划人员修改（默认值来源：" + default.source + "）"
+        rows.append({"key": key, "value_json": json.dumps(value, ensure_ascii=False),
+                     "source": source})
+    return pd.DataFrame(rows, columns=list(COLUMNS["rules"]))
+
+
+def _typed(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Frame with exactly the table's columns, in order, with its types."""
+    frame = frame.copy()
+    for column, kind in COLUMNS[table].items():
+        if column not in frame.columns:
+            frame[column] = None
+        if kind == "str":
+            frame[column] = frame[column].astype(object).where(
+                frame[column].notna(), None)
+            frame[column] = frame[column].map(lambda v: None if v is None else str(v))
+        elif kind == "int":
+            frame[column] = pd.to_numeric(frame[column]).fillna(0).astype("int64")
+        elif kind == "float":
+            frame[column] = pd.to_numeric(frame[column]).astype("float64")
+        elif kind == "bool":
+            frame[column] = frame[column].fillna(False).astype(bool)
+    columns = list(COLUMNS[table])
+    if table in LAYERS:
+        return gpd.GeoDataFrame(frame[columns + ["geometry"]], geometry="geometry",
+                                crs=frame.crs)
+    return frame[columns]
+
+
+def save_project(project: Project, path: Path, *,
+                 fail_after: Callable[[str], None] | None = None) -> None:
+    """Write ``project`` to ``path`` atomically.
+
+    ``fail_after`` is called after each layer is written (tests use it to
+    force a failure half-way through a save).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=".saving-", suffix=".gpkg",
+                                         dir=path.parent)
+    os.close(handle)
+    os.unlink(temp_name)
+    temp = Path(temp_name)
+    metadata = dict(project.metadata)
+    metadata["schema_version"] = str(SCHEMA_VERSION)
+    metadata["saved"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    tables = {
+        "county": project.county,
+        "sites": project.sites,
+        "housing_units": project.housing_units,
+        "facilities": project.facilities,
+        "households": project.households,
+        "members": project.members,
+        "rules": rules_frame(project.rules),
+        "scenarios": project.scenarios,
+        "runs": project.runs,
+        "allocations": project.allocations,
+        "service_assignments": project.service_assignments,
+        "ledger": project.ledger,
+        "metadata": pd.DataFrame(
+            {"key": list(metadata), "value": list(metadata.values())}),
+    }
+    try:
+        for name, frame in tables.items():
+            typed = _typed(frame, name)
+            if name in LAYERS:
+                typed = typed.to_crs("EPSG:4490") if typed.crs else typed.set_crs(
+                    "EPSG:4490")
+                pyogrio.write_dataframe(typed, temp, layer=name, driver="GPKG",
+                                        promote_to_multi=False)
+            else:
+                pyogrio.write_dataframe(typed, temp, layer=name, driver="GPKG")
+            if fail_after is not None:
+                fail_after(name)
+        with open(temp, "rb+") as stream:
+            os.fsync(stream.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    if os.name == "posix":
+        os.chmod(path, 0o600)
+    logger.info("saved project %s", path)
+
+
+def load_project(path: Path) -> Project:
+    """Open a project GeoPackage; raise :class:`ProjectError` with the fix."""
+    path = Path(path)
+    if not path.exists():
+        raise ProjectError(f"{path}: project file not found")
+    try:
+        present = {row[0] for row in pyogrio.list_layers(path)}
+    except Exception as exc:
+        raise ProjectError(f"{path}: not a GeoPackage project ({exc})") from exc
+    missing = [n for n in LAYERS + TABLES if n not in present]
+    if missing:
+        raise ProjectError(
+            f"{path}: not an allocator project, missing {', '.join(missing)}; "
+            "create one with `allocator import ... --out PROJECT.gpkg`")
+    metadata_frame = pyogrio.read_dataframe(path, layer="metadata")
+    metadata = dict(zip(metadata_frame["key"], metadata_frame["value"]))
+    version = int(metadata.get("schema_version", 0))
+    if version > SCHEMA_VERSION:
+        raise ProjectError(
+            f"{path}: written by a newer version (schema {version}, this version "
+            f"reads up to {SCHEMA_VERSION}); update the allocator to open it")
+
+    project = Project(metadata=metadata)
+    for name in LAYERS:
+        frame = pyogrio.read_dataframe(path, layer=name)
+        setattr(project, name, _typed(_restore(frame, name), name))
+    for name in TABLES:
+        if name in ("metadata", "rules"):
+            continue
+        frame = pyogrio.read_dataframe(path, layer=name)
+        setattr(project, name, _typed(_restore(frame, name), name))
+    rules_table = pyogrio.read_dataframe(path, layer="rules")
+    rules = default_rules()
+    for key, value in zip(rules_table["key"], rules_table["value_json"]):
+        rules[key] = json.loads(value)
+    project.rules = rules
+    logger.info("opened project %s (%d households)", path, len(project.households))
+    return project
+
+
+def _restore(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    for column, kind in COLUMNS[table].items():
+        if column in frame.columns and kind == "str":
+            frame[column] = frame[column].astype(object).where(
+                frame[column].notna(), None)
+    return frame

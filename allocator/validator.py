@@ -1,0 +1,171 @@
+"""Independent check of a stored allocation against every hard rule.
+
+It reads only the project's data and the stored allocation of a scenario,
+recomputes distances and ages from scratch (no code shared with the model
+builder beyond the rule defaults), and lists every violation. Tests run it on
+every solution; the CLI runs it after every solve.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+from pyproj import Transformer
+
+from allocator.project import Project
+from allocator.rules import SCHOOL_KINDS, age_on
+from gis.crs import gauss_kruger_epsg
+
+
+def _walks(project: Project) -> tuple[dict, dict]:
+    """Unit and facility positions in metres of the county's GK zone."""
+    units = project.housing_units
+    lon = float(units.geometry.x.mean())
+    transformer = Transformer.from_crs("EPSG:4490", f"EPSG:{gauss_kruger_epsg(lon)}",
+                                       always_xy=True)
+    ux, uy = transformer.transform(units.geometry.x.to_numpy(),
+                                   units.geometry.y.to_numpy())
+    fx, fy = transformer.transform(project.facilities.geometry.x.to_numpy(),
+                                   project.facilities.geometry.y.to_numpy())
+    unit_xy = dict(zip(units["unit_id"], zip(ux, uy)))
+    facility_xy = dict(zip(project.facilities["facility_id"], zip(fx, fy)))
+    return unit_xy, facility_xy
+
+
+def validate_allocation(project: Project, scenario: str = "base",
+                        reference: dt.date | None = None) -> list[str]:
+    """Every hard-rule violation of the stored allocation (empty when valid)."""
+    rules = project.rules
+    violations: list[str] = []
+    allocations = project.allocations[project.allocations["scenario"] == scenario]
+    services = project.service_assignments[
+        project.service_assignments["scenario"] == scenario]
+    if allocations.empty:
+        return [f"scenario {scenario} has no stored allocation"]
+    if reference is None:
+        run = project.runs[project.runs["scenario"] == scenario].iloc[-1]
+        reference = dt.date.fromisoformat(run["reference_date"])
+
+    units = project.housing_units.set_index("unit_id")
+    households = project.households.set_index("household_id")
+    members = project.members.set_index("member_id")
+
+    # Every household appears once; a unit goes to at most one household.
+    if allocations["household_id"].duplicated().any():
+        violations.append("a household has more than one allocation row")
+    missing = set(households.index) - set(allocations["household_id"])
+    if missing:
+        violations.append(f"{len(missing)} households have no allocation row")
+    given = allocations.dropna(subset=["unit_id"])
+    for unit_id, count in given["unit_id"].value_counts().items():
+        if count > 1:
+            violations.append(f"unit {unit_id} given to {count} households")
+
+    for row in given.itertuples():
+        unit = units.loc[row.unit_id]
+        household = households.loc[row.household_id]
+        if row.kind == "existing":
+            if unit["household_id"] != row.household_id:
+                violations.append(f"{row.household_id}: existing unit {row.unit_id} "
+                                  "is not the one it occupies")
+            continue
+        if unit["status"] != "vacant":
+            violations.append(f"{row.household_id}: unit {row.unit_id} was "
+                              f"{unit['status']}, not vacant")
+        size = int(household["size"])
+        low = size * float(rules["area_min_per_person_m2"])
+        high = size * float(rules["area_max_per_person_m2"])
+        if not low <= float(unit["area_m2"]) <= high:
+            violations.append(f"{row.household_id}: {unit['area_m2']} m² outside "
+                              f"{low}-{high} m² for {size} people")
+        if bool(household["needs_accessible"]) and not bool(unit["accessible"]):
+            violations.append(f"{row.household_id}: needs an accessible unit, got "
+                              f"{row.unit_id}")
+    # No household waits while a fitting vacant unit stays empty.
+    taken = set(given["unit_id"])
+    free = units[(units["status"] == "vacant") & ~units.index.isin(taken)]
+    waiting = allocations[allocations["unit_id"].isna()]
+    for row in waiting.itertuples():
+        household = households.loc[row.household_id]
+        size = int(household["size"])
+        low = size * float(rules["area_min_per_person_m2"])
+        high = size * float(rules["area_max_per_person_m2"])
+        fits = free[(free["area_m2"] >= low) & (free["area_m2"] <= high)]
+        if bool(household["needs_accessible"]):
+            fits = fits[fits["accessible"]]
+        if len(fits):
+            violations.append(f"{row.household_id} waits although unit "
+                              f"{fits.index[0]} fits and is free")
+
+    # Services: capacity, catchment, right level, siblings together.
+    unit_of = dict(zip(given["household_id"], given["unit_id"]))
+    unit_xy, facility_xy = _walks(project)
+    facilities = project.facilities.set_index("facility_id")
+    detour = float(rules["detour_factor"])
+    load: dict[str, int] = defaultdict(int)
+    sibling_schools: dict[tuple[str, str], set] = defaultdict(set)
+    placed = services.dropna(subset=["facility_id"])
+    for row in placed.itertuples():
+        load[row.facility_id] += 1
+        facility = facilities.loc[row.facility_id]
+        if facility["kind"] != row.kind:
+            violations.append(f"{row.member_id}: {row.kind} place at a "
+                              f"{facility['kind']}")
+        unit_id = unit_of.get(row.household_id)
+        if unit_id is None:
+            violations.append(f"{row.member_id}: service place but no unit")
+            continue
+        (ux, uy), (fx, fy) = unit_xy[unit_id], facility_xy[row.facility_id]
+        walk = float(np.hypot(ux - fx, uy - fy)) * detour
+        limit = float(rules["catchment_walk_m"][row.kind])
+        if walk > limit + 1.0:
+            violations.append(f"{row.member_id}: {row.facility_id} is {walk:.0f} m "
+                              f"away, catchment {limit:.0f} m")
+        if abs(walk - float(row.distance_m)) > 2.0:
+            violations.append(f"{row.member_id}: stored walk {row.distance_m} m, "
+                              f"recomputed {walk:.0f} m")
+        if row.kind in SCHOOL_KINDS:
+            age = age_on(dt.date.fromisoformat(members.at[row.member_id, "birth_date"]),
+                         reference)
+            low_age, high_age = rules["school_ages"][row.kind]
+            if not low_age <= age <= high_age:
+                violations.append(f"{row.member_id}: aged {age}, not {row.kind} age")
+            sibling_schools[row.household_id, row.kind].add(row.facility_id)
+    for facility_id, count in load.items():
+        capacity = int(facilities.at[facility_id, "capacity"])
+        if count > capacity:
+            violations.append(f"{facility_id}: {count} placed, capacity {capacity}")
+    if rules["siblings_together"]:
+        for (household_id, kind), schools in sibling_schools.items():
+            if len(schools) > 1:
+                violations.append(f"{household_id}: {kind} siblings split over "
+                                  f"{sorted(schools)}")
+        for (household_id, kind), group in services[
+            services["kind"].isin(SCHOOL_KINDS)
+        ].groupby(["household_id", "kind"]):
+            if group["facility_id"].notna().any() and group["facility_id"].isna().any():
+                violations.append(f"{household_id}: some {kind} siblings placed, "
+                                  "others not")
+
+    # Every school-age child of a housed household: a place or a stated reason.
+    housed = set(unit_of)
+    ages = project.members.set_index("member_id")["birth_date"].map(
+        lambda b: age_on(dt.date.fromisoformat(b), reference))
+    service_rows = services.set_index(["member_id", "kind"])
+    for member_id, age in ages.items():
+        household_id = members.at[member_id, "household_id"]
+        if household_id not in housed:
+            continue
+        for kind in SCHOOL_KINDS:
+            low_age, high_age = rules["school_ages"][kind]
+            if low_age <= age <= high_age:
+                if (member_id, kind) not in service_rows.index:
+                    violations.append(f"{member_id}: {kind}-age child has no row")
+                else:
+                    row = service_rows.loc[(member_id, kind)]
+                    if pd.isna(row["facility_id"]) and not str(row["reason"]).strip():
+                        violations.append(f"{member_id}: no place and no reason")
+    return violations

@@ -1,0 +1,329 @@
+"""Read tables and spatial files into plain frames, reporting problems by row.
+
+Every reader returns the data it could read plus a list of
+:class:`Problem` records (``file:row:column: message``) instead of raising,
+so an import can show all problems of all files at once. Row numbers are the
+ones a spreadsheet shows: the header is row 1, the first record row 2.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+
+from gis.crs import STORAGE_CRS, inside_china, to_cgcs2000
+
+logger = logging.getLogger(__name__)
+
+TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm"}
+SPATIAL_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp"}
+LON_HEADERS = ("经度", "lon", "lng", "longitude", "x坐标", "东经")
+LAT_HEADERS = ("纬度", "lat", "latitude", "y坐标", "北纬")
+COORD_SYSTEM_HEADERS = ("坐标系", "crs", "coord_system")
+COORD_SYSTEMS = ("wgs84", "cgcs2000", "gcj02", "bd09")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in an input file."""
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f":{self.row}"
+        if self.column:
+            where += f":{self.column}"
+        label = "错误 error" if self.severity == "error" else "警告 warning"
+        return f"{where}: {label}: {self.message}"
+
+
+def clean_header(value: object) -> str:
+    """Header text without BOM, surrounding blanks or full-width forms."""
+    text = unicodedata.normalize("NFKC", str(value if value is not None else ""))
+    return text.replace("\ufeff", "").strip()
+
+
+def read_table(
+    path: Path, *, encoding: str | None = None, sheet: str | None = None
+) -> tuple[pd.DataFrame, str, list[Problem]]:
+    """Read a CSV or Excel sheet as raw cell values.
+
+    Returns the frame (object dtype; CSV cells are strings, Excel cells keep
+    their type so a number typed into an ID column can be told from text),
+    the encoding or sheet actually used, and problems. The frame's index is
+    the spreadsheet row number.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_excel(path, sheet)
+    return _read_csv(path, encoding)
+
+
+def _read_csv(path: Path, encoding: str | None) -> tuple[pd.DataFrame, str, list]:
+    raw = path.read_bytes()
+    tried = [encoding] if encoding else ["utf-8-sig", "gb18030"]
+    for candidate in tried:
+        try:
+            text = raw.decode(candidate)
+        except (UnicodeDecodeError, LookupError) as exc:
+            if encoding:
+                return pd.DataFrame(), candidate, [Problem(
+                    str(path), None, None,
+                    f"cannot be read as {candidate} ({exc}); check --encoding "
+                    "(common: utf-8, gbk)")]
+            continue
+        break
+    else:
+        return pd.DataFrame(), "", [Problem(
+            str(path), None, None,
+            "is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8 or "
+            "give --encoding")]
+    import io
+
+    frame = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), dtype=str,
+                        keep_default_na=False, skip_blank_lines=True)
+    frame.columns = [clean_header(c) for c in frame.columns]
+    frame.index = pd.RangeIndex(2, 2 + len(frame))
+    logger.info("read %s: %d rows, encoding %s", path, len(frame), candidate)
+    return frame, candidate, []
+
+
+def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str, list]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a bad file
+        return pd.DataFrame(), "", [Problem(
+            str(path), None, None,
+            f"is not a readable Excel workbook ({type(exc).__name__}: {exc}); "
+            "open it in Excel and save it again as .xlsx")]
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            return pd.DataFrame(), "", [Problem(
+                str(path), None, None,
+                f"has no sheet {sheet!r}; sheets are {', '.join(book.sheetnames)}")]
+        worksheet = book[sheet] if sheet else book.worksheets[0]
+        rows = list(worksheet.iter_rows(values_only=True))
+    finally:
+        book.close()
+    if not rows:
+        return pd.DataFrame(), worksheet.title, [Problem(
+            str(path), None, None, "the sheet is empty")]
+    header = [clean_header(c) for c in rows[0]]
+    width = len(header)
+    while width and not header[width - 1]:
+        width -= 1
+    records = []
+    numbers = []
+    for number, row in enumerate(rows[1:], start=2):
+        values = list(row[:width]) + [None] * (width - len(row[:width]))
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        records.append(values)
+        numbers.append(number)
+    frame = pd.DataFrame(records, columns=header[:width], index=numbers, dtype=object)
+    logger.info("read %s sheet %s: %d rows", path, worksheet.title, len(frame))
+    return frame, worksheet.title, []
+
+
+def find_column(frame: pd.DataFrame, names: tuple[str, ...]) -> str | None:
+    """The first column whose cleaned, lower-cased header is in ``names``."""
+    wanted = {n.lower() for n in names}
+    for column in frame.columns:
+        if str(column).lower() in wanted:
+            return column
+    return None
+
+
+def read_spatial(
+    path: Path,
+    *,
+    crs: str | None = None,
+    coords: str | None = None,
+    encoding: str | None = None,
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Read a spatial file into CGCS2000 (EPSG:4490) geometry.
+
+    Accepts GeoPackage, GeoJSON, Shapefile, and CSV/Excel with longitude and
+    latitude columns (经度/纬度, lon/lat; matched by header, in any order).
+    ``crs`` is used only for a file that declares none; ``coords`` names the
+    system of coordinate columns or of a file that is really GCJ-02/BD-09
+    while claiming WGS84. The returned frame's index is the file's row or
+    feature number (spreadsheet rows start at 2, features at 1).
+    """
+    path = Path(path)
+    name = str(path)
+    if not path.exists():
+        return _empty(), [Problem(name, None, None, "file not found")]
+    suffix = path.suffix.lower()
+    if coords is not None and coords.lower() not in COORD_SYSTEMS:
+        return _empty(), [Problem(name, None, None,
+                                  f"unknown --coords {coords!r}; use one of "
+                                  + ", ".join(COORD_SYSTEMS))]
+    if suffix in TABLE_SUFFIXES:
+        return _read_point_table(path, crs, coords, encoding)
+    if suffix not in SPATIAL_SUFFIXES:
+        return _empty(), [Problem(
+            name, None, None,
+            f"unsupported file type {suffix!r}; use .gpkg, .geojson, .shp, "
+            ".csv or .xlsx")]
+
+    try:
+        frame = pyogrio.read_dataframe(path, encoding=encoding)
+    except Exception as exc:  # GDAL reports many kinds of unreadable files
+        return _empty(), [Problem(name, None, None,
+                                  f"cannot be read as a spatial file: {exc}")]
+    frame.index = pd.RangeIndex(1, 1 + len(frame))
+    frame.columns = [c if c == "geometry" else clean_header(c) for c in frame.columns]
+    problems: list[Problem] = []
+
+    if frame.crs is None:
+        if crs is None:
+            return _empty(), [Problem(
+                name, None, None,
+                "has no coordinate reference system (no .prj or CRS entry); "
+                "give it with --crs EPSG:N (for example --crs EPSG:4490 for "
+                "CGCS2000 degrees, --crs EPSG:4543 for CGCS2000 GK zone 34 metres)")]
+        frame = frame.set_crs(crs)
+    frame, more = _check_geometry(frame, name)
+    problems += more
+    if frame.empty:
+        return frame, problems
+
+    declared = CRS.from_user_input(frame.crs)
+    bounds = frame.total_bounds
+    looks_like_degrees = np.all(np.abs(bounds) <= 180)
+    if declared.is_projected and looks_like_degrees:
+        problems.append(Problem(
+            name, None, None,
+            f"declares the projected CRS {declared.to_string()} (metres) but its "
+            "coordinates look like degrees; give the right CRS with --crs"))
+        return _empty(), problems
+    if declared.is_geographic and not looks_like_degrees:
+        problems.append(Problem(
+            name, None, None,
+            f"declares the geographic CRS {declared.to_string()} (degrees) but "
+            "its coordinates are far outside ±180; it is probably in metres: "
+            "give the right CRS with --crs"))
+        return _empty(), problems
+
+    frame = frame.to_crs(STORAGE_CRS)
+    if coords and coords.lower() in ("gcj02", "bd09"):
+        system = coords.lower()
+        frame["geometry"] = shapely.transform(
+            frame.geometry.values,
+            lambda xy: np.column_stack(to_cgcs2000(xy[:, 0], xy[:, 1], system)),
+        )
+        problems.append(Problem(name, None, None,
+                                f"coordinates converted from {system} to CGCS2000",
+                                "warning"))
+    problems += _outside_china(frame, name)
+    return frame, problems
+
+
+def _read_point_table(path, crs, coords, encoding):
+    name = str(path)
+    frame, _, problems = read_table(path, encoding=encoding)
+    if problems:
+        return _empty(), problems
+    lon_col = find_column(frame, LON_HEADERS)
+    lat_col = find_column(frame, LAT_HEADERS)
+    if lon_col is None or lat_col is None:
+        return _empty(), [Problem(
+            name, None, None,
+            "has no coordinate columns; name them 经度 and 纬度 (or lon and lat)")]
+    system_col = find_column(frame, COORD_SYSTEM_HEADERS)
+    lon = pd.to_numeric(frame[lon_col].map(_to_number), errors="coerce")
+    lat = pd.to_numeric(frame[lat_col].map(_to_number), errors="coerce")
+    bad = lon.isna() | lat.isna()
+    for row in frame.index[bad]:
+        problems.append(Problem(name, int(row), f"{lon_col}/{lat_col}",
+                                "missing or non-numeric coordinate"))
+    if crs is not None and CRS.from_user_input(crs).is_projected:
+        problems.append(Problem(
+            name, None, None,
+            f"--crs {crs} is projected but {lon_col}/{lat_col} columns hold "
+            "degrees; use --coords wgs84|cgcs2000|gcj02|bd09 for coordinate columns"))
+        return _empty(), problems
+
+    systems = pd.Series(coords or "cgcs2000", index=frame.index, dtype=object)
+    if system_col is not None:
+        declared = frame[system_col].map(lambda v: str(v or "").strip().lower()
+                                         .replace("-", "").replace("_", ""))
+        declared = declared.replace({"gcj": "gcj02", "火星": "gcj02",
+                                     "bd": "bd09", "百度": "bd09", "": None})
+        unknown = declared.notna() & ~declared.isin(COORD_SYSTEMS)
+        for row in frame.index[unknown]:
+            problems.append(Problem(name, int(row), system_col,
+                                    f"unknown coordinate system {declared[row]!r}; "
+                                    "use wgs84, cgcs2000, gcj02 or bd09"))
+        systems = declared.where(declared.notna(), systems)
+    x = lon.to_numpy(dtype=float).copy()
+    y = lat.to_numpy(dtype=float).copy()
+    for system in set(systems.dropna()):
+        if system not in COORD_SYSTEMS:
+            continue
+        mask = (systems == system).to_numpy() & ~bad.to_numpy()
+        if mask.any():
+            x[mask], y[mask] = to_cgcs2000(x[mask], y[mask], system)
+    geometry = gpd.points_from_xy(x, y)
+    result = gpd.GeoDataFrame(frame.drop(columns=[lon_col, lat_col]),
+                              geometry=geometry, crs=STORAGE_CRS, index=frame.index)
+    result = result[~bad.to_numpy()]
+    problems += _outside_china(result, name)
+    return result, problems
+
+
+def _to_number(value: object) -> object:
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).replace(",", "").strip()
+        return text or None
+    return value
+
+
+def _check_geometry(frame: gpd.GeoDataFrame, name: str):
+    problems = []
+    missing = frame.geometry.isna() | frame.geometry.is_empty
+    for row in frame.index[missing]:
+        problems.append(Problem(name, int(row), "geometry",
+                                "feature has no geometry (null or empty)"))
+    invalid = ~missing & ~frame.geometry.is_valid
+    for row in frame.index[invalid]:
+        reason = shapely.is_valid_reason(frame.geometry[row])
+        problems.append(Problem(name, int(row), "geometry",
+                                f"invalid geometry ({reason})"))
+    return frame[~missing], problems
+
+
+def _outside_china(frame: gpd.GeoDataFrame, name: str) -> list[Problem]:
+    if frame.empty:
+        return []
+    points = frame.geometry.representative_point()
+    inside = inside_china(points.x.to_numpy(), points.y.to_numpy())
+    return [
+        Problem(name, int(row), "geometry",
+                f"point ({points.x[row]:.5f}, {points.y[row]:.5f}) is outside China; "
+                "check for swapped longitude/latitude or a wrong CRS")
+        for row in frame.index[~inside]
+    ]
+
+
+def _empty() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"geometry": []}, geometry="geometry", crs=STORAGE_CRS)

@@ -1,0 +1,239 @@
+"""Back-end neutral description of a lexicographic 0-1 linear programme.
+
+A model is a list of binary variables, linear constraints with integer
+coefficients, and an ordered list of objectives. Every back end solves the
+levels one after the other: level k is optimised with the optimal values of
+levels 1..k-1 held as constraints. Integer coefficients keep CP-SAT and the
+MIP back ends on exactly the same model.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[str, float | None, float | None, float], None]
+"""progress(level_name, best_objective, bound, seconds_elapsed)."""
+
+CancelFlag = Callable[[], bool]
+
+
+class Status(str, enum.Enum):
+    """Status of a whole lexicographic solve."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    TIMEOUT = "timeout"
+    CANCELLED = "cancelled"
+    ERROR = "error"
+
+
+class SolveCancelled(Exception):
+    """Raised by a back end when the cancel flag was set before any solution."""
+
+
+@dataclass
+class Constraint:
+    """``lower <= sum(coef * x[var]) <= upper`` (either bound may be None)."""
+
+    variables: list[int]
+    coefficients: list[int]
+    lower: int | None = None
+    upper: int | None = None
+    name: str = ""
+
+
+@dataclass
+class Objective:
+    """One level: ``sense`` is "max" or "min"."""
+
+    name: str
+    sense: str
+    variables: list[int]
+    coefficients: list[int]
+
+
+@dataclass
+class LinearModel:
+    """A 0-1 programme with lexicographic objectives."""
+
+    n_vars: int = 0
+    var_names: list[str] = field(default_factory=list)
+    fixed: dict[int, int] = field(default_factory=dict)
+    constraints: list[Constraint] = field(default_factory=list)
+    objectives: list[Objective] = field(default_factory=list)
+    hint: dict[int, int] = field(default_factory=dict)
+
+    def new_var(self, name: str = "") -> int:
+        """Add one binary variable and return its index."""
+        self.var_names.append(name)
+        self.n_vars += 1
+        return self.n_vars - 1
+
+    def add(
+        self,
+        variables: Sequence[int],
+        coefficients: Sequence[int],
+        lower: int | None = None,
+        upper: int | None = None,
+        name: str = "",
+    ) -> None:
+        """Add ``lower <= sum(coef * x) <= upper``."""
+        if not variables:
+            return
+        self.constraints.append(
+            Constraint(list(variables), [int(c) for c in coefficients], lower, upper, name)
+        )
+
+
+@dataclass
+class LevelResult:
+    """What one objective level reached."""
+
+    name: str
+    sense: str
+    objective: float | None
+    bound: float | None
+    status: Status
+    seconds: float
+
+    @property
+    def gap(self) -> float | None:
+        """Relative gap between objective and bound, 0 when proven optimal."""
+        if self.objective is None or self.bound is None:
+            return None
+        denominator = max(abs(self.objective), 1e-9)
+        return abs(self.bound - self.objective) / denominator
+
+
+@dataclass
+class SolveResult:
+    """Values of all variables plus per-level statistics."""
+
+    status: Status
+    backend: str
+    values: list[int] | None
+    levels: list[LevelResult]
+    seconds: float
+    message: str = ""
+
+    @property
+    def objectives(self) -> dict[str, float | None]:
+        return {level.name: level.objective for level in self.levels}
+
+    @property
+    def bound(self) -> float | None:
+        return self.levels[-1].bound if self.levels else None
+
+    @property
+    def gap(self) -> float | None:
+        return self.levels[-1].gap if self.levels else None
+
+
+def evaluate(model: LinearModel, values: Sequence[int], objective: Objective) -> int:
+    """Value of one objective for a 0-1 solution."""
+    return sum(c * values[v] for v, c in zip(objective.variables, objective.coefficients))
+
+
+def check_solution(model: LinearModel, values: Sequence[int]) -> list[str]:
+    """Constraints a solution violates (empty when it is feasible)."""
+    violated = []
+    for i, con in enumerate(model.constraints):
+        total = sum(c * values[v] for v, c in zip(con.variables, con.coefficients))
+        if con.lower is not None and total < con.lower:
+            violated.append(f"{con.name or i}: {total} < {con.lower}")
+        if con.upper is not None and total > con.upper:
+            violated.append(f"{con.name or i}: {total} > {con.upper}")
+    for var, value in model.fixed.items():
+        if values[var] != value:
+            violated.append(f"fixed {model.var_names[var] or var} != {value}")
+    return violated
+
+
+class Backend:
+    """Interface every solver back end implements."""
+
+    name = "base"
+
+    def solve(
+        self,
+        model: LinearModel,
+        *,
+        time_limit: float | None = None,
+        progress: ProgressCallback | None = None,
+        cancel: CancelFlag | None = None,
+    ) -> SolveResult:
+        """Solve all levels of ``model`` in order."""
+        raise NotImplementedError
+
+
+def lexicographic(
+    model: LinearModel,
+    solve_level: Callable[..., tuple[LevelResult, list[int] | None]],
+    backend_name: str,
+    time_limit: float | None,
+    cancel: CancelFlag | None,
+) -> SolveResult:
+    """Drive the level-by-level solve shared by all back ends.
+
+    ``solve_level(objective, locks, hint, seconds_left)`` returns the level's
+    result and the variable values. ``locks`` are (objective, value) pairs that
+    earlier levels reached; a level that is not proven optimal is locked at the
+    value it found, and the overall status is downgraded accordingly.
+    """
+    start = time.perf_counter()
+    locks: list[tuple[Objective, int]] = []
+    levels: list[LevelResult] = []
+    values: list[int] | None = None
+    status = Status.OPTIMAL
+    hint = dict(model.hint)
+
+    for objective in model.objectives:
+        left = None
+        if time_limit is not None:
+            left = time_limit - (time.perf_counter() - start)
+            if left <= 0.5:
+                status = Status.TIMEOUT if values is None else Status.FEASIBLE
+                break
+        if cancel is not None and cancel():
+            status = Status.CANCELLED
+            break
+        level, level_values = solve_level(objective, locks, hint, left)
+        levels.append(level)
+        logger.info(
+            "%s level %s: %s objective=%s bound=%s in %.2f s",
+            backend_name, objective.name, level.status.value,
+            level.objective, level.bound, level.seconds,
+        )
+        if level_values is None:
+            if level.status in (Status.INFEASIBLE, Status.ERROR):
+                status = level.status
+                values = None
+            elif values is None:
+                status = level.status
+            else:
+                status = Status.FEASIBLE if level.status != Status.CANCELLED \
+                    else Status.CANCELLED
+            break
+        values = level_values
+        hint = {i: v for i, v in enumerate(values)}
+        locks.append((objective, evaluate(model, values, objective)))
+        if level.status != Status.OPTIMAL:
+            status = level.status if level.status == Status.CANCELLED \
+                else Status.FEASIBLE
+            if level.status == Status.CANCELLED:
+                break
+
+    return SolveResult(
+        status=status,
+        backend=backend_name,
+        values=values,
+        levels=levels,
+        seconds=time.perf_counter() - start,
+    )

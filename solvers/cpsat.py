@@ -1,0 +1,133 @@
+"""OR-Tools CP-SAT back end."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+from ortools.sat.python import cp_model
+
+from solvers.base import (
+    Backend,
+    CancelFlag,
+    LevelResult,
+    LinearModel,
+    Objective,
+    ProgressCallback,
+    SolveResult,
+    Status,
+    lexicographic,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class _Watcher(cp_model.CpSolverSolutionCallback):
+    """Reports each improving solution and stops the search on cancel."""
+
+    def __init__(self, level: str, progress: ProgressCallback | None,
+                 cancel: CancelFlag | None) -> None:
+        super().__init__()
+        self._level = level
+        self._progress = progress
+        self._cancel = cancel
+        self._start = time.perf_counter()
+
+    def on_solution_callback(self) -> None:
+        if self._progress is not None:
+            self._progress(
+                self._level,
+                self.objective_value,
+                self.best_objective_bound,
+                time.perf_counter() - self._start,
+            )
+        if self._cancel is not None and self._cancel():
+            self.stop_search()
+
+
+class CpSatBackend(Backend):
+    """Solves each level with CP-SAT, holding earlier levels at their optimum."""
+
+    name = "cpsat"
+
+    def __init__(self, workers: int | None = None, seed: int = 0) -> None:
+        self.workers = workers or max(1, min(8, os.cpu_count() or 1))
+        self.seed = seed
+
+    def solve(
+        self,
+        model: LinearModel,
+        *,
+        time_limit: float | None = None,
+        progress: ProgressCallback | None = None,
+        cancel: CancelFlag | None = None,
+    ) -> SolveResult:
+        cp = cp_model.CpModel()
+        x = [cp.new_bool_var(f"x{i}") for i in range(model.n_vars)]
+        for var, value in model.fixed.items():
+            cp.add(x[var] == value)
+        for con in model.constraints:
+            expr = cp_model.LinearExpr.weighted_sum(
+                [x[v] for v in con.variables], con.coefficients
+            )
+            if con.lower is not None and con.upper is not None:
+                cp.add_linear_constraint(expr, con.lower, con.upper)
+            elif con.lower is not None:
+                cp.add(expr >= con.lower)
+            elif con.upper is not None:
+                cp.add(expr <= con.upper)
+
+        def solve_level(objective: Objective, locks, hint, seconds_left):
+            for earlier, value in locks[len(solve_level.locked):]:
+                expr = cp_model.LinearExpr.weighted_sum(
+                    [x[v] for v in earlier.variables], earlier.coefficients
+                )
+                cp.add(expr >= value if earlier.sense == "max" else expr <= value)
+                solve_level.locked.append(earlier)
+            expr = cp_model.LinearExpr.weighted_sum(
+                [x[v] for v in objective.variables], objective.coefficients
+            )
+            if objective.sense == "max":
+                cp.maximize(expr)
+            else:
+                cp.minimize(expr)
+            cp.clear_hints()
+            for var, value in hint.items():
+                cp.add_hint(x[var], value)
+
+            solver = cp_model.CpSolver()
+            solver.parameters.num_workers = self.workers
+            solver.parameters.random_seed = self.seed
+            if seconds_left is not None:
+                solver.parameters.max_time_in_seconds = max(0.1, seconds_left)
+            watcher = _Watcher(objective.name, progress, cancel)
+            start = time.perf_counter()
+            code = solver.solve(cp, watcher)
+            seconds = time.perf_counter() - start
+            cancelled = cancel is not None and cancel()
+
+            if code == cp_model.OPTIMAL:
+                status = Status.OPTIMAL
+            elif code == cp_model.FEASIBLE:
+                status = Status.CANCELLED if cancelled else Status.FEASIBLE
+            elif code == cp_model.INFEASIBLE:
+                status = Status.INFEASIBLE
+            elif code == cp_model.MODEL_INVALID:
+                status = Status.ERROR
+            else:
+                status = Status.CANCELLED if cancelled else Status.TIMEOUT
+
+            if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                values = [int(solver.boolean_value(v)) for v in x]
+                result = LevelResult(
+                    objective.name, objective.sense, solver.objective_value,
+                    solver.best_objective_bound, status, seconds,
+                )
+                return result, values
+            return LevelResult(
+                objective.name, objective.sense, None, None, status, seconds
+            ), None
+
+        solve_level.locked = []
+        return lexicographic(model, solve_level, self.name, time_limit, cancel)

@@ -1,0 +1,210 @@
+"""PuLP back ends: HiGHS (through highspy, in process) and CBC."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+
+import pulp
+
+from solvers.base import (
+    Backend,
+    CancelFlag,
+    LevelResult,
+    LinearModel,
+    Objective,
+    ProgressCallback,
+    SolveResult,
+    Status,
+    lexicographic,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _build(model: LinearModel) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
+    problem = pulp.LpProblem("allocation", pulp.LpMaximize)
+    x = [pulp.LpVariable(f"x{i}", cat=pulp.LpBinary) for i in range(model.n_vars)]
+    for var, value in model.fixed.items():
+        x[var].lowBound = value
+        x[var].upBound = value
+    for i, con in enumerate(model.constraints):
+        expr = pulp.LpAffineExpression(
+            [(x[v], c) for v, c in zip(con.variables, con.coefficients)]
+        )
+        if con.lower is not None and con.upper is not None and con.lower == con.upper:
+            problem += (expr == con.lower, f"c{i}")
+            continue
+        if con.lower is not None:
+            problem += (expr >= con.lower, f"c{i}_lo")
+        if con.upper is not None:
+            problem += (expr <= con.upper, f"c{i}_up")
+    return problem, x
+
+
+class _PulpBackend(Backend):
+    """Shared level loop for the PuLP solvers."""
+
+    def _solver(self, seconds_left, progress, cancel, level_name):
+        raise NotImplementedError
+
+    def _bound(self, problem: pulp.LpProblem, objective: Objective) -> float | None:
+        return None
+
+    def solve(
+        self,
+        model: LinearModel,
+        *,
+        time_limit: float | None = None,
+        progress: ProgressCallback | None = None,
+        cancel: CancelFlag | None = None,
+    ) -> SolveResult:
+        build_start = time.perf_counter()
+        problem, x = _build(model)
+        logger.debug("PuLP model built in %.2f s", time.perf_counter() - build_start)
+        locked: list[Objective] = []
+
+        def solve_level(objective: Objective, locks, hint, seconds_left):
+            nonlocal problem
+            for earlier, value in locks[len(locked):]:
+                expr = pulp.LpAffineExpression(
+                    [(x[v], c) for v, c in zip(earlier.variables, earlier.coefficients)]
+                )
+                name = f"lock_{earlier.name}"
+                if earlier.sense == "max":
+                    problem += (expr >= value, name)
+                else:
+                    problem += (expr <= value, name)
+                locked.append(earlier)
+            problem.sense = pulp.LpMaximize if objective.sense == "max" \
+                else pulp.LpMinimize
+            problem.setObjective(pulp.LpAffineExpression(
+                [(x[v], c) for v, c in zip(objective.variables, objective.coefficients)]
+            ))
+            for var, value in hint.items():
+                x[var].setInitialValue(value)
+            solver, state = self._solver(seconds_left, progress, cancel, objective.name)
+
+            start = time.perf_counter()
+            try:
+                problem.solve(solver)
+            except pulp.PulpSolverError as exc:
+                logger.error("%s failed: %s", self.name, exc)
+                return LevelResult(objective.name, objective.sense, None, None,
+                                   Status.ERROR, time.perf_counter() - start), None
+            seconds = time.perf_counter() - start
+
+            status = self._status(problem, state)
+            values = None
+            if status in (Status.OPTIMAL, Status.FEASIBLE, Status.CANCELLED) and all(
+                v.varValue is not None for v in x
+            ):
+                values = [int(round(v.varValue)) for v in x]
+            objective_value = None
+            if values is not None:
+                objective_value = float(sum(
+                    c * values[v]
+                    for v, c in zip(objective.variables, objective.coefficients)
+                ))
+            bound = self._bound(problem, objective)
+            if status == Status.OPTIMAL:
+                bound = objective_value
+            if values is None and status in (Status.FEASIBLE, Status.CANCELLED):
+                status = Status.TIMEOUT if status == Status.FEASIBLE else status
+            return LevelResult(objective.name, objective.sense, objective_value,
+                               bound, status, seconds), values
+
+        return lexicographic(model, solve_level, self.name, time_limit, cancel)
+
+    def _status(self, problem: pulp.LpProblem, state: dict) -> Status:
+        raise NotImplementedError
+
+
+class HighsBackend(_PulpBackend):
+    """PuLP + HiGHS, in process, with callbacks for progress and cancel."""
+
+    name = "highs"
+
+    def __init__(self, threads: int | None = None) -> None:
+        self.threads = threads or max(1, min(8, os.cpu_count() or 1))
+
+    def _solver(self, seconds_left, progress, cancel, level_name):
+        import highspy
+
+        state = {"cancelled": False, "start": time.perf_counter()}
+
+        def callback(callback_type, message, data_out, data_in, user_data):
+            kinds = highspy.cb.HighsCallbackType
+            if callback_type == kinds.kCallbackMipImprovingSolution and progress:
+                progress(level_name, data_out.objective_function_value,
+                         data_out.mip_dual_bound, time.perf_counter() - state["start"])
+            if callback_type == kinds.kCallbackMipInterrupt and cancel is not None:
+                if cancel():
+                    state["cancelled"] = True
+                    data_in.user_interrupt = True
+
+        kinds = highspy.cb.HighsCallbackType
+        solver = pulp.HiGHS(
+            msg=False,
+            timeLimit=None if seconds_left is None else max(0.1, seconds_left),
+            gapRel=0.0,
+            threads=self.threads,
+            callbackTuple=(callback, None),
+            callbacksToActivate=[
+                kinds.kCallbackMipImprovingSolution,
+                kinds.kCallbackMipInterrupt,
+            ],
+        )
+        return solver, state
+
+    def _status(self, problem: pulp.LpProblem, state: dict) -> Status:
+        import highspy
+
+        code = problem.solverModel.getModelStatus()
+        kinds = highspy.HighsModelStatus
+        if code == kinds.kOptimal:
+            return Status.OPTIMAL
+        if code in (kinds.kInfeasible, kinds.kUnboundedOrInfeasible):
+            return Status.INFEASIBLE
+        if state["cancelled"] or code == kinds.kInterrupt:
+            return Status.CANCELLED
+        if code in (kinds.kTimeLimit, kinds.kSolutionLimit, kinds.kIterationLimit):
+            return Status.FEASIBLE
+        return Status.ERROR
+
+    def _bound(self, problem: pulp.LpProblem, objective: Objective) -> float | None:
+        info = problem.solverModel.getInfo()
+        bound = info.mip_dual_bound
+        if bound is None or not math.isfinite(bound):
+            return None
+        # PuLP hands HiGHS a minimisation of -f for a "max" level.
+        return -bound if objective.sense == "max" else bound
+
+
+class CbcBackend(_PulpBackend):
+    """PuLP + its bundled CBC executable. No progress callback, no bound."""
+
+    name = "cbc"
+
+    def _solver(self, seconds_left, progress, cancel, level_name):
+        solver = pulp.PULP_CBC_CMD(
+            msg=False,
+            timeLimit=None if seconds_left is None else max(1, int(seconds_left)),
+            gapRel=0.0,
+            warmStart=True,
+            threads=max(1, min(8, os.cpu_count() or 1)),
+        )
+        return solver, {}
+
+    def _status(self, problem: pulp.LpProblem, state: dict) -> Status:
+        if problem.status == pulp.LpStatusOptimal:
+            if problem.sol_status == pulp.LpSolutionOptimal:
+                return Status.OPTIMAL
+            return Status.FEASIBLE
+        if problem.status == pulp.LpStatusInfeasible:
+            return Status.INFEASIBLE
+        if problem.status == pulp.LpStatusNotSolved:
+            return Status.TIMEOUT
+        return Status.ERROR
