@@ -318,8 +318,15 @@ def latin_companion() -> FontChoice | None:
         return choice
 
 
+_keys: dict[FontChoice, tuple[str, int]] = {}
+
+
 def _key(font: FontChoice) -> tuple[str, int]:
-    return (str(Path(font.path).resolve()), font.subfont_index)
+    key = _keys.get(font)
+    if key is None:
+        key = (str(Path(font.path).resolve()), font.subfont_index)
+        _keys[font] = key
+    return key
 
 
 def get_ttfont(font: FontChoice) -> TTFont:

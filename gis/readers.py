@@ -188,8 +188,11 @@ def read_spatial(
     try:
         frame = pyogrio.read_dataframe(path, encoding=encoding)
     except Exception as exc:  # GDAL reports many kinds of unreadable files
+        hint = ""
+        if "codec" in str(exc) or "decode" in str(exc):
+            hint = "; its text encoding is not the declared one: give --encoding gbk"
         return _empty(), [Problem(name, None, None,
-                                  f"cannot be read as a spatial file: {exc}")]
+                                  f"cannot be read as a spatial file: {exc}{hint}")]
     frame.index = pd.RangeIndex(1, 1 + len(frame))
     frame.columns = [c if c == "geometry" else clean_header(c) for c in frame.columns]
     problems: list[Problem] = []

@@ -1,0 +1,35 @@
+"""Excel export: IDs as text, formulas neutralised, refused when not solved."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from allocator.allocate import solve_project, store_outcome
+from allocator.export import ExportRefused, export_xlsx
+from tests.conftest import TINY_TODAY
+
+
+def test_ids_are_text_and_formulas_neutralised(tiny_project, tmp_path):
+    tiny_project.members.loc[0, "name"] = "=HYPERLINK(\"http://127.0.0.1\")"
+    store_outcome(tiny_project, solve_project(tiny_project, backend="highs",
+                                              today=TINY_TODAY))
+    path = export_xlsx(tiny_project, tmp_path / "out.xlsx")
+    book = openpyxl.load_workbook(path)
+    sheet = book["分配结果"]
+    header = [c.value for c in sheet[1]]
+    id_column = header.index("户主身份证号") + 1
+    cell = sheet.cell(row=2, column=id_column)
+    assert cell.data_type == "s" and len(cell.value) == 18
+    names = [sheet.cell(row=r, column=header.index("户主") + 1).value
+             for r in range(2, sheet.max_row + 1)]
+    assert "'=HYPERLINK(\"http://127.0.0.1\")" in names
+    area = sheet.cell(row=2, column=header.index("面积(m²)") + 1)
+    assert isinstance(area.value, (int, float))
+    assert (path.stat().st_mode & 0o777) == 0o600
+
+
+def test_unsolved_project_is_not_exported(tiny_project, tmp_path):
+    with pytest.raises(ExportRefused, match="has not been solved"):
+        export_xlsx(tiny_project, tmp_path / "out.xlsx")
+    assert not (tmp_path / "out.xlsx").exists()

@@ -1,0 +1,180 @@
+"""Import and validation: every problem named by file, row and column."""
+
+from __future__ import annotations
+
+import shutil
+
+import geopandas as gpd
+import openpyxl
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+
+from allocator import idnumber
+from allocator.cli import main
+from allocator.importer import ImportInputs, import_files
+from tests.conftest import TINY
+
+
+def _copy_tiny(tmp_path):
+    for item in TINY.iterdir():
+        shutil.copy(item, tmp_path / item.name)
+    return ImportInputs(register=tmp_path / "register.csv",
+                        sites=tmp_path / "sites.geojson", units=tmp_path / "units.csv",
+                        facilities=tmp_path / "facilities.csv",
+                        county=tmp_path / "county.geojson")
+
+
+def _edit_register(path, row, column, value):
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    frame.loc[row - 2, column] = value
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def _messages(result):
+    return [str(p) for p in result.errors]
+
+
+def test_id_number_rules():
+    valid = "513431198503020034"
+    assert idnumber.problems(valid) == []
+    assert "check digit" in idnumber.problems(valid[:-1] + "5")[0]
+    assert "17 characters" in idnumber.problems(valid[:17])[0]
+    assert idnumber.normalise("51343119850302003x")[0].endswith("X")
+    assert idnumber.normalise("５１３４３１１９８５０３０２００３４")[0] == valid
+    assert idnumber.mask(valid) == "513431********0034"
+    import datetime as dt
+
+    assert any("differs" in m for m in idnumber.problems(valid, dt.date(1985, 3, 3)))
+    assert any("means 男" in m for m in idnumber.problems(valid, sex="女"))
+
+
+def test_bad_check_digit_is_reported_with_row_and_column(tmp_path):
+    inputs = _copy_tiny(tmp_path)
+    frame = pd.read_csv(inputs.register, dtype=str, encoding="utf-8-sig")
+    wrong = frame.loc[3, "身份证号"][:-1] + ("1" if frame.loc[3, "身份证号"][-1] != "1"
+                                          else "2")
+    _edit_register(inputs.register, 5, "身份证号", wrong)
+    result = import_files(inputs)
+    assert result.project is None
+    assert any(m.startswith(f"{inputs.register}:5:身份证号:") and "check digit" in m
+               for m in _messages(result)), _messages(result)
+
+
+def test_duplicate_ids_and_two_heads(tmp_path):
+    inputs = _copy_tiny(tmp_path)
+    frame = pd.read_csv(inputs.register, dtype=str, encoding="utf-8-sig")
+    _edit_register(inputs.register, 3, "身份证号", frame.loc[0, "身份证号"])
+    _edit_register(inputs.register, 3, "与户主关系", "户主")
+    messages = _messages(import_files(inputs))
+    assert any(":3:身份证号:" in m and "duplicate ID number, also on row 2" in m
+               for m in messages), messages
+    assert any("household H0 has 2 rows marked 户主" in m for m in messages)
+
+
+def test_excel_number_id_is_refused_never_repaired(tmp_path):
+    inputs = _copy_tiny(tmp_path)
+    frame = pd.read_csv(inputs.register, dtype=str, keep_default_na=False,
+                        encoding="utf-8-sig")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(list(frame.columns))
+    for record in frame.itertuples(index=False):
+        sheet.append(list(record))
+    sheet.cell(row=4, column=3).value = 513431202210050051  # typed as a number
+    path = tmp_path / "register.xlsx"
+    book.save(path)
+    inputs.register = path
+    result = import_files(inputs)
+    assert result.project is None
+    assert any(m.startswith(f"{path}:4:身份证号:") and "stored as a number" in m
+               for m in _messages(result)), _messages(result)
+
+
+def test_gbk_csv_reads_the_same_as_utf8(tmp_path):
+    inputs = _copy_tiny(tmp_path)
+    text = inputs.register.read_text(encoding="utf-8-sig")
+    gbk = tmp_path / "register_gbk.csv"
+    gbk.write_bytes(text.encode("gbk"))
+    inputs_gbk = ImportInputs(**{**inputs.__dict__, "register": gbk})
+    first = import_files(inputs).project.members
+    second = import_files(inputs_gbk).project.members
+    pd.testing.assert_frame_equal(first, second)
+    assert list(first.columns)[0] == "member_id"
+
+
+def test_missing_column_is_named(tmp_path):
+    inputs = _copy_tiny(tmp_path)
+    frame = pd.read_csv(inputs.register, dtype=str, encoding="utf-8-sig")
+    frame.drop(columns="性别").to_csv(inputs.register, index=False)
+    messages = _messages(import_files(inputs))
+    assert any("missing column(s) 性别 (sex)" in m for m in messages), messages
+
+
+def test_point_outside_china_names_its_row(tmp_path):
+    inputs = _copy_tiny(tmp_path)
+    frame = pd.read_csv(inputs.facilities, dtype=str, encoding="utf-8-sig")
+    frame.loc[1, ["经度", "纬度"]] = [frame.loc[1, "纬度"], frame.loc[1, "经度"]]
+    frame.to_csv(inputs.facilities, index=False)
+    messages = _messages(import_files(inputs))
+    assert any(m.startswith(f"{inputs.facilities}:3:geometry:") and "outside China"
+               in m for m in messages), messages
+
+
+def test_shapefile_without_crs_needs_crs_option(tmp_path):
+    inputs = _copy_tiny(tmp_path)
+    frame = pd.read_csv(inputs.facilities, dtype=str, encoding="utf-8-sig")
+    shp = gpd.GeoDataFrame(
+        {"设施编号": frame["设施编号"], "名称": frame["名称"], "类型": frame["类型"],
+         "容量": frame["容量"].astype(int)},
+        geometry=[Point(float(x), float(y)) for x, y in zip(frame["经度"], frame["纬度"])])
+    path = tmp_path / "facilities.shp"
+    shp.to_file(path, encoding="gbk")
+    inputs.facilities = path
+    messages = _messages(import_files(inputs))
+    assert any("--crs EPSG:N" in m for m in messages), messages
+    inputs.crs = "EPSG:4490"
+    result = import_files(inputs)
+    assert result.errors == []
+    assert sorted(result.project.facilities["name"]) == sorted(frame["名称"])
+
+
+def test_metres_declared_as_degrees_are_refused(tmp_path):
+    inputs = _copy_tiny(tmp_path)
+    frame = gpd.read_file(inputs.sites).to_crs("EPSG:4543")
+    path = tmp_path / "sites_metres.geojson"
+    frame.set_crs("EPSG:4490", allow_override=True).to_file(path)
+    inputs.sites = path
+    messages = _messages(import_files(inputs))
+    assert any("probably in metres" in m for m in messages), messages
+
+
+def test_gcj02_columns_are_converted(tmp_path):
+    from gis.crs import wgs84_to_gcj02
+
+    inputs = _copy_tiny(tmp_path)
+    truth = import_files(inputs).project.facilities
+    frame = pd.read_csv(inputs.facilities, dtype=str, encoding="utf-8-sig")
+    lon, lat = wgs84_to_gcj02(frame["经度"].astype(float), frame["纬度"].astype(float))
+    frame["经度"], frame["纬度"] = lon, lat
+    frame.to_csv(inputs.facilities, index=False)
+    inputs.coords = "gcj02"
+    converted = import_files(inputs).project.facilities
+    shift = truth.to_crs("EPSG:4543").distance(converted.to_crs("EPSG:4543"))
+    assert shift.max() < 0.5
+
+
+def test_cli_exit_codes_and_nothing_written_on_error(tmp_path, capsys):
+    inputs = _copy_tiny(tmp_path)
+    args = ["--register", str(inputs.register), "--sites", str(inputs.sites),
+            "--units", str(inputs.units), "--facilities", str(inputs.facilities)]
+    out = tmp_path / "project.gpkg"
+    assert main(["validate", *args]) == 0
+    _edit_register(inputs.register, 2, "性别", "x")
+    assert main(["import", *args, "--out", str(out)]) == 1
+    assert not out.exists()
+    err = capsys.readouterr().err
+    assert f"{inputs.register}:2:性别:" in err and "Traceback" not in err
+    with pytest.raises(SystemExit) as usage:
+        main(["import", "--register", str(inputs.register)])
+    assert usage.value.code == 2
