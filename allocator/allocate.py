@@ -30,7 +30,13 @@ from allocator.rules import (
 from gis.distance import metric_crs_for, nearest_walk, within_walk
 from solvers import get_backend
 from solvers.base import SolveResult, Status
-from solvers.joint import JointProblem, JointSolution, ServiceGroup, build_joint_model
+from solvers.joint import (
+    JointProblem,
+    JointSolution,
+    ServiceGroup,
+    build_aggregated_model,
+    build_joint_model,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -265,16 +271,29 @@ def solve_project(
     time_limit: float | None = None,
     today: dt.date | None = None,
     seed: int | None = None,
+    formulation: str = "auto",
     progress: Callable[[str, float | None, float | None, float], None] | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> AllocationOutcome:
-    """Solve the joint allocation of ``project`` and describe every decision."""
+    """Solve the joint allocation of ``project`` and describe every decision.
+
+    ``formulation`` is "aggregated" (counts of interchangeable households and
+    groups; exact, and the default when siblings stay together), "detailed"
+    (one variable per household and group; needed when siblings may be
+    split) or "auto".
+    """
     today = today or dt.date.today()
     seed = int(project.rules["lottery_seed"] if seed is None else seed)
     instance = build_instance(project, today)
     backend = choose_backend(backend, instance)
-    joint = build_joint_model(instance.problem)
-    logger.info("model: %d variables, %d constraints; back end %s",
+    if formulation == "auto":
+        formulation = "aggregated" if instance.problem.split_penalty == 0 \
+            else "detailed"
+    if formulation == "aggregated":
+        joint = build_aggregated_model(instance.problem)
+    else:
+        joint = build_joint_model(instance.problem)
+    logger.info("%s model: %d variables, %d constraints; back end %s", formulation,
                 joint.model.n_vars, len(joint.model.constraints), backend)
     started = dt.datetime.now().astimezone()
     result = get_backend(backend, seed=seed).solve(
@@ -301,6 +320,7 @@ def solve_project(
              "seconds": round(lv.seconds, 3)} for lv in result.levels
         ], ensure_ascii=False),
         "message": result.message,
+        "formulation": formulation,
         "reference_date": instance.reference.isoformat(),
         "today": today.isoformat(),
     }
@@ -309,9 +329,10 @@ def solve_project(
     if result.values is None:
         return outcome
 
-    solution = joint.decode(instance.problem, result.values)
+    rank = lottery_rank(len(instance.household_ids), seed)
+    solution = joint.decode(instance.problem, result.values, rank)
     outcome.solution = solution
-    unit_of_household = _pick_units(project, instance, solution, seed)
+    unit_of_household = _pick_units(project, instance, solution, rank)
     outcome.unit_of_household = unit_of_household
     outcome.allocations = _allocation_rows(project, instance, solution,
                                            unit_of_household, run_id, scenario)
@@ -325,15 +346,19 @@ def _objective(levels, name: str) -> float | None:
     return None if level is None else level.objective
 
 
+def lottery_rank(count: int, seed: int) -> list[int]:
+    """Each household's place in the seeded lottery (0 draws first)."""
+    return np.random.default_rng(seed).permutation(count).tolist()
+
+
 def _pick_units(project: Project, instance: Instance, solution: JointSolution,
-                seed: int) -> dict[str, int]:
-    """Concrete units within each class, by a seeded and recorded lottery.
+                rank: list[int]) -> dict[str, int]:
+    """Concrete units within each class, by the seeded and recorded lottery.
 
     Households that need a low floor (a member aged 70+ or with a disability)
     draw first, then the rest; within each group the order is the lottery's.
     """
-    rng = np.random.default_rng(seed)
-    draw = dict(zip(instance.household_ids, rng.permutation(len(instance.household_ids))))
+    draw = dict(zip(instance.household_ids, rank))
     units = project.housing_units
     by_class: dict[int, list[str]] = defaultdict(list)
     for h, c in enumerate(solution.household_class):

@@ -95,17 +95,20 @@ def _linux_candidates() -> list[_Candidate]:
             share / "truetype" / "arphic-gbsn00lp" / "gbsn00lp.ttf",
             "AR PL SungtiL GB",
         ),
-        _Candidate(share / "truetype" / "arphic" / "uming.ttc", "AR PL UMing",
-                   prefer="CN"),
-        _Candidate(share / "cjkuni-uming" / "uming.ttc", "AR PL UMing",
-                   prefer="CN"),
-        _Candidate(share / "truetype" / "wqy" / "wqy-zenhei.ttc", "文泉驿正黑",
-                   index=0),
+        _Candidate(
+            share / "truetype" / "arphic" / "uming.ttc", "AR PL UMing", prefer="CN"
+        ),
+        _Candidate(share / "cjkuni-uming" / "uming.ttc", "AR PL UMing", prefer="CN"),
+        _Candidate(
+            share / "truetype" / "wqy" / "wqy-zenhei.ttc", "文泉驿正黑", index=0
+        ),
         _Candidate(share / "wqy-zenhei" / "wqy-zenhei.ttc", "文泉驿正黑", index=0),
-        _Candidate(share / "truetype" / "wqy" / "wqy-microhei.ttc", "文泉驿微米黑",
-                   index=0),
-        _Candidate(share / "wqy-microhei" / "wqy-microhei.ttc", "文泉驿微米黑",
-                   index=0),
+        _Candidate(
+            share / "truetype" / "wqy" / "wqy-microhei.ttc", "文泉驿微米黑", index=0
+        ),
+        _Candidate(
+            share / "wqy-microhei" / "wqy-microhei.ttc", "文泉驿微米黑", index=0
+        ),
     ]
 
 
@@ -149,8 +152,7 @@ def _probe(path: Path, index: int | None, prefer: str | None) -> tuple[int, str]
         if i < 0 or i >= count:
             raise ValueError(f"{path}: no subfont {i} (file has {count})")
         try:
-            info = TTFontFile(_NamedBytes(data, str(path)), charInfo=0,
-                              subfontIndex=i)
+            info = TTFontFile(_NamedBytes(data, str(path)), charInfo=0, subfontIndex=i)
         except Exception as exc:  # reportlab raises TTFError and bare errors
             raise ValueError(f"{path}: not usable for PDF embedding: {exc}") from exc
         name = info.name.decode("latin-1")
@@ -234,15 +236,19 @@ def find_cjk_font(
         path, index = _parse_override(override)
         try:
             idx, name = _probe(path, index, None)
+            choice = FontChoice(path, name, idx, _is_bundled(path))
+            get_ttfont(choice)  # full parse (cmap, metrics); cached for export
         except (OSError, ValueError) as exc:
             logger.warning(
                 "%s=%r cannot be used (%s); choosing a font automatically",
-                ENV_VAR, override, exc,
+                ENV_VAR,
+                override,
+                exc,
             )
         else:
-            choice = FontChoice(path, name, idx, _is_bundled(path))
-            logger.info("PDF font from %s: %s (%s, subfont %d)",
-                        ENV_VAR, name, path, idx)
+            logger.info(
+                "PDF font from %s: %s (%s, subfont %d)", ENV_VAR, name, path, idx
+            )
             return choice
 
     if plat == "win32":
@@ -257,12 +263,15 @@ def find_cjk_font(
             continue
         try:
             idx, name = _probe(cand.path, cand.index, cand.prefer)
+            choice = FontChoice(cand.path, name, idx, False)
+            get_ttfont(choice)
         except (OSError, ValueError) as exc:
             logger.debug("Skipping font %s: %s", cand.path, exc)
             continue
-        logger.info("PDF font: %s %s (%s, subfont %d)",
-                    cand.label, name, cand.path, idx)
-        return FontChoice(cand.path, name, idx, False)
+        logger.info(
+            "PDF font: %s %s (%s, subfont %d)", cand.label, name, cand.path, idx
+        )
+        return choice
 
     choice = bundled_font()
     logger.info("PDF font: bundled %s (%s)", choice.name, choice.path)
@@ -304,14 +313,18 @@ def latin_companion() -> FontChoice | None:
                 continue
             try:
                 idx, name = _probe(path, 0, None)
+                choice = FontChoice(path, name, idx, False)
+                get_ttfont(choice)
             except (OSError, ValueError) as exc:
                 logger.debug("Skipping Latin companion %s: %s", path, exc)
+                choice = None
                 continue
-            choice = FontChoice(path, name, idx, False)
             break
         if choice is None:
-            logger.warning("No Latin companion font found; ASCII text may be "
-                           "missing from PDFs set in a CJK-only font")
+            logger.warning(
+                "No Latin companion font found; ASCII text may be "
+                "missing from PDFs set in a CJK-only font"
+            )
         else:
             logger.debug("Latin companion font: %s (%s)", choice.name, choice.path)
         _companion.append(choice)

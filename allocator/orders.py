@@ -17,8 +17,11 @@ only when complete, so a failed or cancelled export leaves no partial file.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
+import io
 import logging
+import math
 import os
 import re
 import tempfile
@@ -221,6 +224,7 @@ _FIELD_EN = {
     "说明": "note",
     "安排依据": "rule text",
     "测算说明": "run label",
+    "通知书固定文字": "fixed wording of the order",
 }
 
 
@@ -315,6 +319,15 @@ _SUBSTITUTES = {
 }
 
 
+def _as_text(value: object) -> str:
+    """Field value as text; None and NaN (missing cells in tables) become ""."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
 def _format_date(d: datetime.date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
@@ -365,7 +378,8 @@ class _Cleaner:
     def __init__(self, covered: frozenset[int]) -> None:
         self._covered = covered
 
-    def __call__(self, text: str | None, *, multiline: bool = False) -> str:
+    def __call__(self, text: object, *, multiline: bool = False) -> str:
+        text = _as_text(text)
         if not text:
             return ""
         out: list[str] = []
@@ -399,7 +413,7 @@ def _prepare(order: AllocationOrder, clean: _Cleaner) -> _Prepared:
         )
     checks: list[tuple[str, str]] = []
 
-    def c(label: str, text: str | None, multiline: bool = False) -> str:
+    def c(label: str, text: object, multiline: bool = False) -> str:
         value = clean(text, multiline=multiline)
         checks.append((label, value))
         return value
@@ -413,15 +427,20 @@ def _prepare(order: AllocationOrder, clean: _Cleaner) -> _Prepared:
                 c("与户主关系", m.relationship),
                 c("性别", m.sex),
                 str(m.age),
-                c("身份证号", mask_id_number(m.id_number)) or "—",
+                c("身份证号", mask_id_number(_as_text(m.id_number))) or "—",
             )
         )
 
     unit = None
     if order.kind != KIND_WAITING and any(
         v is not None
-        for v in (order.site_name, order.building, order.unit_number, order.floor,
-                  order.area_m2)
+        for v in (
+            order.site_name,
+            order.building,
+            order.unit_number,
+            order.floor,
+            order.area_m2,
+        )
     ):
         unit = (
             c("安置点", order.site_name) or "—",
@@ -441,7 +460,7 @@ def _prepare(order: AllocationOrder, clean: _Cleaner) -> _Prepared:
         if s.facility_name:
             facility = c("机构名称", s.facility_name)
         else:
-            facility = "无学位" if s.service.strip() in SCHOOL_SERVICES else "未安排"
+            facility = "无学位" if service in SCHOOL_SERVICES else "未安排"
         key = (
             service,
             facility,
@@ -456,7 +475,7 @@ def _prepare(order: AllocationOrder, clean: _Cleaner) -> _Prepared:
     services = []
     for key, names in groups.items():
         whole = len(names) > 1 and sorted(names) == sorted(member_names)
-        services.append(("全户", *key) if whole else ("、".join(names), *key))
+        services.append(("全户", *key) if whole else ("、\n".join(names), *key))
 
     return _Prepared(
         order=order,
@@ -466,7 +485,8 @@ def _prepare(order: AllocationOrder, clean: _Cleaner) -> _Prepared:
         county=c("县名", order.county),
         household_id=c("户编号", order.household_id),
         head_name=c("户主姓名", order.head_name),
-        head_id=c("户主身份证号", mask_id_number(order.head_id_number)) or "—",
+        head_id=c("户主身份证号", mask_id_number(_as_text(order.head_id_number)))
+        or "—",
         category=c("安置类别", order.category),
         origin=c("原居住地", order.origin),
         members=members,
@@ -498,10 +518,10 @@ class _Typesetter:
         companion = latin_companion()
         self.latin = get_ttfont(companion) if companion is not None else None
         self._lcov = glyph_coverage(companion) if companion else frozenset()
-        self.names = (self.primary.fontName,
-                      self.latin.fontName if self.latin else "")
+        self.names = (self.primary.fontName, self.latin.fontName if self.latin else "")
         self.covered = self._pcov | self._lcov
         self._info: dict[str, tuple[int, float]] = {}
+        self.record: set[str] | None = None  # characters drawn, when set
 
     def _char(self, ch: str) -> tuple[int, float]:
         info = self._info.get(ch)
@@ -549,6 +569,8 @@ class _Typesetter:
     ) -> None:
         if not text:
             return
+        if self.record is not None:
+            self.record.update(text)
         if align != "left":
             w = self.width(text, size)
             x -= w if align == "right" else w / 2.0
@@ -693,8 +715,15 @@ class _PageWriter:
         c.setStrokeColorRGB(*_RED)
         lead = size * 1.35
         for line in lines:
-            ts.draw(c, PAGE_W / 2.0, _baseline(y, lead, size), line, size,
-                    align="center", bold=True)
+            ts.draw(
+                c,
+                PAGE_W / 2.0,
+                _baseline(y, lead, size),
+                line,
+                size,
+                align="center",
+                bold=True,
+            )
             y -= lead
         c.setFillColorRGB(0, 0, 0)
         c.setStrokeColorRGB(0, 0, 0)
@@ -711,13 +740,20 @@ class _PageWriter:
 
         y -= 14.0
         size = 22.0
-        ts.draw(c, PAGE_W / 2.0, y - size * 0.9, p.title, size, align="center",
-                bold=True)
+        ts.draw(
+            c, PAGE_W / 2.0, y - size * 0.9, p.title, size, align="center", bold=True
+        )
         y -= size * 1.25
         if p.order.kind == KIND_EXISTING:
             size = 11.5
-            ts.draw(c, PAGE_W / 2.0, y - size, "（既有安置户公共服务安排）", size,
-                    align="center")
+            ts.draw(
+                c,
+                PAGE_W / 2.0,
+                y - size,
+                "（既有安置户公共服务安排）",
+                size,
+                align="center",
+            )
             y -= size * 1.6
         return y - 8.0
 
@@ -737,8 +773,14 @@ class _PageWriter:
         for line in lines:
             ts.draw(c, MARGIN_X, _baseline(y, lead, size), line, size)
             y -= lead
-        ts.draw(c, PAGE_W - MARGIN_X, _baseline(top - 4.0, lead, size),
-                f"第 {index} 份 / 共 {self.total} 份", size, align="right")
+        ts.draw(
+            c,
+            PAGE_W - MARGIN_X,
+            _baseline(top - 4.0, lead, size),
+            f"第 {index} 份 / 共 {self.total} 份",
+            size,
+            align="right",
+        )
         c.setFillColorRGB(0, 0, 0)
         c.setStrokeColorRGB(0, 0, 0)
         return top
@@ -746,8 +788,14 @@ class _PageWriter:
     # -- flowing body -------------------------------------------------------
 
     def _paragraph(
-        self, text: str, size: float, *, indent_em: float = 0.0, lead: float = 1.5,
-        x: float = MARGIN_X, width: float = CONTENT_W,
+        self,
+        text: str,
+        size: float,
+        *,
+        indent_em: float = 0.0,
+        lead: float = 1.5,
+        x: float = MARGIN_X,
+        width: float = CONTENT_W,
     ) -> list[_Block]:
         ts = self.ts
         line_h = size * lead
@@ -782,6 +830,7 @@ class _PageWriter:
         lead = size * 1.55
         col_w = CONTENT_W / 2.0
         blocks: list[_Block] = []
+
         def fits(pair: tuple[str, str]) -> bool:
             return ts.width(pair[0] + pair[1], size) <= col_w - 8
 
@@ -833,7 +882,8 @@ class _PageWriter:
 
         def make_row(cells: Sequence[str], is_header: bool) -> _Block:
             wrapped = [
-                ts.wrap(text, w - 2 * pad_x, size) for text, w in zip(cells, widths)
+                ts.wrap(text, w - 2 * pad_x, size)
+                for text, w in zip(cells, widths, strict=True)
             ]
             n = max(len(lines) for lines in wrapped)
             h = n * lead + 2 * pad_y
@@ -860,8 +910,15 @@ class _PageWriter:
                     else:
                         x = xs[k] + pad_x
                     for line in lines:
-                        ts.draw(c, x, _baseline(y, lead, size), line, size,
-                                align=align, bold=is_header)
+                        ts.draw(
+                            c,
+                            x,
+                            _baseline(y, lead, size),
+                            line,
+                            size,
+                            align=align,
+                            bold=is_header,
+                        )
                         y -= lead
 
             return _Block(h, draw, keep_with_next=is_header)
@@ -873,19 +930,21 @@ class _PageWriter:
     def _spacer(self, h: float) -> _Block:
         return _Block(h, lambda c, top: None)
 
-    def _seal(self, p: _Prepared) -> _Block:
+    def _seal(self, p: _Prepared, s: float) -> _Block:
         ts = self.ts
-        size = 11.5
-        sign_size = 10.5
+        k = max(s, 0.85)
+        size = 11.5 * k
+        sign_size = 10.5 * k
         office_w = min(ts.width(p.office, size), CONTENT_W - 2 * size)
         right = PAGE_W - MARGIN_X - 2 * size
         office_lines = ts.wrap(p.office, CONTENT_W - 2 * size, size)
         centre = right - office_w / 2.0
         lead = size * 1.6
-        h = 30.0 + 26.0 + lead * (len(office_lines) + 1) + 4.0
+        gap_sign, gap_stamp = 30.0 * s, 26.0 * s
+        h = 18.0 * s + gap_sign + gap_stamp + lead * len(office_lines) + size
 
         def draw(c: Canvas, top: float) -> None:
-            y = top - 18.0
+            y = top - 18.0 * s
             line_w = 78.0
             label_w = ts.width("经办人：", sign_size)
             x2 = PAGE_W - MARGIN_X - line_w - label_w
@@ -895,11 +954,11 @@ class _PageWriter:
                 c.line(x + label_w, y - 2.0, x + label_w + line_w, y - 2.0)
             ts.draw(c, x1, y, "经办人：", sign_size)
             ts.draw(c, x2, y, "审核人：", sign_size)
-            y -= 30.0
+            y -= gap_sign
             c.setFillColorRGB(*_GREY_TEXT)
             ts.draw(c, centre, y, "（盖章）", sign_size, align="center")
             c.setFillColorRGB(0, 0, 0)
-            y -= 26.0
+            y -= gap_stamp
             for line in office_lines:
                 ts.draw(c, centre, y, line, size, align="center")
                 y -= lead
@@ -998,22 +1057,23 @@ class _PageWriter:
         footer_lines = self._footer_lines(p)
         footer_top = MARGIN_BOTTOM + 11.0 * len(footer_lines) + 4.0
         limit = footer_top + 10.0
-        seal = self._seal(p)
 
         c = self.c
         header_bottom = self._header(p, continued=False)
         avail = header_bottom - limit
         blocks: list[_Block] = []
         for s in _SCALES:
-            blocks = self._body(p, s) + [seal]
+            blocks = self._body(p, s) + [self._seal(p, s)]
             if sum(b.height for b in blocks) <= avail:
                 break
         else:
             logger.warning(
                 "Order for household %s does not fit one page even at %.0f%% text "
-                "size; continuing on a second page", p.household_id, _SCALES[-1] * 100,
+                "size; continuing on a second page",
+                p.household_id,
+                _SCALES[-1] * 100,
             )
-            blocks = self._body(p, _OVERFLOW_SCALE) + [seal]
+            blocks = self._body(p, _OVERFLOW_SCALE) + [self._seal(p, _OVERFLOW_SCALE)]
 
         pages = 1
         y = header_bottom
@@ -1048,10 +1108,61 @@ def _check_glyphs(prepared: Sequence[_Prepared], font: FontChoice) -> None:
                 problems.append((p.order.household_id, ch, label))
     if problems:
         for hid, ch, label in problems:
-            logger.error("Household %s: %s contains U+%04X, not in font %s",
-                         hid, label, ord(ch), font.name)
+            logger.error(
+                "Household %s: %s contains U+%04X, not in font %s",
+                hid,
+                label,
+                ord(ch),
+                font.name,
+            )
         hid, ch, label = problems[0]
         raise MissingGlyphError(hid, ch, label, font.name, others=len(problems) - 1)
+
+
+def _check_template(
+    prepared: Sequence[_Prepared], ts: _Typesetter, font: FontChoice
+) -> None:
+    """Check the fixed wording of the layout (titles, headings, labels).
+
+    One throwaway page of every kind, with and without members, unit and
+    services, plus a continuation header, is laid out on an in-memory canvas
+    that is never saved, and every character drawn is checked.  Field texts
+    were checked before, so anything missing here is part of the template.
+    """
+    base = prepared[0]
+    probe = Canvas(io.BytesIO(), pagesize=A4, initialFontName=ts.names[0])
+    writer = _PageWriter(probe, ts, len(prepared))
+    unit = ("—",) * 6
+    extra = ("全户", "卫生服务", "无学位", "—", "未安排")
+    seen: set[str] = set()
+    ts.record = seen
+    try:
+        for kind, title in _TITLES.items():
+            order = dataclasses.replace(base.order, kind=kind)
+            full = dataclasses.replace(
+                base,
+                order=order,
+                title=title,
+                unit=None if kind == KIND_WAITING else (base.unit or unit),
+                services=[*base.services, extra],
+            )
+            empty = dataclasses.replace(
+                full, unit=None, members=[], services=[], rule_text=""
+            )
+            writer.write(full, 1)
+            writer.write(empty, 1)
+        writer._header(base, continued=True)
+    finally:
+        ts.record = None
+    missing = missing_glyphs("".join(sorted(seen)), font)
+    if missing:
+        raise MissingGlyphError(
+            base.household_id,
+            missing[0],
+            "通知书固定文字",
+            font.name,
+            others=len(missing) - 1,
+        )
 
 
 @contextlib.contextmanager
@@ -1142,6 +1253,7 @@ def write_orders_pdf(
     clean = _Cleaner(ts.covered)
     prepared = [_prepare(o, clean) for o in items]
     _check_glyphs(prepared, font)
+    _check_template(prepared, ts, font)
     logger.info("Writing %d orders to %s with font %s", total, path, font.name)
 
     fd, tmp_name = tempfile.mkstemp(
@@ -1196,6 +1308,10 @@ def write_orders_pdf(
     elapsed = time.perf_counter() - started
     logger.info(
         "Wrote %d pages for %d households to %s (%.1f MB) in %.1f s",
-        pages, total, path, path.stat().st_size / 1e6, elapsed,
+        pages,
+        total,
+        path,
+        path.stat().st_size / 1e6,
+        elapsed,
     )
     return path

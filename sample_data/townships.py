@@ -36,7 +36,7 @@ def village_stem_2016(name: str) -> str:
 
 
 def village_stem_2023(name: str) -> str:
-    """Return the bare village name of a 2023 entry (``谷都村村民委员会`` -> ``谷都``)."""
+    """Return the bare name of a 2023 village (``谷都村村民委员会`` -> ``谷都``)."""
     name = name.replace("居民委员会", "").replace("村民委员会", "")
     return name[:-1] if name.endswith("村") else name
 
@@ -44,8 +44,8 @@ def village_stem_2023(name: str) -> str:
 def _near(old: str, new: str) -> bool:
     if len(old) == len(new) >= 3:
         return sum(a != b for a, b in zip(old, new)) == 1
-    return len(old) >= 4 and len(new) >= 2 and (
-        old.startswith(new) or old.endswith(new)
+    return (
+        len(old) >= 4 and len(new) >= 2 and (old.startswith(new) or old.endswith(new))
     )
 
 

@@ -1,6 +1,6 @@
-"""Back-end neutral description of a lexicographic 0-1 linear programme.
+"""Back-end neutral description of a lexicographic integer linear programme.
 
-A model is a list of binary variables, linear constraints with integer
+A model is a list of bounded integer variables (0..upper; binary by default), linear constraints with integer
 coefficients, and an ordered list of objectives. Every back end solves the
 levels one after the other: level k is optimised with the optimal values of
 levels 1..k-1 held as constraints. Integer coefficients keep CP-SAT and the
@@ -65,14 +65,16 @@ class LinearModel:
 
     n_vars: int = 0
     var_names: list[str] = field(default_factory=list)
+    upper: list[int] = field(default_factory=list)
     fixed: dict[int, int] = field(default_factory=dict)
     constraints: list[Constraint] = field(default_factory=list)
     objectives: list[Objective] = field(default_factory=list)
     hint: dict[int, int] = field(default_factory=dict)
 
-    def new_var(self, name: str = "") -> int:
-        """Add one binary variable and return its index."""
+    def new_var(self, name: str = "", upper: int = 1) -> int:
+        """Add one integer variable in 0..upper (binary by default)."""
         self.var_names.append(name)
+        self.upper.append(int(upper))
         self.n_vars += 1
         return self.n_vars - 1
 
@@ -137,7 +139,7 @@ class SolveResult:
 
 
 def evaluate(model: LinearModel, values: Sequence[int], objective: Objective) -> int:
-    """Value of one objective for a 0-1 solution."""
+    """Value of one objective for a solution."""
     return sum(c * values[v] for v, c in zip(objective.variables, objective.coefficients))
 
 
@@ -153,6 +155,9 @@ def check_solution(model: LinearModel, values: Sequence[int]) -> list[str]:
     for var, value in model.fixed.items():
         if values[var] != value:
             violated.append(f"fixed {model.var_names[var] or var} != {value}")
+    for var, (value, upper) in enumerate(zip(values, model.upper)):
+        if not 0 <= value <= upper:
+            violated.append(f"{model.var_names[var] or var} = {value} outside 0..{upper}")
     return violated
 
 

@@ -64,7 +64,8 @@ class CpSatBackend(Backend):
         cancel: CancelFlag | None = None,
     ) -> SolveResult:
         cp = cp_model.CpModel()
-        x = [cp.new_bool_var(f"x{i}") for i in range(model.n_vars)]
+        x = [cp.new_bool_var(f"x{i}") if upper == 1 else cp.new_int_var(0, upper, f"x{i}")
+             for i, upper in enumerate(model.upper)]
         for var, value in model.fixed.items():
             cp.add(x[var] == value)
         for con in model.constraints:
@@ -119,7 +120,7 @@ class CpSatBackend(Backend):
                 status = Status.CANCELLED if cancelled else Status.TIMEOUT
 
             if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                values = [int(solver.boolean_value(v)) for v in x]
+                values = [int(solver.value(v)) for v in x]
                 result = LevelResult(
                     objective.name, objective.sense, solver.objective_value,
                     solver.best_objective_bound, status, seconds,

@@ -90,7 +90,9 @@ class JointModel:
     x: dict[tuple[int, int], int]
     z: dict[tuple[int, int, int], int]
 
-    def decode(self, problem: JointProblem, values: list[int]) -> JointSolution:
+    def decode(self, problem: JointProblem, values: list[int],
+               rank: list[int] | None = None) -> JointSolution:
+        """Read the class of each household and the facility of each group."""
         household_class: list[int | None] = [None] * len(problem.household_weight)
         for (h, c), var in self.x.items():
             if values[var]:
@@ -196,3 +198,173 @@ def build_joint_model(problem: JointProblem) -> JointModel:
         ),
     ]
     return JointModel(model, x, z)
+
+
+@dataclass
+class AggregatedModel:
+    """Counts of interchangeable households and groups, and how to unfold them.
+
+    Households with the same weight, eligible classes and groups (same
+    candidate facilities and sizes), and with no lock of their own, are
+    interchangeable in every constraint and objective; so are groups with
+    the same candidate facilities and size living at the same location. The
+    aggregated model counts them with bounded integers instead of one binary
+    per household, which keeps its optimum identical to the detailed model's
+    (tests compare both) while it is far smaller.
+    """
+
+    model: LinearModel
+    types: list[list[int]]
+    n: dict[tuple[int, int], int]
+    s: dict[tuple[int, tuple[tuple[int, ...], int], int], int]
+
+    def decode(self, problem: JointProblem, values: list[int],
+               rank: list[int] | None = None) -> JointSolution:
+        """Unfold counts into households and groups; ``rank`` breaks ties."""
+        rank = rank or list(range(len(problem.household_weight)))
+        household_class: list[int | None] = [None] * len(problem.household_weight)
+        for t, members in enumerate(self.types):
+            queue = sorted(members, key=lambda h: rank[h])
+            for (tt, c), var in sorted(self.n.items()):
+                if tt != t:
+                    continue
+                for _ in range(values[var]):
+                    household_class[queue.pop(0)] = c
+
+        location_of = [
+            problem.household_location[h] if problem.household_location[h] is not None
+            else (None if household_class[h] is None
+                  else problem.class_location[household_class[h]])
+            for h in range(len(problem.household_weight))
+        ]
+        waiting_groups: dict[tuple[int, tuple[tuple[int, ...], int]], list[int]] = (
+            defaultdict(list))
+        for g, group in enumerate(problem.groups):
+            loc = location_of[group.household]
+            if loc is not None:
+                key = (tuple(group.facilities), group.persons)
+                waiting_groups[loc, key].append(g)
+        group_facility: list[int | None] = [None] * len(problem.groups)
+        group_location: list[int | None] = [None] * len(problem.groups)
+        for (loc, key), groups in waiting_groups.items():
+            queue = sorted(groups, key=lambda g: (rank[problem.groups[g].household], g))
+            for f in key[0]:
+                var = self.s.get((loc, key, f))
+                if var is None:
+                    continue
+                for _ in range(values[var]):
+                    g = queue.pop(0)
+                    group_facility[g] = f
+                    group_location[g] = loc
+        return JointSolution(household_class, group_facility, group_location)
+
+
+def build_aggregated_model(problem: JointProblem) -> AggregatedModel:
+    """The model of :func:`build_joint_model` over counts (siblings together).
+
+    Variables: n[t, c] households of type t in class c (0..min(N_t, cap_c));
+    s[l, k, f] groups of kind k (candidate facilities and size) living at
+    location l that get facility f. Constraints::
+
+        sum_c n[t, c] <= N_t
+        sum_t n[t, c] <= capacity[c]
+        sum_f s[l, k, f] <= G0[l, k] + sum_t m[t, k] sum_{c at l} n[t, c]
+        sum_{l, k} size(k) s[l, k, f] <= cap(f)
+
+    where G0 counts the groups of housed households and m[t, k] the groups of
+    kind k in one household of type t. The objectives are those of the
+    detailed model, summed over counts.
+    """
+    if any(group.split_set >= 0 for group in problem.groups):
+        raise ValueError("the aggregated model keeps siblings together; use "
+                         "build_joint_model when siblings may be split")
+    model = LinearModel()
+    profile: dict[int, list[tuple[tuple[int, ...], int]]] = defaultdict(list)
+    for group in problem.groups:
+        profile[group.household].append((tuple(group.facilities), group.persons))
+
+    locked = set(problem.required) | {h for h, _c in problem.forbidden}
+    type_index: dict[tuple, int] = {}
+    types: list[list[int]] = []
+    fixed_groups: dict[tuple[int, tuple[tuple[int, ...], int]], int] = defaultdict(int)
+    for h, loc in enumerate(problem.household_location):
+        if loc is not None:
+            for key in profile[h]:
+                fixed_groups[loc, key] += 1
+            continue
+        key = (problem.household_weight[h], tuple(sorted(problem.household_classes[h])),
+               tuple(sorted(profile[h])), h if h in locked else -1)
+        if key not in type_index:
+            type_index[key] = len(types)
+            types.append([])
+        types[type_index[key]].append(h)
+
+    n: dict[tuple[int, int], int] = {}
+    class_terms: dict[int, list[int]] = defaultdict(list)
+    housed_vars, housed_coefs = [], []
+    # new_groups[l, k] = list of (var, multiplicity) adding groups of kind k at l
+    new_groups: dict[tuple[int, tuple[tuple[int, ...], int]], list[tuple[int, int]]] = (
+        defaultdict(list))
+    for t, members in enumerate(types):
+        h = members[0]
+        kinds: dict[tuple[tuple[int, ...], int], int] = defaultdict(int)
+        for key in profile[h]:
+            kinds[key] += 1
+        own = []
+        for c in problem.household_classes[h]:
+            if problem.class_capacity[c] <= 0 or (h, c) in problem.forbidden:
+                continue
+            upper = min(len(members), problem.class_capacity[c])
+            var = model.new_var(f"n[{t},{c}]", upper)
+            n[t, c] = var
+            own.append(var)
+            class_terms[c].append(var)
+            housed_vars.append(var)
+            housed_coefs.append(problem.household_weight[h])
+            for key, count in kinds.items():
+                new_groups[problem.class_location[c], key].append((var, count))
+            if h in problem.required:
+                model.fixed[var] = int(c == problem.required[h])
+        model.add(own, [1] * len(own), upper=len(members), name=f"type_size[{t}]")
+    for c, variables in class_terms.items():
+        model.add(variables, [1] * len(variables), upper=problem.class_capacity[c],
+                  name=f"class_capacity[{c}]")
+
+    s: dict[tuple[int, tuple[tuple[int, ...], int], int], int] = {}
+    facility_terms: dict[int, tuple[list[int], list[int]]] = defaultdict(
+        lambda: ([], []))
+    served_vars, served_coefs, walk_vars, walk_coefs = [], [], [], []
+    for loc_key in sorted(set(fixed_groups) | set(new_groups)):
+        loc, key = loc_key
+        facilities, persons = key
+        most = fixed_groups.get(loc_key, 0) + sum(
+            count * model.upper[var] for var, count in new_groups.get(loc_key, []))
+        own = []
+        for f in facilities:
+            walk = problem.reach.get((loc, f))
+            if walk is None or most == 0:
+                continue
+            var = model.new_var(f"s[{loc},{f},{persons}]", most)
+            s[loc, key, f] = var
+            own.append(var)
+            facility_terms[f][0].append(var)
+            facility_terms[f][1].append(persons)
+            served_vars.append(var)
+            served_coefs.append(persons)
+            walk_vars.append(var)
+            walk_coefs.append(persons * int(round(walk)))
+        if own:
+            adds = new_groups.get(loc_key, [])
+            model.add(own + [var for var, _ in adds],
+                      [1] * len(own) + [-count for _, count in adds],
+                      upper=fixed_groups.get(loc_key, 0), name=f"groups_at[{loc_key}]")
+    for f, (variables, persons) in facility_terms.items():
+        model.add(variables, persons, upper=problem.facility_capacity[f],
+                  name=f"facility_capacity[{f}]")
+
+    model.objectives = [
+        Objective("housed", "max", housed_vars, housed_coefs),
+        Objective("served", "max", served_vars, served_coefs),
+        Objective("walk", "min", walk_vars, walk_coefs),
+    ]
+    return AggregatedModel(model, types, n, s)

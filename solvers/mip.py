@@ -26,7 +26,12 @@ logger = logging.getLogger(__name__)
 
 def _build(model: LinearModel) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
     problem = pulp.LpProblem("allocation", pulp.LpMaximize)
-    x = [pulp.LpVariable(f"x{i}", cat=pulp.LpBinary) for i in range(model.n_vars)]
+    if hasattr(problem, "add_variable"):
+        x = [problem.add_variable(f"x{i}", 0, upper, cat=pulp.LpInteger)
+             for i, upper in enumerate(model.upper)]
+    else:  # PuLP before 3.3
+        x = [pulp.LpVariable(f"x{i}", 0, upper, cat=pulp.LpInteger)
+             for i, upper in enumerate(model.upper)]
     for var, value in model.fixed.items():
         x[var].lowBound = value
         x[var].upBound = value
@@ -47,7 +52,7 @@ def _build(model: LinearModel) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
 class _PulpBackend(Backend):
     """Shared level loop for the PuLP solvers."""
 
-    def _solver(self, seconds_left, progress, cancel, level_name):
+    def _solver(self, seconds_left, progress, cancel, objective):
         raise NotImplementedError
 
     def _bound(self, problem: pulp.LpProblem, objective: Objective) -> float | None:
@@ -85,7 +90,7 @@ class _PulpBackend(Backend):
             ))
             for var, value in hint.items():
                 x[var].setInitialValue(value)
-            solver, state = self._solver(seconds_left, progress, cancel, objective.name)
+            solver, state = self._solver(seconds_left, progress, cancel, objective)
 
             start = time.perf_counter()
             try:
@@ -130,16 +135,18 @@ class HighsBackend(_PulpBackend):
     def __init__(self, threads: int | None = None) -> None:
         self.threads = threads or max(1, min(8, os.cpu_count() or 1))
 
-    def _solver(self, seconds_left, progress, cancel, level_name):
+    def _solver(self, seconds_left, progress, cancel, objective):
         import highspy
 
         state = {"cancelled": False, "start": time.perf_counter()}
+        sign = -1.0 if objective.sense == "max" else 1.0
 
         def callback(callback_type, message, data_out, data_in, user_data):
             kinds = highspy.cb.HighsCallbackType
             if callback_type == kinds.kCallbackMipImprovingSolution and progress:
-                progress(level_name, data_out.objective_function_value,
-                         data_out.mip_dual_bound, time.perf_counter() - state["start"])
+                progress(objective.name, sign * data_out.objective_function_value,
+                         sign * data_out.mip_dual_bound,
+                         time.perf_counter() - state["start"])
             if callback_type == kinds.kCallbackMipInterrupt and cancel is not None:
                 if cancel():
                     state["cancelled"] = True
@@ -188,7 +195,7 @@ class CbcBackend(_PulpBackend):
 
     name = "cbc"
 
-    def _solver(self, seconds_left, progress, cancel, level_name):
+    def _solver(self, seconds_left, progress, cancel, objective):
         solver = pulp.PULP_CBC_CMD(
             msg=False,
             timeLimit=None if seconds_left is None else max(1, int(seconds_left)),
