@@ -366,8 +366,9 @@ def _pick_units(project: Project, instance: Instance, solution: JointSolution,
             by_class[c].append(instance.household_ids[h])
     chosen: dict[str, int] = {}
     for c, household_ids in by_class.items():
-        ordered_units = sorted(instance.class_units[c],
-                               key=lambda u: (units.at[u, "floor"], units.at[u, "unit_id"]))
+        ordered_units = sorted(
+            instance.class_units[c],
+            key=lambda u: (units.at[u, "floor"], units.at[u, "unit_id"]))
         ordered_households = sorted(household_ids, key=lambda h: (
             not bool(instance.needs_low_floor.get(h, False)), draw[h]))
         for household_id, unit_index in zip(ordered_households, ordered_units):
@@ -404,8 +405,8 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
         if c is not None:
             unit_index = chosen[household_id]
             unit = units.loc[unit_index]
-            access = "；本户需无障碍住房，已分配首层无障碍房" if info["needs_accessible"] \
-                else ""
+            access = ("；本户需无障碍住房，已分配首层无障碍房"
+                      if info["needs_accessible"] else "")
             rows.append(_row(
                 scenario, run_id, household_id, unit["unit_id"], "allocated",
                 f"按优先级得分{points}分配（目标1：按优先级加权的安置户数最大）；"
@@ -503,10 +504,11 @@ def _service_rows(project, instance, solution, chosen, run_id, scenario):
                               f"{facilities.at[ff, 'name']}，步行{walk:,.0f} m，"
                               f"尚余{max(free, 0)}个名额")
             else:
-                parts = [f"{facilities.at[ff, 'name']}（容量{facilities.at[ff, 'capacity']}"
-                         f"，已分配{used[ff]}）" for ff in within]
-                reason = (f"服务半径内的{'、'.join(parts)}名额已满；本组{group.persons}人"
-                          "需同时安排")
+                parts = [f"{facilities.at[ff, 'name']}（容量"
+                         f"{facilities.at[ff, 'capacity']}，已分配{used[ff]}）"
+                         for ff in within]
+                reason = (f"服务半径内的{'、'.join(parts)}名额已满；本组"
+                          f"{group.persons}人需同时安排")
         for member_id in instance.group_members[g]:
             rows.append(_service(scenario, run_id, member_id, household_id, kind,
                                  None, np.nan, reason))

@@ -81,7 +81,8 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--crs", help="CRS of a spatial file that declares none, "
                         "e.g. EPSG:4490")
     parser.add_argument("--coords", choices=("wgs84", "cgcs2000", "gcj02", "bd09"),
-                        help="coordinate system of 经度/纬度 columns (default cgcs2000)")
+                        help="coordinate system of 经度/纬度 columns "
+                        "(default cgcs2000)")
     parser.add_argument("--encoding", help="text encoding of CSV/Shapefile "
                         "(default: detect UTF-8 or GBK)")
 
@@ -229,7 +230,7 @@ def cmd_import(args) -> int:
         return EXIT_USAGE
     result = _run_import(_inputs(args))
     if result.errors:
-        print(f"nothing written: fix the errors above and import again", file=sys.stderr)
+        print("nothing written: fix the errors above and import again", file=sys.stderr)
         return EXIT_DATA
     save_project(result.project, args.out)
     print(f"wrote {args.out}: {len(result.project.households)} households")
@@ -293,10 +294,14 @@ def cmd_solve(args) -> int:
 
 
 def _progress_bar(label: str):
+    interactive = sys.stderr.isatty()
+
     def report(done: int, total: int) -> None:
-        if done == total or done % 250 == 0:
+        if interactive and (done == total or done % 100 == 0):
             print(f"\r{label}: {done}/{total}", end="" if done < total else "\n",
                   file=sys.stderr)
+        elif not interactive and done == total:
+            print(f"{label}: {done}/{total} pages", file=sys.stderr)
     return report
 
 

@@ -68,7 +68,8 @@ def build_orders(project: Project, scenario: str = "base",
     if households is not None:
         unknown = set(households) - set(allocations["household_id"])
         if unknown:
-            raise ExportRefused(f"unknown household id(s): {', '.join(sorted(unknown))}")
+            raise ExportRefused(
+                f"unknown household id(s): {', '.join(sorted(unknown))}")
         allocations = allocations[allocations["household_id"].isin(households)]
     services = project.service_assignments[
         project.service_assignments["scenario"] == scenario]
@@ -111,7 +112,8 @@ def build_orders(project: Project, scenario: str = "base",
                 service_lines.append(ServiceLine(
                     f"全户{len(clinic)}人", KIND_LABELS["clinic"],
                     facility_names.get(first["facility_id"]) if placed else None,
-                    None if pd.isna(first["distance_m"]) else float(first["distance_m"]),
+                    None if pd.isna(first["distance_m"])
+                    else float(first["distance_m"]),
                     "" if placed else first["reason"]))
         unit = units.loc[row.unit_id] if isinstance(row.unit_id, str) else None
         origin = f"{info['origin_township']}{info['origin_village']}"

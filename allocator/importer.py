@@ -441,12 +441,12 @@ def _check_facilities(frame: gpd.GeoDataFrame, path: Path):
     capacities = []
     for row, cells in frame.iterrows():
         if cells["kind"] is None:
-            check.error(row, "类型", f"{cells['type_label']!r}: use 幼儿园, 小学, 初中, "
-                        "卫生室 or 社区卫生服务中心")
+            check.error(row, "类型", f"{cells['type_label']!r}: use 幼儿园, 小学, "
+                        "初中, 卫生室 or 社区卫生服务中心")
         capacity = _number(cells["capacity"])
         if capacity is None or capacity < 0 or not float(capacity).is_integer():
-            check.error(row, "容量", f"{_text(cells['capacity'])!r}: capacity must be a "
-                        "whole number of places (0 or more)")
+            check.error(row, "容量", f"{_text(cells['capacity'])!r}: capacity must "
+                        "be a whole number of places (0 or more)")
             capacity = 0
         capacities.append(int(capacity))
     frame["capacity"] = capacities

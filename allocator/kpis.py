@@ -104,7 +104,8 @@ def kpi_table(kpis: dict[str, Any]) -> str:
         if key.endswith("_places"):
             kind = key[: -len("_places")]
             if kind == "clinic":
-                placed, demand = figures["clinic_registered"], figures["residents_housed"]
+                placed = figures["clinic_registered"]
+                demand = figures["residents_housed"]
             else:
                 placed, demand = figures[f"{kind}_placed"], figures[f"{kind}_demand"]
             share = f"{100 * placed / demand:.1f}%" if demand else "-"

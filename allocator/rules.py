@@ -48,7 +48,8 @@ DEFAULTS: dict[str, RuleDefault] = {
         {"kindergarten": [3, 5], "primary": [6, 11], "junior": [12, 14]},
         "国家入学年龄规定：按当学年9月1日计算年龄", "学龄段（周岁）"),
     "school_year_reference": RuleDefault(
-        "09-01", "国家入学年龄规定：按9月1日计算年龄", "学龄计算基准日（月-日）"),
+        "09-01", "国家入学年龄规定：按当前学年的9月1日计算年龄",
+        "学龄计算基准日（月-日）"),
     "siblings_together": RuleDefault(
         True, "同一户同一学段的子女就读同一学校（规划人员可放宽）",
         "同户同学段子女同校"),
@@ -107,14 +108,14 @@ def age_on(birth: dt.date, reference: dt.date) -> int:
 
 
 def reference_date(rules: dict[str, Any], today: dt.date) -> dt.date:
-    """The school-age reference date of the school year that ``today`` is in.
+    """The day school ages count on: 1 September of the school year in progress.
 
-    Ages count on 1 September of the coming school year: before September the
-    date is 1 September of this year, from September on the next one.
+    Households placed now need places now, so on 2026-12-04 ages count on
+    2026-09-01, and on 2026-03-01 on 2025-09-01.
     """
     month, day = (int(p) for p in str(rules["school_year_reference"]).split("-"))
     candidate = dt.date(today.year, month, day)
-    return candidate if today <= candidate else dt.date(today.year + 1, month, day)
+    return candidate if candidate <= today else dt.date(today.year - 1, month, day)
 
 
 def area_band(size: int, rules: dict[str, Any]) -> tuple[float, float]:

@@ -1,6 +1,7 @@
 """Back-end neutral description of a lexicographic integer linear programme.
 
-A model is a list of bounded integer variables (0..upper; binary by default), linear constraints with integer
+A model is a list of bounded integer variables (0..upper; binary by
+default), linear constraints with integer
 coefficients, and an ordered list of objectives. Every back end solves the
 levels one after the other: level k is optimised with the optimal values of
 levels 1..k-1 held as constraints. Integer coefficients keep CP-SAT and the
@@ -90,7 +91,8 @@ class LinearModel:
         if not variables:
             return
         self.constraints.append(
-            Constraint(list(variables), [int(c) for c in coefficients], lower, upper, name)
+            Constraint(list(variables), [int(c) for c in coefficients], lower, upper,
+                       name)
         )
 
 
@@ -140,7 +142,8 @@ class SolveResult:
 
 def evaluate(model: LinearModel, values: Sequence[int], objective: Objective) -> int:
     """Value of one objective for a solution."""
-    return sum(c * values[v] for v, c in zip(objective.variables, objective.coefficients))
+    return sum(c * values[v]
+               for v, c in zip(objective.variables, objective.coefficients))
 
 
 def check_solution(model: LinearModel, values: Sequence[int]) -> list[str]:
@@ -157,7 +160,8 @@ def check_solution(model: LinearModel, values: Sequence[int]) -> list[str]:
             violated.append(f"fixed {model.var_names[var] or var} != {value}")
     for var, (value, upper) in enumerate(zip(values, model.upper)):
         if not 0 <= value <= upper:
-            violated.append(f"{model.var_names[var] or var} = {value} outside 0..{upper}")
+            violated.append(
+                f"{model.var_names[var] or var} = {value} outside 0..{upper}")
     return violated
 
 

@@ -11,8 +11,9 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 TINY = Path(__file__).parent / "data" / "tiny"
-# The tiny case's school year: ages count on 2026-09-01.
-TINY_TODAY = dt.date(2026, 3, 1)
+# The tiny case is allocated in the 2026/27 school year: ages count on
+# 2026-09-01, and H1 and H2 have been waiting 2 and 1 full years.
+TINY_TODAY = dt.date(2026, 10, 1)
 
 
 @pytest.fixture(scope="session")
@@ -32,3 +33,47 @@ def tiny_project(tiny_inputs):
     result = import_files(tiny_inputs)
     assert result.errors == [], [str(p) for p in result.errors]
     return result.project
+
+
+@pytest.fixture(scope="session")
+def sample_import():
+    """The bundled 昭觉 sample, imported once through the normal import path."""
+    from allocator.importer import ImportInputs, import_files
+    from sample_data import sample_files
+
+    files = sample_files()
+    result = import_files(ImportInputs(
+        register=files["register"], sites=files["sites"], units=files["units"],
+        facilities=files["facilities"], county=files["county"]))
+    assert result.errors == [], [str(p) for p in result.errors[:5]]
+    return result.project
+
+
+def cut_project(project, site_ids, waiting_share, seed):
+    """A smaller county: the units of some sub-sites, their occupants, and a
+    random share of the waiting households (seeded)."""
+    import copy
+
+    import numpy as np
+
+    part = copy.deepcopy(project)
+    units = part.housing_units[part.housing_units["site_id"].isin(site_ids)]
+    occupants = set(units["household_id"].dropna())
+    housed_anywhere = set(part.housing_units["household_id"].dropna())
+    waiting = sorted(set(part.households["household_id"]) - housed_anywhere)
+    rng = np.random.default_rng(seed)
+    chosen = set(rng.choice(waiting, size=int(len(waiting) * waiting_share),
+                            replace=False))
+    keep = occupants | chosen
+    part.housing_units = units.reset_index(drop=True)
+    part.households = part.households[
+        part.households["household_id"].isin(keep)].reset_index(drop=True)
+    part.members = part.members[
+        part.members["household_id"].isin(keep)].reset_index(drop=True)
+    return part
+
+
+@pytest.fixture(scope="session")
+def medium_project(sample_import):
+    """Sub-site 四区 (most vacancies) with a third of the waiting list."""
+    return cut_project(sample_import, ["ZJ01-4"], 1 / 3, seed=7)

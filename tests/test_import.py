@@ -127,7 +127,8 @@ def test_shapefile_without_crs_needs_crs_option(tmp_path):
     shp = gpd.GeoDataFrame(
         {"设施编号": frame["设施编号"], "名称": frame["名称"], "类型": frame["类型"],
          "容量": frame["容量"].astype(int)},
-        geometry=[Point(float(x), float(y)) for x, y in zip(frame["经度"], frame["纬度"])])
+        geometry=[Point(float(x), float(y))
+                  for x, y in zip(frame["经度"], frame["纬度"])])
     path = tmp_path / "facilities.shp"
     shp.to_file(path, encoding="gbk")
     inputs.facilities = path
