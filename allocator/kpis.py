@@ -52,6 +52,10 @@ def compute_kpis(project: Project, scenario: str = "base") -> dict[str, Any]:
                     & sv["member_id"].isin(residents["member_id"])]
         figures["clinic_registered"] = int(len(clinic))
         figures["clinic_coverage"] = _share(len(clinic), len(residents))
+        schools = sv[sv["kind"].isin(SCHOOL_KINDS) & sv["facility_id"].notna()]
+        figures["sibling_splits"] = int(
+            (schools.groupby(["household_id", "kind"])["facility_id"].nunique() > 1)
+            .sum()) if len(schools) else 0
         walks = sv["distance_m"].dropna()
         figures["walk_mean_m"] = round(float(walks.mean()), 1) if len(walks) else None
         figures["walk_max_m"] = round(float(walks.max()), 1) if len(walks) else None
@@ -97,6 +101,7 @@ def kpi_table(kpis: dict[str, Any]) -> str:
         ("卫生服务登记 clinic registered", "clinic_places"),
         ("平均步行 mean walk (m)", "walk_mean_m"),
         ("最远步行 longest walk (m)", "walk_max_m"),
+        ("同户子女分校 sibling splits", "sibling_splits"),
     ]
     columns = [("合计 all", kpis["overall"])] + list(kpis["by_category"].items())
 

@@ -91,6 +91,13 @@ def test_siblings_may_be_split_when_the_planner_allows(tiny_project):
         (split.service_assignments["kind"] == "kindergarten")
         & split.service_assignments["facility_id"].notna()]
     assert len(placed) == 1
+    tiny_project.facilities.loc[tiny_project.facilities["facility_id"] == "K1",
+                                "capacity"] = 2
+    store_outcome(tiny_project, solve_project(tiny_project, backend="cpsat",
+                                              today=TINY_TODAY))
+    # Two places, three children: without the rule H0's siblings still stay
+    # together (a split costs walking), and the KPIs report no split.
+    assert compute_kpis(tiny_project)["overall"]["sibling_splits"] == 0
 
 
 def test_solver_validator_catches_a_broken_allocation(tiny_project):

@@ -1,0 +1,1 @@
+"""Benchmarks of the allocation engine against baselines."""
