@@ -19,6 +19,7 @@ import argparse
 import copy
 import datetime as dt
 import json
+import os
 import platform
 import resource
 import sys
@@ -55,27 +56,26 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     for pair in args.runs.split(","):
         formulation, backend = pair.split(":")
-        if True:
-            project = copy.deepcopy(result.project)
-            start = time.perf_counter()
-            outcome = solve_project(project, backend=backend, today=args.date,
-                                    formulation=formulation,
-                                    time_limit=args.time_limit)
-            wall = time.perf_counter() - start
-            levels = json.loads(outcome.run["levels_json"])
-            runs.append({
-                "formulation": formulation,
-                "backend": backend,
-                "status": outcome.run["status"],
-                "wall_seconds": round(wall, 2),
-                "solve_seconds": outcome.run["seconds"],
-                "levels": levels,
-                "peak_rss_mb": round(resource.getrusage(
-                    resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            })
-            print(f"{formulation:10s} {backend:6s} {outcome.run['status']:9s} "
-                  f"{wall:8.1f} s  " + "  ".join(
-                      f"{lv['level']}={lv['objective']}" for lv in levels))
+        project = copy.deepcopy(result.project)
+        start = time.perf_counter()
+        outcome = solve_project(project, backend=backend, today=args.date,
+                                formulation=formulation,
+                                time_limit=args.time_limit)
+        wall = time.perf_counter() - start
+        levels = json.loads(outcome.run["levels_json"])
+        runs.append({
+            "formulation": formulation,
+            "backend": backend,
+            "status": outcome.run["status"],
+            "wall_seconds": round(wall, 2),
+            "solve_seconds": outcome.run["seconds"],
+            "levels": levels,
+            "peak_rss_mb": round(resource.getrusage(
+                resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        })
+        print(f"{formulation:10s} {backend:6s} {outcome.run['status']:9s} "
+              f"{wall:8.1f} s  " + "  ".join(
+                  f"{lv['level']}={lv['objective']}" for lv in levels))
 
     finished = [r for r in runs if r["status"] == "optimal"]
     objectives = {tuple(lv["objective"] for lv in r["levels"]) for r in finished}
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(),
                     "processor": platform.machine(),
-                    "cpus": __import__("os").cpu_count()},
+                    "cpus": os.cpu_count()},
         "households": len(result.project.households),
         "members": len(result.project.members),
         "import_seconds": round(import_seconds, 2),
