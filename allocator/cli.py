@@ -85,6 +85,9 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
                         "(default cgcs2000)")
     parser.add_argument("--encoding", help="text encoding of CSV/Shapefile "
                         "(default: detect UTF-8 or GBK)")
+    parser.add_argument("--repair-geometry", action="store_true",
+                        help="repair invalid (self-intersecting) geometries with "
+                        "make_valid instead of refusing them")
 
 
 def _add_solve_options(parser: argparse.ArgumentParser) -> None:
@@ -190,10 +193,13 @@ def _inputs(args):
 
     return ImportInputs(register=args.register, sites=args.sites, units=args.units,
                         facilities=args.facilities, county=args.county, crs=args.crs,
-                        coords=args.coords, encoding=args.encoding)
+                        coords=args.coords, encoding=args.encoding,
+                        repair_geometry=args.repair_geometry)
 
 
 def _print_problems(problems, limit: int = 200) -> None:
+    files = list(dict.fromkeys(p.file for p in problems))
+    problems = sorted(problems, key=lambda p: (files.index(p.file), p.row or 0))
     for problem in problems[:limit]:
         print(str(problem), file=sys.stderr)
     if len(problems) > limit:
@@ -206,7 +212,7 @@ def _run_import(inputs):
     result = import_files(inputs)
     _print_problems(result.problems)
     errors = len(result.errors)
-    warnings = len(result.problems) - errors
+    warnings = sum(p.severity == "warning" for p in result.problems)
     print(f"{errors} error(s), {warnings} warning(s)", file=sys.stderr)
     return result
 

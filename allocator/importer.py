@@ -77,6 +77,7 @@ class ImportInputs:
     crs: str | None = None
     coords: str | None = None
     encoding: str | None = None
+    repair_geometry: bool = False
 
 
 @dataclass
@@ -273,7 +274,8 @@ def _county_frame(county: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def _read_layer(path: Path, mapping, required, inputs: ImportInputs):
     check = _Checker(path)
     frame, found = read_spatial(path, crs=inputs.crs, coords=inputs.coords,
-                                encoding=inputs.encoding)
+                                encoding=inputs.encoding,
+                                repair=inputs.repair_geometry)
     if any(p.severity == "error" and p.row is None for p in found):
         return None, found
     renamed = _rename(frame, mapping, required, check)
@@ -308,7 +310,8 @@ def _read_register(path: Path, encoding: str | None):
                         "significant digits and the rest are lost; format the "
                         "column as Text and re-enter the number from the source")
             continue
-        id_number, notes = idnumber.normalise(_text(raw_id) if raw_id else "")
+        raw_text = "" if raw_id is None or (isinstance(raw_id, float)) else str(raw_id)
+        id_number, notes = idnumber.normalise(raw_text)
         for note in notes:
             check.warn(row, "身份证号", note)
         birth = _date(cells.get("birth_date"))

@@ -48,7 +48,8 @@ class Problem:
             where += f":{self.row}"
         if self.column:
             where += f":{self.column}"
-        label = "错误 error" if self.severity == "error" else "警告 warning"
+        label = {"error": "错误 error", "warning": "警告 warning"}.get(
+            self.severity, "说明 note")
         return f"{where}: {label}: {self.message}"
 
 
@@ -158,11 +159,14 @@ def read_spatial(
     crs: str | None = None,
     coords: str | None = None,
     encoding: str | None = None,
+    repair: bool = False,
 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Read a spatial file into CGCS2000 (EPSG:4490) geometry.
 
     Accepts GeoPackage, GeoJSON, Shapefile, and CSV/Excel with longitude and
     latitude columns (经度/纬度, lon/lat; matched by header, in any order).
+    Null, empty and invalid geometries are errors naming the feature;
+    ``repair`` fixes invalid ones with ``make_valid`` (reported as warnings).
     ``crs`` is used only for a file that declares none; ``coords`` names the
     system of coordinate columns or of a file that is really GCJ-02/BD-09
     while claiming WGS84. The returned frame's index is the file's row or
@@ -185,6 +189,9 @@ def read_spatial(
             f"unsupported file type {suffix!r}; use .gpkg, .geojson, .shp, "
             ".csv or .xlsx")]
 
+    notes: list[Problem] = []
+    if suffix == ".shp":
+        encoding, notes = _shapefile_encoding(path, encoding)
     try:
         frame = pyogrio.read_dataframe(path, encoding=encoding)
     except Exception as exc:  # GDAL reports many kinds of unreadable files
@@ -195,7 +202,7 @@ def read_spatial(
                                   f"cannot be read as a spatial file: {exc}{hint}")]
     frame.index = pd.RangeIndex(1, 1 + len(frame))
     frame.columns = [c if c == "geometry" else clean_header(c) for c in frame.columns]
-    problems: list[Problem] = []
+    problems: list[Problem] = list(notes)
 
     if frame.crs is None:
         if crs is None:
@@ -205,7 +212,7 @@ def read_spatial(
                 "give it with --crs EPSG:N (for example --crs EPSG:4490 for "
                 "CGCS2000 degrees, --crs EPSG:4543 for CGCS2000 GK zone 34 metres)")]
         frame = frame.set_crs(crs)
-    frame, more = _check_geometry(frame, name)
+    frame, more = _check_geometry(frame, name, repair)
     problems += more
     if frame.empty:
         return frame, problems
@@ -239,6 +246,52 @@ def read_spatial(
                                 "warning"))
     problems += _outside_china(frame, name)
     return frame, problems
+
+
+def dbf_text_bytes(dbf: Path) -> bytes:
+    """The field names and records of a .dbf file (the parts holding text)."""
+    raw = dbf.read_bytes()
+    if len(raw) < 32:
+        return b""
+    header_length = int.from_bytes(raw[8:10], "little")
+    names = b"".join(raw[i:i + 11] for i in range(32, header_length - 1, 32)
+                     if raw[i:i + 1] != b"\r")
+    return names + raw[header_length:]
+
+
+def _shapefile_encoding(path: Path, override: str | None) -> tuple[str, list[Problem]]:
+    """The text encoding of a Shapefile's .dbf, whatever its .cpg says.
+
+    Valid UTF-8 is taken as UTF-8; anything else is read as GB18030 (a
+    superset of GBK, which Chinese GIS software writes). A .cpg that
+    disagrees is reported, and ``--encoding`` overrides everything.
+    """
+    name = str(path)
+    cpg = path.with_suffix(".cpg")
+    declared = cpg.read_text(errors="replace").strip() if cpg.exists() else None
+    if override:
+        return override, [Problem(name, None, None,
+                                  f"text read as {override} (--encoding)", "note")]
+    dbf = path.with_suffix(".dbf")
+    text = dbf_text_bytes(dbf) if dbf.exists() else b""
+    try:
+        text.decode("utf-8")
+        detected = "UTF-8"
+    except UnicodeDecodeError:
+        detected = "GB18030"
+    same = declared is not None and declared.upper().replace("-", "") in (
+        {"UTF8"} if detected == "UTF-8" else {"GBK", "GB2312", "GB18030", "CP936",
+                                               "936", "ANSI 936"})
+    if declared is None:
+        message = (f"no .cpg file; text read as {detected} (detected); if names look "
+                   "wrong, give --encoding")
+        return detected, [Problem(name, None, None, message, "warning")]
+    if not same:
+        message = (f"the .cpg says {declared} but the text is {detected}; read as "
+                   f"{detected}; give --encoding to override")
+        return detected, [Problem(name, None, None, message, "warning")]
+    return detected, [Problem(name, None, None, f"text read as {detected} "
+                              "(as its .cpg says)", "note")]
 
 
 def _read_point_table(path, crs, coords, encoding):
@@ -301,18 +354,39 @@ def _to_number(value: object) -> object:
     return value
 
 
-def _check_geometry(frame: gpd.GeoDataFrame, name: str):
+def _check_geometry(frame: gpd.GeoDataFrame, name: str, repair: bool = False):
     problems = []
     missing = frame.geometry.isna() | frame.geometry.is_empty
     for row in frame.index[missing]:
-        problems.append(Problem(name, int(row), "geometry",
-                                "feature has no geometry (null or empty)"))
+        kind = "null" if frame.geometry[row] is None else "empty"
+        problems.append(Problem(
+            name, int(row), "geometry",
+            f"feature {_feature_id(frame, row)} has no geometry ({kind}); draw it "
+            "or delete the feature"))
     invalid = ~missing & ~frame.geometry.is_valid
     for row in frame.index[invalid]:
         reason = shapely.is_valid_reason(frame.geometry[row])
-        problems.append(Problem(name, int(row), "geometry",
-                                f"invalid geometry ({reason})"))
+        if repair:
+            frame.loc[row, "geometry"] = shapely.make_valid(frame.geometry[row])
+            problems.append(Problem(
+                name, int(row), "geometry",
+                f"feature {_feature_id(frame, row)}: invalid geometry ({reason}) "
+                "repaired with make_valid; check its shape", "warning"))
+        else:
+            problems.append(Problem(
+                name, int(row), "geometry",
+                f"feature {_feature_id(frame, row)}: invalid geometry ({reason}); "
+                "fix it in a GIS, or add --repair-geometry to repair it "
+                "automatically (make_valid)"))
     return frame[~missing], problems
+
+
+def _feature_id(frame: pd.DataFrame, row) -> str:
+    """The feature's own id (first column) for messages, else its number."""
+    columns = [c for c in frame.columns if c != "geometry"]
+    if columns and frame.at[row, columns[0]] not in (None, ""):
+        return f"{columns[0]}={frame.at[row, columns[0]]}"
+    return f"#{row}"
 
 
 def _outside_china(frame: gpd.GeoDataFrame, name: str) -> list[Problem]:

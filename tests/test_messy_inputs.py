@@ -1,0 +1,133 @@
+"""Messy real files: each is taken or refused clearly (tests/data/messy)."""
+
+from __future__ import annotations
+
+import pytest
+
+from allocator.importer import ImportInputs, import_files
+from gis.readers import read_spatial, read_table
+from tests.conftest import TINY
+
+MESSY = TINY.parent / "messy"
+
+
+def _inputs(**changes) -> ImportInputs:
+    inputs = ImportInputs(register=TINY / "register.csv", sites=TINY / "sites.geojson",
+                          units=TINY / "units.csv", facilities=TINY / "facilities.csv",
+                          county=TINY / "county.geojson")
+    for key, value in changes.items():
+        setattr(inputs, key, value)
+    return inputs
+
+
+def _lines(result, severity=None):
+    return [str(p) for p in result.problems
+            if severity is None or p.severity == severity]
+
+
+@pytest.mark.parametrize("case", ["shp_gbk_right_cpg", "shp_gbk_no_cpg",
+                                  "shp_gbk_wrong_cpg"])
+def test_gbk_shapefile_names_whatever_the_cpg_says(case):
+    frame, problems = read_spatial(MESSY / case / "f.shp")
+    assert list(frame.columns) == ["设施编号", "名称", "类型", "容量", "geometry"]
+    assert list(frame["名称"]) == ["第一幼儿园", "城关二小"]
+    said = " ".join(str(p) for p in problems)
+    assert "GB18030" in said
+    if case != "shp_gbk_right_cpg":
+        assert any(p.severity == "warning" for p in problems)
+
+
+def test_utf8_shapefile_with_a_gbk_cpg_is_read_as_utf8():
+    frame, problems = read_spatial(MESSY / "shp_utf8_cpg_says_gbk" / "f.shp")
+    assert list(frame["name"]) == ["第一幼儿园", "城关二小"]
+    assert "the .cpg says GBK but the text is UTF-8" in str(problems[0])
+
+
+def test_shapefile_encoding_can_be_overridden():
+    frame, problems = read_spatial(MESSY / "shp_gbk_no_cpg" / "f.shp",
+                                   encoding="latin-1")
+    assert "名称" not in frame.columns and len(frame) == 2
+    assert "text read as latin-1 (--encoding)" in str(problems[0])
+
+
+def test_csv_encodings_give_identical_columns():
+    frames = [read_table(MESSY / name)[0] for name in
+              ("register_utf8_bom.csv", "register_utf8.csv", "register_gbk.csv")]
+    assert list(frames[0].columns)[0] == "户号"
+    for frame in frames[1:]:
+        assert list(frame.columns) == list(frames[0].columns)
+        assert frame.equals(frames[0])
+    assert read_table(MESSY / "register_gbk.csv")[1] == "gb18030"
+
+
+def test_id_number_cases_by_row():
+    result = import_files(_inputs(register=MESSY / "register_ids.csv"))
+    lines = _lines(result)
+    path = MESSY / "register_ids.csv"
+
+    def has(row, text):
+        return any(line.startswith(f"{path}:{row}:身份证号:") and text in line
+                   for line in lines)
+
+    assert has(2, "warning: lowercase x changed to X")
+    assert has(3, "17 characters, 18 expected")
+    assert has(4, "check digit is")
+    assert has(5, "full-width characters or spaces normalised")
+    assert has(5, "duplicate ID number, also on row 2")
+    assert has(6, "birth date in the ID number (1990-02-14) differs")
+    assert not any(f"{path}:7:" in line for line in lines)  # a real X is kept
+    assert result.project is None
+
+
+def test_excel_number_id_names_its_row():
+    result = import_files(_inputs(register=MESSY / "register_numeric_id.xlsx"))
+    assert any(f"register_numeric_id.xlsx:3:身份证号:" in line
+               and "stored as a number" in line for line in _lines(result, "error"))
+
+
+def test_full_width_numbers_parse_and_words_are_refused():
+    result = import_files(_inputs(register=MESSY / "register_numbers.csv",
+                                  units=MESSY / "units_messy.csv"))
+    errors = _lines(result, "error")
+    assert any("register_numbers.csv:6:稳定就业年限:" in e and "'三年'" in e
+               for e in errors)
+    assert any("units_messy.csv:3:面积:" in e and "'七十五'" in e for e in errors)
+    assert any("units_messy.csv:5:房号:" in e and "duplicate" in e for e in errors)
+    assert not any("register_numbers.csv:2:" in e for e in errors)  # ３０，０００
+    assert not any("units_messy.csv:2:" in e for e in errors)        # ５０
+
+
+def test_gcj02_column_with_latitude_first_is_converted():
+    frame, problems = read_spatial(MESSY / "facilities_gcj02_column.csv")
+    assert problems == []
+    truth, _ = read_spatial(TINY / "facilities.csv")
+    shift = truth.to_crs("EPSG:4543").distance(frame.to_crs("EPSG:4543"))
+    assert shift.max() < 0.5
+
+
+def test_outside_china_and_duplicate_ids():
+    result = import_files(_inputs(
+        facilities=MESSY / "facilities_outside_and_duplicate.csv"))
+    errors = _lines(result, "error")
+    assert any(":3:geometry:" in e and "outside China" in e for e in errors)
+    assert any(":5:设施编号:" in e and "duplicate 设施编号 'K1', also on row 2" in e
+               for e in errors)
+
+
+def test_no_prj_is_refused_naming_crs_option():
+    frame, problems = read_spatial(MESSY / "shp_no_prj" / "f.shp")
+    assert frame.empty and "--crs EPSG:N" in str(problems[-1])
+    frame, problems = read_spatial(MESSY / "shp_no_prj" / "f.shp", crs="EPSG:4490")
+    assert len(frame) == 2
+
+
+def test_bad_geometries_listed_and_repair_offered():
+    frame, problems = read_spatial(MESSY / "sites_bad_geometry.geojson")
+    lines = [str(p) for p in problems]
+    assert any(":2:geometry:" in line and "安置点编号=S2 has no geometry (null)" in line
+               for line in lines)
+    assert any(":3:geometry:" in line and "Self-intersection" in line
+               and "--repair-geometry" in line for line in lines)
+    frame, problems = read_spatial(MESSY / "sites_bad_geometry.geojson", repair=True)
+    assert frame.geometry.is_valid.all()
+    assert [p.severity for p in problems if ":3:" in str(p)] == ["warning"]
