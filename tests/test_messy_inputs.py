@@ -44,10 +44,10 @@ def test_utf8_shapefile_with_a_gbk_cpg_is_read_as_utf8():
 
 
 def test_shapefile_encoding_can_be_overridden():
-    frame, problems = read_spatial(MESSY / "shp_gbk_no_cpg" / "f.shp",
-                                   encoding="latin-1")
-    assert "名称" not in frame.columns and len(frame) == 2
-    assert "text read as latin-1 (--encoding)" in str(problems[0])
+    frame, problems = read_spatial(MESSY / "shp_utf8_cpg_says_gbk" / "f.shp",
+                                   encoding="gbk")
+    assert list(frame["name"]) != ["第一幼儿园", "城关二小"]  # the user's choice wins
+    assert "text read as gbk (--encoding)" in str(problems[0])
 
 
 def test_csv_encodings_give_identical_columns():
