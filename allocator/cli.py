@@ -134,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("project", type=Path)
     export.add_argument("--pdf", type=Path, help="allocation orders PDF")
     export.add_argument("--xlsx", type=Path, help="Excel workbook")
+    export.add_argument("--csv", type=Path, help="allocation table as CSV")
     export.add_argument("--household", action="append", default=None,
                         help="only this household (repeatable)")
     return parser
@@ -312,11 +313,12 @@ def _progress_bar(label: str):
 
 
 def cmd_export(args) -> int:
-    from allocator.export import export_pdf, export_xlsx
+    from allocator.export import export_csv, export_pdf, export_xlsx
     from allocator.project import load_project
 
-    if args.pdf is None and args.xlsx is None:
-        print("错误 error: give --pdf FILE and/or --xlsx FILE", file=sys.stderr)
+    if args.pdf is None and args.xlsx is None and args.csv is None:
+        print("错误 error: give --pdf FILE, --xlsx FILE and/or --csv FILE",
+              file=sys.stderr)
         return EXIT_USAGE
     project = load_project(args.project)
     if args.pdf is not None:
@@ -326,9 +328,13 @@ def cmd_export(args) -> int:
     if args.xlsx is not None:
         export_xlsx(project, args.xlsx)
         print(f"wrote {args.xlsx}")
+    if args.csv is not None:
+        export_csv(project, args.csv)
+        print(f"wrote {args.csv}")
     project.log("export", "scenario base",
                 after={"pdf": str(args.pdf) if args.pdf else None,
-                       "xlsx": str(args.xlsx) if args.xlsx else None},
+                       "xlsx": str(args.xlsx) if args.xlsx else None,
+                       "csv": str(args.csv) if args.csv else None},
                 reason="allocator export")
     from allocator.project import save_project
 

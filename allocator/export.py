@@ -150,7 +150,9 @@ def export_pdf(project: Project, path: Path, scenario: str = "base",
     from allocator.orders import write_orders_pdf
 
     orders = build_orders(project, scenario, households)
-    return write_orders_pdf(orders, Path(path), progress=progress, cancel=cancel)
+    written = write_orders_pdf(orders, Path(path), progress=progress, cancel=cancel)
+    _owner_only(written)
+    return written
 
 
 def safe_cell(value):
@@ -160,14 +162,9 @@ def safe_cell(value):
     return value
 
 
-def export_xlsx(project: Project, path: Path, scenario: str = "base") -> Path:
-    """Write allocations, services and the run to an Excel workbook.
-
-    ID numbers and household ids are written as text cells; text that starts
-    with = + - @, tab or CR is neutralised so Excel never runs it.
-    """
-    from openpyxl import Workbook
-
+def allocation_sheets(project: Project, scenario: str = "base"
+                      ) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """The run, and the allocation and service tables with Chinese headers."""
     run = latest_run(project, scenario)
     allocations = project.allocations[project.allocations["scenario"] == scenario]
     households = project.households.merge(allocations, on="household_id", how="left")
@@ -202,8 +199,52 @@ def export_xlsx(project: Project, path: Path, scenario: str = "base") -> Path:
         "设施": services["facility_id"].map(facility_names),
         "步行距离(m)": services["distance_m"].round(0), "说明": services["reason"],
     })
-    text_columns = {"户号", "户主身份证号", "身份证号", "成员编号", "房号", "设施编号",
-                    "安置点编号"}
+    return run, sheet_allocations, sheet_services
+
+
+TEXT_COLUMNS = {"户号", "户主身份证号", "身份证号", "成员编号", "房号", "设施编号",
+                "安置点编号"}
+
+
+def export_csv(project: Project, path: Path, scenario: str = "base") -> Path:
+    """Write the allocation table as CSV (UTF-8 with BOM, as Excel expects).
+
+    Text that a spreadsheet would run as a formula is neutralised; numbers stay
+    numbers.
+    """
+    _, allocations, _ = allocation_sheets(project, scenario)
+    safe = allocations.map(safe_cell)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=".export-", suffix=".csv", dir=path.parent)
+    os.close(handle)
+    try:
+        safe.to_csv(temp, index=False, encoding="utf-8-sig")
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    _owner_only(path)
+    return path
+
+
+def _owner_only(path: Path) -> None:
+    """Exports hold personal data: readable by the owner only, where possible."""
+    if os.name == "posix":
+        os.chmod(path, 0o600)
+
+
+def export_xlsx(project: Project, path: Path, scenario: str = "base") -> Path:
+    """Write allocations, services and the run to an Excel workbook.
+
+    ID numbers and household ids are written as text cells; text that starts
+    with = + - @, tab or CR is neutralised so Excel never runs it.
+    """
+    from openpyxl import Workbook
+
+    run, sheet_allocations, sheet_services = allocation_sheets(project, scenario)
+
+    text_columns = TEXT_COLUMNS
     book = Workbook()
     book.remove(book.active)
     for title, frame in (("分配结果", sheet_allocations), ("公共服务", sheet_services)):
@@ -241,7 +282,6 @@ def export_xlsx(project: Project, path: Path, scenario: str = "base") -> Path:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-    if os.name == "posix":
-        os.chmod(path, 0o600)
+    _owner_only(path)
     logger.info("wrote %s", path)
     return path

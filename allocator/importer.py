@@ -405,7 +405,9 @@ def _read_register(path: Path, encoding: str | None):
         people.groupby("household_id").cumcount() + 1).map("{:02d}".format)
     members = people[["member_id", "household_id", "name", "id_number",
                       "birth_date", "sex", "relationship", "disability"]]
-    return members.reset_index(drop=True), pd.DataFrame(households), check.problems
+    household_frame = pd.DataFrame(households) if households else empty_frame(
+        "households").drop(columns=["needs_accessible"])
+    return members.reset_index(drop=True), household_frame, check.problems
 
 
 def _duplicates(frame, column: str, label: str, check: _Checker) -> None:

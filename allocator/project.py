@@ -203,8 +203,9 @@ def save_project(project: Project, path: Path, *,
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=".saving-", suffix=".gpkg",
-                                         dir=path.parent)
+    _remove_stale_temporaries(path)
+    handle, temp_name = tempfile.mkstemp(
+        prefix=f".{path.stem}.saving-{os.getpid()}-", suffix=".gpkg", dir=path.parent)
     os.close(handle)
     os.unlink(temp_name)
     temp = Path(temp_name)
@@ -250,6 +251,30 @@ def save_project(project: Project, path: Path, *,
     logger.info("saved project %s", path)
 
 
+def _remove_stale_temporaries(path: Path) -> None:
+    """Delete half-written saves left by a process that was killed mid-save."""
+    for temp in path.parent.glob(f".{path.stem}.saving-*"):
+        try:
+            pid = int(temp.name.split(".saving-", 1)[1].split("-", 1)[0])
+        except ValueError:
+            continue
+        if pid != os.getpid() and not _process_alive(pid):
+            logger.info("removing %s, left by an interrupted save", temp)
+            temp.unlink(missing_ok=True)
+
+
+def _process_alive(pid: int) -> bool:
+    if os.name != "posix":
+        return True  # cannot tell cheaply; leave the file alone
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def load_project(path: Path) -> Project:
     """Open a project GeoPackage; raise :class:`ProjectError` with the fix."""
     path = Path(path)
@@ -260,25 +285,32 @@ def load_project(path: Path) -> Project:
     except Exception as exc:
         raise ProjectError(f"{path}: not a GeoPackage project ({exc})") from exc
     missing = [n for n in LAYERS + TABLES if n not in present]
-    if missing:
+    if "metadata" in missing or any(n in missing for n in LAYERS):
         raise ProjectError(
             f"{path}: not an allocator project, missing {', '.join(missing)}; "
             "create one with `allocator import ... --out PROJECT.gpkg`")
     metadata_frame = pyogrio.read_dataframe(path, layer="metadata")
     metadata = dict(zip(metadata_frame["key"], metadata_frame["value"]))
-    version = int(metadata.get("schema_version", 0))
+    try:
+        version = int(metadata.get("schema_version", 0))
+    except ValueError:
+        raise ProjectError(f"{path}: unreadable schema version "
+                           f"{metadata.get('schema_version')!r}") from None
     if version > SCHEMA_VERSION:
         raise ProjectError(
             f"{path}: written by a newer version (schema {version}, this version "
             f"reads up to {SCHEMA_VERSION}); update the allocator to open it")
+    if missing and version == SCHEMA_VERSION:
+        raise ProjectError(
+            f"{path}: damaged project, missing {', '.join(missing)}; open a backup")
 
     project = Project(metadata=metadata)
     for name in LAYERS:
         frame = pyogrio.read_dataframe(path, layer=name)
         setattr(project, name, _typed(_restore(frame, name), name))
     for name in TABLES:
-        if name in ("metadata", "rules"):
-            continue
+        if name in ("metadata", "rules") or name in missing:
+            continue  # tables an older schema did not have start empty
         frame = pyogrio.read_dataframe(path, layer=name)
         setattr(project, name, _typed(_restore(frame, name), name))
     rules_table = pyogrio.read_dataframe(path, layer="rules")
@@ -286,8 +318,23 @@ def load_project(path: Path) -> Project:
     for key, value in zip(rules_table["key"], rules_table["value_json"]):
         rules[key] = json.loads(value)
     project.rules = rules
+    if version < SCHEMA_VERSION:
+        _migrate(project, version, missing)
     logger.info("opened project %s (%d households)", path, len(project.households))
     return project
+
+
+def _migrate(project: Project, version: int, missing: list[str]) -> None:
+    """Bring an older project to the current schema, in memory.
+
+    Columns and tables that the older schema lacked were added empty while
+    loading (``_typed`` fills them); the step is recorded in the ledger and
+    the file keeps its old form until the planner saves.
+    """
+    project.metadata["migrated_from"] = str(version)
+    project.log("migrate", "project", before={"schema_version": version},
+                after={"schema_version": SCHEMA_VERSION, "added_tables": missing},
+                reason="opened a project written by an older version")
 
 
 def _restore(frame: pd.DataFrame, table: str) -> pd.DataFrame:

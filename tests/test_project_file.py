@@ -65,3 +65,68 @@ def test_not_a_project_is_refused(tmp_path):
     path.write_bytes(b"not a database")
     with pytest.raises(ProjectError, match="other.gpkg"):
         load_project(path)
+
+
+KILLER = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, {root!r})
+from allocator.project import load_project, save_project
+project = load_project(Path({source!r}))
+print("ready", flush=True)
+round = 0
+while True:
+    round += 1
+    project.metadata["round"] = str(round)
+    save_project(project, Path({target!r}))
+"""
+
+
+def test_kill_during_save_leaves_a_whole_project(tiny_project, tmp_path):
+    import os
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    source = tmp_path / "source.gpkg"
+    target = tmp_path / "project.gpkg"
+    save_project(tiny_project, source)
+    save_project(tiny_project, target)
+    root = str(Path(__file__).resolve().parents[1])
+    rng = random.Random(5)
+    for _ in range(3):
+        child = subprocess.Popen(
+            [sys.executable, "-c", KILLER.format(root=root, source=str(source),
+                                                 target=str(target))],
+            stdout=subprocess.PIPE, text=True)
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.2, 0.8))
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        reopened = load_project(target)
+        assert list(reopened.members["id_number"]) == list(
+            tiny_project.members["id_number"])
+    # The next save clears what the killed saves left behind.
+    save_project(tiny_project, target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project.gpkg",
+                                                          "source.gpkg"]
+
+
+def test_older_schema_is_migrated(tiny_project, tmp_path):
+    path = tmp_path / "old.gpkg"
+    save_project(tiny_project, path)
+    with sqlite3.connect(path) as db:
+        db.execute("update metadata set value = '0' where key = 'schema_version'")
+        db.execute("alter table households drop column needs_accessible")
+        db.execute("drop table scenarios")
+        db.execute("delete from gpkg_contents where table_name = 'scenarios'")
+    project = load_project(path)
+    assert project.metadata["migrated_from"] == "0"
+    assert project.households["needs_accessible"].tolist() == [False] * 6
+    assert project.scenarios.empty
+    assert project.ledger.iloc[-1]["action"] == "migrate"
+    save_project(project, path)
+    assert load_project(path).metadata["schema_version"] == "1"
