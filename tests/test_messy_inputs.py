@@ -81,7 +81,7 @@ def test_id_number_cases_by_row():
 
 def test_excel_number_id_names_its_row():
     result = import_files(_inputs(register=MESSY / "register_numeric_id.xlsx"))
-    assert any(f"register_numeric_id.xlsx:3:身份证号:" in line
+    assert any("register_numeric_id.xlsx:3:身份证号:" in line
                and "stored as a number" in line for line in _lines(result, "error"))
 
 

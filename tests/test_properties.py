@@ -16,8 +16,9 @@ from allocator.importer import CATEGORIES, ImportInputs, import_files
 from tests.assertions import assert_allocation_valid
 from tests.conftest import TINY, TINY_TODAY
 
-HEADER = ["户号", "姓名", "身份证号", "与户主关系", "性别", "出生日期", "安置类别", "残疾",
-          "年收入", "稳定就业年限", "原居住村", "原居住乡镇", "现属乡镇", "轮候登记日期"]
+HEADER = ["户号", "姓名", "身份证号", "与户主关系", "性别", "出生日期", "安置类别",
+          "残疾", "年收入", "稳定就业年限", "原居住村", "原居住乡镇", "现属乡镇",
+          "轮候登记日期"]
 messy_text = st.text(alphabet=st.characters(codec="utf-8",
                                             exclude_categories=("Cs",)), max_size=20)
 
@@ -97,10 +98,12 @@ def test_every_solution_passes_the_validator(county):
     points = [(102.85, 28.03), (102.85, 28.034), (102.853, 28.038)]
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
-        units = ["房号,安置点编号,楼栋,楼层,面积,无障碍,状态,现住户号,入住日期,经度,纬度"]
+        units = ["房号,安置点编号,楼栋,楼层,面积,无障碍,状态,现住户号,入住日期,"
+                 "经度,纬度"]
         for i, (area, status, b) in enumerate(zip(areas, statuses, buildings)):
             x, y = points[b]
-            units.append(f"U{i},S1,{b}栋,{i % 3 + 1},{area},{'是' if i % 3 == 0 else '否'},"
+            accessible = "是" if i % 3 == 0 else "否"
+            units.append(f"U{i},S1,{b}栋,{i % 3 + 1},{area},{accessible},"
                          f"{status},,,{x},{y}")
         (folder / "units.csv").write_text("\n".join(units) + "\n", encoding="utf-8")
         facilities = ["设施编号,名称,类型,容量,经度,纬度",
@@ -115,7 +118,8 @@ def test_every_solution_passes_the_validator(county):
             for m in range(max(size, children + 1)):
                 sequence += 1
                 child = 0 < m <= children
-                birth = dt.date(2021 - 3 * m, 3, 1) if child else dt.date(1980, 5, m + 1)
+                birth = (dt.date(2021 - 3 * m, 3, 1) if child
+                         else dt.date(1980, 5, m + 1))
                 register.append(",".join([
                     f"H{h}", f"成员{h}{m}", _id(birth, sequence, True),
                     "户主" if m == 0 else ("子" if child else "配偶"), "男",
