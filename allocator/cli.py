@@ -137,6 +137,17 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--csv", type=Path, help="allocation table as CSV")
     export.add_argument("--household", action="append", default=None,
                         help="only this household (repeatable)")
+
+    bench = commands.add_parser("bench", help="benchmarks of the solver layer")
+    bench_commands = bench.add_subparsers(dest="bench_command", required=True)
+    gap = bench_commands.add_parser(
+        "gap", help="solve an OR-Library generalized assignment instance")
+    gap.add_argument("file", type=Path)
+    gap.add_argument("--sense", choices=("min", "max"), default="min")
+    gap.add_argument("--time-limit", type=_positive, default=None)
+    gap.add_argument("--backend", choices=("auto", "cpsat", "highs", "cbc"),
+                     default="auto")
+    gap.add_argument("--json", type=Path, required=True, help="result file")
     return parser
 
 
@@ -152,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     log_file = _setup_logging(args.verbose)
     handlers = {"demo": cmd_demo, "import": cmd_import, "validate": cmd_validate,
-                "solve": cmd_solve, "export": cmd_export}
+                "solve": cmd_solve, "export": cmd_export, "bench": cmd_bench}
     try:
         return handlers[args.command](args)
     except KeyboardInterrupt:
@@ -340,6 +351,22 @@ def cmd_export(args) -> int:
 
     save_project(project, args.project)
     return EXIT_OK
+
+
+def cmd_bench(args) -> int:
+    from solvers.gap import GapFormatError, solve_gap
+
+    try:
+        result = solve_gap(args.file, args.sense, args.backend, args.time_limit)
+    except (GapFormatError, FileNotFoundError) as exc:
+        print(f"错误 error: {exc}", file=sys.stderr)
+        return EXIT_DATA
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    print(f"{result['instance']} {result['sense']}: {result['status']} "
+          f"objective {result['objective']} bound {result['bound']} "
+          f"({result['seconds']} s, {result['backend']})")
+    return EXIT_OK if result["status"] in ("optimal", "feasible") else EXIT_DATA
 
 
 def cmd_demo(args) -> int:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
+import sys
 import time
 
 import pulp
@@ -22,6 +24,25 @@ from solvers.base import (
 )
 
 logger = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def _quiet_stdout():
+    """HiGHS prints its banner to the C-level stdout even with output off;
+    keep it out of the command's own output."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no real stdout (a GUI process)
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _build(model: LinearModel) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
@@ -94,7 +115,8 @@ class _PulpBackend(Backend):
 
             start = time.perf_counter()
             try:
-                problem.solve(solver)
+                with _quiet_stdout():
+                    problem.solve(solver)
             except pulp.PulpSolverError as exc:
                 logger.error("%s failed: %s", self.name, exc)
                 return LevelResult(objective.name, objective.sense, None, None,
