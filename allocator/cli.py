@@ -282,10 +282,18 @@ def _solve(project, args, quiet: bool = False):
 
 def _write_kpis(project, path: Path | None, quiet: bool = False) -> dict:
     from allocator.kpis import compute_kpis, kpi_table
+    from allocator.shortage import compute_shortages
 
     kpis = compute_kpis(project)
+    kpis["shortages"] = compute_shortages(project)
     if not quiet:
         print(kpi_table(kpis))
+        if kpis["shortages"]:
+            print("\n短缺说明 shortages (by building):")
+            for record in kpis["shortages"][:20]:
+                print(f"  {record['text']}")
+            if len(kpis["shortages"]) > 20:
+                print(f"  ... {len(kpis['shortages']) - 20} more in the JSON / Excel")
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(kpis, ensure_ascii=False, indent=2, default=str),

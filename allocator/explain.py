@@ -231,14 +231,18 @@ def walking_distances(project: Project, scenario: str = "base") -> pd.DataFrame:
                      "distance_m"]].reset_index(drop=True)
 
 
-def household_links(project: Project, household_id: str,
-                    scenario: str = "base") -> tuple[str | None, list[tuple[str, str]]]:
-    """The household's unit and its distinct (kind, facility_id) places."""
+def household_links(project: Project, household_id: str, scenario: str = "base"
+                    ) -> tuple[str | None, list[tuple[str, str, float | None]]]:
+    """The household's unit and its distinct places (kind, facility_id, walk m).
+
+    The unit is the allocated one, or the one the household occupies when the
+    scenario has not been solved yet.
+    """
     allocations = project.allocations[
         (project.allocations["scenario"] == scenario)
         & (project.allocations["household_id"] == household_id)]
     unit_id = _text(allocations["unit_id"].iloc[-1]) if len(allocations) else None
-    if unit_id is None:
+    if unit_id is None and allocations.empty:
         units = project.housing_units
         occupied = units[units["household_id"] == household_id]
         unit_id = str(occupied["unit_id"].iloc[0]) if len(occupied) else None
@@ -246,5 +250,10 @@ def household_links(project: Project, household_id: str,
         (project.service_assignments["scenario"] == scenario)
         & (project.service_assignments["household_id"] == household_id)
         & project.service_assignments["facility_id"].notna()]
-    links = sorted(set(zip(services["kind"], services["facility_id"])))
+    links = []
+    for (kind, facility_id), group in services.groupby(["kind", "facility_id"],
+                                                       sort=True):
+        walks = group["distance_m"].dropna()
+        links.append((str(kind), str(facility_id),
+                      float(walks.iloc[0]) if len(walks) else None))
     return unit_id, links

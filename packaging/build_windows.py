@@ -68,9 +68,18 @@ LAUNCHERS = ("allocator.cmd", "allocator-prompt.cmd", "allocator-gui.pyw")
 MARKER = "BUILD-INFO.txt"
 ICON = "allocator.ico"
 
-# PySide6 parts used only to develop Qt programs, not to run one.
-PYSIDE_PRUNE_DIRS = ("include", "typesystems", "glue", "metatypes", "doc", "scripts")
-PYSIDE_PRUNE_GLOBS = ("*.exe",)
+# Parts of the dependencies that a planner's Windows never uses, relative to
+# site-packages: PySide6's tools and headers for developing Qt programs, and
+# PuLP's CBC executables for other systems.  Test suites of third-party
+# packages ("tests" folders) go too.
+PRUNE_GLOBS = (
+    "PySide6/include", "PySide6/typesystems", "PySide6/glue",
+    "PySide6/metatypes", "PySide6/doc", "PySide6/scripts", "PySide6/*.exe",
+    "PySide6/plugins/designer",
+    "pulp/solverdir/cbc/linux", "pulp/solverdir/cbc/osx",
+    "pulp/solverdir/cbc/win/i32",
+)
+PRODUCT_PACKAGES = ("allocator", "solvers", "gis", "ui", "sample_data")
 
 # The Microsoft C++ runtime DLLs put next to python.exe.  OR-Tools' DLLs need
 # MSVCP140.dll and do not bundle it; a Windows without the Visual C++
@@ -89,8 +98,14 @@ mswsock ncrypt netapi32 normaliz ntdll ole32 oleacc oleaut32 opengl32 powrprof
 propsys psapi rpcrt4 secur32 setupapi shcore shell32 shlwapi ucrtbase user32
 userenv usp10 uxtheme version winhttp wininet winmm winspool wintrust wldap32
 ws2_32 wtsapi32 dbgeng glu32 hid ninput wevtapi virtdisk d3d10 d3d10_1
-windowscodecs xinput1_4 avrt ksuser api-ms-win-core-synch-l1-2-0
+windowscodecs xinput1_4 avrt ksuser msvcrt imagehlp icuuc icuin icu winspool.drv
+odbc32 mscms uiautomationcore
 """.split())
+
+# Clients of database servers that Qt's SQL driver plugins load when present;
+# a planner's machine does not need them (the product uses no Qt SQL).
+OPTIONAL_CLIENT_DLLS = frozenset({"oci.dll", "libpq.dll", "fbclient.dll",
+                                  "mimapi64.dll"})
 
 
 class BuildError(RuntimeError):
@@ -603,16 +618,27 @@ def install_wheels(wheels: list[Path], site: Path, pins: Pins) -> None:
     shutil.rmtree(site / "bin", ignore_errors=True)
 
 
-def prune_pyside(site: Path) -> int:
-    """Remove PySide6's development tools; return the bytes saved."""
-    root = site / "PySide6"
+def prune(site: Path) -> int:
+    """Remove what :data:`PRUNE_GLOBS` names and third-party test suites.
+
+    Parameters
+    ----------
+    site : Path
+        The staged site-packages.
+
+    Returns
+    -------
+    int
+        Bytes removed.
+    """
+    victims = [p for pattern in PRUNE_GLOBS for p in site.glob(pattern)]
+    for top in site.iterdir():
+        if top.is_dir() and top.name not in PRODUCT_PACKAGES:
+            victims.extend(p for p in top.rglob("tests") if p.is_dir())
     saved = 0
-    if not root.is_dir():
-        return 0
-    victims = [root / d for d in PYSIDE_PRUNE_DIRS if (root / d).exists()]
-    for pattern in PYSIDE_PRUNE_GLOBS:
-        victims.extend(root.glob(pattern))
     for path in victims:
+        if not path.exists():
+            continue  # inside something already removed
         if path.is_dir():
             saved += sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
             shutil.rmtree(path)
@@ -729,11 +755,53 @@ def check_dlls(stage: Path) -> list[str]:
         for dll in needed:
             low = dll.lower()
             stem = low[:-4] if low.endswith(".dll") else low
+            if low in OPTIONAL_CLIENT_DLLS:
+                continue
             if (low in local or low in global_names or stem in SYSTEM_DLLS
                     or low.startswith(("api-ms-win-", "ext-ms-"))):
                 continue
             problems.append(f"{module.relative_to(stage)}: {dll}")
     return problems
+
+
+def drop_unloadable_qt_plugins(stage: Path, problems: list[str]) -> list[str]:
+    """Remove Qt plugins that need a Qt module the Essentials wheel lacks.
+
+    PySide6-Essentials ships some plugins of Qt modules that are in
+    PySide6-Addons (Pdf, VirtualKeyboard, 3D, WebEngine...).  They can never
+    load; Qt skips them, and they only add size.
+
+    Parameters
+    ----------
+    stage : Path
+        The installed tree.
+    problems : list of str
+        Output of :func:`check_dlls`.
+
+    Returns
+    -------
+    list of str
+        What was removed, relative to `stage`.
+    """
+    site = stage / "python" / "Lib" / "site-packages" / "PySide6"
+    removed = []
+    for line in problems:
+        module_text, dll = line.rsplit(": ", 1)
+        module = stage / module_text
+        if not (dll.lower().startswith("qt6") and module.exists()):
+            continue
+        if site / "qml" in module.parents:
+            target = module.parent  # the QML module folder with its qmldir
+        elif site / "plugins" in module.parents:
+            target = module
+        else:
+            continue
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+        removed.append(f"{target.relative_to(stage)} (needs {dll})")
+    return removed
 
 
 def stage_tree(pins: Pins, wheels: list[Path], product: Path) -> dict:
@@ -760,7 +828,7 @@ def stage_tree(pins: Pins, wheels: list[Path], product: Path) -> dict:
     extract_embed(fetch_embed(pins, CACHE / "embed"), pins.cp_tag, python_dir)
     write_pth(python_dir, pins.cp_tag)
     install_wheels([*wheels, product], site, pins)
-    pruned = prune_pyside(site)
+    pruned = prune(site)
     runtime = place_msvc_runtime(site, python_dir)
     for name in LAUNCHERS:
         shutil.copy2(WINDOWS_FILES / name, STAGE / name)
@@ -768,6 +836,7 @@ def stage_tree(pins: Pins, wheels: list[Path], product: Path) -> dict:
     if not has_icon:
         shutil.copy2(Path("/usr/share/nsis/Contrib/Graphics/Icons/"
                           "modern-install.ico"), STAGE / ICON)
+    dropped = drop_unloadable_qt_plugins(STAGE, check_dlls(STAGE))
     problems = check_dlls(STAGE)
     lines = [f"{APP_ID} {project_version()} for Windows x64",
              f"CPython {embedded_python_version(python_dir)} "
@@ -779,7 +848,8 @@ def stage_tree(pins: Pins, wheels: list[Path], product: Path) -> dict:
     lines += ["", "Microsoft C++ runtime next to python.exe:", *map(
         "  {}".format, runtime)]
     (STAGE / MARKER).write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
-    return {"runtime": runtime, "pruned": pruned, "dll_problems": problems}
+    return {"runtime": runtime, "pruned": pruned, "dll_problems": problems,
+            "dropped": dropped}
 
 
 def embedded_python_version(python_dir: Path) -> str:
@@ -820,15 +890,23 @@ def run_makensis(out: Path, version: str) -> None:
 def lock(pins_path: Path = PINS) -> None:
     """Re-pin every Windows wheel the product needs, with hashes.
 
-    The versions of the distributions already pinned are kept as constraints
-    where they still fit; new dependencies get the newest Windows wheel.
+    Versions already pinned are kept where they still resolve; a distribution
+    not pinned yet gets the version installed in the running environment (the
+    one the Linux tests ran with) if it has a Windows wheel, else the newest.
     """
+    from importlib import metadata
+
     pins = parse_pins(pins_path)
+    preferred = {normalise(d.metadata["Name"]): d.version
+                 for d in metadata.distributions() if d.metadata["Name"]}
+    preferred.pop(PRODUCT, None)
+    preferred.update({p.key: p.version for p in pins.wheels})
     product = build_product_wheel(BUILD / "dist")
     with tempfile.TemporaryDirectory() as tmp:
         constraints = Path(tmp) / "constraints.txt"
-        constraints.write_text("".join(f"{p.name}=={p.version}\n"
-                                       for p in pins.wheels), encoding="utf-8")
+        constraints.write_text("".join(f"{name}=={version}\n" for name, version
+                                       in sorted(preferred.items())),
+                               encoding="utf-8")
         dl = Path(tmp) / "wheels"
         spec = f"{product}[{','.join(PRODUCT_EXTRAS)}]"
         result = _pip("download", *_platform_args(pins), "-d", str(dl), "-c",
@@ -868,10 +946,13 @@ def build(stage_only: bool = False) -> Path | None:
     check_closure([*wheels, product], pins.python_version,
                   {PRODUCT: PRODUCT_EXTRAS})
     facts = stage_tree(pins, wheels, product)
-    logger.info("pruned %.1f MB of PySide6 development tools",
+    logger.info("pruned %.1f MB (Qt development tools, other systems' CBC, "
+                "test suites)",
                 facts["pruned"] / 1e6)
     for line in facts["runtime"]:
         logger.info("runtime: %s", line)
+    for line in facts["dropped"]:
+        logger.info("dropped Qt plugin %s", line)
     if facts["dll_problems"]:
         raise BuildError("DLLs that nothing in the tree or Windows provides:\n  "
                          + "\n  ".join(facts["dll_problems"]))

@@ -109,3 +109,20 @@ def test_solver_validator_catches_a_broken_allocation(tiny_project):
 
     violations = validate_allocation(tiny_project)
     assert violations == ["unit B-201 given to 2 households"], violations
+
+
+def test_shortages_are_explained_with_numbers(tiny_project):
+    from allocator.shortage import compute_shortages
+
+    store_outcome(tiny_project, solve_project(tiny_project, backend="highs",
+                                              today=TINY_TODAY))
+    records = {(r["building"], r["kind"]): r for r in compute_shortages(tiny_project)}
+    assert set(records) == {("A栋", "kindergarten"), ("A栋", "primary")}
+    primary = records["A栋", "primary"]
+    assert (primary["short"], primary["within"]) == (1, [])
+    assert primary["nearest_beyond"] == {"facility": "第一小学", "walk_m": 1513,
+                                         "free": 5}
+    kindergarten = records["A栋", "kindergarten"]
+    assert kindergarten["within"] == [{"facility": "第一幼儿园", "walk_m": 144,
+                                       "capacity": 2, "free": 0}]
+    assert "1名适龄儿童无小学名额；步行500 m内0所小学" in primary["text"]

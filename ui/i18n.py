@@ -111,3 +111,14 @@ def register_bundled_font(app: QApplication) -> str | None:
 def cjk_family() -> str | None:
     """The registered bundled family name (after :func:`register_bundled_font`)."""
     return _bundled_family[0] if _bundled_family else None
+
+
+def fill(template: str, *values: object) -> str:
+    """Put ``values`` into the ``%1``, ``%2``... places of a translated text.
+
+    Translations may reorder the places, as Qt's ``QString.arg`` allows.
+    """
+    text = template
+    for number in range(len(values), 0, -1):
+        text = text.replace(f"%{number}", str(values[number - 1]))
+    return text

@@ -1,0 +1,194 @@
+"""The solve's progress: best solution, bound and gap of each level over time."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.charts import ProgressChart, _short
+from ui.i18n import fill
+from ui.results import status_text
+
+
+def gap_of(best: float | None, bound: float | None) -> float | None:
+    """Relative gap between a solution and its bound (as the back ends do)."""
+    if best is None or bound is None or not math.isfinite(bound):
+        return None
+    return abs(bound - best) / max(abs(best), 1e-9)
+
+
+class ProgressPanel(QWidget):
+    """Live view of an allocation: chart, figures, levels and a Cancel button.
+
+    Signals
+    -------
+    cancel_requested()
+        The user pressed Cancel.
+    """
+
+    cancel_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.level_names = {
+            "housed": self.tr("目标1：按优先级加权的安置户数（最大）"),
+            "served": self.tr("目标2：服务半径内的学位和卫生服务人数（最大）"),
+            "walk": self.tr("目标3：总步行距离（最小）"),
+        }
+        self.chart = ProgressChart(self)
+        self.chart.labels = self.level_names
+        self.chart.best_text = self.tr("最好解")
+        self.chart.bound_text = self.tr("界")
+        self.chart.time_text = self.tr("秒")
+        self.chart.empty_text = self.tr(
+            "点击“分配”后，这里实时显示求解进度：每一目标层的最好解、界和差距。")
+        self.state_label = QLabel(self.tr("未在求解"), self)
+        self.state_label.setWordWrap(True)
+        self.elapsed_label = QLabel("", self)
+        self.best_label = QLabel("-", self)
+        self.bound_label = QLabel("-", self)
+        self.gap_label = QLabel("-", self)
+        self.cancel_button = QPushButton(self.tr("取消求解"), self)
+        self.cancel_button.setObjectName("cancelSolve")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self._cancel)
+        self.levels = QTableWidget(0, 5, self)
+        self.levels.setHorizontalHeaderLabels([
+            self.tr("目标层"), self.tr("状态"), self.tr("最好解"), self.tr("界"),
+            self.tr("用时（秒）")])
+        self.levels.verticalHeader().setVisible(False)
+        self.levels.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.levels.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.levels.horizontalHeader().setStretchLastSection(True)
+        self.levels.setMaximumHeight(self.fontMetrics().height() * 6)
+
+        figures = QGridLayout()
+        figures.setHorizontalSpacing(10)
+        captions = ((self.tr("最好解"), self.best_label),
+                    (self.tr("界"), self.bound_label),
+                    (self.tr("差距"), self.gap_label),
+                    (self.tr("用时"), self.elapsed_label))
+        for row, (text, label) in enumerate(captions):
+            caption = QLabel(text + "：", self)
+            figures.addWidget(caption, row, 0, Qt.AlignmentFlag.AlignRight)
+            figures.addWidget(label, row, 1)
+        side = QVBoxLayout()
+        side.addWidget(self.state_label)
+        side.addLayout(figures)
+        side.addWidget(self.cancel_button)
+        side.addStretch(1)
+        top = QHBoxLayout()
+        top.addWidget(self.chart, 3)
+        top.addLayout(side, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top, 1)
+        layout.addWidget(self.levels)
+
+        self._started = 0.0
+        self._running = False
+        self._level = ""
+        self._timer = QTimer(self)
+        self._timer.setInterval(250)
+        self._timer.timeout.connect(self._tick)
+        self._dirty = False
+
+    def start(self, backend: str, can_cancel: bool, reports: bool) -> None:
+        """A solve started on ``backend``."""
+        self.chart.clear()
+        self.levels.setRowCount(0)
+        self._started = time.monotonic()
+        self._running = True
+        self._level = ""
+        for label in (self.best_label, self.bound_label, self.gap_label):
+            label.setText("-")
+        text = fill(self.tr("正在用 %1 求解……窗口可继续使用。"), backend)
+        if not reports:
+            text += self.tr("该求解器不报告中间进度。")
+        if not can_cancel:
+            text += self.tr("该求解器不能中途停止，取消将在当前目标层结束后生效。")
+        self.state_label.setText(text)
+        self.cancel_button.setEnabled(True)
+        self.cancel_button.setText(self.tr("取消求解"))
+        self._timer.start()
+
+    def report(self, level: str, best: float | None, bound: float | None) -> None:
+        """One progress report from the back end."""
+        seconds = time.monotonic() - self._started
+        self.chart.add(level, seconds, best, bound)
+        if level != self._level:
+            self._level = level
+        self.best_label.setText("-" if best is None else _short(best))
+        self.bound_label.setText("-" if bound is None or not math.isfinite(bound)
+                                 else _short(bound))
+        gap = gap_of(best, bound)
+        self.gap_label.setText("-" if gap is None else f"{100 * gap:.2f}%")
+        self._dirty = True
+
+    def _tick(self) -> None:
+        self.elapsed_label.setText(fill(self.tr("%1 秒"),
+                                        f"{time.monotonic() - self._started:.1f}"))
+        if self._level:
+            self.state_label.setText(fill(self.tr("正在求解：%1"),
+                                          self.level_names.get(self._level,
+                                                               self._level)))
+        if self._dirty:
+            self._dirty = False
+            self.chart.update()
+
+    def cancelling(self) -> None:
+        """Cancel was asked for; the back end stops at its next check."""
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.setText(self.tr("正在取消……"))
+        self.state_label.setText(self.tr(
+            "正在取消：求解器在下一个检查点停止，并返回目前找到的最好解。"))
+
+    def finish(self, run: dict | None, note: str = "") -> None:
+        """The solve ended (``run`` is None when it failed)."""
+        self._running = False
+        self._timer.stop()
+        self._tick()
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.setText(self.tr("取消求解"))
+        self.chart.update()
+        if run is None:
+            self.state_label.setText(note or self.tr("求解失败，见错误信息。"))
+            return
+        self.state_label.setText(fill(self.tr("求解结束：%1。%2"), status_text(run),
+                                      note))
+        levels = json.loads(run.get("levels_json") or "[]")
+        self.levels.setRowCount(len(levels))
+        for r, level in enumerate(levels):
+            objective, bound = level["objective"], level["bound"]
+            values = [self.level_names.get(level["level"], level["level"]),
+                      status_text({"status": level["status"], "gap": level["gap"]}),
+                      "-" if objective is None else f"{objective:,.0f}",
+                      "-" if bound is None else f"{bound:,.0f}",
+                      f"{level['seconds']:.1f}"]
+            for c, value in enumerate(values):
+                self.levels.setItem(r, c, QTableWidgetItem(value))
+
+    def _cancel(self) -> None:
+        self.cancelling()
+        self.cancel_requested.emit()
+
+    @property
+    def running(self) -> bool:
+        """True between :meth:`start` and :meth:`finish`."""
+        return self._running
