@@ -321,6 +321,10 @@ def solve_project(
         ], ensure_ascii=False),
         "message": result.message,
         "formulation": formulation,
+        "options_json": json.dumps({
+            "priority_respecting": bool(project.rules.get("priority_respecting")),
+            "siblings_together": bool(project.rules["siblings_together"]),
+        }),
         "reference_date": instance.reference.isoformat(),
         "today": today.isoformat(),
     }

@@ -148,6 +148,10 @@ def build_parser() -> argparse.ArgumentParser:
     gap.add_argument("--backend", choices=("auto", "cpsat", "highs", "cbc"),
                      default="auto")
     gap.add_argument("--json", type=Path, required=True, help="result file")
+
+    gui = commands.add_parser("gui", help="open the desktop window")
+    gui.add_argument("project", type=Path, nargs="?", default=None,
+                     help="project .gpkg to open")
     return parser
 
 
@@ -163,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     log_file = _setup_logging(args.verbose)
     handlers = {"demo": cmd_demo, "import": cmd_import, "validate": cmd_validate,
-                "solve": cmd_solve, "export": cmd_export, "bench": cmd_bench}
+                "solve": cmd_solve, "export": cmd_export, "bench": cmd_bench,
+                "gui": cmd_gui}
     try:
         return handlers[args.command](args)
     except KeyboardInterrupt:
@@ -411,6 +416,19 @@ def cmd_demo(args) -> int:
     for name in ("project.gpkg", "orders.pdf", "allocations.xlsx", "kpis.json"):
         print(f"wrote {out / name}")
     return EXIT_OK
+
+
+def cmd_gui(args) -> int:
+    if args.project is not None and not args.project.exists():
+        print(f"错误 error: {args.project}: project file not found", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        from ui.app import run  # Qt is loaded only for this command
+    except ImportError as exc:
+        print(f"错误 error: the window needs PySide6 ({exc}); install it with "
+              "`pip install resettlement-allocator[gui]`", file=sys.stderr)
+        return EXIT_USAGE
+    return run(args.project)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import tempfile
@@ -48,8 +49,17 @@ def run_label(run: dict) -> str:
     gap = run.get("gap")
     if run["status"] != "optimal" and gap is not None and not pd.isna(gap):
         label += f"，差距{100 * float(gap):.2f}%"
+    options = json.loads(run.get("options_json") or "{}")
+    switches = []
+    if "priority_respecting" in options:
+        on = options["priority_respecting"]
+        switches.append("优先级保护" + ("开" if on else "关"))
+    if "siblings_together" in options:
+        on = options["siblings_together"]
+        switches.append("同户子女同校" + ("开" if on else "关"))
+    opened = f" · 选项：{'，'.join(switches)}" if switches else ""
     return (f"方案 {run['scenario']} · 求解状态：{label} · 求解器 {run['backend']} · "
-            f"抽签种子 {run['seed']} · 运行 {run['run_id']}")
+            f"抽签种子 {run['seed']} · 运行 {run['run_id']}{opened}")
 
 
 def build_orders(project: Project, scenario: str = "base",

@@ -69,7 +69,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "objective_housed": "float", "objective_served": "float",
         "objective_walk": "float", "bound": "float", "gap": "float",
         "levels_json": "str", "message": "str", "reference_date": "str",
-        "today": "str", "formulation": "str",
+        "today": "str", "formulation": "str", "options_json": "str",
     },
     "allocations": {
         "scenario": "str", "run_id": "str", "household_id": "str",

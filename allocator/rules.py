@@ -53,6 +53,10 @@ DEFAULTS: dict[str, RuleDefault] = {
     "siblings_together": RuleDefault(
         True, "同一户同一学段的子女就读同一学校（规划人员可放宽）",
         "同户同学段子女同校"),
+    "priority_respecting": RuleDefault(
+        True,
+        "公平公正：不让优先级较低的户占用优先级较高的轮候户可用的房源（默认开启）",
+        "优先级保护"),
     "sibling_split_penalty_m": RuleDefault(
         2000, "规划人员选择：放宽同校要求时，每拆分一所学校计作2000米步行",
         "同户子女分校惩罚（米）"),

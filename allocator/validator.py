@@ -100,6 +100,30 @@ def validate_allocation(project: Project, scenario: str = "base",
             violations.append(f"{row.household_id} waits although unit "
                               f"{fits.index[0]} fits and is free")
 
+    # Priority-respecting: no waiting household had a fitting unit that went
+    # to a household of lower priority in this allocation.
+    if rules.get("priority_respecting", True):
+        new = given[given["kind"] == "allocated"]
+        takers = new.assign(
+            priority=new["household_id"].map(households["priority"]),
+            area=new["unit_id"].map(units["area_m2"]),
+            accessible=new["unit_id"].map(units["accessible"]))
+        for row in waiting.itertuples():
+            household = households.loc[row.household_id]
+            size = int(household["size"])
+            low = size * float(rules["area_min_per_person_m2"])
+            high = size * float(rules["area_max_per_person_m2"])
+            fits = takers[(takers["area"] >= low) & (takers["area"] <= high)
+                          & (takers["priority"] < household["priority"])]
+            if bool(household["needs_accessible"]):
+                fits = fits[fits["accessible"]]
+            if len(fits):
+                violations.append(
+                    f"{row.household_id} (priority {household['priority']}) waits "
+                    f"while {fits.iloc[0]['household_id']} (priority "
+                    f"{fits.iloc[0]['priority']}) got fitting unit "
+                    f"{fits.iloc[0]['unit_id']}")
+
     # Services: capacity, catchment, right level, siblings together.
     unit_of = dict(zip(given["household_id"], given["unit_id"]))
     unit_xy, facility_xy = _walks(project)

@@ -30,6 +30,12 @@ Constraints::
     sum_{g, l} persons[g] z[g, l, f] <= cap(f)
     sum_l z[g, l, f] <= u[s(g), f]            (split sets only)
 
+Priority-respecting (no household waits while a unit it fits goes to a
+household of lower priority) needs no constraint here: the weight of level 1
+grows strictly with priority, so in any optimum of level 1 such a pair could
+be swapped for a higher objective. The independent validator checks it.
+TODO(#4): add it as a constraint once wishes can be ordered before housing.
+
 Objectives, lexicographic:
 
 1. max sum weight[h] x[h, c]                  households housed, by priority

@@ -126,3 +126,21 @@ def test_shortages_are_explained_with_numbers(tiny_project):
     assert kindergarten["within"] == [{"facility": "第一幼儿园", "walk_m": 144,
                                        "capacity": 2, "free": 0}]
     assert "1名适龄儿童无小学名额；步行500 m内0所小学" in primary["text"]
+
+
+def test_priority_respecting_is_checked_independently(tiny_project):
+    store_outcome(tiny_project, solve_project(tiny_project, backend="highs",
+                                              today=TINY_TODAY))
+    from allocator.validator import validate_allocation
+
+    assert validate_allocation(tiny_project) == []
+    # Hand the 25 m² unit to H5 (priority 5) instead of H4 (priority 25):
+    # H4 now waits while a lower-priority household holds a unit it fits.
+    allocations = tiny_project.allocations
+    allocations.loc[allocations["household_id"] == "H4", ["unit_id", "kind"]] = [
+        None, "waiting"]
+    allocations.loc[allocations["household_id"] == "H5", ["unit_id", "kind"]] = [
+        "B-201", "allocated"]
+    violations = validate_allocation(tiny_project)
+    assert "H4 (priority 25) waits while H5 (priority 5) got fitting unit B-201" \
+        in violations

@@ -11,12 +11,26 @@ ROOT = Path(__file__).resolve().parents[1]
 CORE = ("allocator", "solvers", "gis", "sample_data")
 
 
+def _allowed_gui_imports(tree: ast.AST) -> set[int]:
+    """Line numbers of imports inside the CLI's ``gui`` command, the one place
+    the core may reach the window (lazily)."""
+    lines = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name == "cmd_gui":
+            lines |= {n.lineno for n in ast.walk(node)
+                      if isinstance(n, (ast.Import, ast.ImportFrom))}
+    return lines
+
+
 def test_core_sources_do_not_import_qt():
     offenders = []
     for package in CORE:
         for path in (ROOT / package).rglob("*.py"):
             tree = ast.parse(path.read_text(encoding="utf-8"))
+            allowed = _allowed_gui_imports(tree) if path.name == "cli.py" else set()
             for node in ast.walk(tree):
+                if getattr(node, "lineno", None) in allowed:
+                    continue
                 names = []
                 if isinstance(node, ast.Import):
                     names = [alias.name for alias in node.names]
