@@ -511,8 +511,17 @@ def _service_rows(project, instance, solution, chosen, run_id, scenario):
                 parts = [f"{facilities.at[ff, 'name']}（容量"
                          f"{facilities.at[ff, 'capacity']}，已分配{used[ff]}）"
                          for ff in within]
-                reason = (f"服务半径内的{'、'.join(parts)}名额已满；本组"
-                          f"{group.persons}人需同时安排")
+                room = max(int(facilities.at[ff, "capacity"]) - used[ff]
+                           for ff in within)
+                if room >= group.persons:
+                    # Only a solve stopped before its optimum leaves this.
+                    reason = (f"服务半径内的{'、'.join(parts)}尚有名额，但本次求解"
+                              "未证明最优，未安排；请重新求解")
+                elif room > 0:
+                    reason = (f"服务半径内的{'、'.join(parts)}最多剩余{room}个名额，"
+                              f"本组{group.persons}人需同校同时安排")
+                else:
+                    reason = f"服务半径内的{'、'.join(parts)}名额已满"
         for member_id in instance.group_members[g]:
             rows.append(_service(scenario, run_id, member_id, household_id, kind,
                                  None, np.nan, reason))

@@ -81,10 +81,11 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--crs", help="CRS of a spatial file that declares none, "
                         "e.g. EPSG:4490")
     parser.add_argument("--coords", choices=("wgs84", "cgcs2000", "gcj02", "bd09"),
-                        help="coordinate system of 经度/纬度 columns "
-                        "(default cgcs2000)")
-    parser.add_argument("--encoding", help="text encoding of CSV/Shapefile "
-                        "(default: detect UTF-8 or GBK)")
+                        help="coordinate system of the 经度/纬度 columns of CSV/Excel "
+                        "tables (default cgcs2000; a 坐标系 column may say it per "
+                        "row); spatial files keep the CRS they declare")
+    parser.add_argument("--encoding", help="text encoding of CSV files and "
+                        "Shapefiles (default: detect UTF-8 or GBK)")
     parser.add_argument("--repair-geometry", action="store_true",
                         help="repair invalid (self-intersecting) geometries with "
                         "make_valid instead of refusing them")
@@ -97,7 +98,8 @@ def _add_solve_options(parser: argparse.ArgumentParser) -> None:
                         help="seconds for the whole solve (default: none)")
     parser.add_argument("--date", type=_date, default=None,
                         help="the day the allocation is made (default today); "
-                        "school ages count on the following 1 September")
+                        "school ages count on 1 September of the school year in "
+                        "progress on that day")
     parser.add_argument("--seed", type=int, default=None,
                         help="lottery seed (default: the project's rule)")
 

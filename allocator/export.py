@@ -26,18 +26,25 @@ class ExportRefused(Exception):
 
 
 def latest_run(project: Project, scenario: str) -> dict:
-    """The scenario's latest run, or :class:`ExportRefused` if there is none."""
+    """The run that produced the scenario's stored allocation.
+
+    A later solve that failed or was cancelled leaves the stored allocation
+    (and its run) as they were, so it can still be exported.
+    """
     runs = project.runs[project.runs["scenario"] == scenario]
-    if runs.empty:
+    allocations = project.allocations[project.allocations["scenario"] == scenario]
+    if runs.empty or allocations.empty:
+        last = f" (the last solve ended {runs.iloc[-1]['status']!r})" if len(runs) \
+            else ""
         raise ExportRefused(
-            f"scenario {scenario!r} has not been solved; run `allocator solve` first")
-    run = runs.iloc[-1].to_dict()
-    if run["status"] not in EXPORTABLE or project.allocations[
-        project.allocations["scenario"] == scenario
-    ].empty:
+            f"scenario {scenario!r} has no allocation{last}; run `allocator solve` "
+            "first")
+    producing = runs[runs["run_id"] == allocations["run_id"].iloc[0]]
+    run = (producing if len(producing) else runs).iloc[-1].to_dict()
+    if run["status"] not in EXPORTABLE:
         raise ExportRefused(
-            f"scenario {scenario!r}: the last solve ended {run['status']!r} without "
-            "an allocation, so no orders can be printed; solve again")
+            f"scenario {scenario!r}: the solve ended {run['status']!r} without an "
+            "allocation, so no orders can be printed; solve again")
     return run
 
 
@@ -74,7 +81,11 @@ def build_orders(project: Project, scenario: str = "base",
     label = run_label(run)
     county = project.metadata.get("county") or "本县"
     office = f"{county}易地扶贫搬迁安置工作领导小组办公室"
-    allocations = project.allocations[project.allocations["scenario"] == scenario]
+    allocations = project.allocations[
+        project.allocations["scenario"] == scenario].sort_values("household_id")
+    # An order's number is the household's place in the whole run, so a
+    # reprint of one household gets the same number as in the full batch.
+    numbers = dict(zip(allocations["household_id"], range(1, len(allocations) + 1)))
     if households is not None:
         unknown = set(households) - set(allocations["household_id"])
         if unknown:
@@ -93,8 +104,8 @@ def build_orders(project: Project, scenario: str = "base",
     order_prefix = (county[:2] if county else "") + "安分"
 
     orders = []
-    for number, row in enumerate(allocations.sort_values("household_id").itertuples(),
-                                 start=1):
+    for row in allocations.itertuples():
+        number = numbers[row.household_id]
         info = household_info.loc[row.household_id]
         people = members_by_household[row.household_id]
         head = people[people["relationship"] == "户主"].iloc[0]

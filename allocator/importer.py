@@ -61,6 +61,9 @@ FACILITY_KINDS = {
     "卫生室": "clinic", "社区卫生服务中心": "clinic", "卫生院": "clinic",
     "诊所": "clinic", "clinic": "clinic",
 }
+DISABILITY_TYPES = ("视力", "听力", "言语", "肢体", "智力", "精神", "多重")
+GRADES = {"一": "一", "二": "二", "三": "三", "四": "四", "1": "一", "2": "二",
+          "3": "三", "4": "四"}
 YES = {"是", "有", "yes", "y", "true", "1"}
 NO = {"否", "无", "no", "n", "false", "0", ""}
 
@@ -146,6 +149,27 @@ def _date(value: Any) -> dt.date | None:
         except ValueError:
             continue
     return None
+
+
+def normalise_disability(text: str) -> tuple[str | None, str]:
+    """Disability as type + grade (肢体二级), or 无.
+
+    Common variants (肢体1级, 二级肢体, 肢体残疾二级) are normalised with a
+    note; anything else is refused (returns None) with the fix, because a
+    lost disability would silently drop the need for an accessible unit.
+    """
+    if text in ("", "无", "否", "none", "no"):
+        return "无", ""
+    compact = text.replace("残疾", "").replace(" ", "")
+    kind = next((k for k in DISABILITY_TYPES if k in compact), None)
+    rest = compact.replace(kind, "", 1) if kind else compact
+    grade = rest[0] if len(rest) == 2 and rest.endswith("级") else None
+    if kind is None or grade not in GRADES:
+        return None, (f"{text!r} is not a disability entry; write 无 or the type and "
+                      "grade of the disability card, e.g. 肢体二级 (types: "
+                      + "、".join(DISABILITY_TYPES) + "; grades 一级 to 四级)")
+    value = f"{kind}{GRADES[grade]}级"
+    return value, "" if value == text else f"{text!r} read as {value}"
 
 
 def _rename(frame: pd.DataFrame, mapping: dict[str, str], required: tuple[str, ...],
@@ -279,6 +303,12 @@ def _read_layer(path: Path, mapping, required, inputs: ImportInputs):
     if any(p.severity == "error" and p.row is None for p in found):
         return None, found
     renamed = _rename(frame, mapping, required, check)
+    if renamed is not None and renamed.empty and not any(
+        p.severity == "error" for p in found
+    ):
+        check.error(None, None, "has no records (only a header, or nothing); "
+                    "check that this is the right file")
+        renamed = None
     return renamed, found + check.problems
 
 
@@ -304,13 +334,14 @@ def _read_register(path: Path, encoding: str | None):
         raw_id = cells.get("id_number")
         if isinstance(raw_id, (int, float, np.integer, np.floating)) and not isinstance(
             raw_id, bool
-        ):
+        ) and not (isinstance(raw_id, float) and np.isnan(raw_id)):
             check.error(row, "身份证号",
                         "ID number is stored as a number, so Excel has kept only 15 "
                         "significant digits and the rest are lost; format the "
                         "column as Text and re-enter the number from the source")
             continue
-        raw_text = "" if raw_id is None or (isinstance(raw_id, float)) else str(raw_id)
+        raw_text = "" if raw_id is None or (isinstance(raw_id, float)
+                                            and np.isnan(raw_id)) else str(raw_id)
         id_number, notes = idnumber.normalise(raw_text)
         for note in notes:
             check.warn(row, "身份证号", note)
@@ -338,7 +369,12 @@ def _read_register(path: Path, encoding: str | None):
         relationship = _text(cells.get("relationship"))
         if not relationship:
             check.error(row, "与户主关系", "empty; write 户主 for the head")
-        disability = _text(cells.get("disability")) or "无"
+        disability, note = normalise_disability(_text(cells.get("disability")))
+        if disability is None:
+            check.error(row, "残疾", note)
+            disability = _text(cells.get("disability"))
+        elif note:
+            check.warn(row, "残疾", note)
         records.append({
             "row": int(row),
             "household_id": household_id,
@@ -445,7 +481,7 @@ def _check_facilities(frame: gpd.GeoDataFrame, path: Path):
     _duplicates(frame, "facility_id", "设施编号", check)
     capacities = []
     for row, cells in frame.iterrows():
-        if cells["kind"] is None:
+        if not isinstance(cells["kind"], str):
             check.error(row, "类型", f"{cells['type_label']!r}: use 幼儿园, 小学, "
                         "初中, 卫生室 or 社区卫生服务中心")
         capacity = _number(cells["capacity"])

@@ -24,7 +24,7 @@ from gis.crs import STORAGE_CRS, inside_china, to_cgcs2000
 
 logger = logging.getLogger(__name__)
 
-TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm"}
+TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".xls"}
 SPATIAL_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp"}
 LON_HEADERS = ("经度", "lon", "lng", "longitude", "x坐标", "东经")
 LAT_HEADERS = ("纬度", "lat", "latitude", "y坐标", "北纬")
@@ -71,6 +71,14 @@ def read_table(
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if not path.is_file():
+        return pd.DataFrame(), "", [Problem(str(path), None, None,
+                                            "file not found; check the path")]
+    if suffix == ".xls":
+        return pd.DataFrame(), "", [Problem(
+            str(path), None, None,
+            "old Excel format (.xls) is not read; open it in Excel and save it as "
+            ".xlsx (Excel Workbook)")]
     if suffix in (".xlsx", ".xlsm"):
         return _read_excel(path, sheet)
     return _read_csv(path, encoding)
@@ -97,8 +105,16 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[pd.DataFrame, str, list
             "give --encoding")]
     import io
 
-    frame = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), dtype=str,
-                        keep_default_na=False, skip_blank_lines=True)
+    if not text.lstrip("\ufeff").strip():
+        return pd.DataFrame(), candidate, [Problem(
+            str(path), None, None, "the file is empty; it needs a header row and "
+            "at least one record")]
+    try:
+        frame = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), dtype=str,
+                            keep_default_na=False, skip_blank_lines=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        return pd.DataFrame(), candidate, [Problem(
+            str(path), None, None, f"is not a readable CSV table ({exc})")]
     frame.columns = [clean_header(c) for c in frame.columns]
     frame.index = pd.RangeIndex(2, 2 + len(frame))
     logger.info("read %s: %d rows, encoding %s", path, len(frame), candidate)
@@ -167,9 +183,9 @@ def read_spatial(
     latitude columns (经度/纬度, lon/lat; matched by header, in any order).
     Null, empty and invalid geometries are errors naming the feature;
     ``repair`` fixes invalid ones with ``make_valid`` (reported as warnings).
-    ``crs`` is used only for a file that declares none; ``coords`` names the
-    system of coordinate columns or of a file that is really GCJ-02/BD-09
-    while claiming WGS84. The returned frame's index is the file's row or
+    ``crs`` is used only for a file that declares none; ``coords`` names
+    the system of the coordinate columns of a CSV/Excel table (a 坐标系
+    column can name it per row); spatial files keep their declared CRS. The returned frame's index is the file's row or
     feature number (spreadsheet rows start at 2, features at 1).
     """
     path = Path(path)
@@ -192,6 +208,8 @@ def read_spatial(
     notes: list[Problem] = []
     if suffix == ".shp":
         encoding, notes = _shapefile_encoding(path, encoding)
+    else:
+        encoding = None  # GeoPackage and GeoJSON text is UTF-8 by definition
     try:
         frame = pyogrio.read_dataframe(path, encoding=encoding)
     except Exception as exc:  # GDAL reports many kinds of unreadable files
@@ -235,15 +253,6 @@ def read_spatial(
         return _empty(), problems
 
     frame = frame.to_crs(STORAGE_CRS)
-    if coords and coords.lower() in ("gcj02", "bd09"):
-        system = coords.lower()
-        frame["geometry"] = shapely.transform(
-            frame.geometry.values,
-            lambda xy: np.column_stack(to_cgcs2000(xy[:, 0], xy[:, 1], system)),
-        )
-        problems.append(Problem(name, None, None,
-                                f"coordinates converted from {system} to CGCS2000",
-                                "warning"))
     problems += _outside_china(frame, name)
     return frame, problems
 

@@ -137,7 +137,11 @@ class SolveResult:
 
     @property
     def gap(self) -> float | None:
-        return self.levels[-1].gap if self.levels else None
+        """The largest gap of any level (0 when every level is proven)."""
+        gaps = [level.gap for level in self.levels]
+        if not gaps or any(g is None for g in gaps):
+            return None
+        return max(gaps)
 
 
 def evaluate(model: LinearModel, values: Sequence[int], objective: Objective) -> int:
@@ -194,7 +198,13 @@ def lexicographic(
     ``solve_level(objective, locks, hint, seconds_left)`` returns the level's
     result and the variable values. ``locks`` are (objective, value) pairs that
     earlier levels reached; a level that is not proven optimal is locked at the
-    value it found, and the overall status is downgraded accordingly.
+    value it found, and the overall status is downgraded to feasible.
+
+    A result carries values only when every level has a solution that keeps
+    all constraints and locks (re-checked here, whatever the back end says):
+    a time limit or a cancel before the last level has a solution gives
+    status timeout or cancelled with no values, because the later levels'
+    variables (school places, say) would mean nothing.
     """
     start = time.perf_counter()
     locks: list[tuple[Objective, int]] = []
@@ -202,18 +212,46 @@ def lexicographic(
     values: list[int] | None = None
     status = Status.OPTIMAL
     hint = dict(model.hint)
+    message = ""
 
     for objective in model.objectives:
+        if not objective.variables and values is None:
+            zeros = [0] * model.n_vars
+            if not check_solution(model, zeros):
+                values = zeros
+        if not objective.variables and values is not None:
+            levels.append(LevelResult(objective.name, objective.sense, 0.0, 0.0,
+                                      Status.OPTIMAL, 0.0))
+            locks.append((objective, 0))
+            continue
         left = None
         if time_limit is not None:
             left = time_limit - (time.perf_counter() - start)
-            if left <= 0.5:
-                status = Status.TIMEOUT if values is None else Status.FEASIBLE
+            if left <= 0.05:
+                status, values = Status.TIMEOUT, None
+                message = (f"time limit reached before level {objective.name!r} "
+                           "was solved")
                 break
         if cancel is not None and cancel():
-            status = Status.CANCELLED
+            status, values = Status.CANCELLED, None
+            message = f"cancelled before level {objective.name!r} was solved"
             break
         level, level_values = solve_level(objective, locks, hint, left)
+        if level_values is not None:
+            broken = check_solution(model, level_values) + [
+                f"{earlier.name} lock" for earlier, value in locks
+                if (evaluate(model, level_values, earlier) < value
+                    if earlier.sense == "max"
+                    else evaluate(model, level_values, earlier) > value)
+            ]
+            if broken:
+                logger.warning("%s returned a solution for %s that breaks %d "
+                               "constraint(s), e.g. %s; discarded", backend_name,
+                               objective.name, len(broken), broken[0])
+                level_values = None
+                if level.status in (Status.OPTIMAL, Status.FEASIBLE):
+                    level = LevelResult(level.name, level.sense, None, level.bound,
+                                        Status.TIMEOUT, level.seconds)
         levels.append(level)
         logger.info(
             "%s level %s: %s objective=%s bound=%s in %.2f s",
@@ -221,28 +259,29 @@ def lexicographic(
             level.objective, level.bound, level.seconds,
         )
         if level_values is None:
-            if level.status in (Status.INFEASIBLE, Status.ERROR):
-                status = level.status
-                values = None
-            elif values is None:
-                status = level.status
-            else:
-                status = Status.FEASIBLE if level.status != Status.CANCELLED \
-                    else Status.CANCELLED
+            status = level.status if level.status != Status.FEASIBLE \
+                else Status.TIMEOUT
+            values = None
+            message = f"level {objective.name!r} ended {status.value} without a " \
+                "solution"
             break
         values = level_values
         hint = {i: v for i, v in enumerate(values)}
         locks.append((objective, evaluate(model, values, objective)))
         if level.status != Status.OPTIMAL:
-            status = level.status if level.status == Status.CANCELLED \
-                else Status.FEASIBLE
-            if level.status == Status.CANCELLED:
-                break
+            status = Status.FEASIBLE
 
+    if values is None and status in (Status.OPTIMAL, Status.FEASIBLE):
+        # Every level had an empty objective: any feasible point will do.
+        values = [0] * model.n_vars
+        if check_solution(model, values):
+            status, values = Status.ERROR, None
+            message = "nothing to optimise and the all-zero point is infeasible"
     return SolveResult(
         status=status,
         backend=backend_name,
         values=values,
         levels=levels,
         seconds=time.perf_counter() - start,
+        message=message,
     )

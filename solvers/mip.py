@@ -160,7 +160,9 @@ class HighsBackend(_PulpBackend):
     def _solver(self, seconds_left, progress, cancel, objective):
         import highspy
 
-        state = {"cancelled": False, "start": time.perf_counter()}
+        state = {"cancelled": False, "deadline_hit": False,
+                 "start": time.perf_counter()}
+        deadline = None if seconds_left is None else time.perf_counter() + seconds_left
         sign = -1.0 if objective.sense == "max" else 1.0
 
         def callback(callback_type, message, data_out, data_in, user_data):
@@ -169,8 +171,13 @@ class HighsBackend(_PulpBackend):
                 progress(objective.name, sign * data_out.objective_function_value,
                          sign * data_out.mip_dual_bound,
                          time.perf_counter() - state["start"])
-            if callback_type == kinds.kCallbackMipInterrupt and cancel is not None:
-                if cancel():
+            if callback_type == kinds.kCallbackMipInterrupt:
+                # HiGHS's own time limit starts after PuLP has built the
+                # model; the wall-clock deadline keeps --time-limit honest.
+                if deadline is not None and time.perf_counter() > deadline:
+                    state["deadline_hit"] = True
+                    data_in.user_interrupt = True
+                elif cancel is not None and cancel():
                     state["cancelled"] = True
                     data_in.user_interrupt = True
 
@@ -197,6 +204,8 @@ class HighsBackend(_PulpBackend):
             return Status.OPTIMAL
         if code in (kinds.kInfeasible, kinds.kUnboundedOrInfeasible):
             return Status.INFEASIBLE
+        if state["deadline_hit"]:
+            return Status.FEASIBLE
         if state["cancelled"] or code == kinds.kInterrupt:
             return Status.CANCELLED
         if code in (kinds.kTimeLimit, kinds.kSolutionLimit, kinds.kIterationLimit):

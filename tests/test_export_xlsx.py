@@ -30,7 +30,7 @@ def test_ids_are_text_and_formulas_neutralised(tiny_project, tmp_path):
 
 
 def test_unsolved_project_is_not_exported(tiny_project, tmp_path):
-    with pytest.raises(ExportRefused, match="has not been solved"):
+    with pytest.raises(ExportRefused, match="has no allocation"):
         export_xlsx(tiny_project, tmp_path / "out.xlsx")
     assert not (tmp_path / "out.xlsx").exists()
 
