@@ -185,8 +185,9 @@ def read_spatial(
     ``repair`` fixes invalid ones with ``make_valid`` (reported as warnings).
     ``crs`` is used only for a file that declares none; ``coords`` names
     the system of the coordinate columns of a CSV/Excel table (a 坐标系
-    column can name it per row); spatial files keep their declared CRS. The returned frame's index is the file's row or
-    feature number (spreadsheet rows start at 2, features at 1).
+    column can name it per row); spatial files keep their declared CRS.
+    The returned frame's index is the file's row or feature number
+    (spreadsheet rows start at 2, features at 1).
     """
     path = Path(path)
     name = str(path)
