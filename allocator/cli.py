@@ -7,11 +7,14 @@ export, 2 wrong usage.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import logging
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -140,6 +143,15 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--household", action="append", default=None,
                         help="only this household (repeatable)")
 
+    rules = commands.add_parser(
+        "rules", help="show or change a project's rules (with their sources)")
+    rules.add_argument("project", type=Path)
+    rules.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="change a rule; VALUE is JSON, e.g. detour_factor=1.4 or "
+                       'catchment_walk_m=\'{"kindergarten": 300, "primary": 2000, '
+                       '"junior": 3000, "clinic": 1000}\'')
+    rules.add_argument("--reason", default="", help="why (kept in the ledger)")
+
     bench = commands.add_parser("bench", help="benchmarks of the solver layer")
     bench_commands = bench.add_subparsers(dest="bench_command", required=True)
     gap = bench_commands.add_parser(
@@ -170,9 +182,11 @@ def main(argv: list[str] | None = None) -> int:
     log_file = _setup_logging(args.verbose)
     handlers = {"demo": cmd_demo, "import": cmd_import, "validate": cmd_validate,
                 "solve": cmd_solve, "export": cmd_export, "bench": cmd_bench,
-                "gui": cmd_gui}
+                "gui": cmd_gui, "rules": cmd_rules}
     try:
         return handlers[args.command](args)
+    except BrokenPipeError:  # output piped into `head`, say
+        return EXIT_OK
     except KeyboardInterrupt:
         print("interrupted; nothing was saved by the interrupted step",
               file=sys.stderr)
@@ -216,13 +230,21 @@ def _inputs(args):
                         repair_geometry=args.repair_geometry)
 
 
-def _print_problems(problems, limit: int = 200) -> None:
+def _print_problems(problems, per_column: int = 20) -> None:
+    """Print problems by file and row; a column with many problems (a swapped
+    header, say) shows its first ``per_column`` and a count of the rest."""
     files = list(dict.fromkeys(p.file for p in problems))
     problems = sorted(problems, key=lambda p: (files.index(p.file), p.row or 0))
-    for problem in problems[:limit]:
-        print(str(problem), file=sys.stderr)
-    if len(problems) > limit:
-        print(f"... and {len(problems) - limit} more", file=sys.stderr)
+    shown: dict[tuple, int] = {}
+    for problem in problems:
+        key = (problem.file, problem.column, problem.severity)
+        shown[key] = shown.get(key, 0) + 1
+        if shown[key] <= per_column:
+            print(str(problem), file=sys.stderr)
+    for (file, column, severity), count in shown.items():
+        if count > per_column:
+            print(f"{file}: ... and {count - per_column} more {severity}s in column "
+                  f"{column or '-'} (same kind as above)", file=sys.stderr)
 
 
 def _run_import(inputs):
@@ -274,8 +296,10 @@ def _solve(project, args, quiet: bool = False):
             print(f"  {level}: best {best} bound {bound} ({seconds:.1f} s)",
                   file=sys.stderr)
 
-    outcome = solve_project(project, backend=args.backend, time_limit=args.time_limit,
-                            today=args.date, seed=args.seed, progress=progress)
+    with _interrupt_as_cancel() as cancelled:
+        outcome = solve_project(project, backend=args.backend,
+                                time_limit=args.time_limit, today=args.date,
+                                seed=args.seed, progress=progress, cancel=cancelled)
     store_outcome(project, outcome)
     status = outcome.run["status"]
     if status in ("optimal", "feasible", "cancelled") and outcome.solution is not None:
@@ -285,6 +309,28 @@ def _solve(project, args, quiet: bool = False):
                 print(f"validator: {line}", file=sys.stderr)
             raise RuntimeError(f"the solution breaks {len(violations)} rule(s)")
     return outcome
+
+
+@contextlib.contextmanager
+def _interrupt_as_cancel():
+    """The first Ctrl-C asks the solver to stop with what it has; a second one
+    interrupts at once."""
+    flag = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag.is_set
+        return
+
+    def handler(signum, frame):
+        if flag.is_set():
+            raise KeyboardInterrupt
+        flag.set()
+        print("\nstopping the solver (Ctrl-C again to abort)...", file=sys.stderr)
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield flag.is_set
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _write_kpis(project, path: Path | None, quiet: bool = False) -> dict:
@@ -309,6 +355,13 @@ def _write_kpis(project, path: Path | None, quiet: bool = False) -> dict:
 
 
 def cmd_solve(args) -> int:
+    from allocator.project import project_lock
+
+    with project_lock(args.project):
+        return _cmd_solve(args)
+
+
+def _cmd_solve(args) -> int:
     from allocator.project import load_project, save_project
 
     project = load_project(args.project)
@@ -339,6 +392,13 @@ def _progress_bar(label: str):
 
 
 def cmd_export(args) -> int:
+    from allocator.project import project_lock
+
+    with project_lock(args.project):
+        return _cmd_export(args)
+
+
+def _cmd_export(args) -> int:
     from allocator.export import export_csv, export_pdf, export_xlsx
     from allocator.project import load_project
 
@@ -365,6 +425,50 @@ def cmd_export(args) -> int:
     from allocator.project import save_project
 
     save_project(project, args.project)
+    return EXIT_OK
+
+
+def cmd_rules(args) -> int:
+    from allocator.project import project_lock
+
+    with project_lock(args.project):
+        return _cmd_rules(args)
+
+
+def _cmd_rules(args) -> int:
+    from allocator.project import load_project, rules_frame, save_project
+    from allocator.rules import DEFAULTS, rule_problems
+
+    project = load_project(args.project)
+    if args.set:
+        changed = dict(project.rules)
+        for item in args.set:
+            key, sep, text = item.partition("=")
+            key = key.strip()
+            if not sep or key not in DEFAULTS:
+                print(f"错误 error: {item!r}: use KEY=VALUE with KEY one of "
+                      + ", ".join(DEFAULTS), file=sys.stderr)
+                return EXIT_USAGE
+            try:
+                changed[key] = json.loads(text)
+            except json.JSONDecodeError:
+                changed[key] = text  # a bare word, e.g. a date
+        problems = rule_problems(changed)
+        if problems:
+            for problem in problems:
+                print(f"错误 error: {problem}", file=sys.stderr)
+            print("nothing changed", file=sys.stderr)
+            return EXIT_DATA
+        before = {k: project.rules.get(k) for k in changed
+                  if changed[k] != project.rules.get(k)}
+        project.rules = changed
+        project.log("edit rules", "rules", before=before,
+                    after={k: changed[k] for k in before},
+                    reason=args.reason or "allocator rules --set")
+        save_project(project, args.project)
+    for row in rules_frame(project.rules).itertuples():
+        label = DEFAULTS[row.key].label if row.key in DEFAULTS else row.key
+        print(f"{row.key} ({label}) = {row.value_json}\n    来源 source: {row.source}")
     return EXIT_OK
 
 

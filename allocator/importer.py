@@ -237,8 +237,16 @@ def import_files(
         facilities, found = _check_facilities(facilities, inputs.facilities)
         problems += found
     if units is not None and sites is not None and households is not None:
-        units, found = _check_units(units, inputs.units, set(sites["site_id"]),
-                                    households)
+        # Ids that appear in the register or the sites file at all, even on a
+        # row refused above: one bad row must not flood the units file with
+        # "not found" errors.
+        register_ids = set(households["household_id"]) | set(
+            members["household_id"]) if members is not None else set()
+        site_ids = set(sites["site_id"])
+        if any(p.severity == "error" and p.file == str(inputs.sites)
+               for p in problems):
+            site_ids = None
+        units, found = _check_units(units, inputs.units, site_ids, register_ids)
         problems += found
     if county is not None and not county.empty and units is not None:
         problems += _outside_county(units, county, inputs.units)
@@ -497,18 +505,17 @@ def _check_facilities(frame: gpd.GeoDataFrame, path: Path):
                   "geometry"]].reset_index(drop=True), check.problems
 
 
-def _check_units(frame: gpd.GeoDataFrame, path: Path, site_ids: set[str],
-                 households: pd.DataFrame):
+def _check_units(frame: gpd.GeoDataFrame, path: Path, site_ids: set[str] | None,
+                 known_households: set[str]):
     check = _Checker(path)
     frame = frame.copy()
     for column in ("unit_id", "site_id", "building"):
         frame[column] = frame[column].map(_text)
     _duplicates(frame, "unit_id", "房号", check)
-    known_households = set(households["household_id"])
     occupant_rows: dict[str, int] = {}
     floors, areas, accessible, statuses, occupants, placed = [], [], [], [], [], []
     for row, cells in frame.iterrows():
-        if cells["site_id"] not in site_ids:
+        if site_ids is not None and cells["site_id"] not in site_ids:
             check.error(row, "安置点编号", f"site {cells['site_id']!r} is not in the "
                         "sites file")
         floor = _number(cells["floor"])

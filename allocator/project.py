@@ -12,6 +12,7 @@ or a failure half-way leaves the previous file untouched.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import json
@@ -26,7 +27,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from allocator.rules import DEFAULTS, default_rules
+from allocator.rules import DEFAULTS, default_rules, rule_problems
 
 logger = logging.getLogger(__name__)
 
@@ -251,6 +252,41 @@ def save_project(project: Project, path: Path, *,
     logger.info("saved project %s", path)
 
 
+@contextlib.contextmanager
+def project_lock(path: Path):
+    """Hold the project for one process from open to save.
+
+    Two processes solving the same project would each save their own result
+    and one would silently overwrite the other; the second one is refused
+    instead. A lock left by a process that no longer runs is taken over.
+    """
+    path = Path(path)
+    lock = path.with_name(f".{path.name}.lock")
+    for _ in range(2):
+        try:
+            handle = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            try:
+                owner = int(lock.read_text().strip() or 0)
+            except (OSError, ValueError):
+                owner = 0
+            if owner and owner != os.getpid() and _process_alive(owner):
+                raise ProjectError(
+                    f"{path} is being changed by another allocator process (pid "
+                    f"{owner}); wait for it to finish, then run this again") from None
+            lock.unlink(missing_ok=True)
+            continue
+        with os.fdopen(handle, "w") as stream:
+            stream.write(str(os.getpid()))
+        break
+    else:
+        raise ProjectError(f"{path}: cannot take the lock file {lock}")
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
 def _remove_stale_temporaries(path: Path) -> None:
     """Delete half-written saves left by a process that was killed mid-save."""
     for temp in path.parent.glob(f".{path.stem}.saving-*"):
@@ -316,7 +352,17 @@ def load_project(path: Path) -> Project:
     rules_table = pyogrio.read_dataframe(path, layer="rules")
     rules = default_rules()
     for key, value in zip(rules_table["key"], rules_table["value_json"]):
-        rules[key] = json.loads(value)
+        try:
+            rules[key] = json.loads(value)
+        except (TypeError, json.JSONDecodeError):
+            raise ProjectError(
+                f"{path}: rule {key!r} holds {value!r}, which is not a valid value; "
+                "set it again with `allocator rules PROJECT --set KEY=VALUE`") from None
+    problems = rule_problems(rules)
+    if problems:
+        raise ProjectError(
+            f"{path}: rules cannot be used: " + "; ".join(problems)
+            + "; fix them with `allocator rules PROJECT --set KEY=VALUE`")
     project.rules = rules
     if version < SCHEMA_VERSION:
         _migrate(project, version, missing)

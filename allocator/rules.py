@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,3 +129,52 @@ def area_band(size: int, rules: dict[str, Any]) -> tuple[float, float]:
         size * float(rules["area_min_per_person_m2"]),
         size * float(rules["area_max_per_person_m2"]),
     )
+
+
+def rule_problems(rules: dict[str, Any]) -> list[str]:
+    """What is wrong with a set of rules (empty when they can be used)."""
+    problems = []
+    for key, default in DEFAULTS.items():
+        if key not in rules:
+            continue
+        value, expected = rules[key], default.value
+        if isinstance(expected, bool):
+            if not isinstance(value, bool):
+                problems.append(f"{key}: {value!r} must be true or false")
+        elif isinstance(expected, (int, float)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                problems.append(f"{key}: {value!r} must be a number")
+            elif value < 0:
+                problems.append(f"{key}: {value!r} must not be negative")
+        elif isinstance(expected, dict):
+            if not isinstance(value, dict):
+                problems.append(f"{key}: must be a table like "
+                                f"{json.dumps(expected, ensure_ascii=False)}")
+                continue
+            missing = set(expected) - set(value)
+            if missing and key != "priority_points":
+                problems.append(f"{key}: missing {', '.join(sorted(missing))}")
+            for name, item in value.items():
+                if key == "school_ages":
+                    if not (isinstance(item, list) and len(item) == 2
+                            and all(isinstance(a, int) for a in item)
+                            and 0 <= item[0] <= item[1]):
+                        problems.append(f"{key}.{name}: {item!r} must be [first, "
+                                        "last] whole ages")
+                elif isinstance(item, bool) or not isinstance(item, (int, float)):
+                    problems.append(f"{key}.{name}: {item!r} must be a number")
+                elif key == "catchment_walk_m" and item <= 0:
+                    problems.append(f"{key}.{name}: {item!r} must be more than 0")
+                elif item < 0:
+                    problems.append(f"{key}.{name}: {item!r} must not be negative")
+        elif isinstance(expected, list) and not isinstance(value, list):
+            problems.append(f"{key}: must be a list")
+    low, high = rules.get("area_min_per_person_m2"), rules.get("area_max_per_person_m2")
+    if isinstance(low, (int, float)) and isinstance(high, (int, float)) and low > high:
+        problems.append(f"area_min_per_person_m2 ({low}) is above "
+                        f"area_max_per_person_m2 ({high})")
+    detour = rules.get("detour_factor")
+    if isinstance(detour, (int, float)) and not isinstance(detour, bool) and detour < 1:
+        problems.append(f"detour_factor: {detour} must be at least 1 (walking is "
+                        "never shorter than the straight line)")
+    return problems

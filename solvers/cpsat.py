@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 from ortools.sat.python import cp_model
@@ -109,8 +110,27 @@ class CpSatBackend(Backend):
             if seconds_left is not None:
                 solver.parameters.max_time_in_seconds = max(0.1, seconds_left)
             watcher = _Watcher(objective.name, progress, cancel)
+            done = threading.Event()
+
+            def poll_cancel() -> None:
+                # Between improving solutions CP-SAT calls nothing of ours;
+                # look at the cancel flag a few times a second.
+                while not done.wait(0.2):
+                    if cancel():
+                        solver.stop_search()
+                        return
+
+            poller = None
+            if cancel is not None:
+                poller = threading.Thread(target=poll_cancel, daemon=True)
+                poller.start()
             start = time.perf_counter()
-            code = solver.solve(cp, watcher)
+            try:
+                code = solver.solve(cp, watcher)
+            finally:
+                done.set()
+                if poller is not None:
+                    poller.join()
             seconds = time.perf_counter() - start
             cancelled = cancel is not None and cancel()
 

@@ -171,7 +171,7 @@ class HighsBackend(_PulpBackend):
                 progress(objective.name, sign * data_out.objective_function_value,
                          sign * data_out.mip_dual_bound,
                          time.perf_counter() - state["start"])
-            if callback_type == kinds.kCallbackMipInterrupt:
+            if callback_type in interrupts:
                 # HiGHS's own time limit starts after PuLP has built the
                 # model; the wall-clock deadline keeps --time-limit honest.
                 if deadline is not None and time.perf_counter() > deadline:
@@ -182,16 +182,15 @@ class HighsBackend(_PulpBackend):
                     data_in.user_interrupt = True
 
         kinds = highspy.cb.HighsCallbackType
+        interrupts = (kinds.kCallbackMipInterrupt, kinds.kCallbackSimplexInterrupt,
+                      kinds.kCallbackIpmInterrupt)
         solver = pulp.HiGHS(
             msg=False,
             timeLimit=None if seconds_left is None else max(0.1, seconds_left),
             gapRel=0.0,
             threads=self.threads,
             callbackTuple=(callback, None),
-            callbacksToActivate=[
-                kinds.kCallbackMipImprovingSolution,
-                kinds.kCallbackMipInterrupt,
-            ],
+            callbacksToActivate=[kinds.kCallbackMipImprovingSolution, *interrupts],
         )
         return solver, state
 

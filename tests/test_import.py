@@ -179,3 +179,36 @@ def test_cli_exit_codes_and_nothing_written_on_error(tmp_path, capsys):
     with pytest.raises(SystemExit) as usage:
         main(["import", "--register", str(inputs.register)])
     assert usage.value.code == 2
+
+
+def test_rules_command_validates_and_logs(tiny_project, tmp_path, capsys):
+    from allocator.project import load_project, save_project
+
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    assert main(["rules", str(path), "--set", "area_min_per_person_m2=30"]) == 1
+    assert "is above area_max_per_person_m2" in capsys.readouterr().err
+    assert main(["rules", str(path), "--set",
+                 'catchment_walk_m={"kindergarten": 300}']) == 1
+    assert main(["rules", str(path), "--set", "detour_factor=1.4",
+                 "--reason", "山区道路"]) == 0
+    project = load_project(path)
+    assert project.rules["detour_factor"] == 1.4
+    assert project.ledger.iloc[-1]["reason"] == "山区道路"
+    assert main(["rules", str(path), "--set", "nonsense=1"]) == 2
+
+
+def test_concurrent_change_is_refused(tiny_project, tmp_path, capsys):
+    import os
+
+    from allocator.project import save_project
+
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    lock = tmp_path / ".p.gpkg.lock"
+    lock.write_text(str(os.getppid()))  # a live process holds it
+    assert main(["solve", str(path)]) == 1
+    assert "being changed by another allocator process" in capsys.readouterr().err
+    lock.write_text("999999999")  # a process that is gone: taken over
+    assert main(["rules", str(path)]) == 0
+    assert not lock.exists()
