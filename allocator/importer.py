@@ -222,7 +222,13 @@ def import_files(
                                     FACILITY_REQUIRED, inputs)
     problems += found
     county = empty_frame("county")
-    if inputs.county is not None:
+    if inputs.county is None:
+        problems.append(Problem(
+            str(inputs.register), None, None,
+            "no --county file: orders will be headed 本县 and positions are not "
+            "checked against the county; give the county boundary with --county",
+            "warning"))
+    else:
         step(f"reading {inputs.county}")
         county, found = _read_layer(inputs.county, {"名称": "name", "行政区划代码":
                                                     "adcode"}, (), inputs)
@@ -230,6 +236,11 @@ def import_files(
 
     if cancel is not None and cancel():
         return ImportResult(None, problems, ["cancelled"])
+    if county is not None and not county.empty:
+        # Before the checks below renumber the rows.
+        for frame, path in ((units, inputs.units), (facilities, inputs.facilities)):
+            if frame is not None:
+                problems += _outside_county(frame, county, path)
     if sites is not None:
         sites, found = _check_sites(sites, inputs.sites)
         problems += found
@@ -248,10 +259,6 @@ def import_files(
             site_ids = None
         units, found = _check_units(units, inputs.units, site_ids, register_ids)
         problems += found
-    if county is not None and not county.empty and units is not None:
-        problems += _outside_county(units, county, inputs.units)
-        if facilities is not None:
-            problems += _outside_county(facilities, county, inputs.facilities)
 
     if any(p.severity == "error" for p in problems) or any(
         frame is None for frame in (members, sites, units, facilities, county)
@@ -522,10 +529,13 @@ def _check_units(frame: gpd.GeoDataFrame, path: Path, site_ids: set[str] | None,
         if floor is None or not float(floor).is_integer():
             check.error(row, "楼层", f"{_text(cells['floor'])!r} is not a floor number")
         floors.append(int(floor) if floor is not None else 0)
-        area = _number(cells["area_m2"])
+        area = _number(_strip_area_unit(cells["area_m2"]))
         if area is None or area <= 0:
             check.error(row, "面积", f"{_text(cells['area_m2'])!r}: area must be a "
                         "positive number of m²")
+        elif area > 300:
+            check.warn(row, "面积", f"{area:g} m² is unusually large for one flat; "
+                       "check the unit (m², not dm² or a building total)")
         areas.append(area or 0.0)
         flag = _text(cells.get("accessible")).lower()
         if flag not in YES | NO:
@@ -554,6 +564,11 @@ def _check_units(frame: gpd.GeoDataFrame, path: Path, site_ids: set[str] | None,
             occupant = ""
         occupants.append(occupant or None)
         date = _date(cells.get("placed_on")) if _text(cells.get("placed_on")) else None
+        if _text(cells.get("placed_on")) and date is None:
+            check.error(row, "入住日期", f"{_text(cells.get('placed_on'))!r} is not a "
+                        "date; write it as YYYY-MM-DD")
+        elif date is not None and date > dt.date.today():
+            check.warn(row, "入住日期", f"{date} is in the future")
         placed.append(date.isoformat() if date else None)
     frame["geometry"] = _as_points(frame.geometry)
     frame["floor"] = floors
@@ -567,6 +582,17 @@ def _check_units(frame: gpd.GeoDataFrame, path: Path, site_ids: set[str] | None,
                       drop=True), check.problems
 
 
+def _strip_area_unit(value: Any) -> Any:
+    """75㎡, 75m2, 75 平方米 -> 75."""
+    if not isinstance(value, str):
+        return value
+    text = unicodedata.normalize("NFKC", value).strip()
+    for unit in ("平方米", "m²", "m2", "M2", "平米"):
+        if text.endswith(unit):
+            return text[: -len(unit)].strip()
+    return text
+
+
 def _as_points(geometry: gpd.GeoSeries) -> gpd.GeoSeries:
     """Polygons (a building footprint, say) stand for their inner point."""
     points = geometry.geom_type == "Point"
@@ -577,10 +603,11 @@ def _outside_county(frame: gpd.GeoDataFrame, county: gpd.GeoDataFrame,
                     path: Path) -> list[Problem]:
     boundary = county.to_crs("EPSG:4490").geometry.union_all()
     outside = ~frame.geometry.within(boundary)
-    return [
-        Problem(str(path), None, None,
-                f"{int(outside.sum())} features lie outside the county boundary "
-                "(first at feature index "
-                f"{int(np.flatnonzero(outside.to_numpy())[0])}); check coordinates",
-                "warning")
-    ] if outside.any() else []
+    if not outside.any():
+        return []
+    rows = [int(r) for r in frame.index[outside]]
+    listed = ", ".join(str(r) for r in rows[:10]) + (" ..." if len(rows) > 10 else "")
+    return [Problem(str(path), rows[0], "geometry",
+                    f"{len(rows)} features lie outside the county boundary (rows "
+                    f"{listed}); check their coordinates or the --county file",
+                    "warning")]
