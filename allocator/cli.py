@@ -361,9 +361,18 @@ def cmd_solve(args) -> int:
         return _cmd_solve(args)
 
 
+def _writable(folder: Path) -> bool:
+    return os.access(folder if str(folder) else Path("."), os.W_OK)
+
+
 def _cmd_solve(args) -> int:
     from allocator.project import load_project, save_project
 
+    if args.project.exists() and not _writable(args.project.parent):
+        print(f"错误 error: cannot write in {args.project.parent}, so the solve could "
+              "not be saved; copy the project to a folder you can write to",
+              file=sys.stderr)
+        return EXIT_DATA
     project = load_project(args.project)
     outcome = _solve(project, args)
     save_project(project, args.project)
@@ -406,6 +415,18 @@ def _cmd_export(args) -> int:
         print("错误 error: give --pdf FILE, --xlsx FILE and/or --csv FILE",
               file=sys.stderr)
         return EXIT_USAGE
+    for target in (args.pdf, args.xlsx, args.csv):
+        if target is None:
+            continue
+        if target.is_dir():
+            print(f"错误 error: {target} is a folder; give a file name",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not _writable(target.parent):
+            print(f"错误 error: cannot write in {target.parent}; nothing exported",
+                  file=sys.stderr)
+            return EXIT_DATA
     project = load_project(args.project)
     if args.pdf is not None:
         export_pdf(project, args.pdf, households=args.household,
@@ -494,6 +515,12 @@ def cmd_demo(args) -> int:
     from allocator.project import save_project
     from sample_data import sample_files
 
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)  # fail before the long work
+    if not _writable(out):
+        print(f"错误 error: cannot write in {out}; choose another --out",
+              file=sys.stderr)
+        return EXIT_DATA
     files = sample_files()
     inputs = ImportInputs(register=files["register"], sites=files["sites"],
                           units=files["units"], facilities=files["facilities"],
@@ -510,8 +537,6 @@ def cmd_demo(args) -> int:
     if outcome.solution is None:
         print(f"错误 error: solve ended {outcome.run['status']}", file=sys.stderr)
         return EXIT_DATA
-    out = args.out
-    out.mkdir(parents=True, exist_ok=True)
     _write_kpis(project, out / "kpis.json")
     export_pdf(project, out / "orders.pdf", progress=_progress_bar("orders"))
     export_xlsx(project, out / "allocations.xlsx")

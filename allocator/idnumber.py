@@ -33,6 +33,10 @@ def problems(id_number: str, birth: dt.date | None = None,
 
     ``birth`` and ``sex`` (男/女), where given, must match the number.
     """
+    if "E+" in id_number.upper() and len(id_number) < 18:
+        return ["ID number is in scientific notation (like 5.13431E+17): a "
+                "spreadsheet turned it into a number and lost digits; re-enter it "
+                "from the source as text"]
     if len(id_number) != 18:
         return [f"ID number has {len(id_number)} characters, 18 expected"]
     if not id_number[:17].isdigit() or not (
