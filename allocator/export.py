@@ -65,6 +65,12 @@ def run_label(run: dict) -> str:
         on = options["siblings_together"]
         switches.append("同户子女同校" + ("开" if on else "关"))
     opened = f" · 选项：{'，'.join(switches)}" if switches else ""
+    message = str(run.get("message") or "")
+    if "levels not solved:" in message:
+        names = {"housed": "安置户数", "served": "服务名额", "walk": "步行距离"}
+        unsolved = [names.get(n.strip(), n.strip())
+                    for n in message.split("levels not solved:")[1].split(",")]
+        label += f"，未求解的目标层：{'、'.join(unsolved)}"
     return (f"方案 {run['scenario']} · 求解状态：{label} · 求解器 {run['backend']} · "
             f"抽签种子 {run['seed']} · 运行 {run['run_id']}{opened}")
 

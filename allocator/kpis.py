@@ -139,6 +139,8 @@ def kpi_table(kpis: dict[str, Any]) -> str:
         lines.append(
             f"objectives: housed(weighted)={run.get('objective_housed')}  "
             f"served={run.get('objective_served')}  walk={run.get('objective_walk')}")
+        if run.get("message"):
+            lines.append(f"note: {run['message']}")
     return "\n".join(lines)
 
 

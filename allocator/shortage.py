@@ -47,6 +47,8 @@ def compute_shortages(project: Project, scenario: str = "base") -> list[dict[str
     unplaced = services[services["facility_id"].isna()
                         & services["household_id"].isin(unit_of)]
     for row in unplaced.itertuples():
+        if unit_of[row.household_id] not in units.index:
+            continue  # a unit deleted since the solve; re-solve to refresh
         unit = units.loc[unit_of[row.household_id]]
         short[unit["site_id"], unit["building"], row.kind] += 1
 

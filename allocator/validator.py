@@ -9,6 +9,7 @@ every solution; the CLI runs it after every solve.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 
 import numpy as np
@@ -45,9 +46,16 @@ def validate_allocation(project: Project, scenario: str = "base",
         project.service_assignments["scenario"] == scenario]
     if allocations.empty:
         return [f"scenario {scenario} has no stored allocation"]
+    runs = project.runs[project.runs["run_id"] == allocations["run_id"].iloc[0]]
+    run = runs.iloc[-1] if len(runs) else project.runs[
+        project.runs["scenario"] == scenario].iloc[-1]
     if reference is None:
-        run = project.runs[project.runs["scenario"] == scenario].iloc[-1]
         reference = dt.date.fromisoformat(run["reference_date"])
+    # Two checks below are properties of an optimum of level 1 (housing), not
+    # hard rules: they apply only when that level was proven optimal.
+    levels = json.loads(run.get("levels_json") or "[]")
+    housing_optimal = any(level["level"] == "housed" and level["status"] == "optimal"
+                          for level in levels)
 
     units = project.housing_units.set_index("unit_id")
     households = project.households.set_index("household_id")
@@ -88,7 +96,7 @@ def validate_allocation(project: Project, scenario: str = "base",
     taken = set(given["unit_id"])
     free = units[(units["status"] == "vacant") & ~units.index.isin(taken)]
     waiting = allocations[allocations["unit_id"].isna()]
-    for row in waiting.itertuples():
+    for row in (waiting.itertuples() if housing_optimal else ()):
         household = households.loc[row.household_id]
         size = int(household["size"])
         low = size * float(rules["area_min_per_person_m2"])
@@ -102,7 +110,7 @@ def validate_allocation(project: Project, scenario: str = "base",
 
     # Priority-respecting: no waiting household had a fitting unit that went
     # to a household of lower priority in this allocation.
-    if rules.get("priority_respecting", True):
+    if rules.get("priority_respecting", True) and housing_optimal:
         new = given[given["kind"] == "allocated"]
         takers = new.assign(
             priority=new["household_id"].map(households["priority"]),

@@ -69,13 +69,15 @@ MARKER = "BUILD-INFO.txt"
 ICON = "allocator.ico"
 
 # Parts of the dependencies that a planner's Windows never uses, relative to
-# site-packages: PySide6's tools and headers for developing Qt programs, and
-# PuLP's CBC executables for other systems.  Test suites of third-party
+# site-packages: PySide6's tools and headers for developing Qt programs and
+# the object files its wheel leaves in qml/ (whose paths are also the longest
+# of the tree, close to Windows' 260-character limit), and PuLP's CBC
+# executables for other systems.  Test suites of third-party
 # packages ("tests" folders) go too.
 PRUNE_GLOBS = (
     "PySide6/include", "PySide6/typesystems", "PySide6/glue",
     "PySide6/metatypes", "PySide6/doc", "PySide6/scripts", "PySide6/*.exe",
-    "PySide6/plugins/designer",
+    "PySide6/plugins/designer", "PySide6/qml/**/objects-*",
     "pulp/solverdir/cbc/linux", "pulp/solverdir/cbc/osx",
     "pulp/solverdir/cbc/win/i32",
 )
@@ -872,14 +874,25 @@ def find_makensis() -> str:
     return path
 
 
-def run_makensis(out: Path, version: str) -> None:
-    """Compile ``installer.nsi`` into `out` from the staged tree."""
+def run_makensis(out: Path, version: str, fast: bool = False) -> None:
+    """Compile ``installer.nsi`` into `out` from the staged tree.
+
+    Parameters
+    ----------
+    out : Path
+        Installer to write.
+    version : str
+        Product version.
+    fast : bool, default False
+        zlib instead of solid LZMA (for test builds: quicker, larger).
+    """
     makensis = find_makensis()
     numeric = ".".join((re.findall(r"\d+", version) + ["0"] * 4)[:4])
     cmd = [makensis, "-V2", "-INPUTCHARSET", "UTF8",
            f"-DAPP_VERSION={version}", f"-DAPP_VERSION_NUMERIC={numeric}",
            f"-DSTAGE_DIR={STAGE}", f"-DOUT_FILE={out}",
-           f"-DICON_FILE={STAGE / ICON}", str(NSI)]
+           f"-DICON_FILE={STAGE / ICON}", *(["-DFAST_COMPRESSION"] if fast
+                                            else []), str(NSI)]
     logger.info("running %s", " ".join(cmd))
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0 or not out.exists():
@@ -931,8 +944,21 @@ def lock(pins_path: Path = PINS) -> None:
     logger.info("wrote %d wheel pins to %s", len(lines), pins_path)
 
 
-def build(stage_only: bool = False) -> Path | None:
-    """Run the whole build; return the installer path (None with stage_only)."""
+def build(stage_only: bool = False, fast: bool = False) -> Path | None:
+    """Run the whole build.
+
+    Parameters
+    ----------
+    stage_only : bool, default False
+        Stop after laying out the tree (no makensis).
+    fast : bool, default False
+        Compress with zlib (see :func:`run_makensis`).
+
+    Returns
+    -------
+    Path or None
+        The installer, or None with `stage_only`.
+    """
     start = time.monotonic()
     pins = parse_pins()
     if not pins.wheels:
@@ -964,7 +990,7 @@ def build(stage_only: bool = False) -> Path | None:
     version = project_version()
     out = BUILD / f"{APP_ID}-{version}-win64-setup.exe"
     staged = time.monotonic()
-    run_makensis(out, version)
+    run_makensis(out, version, fast)
     logger.info("makensis took %.0f s", time.monotonic() - staged)
     logger.info("wrote %s (%.1f MB) in %.0f s", out, out.stat().st_size / 1e6,
                 time.monotonic() - start)
@@ -979,6 +1005,9 @@ def main(argv: list[str] | None = None) -> int:
                        help="re-pin the Windows wheels (with hashes) and stop")
     group.add_argument("--stage-only", action="store_true",
                        help="lay out the installed tree but do not run makensis")
+    parser.add_argument("--fast", action="store_true",
+                        help="zlib compression: a larger installer built in "
+                        "about a minute instead of ten (for testing)")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
@@ -988,7 +1017,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.lock:
             lock()
             return 0
-        out = build(stage_only=args.stage_only)
+        out = build(stage_only=args.stage_only, fast=args.fast)
     except BuildError as exc:
         logger.error("build stopped: %s", exc)
         return 1

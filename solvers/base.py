@@ -186,6 +186,11 @@ class Backend:
         raise NotImplementedError
 
 
+def _unsolved(model: LinearModel, first: Objective) -> str:
+    names = [o.name for o in model.objectives[model.objectives.index(first):]]
+    return "levels not solved: " + ", ".join(names)
+
+
 def lexicographic(
     model: LinearModel,
     solve_level: Callable[..., tuple[LevelResult, list[int] | None]],
@@ -200,11 +205,12 @@ def lexicographic(
     earlier levels reached; a level that is not proven optimal is locked at the
     value it found, and the overall status is downgraded to feasible.
 
-    A result carries values only when every level has a solution that keeps
-    all constraints and locks (re-checked here, whatever the back end says):
-    a time limit or a cancel before the last level has a solution gives
-    status timeout or cancelled with no values, because the later levels'
-    variables (school places, say) would mean nothing.
+    Every solution is re-checked against all constraints and locks here,
+    whatever the back end says. A time limit or a cancel keeps the best
+    solution found so far (it satisfies every constraint; only the later
+    objectives were not optimised), with status feasible or cancelled and a
+    message naming the levels left unsolved; with no solution at all the
+    status is timeout or cancelled and there are no values.
     """
     start = time.perf_counter()
     locks: list[tuple[Objective, int]] = []
@@ -228,13 +234,12 @@ def lexicographic(
         if time_limit is not None:
             left = time_limit - (time.perf_counter() - start)
             if left <= 0.05:
-                status, values = Status.TIMEOUT, None
-                message = (f"time limit reached before level {objective.name!r} "
-                           "was solved")
+                status = Status.FEASIBLE if values is not None else Status.TIMEOUT
+                message = "time limit reached; " + _unsolved(model, objective)
                 break
         if cancel is not None and cancel():
-            status, values = Status.CANCELLED, None
-            message = f"cancelled before level {objective.name!r} was solved"
+            status = Status.CANCELLED
+            message = "cancelled; " + _unsolved(model, objective)
             break
         level, level_values = solve_level(objective, locks, hint, left)
         if level_values is not None:
@@ -259,17 +264,28 @@ def lexicographic(
             level.objective, level.bound, level.seconds,
         )
         if level_values is None:
-            status = level.status if level.status != Status.FEASIBLE \
-                else Status.TIMEOUT
-            values = None
-            message = f"level {objective.name!r} ended {status.value} without a " \
-                "solution"
+            if level.status in (Status.INFEASIBLE, Status.ERROR) or values is None:
+                status = level.status if level.status != Status.FEASIBLE \
+                    else Status.TIMEOUT
+                values = None
+                message = f"level {objective.name!r} ended {status.value} " \
+                    "without a solution"
+            else:
+                status = Status.CANCELLED if level.status == Status.CANCELLED \
+                    else Status.FEASIBLE
+                message = f"{level.status.value}; " + _unsolved(model, objective)
             break
         values = level_values
         hint = {i: v for i, v in enumerate(values)}
         locks.append((objective, evaluate(model, values, objective)))
         if level.status != Status.OPTIMAL:
-            status = Status.FEASIBLE
+            status = Status.CANCELLED if level.status == Status.CANCELLED \
+                else Status.FEASIBLE
+            if level.status == Status.CANCELLED:
+                following = model.objectives[model.objectives.index(objective) + 1:]
+                if following:
+                    message = "cancelled; " + _unsolved(model, following[0])
+                break
 
     if values is None and status in (Status.OPTIMAL, Status.FEASIBLE):
         # Every level had an empty objective: any feasible point will do.

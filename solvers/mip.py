@@ -7,6 +7,7 @@ import logging
 import math
 import os
 import sys
+import tempfile
 import time
 
 import pulp
@@ -220,6 +221,39 @@ class HighsBackend(_PulpBackend):
         return -bound if objective.sense == "max" else bound
 
 
+def _plain(path: str) -> bool:
+    return " " not in path and path.isascii()
+
+
+def cbc_temp_dir() -> str:
+    """A folder for CBC's files whose path has no blank and no non-ASCII text.
+
+    PuLP splits CBC's command line on blanks, and an English-language Windows
+    passes non-ASCII paths to CBC mangled; a profile like C:\\Users\\Zhang San
+    or 张三 would make every CBC solve fail.
+    """
+    folder = tempfile.gettempdir()
+    if _plain(folder):
+        return folder
+    if os.name == "nt":
+        import ctypes
+
+        buffer = ctypes.create_unicode_buffer(32768)
+        if ctypes.windll.kernel32.GetShortPathNameW(folder, buffer, len(buffer)):
+            if _plain(buffer.value):
+                return buffer.value
+        fallback = os.path.join(os.environ.get("ProgramData", r"C:\ProgramData"),
+                                "allocator-tmp")
+    else:
+        fallback = "/tmp/allocator-tmp"
+    if not _plain(fallback):
+        raise pulp.PulpSolverError(
+            f"no temporary folder without blanks or non-ASCII characters for CBC "
+            f"({folder}); use --backend highs")
+    os.makedirs(fallback, exist_ok=True)
+    return fallback
+
+
 class CbcBackend(_PulpBackend):
     """PuLP + its bundled CBC executable. No progress callback, no bound."""
 
@@ -233,6 +267,7 @@ class CbcBackend(_PulpBackend):
             warmStart=True,
             threads=max(1, min(8, os.cpu_count() or 1)),
         )
+        solver.tmpDir = cbc_temp_dir()
         return solver, {}
 
     def _status(self, problem: pulp.LpProblem, state: dict) -> Status:

@@ -135,6 +135,7 @@ def test_every_solution_passes_the_validator(county):
     project = result.project
     for backend in ("highs", "cpsat"):
         outcome = solve_project(project, backend=backend, today=TINY_TODAY)
-        assert outcome.run["status"] == "optimal"
+        assert outcome.run["status"] == "optimal", (backend, outcome.run["message"],
+                                                    outcome.run["levels_json"])
         store_outcome(project, outcome)
         assert_allocation_valid(project)

@@ -74,9 +74,15 @@ class CoverageChart(QWidget):
         self.updateGeometry()
         self.update()
 
+    def _small(self):
+        font = self.font()
+        font.setPointSizeF(max(6.5, font.pointSizeF() * 0.8))
+        return font
+
     def _row_height(self) -> int:
         line = QFontMetrics(self.font()).height()
-        return max(line + 4, int(len(self.series) * line * 0.42) + 8)
+        small = QFontMetrics(self._small()).height()
+        return max(line + 4, len(self.series) * small + 8)
 
     def sizeHint(self) -> QSize:  # noqa: N802
         line = QFontMetrics(self.font()).height()
@@ -116,7 +122,9 @@ class CoverageChart(QWidget):
         label_width = min(max(metrics.horizontalAdvance(r[0]) for r in self.rows) + 12,
                           self.width() * 0.4)
         left = 8 + label_width
-        right = self.width() - 12 - metrics.horizontalAdvance("100%")
+        small_font = self._small()
+        small = QFontMetrics(small_font)
+        right = self.width() - 12 - small.horizontalAdvance("100.0%")
         top = y + line + 10
         row_height = self._row_height()
         bottom = top + row_height * len(self.rows)
@@ -138,13 +146,21 @@ class CoverageChart(QWidget):
             painter.drawText(QRectF(4, ry, label_width - 8, row_height),
                              int(Qt.AlignmentFlag.AlignRight
                                  | Qt.AlignmentFlag.AlignVCenter), text)
+            painter.setFont(small_font)
             for s, series in enumerate(self.series):
                 share = shares.get(series.key)
                 by = ry + 3 + s * bar_height
                 if share is None:
                     continue
-                painter.fillRect(QRectF(left, by, plot_width * share, bar_height - 1),
-                                 series.colour)
+                painter.fillRect(QRectF(left, by + 1, plot_width * share,
+                                        bar_height - 2), series.colour)
+                painter.setPen(AXIS)
+                painter.drawText(QRectF(left + plot_width * share + 3, by,
+                                        small.horizontalAdvance("100.0%") + 4,
+                                        bar_height),
+                                 int(Qt.AlignmentFlag.AlignVCenter),
+                                 f"{100 * share:.1f}%")
+            painter.setFont(self.font())
             if note:
                 painter.setPen(AXIS)
                 painter.drawText(QRectF(left + 4, ry, plot_width, row_height),
@@ -259,19 +275,33 @@ class HistogramChart(QWidget):
         painter.drawLine(QPointF(cx, plot.top()), QPointF(cx, plot.bottom()))
 
 
+def tick_label(value: float, step: float) -> str:
+    """An axis label with just enough digits to tell ticks ``step`` apart."""
+    if abs(value) < abs(step) * 1e-9:
+        return "0"
+    magnitude = max(abs(value), abs(step))
+    unit, suffix = (1e6, "M") if magnitude >= 1e6 else (1e3, "k") \
+        if magnitude >= 1e4 else (1.0, "")
+    scaled = step / unit
+    digits = 0 if scaled >= 1 else min(6, int(math.ceil(-math.log10(scaled))))
+    return f"{value / unit:,.{digits}f}{suffix}"
+
+
 class ProgressChart(QWidget):
-    """Best solution (solid) and bound (dashed) of the current level over time."""
+    """Best solution (solid) and bound (dashed) over time, one panel per
+    objective level, each with its final status."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.points: dict[str, list[tuple[float, float | None, float | None]]] = {}
         self.order: list[str] = []
         self.labels: dict[str, str] = {}
+        self.final: dict[str, str] = {}
         self.best_text = "best"
         self.bound_text = "bound"
         self.time_text = "s"
         self.empty_text = ""
-        self.setMinimumHeight(120)
+        self.setMinimumHeight(60)
         self.setSizePolicy(QSizePolicy.Policy.Expanding,
                            QSizePolicy.Policy.Expanding)
 
@@ -279,6 +309,7 @@ class ProgressChart(QWidget):
         """Forget all points."""
         self.points = {}
         self.order = []
+        self.final = {}
         self.update()
 
     def add(self, level: str, seconds: float, best: float | None,
@@ -294,7 +325,7 @@ class ProgressChart(QWidget):
         self.points[level].append((seconds, best, bound))
 
     def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(480, 220)
+        return QSize(640, 220)
 
     def paintEvent(self, event) -> None:  # noqa: N802
         painter = QPainter(self)
@@ -308,29 +339,70 @@ class ProgressChart(QWidget):
                              int(Qt.AlignmentFlag.AlignCenter
                                  | Qt.TextFlag.TextWordWrap), self.empty_text)
             return
-        level = self.order[-1]
+        # Legend on top, then one panel per level side by side.
+        legend_x = 6.0
+        for colour, style, text in ((QColor("#2b7bba"), Qt.PenStyle.SolidLine,
+                                     self.best_text),
+                                    (QColor("#d1372f"), Qt.PenStyle.DashLine,
+                                     self.bound_text)):
+            painter.setPen(QPen(colour, 2, style))
+            painter.drawLine(QPointF(legend_x, line * 0.6),
+                             QPointF(legend_x + 22, line * 0.6))
+            painter.setPen(AXIS)
+            width = metrics.horizontalAdvance(text)
+            painter.drawText(QRectF(legend_x + 26, 0, width + 4, line + 2),
+                             int(Qt.AlignmentFlag.AlignLeft), text)
+            legend_x += 26 + width + 14
+        count = max(len(self.order), 1)
+        width = (self.width() - 4) / count
+        for index, level in enumerate(self.order):
+            cell = QRectF(2 + index * width, line + 4, width - 4,
+                          self.height() - line - 6)
+            self._panel(painter, cell, level)
+
+    def _panel(self, painter: QPainter, cell: QRectF, level: str) -> None:
+        metrics = QFontMetrics(self.font())
+        line = metrics.height()
         points = self.points[level]
+        painter.setPen(AXIS)
+        title = metrics.elidedText(self.labels.get(level, level),
+                                   Qt.TextElideMode.ElideRight, int(cell.width()))
+        painter.drawText(QRectF(cell.left(), cell.top(), cell.width(), line),
+                         int(Qt.AlignmentFlag.AlignLeft), title)
+        status = self.final.get(level, "")
+        if status:
+            painter.drawText(QRectF(cell.left(), cell.top() + line, cell.width(),
+                                    line), int(Qt.AlignmentFlag.AlignLeft),
+                             metrics.elidedText(status, Qt.TextElideMode.ElideRight,
+                                                int(cell.width())))
         values = [v for _t, b, d in points for v in (b, d) if v is not None]
         if not values:
             values = [0.0, 1.0]
         low, high = min(values), max(values)
-        if high - low < 1e-9:
-            low, high = low - 1, high + 1
-        # The bound starts far away; keep the scale on the best values when
-        # the first bound would squash them.
+        # The first bound is often far away: scale the axis to the best
+        # values (a bound beyond it is drawn at the edge) so that their
+        # progress stays visible.
         bests = [b for _t, b, _d in points if b is not None]
         if bests:
             span = max(bests) - min(bests)
-            pad = max(span, abs(max(bests)) * 0.02, 1.0)
-            low = max(low, min(bests) - 3 * pad)
-            high = min(high, max(bests) + 3 * pad)
+            pad = max(span * 0.25, abs(max(bests)) * 0.002, 1.0)
+            low, high = min(bests) - pad, max(bests) + pad
+        if high - low < 1e-9:
+            low, high = low - 1, high + 1
+        step = _nice_step(high - low, 3)
+        labels = []
+        tick = math.ceil(low / step) * step
+        while tick <= high + 1e-9:
+            labels.append((tick, tick_label(tick, step)))
+            tick += step
+        label_w = max(metrics.horizontalAdvance(t) for _v, t in labels) + 6
+        top = cell.top() + line * (2.2 if status else 1.4)
+        plot = QRectF(cell.left() + label_w + 2, top,
+                      cell.width() - label_w - 8, cell.bottom() - top - line - 4)
+        if plot.width() < 20 or plot.height() < 16:
+            return
         start = points[0][0]
         end = max(points[-1][0], start + 1e-3)
-        label_w = metrics.horizontalAdvance("-000.0M") + 6
-        plot = QRectF(label_w + 6, line * 1.6, self.width() - label_w - 16,
-                      self.height() - line * 3.4)
-        if plot.width() < 20 or plot.height() < 20:
-            return
 
         def to_xy(t: float, v: float) -> QPointF:
             x = plot.left() + plot.width() * (t - start) / (end - start)
@@ -338,41 +410,36 @@ class ProgressChart(QWidget):
             y = plot.bottom() - plot.height() * (v - low) / (high - low)
             return QPointF(x, y)
 
-        step = _nice_step(high - low, 4)
-        tick = math.ceil(low / step) * step
-        while tick <= high:
-            y = to_xy(start, tick).y()
+        for value, text in labels:
+            y = to_xy(start, value).y()
             painter.setPen(QPen(GRID, 1))
             painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
             painter.setPen(AXIS)
-            painter.drawText(QRectF(2, y - line / 2, label_w, line),
+            painter.drawText(QRectF(cell.left(), y - line / 2, label_w, line),
                              int(Qt.AlignmentFlag.AlignRight
-                                 | Qt.AlignmentFlag.AlignVCenter), _short(tick))
-            tick += step
+                                 | Qt.AlignmentFlag.AlignVCenter), text)
         painter.setPen(QPen(AXIS, 1))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(plot)
         for index, (colour, style) in enumerate(
                 ((QColor("#2b7bba"), Qt.PenStyle.SolidLine),
                  (QColor("#d1372f"), Qt.PenStyle.DashLine))):
             path = QPainterPath()
-            started = False
             last = None
             for t, best, bound in points:
                 value = best if index == 0 else bound
                 if value is None:
                     continue
-                if started:
-                    # A step line: values hold until the next report.
+                if last is None:
+                    path.moveTo(to_xy(t, value))
+                else:
+                    # A step line: a value holds until the next report.
                     path.lineTo(to_xy(t, last))
                     path.lineTo(to_xy(t, value))
-                else:
-                    path.moveTo(to_xy(t, value))
-                    started = True
                 last = value
-            if started:
+            if last is not None:
                 path.lineTo(to_xy(end, last))
                 painter.setPen(QPen(colour, 2, style))
-                painter.setBrush(Qt.BrushStyle.NoBrush)
                 painter.drawPath(path)
         painter.setPen(AXIS)
         axis = QRectF(plot.left(), plot.bottom() + 2, plot.width(), line)
@@ -380,24 +447,6 @@ class ProgressChart(QWidget):
                          f"{start:.1f} {self.time_text}")
         painter.drawText(axis, int(Qt.AlignmentFlag.AlignRight),
                          f"{end:.1f} {self.time_text}")
-        title = self.labels.get(level, level)
-        x = plot.left()
-        painter.drawText(QRectF(x, 2, plot.width(), line), int(
-            Qt.AlignmentFlag.AlignLeft), title)
-        legend_x = plot.right() - metrics.horizontalAdvance(
-            self.best_text + self.bound_text) - 80
-        for colour, style, text in ((QColor("#2b7bba"), Qt.PenStyle.SolidLine,
-                                     self.best_text),
-                                    (QColor("#d1372f"), Qt.PenStyle.DashLine,
-                                     self.bound_text)):
-            painter.setPen(QPen(colour, 2, style))
-            painter.drawLine(QPointF(legend_x, line * 0.7),
-                             QPointF(legend_x + 22, line * 0.7))
-            painter.setPen(AXIS)
-            width = metrics.horizontalAdvance(text)
-            painter.drawText(QRectF(legend_x + 26, 2, width + 4, line),
-                             int(Qt.AlignmentFlag.AlignLeft), text)
-            legend_x += 26 + width + 14
 
 
 def kind_series(labels: dict[str, str]) -> list[Series]:

@@ -44,13 +44,14 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QStyleOptionGraphicsItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from allocator.project import Project
 from gis.crs import gauss_kruger_epsg
-from ui.i18n import fill
+from ui.language import fill
 
 logger = logging.getLogger(__name__)
 
@@ -170,8 +171,9 @@ class Label(QGraphicsSimpleTextItem):
     """A text label of fixed screen size with a light halo."""
 
     def __init__(self, text: str, x: float, y: float, dx: float = 9,
-                 dy: float = -8) -> None:
+                 dy: float = -8, layer: str | None = None) -> None:
         super().__init__(text)
+        self.layer = layer
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         self.setPos(x, y)
         self.setZValue(50)
@@ -190,6 +192,14 @@ class Label(QGraphicsSimpleTextItem):
         painter.translate(self._offset)
         super().paint(painter, option, widget)
         painter.restore()
+
+
+def short_site_name(name: str) -> str:
+    """The distinctive end of a long site name (…安置点四区 -> 四区)."""
+    for marker in ("安置点", "安置区", "小区"):
+        if marker in name and not name.endswith(marker):
+            return name.rsplit(marker, 1)[1]
+    return name if len(name) <= 10 else name[-8:]
 
 
 def _cosmetic(colour: QColor, width: float = 1.0,
@@ -285,7 +295,9 @@ class MapScene(QGraphicsScene):
                 self.addItem(item)
                 self.layers["sites"].append(item)
                 anchor = geometry.representative_point()
-                label = Label(str(row.name), anchor.x, -anchor.y, -20, -10)
+                label = Label(short_site_name(str(row.name)), anchor.x, -anchor.y,
+                              -20, -10, "sites")
+                label.setToolTip(str(row.name))
                 label.setFont(_small_font(bold=True))
                 self.addItem(label)
                 self.layers["labels"].append(label)
@@ -329,7 +341,7 @@ class MapScene(QGraphicsScene):
             self.layers["buildings"].append(item)
             for unit_id in building.unit_ids:
                 self.building_of_unit[unit_id] = key
-            label = Label(building.name, building.x, building.y, 9, -6)
+            label = Label(building.name, building.x, building.y, 9, -6, "buildings")
             label.setFont(_small_font())
             label.setVisible(False)
             self.addItem(label)
@@ -363,7 +375,7 @@ class MapScene(QGraphicsScene):
             self.facilities[row.facility_id] = item
             self.facility_kind[row.facility_id] = row.kind
             self.layers["facilities"].append(item)
-            label = Label(str(row.name), point.x, -point.y, 11, -8)
+            label = Label(str(row.name), point.x, -point.y, 11, -8, row.kind)
             label.setFont(_small_font())
             self.addItem(label)
             self.layers["labels"].append(label)
@@ -401,9 +413,6 @@ class MapScene(QGraphicsScene):
         for name in ("sites", "buildings", "facilities"):
             for item in self.layers[name]:
                 rect = rect.united(item.sceneBoundingRect())
-        for items in self.catchments.values():
-            for item in items:
-                rect = rect.united(item.sceneBoundingRect())
         self.settlement_rect = rect
         county = QRectF()
         for item in self.layers["county"]:
@@ -434,7 +443,8 @@ class MapScene(QGraphicsScene):
             self.links.append(line)
             if walk is not None:
                 middle = (start + target.pos()) / 2
-                label = Label(f"{walk:,.0f} m", middle.x(), middle.y(), 4, -4)
+                label = Label(f"{walk:,.0f} m", middle.x(), middle.y(), 4, -4,
+                              "links")
                 label.setFont(_small_font())
                 self.addItem(label)
                 self.links.append(label)
@@ -451,6 +461,7 @@ class Legend(QFrame):
     """Symbols of the map with switches for each layer."""
 
     toggled = Signal(str, bool)
+    resized = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -458,14 +469,27 @@ class Legend(QFrame):
         self.setStyleSheet("#mapLegend { background: rgba(255, 255, 255, 225);"
                            " border: 1px solid #9aa5b1; border-radius: 3px; }")
         self.boxes: dict[str, QCheckBox] = {}
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
-        layout.setSpacing(1)
-        title = QLabel(self.tr("图例"), self)
-        font = title.font()
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(4, 2, 4, 4)
+        outer.setSpacing(0)
+        self.toggle = QToolButton(self)
+        self.toggle.setText(self.tr("图例"))
+        self.toggle.setCheckable(True)
+        self.toggle.setChecked(True)
+        self.toggle.setAutoRaise(True)
+        self.toggle.setArrowType(Qt.ArrowType.DownArrow)
+        self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toggle.setToolTip(self.tr("显示或收起图例"))
+        font = self.toggle.font()
         font.setBold(True)
-        title.setFont(font)
-        layout.addWidget(title)
+        self.toggle.setFont(font)
+        self.toggle.toggled.connect(self._expand)
+        outer.addWidget(self.toggle)
+        self.content = QWidget(self)
+        outer.addWidget(self.content)
+        layout = QVBoxLayout(self.content)
+        layout.setContentsMargins(2, 0, 2, 0)
+        layout.setSpacing(1)
         rows = [
             ("county", self.tr("县界"), self._swatch_line(QColor("#6d5c46"))),
             ("sites", self.tr("安置点"), self._swatch_fill(QColor(173, 214, 160))),
@@ -481,26 +505,26 @@ class Legend(QFrame):
         for key, text, pixmap in rows:
             row = QHBoxLayout()
             row.setSpacing(4)
-            icon = QLabel(self)
+            icon = QLabel(self.content)
             icon.setPixmap(pixmap)
             row.addWidget(icon)
             if key is None:
                 row.addSpacing(4)
-                row.addWidget(QLabel(text, self), 1)
+                row.addWidget(QLabel(text, self.content), 1)
             else:
-                box = QCheckBox(text, self)
+                box = QCheckBox(text, self.content)
                 box.setChecked(True)
                 box.toggled.connect(lambda on, k=key: self.toggled.emit(k, on))
                 self.boxes[key] = box
                 row.addWidget(box, 1)
             layout.addLayout(row)
-        caption = QLabel(self.tr("服务半径圈（虚线）"), self)
+        caption = QLabel(self.tr("服务半径圈（虚线）"), self.content)
         layout.addWidget(caption)
         circles = QHBoxLayout()
         circles.setSpacing(2)
         for kind, text in (("kindergarten", self.tr("幼")), ("primary", self.tr("小")),
                            ("junior", self.tr("初")), ("clinic", self.tr("卫"))):
-            box = QCheckBox(text, self)
+            box = QCheckBox(text, self.content)
             box.setChecked(kind != "clinic")
             box.setToolTip(self.tr("显示或隐藏此类设施的服务半径圈"))
             box.toggled.connect(
@@ -509,6 +533,13 @@ class Legend(QFrame):
             circles.addWidget(box)
         circles.addStretch(1)
         layout.addLayout(circles)
+
+    def _expand(self, on: bool) -> None:
+        self.content.setVisible(on)
+        self.toggle.setArrowType(Qt.ArrowType.DownArrow if on
+                                 else Qt.ArrowType.RightArrow)
+        self.adjustSize()
+        self.resized.emit()
 
     @staticmethod
     def _pixmap() -> QPixmap:
@@ -567,9 +598,10 @@ class MapView(QGraphicsView):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setBackgroundBrush(QBrush(QColor("#dde6ea")))
-        self.setMinimumSize(220, 180)
+        self.setMinimumSize(200, 100)
         self.legend = Legend(self)
         self.legend.toggled.connect(self.set_layer_visible)
+        self.legend.resized.connect(self._place_legend)
         self.empty_text = self.tr("打开或导入一个项目后，这里显示县界、安置点、"
                                   "楼栋、学校和卫生服务设施。")
         self._syncing = False
@@ -613,13 +645,12 @@ class MapView(QGraphicsView):
             return
         if key in scene.layers:
             for item in scene.layers[key]:
-                item.setVisible(visible)
-            if key == "buildings":
-                self._update_detail()
-            return
+                if not isinstance(item, Label):
+                    item.setVisible(visible)
         for facility_id, item in scene.facilities.items():
             if scene.facility_kind[facility_id] == key:
                 item.setVisible(visible)
+        self._update_detail()
 
     # -- navigation ------------------------------------------------------------
     def zoom_settlement(self) -> None:
@@ -659,13 +690,36 @@ class MapView(QGraphicsView):
         event.accept()
 
     def _update_detail(self) -> None:
-        # Building names only when a building is at least ~25 px from the next.
-        pixels_per_metre = self.transform().m11()
-        show = pixels_per_metre > 0.9 and self.legend.boxes.get(
-            "buildings", None) is not None and self.legend.boxes[
-                "buildings"].isChecked()
-        for label in self.map_scene.building_labels:
-            label.setVisible(show)
+        self._declutter()
+
+    def _declutter(self) -> None:
+        """Show labels whose layer is on, hiding any that would overlap one
+        shown before it (the selected household's distances first, then
+        sites, facilities and buildings)."""
+        scene = self.map_scene
+        buildings_on = self._layer_on("buildings") and self.transform().m11() > 0.9
+        ordered = [i for i in scene.links if isinstance(i, Label)]
+        ordered += list(scene.layers.get("labels", []))
+        ordered += list(scene.building_labels)
+        taken: list[QRectF] = []
+        for label in ordered:
+            if label.layer == "buildings":
+                wanted = buildings_on
+            else:
+                wanted = label.layer is None or self._layer_on(label.layer)
+            if not wanted:
+                label.setVisible(False)
+                continue
+            origin = self.mapFromScene(label.pos())
+            rect = label.boundingRect().translated(origin.x(), origin.y())
+            clash = any(rect.intersects(other) for other in taken)
+            label.setVisible(not clash)
+            if not clash:
+                taken.append(rect)
+
+    def _layer_on(self, key: str) -> bool:
+        box = self.legend.boxes.get(key)
+        return box is None or box.isChecked()
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
@@ -679,7 +733,8 @@ class MapView(QGraphicsView):
         self.legend.adjustSize()
         hint = self.legend.sizeHint()
         self.legend.setGeometry(8, 8, hint.width(), hint.height())
-        self.legend.setVisible(self.height() > hint.height() + 40)
+        if self.height() < hint.height() + 40 and self.legend.toggle.isChecked():
+            self.legend.toggle.setChecked(False)
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
         painter.save()
@@ -754,6 +809,7 @@ class MapView(QGraphicsView):
         """Highlight a household's building and draw its school/clinic lines."""
         self.map_scene.show_links(unit_id, links)
         self.select_units([unit_id] if unit_id else [], centre=True)
+        self._declutter()
 
     def selected_keys(self) -> list[str]:
         """Keys of the selected map items (building keys or facility ids)."""

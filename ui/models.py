@@ -199,25 +199,33 @@ class EditRejected(ValueError):
 
 
 class EditCommand(QUndoCommand):
-    """Set one cell; undo sets it back. Both directions go to the ledger."""
+    """Set one cell (and the cells that must change with it); undo sets them
+    back. Both directions go to the ledger.
+
+    The cells that change together are kept in ``together`` rather than as
+    Qt child commands, whose Python side could be collected while the stack
+    still holds them.
+    """
 
     def __init__(self, model: "FrameTableModel", key: str, column: str,
-                 before: Any, after: Any, text: str,
-                 parent: QUndoCommand | None = None) -> None:
-        super().__init__(text, parent)
+                 before: Any, after: Any, text: str) -> None:
+        super().__init__(text)
         self.model = model
         self.key = key
         self.column = column
         self.before = before
         self.after = after
+        self.together: list[tuple["FrameTableModel", str, str, Any, Any]] = []
 
     def redo(self) -> None:  # noqa: D102 - Qt override
         self.model.apply(self.key, self.column, self.after, "edit")
-        super().redo()
+        for model, key, column, _before, after in self.together:
+            model.apply(key, column, after, "edit")
 
     def undo(self) -> None:  # noqa: D102 - Qt override
+        for model, key, column, before, _after in reversed(self.together):
+            model.apply(key, column, before, "undo")
         self.model.apply(self.key, self.column, self.before, "undo")
-        super().undo()
 
 
 class FrameTableModel(QAbstractTableModel):
@@ -452,12 +460,10 @@ class FrameTableModel(QAbstractTableModel):
             return True
         text = self.tr("修改 %1 的%2").replace("%1", key).replace(
             "%2", translate("Columns", column.header))
-        command = QUndoCommand(text)
-        EditCommand(self, key, column_key, before, after, text, command)
+        command = EditCommand(self, key, column_key, before, after, text)
         for partner, partner_key, partner_column, old, new in self._follow_ups(
                 key, column_key, after):
-            EditCommand(partner, partner_key, partner_column, old, new, text,
-                        command)
+            command.together.append((partner, partner_key, partner_column, old, new))
         self.undo_stack.push(command)
         return True
 

@@ -8,20 +8,17 @@ import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from ui.charts import ProgressChart, _short
-from ui.i18n import fill
+from ui.language import fill
 from ui.results import status_text
 
 
@@ -51,7 +48,11 @@ class ProgressPanel(QWidget):
             "walk": self.tr("目标3：总步行距离（最小）"),
         }
         self.chart = ProgressChart(self)
-        self.chart.labels = self.level_names
+        self.chart.labels = {
+            "housed": self.tr("1 安置户数（加权，最大）"),
+            "served": self.tr("2 半径内学位和卫生服务（最大）"),
+            "walk": self.tr("3 总步行距离（最小）"),
+        }
         self.chart.best_text = self.tr("最好解")
         self.chart.bound_text = self.tr("界")
         self.chart.time_text = self.tr("秒")
@@ -67,39 +68,35 @@ class ProgressPanel(QWidget):
         self.cancel_button.setObjectName("cancelSolve")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self._cancel)
-        self.levels = QTableWidget(0, 5, self)
-        self.levels.setHorizontalHeaderLabels([
-            self.tr("目标层"), self.tr("状态"), self.tr("最好解"), self.tr("界"),
-            self.tr("用时（秒）")])
-        self.levels.verticalHeader().setVisible(False)
-        self.levels.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.levels.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
-        self.levels.horizontalHeader().setStretchLastSection(True)
-        self.levels.setMaximumHeight(self.fontMetrics().height() * 6)
-
         figures = QGridLayout()
         figures.setHorizontalSpacing(10)
         captions = ((self.tr("最好解"), self.best_label),
                     (self.tr("界"), self.bound_label),
                     (self.tr("差距"), self.gap_label),
                     (self.tr("用时"), self.elapsed_label))
-        for row, (text, label) in enumerate(captions):
-            caption = QLabel(text + "：", self)
-            figures.addWidget(caption, row, 0, Qt.AlignmentFlag.AlignRight)
-            figures.addWidget(label, row, 1)
-        side = QVBoxLayout()
-        side.addWidget(self.state_label)
-        side.addLayout(figures)
-        side.addWidget(self.cancel_button)
-        side.addStretch(1)
+        for index, (text, label) in enumerate(captions):
+            caption = QLabel(fill(self.tr("%1："), text), self)
+            row, column = divmod(index, 2)
+            figures.addWidget(caption, row, 2 * column, Qt.AlignmentFlag.AlignRight)
+            figures.addWidget(label, row, 2 * column + 1)
+        side = QWidget(self)
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(self.state_label)
+        side_layout.addLayout(figures)
+        side_layout.addWidget(self.cancel_button)
+        side_layout.addStretch(1)
+        scroll = QScrollArea(self)
+        scroll.setWidget(side)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setMinimumHeight(60)
         top = QHBoxLayout()
         top.addWidget(self.chart, 3)
-        top.addLayout(side, 1)
+        top.addWidget(scroll, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top, 1)
-        layout.addWidget(self.levels)
 
         self._started = 0.0
         self._running = False
@@ -112,7 +109,6 @@ class ProgressPanel(QWidget):
     def start(self, backend: str, can_cancel: bool, reports: bool) -> None:
         """A solve started on ``backend``."""
         self.chart.clear()
-        self.levels.setRowCount(0)
         self._started = time.monotonic()
         self._running = True
         self._level = ""
@@ -173,16 +169,15 @@ class ProgressPanel(QWidget):
         self.state_label.setText(fill(self.tr("求解结束：%1。%2"), status_text(run),
                                       note))
         levels = json.loads(run.get("levels_json") or "[]")
-        self.levels.setRowCount(len(levels))
-        for r, level in enumerate(levels):
+        for level in levels:
             objective, bound = level["objective"], level["bound"]
-            values = [self.level_names.get(level["level"], level["level"]),
-                      status_text({"status": level["status"], "gap": level["gap"]}),
-                      "-" if objective is None else f"{objective:,.0f}",
-                      "-" if bound is None else f"{bound:,.0f}",
-                      f"{level['seconds']:.1f}"]
-            for c, value in enumerate(values):
-                self.levels.setItem(r, c, QTableWidgetItem(value))
+            self.chart.final[level["level"]] = fill(
+                self.tr("%1 · 最好解 %2 · 界 %3 · %4 秒"),
+                status_text({"status": level["status"], "gap": level["gap"]}),
+                "-" if objective is None else f"{objective:,.0f}",
+                "-" if bound is None else f"{bound:,.0f}",
+                f"{level['seconds']:.1f}")
+        self.chart.update()
 
     def _cancel(self) -> None:
         self.cancelling()

@@ -14,16 +14,20 @@ import logging
 import math
 from typing import Any
 
+import pandas as pd
 from PySide6.QtCore import QCoreApplication, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QListWidget,
     QScrollArea,
+    QSplitter,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
@@ -42,7 +46,7 @@ from allocator.kpis import compute_kpis
 from allocator.project import Project
 from allocator.rules import SCHOOL_KINDS
 from ui.charts import CoverageChart, HistogramChart, kind_series
-from ui.i18n import fill
+from ui.language import fill
 from ui.map_view import KIND_COLOURS
 
 logger = logging.getLogger(__name__)
@@ -105,10 +109,25 @@ class KpiPanel(QWidget):
             QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents)
+        self.shortages = QListWidget(self)
+        self.shortages.setObjectName("shortages")
+        self.shortages.setWordWrap(True)
+        shortage_box = QWidget(self)
+        shortage_layout = QVBoxLayout(shortage_box)
+        shortage_layout.setContentsMargins(0, 0, 0, 0)
+        self.shortage_title = QLabel(self.tr("短缺说明（按楼栋）"), shortage_box)
+        shortage_layout.addWidget(self.shortage_title)
+        shortage_layout.addWidget(self.shortages, 1)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        split.addWidget(self.table)
+        split.addWidget(shortage_box)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.status_label)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(split, 1)
         self.kpis: dict[str, Any] | None = None
         self.rows = [
             (self.tr("安置户"), "households"),
@@ -129,6 +148,7 @@ class KpiPanel(QWidget):
     def set_project(self, project: Project | None) -> None:
         """Show the KPIs of the project's base allocation (or say there is none)."""
         self.table.clear()
+        self.shortages.clear()
         if project is None or project.base_allocation().empty:
             self.kpis = None
             self.status_label.setText(self.tr(
@@ -150,6 +170,7 @@ class KpiPanel(QWidget):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight
                                       | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, c, item)
+        self._show_shortages(project)
         run = kpis["run"]
         gap = run.get("gap")
         self.status_label.setText(fill(
@@ -158,6 +179,23 @@ class KpiPanel(QWidget):
             status_text(run), run.get("backend"), run.get("seconds"),
             "-" if gap is None else f"{100 * float(gap):.3f}%", run.get("seed"),
             run.get("run_id")))
+
+    def _show_shortages(self, project: Project) -> None:
+        try:
+            from allocator.shortage import compute_shortages
+        except ImportError:  # an older core without shortage explanations
+            self.shortages.addItem(self.tr("（本版本不提供短缺说明）"))
+            return
+        try:
+            records = compute_shortages(project)
+        except Exception as exc:  # an inconsistent stored allocation
+            logger.warning("shortages not computed: %r", exc, exc_info=True)
+            self.shortages.addItem(fill(self.tr("无法计算短缺说明：%1"), exc))
+            return
+        for record in records:
+            self.shortages.addItem(record["text"])
+        if not records:
+            self.shortages.addItem(self.tr("已安置的户都有学位和卫生服务登记。"))
 
     def cell_text(self, row_key: str, column: int = 0) -> str:
         """The text of one cell (tests compare it with the CLI's table)."""
@@ -174,6 +212,10 @@ class ExplanationPanel(QTextBrowser):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setOpenLinks(False)
+        self.document().setDefaultStyleSheet(
+            "p { margin-top: 1px; margin-bottom: 1px; }"
+            " h3 { margin-top: 0px; margin-bottom: 2px; }"
+            " table { margin-top: 4px; }")
         self.household_id: str | None = None
         self.show_household(None, None)
 
@@ -206,23 +248,25 @@ class ExplanationPanel(QTextBrowser):
                      explanation.head_name)
         facts = fill(self.tr("%1人 · %2 · 优先级得分 %3"), explanation.size,
                      explanation.category, explanation.priority)
-        parts = [f"<h3>{e(title)}</h3>", f"<p>{e(facts)}</p>"]
+        parts = [f"<h3>{e(title)}　<span style='font-weight:normal'>{e(facts)}"
+                 "</span></h3>"]
         if not explanation.solved:
             parts.append("<p>" + e(self.tr(
                 "尚未分配：运行“分配”后，这里显示分配结果和原因。")) + "</p>")
             self.setHtml("".join(parts))
             return
-        result_label = self.tr("结果")
-        reason_label = self.tr("原因")
-        parts.append(f"<p><b>{e(result_label)}：</b>"
+        result_label = fill(self.tr("%1："), self.tr("结果"))
+        reason_label = fill(self.tr("%1："), self.tr("原因"))
+        housing_label = fill(self.tr("%1："), self.tr("住房"))
+        parts.append(f"<p><b>{e(result_label)}</b>"
                      f"{e(result.get(explanation.kind, explanation.kind or ''))}</p>")
         if explanation.unit_id:
             accessible = self.tr("是") if explanation.accessible else self.tr("否")
-            parts.append("<p><b>" + e(self.tr("住房")) + "：</b>" + e(fill(
+            parts.append("<p><b>" + e(housing_label) + "</b>" + e(fill(
                 self.tr("%1 %2 %3，%4层，%5 m²，无障碍：%6"), explanation.site_name,
                 explanation.building, explanation.unit_id, explanation.floor,
                 f"{explanation.area_m2:g}", accessible)) + "</p>")
-        parts.append(f"<p><b>{e(reason_label)}：</b>{e(explanation.reason)}</p>")
+        parts.append(f"<p><b>{e(reason_label)}</b>{e(explanation.reason)}</p>")
         if explanation.services:
             parts.append("<table border='1' cellspacing='0' cellpadding='3'>")
             parts.append("<tr>" + "".join(
@@ -317,8 +361,8 @@ class UnservedPanel(QWidget):
                   "junior": self.tr("初中"), "clinic": self.tr("卫生服务")}
         for row in frame.itertuples():
             age = QStandardItem()
-            age.setData(int(row.age) if row.age is not None else None,
-                        Qt.ItemDataRole.DisplayRole)
+            if row.age is not None and not pd.isna(row.age):
+                age.setData(int(row.age), Qt.ItemDataRole.DisplayRole)
             items = [QStandardItem(str(row.household_id)),
                      QStandardItem(str(row.member_id)), QStandardItem(str(row.name)),
                      age, QStandardItem(labels.get(row.kind, row.kind)),
@@ -358,12 +402,14 @@ class ChartsPanel(QScrollArea):
         self.walks.setMinimumHeight(260)
         for chart in (self.by_category, self.by_township, self.walks):
             chart.empty_text = self.tr("还没有分配结果。")
-        layout = QVBoxLayout(inner)
+        layout = QGridLayout(inner)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.by_category)
-        layout.addWidget(self.walks)
-        layout.addWidget(self.by_township)
-        layout.addStretch(1)
+        layout.addWidget(self.by_category, 0, 0)
+        layout.addWidget(self.walks, 0, 1)
+        layout.addWidget(self.by_township, 1, 0, 1, 2)
+        layout.setColumnStretch(0, 1)
+        layout.setColumnStretch(1, 1)
+        layout.setRowStretch(2, 1)
         self.setWidget(inner)
         self.labels = {"kindergarten": self.tr("幼儿园"), "primary": self.tr("小学"),
                        "junior": self.tr("初中"), "clinic": self.tr("卫生服务")}

@@ -16,6 +16,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QUndoStack
@@ -35,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from allocator.project import Project
-from ui.i18n import fill
+from ui.language import fill
 from ui.models import (
     KEY_ROLE,
     TABLE_TITLES,
@@ -106,7 +107,14 @@ class TableTab(QWidget):
         self.filter_edit = QLineEdit(self)
         self.filter_edit.setPlaceholderText(self.tr("筛选：输入户号、姓名、房号等任意内容"))
         self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.textChanged.connect(self._filter)
+        # Filtering 18,000 members reads every cell: wait for a pause in
+        # typing rather than filtering on each key.
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(250)
+        self._filter_timer.timeout.connect(
+            lambda: self._filter(self.filter_edit.text()))
+        self.filter_edit.textChanged.connect(self._filter_timer.start)
         self.count_label = QLabel(self)
         self.view = QTableView(self)
         self.view.setObjectName(f"table_{model.table}")
@@ -125,6 +133,8 @@ class TableTab(QWidget):
         self.view.setWordWrap(False)
         self.view.verticalHeader().setVisible(False)
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.view.verticalHeader().setDefaultSectionSize(
+            self.view.fontMetrics().height() + 8)
         self.view.horizontalHeader().setSectionsMovable(True)
         self.view.horizontalHeader().setHighlightSections(False)
         self.view.horizontalHeader().setStretchLastSection(True)
@@ -195,6 +205,8 @@ class TableTab(QWidget):
                 first = first or index
             if missing and self.filter_edit.text():
                 self.filter_edit.clear()
+                self._filter_timer.stop()
+                self._filter("")
                 self._syncing = False
                 self.select_keys(keys, scroll)
                 return

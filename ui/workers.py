@@ -29,6 +29,10 @@ _jobs: set["Job"] = set()
 class Job(QThread):
     """One core function running in its own thread.
 
+    ``succeeded`` and ``failed`` are emitted in the GUI thread after the
+    worker thread has ended, so a receiver never sees a job that is still
+    running.
+
     Signals
     -------
     progressed(object)
@@ -50,8 +54,9 @@ class Job(QThread):
         self.setObjectName(f"job-{name}")
         self._function = function
         self._cancel = threading.Event()
+        self._outcome: tuple[str, Any, str] | None = None
         self.started_at = 0.0
-        self.finished.connect(self._forget)
+        self.finished.connect(self._finish)
 
     def start_job(self) -> "Job":
         """Start the thread and register it; returns ``self``."""
@@ -74,14 +79,23 @@ class Job(QThread):
         try:
             result = self._function(self.progressed.emit, self._cancel.is_set)
         except BaseException as exc:  # reported through the one error channel
-            self.failed.emit(exc, traceback.format_exc())
+            self._outcome = ("failed", exc, traceback.format_exc())
             return
-        self.succeeded.emit(result)
+        self._outcome = ("succeeded", result, "")
 
-    def _forget(self) -> None:
+    def _finish(self) -> None:
+        self.wait()
+        _jobs.discard(self)
         logger.debug("job %s finished after %.1f s", self.name,
                      time.monotonic() - self.started_at)
-        _jobs.discard(self)
+        outcome, self._outcome = self._outcome, None
+        if outcome is None:
+            self.failed.emit(RuntimeError(f"job {self.name} ended without a "
+                                          "result"), "")
+        elif outcome[0] == "succeeded":
+            self.succeeded.emit(outcome[1])
+        else:
+            self.failed.emit(outcome[1], outcome[2])
         self.deleteLater()
 
 

@@ -68,9 +68,11 @@ def main() -> int:
                    + detail[-1500:])
         return 1
     if code == EXIT_USAGE:
-        show_error("This installation has no window yet: 'allocator gui' is not "
-                   "a command of this version.\nThe command line works: Start "
-                   "menu > 安置分配优化 > 命令行.")
+        where = f"\n\n{console}" if console else ""
+        show_error("The window could not start (allocator gui refused: the "
+                   "project file was not found, or the window's Qt libraries "
+                   "did not load). 窗口无法启动。\nThe command line still works: "
+                   f"Start menu > 安置分配优化 > 命令行.{where}")
     elif code:
         where = f"\n\n{console}" if console else ""
         show_error(f"The program stopped with an error (code {code}). "

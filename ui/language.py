@@ -73,10 +73,7 @@ def install_language(app: QCoreApplication, language: str | None) -> str:
         else:
             logger.warning("translation %s is missing; the window stays in Chinese "
                            "(build it with lrelease, see ui/i18n/README.md)", qm)
-    locale = QLocale(QLocale.Language.Chinese, QLocale.Territory.China) \
-        if language == "zh_CN" else QLocale(QLocale.Language.English,
-                                            QLocale.Territory.UnitedKingdom)
-    QLocale.setDefault(locale)
+    QLocale.setDefault(QLocale("zh_CN" if language == "zh_CN" else "en_GB"))
     logger.info("window language %s", language)
     return language
 

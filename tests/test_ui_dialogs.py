@@ -1,0 +1,179 @@
+"""The import wizard, the rules editor and the export dialog, offscreen."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+
+import pytest
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pytestqt")
+
+from PySide6.QtWidgets import QWizard  # noqa: E402
+
+from tests.conftest import TINY  # noqa: E402
+
+pytest_plugins = ["tests.conftest_ui"]
+
+
+def _fill_tiny(wizard, folder=TINY, register=None):
+    page = wizard.files_page
+    page.edits["register"].setText(str(register or folder / "register.csv"))
+    page.edits["sites"].setText(str(folder / "sites.geojson"))
+    page.edits["units"].setText(str(folder / "units.csv"))
+    page.edits["facilities"].setText(str(folder / "facilities.csv"))
+    page.edits["county"].setText(str(folder / "county.geojson"))
+
+
+def _wait_for_check(qtbot, wizard):
+    qtbot.waitUntil(lambda: wizard.check_page.job is None
+                    and wizard.check_page.result is not None, timeout=60000)
+
+
+def test_import_wizard_writes_nothing_until_finish(window, qtbot, tmp_path):
+    from allocator.project import load_project
+
+    window.show_import_wizard()
+    wizard = window.import_wizard
+    _fill_tiny(wizard)
+    assert wizard.files_page.isComplete()
+    wizard.next()
+    assert wizard.currentPage() is wizard.mapping_page
+    assert wizard.mapping_page.isComplete()  # Chinese headers pre-mapped
+    assert wizard.mapping_page.mapping("register")["户号"] == "household_id"
+    assert not wizard.mapping_page.changed("register")
+    wizard.next()
+    _wait_for_check(qtbot, wizard)
+    assert wizard.check_page.isComplete()
+    assert "6" in wizard.check_page.summary.text()  # six households
+    wizard.next()
+    target = tmp_path / "new.gpkg"
+    wizard.save_page.path_edit.setText(str(target))
+    assert not target.exists()
+
+    with qtbot.waitSignal(window.project_shown, timeout=60000):
+        wizard.button(QWizard.WizardButton.FinishButton).click()
+    assert target.exists()
+    assert window.path == target
+    assert len(window.project.households) == 6
+    assert len(load_project(target).households) == 6
+
+
+def test_import_wizard_reports_errors_by_row_and_refuses(window, qtbot, tmp_path):
+    broken = tmp_path / "register.csv"
+    rows = list(csv.reader(open(TINY / "register.csv", encoding="utf-8-sig")))
+    rows[2][2] = rows[2][2][:-1] + ("1" if rows[2][2][-1] != "1" else "2")
+    with open(broken, "w", encoding="utf-8-sig", newline="") as stream:
+        csv.writer(stream).writerows(rows)
+
+    window.show_import_wizard()
+    wizard = window.import_wizard
+    _fill_tiny(wizard, register=broken)
+    wizard.next()
+    wizard.next()
+    _wait_for_check(qtbot, wizard)
+    assert not wizard.check_page.isComplete()
+    problems = wizard.check_page.problems
+    assert problems.rowCount() >= 1
+    assert problems.item(0, 1).text() == "register.csv"
+    assert problems.item(0, 2).text() == "3"
+    assert problems.item(0, 3).text() == "身份证号"
+    wizard.reject()
+
+
+def test_import_wizard_maps_other_headers(window, qtbot, tmp_path):
+    folder = tmp_path / "files"
+    shutil.copytree(TINY, folder)
+    register = folder / "register.csv"
+    text = register.read_text(encoding="utf-8-sig")
+    register.write_text(text.replace("户号,", "家庭编号,", 1), encoding="utf-8-sig")
+
+    window.show_import_wizard()
+    wizard = window.import_wizard
+    _fill_tiny(wizard, folder)
+    wizard.next()
+    page = wizard.mapping_page
+    assert not page.isComplete()
+    assert "户号" in page.status.text()
+    table = page.tables["register"]
+    row = page.headers["register"].index("家庭编号")
+    box = table.cellWidget(row, 1)
+    box.setCurrentIndex(box.findData("household_id"))
+    assert page.isComplete() and page.changed("register")
+    wizard.next()
+    _wait_for_check(qtbot, wizard)
+    assert wizard.check_page.isComplete()
+    assert len(wizard.check_page.result.project.households) == 6
+    # The planner's file is untouched; only a temporary copy was renamed.
+    assert register.read_text(encoding="utf-8-sig").startswith("家庭编号,")
+    wizard.reject()
+
+
+def test_rules_change_redraws_catchments_and_undoes(window, open_in, tiny_gpkg):
+    project = open_in(window, tiny_gpkg)
+    scene = window.map_view.map_scene
+    before = scene.catchments["primary"][0].rect().width()
+
+    window.show_rules_dialog()
+    dialog = window.rules_dialog
+    editor = dialog.editors[("catchment_walk_m", "primary")]
+    editor.setValue(2000)
+    dialog._accept()
+    assert project is window.project
+    assert window.project.rules["catchment_walk_m"]["primary"] == 2000
+    assert scene.catchments["primary"][0].rect().width() == pytest.approx(
+        before * 4, rel=1e-6)
+    assert window.project.ledger.iloc[-1]["action"] == "rules"
+
+    window.act_undo.trigger()
+    assert window.project.rules["catchment_walk_m"]["primary"] == 500
+    assert scene.catchments["primary"][0].rect().width() == pytest.approx(before)
+
+
+def test_rules_dialog_refuses_impossible_rules(window, open_in, tiny_gpkg):
+    open_in(window, tiny_gpkg)
+    window.show_rules_dialog()
+    dialog = window.rules_dialog
+    dialog.editors[("area_min_per_person_m2",)].setValue(40)
+    dialog._accept()
+    assert dialog.result() == 0 and "下限" in dialog.problem.text()
+    dialog.reject()
+    assert window.project.rules["area_min_per_person_m2"] == 12
+
+
+def test_rules_show_their_sources(window, open_in, tiny_gpkg):
+    from PySide6.QtWidgets import QLabel
+
+    from allocator.rules import DEFAULTS
+
+    open_in(window, tiny_gpkg)
+    window.show_rules_dialog()
+    texts = " ".join(label.text() for label in window.rules_dialog.findChildren(QLabel))
+    for key in ("area_max_per_person_m2", "catchment_walk_m", "priority_points",
+                "lottery_seed"):
+        assert DEFAULTS[key].source in texts
+    window.rules_dialog.reject()
+
+
+def test_export_selected_households_with_progress(window, open_in, allocate_in, qtbot,
+                                                  tiny_gpkg, tmp_path):
+    from pypdf import PdfReader
+
+    open_in(window, tiny_gpkg)
+    assert not window.act_export.isEnabled()  # nothing to export before a solve
+    allocate_in(window, backend="highs")
+    window.tables.show_table("households").select_keys(["H1", "H3"])
+    window.show_export_dialog()
+    dialog = window.export_dialog
+    assert dialog.selected_radio.isChecked()
+    dialog.pdf_edit.setText(str(tmp_path / "orders.pdf"))
+    dialog.xlsx_edit.setText(str(tmp_path / "allocations.xlsx"))
+    with qtbot.waitSignal(dialog.exported, timeout=120000) as blocker:
+        dialog.export_button.click()
+    pdf, xlsx = blocker.args
+    assert len(PdfReader(pdf).pages) == 2
+    assert (tmp_path / "allocations.xlsx").exists()
+    assert dialog.progress.value() == dialog.progress.maximum()
+    assert window.project.ledger.iloc[-1]["action"] == "export"
+    dialog.reject()

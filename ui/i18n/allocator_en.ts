@@ -1,0 +1,2106 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="zh_CN">
+<context>
+    <name>ChartsPanel</name>
+    <message>
+        <source>按安置类别的覆盖率</source>
+        <translation>Coverage by resettlement category</translation>
+    </message>
+    <message>
+        <source>按原居住乡镇的覆盖率</source>
+        <translation>Coverage by township of origin</translation>
+    </message>
+    <message>
+        <source>步行距离分布（红色虚线为服务半径）</source>
+        <translation>Walking distances (red dashed line: catchment)</translation>
+    </message>
+    <message>
+        <source>%1 人</source>
+        <translation>%1 people</translation>
+    </message>
+    <message>
+        <source>平均 %1 m</source>
+        <translation>mean %1 m</translation>
+    </message>
+    <message>
+        <source>还没有分配结果。</source>
+        <translation>No allocation yet.</translation>
+    </message>
+    <message>
+        <source>幼儿园</source>
+        <translation>Kindergarten</translation>
+    </message>
+    <message>
+        <source>小学</source>
+        <translation>Primary school</translation>
+    </message>
+    <message>
+        <source>初中</source>
+        <translation>Junior middle school</translation>
+    </message>
+    <message>
+        <source>卫生服务</source>
+        <translation>Clinic</translation>
+    </message>
+    <message>
+        <source>合计</source>
+        <translation>All</translation>
+    </message>
+    <message>
+        <source>无已安置人口</source>
+        <translation>nobody housed</translation>
+    </message>
+    <message>
+        <source>（未填）</source>
+        <translation>(blank)</translation>
+    </message>
+</context>
+<context>
+    <name>CheckPage</name>
+    <message>
+        <source>预览与检查</source>
+        <translation>Preview and checks</translation>
+    </message>
+    <message>
+        <source>检查身份证号、户主、坐标、面积、状态等；有错误时不能导入。</source>
+        <translation>ID numbers, heads of household, coordinates, areas, statuses and more are checked; files with errors cannot be imported.</translation>
+    </message>
+    <message>
+        <source>正在读取……</source>
+        <translation>Reading…</translation>
+    </message>
+    <message>
+        <source>问题</source>
+        <translation>Problems</translation>
+    </message>
+    <message>
+        <source>正在读取和检查文件……</source>
+        <translation>Reading and checking the files…</translation>
+    </message>
+    <message>
+        <source>正在读取：%1</source>
+        <translation>Reading: %1</translation>
+    </message>
+    <message>
+        <source>级别</source>
+        <translation>Level</translation>
+    </message>
+    <message>
+        <source>文件</source>
+        <translation>File</translation>
+    </message>
+    <message>
+        <source>行</source>
+        <translation>Row</translation>
+    </message>
+    <message>
+        <source>列</source>
+        <translation>Column</translation>
+    </message>
+    <message>
+        <source>说明</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>错误</source>
+        <translation>Error</translation>
+    </message>
+    <message>
+        <source>警告</source>
+        <translation>Warning</translation>
+    </message>
+    <message>
+        <source>发现 %1 个错误、%2 个警告，不能导入。请按“问题”表中的文件、行和列更正数据后重新导入；不会写入任何文件。</source>
+        <translation>%1 error(s) and %2 warning(s) found; the files cannot be imported. Correct the data at the file, row and column listed under &quot;Problems&quot; and import again. Nothing has been written.</translation>
+    </message>
+    <message>
+        <source>检查通过：%1 户、%2 人、%3 套房、%4 处设施、%5 个安置点；%6 个警告。点击“下一步”选择项目文件的保存位置。</source>
+        <translation>Checks passed: %1 households, %2 people, %3 units, %4 facilities, %5 sites; %6 warning(s). Click &quot;Next&quot; to choose where the project file is saved.</translation>
+    </message>
+    <message>
+        <source>安置户</source>
+        <translation>Households</translation>
+    </message>
+    <message>
+        <source>家庭成员</source>
+        <translation>Members</translation>
+    </message>
+    <message>
+        <source>安置房</source>
+        <translation>Housing units</translation>
+    </message>
+    <message>
+        <source>设施</source>
+        <translation>Facilities</translation>
+    </message>
+    <message>
+        <source>读取文件时出错：%1。请检查文件格式和编码。</source>
+        <translation>Error while reading the files: %1. Check the file format and text encoding.</translation>
+    </message>
+</context>
+<context>
+    <name>Choices</name>
+    <message>
+        <source>是</source>
+        <translation>Yes</translation>
+    </message>
+    <message>
+        <source>否</source>
+        <translation>No</translation>
+    </message>
+    <message>
+        <source>既有安置</source>
+        <translation>Housed earlier</translation>
+    </message>
+    <message>
+        <source>本次分配</source>
+        <translation>Housed now</translation>
+    </message>
+    <message>
+        <source>轮候</source>
+        <translation>Waiting</translation>
+    </message>
+    <message>
+        <source>未分配</source>
+        <translation>Not allocated</translation>
+    </message>
+    <message>
+        <source>空置</source>
+        <translation>Vacant</translation>
+    </message>
+    <message>
+        <source>已入住</source>
+        <translation>Occupied</translation>
+    </message>
+    <message>
+        <source>预留</source>
+        <translation>Reserved</translation>
+    </message>
+    <message>
+        <source>维修中</source>
+        <translation>Under repair</translation>
+    </message>
+    <message>
+        <source>幼儿园</source>
+        <translation>Kindergarten</translation>
+    </message>
+    <message>
+        <source>小学</source>
+        <translation>Primary school</translation>
+    </message>
+    <message>
+        <source>初中</source>
+        <translation>Junior middle school</translation>
+    </message>
+    <message>
+        <source>卫生服务</source>
+        <translation>Clinic</translation>
+    </message>
+    <message>
+        <source>男</source>
+        <translation>Male</translation>
+    </message>
+    <message>
+        <source>女</source>
+        <translation>Female</translation>
+    </message>
+</context>
+<context>
+    <name>Columns</name>
+    <message>
+        <source>户号</source>
+        <translation>Household</translation>
+    </message>
+    <message>
+        <source>户主</source>
+        <translation>Head</translation>
+    </message>
+    <message>
+        <source>人数</source>
+        <translation>Size</translation>
+    </message>
+    <message>
+        <source>安置类别</source>
+        <translation>Category</translation>
+    </message>
+    <message>
+        <source>优先级得分</source>
+        <translation>Priority points</translation>
+    </message>
+    <message>
+        <source>分配结果</source>
+        <translation>Result</translation>
+    </message>
+    <message>
+        <source>房号</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <source>原居住乡镇</source>
+        <translation>Origin township</translation>
+    </message>
+    <message>
+        <source>原居住村</source>
+        <translation>Origin village</translation>
+    </message>
+    <message>
+        <source>现属乡镇</source>
+        <translation>Current township</translation>
+    </message>
+    <message>
+        <source>年收入（元）</source>
+        <translation>Income (yuan/yr)</translation>
+    </message>
+    <message>
+        <source>稳定就业年限</source>
+        <translation>Stable job (years)</translation>
+    </message>
+    <message>
+        <source>轮候登记日期</source>
+        <translation>Waiting since</translation>
+    </message>
+    <message>
+        <source>需无障碍住房</source>
+        <translation>Needs accessible unit</translation>
+    </message>
+    <message>
+        <source>成员编号</source>
+        <translation>Member</translation>
+    </message>
+    <message>
+        <source>姓名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>与户主关系</source>
+        <translation>Relationship</translation>
+    </message>
+    <message>
+        <source>性别</source>
+        <translation>Sex</translation>
+    </message>
+    <message>
+        <source>出生日期</source>
+        <translation>Birth date</translation>
+    </message>
+    <message>
+        <source>年龄</source>
+        <translation>Age</translation>
+    </message>
+    <message>
+        <source>身份证号</source>
+        <translation>ID number</translation>
+    </message>
+    <message>
+        <source>残疾</source>
+        <translation>Disability</translation>
+    </message>
+    <message>
+        <source>学校</source>
+        <translation>School</translation>
+    </message>
+    <message>
+        <source>卫生服务</source>
+        <translation>Clinic</translation>
+    </message>
+    <message>
+        <source>安置点编号</source>
+        <translation>Site</translation>
+    </message>
+    <message>
+        <source>楼栋</source>
+        <translation>Building</translation>
+    </message>
+    <message>
+        <source>楼层</source>
+        <translation>Floor</translation>
+    </message>
+    <message>
+        <source>面积（m²）</source>
+        <translation>Area (m²)</translation>
+    </message>
+    <message>
+        <source>无障碍</source>
+        <translation>Accessible</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>现住户号</source>
+        <translation>Occupant</translation>
+    </message>
+    <message>
+        <source>入住日期</source>
+        <translation>Moved in</translation>
+    </message>
+    <message>
+        <source>本次分配户号</source>
+        <translation>Allocated to</translation>
+    </message>
+    <message>
+        <source>设施编号</source>
+        <translation>Facility</translation>
+    </message>
+    <message>
+        <source>名称</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>类型</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>原始类型</source>
+        <translation>Type as given</translation>
+    </message>
+    <message>
+        <source>容量</source>
+        <translation>Capacity</translation>
+    </message>
+    <message>
+        <source>已分配</source>
+        <translation>Placed</translation>
+    </message>
+    <message>
+        <source>说明</source>
+        <translation>Note</translation>
+    </message>
+</context>
+<context>
+    <name>ErrorChannel</name>
+    <message>
+        <source>无法打开或保存项目：%1</source>
+        <translation>The project cannot be opened or saved: %1</translation>
+    </message>
+    <message>
+        <source>请检查文件是否为本软件的项目文件（.gpkg）；新建项目请用“导入向导”。</source>
+        <translation>Check that the file is a project file of this program (.gpkg); to create a project, use the import wizard.</translation>
+    </message>
+    <message>
+        <source>无法导出：%1</source>
+        <translation>Cannot export: %1</translation>
+    </message>
+    <message>
+        <source>请先运行“分配”，得到可行的分配结果后再导出。</source>
+        <translation>Run &quot;Allocate&quot; first; export once there is a feasible allocation.</translation>
+    </message>
+    <message>
+        <source>导出停止：有字符无法打印。%1</source>
+        <translation>Export stopped: a character cannot be printed. %1</translation>
+    </message>
+    <message>
+        <source>请在成员表中更正该姓名，或用环境变量 ALLOCATOR_PDF_FONT 指定含该字的字体。</source>
+        <translation>Correct the name in the members table, or point the environment variable ALLOCATOR_PDF_FONT at a font that has the character.</translation>
+    </message>
+    <message>
+        <source>导出已取消，未写入文件。</source>
+        <translation>Export cancelled; no file was written.</translation>
+    </message>
+    <message>
+        <source>需要时请重新导出。</source>
+        <translation>Export again when needed.</translation>
+    </message>
+    <message>
+        <source>没有权限访问文件：%1</source>
+        <translation>No permission to use the file: %1</translation>
+    </message>
+    <message>
+        <source>请另选一个有写入权限的文件夹，或关闭正在使用该文件的程序（例如 Excel）。</source>
+        <translation>Choose a folder you may write to, or close the program that has the file open (Excel, for example).</translation>
+    </message>
+    <message>
+        <source>找不到文件：%1</source>
+        <translation>File not found: %1</translation>
+    </message>
+    <message>
+        <source>请检查路径；文件可能已被移动或删除。</source>
+        <translation>Check the path; the file may have been moved or deleted.</translation>
+    </message>
+    <message>
+        <source>读写文件出错：%1</source>
+        <translation>Error reading or writing a file: %1</translation>
+    </message>
+    <message>
+        <source>请检查路径、磁盘剩余空间和权限。</source>
+        <translation>Check the path, the free disk space and the permissions.</translation>
+    </message>
+    <message>
+        <source>内存不足，任务已停止。</source>
+        <translation>Not enough memory; the job was stopped.</translation>
+    </message>
+    <message>
+        <source>请关闭其他程序，或改用 HiGHS 求解器后重试。</source>
+        <translation>Close other programs, or choose the HiGHS solver, and try again.</translation>
+    </message>
+    <message>
+        <source>意外错误：%1: %2</source>
+        <translation>Unexpected error: %1: %2</translation>
+    </message>
+    <message>
+        <source>请重试；如仍出错，请把日志文件发给技术支持。</source>
+        <translation>Try again; if the error persists, send the log file to technical support.</translation>
+    </message>
+    <message>
+        <source>%1：%2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <source>出错了</source>
+        <translation>Something went wrong</translation>
+    </message>
+    <message>
+        <source>完整的错误记录已写入日志文件：
+%1</source>
+        <translation>The full error report was written to the log file:
+%1</translation>
+    </message>
+    <message>
+        <source>打开日志文件夹</source>
+        <translation>Open log folder</translation>
+    </message>
+</context>
+<context>
+    <name>ExplanationPanel</name>
+    <message>
+        <source>幼儿园</source>
+        <translation>Kindergarten</translation>
+    </message>
+    <message>
+        <source>小学</source>
+        <translation>Primary school</translation>
+    </message>
+    <message>
+        <source>初中</source>
+        <translation>Junior middle school</translation>
+    </message>
+    <message>
+        <source>卫生服务</source>
+        <translation>Clinic</translation>
+    </message>
+    <message>
+        <source>在安置户表或地图上选择一户，这里说明为什么分到这套房、这所学校和这个卫生服务点，或者为什么仍在轮候。</source>
+        <translation>Select a household in the households table or on the map; this panel explains why it got its unit, school and clinic, or why it is still waiting.</translation>
+    </message>
+    <message>
+        <source>户号 %1 不在项目中。</source>
+        <translation>Household %1 is not in the project.</translation>
+    </message>
+    <message>
+        <source>既有安置</source>
+        <translation>Housed earlier</translation>
+    </message>
+    <message>
+        <source>本次分配</source>
+        <translation>Housed now</translation>
+    </message>
+    <message>
+        <source>轮候</source>
+        <translation>Waiting</translation>
+    </message>
+    <message>
+        <source>户号 %1 · 户主 %2</source>
+        <translation>Household %1 · head %2</translation>
+    </message>
+    <message>
+        <source>%1人 · %2 · 优先级得分 %3</source>
+        <translation>%1 people · %2 · priority points %3</translation>
+    </message>
+    <message>
+        <source>尚未分配：运行“分配”后，这里显示分配结果和原因。</source>
+        <translation>Not allocated yet: after &quot;Allocate&quot;, the result and its reasons appear here.</translation>
+    </message>
+    <message>
+        <source>结果</source>
+        <translation>Result</translation>
+    </message>
+    <message>
+        <source>%1：</source>
+        <translation>%1:</translation>
+    </message>
+    <message>
+        <source>原因</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>是</source>
+        <translation>Yes</translation>
+    </message>
+    <message>
+        <source>否</source>
+        <translation>No</translation>
+    </message>
+    <message>
+        <source>住房</source>
+        <translation>Housing</translation>
+    </message>
+    <message>
+        <source>%1 %2 %3，%4层，%5 m²，无障碍：%6</source>
+        <translation>%1 %2 %3, floor %4, %5 m², accessible: %6</translation>
+    </message>
+    <message>
+        <source>成员</source>
+        <translation>Member</translation>
+    </message>
+    <message>
+        <source>服务</source>
+        <translation>Service</translation>
+    </message>
+    <message>
+        <source>设施</source>
+        <translation>Facility</translation>
+    </message>
+    <message>
+        <source>步行</source>
+        <translation>Walk</translation>
+    </message>
+    <message>
+        <source>说明</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>无</source>
+        <translation>none</translation>
+    </message>
+</context>
+<context>
+    <name>ExportDialog</name>
+    <message>
+        <source>导出分配通知书和Excel</source>
+        <translation>Export allocation orders and Excel</translation>
+    </message>
+    <message>
+        <source>哪些户</source>
+        <translation>Households</translation>
+    </message>
+    <message>
+        <source>全部安置户（%1 户）</source>
+        <translation>All households (%1)</translation>
+    </message>
+    <message>
+        <source>安置户表中选中的户（%1 户）</source>
+        <translation>Households selected in the table (%1)</translation>
+    </message>
+    <message>
+        <source>提示：先在安置户表中选中若干行，可只导出这些户。</source>
+        <translation>Tip: select rows in the households table first to export only those households.</translation>
+    </message>
+    <message>
+        <source>文件</source>
+        <translation>File</translation>
+    </message>
+    <message>
+        <source>分配通知书（PDF，每户一页）</source>
+        <translation>Allocation orders (PDF, one page per household)</translation>
+    </message>
+    <message>
+        <source>分配结果台账（Excel）</source>
+        <translation>Allocation ledger (Excel)</translation>
+    </message>
+    <message>
+        <source>浏览…</source>
+        <translation>Browse…</translation>
+    </message>
+    <message>
+        <source>准备就绪。</source>
+        <translation>Ready.</translation>
+    </message>
+    <message>
+        <source>打开所在文件夹</source>
+        <translation>Open folder</translation>
+    </message>
+    <message>
+        <source>导出</source>
+        <translation>Export</translation>
+    </message>
+    <message>
+        <source>取消导出</source>
+        <translation>Cancel export</translation>
+    </message>
+    <message>
+        <source>保存为</source>
+        <translation>Save as</translation>
+    </message>
+    <message>
+        <source>请至少选择一种文件。</source>
+        <translation>Choose at least one file.</translation>
+    </message>
+    <message>
+        <source>正在准备……</source>
+        <translation>Preparing…</translation>
+    </message>
+    <message>
+        <source>正在取消……</source>
+        <translation>Cancelling…</translation>
+    </message>
+    <message>
+        <source>分配通知书：%1 / %2 户</source>
+        <translation>Allocation orders: %1 / %2 households</translation>
+    </message>
+    <message>
+        <source>正在写入 Excel……</source>
+        <translation>Writing the Excel workbook…</translation>
+    </message>
+    <message>
+        <source>已写入：%1</source>
+        <translation>Written: %1</translation>
+    </message>
+    <message>
+        <source>导出已取消，没有写入文件。</source>
+        <translation>Export cancelled; no file was written.</translation>
+    </message>
+</context>
+<context>
+    <name>FilesPage</name>
+    <message>
+        <source>选择文件</source>
+        <translation>Choose files</translation>
+    </message>
+    <message>
+        <source>登记表每人一行（户号相同为一户）；安置点、安置房和设施可以是 GeoPackage、GeoJSON、Shapefile，或带经度/纬度列的 CSV/Excel。</source>
+        <translation>The register has one row per person (rows with the same household number form a household); sites, units and facilities may be GeoPackage, GeoJSON, Shapefile, or CSV/Excel with longitude/latitude columns.</translation>
+    </message>
+    <message>
+        <source>登记表（必填）</source>
+        <translation>Register (required)</translation>
+    </message>
+    <message>
+        <source>安置点（必填）</source>
+        <translation>Sites (required)</translation>
+    </message>
+    <message>
+        <source>安置房（必填）</source>
+        <translation>Housing units (required)</translation>
+    </message>
+    <message>
+        <source>公共服务设施（必填）</source>
+        <translation>Facilities (required)</translation>
+    </message>
+    <message>
+        <source>县界（可选）</source>
+        <translation>County boundary (optional)</translation>
+    </message>
+    <message>
+        <source>浏览…</source>
+        <translation>Browse…</translation>
+    </message>
+    <message>
+        <source>例如 EPSG:4490；只用于没有坐标系的文件</source>
+        <translation>e.g. EPSG:4490; used only for files without a CRS</translation>
+    </message>
+    <message>
+        <source>CGCS2000（默认）</source>
+        <translation>CGCS2000 (default)</translation>
+    </message>
+    <message>
+        <source>GCJ-02（高德、腾讯地图）</source>
+        <translation>GCJ-02 (Amap, Tencent Maps)</translation>
+    </message>
+    <message>
+        <source>BD-09（百度地图）</source>
+        <translation>BD-09 (Baidu Maps)</translation>
+    </message>
+    <message>
+        <source>自动识别（UTF-8 或 GBK）</source>
+        <translation>Detect (UTF-8 or GBK)</translation>
+    </message>
+    <message>
+        <source>坐标系</source>
+        <translation>CRS</translation>
+    </message>
+    <message>
+        <source>经纬度列的坐标系</source>
+        <translation>System of lon/lat columns</translation>
+    </message>
+    <message>
+        <source>文本编码</source>
+        <translation>Text encoding</translation>
+    </message>
+    <message>
+        <source>填入示例县（昭觉县）的文件</source>
+        <translation>Fill in the sample county (Zhaojue) files</translation>
+    </message>
+    <message>
+        <source>数据文件 (*.xlsx *.xlsm *.csv *.txt *.gpkg *.geojson *.json *.shp)</source>
+        <translation>Data files (*.xlsx *.xlsm *.csv *.txt *.gpkg *.geojson *.json *.shp)</translation>
+    </message>
+</context>
+<context>
+    <name>FrameTableModel</name>
+    <message>
+        <source>可编辑：双击单元格修改，Ctrl+Z 撤销</source>
+        <translation>Editable: double-click a cell to change it, Ctrl+Z to undo</translation>
+    </message>
+    <message>
+        <source>身份证号：18位，最后一位可为X；须与出生日期和性别一致</source>
+        <translation>ID number: 18 characters, the last may be X; must agree with the birth date and sex</translation>
+    </message>
+    <message>
+        <source>%1 %2 的“%3”未修改：%4</source>
+        <translation>%1 %2: &quot;%3&quot; not changed: %4</translation>
+    </message>
+    <message>
+        <source>修改 %1 的%2</source>
+        <translation>Change %2 of %1</translation>
+    </message>
+    <message>
+        <source>请填写一个数</source>
+        <translation>enter a number</translation>
+    </message>
+    <message>
+        <source>“%1”不是数字</source>
+        <translation>&quot;%1&quot; is not a number</translation>
+    </message>
+    <message>
+        <source>请填写整数</source>
+        <translation>enter a whole number</translation>
+    </message>
+    <message>
+        <source>须在 %1 到 %2 之间</source>
+        <translation>must be between %1 and %2</translation>
+    </message>
+    <message>
+        <source>请选择“是”或“否”</source>
+        <translation>choose Yes or No</translation>
+    </message>
+    <message>
+        <source>出生日期不能为空</source>
+        <translation>the birth date cannot be empty</translation>
+    </message>
+    <message>
+        <source>“%1”不是日期，请按 YYYY-MM-DD 填写</source>
+        <translation>&quot;%1&quot; is not a date; write it as YYYY-MM-DD</translation>
+    </message>
+    <message>
+        <source>日期不能晚于今天</source>
+        <translation>the date cannot be later than today</translation>
+    </message>
+    <message>
+        <source>“%1”不是可选值</source>
+        <translation>&quot;%1&quot; is not one of the allowed values</translation>
+    </message>
+    <message>
+        <source>该房已有住户；迁出需在登记表和房源表中办理后重新导入</source>
+        <translation>the unit is occupied; record the move-out in the register and the units file, then import again</translation>
+    </message>
+    <message>
+        <source>登记入住需要现住户号；请用分配结果或重新导入房源表</source>
+        <translation>moving in needs the occupant&apos;s household number; use the allocation or import the units file again</translation>
+    </message>
+    <message>
+        <source>名称不能为空</source>
+        <translation>the name cannot be empty</translation>
+    </message>
+    <message>
+        <source>不能为空</source>
+        <translation>cannot be empty</translation>
+    </message>
+    <message>
+        <source>姓名不能为空</source>
+        <translation>the name cannot be empty</translation>
+    </message>
+    <message>
+        <source>无残疾请填写“无”</source>
+        <translation>write 无 for no disability</translation>
+    </message>
+    <message>
+        <source>请填写与户主关系，户主填写“户主”</source>
+        <translation>enter the relationship to the head; write 户主 for the head</translation>
+    </message>
+    <message>
+        <source>每户必须有且只有一位户主；更换户主请在登记表中修改后重新导入</source>
+        <translation>every household has exactly one head; to change the head, edit the register and import again</translation>
+    </message>
+    <message>
+        <source>身份证号有误：%1</source>
+        <translation>the ID number is wrong: %1</translation>
+    </message>
+    <message>
+        <source>与成员 %1 的身份证号重复</source>
+        <translation>same ID number as member %1</translation>
+    </message>
+    <message>
+        <source>与身份证号中的出生日期不一致（%1）</source>
+        <translation>differs from the birth date in the ID number (%1)</translation>
+    </message>
+    <message>
+        <source>与身份证号第17位表示的性别不一致（%1）</source>
+        <translation>differs from the sex given by the 17th digit of the ID number (%1)</translation>
+    </message>
+</context>
+<context>
+    <name>ImportWizard</name>
+    <message>
+        <source>导入向导：新建项目</source>
+        <translation>Import wizard: new project</translation>
+    </message>
+    <message>
+        <source>下一步 &gt;</source>
+        <translation>Next &gt;</translation>
+    </message>
+    <message>
+        <source>&lt; 上一步</source>
+        <translation>&lt; Back</translation>
+    </message>
+    <message>
+        <source>完成</source>
+        <translation>Finish</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>文件已存在</source>
+        <translation>File exists</translation>
+    </message>
+    <message>
+        <source>%1 已存在。要替换它吗？</source>
+        <translation>%1 already exists. Replace it?</translation>
+    </message>
+    <message>
+        <source>正在保存……</source>
+        <translation>Saving…</translation>
+    </message>
+    <message>
+        <source>保存项目</source>
+        <translation>Save project</translation>
+    </message>
+</context>
+<context>
+    <name>KpiPanel</name>
+    <message>
+        <source>短缺说明（按楼栋）</source>
+        <translation>Shortages by building</translation>
+    </message>
+    <message>
+        <source>安置户</source>
+        <translation>Households</translation>
+    </message>
+    <message>
+        <source>&#x3000;既有安置</source>
+        <translation>  housed earlier</translation>
+    </message>
+    <message>
+        <source>&#x3000;本次分配</source>
+        <translation>  housed now</translation>
+    </message>
+    <message>
+        <source>&#x3000;轮候</source>
+        <translation>  waiting</translation>
+    </message>
+    <message>
+        <source>已安置人口</source>
+        <translation>Residents housed</translation>
+    </message>
+    <message>
+        <source>幼儿园学位</source>
+        <translation>Kindergarten places</translation>
+    </message>
+    <message>
+        <source>小学学位</source>
+        <translation>Primary places</translation>
+    </message>
+    <message>
+        <source>初中学位</source>
+        <translation>Junior middle places</translation>
+    </message>
+    <message>
+        <source>卫生服务登记</source>
+        <translation>Clinic registered</translation>
+    </message>
+    <message>
+        <source>平均步行（米）</source>
+        <translation>Mean walk (m)</translation>
+    </message>
+    <message>
+        <source>最远步行（米）</source>
+        <translation>Longest walk (m)</translation>
+    </message>
+    <message>
+        <source>同户子女分校</source>
+        <translation>Sibling splits</translation>
+    </message>
+    <message>
+        <source>还没有分配结果。点击工具栏上的“分配”开始求解。</source>
+        <translation>No allocation yet. Click &quot;Allocate&quot; on the toolbar to solve.</translation>
+    </message>
+    <message>
+        <source>合计</source>
+        <translation>All</translation>
+    </message>
+    <message>
+        <source>求解状态：%1 · 求解器 %2 · 用时 %3 秒 · 差距 %4 · 抽签种子 %5 · 运行 %6</source>
+        <translation>Status: %1 · solver %2 · %3 s · gap %4 · lottery seed %5 · run %6</translation>
+    </message>
+    <message>
+        <source>（本版本不提供短缺说明）</source>
+        <translation>(this version gives no shortage explanations)</translation>
+    </message>
+    <message>
+        <source>无法计算短缺说明：%1</source>
+        <translation>Shortages could not be explained: %1</translation>
+    </message>
+    <message>
+        <source>已安置的户都有学位和卫生服务登记。</source>
+        <translation>Every housed household has its school places and clinic registration.</translation>
+    </message>
+</context>
+<context>
+    <name>Legend</name>
+    <message>
+        <source>图例</source>
+        <translation>Legend</translation>
+    </message>
+    <message>
+        <source>显示或收起图例</source>
+        <translation>Show or hide the legend</translation>
+    </message>
+    <message>
+        <source>县界</source>
+        <translation>County boundary</translation>
+    </message>
+    <message>
+        <source>安置点</source>
+        <translation>Sites</translation>
+    </message>
+    <message>
+        <source>楼栋：有空置房</source>
+        <translation>Building: vacant units</translation>
+    </message>
+    <message>
+        <source>楼栋：本次有分配</source>
+        <translation>Building: units allocated now</translation>
+    </message>
+    <message>
+        <source>楼栋：已满</source>
+        <translation>Building: full</translation>
+    </message>
+    <message>
+        <source>幼儿园</source>
+        <translation>Kindergarten</translation>
+    </message>
+    <message>
+        <source>小学</source>
+        <translation>Primary school</translation>
+    </message>
+    <message>
+        <source>初中</source>
+        <translation>Junior middle school</translation>
+    </message>
+    <message>
+        <source>卫生室／卫生服务中心</source>
+        <translation>Clinic / health centre</translation>
+    </message>
+    <message>
+        <source>服务半径圈（虚线）</source>
+        <translation>Catchments (dashed)</translation>
+    </message>
+    <message>
+        <source>幼</source>
+        <translation>K</translation>
+    </message>
+    <message>
+        <source>小</source>
+        <translation>P</translation>
+    </message>
+    <message>
+        <source>初</source>
+        <translation>J</translation>
+    </message>
+    <message>
+        <source>卫</source>
+        <translation>C</translation>
+    </message>
+    <message>
+        <source>显示或隐藏此类设施的服务半径圈</source>
+        <translation>Show or hide the catchments of this kind of facility</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>指标</source>
+        <translation>KPIs</translation>
+    </message>
+    <message>
+        <source>分户说明</source>
+        <translation>Household</translation>
+    </message>
+    <message>
+        <source>无学位／未登记</source>
+        <translation>Without a place</translation>
+    </message>
+    <message>
+        <source>图表</source>
+        <translation>Charts</translation>
+    </message>
+    <message>
+        <source>求解进度</source>
+        <translation>Solver progress</translation>
+    </message>
+    <message>
+        <source>新建项目（导入向导）…</source>
+        <translation>New project (import wizard)…</translation>
+    </message>
+    <message>
+        <source>从登记表和空间文件新建项目</source>
+        <translation>Create a project from a register and spatial files</translation>
+    </message>
+    <message>
+        <source>打开项目…</source>
+        <translation>Open project…</translation>
+    </message>
+    <message>
+        <source>打开一个项目文件（.gpkg）</source>
+        <translation>Open a project file (.gpkg)</translation>
+    </message>
+    <message>
+        <source>打开示例县（昭觉县）</source>
+        <translation>Open the sample county (Zhaojue)</translation>
+    </message>
+    <message>
+        <source>导入软件自带的示例数据，用于练习和演示</source>
+        <translation>Import the bundled sample data, for practice and demonstrations</translation>
+    </message>
+    <message>
+        <source>保存</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>保存项目</source>
+        <translation>Save project</translation>
+    </message>
+    <message>
+        <source>另存为…</source>
+        <translation>Save as…</translation>
+    </message>
+    <message>
+        <source>导出分配通知书和Excel…</source>
+        <translation>Export orders and Excel…</translation>
+    </message>
+    <message>
+        <source>导出分配通知书（PDF）和 Excel 台账</source>
+        <translation>Export allocation orders (PDF) and the Excel ledger</translation>
+    </message>
+    <message>
+        <source>退出</source>
+        <translation>Quit</translation>
+    </message>
+    <message>
+        <source>撤销</source>
+        <translation>Undo</translation>
+    </message>
+    <message>
+        <source>重做</source>
+        <translation>Redo</translation>
+    </message>
+    <message>
+        <source>分配规则…</source>
+        <translation>Rules…</translation>
+    </message>
+    <message>
+        <source>服务半径、面积标准、优先级加分及其来源</source>
+        <translation>Catchments, area band, priority points and their sources</translation>
+    </message>
+    <message>
+        <source>分配</source>
+        <translation>Allocate</translation>
+    </message>
+    <message>
+        <source>求解住房、学位和卫生服务的联合分配</source>
+        <translation>Solve the joint allocation of housing, school places and clinics</translation>
+    </message>
+    <message>
+        <source>取消求解</source>
+        <translation>Cancel solve</translation>
+    </message>
+    <message>
+        <source>停止求解，保留目前找到的最好解（未证明最优）</source>
+        <translation>Stop the solver and keep the best solution found so far (not proven optimal)</translation>
+    </message>
+    <message>
+        <source>求解时间上限…</source>
+        <translation>Time limit…</translation>
+    </message>
+    <message>
+        <source>缩放到安置区</source>
+        <translation>Zoom to sites</translation>
+    </message>
+    <message>
+        <source>显示全县</source>
+        <translation>Whole county</translation>
+    </message>
+    <message>
+        <source>放大</source>
+        <translation>Zoom in</translation>
+    </message>
+    <message>
+        <source>缩小</source>
+        <translation>Zoom out</translation>
+    </message>
+    <message>
+        <source>日志文件位置</source>
+        <translation>Log file location</translation>
+    </message>
+    <message>
+        <source>关于</source>
+        <translation>About</translation>
+    </message>
+    <message>
+        <source>自动选择</source>
+        <translation>Automatic</translation>
+    </message>
+    <message>
+        <source>CBC（不能中途取消）</source>
+        <translation>CBC (cannot be cancelled)</translation>
+    </message>
+    <message>
+        <source>文件</source>
+        <translation>File</translation>
+    </message>
+    <message>
+        <source>最近打开</source>
+        <translation>Recent projects</translation>
+    </message>
+    <message>
+        <source>编辑</source>
+        <translation>Edit</translation>
+    </message>
+    <message>
+        <source>求解器</source>
+        <translation>Solver</translation>
+    </message>
+    <message>
+        <source>视图</source>
+        <translation>View</translation>
+    </message>
+    <message>
+        <source>设置</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <source>界面语言</source>
+        <translation>Language</translation>
+    </message>
+    <message>
+        <source>帮助</source>
+        <translation>Help</translation>
+    </message>
+    <message>
+        <source>工具栏</source>
+        <translation>Toolbar</translation>
+    </message>
+    <message>
+        <source>（无）</source>
+        <translation>(none)</translation>
+    </message>
+    <message>
+        <source>清除列表</source>
+        <translation>Clear list</translation>
+    </message>
+    <message>
+        <source>求解时间上限</source>
+        <translation>Time limit</translation>
+    </message>
+    <message>
+        <source>整个求解最多用多少秒？0 表示不限。到时返回目前最好的解。</source>
+        <translation>At most how many seconds for the whole solve? 0 means no limit. At the limit the best solution so far is returned.</translation>
+    </message>
+    <message>
+        <source>界面语言将在重新启动后切换为：%1</source>
+        <translation>The window will use %1 after a restart.</translation>
+    </message>
+    <message>
+        <source>安置分配优化</source>
+        <translation>Resettlement allocator</translation>
+    </message>
+    <message>
+        <source>未保存的项目</source>
+        <translation>unsaved project</translation>
+    </message>
+    <message>
+        <source>未打开项目</source>
+        <translation>No project open</translation>
+    </message>
+    <message>
+        <source>%1 户 · %2 人 · %3 套房 · %4 处设施</source>
+        <translation>%1 households · %2 people · %3 units · %4 facilities</translation>
+    </message>
+    <message>
+        <source>尚未分配</source>
+        <translation>not allocated yet</translation>
+    </message>
+    <message>
+        <source>请等当前任务结束（或取消）后再试。</source>
+        <translation>Wait until the current job ends (or cancel it), then try again.</translation>
+    </message>
+    <message>
+        <source>显示结果</source>
+        <translation>Showing the result</translation>
+    </message>
+    <message>
+        <source>打开项目</source>
+        <translation>Open project</translation>
+    </message>
+    <message>
+        <source>导入示例县</source>
+        <translation>Importing the sample county</translation>
+    </message>
+    <message>
+        <source>CBC 不能中途停止：取消将在当前目标层结束后生效。</source>
+        <translation>CBC cannot be interrupted: the cancel takes effect when the current objective level ends.</translation>
+    </message>
+    <message>
+        <source>项目文件 (*.gpkg)</source>
+        <translation>Project files (*.gpkg)</translation>
+    </message>
+    <message>
+        <source>正在打开 %1……</source>
+        <translation>Opening %1…</translation>
+    </message>
+    <message>
+        <source>发现上次未保存的修改（%1）。</source>
+        <translation>Unsaved edits from the last session were found (%1).</translation>
+    </message>
+    <message>
+        <source>恢复未保存的修改</source>
+        <translation>Recover unsaved edits</translation>
+    </message>
+    <message>
+        <source>上次关闭时有未保存的修改，自动保存在：
+%1
+要恢复这些修改吗？选择“否”将删除这份自动保存。</source>
+        <translation>The last session ended with unsaved edits, autosaved in:
+%1
+Recover these edits? &quot;No&quot; deletes the autosave.</translation>
+    </message>
+    <message>
+        <source>正在恢复未保存的修改……</source>
+        <translation>Recovering unsaved edits…</translation>
+    </message>
+    <message>
+        <source>已自动保存</source>
+        <translation>Autosaved</translation>
+    </message>
+    <message>
+        <source>自动保存失败：%1</source>
+        <translation>Autosave failed: %1</translation>
+    </message>
+    <message>
+        <source>正在导入示例县……</source>
+        <translation>Importing the sample county…</translation>
+    </message>
+    <message>
+        <source>未保存的修改</source>
+        <translation>Unsaved changes</translation>
+    </message>
+    <message>
+        <source>项目有未保存的修改。要先保存吗？</source>
+        <translation>The project has unsaved changes. Save them first?</translation>
+    </message>
+    <message>
+        <source>项目另存为</source>
+        <translation>Save project as</translation>
+    </message>
+    <message>
+        <source>正在保存 %1……</source>
+        <translation>Saving %1…</translation>
+    </message>
+    <message>
+        <source>已保存到 %1</source>
+        <translation>Saved to %1</translation>
+    </message>
+    <message>
+        <source>正在求解……</source>
+        <translation>Solving…</translation>
+    </message>
+    <message>
+        <source>结果未采用。</source>
+        <translation>The result was not used.</translation>
+    </message>
+    <message>
+        <source>求解结果违反 %1 条规则，未采用。</source>
+        <translation>The solution breaks %1 rule(s) and was not used.</translation>
+    </message>
+    <message>
+        <source>请换一个求解器重试；每条违反的规则已写入日志文件。</source>
+        <translation>Try again with another solver; each broken rule is in the log file.</translation>
+    </message>
+    <message>
+        <source>没有得到分配结果（%1），项目中原有的结果保持不变。</source>
+        <translation>No allocation was found (%1); the project keeps its previous result.</translation>
+    </message>
+    <message>
+        <source>求解在得到完整的分配之前已取消（%1）：该求解器此时给不出可用的解，项目中原有的结果保持不变。</source>
+        <translation>The solve was cancelled before a complete allocation existed (%1): the solver has no usable solution at this point, and the project keeps its previous result.</translation>
+    </message>
+    <message>
+        <source>求解已取消：显示的是目前找到的最好解，未证明最优。</source>
+        <translation>Solve cancelled: showing the best solution found so far, not proven optimal.</translation>
+    </message>
+    <message>
+        <source>已到时间上限：显示的是目前找到的最好解，未证明最优。</source>
+        <translation>Time limit reached: showing the best solution found so far, not proven optimal.</translation>
+    </message>
+    <message>
+        <source>其中 %1 户仍在轮候，而合适的房源空置或分给了优先级更低的户；求解到最优可纠正。</source>
+        <translation> %1 household(s) still wait although a fitting unit is free or went to a household of lower priority; solving to the optimum corrects this.</translation>
+    </message>
+    <message>
+        <source>数据已修改：请重新分配</source>
+        <translation>Data changed: allocate again</translation>
+    </message>
+    <message>
+        <source>修改分配规则</source>
+        <translation>Change the rules</translation>
+    </message>
+    <message>
+        <source>日志文件</source>
+        <translation>Log file</translation>
+    </message>
+    <message>
+        <source>完整的运行记录和错误记录写在：
+%1</source>
+        <translation>The full log, with error reports, is written to:
+%1</translation>
+    </message>
+    <message>
+        <source>安置分配优化：为县安置办分配安置房、学位和卫生服务。
+项目文件为 GeoPackage，可在 QGIS 中打开。</source>
+        <translation>Resettlement allocator: housing units, school places and clinics for county resettlement offices.
+Project files are GeoPackages and open in QGIS.</translation>
+    </message>
+    <message>
+        <source>任务进行中</source>
+        <translation>Job running</translation>
+    </message>
+    <message>
+        <source>有任务正在进行。停止该任务并退出吗？</source>
+        <translation>A job is running. Stop it and quit?</translation>
+    </message>
+</context>
+<context>
+    <name>MapView</name>
+    <message>
+        <source>套数 %1：空置 %2，已入住 %3，预留 %4，维修中 %5</source>
+        <translation>%1 units: %2 vacant, %3 occupied, %4 reserved, %5 under repair</translation>
+    </message>
+    <message>
+        <source>本次分配 %1 套</source>
+        <translation>%1 allocated now</translation>
+    </message>
+    <message>
+        <source>容量 %1</source>
+        <translation>capacity %1</translation>
+    </message>
+    <message>
+        <source>服务半径：步行 %1 m（直线 %2 m）</source>
+        <translation>Catchment: %1 m walking (%2 m straight line)</translation>
+    </message>
+    <message>
+        <source>打开或导入一个项目后，这里显示县界、安置点、楼栋、学校和卫生服务设施。</source>
+        <translation>Open or import a project to see the county boundary, sites, buildings, schools and clinics here.</translation>
+    </message>
+</context>
+<context>
+    <name>MappingPage</name>
+    <message>
+        <source>对应列</source>
+        <translation>Column mapping</translation>
+    </message>
+    <message>
+        <source>左边是文件中的列名，右边是它对应的字段。模板中的中文列名已自动对应；标 * 的字段必须有对应的列。</source>
+        <translation>Left: the columns of the file; right: the field each one holds. The template&apos;s Chinese headers are mapped already; fields marked * need a column.</translation>
+    </message>
+    <message>
+        <source>登记表</source>
+        <translation>Register</translation>
+    </message>
+    <message>
+        <source>安置房</source>
+        <translation>Housing units</translation>
+    </message>
+    <message>
+        <source>设施</source>
+        <translation>Facilities</translation>
+    </message>
+    <message>
+        <source>安置点</source>
+        <translation>Sites</translation>
+    </message>
+    <message>
+        <source>户号</source>
+        <translation>Household</translation>
+    </message>
+    <message>
+        <source>姓名/名称</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>身份证号</source>
+        <translation>ID number</translation>
+    </message>
+    <message>
+        <source>与户主关系</source>
+        <translation>Relationship</translation>
+    </message>
+    <message>
+        <source>性别</source>
+        <translation>Sex</translation>
+    </message>
+    <message>
+        <source>出生日期</source>
+        <translation>Birth date</translation>
+    </message>
+    <message>
+        <source>安置类别</source>
+        <translation>Category</translation>
+    </message>
+    <message>
+        <source>残疾</source>
+        <translation>Disability</translation>
+    </message>
+    <message>
+        <source>年收入</source>
+        <translation>Annual income</translation>
+    </message>
+    <message>
+        <source>稳定就业年限</source>
+        <translation>Stable job (years)</translation>
+    </message>
+    <message>
+        <source>原居住村</source>
+        <translation>Origin village</translation>
+    </message>
+    <message>
+        <source>原居住乡镇</source>
+        <translation>Origin township</translation>
+    </message>
+    <message>
+        <source>现属乡镇</source>
+        <translation>Current township</translation>
+    </message>
+    <message>
+        <source>轮候登记日期</source>
+        <translation>Waiting since</translation>
+    </message>
+    <message>
+        <source>房号</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <source>安置点编号</source>
+        <translation>Site</translation>
+    </message>
+    <message>
+        <source>楼栋</source>
+        <translation>Building</translation>
+    </message>
+    <message>
+        <source>楼层</source>
+        <translation>Floor</translation>
+    </message>
+    <message>
+        <source>面积</source>
+        <translation>Area</translation>
+    </message>
+    <message>
+        <source>无障碍</source>
+        <translation>Accessible</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>入住日期</source>
+        <translation>Moved in</translation>
+    </message>
+    <message>
+        <source>设施编号</source>
+        <translation>Facility</translation>
+    </message>
+    <message>
+        <source>类型</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>容量</source>
+        <translation>Capacity</translation>
+    </message>
+    <message>
+        <source>说明</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>无法读取 %1 的列名：%2</source>
+        <translation>Cannot read the headers of %1: %2</translation>
+    </message>
+    <message>
+        <source>文件中的列</source>
+        <translation>Column in the file</translation>
+    </message>
+    <message>
+        <source>对应字段</source>
+        <translation>Field</translation>
+    </message>
+    <message>
+        <source>坐标（自动读取）</source>
+        <translation>Coordinates (read automatically)</translation>
+    </message>
+    <message>
+        <source>（不导入）</source>
+        <translation>(not imported)</translation>
+    </message>
+    <message>
+        <source>%1 缺少：%2</source>
+        <translation>%1 is missing: %2</translation>
+    </message>
+    <message>
+        <source>%1 中多列对应同一字段：%2</source>
+        <translation>%1 maps several columns to one field: %2</translation>
+    </message>
+    <message>
+        <source>所有必填字段都已对应。下一步读取并检查全部数据（不写入任何文件）。</source>
+        <translation>Every required field has a column. Next, all data are read and checked (nothing is written).</translation>
+    </message>
+</context>
+<context>
+    <name>MessageBar</name>
+    <message>
+        <source>关闭</source>
+        <translation>Close</translation>
+    </message>
+</context>
+<context>
+    <name>ProgressPanel</name>
+    <message>
+        <source>目标1：按优先级加权的安置户数（最大）</source>
+        <translation>Level 1: households housed, weighted by priority (max)</translation>
+    </message>
+    <message>
+        <source>目标2：服务半径内的学位和卫生服务人数（最大）</source>
+        <translation>Level 2: school places and clinic registrations within catchment (max)</translation>
+    </message>
+    <message>
+        <source>目标3：总步行距离（最小）</source>
+        <translation>Level 3: total walking distance (min)</translation>
+    </message>
+    <message>
+        <source>1 安置户数（加权，最大）</source>
+        <translation>1 Households housed, weighted (max)</translation>
+    </message>
+    <message>
+        <source>2 半径内学位和卫生服务（最大）</source>
+        <translation>2 Places within catchment (max)</translation>
+    </message>
+    <message>
+        <source>3 总步行距离（最小）</source>
+        <translation>3 Total walking distance (min)</translation>
+    </message>
+    <message>
+        <source>最好解</source>
+        <translation>Best</translation>
+    </message>
+    <message>
+        <source>界</source>
+        <translation>Bound</translation>
+    </message>
+    <message>
+        <source>秒</source>
+        <translation>s</translation>
+    </message>
+    <message>
+        <source>点击“分配”后，这里实时显示求解进度：每一目标层的最好解、界和差距。</source>
+        <translation>After &quot;Allocate&quot;, the solver&apos;s progress appears here live: the best solution, the bound and the gap of each objective level.</translation>
+    </message>
+    <message>
+        <source>未在求解</source>
+        <translation>Not solving</translation>
+    </message>
+    <message>
+        <source>取消求解</source>
+        <translation>Cancel solve</translation>
+    </message>
+    <message>
+        <source>%1 · 最好解 %2 · 界 %3 · %4 秒</source>
+        <translation>%1 · best %2 · bound %3 · %4 s</translation>
+    </message>
+    <message>
+        <source>差距</source>
+        <translation>Gap</translation>
+    </message>
+    <message>
+        <source>用时</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>%1：</source>
+        <translation>%1:</translation>
+    </message>
+    <message>
+        <source>正在用 %1 求解……窗口可继续使用。</source>
+        <translation>Solving with %1… the window stays usable.</translation>
+    </message>
+    <message>
+        <source>该求解器不报告中间进度。</source>
+        <translation> This solver reports no progress while it runs.</translation>
+    </message>
+    <message>
+        <source>该求解器不能中途停止，取消将在当前目标层结束后生效。</source>
+        <translation> This solver cannot be interrupted; a cancel takes effect when the current level ends.</translation>
+    </message>
+    <message>
+        <source>%1 秒</source>
+        <translation>%1 s</translation>
+    </message>
+    <message>
+        <source>正在求解：%1</source>
+        <translation>Solving: %1</translation>
+    </message>
+    <message>
+        <source>正在取消……</source>
+        <translation>Cancelling…</translation>
+    </message>
+    <message>
+        <source>正在取消：求解器在下一个检查点停止，并返回目前找到的最好解。</source>
+        <translation>Cancelling: the solver stops at its next checkpoint and returns the best solution found so far.</translation>
+    </message>
+    <message>
+        <source>求解失败，见错误信息。</source>
+        <translation>The solve failed; see the error message.</translation>
+    </message>
+    <message>
+        <source>求解结束：%1。%2</source>
+        <translation>Solve ended: %1. %2</translation>
+    </message>
+</context>
+<context>
+    <name>RuleSources</name>
+    <message>
+        <source>十三五易地扶贫搬迁规划：人均住房面积不超过25平方米（红线）</source>
+        <translation>13th Five-Year relocation plan: at most 25 m² of housing per person (the red line)</translation>
+    </message>
+    <message>
+        <source>规划人员选择（默认12平方米/人）</source>
+        <translation>Planner&apos;s choice (default 12 m² per person)</translation>
+    </message>
+    <message>
+        <source>GB 50180-2018 城市居住区规划设计标准 服务半径；15分钟生活圈</source>
+        <translation>GB 50180-2018 urban residential area planning standard, service radii; 15-minute living circle</translation>
+    </message>
+    <message>
+        <source>规划人员选择：无道路图层时，步行距离 = 直线距离 × 1.3</source>
+        <translation>Planner&apos;s choice: without a road layer, walking distance = straight line × 1.3</translation>
+    </message>
+    <message>
+        <source>国家入学年龄规定：按当学年9月1日计算年龄</source>
+        <translation>National school-entry rules: ages on 1 September of the school year</translation>
+    </message>
+    <message>
+        <source>国家入学年龄规定：按当前学年的9月1日计算年龄</source>
+        <translation>National school-entry rules: ages on 1 September of the current school year</translation>
+    </message>
+    <message>
+        <source>同一户同一学段的子女就读同一学校（规划人员可放宽）</source>
+        <translation>Children of one household at one school level attend one school (planners may relax this)</translation>
+    </message>
+    <message>
+        <source>公平公正：不让优先级较低的户占用优先级较高的轮候户可用的房源（默认开启）</source>
+        <translation>Fairness: no household of lower priority takes a unit a waiting household of higher priority could have had (on by default)</translation>
+    </message>
+    <message>
+        <source>规划人员选择：放宽同校要求时，每拆分一所学校计作2000米步行</source>
+        <translation>Planner&apos;s choice: when siblings may be split, each extra school counts as 2,000 m of walking</translation>
+    </message>
+    <message>
+        <source>规划人员选择：重度肢体或多重残疾成员需要无障碍（首层）住房</source>
+        <translation>Planner&apos;s choice: members with severe physical or multiple disabilities need an accessible (ground-floor) unit</translation>
+    </message>
+    <message>
+        <source>《移交安置工作方案》：优先保障残疾人、高龄老人、退役军人和低收入家庭；轮候时间每满一年加分</source>
+        <translation>Work plan (移交安置工作方案): priority for people with disabilities, the elderly, veterans and low-income families; points for each full year on the waiting list</translation>
+    </message>
+    <message>
+        <source>规划人员选择：人均年收入低于6000元视为低收入（参照脱贫监测线）</source>
+        <translation>Planner&apos;s choice: under 6,000 yuan per person a year counts as low income (after the poverty monitoring line)</translation>
+    </message>
+    <message>
+        <source>每户基础权重100：多安置一户总是优先于给已安置户加分</source>
+        <translation>Base weight 100 per household: housing one more household always outweighs priority points</translation>
+    </message>
+    <message>
+        <source>规划人员填写：本县农村居民人均可支配收入（示例值）</source>
+        <translation>Entered by the planner: the county&apos;s rural disposable income per person (example value)</translation>
+    </message>
+    <message>
+        <source>《移交安置工作方案》退出机制：稳定就业满3年</source>
+        <translation>Work plan exit rule: 3 years of stable employment</translation>
+    </message>
+    <message>
+        <source>随机抽签种子：同等条件按抽签排序，种子记入台账以便复核</source>
+        <translation>Lottery seed: ties are ordered by lottery; the seed is recorded in the ledger for audit</translation>
+    </message>
+</context>
+<context>
+    <name>RulesDialog</name>
+    <message>
+        <source>规划人员添加</source>
+        <translation>Added by the planner</translation>
+    </message>
+    <message>
+        <source>分配规则</source>
+        <translation>Allocation rules</translation>
+    </message>
+    <message>
+        <source>幼儿园</source>
+        <translation>Kindergarten</translation>
+    </message>
+    <message>
+        <source>小学</source>
+        <translation>Primary school</translation>
+    </message>
+    <message>
+        <source>初中</source>
+        <translation>Junior middle school</translation>
+    </message>
+    <message>
+        <source>卫生服务</source>
+        <translation>Clinic</translation>
+    </message>
+    <message>
+        <source>住房</source>
+        <translation>Housing</translation>
+    </message>
+    <message>
+        <source>服务半径与学龄</source>
+        <translation>Catchments, ages</translation>
+    </message>
+    <message>
+        <source>优先级</source>
+        <translation>Priority</translation>
+    </message>
+    <message>
+        <source>退出与抽签</source>
+        <translation>Exit, lottery</translation>
+    </message>
+    <message>
+        <source>目标顺序</source>
+        <translation>Objectives</translation>
+    </message>
+    <message>
+        <source>锁定</source>
+        <translation>Locks</translation>
+    </message>
+    <message>
+        <source>默认 %1。来源：%2</source>
+        <translation>Default %1. Source: %2</translation>
+    </message>
+    <message>
+        <source>恢复默认</source>
+        <translation>Reset</translation>
+    </message>
+    <message>
+        <source>、</source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <source>人均面积下限</source>
+        <translation>Minimum area per person</translation>
+    </message>
+    <message>
+        <source>人均面积上限（红线）</source>
+        <translation>Maximum area per person (red line)</translation>
+    </message>
+    <message>
+        <source>用顿号或逗号分隔，例如：肢体一级、肢体二级</source>
+        <translation>Separate with 、 or commas, for example: 肢体一级、肢体二级</translation>
+    </message>
+    <message>
+        <source>需要无障碍（首层）住房的残疾类别</source>
+        <translation>Disabilities that need an accessible (ground-floor) unit</translation>
+    </message>
+    <message>
+        <source>服务半径：%1（步行）</source>
+        <translation>Catchment: %1 (walking)</translation>
+    </message>
+    <message>
+        <source>绕行系数（步行 = 直线 × 系数）</source>
+        <translation>Detour factor (walk = straight line × factor)</translation>
+    </message>
+    <message>
+        <source>%1 最小年龄（周岁）</source>
+        <translation>%1 youngest age (years)</translation>
+    </message>
+    <message>
+        <source>%1 最大年龄（周岁）</source>
+        <translation>%1 oldest age (years)</translation>
+    </message>
+    <message>
+        <source>学龄计算基准日（月-日）</source>
+        <translation>School-age reference day (month-day)</translation>
+    </message>
+    <message>
+        <source>同户同学段子女就读同一学校</source>
+        <translation>Siblings at one school level attend one school</translation>
+    </message>
+    <message>
+        <source>兄弟姐妹同校</source>
+        <translation>Siblings together</translation>
+    </message>
+    <message>
+        <source>放宽同校时每拆分一所学校计作</source>
+        <translation>When relaxed, each split counts as</translation>
+    </message>
+    <message>
+        <source>有残疾成员</source>
+        <translation>member with a disability</translation>
+    </message>
+    <message>
+        <source>有70岁以上成员</source>
+        <translation>member aged 70 or more</translation>
+    </message>
+    <message>
+        <source>退役军人</source>
+        <translation>retired soldier</translation>
+    </message>
+    <message>
+        <source>低收入</source>
+        <translation>low income</translation>
+    </message>
+    <message>
+        <source>轮候每满一年</source>
+        <translation>each full year waiting</translation>
+    </message>
+    <message>
+        <source>加分：%1</source>
+        <translation>Points: %1</translation>
+    </message>
+    <message>
+        <source>不让优先级较低的户占用优先级较高的轮候户可用的房源</source>
+        <translation>No lower-priority household takes a unit a higher-priority waiting household could have had</translation>
+    </message>
+    <message>
+        <source>优先级保护</source>
+        <translation>Respect priority</translation>
+    </message>
+    <message>
+        <source>每户基础权重</source>
+        <translation>Base weight per household</translation>
+    </message>
+    <message>
+        <source>低收入线（元/人·年）</source>
+        <translation>Low-income line (yuan per person a year)</translation>
+    </message>
+    <message>
+        <source>基础权重应大于所有加分之和，才能保证“多安置一户”总优先于“给某户加分”。</source>
+        <translation>The base weight must exceed the sum of all points, so that housing one more household always comes before priority points.</translation>
+    </message>
+    <message>
+        <source>全县人均收入（元）</source>
+        <translation>County average income (yuan)</translation>
+    </message>
+    <message>
+        <source>退出所需稳定就业年限</source>
+        <translation>Years of stable job to exit</translation>
+    </message>
+    <message>
+        <source>抽签种子</source>
+        <translation>Lottery seed</translation>
+    </message>
+    <message>
+        <source>1. 按优先级加权的安置户数最大</source>
+        <translation>1. Most households housed, weighted by priority</translation>
+    </message>
+    <message>
+        <source>2. 服务半径内的学位和卫生服务登记人数最大</source>
+        <translation>2. Most school places and clinic registrations within catchment</translation>
+    </message>
+    <message>
+        <source>3. 总步行距离最小（含子女分校惩罚）</source>
+        <translation>3. Least total walking (with sibling-split penalties)</translation>
+    </message>
+    <message>
+        <source>目标按上述顺序逐层求解：每一层先求到最优，再在不降低它的前提下求下一层。当前版本的模型顺序固定，不能在此调整。</source>
+        <translation>The objectives are solved level by level in this order: each level to its optimum, then the next without making it worse. The model fixes this order in this version; it cannot be changed here.</translation>
+    </message>
+    <message>
+        <source>锁定（把某套房固定给某户，或禁止某户分到某套房）尚未开放：求解模型已支持，但分配功能还不能接收锁定条件。</source>
+        <translation>Locks (fix a unit to a household, or forbid one) are not available yet: the model supports them, but the allocation does not accept them yet.</translation>
+    </message>
+    <message>
+        <source>人均面积下限不能大于上限。</source>
+        <translation>The minimum area per person cannot exceed the maximum.</translation>
+    </message>
+    <message>
+        <source>%1 的最小年龄大于最大年龄。</source>
+        <translation>%1: the youngest age is above the oldest.</translation>
+    </message>
+    <message>
+        <source>基础权重（%1）须大于加分之和（%2）。</source>
+        <translation>The base weight (%1) must exceed the sum of the points (%2).</translation>
+    </message>
+    <message>
+        <source>是</source>
+        <translation>Yes</translation>
+    </message>
+    <message>
+        <source>否</source>
+        <translation>No</translation>
+    </message>
+</context>
+<context>
+    <name>RunStatus</name>
+    <message>
+        <source>最优（已证明）</source>
+        <translation>optimal (proven)</translation>
+    </message>
+    <message>
+        <source>可行解，未证明最优</source>
+        <translation>feasible, not proven optimal</translation>
+    </message>
+    <message>
+        <source>无可行解</source>
+        <translation>infeasible</translation>
+    </message>
+    <message>
+        <source>超时，未找到可行解</source>
+        <translation>time limit, no feasible solution</translation>
+    </message>
+    <message>
+        <source>已取消：目前找到的最好解，未证明最优</source>
+        <translation>cancelled: best solution found so far, not proven optimal</translation>
+    </message>
+    <message>
+        <source>求解出错</source>
+        <translation>solver error</translation>
+    </message>
+    <message>
+        <source>，差距 %1</source>
+        <translation>, gap %1</translation>
+    </message>
+</context>
+<context>
+    <name>SavePage</name>
+    <message>
+        <source>保存项目</source>
+        <translation>Save project</translation>
+    </message>
+    <message>
+        <source>点击“完成”后才写入项目文件。</source>
+        <translation>The project file is written only when you click &quot;Finish&quot;.</translation>
+    </message>
+    <message>
+        <source>浏览…</source>
+        <translation>Browse…</translation>
+    </message>
+    <message>
+        <source>项目文件（.gpkg）：</source>
+        <translation>Project file (.gpkg):</translation>
+    </message>
+    <message>
+        <source>项目文件 (*.gpkg)</source>
+        <translation>Project files (*.gpkg)</translation>
+    </message>
+</context>
+<context>
+    <name>TableTab</name>
+    <message>
+        <source>筛选：输入户号、姓名、房号等任意内容</source>
+        <translation>Filter: household, name, unit or any text</translation>
+    </message>
+    <message>
+        <source>%1 行</source>
+        <translation>%1 rows</translation>
+    </message>
+    <message>
+        <source>%1 / %2 行</source>
+        <translation>%1 / %2 rows</translation>
+    </message>
+</context>
+<context>
+    <name>Tables</name>
+    <message>
+        <source>安置户</source>
+        <translation>Households</translation>
+    </message>
+    <message>
+        <source>家庭成员</source>
+        <translation>Members</translation>
+    </message>
+    <message>
+        <source>安置房</source>
+        <translation>Housing units</translation>
+    </message>
+    <message>
+        <source>公共服务设施</source>
+        <translation>Facilities</translation>
+    </message>
+</context>
+<context>
+    <name>UnservedPanel</name>
+    <message>
+        <source>全部服务</source>
+        <translation>All services</translation>
+    </message>
+    <message>
+        <source>幼儿园</source>
+        <translation>Kindergarten</translation>
+    </message>
+    <message>
+        <source>小学</source>
+        <translation>Primary school</translation>
+    </message>
+    <message>
+        <source>初中</source>
+        <translation>Junior middle school</translation>
+    </message>
+    <message>
+        <source>卫生服务</source>
+        <translation>Clinic</translation>
+    </message>
+    <message>
+        <source>只看已分得住房的户</source>
+        <translation>Housed households only</translation>
+    </message>
+    <message>
+        <source>户号</source>
+        <translation>Household</translation>
+    </message>
+    <message>
+        <source>成员编号</source>
+        <translation>Member</translation>
+    </message>
+    <message>
+        <source>姓名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>年龄</source>
+        <translation>Age</translation>
+    </message>
+    <message>
+        <source>服务</source>
+        <translation>Service</translation>
+    </message>
+    <message>
+        <source>原居住乡镇</source>
+        <translation>Origin township</translation>
+    </message>
+    <message>
+        <source>原因</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>还没有分配结果。</source>
+        <translation>No allocation yet.</translation>
+    </message>
+    <message>
+        <source>共 %1 人次</source>
+        <translation>%1 in all</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,175 @@
+"""Column mapping for the import wizard (plain Python, no Qt).
+
+The importer recognises the Chinese headers of the templates (户号, 姓名,
+房号...) and their English field names. When a county's files use other
+headers, the planner maps them in the wizard; the file is then copied to a
+temporary folder with the headers renamed, and the copy is imported. Only
+the header changes: cells, their types (an ID typed as a number in Excel is
+still refused) and row numbers stay as they were.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from pathlib import Path
+
+from allocator.importer import (
+    FACILITY_COLUMNS,
+    FACILITY_REQUIRED,
+    REGISTER_COLUMNS,
+    REGISTER_REQUIRED,
+    SITE_COLUMNS,
+    SITE_REQUIRED,
+    UNIT_COLUMNS,
+    UNIT_REQUIRED,
+)
+from gis.readers import (
+    COORD_SYSTEM_HEADERS,
+    LAT_HEADERS,
+    LON_HEADERS,
+    TABLE_SUFFIXES,
+    clean_header,
+)
+
+logger = logging.getLogger(__name__)
+
+# kind -> (Chinese header -> field, required fields)
+SCHEMAS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
+    "register": (REGISTER_COLUMNS, REGISTER_REQUIRED),
+    "units": (UNIT_COLUMNS, UNIT_REQUIRED),
+    "facilities": (FACILITY_COLUMNS, FACILITY_REQUIRED),
+    "sites": (SITE_COLUMNS, SITE_REQUIRED),
+}
+COORDINATE_HEADERS = {h.lower() for h in LON_HEADERS + LAT_HEADERS
+                      + COORD_SYSTEM_HEADERS}
+
+
+def fields(kind: str) -> list[tuple[str, str, bool]]:
+    """(field, Chinese header, required) for a file kind, in template order."""
+    mapping, required = SCHEMAS[kind]
+    return [(field, header, field in required) for header, field in mapping.items()]
+
+
+def is_coordinate(header: str) -> bool:
+    """True for 经度/纬度/坐标系 columns, which the reader handles itself."""
+    return header.lower() in COORDINATE_HEADERS
+
+
+def read_headers(path: Path, encoding: str | None = None) -> list[str]:
+    """The header row of a table or the attribute names of a spatial file."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            sheet = book.worksheets[0]
+            first = next(sheet.iter_rows(max_row=1, values_only=True), ())
+        finally:
+            book.close()
+        headers = [clean_header(c) for c in first]
+        while headers and not headers[-1]:
+            headers.pop()
+        return headers
+    if suffix in TABLE_SUFFIXES:
+        text, _used = _decode(path.read_bytes(), encoding)
+        line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+        return [clean_header(c) for c in next(csv.reader([line]), [])]
+    import pyogrio
+
+    info = pyogrio.read_info(path, encoding=encoding)
+    return [clean_header(c) for c in info["fields"]]
+
+
+def _decode(raw: bytes, encoding: str | None) -> tuple[str, str]:
+    for candidate in ([encoding] if encoding else ["utf-8-sig", "gb18030"]):
+        try:
+            return raw.decode(candidate), candidate
+        except (UnicodeDecodeError, LookupError):
+            continue
+    raise ValueError("the file is neither UTF-8 nor GBK text; give its encoding")
+
+
+def auto_mapping(kind: str, headers: list[str]) -> dict[str, str | None]:
+    """The field each header maps to, as the importer would map it."""
+    mapping, _required = SCHEMAS[kind]
+    english = {field: field for field in mapping.values()}
+    result: dict[str, str | None] = {}
+    taken: set[str] = set()
+    for header in headers:
+        field = mapping.get(header) or english.get(header.lower())
+        if field and field not in taken:
+            result[header] = field
+            taken.add(field)
+        else:
+            result[header] = None
+    return result
+
+
+def missing_required(kind: str, mapping: dict[str, str | None]) -> list[str]:
+    """Required fields no header maps to."""
+    _mapping, required = SCHEMAS[kind]
+    given = {f for f in mapping.values() if f}
+    return [f for f in required if f not in given]
+
+
+def duplicates(mapping: dict[str, str | None]) -> list[str]:
+    """Fields that more than one header maps to."""
+    seen: dict[str, int] = {}
+    for field in mapping.values():
+        if field:
+            seen[field] = seen.get(field, 0) + 1
+    return sorted(f for f, n in seen.items() if n > 1)
+
+
+def remapped_copy(kind: str, path: Path, mapping: dict[str, str | None],
+                  folder: Path, encoding: str | None = None) -> Path:
+    """A copy of ``path`` in ``folder`` whose headers are the template's.
+
+    Headers mapped to no field are renamed so the importer ignores them;
+    coordinate columns keep their names.
+    """
+    path = Path(path)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    chinese = {field: header for header, field in SCHEMAS[kind][0].items()}
+
+    def rename(header: str, position: int) -> str:
+        if is_coordinate(header):
+            return header
+        field = mapping.get(header)
+        return chinese[field] if field else f"未导入列{position + 1}"
+
+    suffix = path.suffix.lower()
+    target = folder / f"{kind}{suffix if suffix in TABLE_SUFFIXES else '.gpkg'}"
+    if suffix in (".xlsx", ".xlsm"):
+        import openpyxl
+
+        book = openpyxl.load_workbook(path)
+        sheet = book.worksheets[0]
+        for position, cell in enumerate(sheet[1]):
+            header = clean_header(cell.value)
+            if header:
+                cell.value = rename(header, position)
+        book.save(target)
+    elif suffix in TABLE_SUFFIXES:
+        text, _used = _decode(path.read_bytes(), encoding)
+        text = text.lstrip("\ufeff")
+        first, _newline, rest = text.partition("\n")
+        cells = next(csv.reader([first.rstrip("\r")]), [])
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerow(
+            [rename(clean_header(c), i) for i, c in enumerate(cells)])
+        target.write_text(out.getvalue() + rest, encoding="utf-8-sig")
+    else:
+        import pyogrio
+
+        frame = pyogrio.read_dataframe(path, encoding=encoding)
+        frame.columns = [c if c == "geometry" else rename(clean_header(c), i)
+                         for i, c in enumerate(frame.columns)]
+        pyogrio.write_dataframe(frame, target, driver="GPKG")
+    logger.info("remapped headers of %s into %s", path, target)
+    return target

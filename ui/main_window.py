@@ -1,0 +1,1036 @@
+"""The main window planners work in all day.
+
+The map (left) and the tables (right) share the central area; results sit
+in docks below (KPIs, the selected household's explanation, the people
+without a place, charts, and the solver's progress). Every long job (open,
+save, import, allocate, export) runs in a :class:`ui.workers.Job` on a copy
+of the project, while the tables refuse edits, so the window never blocks
+and never shows a half-written project.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from allocator.explain import household_links
+from allocator.project import Project
+from ui.errors import ErrorChannel, MessageBar, log_file
+from ui.language import LANGUAGES, fill, normalise_language
+from ui.map_view import MapView
+from ui.progress_view import ProgressPanel
+from ui.results import ChartsPanel, ExplanationPanel, KpiPanel, UnservedPanel
+from ui.tables import TablePanel
+from ui.workers import Job
+
+logger = logging.getLogger(__name__)
+
+MAX_RECENT = 8
+BACKENDS = ("auto", "cpsat", "highs", "cbc")
+# What each back end can do while it runs (see solvers/): CBC runs as a
+# separate program without callbacks.
+REPORTS_PROGRESS = {"auto": True, "cpsat": True, "highs": True, "cbc": False}
+CAN_CANCEL = {"auto": True, "cpsat": True, "highs": True, "cbc": False}
+
+
+def default_settings() -> QSettings:
+    """The user's settings (language, recent files, window layout)."""
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                     "allocator", "allocator")
+
+
+def _solve_job(snapshot: Project, backend: str, time_limit: float | None):
+    """The allocation job: solve, store in the copy, check every rule."""
+    from allocator.allocate import solve_project, store_outcome
+    from allocator.validator import validate_allocation
+
+    def work(progress: Callable[[Any], None], cancelled: Callable[[], bool]):
+        def report(level, best, bound, seconds):
+            progress((level, best, bound, seconds))
+
+        outcome = solve_project(snapshot, backend=backend, time_limit=time_limit,
+                                progress=report, cancel=cancelled)
+        violations: list[str] = []
+        if outcome.solution is not None:
+            store_outcome(snapshot, outcome)
+            violations = validate_allocation(snapshot)
+        return outcome, violations
+
+    return work
+
+
+class MainWindow(QMainWindow):
+    """The allocator's main window.
+
+    Signals
+    -------
+    project_shown()
+        A project was opened, imported or cleared and is now on screen.
+    allocation_finished(object)
+        The run dict of a finished allocation (None when it failed).
+    saved(str)
+        The path a project was saved to.
+    """
+
+    project_shown = Signal()
+    allocation_finished = Signal(object)
+    saved = Signal(str)
+    job_done = Signal(str, bool)
+
+    def __init__(self, settings: QSettings | None = None,
+                 language: str | None = None) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.settings = settings if settings is not None else default_settings()
+        self.language = normalise_language(
+            language or self.settings.value("language", None))
+        self.project: Project | None = None
+        self.path: Path | None = None
+        self.job: Job | None = None
+        # False in tests and scripts: no blocking questions (save? recover?).
+        self.interactive = True
+        self._autosave_job: Job | None = None
+        self._dirty_other = False
+        self._job_name = ""
+        self._on_success: Callable[[Any], None] | None = None
+        self._selected_household: str | None = None
+        self._shown_once = False
+        self._cancel_requested = False
+        self.undo_stack = self._make_undo_stack()
+        backend = str(self.settings.value("backend", "auto"))
+        self.backend = backend if backend in BACKENDS else "auto"
+        try:
+            self.time_limit = float(self.settings.value("time_limit", 0) or 0) or None
+        except (TypeError, ValueError):
+            self.time_limit = None
+
+        self._build_central()
+        self._build_docks()
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+        self.errors = ErrorChannel(self, self.message_bar)
+        self._connect()
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setInterval(1000 * max(30, int(
+            self.settings.value("autosave_seconds", 120) or 120)))
+        self.autosave_timer.timeout.connect(self.autosave)
+        self.autosave_timer.start()
+        self.resize(1280, 720)
+        self.setMinimumSize(600, 360)
+        self._restore_layout()
+        self._update_actions()
+        self._update_title()
+
+    # -- construction -----------------------------------------------------------
+    def _make_undo_stack(self):
+        from PySide6.QtGui import QUndoStack
+
+        stack = QUndoStack(self)
+        stack.setUndoLimit(500)
+        return stack
+
+    def _build_central(self) -> None:
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.message_bar = MessageBar(central)
+        self.map_view = MapView(central)
+        self.map_view.setObjectName("mapView")
+        self.tables = TablePanel(self.undo_stack, central)
+        self.tables.setObjectName("tables")
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, central)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.map_view)
+        self.splitter.addWidget(self.tables)
+        self.splitter.setStretchFactor(0, 5)
+        self.splitter.setStretchFactor(1, 4)
+        self.splitter.setChildrenCollapsible(False)
+        layout.addWidget(self.message_bar)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+    def _build_docks(self) -> None:
+        self.kpi_panel = KpiPanel(self)
+        self.explanation = ExplanationPanel(self)
+        self.unserved = UnservedPanel(self)
+        self.charts = ChartsPanel(self)
+        self.progress = ProgressPanel(self)
+        self.docks: dict[str, QDockWidget] = {}
+        specs = (
+            ("kpis", self.tr("指标"), self.kpi_panel),
+            ("explanation", self.tr("分户说明"), self.explanation),
+            ("unserved", self.tr("无学位／未登记"), self.unserved),
+            ("charts", self.tr("图表"), self.charts),
+            ("progress", self.tr("求解进度"), self.progress),
+        )
+        first = None
+        for key, title, widget in specs:
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"dock_{key}")
+            dock.setWidget(widget)
+            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                             | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+            if first is None:
+                first = dock
+            else:
+                self.tabifyDockWidget(first, dock)
+            self.docks[key] = dock
+        self.setTabPosition(Qt.DockWidgetArea.BottomDockWidgetArea,
+                            self.tabPosition(Qt.DockWidgetArea.BottomDockWidgetArea))
+        self.docks["kpis"].raise_()
+        self.resizeDocks([self.docks["kpis"]], [260], Qt.Orientation.Vertical)
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        if tip:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        return action
+
+    def _build_actions(self) -> None:
+        key = QKeySequence.StandardKey
+        self.act_import = self._action(
+            self.tr("新建项目（导入向导）…"), self.show_import_wizard, key.New,
+            self.tr("从登记表和空间文件新建项目"))
+        self.act_open = self._action(self.tr("打开项目…"), self.open_dialog, key.Open,
+                                     self.tr("打开一个项目文件（.gpkg）"))
+        self.act_sample = self._action(
+            self.tr("打开示例县（昭觉县）"), self.open_sample,
+            tip=self.tr("导入软件自带的示例数据，用于练习和演示"))
+        self.act_save = self._action(self.tr("保存"), self.save, key.Save,
+                                     self.tr("保存项目"))
+        self.act_save_as = self._action(self.tr("另存为…"), self.save_as, key.SaveAs)
+        self.act_export = self._action(
+            self.tr("导出分配通知书和Excel…"), self.show_export_dialog,
+            QKeySequence("Ctrl+E"), self.tr("导出分配通知书（PDF）和 Excel 台账"))
+        self.act_quit = self._action(self.tr("退出"), self.close, key.Quit)
+        self.act_undo = self.undo_stack.createUndoAction(self, self.tr("撤销"))
+        self.act_undo.setShortcut(key.Undo)
+        self.act_redo = self.undo_stack.createRedoAction(self, self.tr("重做"))
+        self.act_redo.setShortcut(key.Redo)
+        self.act_rules = self._action(
+            self.tr("分配规则…"), self.show_rules_dialog, QKeySequence("Ctrl+R"),
+            self.tr("服务半径、面积标准、优先级加分及其来源"))
+        self.act_allocate = self._action(
+            self.tr("分配"), self.allocate, QKeySequence("F5"),
+            self.tr("求解住房、学位和卫生服务的联合分配"))
+        self.act_allocate.setObjectName("allocate")
+        self.act_cancel = self._action(
+            self.tr("取消求解"), self.cancel_job, QKeySequence("Esc"),
+            self.tr("停止求解，保留目前找到的最好解（未证明最优）"))
+        self.act_time_limit = self._action(self.tr("求解时间上限…"),
+                                           self.ask_time_limit)
+        self.act_fit = self._action(self.tr("缩放到安置区"),
+                                    self.map_view.zoom_settlement)
+        self.act_county = self._action(self.tr("显示全县"), self.map_view.zoom_county)
+        self.act_zoom_in = self._action(self.tr("放大"),
+                                        lambda: self.map_view.zoom_by(1.5),
+                                        key.ZoomIn)
+        self.act_zoom_out = self._action(self.tr("缩小"),
+                                         lambda: self.map_view.zoom_by(1 / 1.5),
+                                         key.ZoomOut)
+        self.act_log = self._action(self.tr("日志文件位置"), self.show_log_path)
+        self.act_about = self._action(self.tr("关于"), self.show_about)
+
+        self.backend_group = QActionGroup(self)
+        self.backend_actions: dict[str, QAction] = {}
+        names = {"auto": self.tr("自动选择"), "cpsat": "OR-Tools CP-SAT",
+                 "highs": "HiGHS", "cbc": self.tr("CBC（不能中途取消）")}
+        for name in BACKENDS:
+            action = QAction(names[name], self)
+            action.setCheckable(True)
+            action.setChecked(name == self.backend)
+            action.triggered.connect(lambda _on, n=name: self.set_backend(n))
+            self.backend_group.addAction(action)
+            self.backend_actions[name] = action
+
+        self.language_group = QActionGroup(self)
+        self.language_actions: dict[str, QAction] = {}
+        for code, name in LANGUAGES.items():
+            action = QAction(name, self)
+            action.setCheckable(True)
+            action.setChecked(code == self.language)
+            action.triggered.connect(lambda _on, c=code: self.set_language(c))
+            self.language_group.addAction(action)
+            self.language_actions[code] = action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu(self.tr("文件"))
+        file_menu.addAction(self.act_import)
+        file_menu.addAction(self.act_open)
+        self.recent_menu = file_menu.addMenu(self.tr("最近打开"))
+        file_menu.addAction(self.act_sample)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_save)
+        file_menu.addAction(self.act_save_as)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_export)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_quit)
+        edit_menu = bar.addMenu(self.tr("编辑"))
+        edit_menu.addAction(self.act_undo)
+        edit_menu.addAction(self.act_redo)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.act_rules)
+        solve_menu = bar.addMenu(self.tr("分配"))
+        solve_menu.addAction(self.act_allocate)
+        solve_menu.addAction(self.act_cancel)
+        solve_menu.addSeparator()
+        backend_menu = solve_menu.addMenu(self.tr("求解器"))
+        for action in self.backend_actions.values():
+            backend_menu.addAction(action)
+        solve_menu.addAction(self.act_time_limit)
+        view_menu = bar.addMenu(self.tr("视图"))
+        view_menu.addAction(self.act_fit)
+        view_menu.addAction(self.act_county)
+        view_menu.addAction(self.act_zoom_in)
+        view_menu.addAction(self.act_zoom_out)
+        view_menu.addSeparator()
+        self.view_menu = view_menu
+        for dock in self.docks.values():
+            view_menu.addAction(dock.toggleViewAction())
+        settings_menu = bar.addMenu(self.tr("设置"))
+        language_menu = settings_menu.addMenu(self.tr("界面语言"))
+        for action in self.language_actions.values():
+            language_menu.addAction(action)
+        help_menu = bar.addMenu(self.tr("帮助"))
+        help_menu.addAction(self.act_log)
+        help_menu.addAction(self.act_about)
+        self._rebuild_recent_menu()
+
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar(self.tr("工具栏"), self)
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.setMovable(False)
+        for action in (self.act_open, self.act_save, self.act_import, None,
+                       self.act_undo, self.act_redo, None, self.act_rules,
+                       self.act_allocate, self.act_cancel, None, self.act_export,
+                       None, self.act_fit, self.act_county):
+            if action is None:
+                toolbar.addSeparator()
+            else:
+                toolbar.addAction(action)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+        self.toolbar = toolbar
+        self.view_menu.addAction(toolbar.toggleViewAction())
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.busy_label = QLabel(self)
+        self.busy_bar = QProgressBar(self)
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setMaximumWidth(140)
+        self.busy_bar.setMaximumHeight(14)
+        self.busy_bar.hide()
+        self.project_label = QLabel(self)
+        self.run_label = QLabel(self)
+        bar.addWidget(self.project_label, 1)
+        bar.addPermanentWidget(self.run_label)
+        bar.addPermanentWidget(self.busy_label)
+        bar.addPermanentWidget(self.busy_bar)
+
+    def _connect(self) -> None:
+        self.tables.selection_changed.connect(self._table_selection)
+        self.map_view.building_clicked.connect(self._map_building)
+        self.map_view.facility_clicked.connect(self._map_facility)
+        self.unserved.household_selected.connect(self.select_household)
+        self.progress.cancel_requested.connect(self.cancel_job)
+        self.undo_stack.cleanChanged.connect(self._update_title)
+        self.undo_stack.indexChanged.connect(self._after_edit)
+        for model in self.tables.models.values():
+            model.edit_rejected.connect(self._edit_rejected)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            if self.settings.value("window/splitter") is None:
+                width = max(self.splitter.width(), 400)
+                self.splitter.setSizes([int(width * 0.55), int(width * 0.45)])
+            if self.settings.value("window/state") is None:
+                screen = self.screen().availableGeometry()
+                if screen.height() < 600:
+                    # A small screen, or high display scaling: the menus hold
+                    # every command, so the toolbar starts hidden.
+                    self.toolbar.hide()
+                self.resizeDocks([self.docks["kpis"]], [int(self.height() * 0.4)],
+                                 Qt.Orientation.Vertical)
+
+    # -- settings and layout ------------------------------------------------------
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        state = self.settings.value("window/state")
+        splitter = self.settings.value("window/splitter")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+
+    def save_layout(self) -> None:
+        """Remember the window's size, docks and splitter."""
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/splitter", self.splitter.saveState())
+        self.settings.sync()
+
+    def recent_files(self) -> list[str]:
+        """The recently opened projects, newest first."""
+        value = self.settings.value("recent_files", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _remember(self, path: Path) -> None:
+        files = [str(path)] + [f for f in self.recent_files() if f != str(path)]
+        self.settings.setValue("recent_files", files[:MAX_RECENT])
+        self.settings.sync()
+        self._rebuild_recent_menu()
+
+    def _rebuild_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self.recent_files()
+        if not files:
+            empty = self.recent_menu.addAction(self.tr("（无）"))
+            empty.setEnabled(False)
+            return
+        for number, name in enumerate(files, start=1):
+            action = self.recent_menu.addAction(f"&{number} {name}")
+            action.triggered.connect(lambda _on, n=name: self.open_project(Path(n)))
+        self.recent_menu.addSeparator()
+        clear = self.recent_menu.addAction(self.tr("清除列表"))
+        clear.triggered.connect(self._clear_recent)
+
+    def _clear_recent(self) -> None:
+        self.settings.setValue("recent_files", [])
+        self._rebuild_recent_menu()
+
+    def set_backend(self, name: str) -> None:
+        """Choose the solver back end for the next allocation."""
+        self.backend = name
+        self.settings.setValue("backend", name)
+        self.backend_actions[name].setChecked(True)
+
+    def ask_time_limit(self) -> None:
+        """Ask for the solve time limit (0 = none)."""
+        value, ok = QInputDialog.getDouble(
+            self, self.tr("求解时间上限"),
+            self.tr("整个求解最多用多少秒？0 表示不限。到时返回目前最好的解。"),
+            self.time_limit or 0.0, 0.0, 86400.0, 0)
+        if ok:
+            self.time_limit = value or None
+            self.settings.setValue("time_limit", value)
+
+    def set_language(self, code: str) -> None:
+        """Remember the language; it applies the next time the window opens."""
+        code = normalise_language(code)
+        self.settings.setValue("language", code)
+        self.settings.sync()
+        self.language_actions[code].setChecked(True)
+        if code != self.language:
+            self.errors.notice(self.tr("界面语言将在重新启动后切换为：%1").replace(
+                "%1", LANGUAGES[code]))
+
+    # -- state -------------------------------------------------------------------
+    def is_dirty(self) -> bool:
+        """True when the project has changes that are not saved."""
+        return self.project is not None and (
+            not self.undo_stack.isClean() or self._dirty_other)
+
+    def _mark_dirty(self) -> None:
+        self._dirty_other = True
+        self._update_title()
+
+    def _update_title(self, *args) -> None:
+        name = self.tr("安置分配优化")
+        if self.project is not None:
+            county = self.project.metadata.get("county") or ""
+            where = self.path.name if self.path else self.tr("未保存的项目")
+            title = f"{name} — {county} — {where}[*]" if county \
+                else f"{name} — {where}[*]"
+        else:
+            title = name
+        self.setWindowTitle(title)
+        self.setWindowModified(self.is_dirty())
+        self._update_status()
+
+    def _update_status(self) -> None:
+        project = self.project
+        if project is None:
+            self.project_label.setText(self.tr("未打开项目"))
+            self.run_label.setText("")
+            return
+        self.project_label.setText(fill(
+            self.tr("%1 户 · %2 人 · %3 套房 · %4 处设施"),
+            f"{len(project.households):,}", f"{len(project.members):,}",
+            f"{len(project.housing_units):,}", f"{len(project.facilities):,}"))
+        runs = project.runs[project.runs["scenario"] == "base"]
+        if runs.empty:
+            self.run_label.setText(self.tr("尚未分配"))
+        else:
+            from ui.results import status_text
+
+            self.run_label.setText(status_text(runs.iloc[-1].to_dict()))
+
+    def _update_actions(self) -> None:
+        busy = self.job is not None
+        has = self.project is not None
+        solved = has and not self.project.base_allocation().empty
+        for action in (self.act_open, self.act_import, self.act_sample):
+            action.setEnabled(not busy)
+        self.recent_menu.setEnabled(not busy)
+        self.act_save.setEnabled(has and not busy)
+        self.act_save_as.setEnabled(has and not busy)
+        self.act_allocate.setEnabled(has and not busy)
+        self.act_rules.setEnabled(has and not busy)
+        self.act_export.setEnabled(solved and not busy)
+        self.act_cancel.setEnabled(busy and self._job_name == "allocate")
+        self.undo_stack.setActive(not busy)
+        self.act_undo.setEnabled(not busy and self.undo_stack.canUndo())
+        self.act_redo.setEnabled(not busy and self.undo_stack.canRedo())
+        self.tables.set_read_only(busy)
+
+    # -- jobs ------------------------------------------------------------------
+    def run_job(self, name: str, busy_text: str, function,
+                on_success: Callable[[Any], None]) -> Job | None:
+        """Run ``function(progress, cancelled)`` in a worker thread.
+
+        Returns the job, or None (with a notice) while another job runs.
+        """
+        if self.job is not None:
+            self.errors.notice(self.tr("请等当前任务结束（或取消）后再试。"), "warning")
+            return None
+        job = Job(name, function, self)
+        job.progressed.connect(self._job_progress)
+        job.succeeded.connect(self._job_succeeded)
+        job.failed.connect(self._job_failed)
+        self.job = job
+        self._job_name = name
+        self._on_success = on_success
+        self.busy_label.setText(busy_text)
+        self.busy_bar.show()
+        self._update_actions()
+        job.start_job()
+        return job
+
+    def _job_finished(self) -> None:
+        self.job = None
+        self._job_name = ""
+        self.busy_label.setText("")
+        self.busy_bar.hide()
+        self._update_actions()
+
+    def _job_progress(self, value: Any) -> None:
+        if self._job_name == "allocate" and isinstance(value, tuple):
+            level, best, bound, _seconds = value
+            self.progress.report(level, best, bound)
+        elif isinstance(value, str):
+            self.busy_label.setText(value[-60:])
+
+    def _job_succeeded(self, result: Any) -> None:
+        name = self._job_name
+        callback = self._on_success
+        self._job_finished()
+        try:
+            if callback is not None:
+                callback(result)
+        except Exception as exc:  # a failure while showing a result
+            self.errors.report(exc, action=self.tr("显示结果"))
+        self.job_done.emit(name, True)
+
+    def _job_failed(self, exc: BaseException, trace: str) -> None:
+        name = self._job_name
+        self._job_finished()
+        actions = {"open": self.tr("打开项目"), "save": self.tr("保存项目"),
+                   "sample": self.tr("导入示例县"), "allocate": self.tr("分配")}
+        if name == "allocate":
+            self.progress.finish(None)
+            self.allocation_finished.emit(None)
+        self.errors.report(exc, trace, actions.get(name, name))
+        self.job_done.emit(name, False)
+
+    def cancel_job(self) -> None:
+        """Cancel the running allocation (it keeps the best solution so far)."""
+        if self.job is None or self._job_name != "allocate":
+            return
+        if not self.job.is_cancelled():
+            self._cancel_requested = True
+            self.job.cancel()
+            self.progress.cancelling()
+            if not CAN_CANCEL.get(self.backend, True):
+                self.errors.notice(self.tr(
+                    "CBC 不能中途停止：取消将在当前目标层结束后生效。"), "warning")
+
+    # -- projects ------------------------------------------------------------------
+    def open_dialog(self) -> None:
+        """Choose a project file to open."""
+        if not self._may_discard():
+            return
+        start = str(Path(self.recent_files()[0]).parent) if self.recent_files() else ""
+        name, _filter = QFileDialog.getOpenFileName(
+            self, self.tr("打开项目"), start, self.tr("项目文件 (*.gpkg)"))
+        if name:
+            self.open_project(Path(name))
+
+    def open_project(self, path: Path) -> Job | None:
+        """Open ``path`` in a worker thread; the project shows when it is read."""
+        from allocator.project import load_project
+
+        path = Path(path)
+
+        def work(progress, cancelled):
+            return load_project(path)
+
+        return self.run_job("open", fill(self.tr("正在打开 %1……"), path.name), work,
+                            lambda project: self._opened(project, path))
+
+    def _opened(self, project: Project, path: Path) -> None:
+        from allocator.autosave import recovery_for
+
+        self.set_project(project, path)
+        autosave = recovery_for(path)
+        if autosave is None:
+            return
+        if not self.interactive:
+            self.errors.notice(fill(self.tr(
+                "发现上次未保存的修改（%1）。"), autosave), "warning")
+            return
+        answer = QMessageBox.question(
+            self, self.tr("恢复未保存的修改"),
+            fill(self.tr("上次关闭时有未保存的修改，自动保存在：\n%1\n要恢复这些修改吗？"
+                         "选择“否”将删除这份自动保存。"), autosave))
+        if answer == QMessageBox.StandardButton.Yes:
+            self.recover(path)
+        else:
+            from allocator.autosave import discard_autosave
+
+            discard_autosave(path)
+
+    def recover(self, path: Path) -> Job | None:
+        """Load the autosaved state of ``path`` (the user saves it over)."""
+        from allocator.autosave import recover
+
+        def work(progress, cancelled):
+            return recover(path)
+
+        return self.run_job("open", self.tr("正在恢复未保存的修改……"), work,
+                            lambda project: self.set_project(project, path,
+                                                             dirty=True))
+
+    def autosave(self) -> Job | None:
+        """Write unsaved edits beside the project (a timer calls this)."""
+        if (self.project is None or self.path is None or not self.is_dirty()
+                or self.job is not None or self._autosave_job is not None):
+            return None
+        from allocator.autosave import write_autosave
+
+        snapshot = copy.deepcopy(self.project)
+        path = self.path
+
+        def work(progress, cancelled):
+            return write_autosave(snapshot, path)
+
+        job = Job("autosave", work, self)
+        job.succeeded.connect(self._autosaved)
+        job.failed.connect(self._autosave_failed)
+        self._autosave_job = job
+        return job.start_job()
+
+    def _autosaved(self, target) -> None:
+        self._autosave_job = None
+        self.busy_label.setText(self.tr("已自动保存"))
+
+    def _autosave_failed(self, exc: BaseException, trace: str) -> None:
+        self._autosave_job = None
+        logger.warning("autosave failed\n%s", trace)
+        self.errors.notice(fill(self.tr("自动保存失败：%1"), exc), "warning")
+
+    def open_sample(self) -> Job | None:
+        """Import the bundled sample county (not saved until the user saves)."""
+        if not self._may_discard():
+            return None
+        from allocator.importer import ImportInputs, import_files
+        from sample_data import sample_files
+
+        files = sample_files()
+        inputs = ImportInputs(register=files["register"], sites=files["sites"],
+                              units=files["units"], facilities=files["facilities"],
+                              county=files["county"])
+
+        def work(progress, cancelled):
+            result = import_files(inputs, progress=progress, cancel=cancelled)
+            if result.project is None:
+                raise RuntimeError("; ".join(str(p) for p in result.errors[:3]))
+            return result.project
+
+        return self.run_job("sample", self.tr("正在导入示例县……"), work,
+                            lambda project: self.set_project(project, None,
+                                                             dirty=True))
+
+    def set_project(self, project: Project | None, path: Path | None,
+                    dirty: bool = False) -> None:
+        """Show ``project`` everywhere; ``path`` is where it was read from."""
+        self.project = project
+        self.path = Path(path) if path else None
+        self.undo_stack.clear()
+        self._dirty_other = dirty
+        self._selected_household = None
+        self.map_view.set_project(project)
+        self.tables.set_project(project)
+        self._refresh_results()
+        if path is not None:
+            self._remember(Path(path))
+        self.message_bar.hide()
+        self._update_title()
+        self._update_actions()
+        logger.info("showing project %s", path or "(not saved)")
+        self.project_shown.emit()
+
+    def _may_discard(self) -> bool:
+        """Ask to save unsaved changes; False when the user cancels."""
+        if not self.is_dirty() or not self.interactive:
+            return True
+        answer = QMessageBox.question(
+            self, self.tr("未保存的修改"),
+            self.tr("项目有未保存的修改。要先保存吗？"),
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Cancel:
+            return False
+        if answer == QMessageBox.StandardButton.Discard and self.path is not None:
+            from allocator.autosave import discard_autosave
+
+            discard_autosave(self.path)
+        if answer == QMessageBox.StandardButton.Save:
+            if self.path is None:
+                name, _f = QFileDialog.getSaveFileName(
+                    self, self.tr("保存项目"), "", self.tr("项目文件 (*.gpkg)"))
+                if not name:
+                    return False
+                self.path = Path(name)
+            self._save_now(self.path)
+        return True
+
+    def _save_now(self, path: Path) -> None:
+        """Save synchronously (only when the window is about to close)."""
+        from allocator.project import save_project
+
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            save_project(self.project, path)
+            from allocator.autosave import discard_autosave
+
+            discard_autosave(path)
+        except Exception as exc:
+            self.errors.report(exc, action=self.tr("保存项目"))
+        finally:
+            QApplication.restoreOverrideCursor()
+
+    def save(self) -> Job | None:
+        """Save to the project's file (or ask for one)."""
+        if self.project is None:
+            return None
+        if self.path is None:
+            return self.save_as()
+        return self.save_to(self.path)
+
+    def save_as(self) -> Job | None:
+        """Ask for a file name and save there."""
+        if self.project is None:
+            return None
+        start = str(self.path) if self.path else ""
+        name, _filter = QFileDialog.getSaveFileName(
+            self, self.tr("项目另存为"), start, self.tr("项目文件 (*.gpkg)"))
+        if not name:
+            return None
+        path = Path(name)
+        if path.suffix.lower() != ".gpkg":
+            path = path.with_suffix(".gpkg")
+        return self.save_to(path)
+
+    def save_to(self, path: Path) -> Job | None:
+        """Save a copy of the project to ``path`` in a worker thread."""
+        from allocator.project import save_project
+
+        assert self.project is not None
+        snapshot = copy.deepcopy(self.project)
+        path = Path(path)
+
+        def work(progress, cancelled):
+            save_project(snapshot, path)
+            return path
+
+        return self.run_job("save", fill(self.tr("正在保存 %1……"), path.name), work,
+                            self._saved)
+
+    def _saved(self, path: Path) -> None:
+        from allocator.autosave import discard_autosave
+
+        discard_autosave(path)
+        self.path = path
+        self.undo_stack.setClean()
+        self._dirty_other = False
+        self._remember(path)
+        self._update_title()
+        self.errors.notice(fill(self.tr("已保存到 %1"), path))
+        self.saved.emit(str(path))
+
+    # -- allocation -------------------------------------------------------------------
+    def allocate(self) -> Job | None:
+        """Solve the joint allocation in a worker thread."""
+        if self.project is None:
+            return None
+        backend = self.backend
+        snapshot = copy.deepcopy(self.project)
+        job = self.run_job("allocate", self.tr("正在求解……"),
+                           _solve_job(snapshot, backend, self.time_limit),
+                           self._allocated)
+        if job is None:
+            return None
+        self._cancel_requested = False
+        self.progress.start(backend, CAN_CANCEL.get(backend, True),
+                            REPORTS_PROGRESS.get(backend, True))
+        self.docks["progress"].show()
+        self.docks["progress"].raise_()
+        return job
+
+    def _allocated(self, result) -> None:
+        from allocator.allocate import store_outcome
+
+        outcome, violations = result
+        run = outcome.run
+        # "X waits although unit U fits and is free" and "X waits while a
+        # household of lower priority got a fitting unit" hold only for an
+        # optimum of the first level; a solve stopped inside that level may
+        # break them without breaking any hard rule, so they are shown, not
+        # refused.
+        unplaced = []
+        if run["status"] != "optimal":
+            unplaced = [v for v in violations if " waits " in v]
+            violations = [v for v in violations if v not in unplaced]
+        if violations:
+            for line in violations[:50]:
+                logger.error("validator: %s", line)
+            self.progress.finish(run, self.tr("结果未采用。"))
+            self.errors.show_error(
+                fill(self.tr("求解结果违反 %1 条规则，未采用。"), len(violations)),
+                self.tr("请换一个求解器重试；每条违反的规则已写入日志文件。"))
+            self.allocation_finished.emit(None)
+            return
+        assert self.project is not None
+        store_outcome(self.project, outcome)
+        self._mark_dirty()
+        note = ""
+        if outcome.solution is None:
+            note = fill(self.tr("没有得到分配结果（%1），项目中原有的结果保持不变。"),
+                        run.get("message") or run["status"])
+            if run["status"] == "cancelled":
+                note = fill(self.tr("求解在得到完整的分配之前已取消（%1）：该求解器"
+                                    "此时给不出可用的解，项目中原有的结果保持不变。"),
+                            run.get("message") or run["status"])
+            self.errors.notice(note, "warning")
+        elif run["status"] in ("cancelled", "feasible"):
+            # A cancel in the last level may come back as "feasible".
+            cancelled = run["status"] == "cancelled" or self._cancel_requested
+            note = self.tr("求解已取消：显示的是目前找到的最好解，未证明最优。") \
+                if cancelled else self.tr(
+                    "已到时间上限：显示的是目前找到的最好解，未证明最优。")
+            if unplaced:
+                waiting = {line.split(" ", 1)[0] for line in unplaced}
+                note += fill(self.tr("其中 %1 户仍在轮候，而合适的房源空置或分给了"
+                                     "优先级更低的户；求解到最优可纠正。"),
+                             len(waiting))
+            self.errors.notice(note, "warning")
+        self.progress.finish(run, note)
+        self.tables.refresh()
+        self.map_view.refresh(self.project)
+        self._refresh_results()
+        if outcome.solution is not None:
+            self.docks["kpis"].raise_()
+        self._update_title()
+        self._update_actions()
+        self.allocation_finished.emit(run)
+
+    def _refresh_results(self) -> None:
+        self.kpi_panel.set_project(self.project)
+        self.unserved.set_project(self.project)
+        self.charts.set_project(self.project)
+        self.explanation.show_household(self.project, self._selected_household)
+
+    # -- selection between map and tables ----------------------------------------
+    def _table_selection(self, table: str, keys: list[str]) -> None:
+        if self.project is None or not keys:
+            return
+        if table == "households":
+            self._show_household(keys[0])
+        elif table == "members":
+            model = self.tables.models["members"]
+            self._show_household(str(model.value(keys[0], "household_id")))
+        elif table == "housing_units":
+            self.map_view.map_scene.show_links(None, [])
+            self.map_view.select_units(keys)
+        elif table == "facilities":
+            self.map_view.map_scene.show_links(None, [])
+            self.map_view.select_facility(keys[0])
+
+    def _show_household(self, household_id: str) -> None:
+        assert self.project is not None
+        self._selected_household = household_id
+        unit_id, links = household_links(self.project, household_id)
+        self.map_view.show_household(unit_id, links)
+        self.explanation.show_household(self.project, household_id)
+
+    def select_household(self, household_id: str) -> None:
+        """Select a household in the table and on the map, and explain it."""
+        if self.project is None:
+            return
+        self.tables.show_table("households").select_keys([household_id])
+        self._show_household(household_id)
+        self.docks["explanation"].raise_()
+
+    def _map_building(self, unit_ids: list[str]) -> None:
+        self.map_view.map_scene.show_links(None, [])
+        self.tables.show_table("housing_units").select_keys(unit_ids)
+
+    def _map_facility(self, facility_id: str) -> None:
+        self.map_view.map_scene.show_links(None, [])
+        self.tables.show_table("facilities").select_keys([facility_id])
+
+    # -- edits ---------------------------------------------------------------------
+    def _edit_rejected(self, message: str) -> None:
+        self.errors.notice(message, "warning")
+
+    def _after_edit(self, *args) -> None:
+        self._update_title()
+        self._update_actions()
+        if self.project is not None and not self.project.base_allocation().empty:
+            self.busy_label.setText(self.tr("数据已修改：请重新分配"))
+
+    def apply_rules(self, rules: dict) -> None:
+        """Push a rules change on the undo stack (the rules dialog calls this)."""
+        from ui.rules_editor import RulesCommand
+
+        assert self.project is not None
+        if rules == self.project.rules:
+            return
+        self.undo_stack.push(RulesCommand(self, copy.deepcopy(self.project.rules),
+                                          copy.deepcopy(rules),
+                                          self.tr("修改分配规则")))
+
+    def rules_changed(self) -> None:
+        """Redraw what depends on the rules (catchment circles)."""
+        if self.project is not None:
+            self.map_view.map_scene.update_catchments(self.project.rules)
+            self.map_view.set_layer_visible(
+                "catchment:clinic",
+                self.map_view.legend.boxes["catchment:clinic"].isChecked())
+
+    # -- dialogs ------------------------------------------------------------------
+    def show_import_wizard(self) -> None:
+        """Create a project from registers and spatial files."""
+        if not self._may_discard():
+            return
+        from ui.import_wizard import ImportWizard
+
+        wizard = ImportWizard(self)
+        wizard.project_created.connect(self._imported)
+        self.import_wizard = wizard
+        wizard.open()
+
+    def _imported(self, project: Project, path: str) -> None:
+        self.set_project(project, Path(path))
+
+    def show_rules_dialog(self) -> None:
+        """Edit the allocation rules."""
+        if self.project is None:
+            return
+        from ui.rules_editor import RulesDialog
+
+        dialog = RulesDialog(self.project.rules, self)
+        dialog.accepted.connect(lambda: self.apply_rules(dialog.rules()))
+        self.rules_dialog = dialog
+        dialog.open()
+
+    def selected_households(self) -> list[str]:
+        """Households selected in the households table."""
+        return self.tables.tabs["households"].selected_keys()
+
+    def show_export_dialog(self) -> None:
+        """Export orders (PDF) and the Excel workbook."""
+        if self.project is None:
+            return
+        from ui.export_dialog import ExportDialog
+
+        dialog = ExportDialog(self.project, self.selected_households(), self.path,
+                              self)
+        dialog.exported.connect(self._exported)
+        self.export_dialog = dialog
+        dialog.open()
+
+    def _exported(self, pdf: str, xlsx: str) -> None:
+        assert self.project is not None
+        self.project.log("export", "scenario base",
+                         after={"pdf": pdf or None, "xlsx": xlsx or None},
+                         reason="exported from the window")
+        self._mark_dirty()
+
+    def show_log_path(self) -> None:
+        """Tell where the log file is."""
+        QMessageBox.information(self, self.tr("日志文件"), fill(
+            self.tr("完整的运行记录和错误记录写在：\n%1"), log_file()))
+
+    def show_about(self) -> None:
+        """Version and purpose."""
+        QMessageBox.about(self, self.tr("关于"), self.tr(
+            "安置分配优化：为县安置办分配安置房、学位和卫生服务。\n"
+            "项目文件为 GeoPackage，可在 QGIS 中打开。"))
+
+    # -- closing -------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self.job is not None:
+            if self.interactive:
+                answer = QMessageBox.question(
+                    self, self.tr("任务进行中"),
+                    self.tr("有任务正在进行。停止该任务并退出吗？"))
+                if answer != QMessageBox.StandardButton.Yes:
+                    event.ignore()
+                    return
+            self.job.cancel()
+            self.job.wait(60000)
+        if self._autosave_job is not None:
+            self._autosave_job.wait(60000)
+        if not self._may_discard():
+            event.ignore()
+            return
+        self.save_layout()
+        event.accept()
