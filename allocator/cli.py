@@ -41,7 +41,18 @@ def _setup_logging(verbose: bool) -> Path | None:
     console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     console.addFilter(lambda record: not getattr(record, "file_only", False))
     root.addHandler(console)
+    return add_file_log()
+
+
+def add_file_log() -> Path | None:
+    """Send INFO and above (and unexpected tracebacks) to the per-user log file
+    once per process; return its path, or None where it cannot be written."""
     path = log_path()
+    root = logging.getLogger()
+    for handler in root.handlers:
+        if isinstance(handler, logging.FileHandler) and Path(
+                handler.baseFilename) == path:
+            return path
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handler = logging.FileHandler(path, encoding="utf-8")
@@ -51,6 +62,8 @@ def _setup_logging(verbose: bool) -> Path | None:
     handler.setFormatter(logging.Formatter(
         "%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
     return path
 
 

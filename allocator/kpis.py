@@ -86,6 +86,23 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+def kpi_cell(figures: dict[str, Any], key: str) -> str:
+    """One cell of the KPI table (the CLI and the window show the same text)."""
+    if key.endswith("_places"):
+        kind = key[: -len("_places")]
+        if kind == "clinic":
+            placed = figures["clinic_registered"]
+            demand = figures["residents_housed"]
+        else:
+            placed, demand = figures[f"{kind}_placed"], figures[f"{kind}_demand"]
+        share = f"{100 * placed / demand:.1f}%" if demand else "-"
+        return f"{placed}/{demand} {share}"
+    value = figures.get(key)
+    if value is None:
+        return "-"
+    return f"{value:,.0f}" if isinstance(value, float) else f"{value:,}"
+
+
 def kpi_table(kpis: dict[str, Any]) -> str:
     """A plain-text table of the KPIs for the terminal."""
     rows = [
@@ -104,21 +121,7 @@ def kpi_table(kpis: dict[str, Any]) -> str:
         ("同户子女分校 sibling splits", "sibling_splits"),
     ]
     columns = [("合计 all", kpis["overall"])] + list(kpis["by_category"].items())
-
-    def cell(figures: dict, key: str) -> str:
-        if key.endswith("_places"):
-            kind = key[: -len("_places")]
-            if kind == "clinic":
-                placed = figures["clinic_registered"]
-                demand = figures["residents_housed"]
-            else:
-                placed, demand = figures[f"{kind}_placed"], figures[f"{kind}_demand"]
-            share = f"{100 * placed / demand:.1f}%" if demand else "-"
-            return f"{placed}/{demand} {share}"
-        value = figures.get(key)
-        if value is None:
-            return "-"
-        return f"{value:,.0f}" if isinstance(value, float) else f"{value:,}"
+    cell = kpi_cell
 
     label_width = max(_width(label) for label, _ in rows) + 2
     widths = [max(_width(name), *(_width(cell(f, k)) for _, k in rows)) + 2

@@ -37,24 +37,9 @@ def log_file() -> Path:
 
 def ensure_file_logging() -> Path | None:
     """Add the log file handler when the window was started without the CLI."""
-    path = log_file()
-    root = logging.getLogger()
-    for handler in root.handlers:
-        if isinstance(handler, logging.FileHandler) and Path(
-                handler.baseFilename) == path:
-            return path
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(path, encoding="utf-8")
-    except OSError:
-        return None
-    handler.setLevel(logging.INFO)
-    handler.setFormatter(logging.Formatter(
-        "%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.addHandler(handler)
-    if root.level > logging.INFO or root.level == logging.NOTSET:
-        root.setLevel(logging.INFO)
-    return path
+    from allocator.cli import add_file_log
+
+    return add_file_log()
 
 
 class MessageBar(QFrame):

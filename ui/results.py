@@ -42,7 +42,7 @@ from allocator.explain import (
     unserved_people,
     walking_distances,
 )
-from allocator.kpis import compute_kpis
+from allocator.kpis import compute_kpis, kpi_cell
 from allocator.project import Project
 from allocator.rules import SCHOOL_KINDS
 from ui.charts import CoverageChart, HistogramChart, kind_series
@@ -52,23 +52,6 @@ from ui.map_view import KIND_COLOURS
 logger = logging.getLogger(__name__)
 
 KINDS = SCHOOL_KINDS + ("clinic",)
-
-
-def kpi_cell(figures: dict[str, Any], key: str) -> str:
-    """One cell of the KPI table, formatted exactly as the CLI's ``kpi_table``."""
-    if key.endswith("_places"):
-        kind = key[: -len("_places")]
-        if kind == "clinic":
-            placed = figures["clinic_registered"]
-            demand = figures["residents_housed"]
-        else:
-            placed, demand = figures[f"{kind}_placed"], figures[f"{kind}_demand"]
-        share = f"{100 * placed / demand:.1f}%" if demand else "-"
-        return f"{placed}/{demand} {share}"
-    value = figures.get(key)
-    if value is None:
-        return "-"
-    return f"{value:,.0f}" if isinstance(value, float) else f"{value:,}"
 
 
 def status_text(run: dict[str, Any]) -> str:
