@@ -1,0 +1,69 @@
+"""The level-by-level driver shared by every back end, with a scripted solver."""
+
+from __future__ import annotations
+
+from solvers.base import LevelResult, LinearModel, Objective, Status, lexicographic
+
+
+def _model() -> LinearModel:
+    model = LinearModel()
+    a, b = model.new_var("a"), model.new_var("b")
+    model.add([a, b], [1, 1], upper=1)
+    model.objectives = [Objective("first", "max", [a], [1]),
+                        Objective("second", "max", [b], [1])]
+    return model
+
+
+def _scripted(*answers):
+    calls = iter(answers)
+
+    def solve_level(objective, locks, hint, seconds_left):
+        status, values = next(calls)
+        value = None if values is None else float(
+            sum(c * values[v] for v, c in zip(objective.variables,
+                                              objective.coefficients)))
+        return LevelResult(objective.name, objective.sense, value, value, status,
+                           0.1), values
+    return solve_level
+
+
+def test_all_levels_optimal():
+    result = lexicographic(_model(), _scripted((Status.OPTIMAL, [1, 0]),
+                                               (Status.OPTIMAL, [1, 0])),
+                           "fake", None, None)
+    assert (result.status, result.values, result.gap) == (Status.OPTIMAL, [1, 0], 0)
+
+
+def test_stop_in_second_level_keeps_the_first_levels_solution():
+    result = lexicographic(_model(), _scripted((Status.OPTIMAL, [1, 0]),
+                                               (Status.TIMEOUT, None)),
+                           "fake", None, None)
+    assert result.status == Status.FEASIBLE and result.values == [1, 0]
+    assert "levels not solved: second" in result.message
+
+
+def test_a_solution_breaking_a_lock_or_constraint_is_discarded():
+    # The second level "finds" b = 1 with a = 1: breaks a + b <= 1.
+    result = lexicographic(_model(), _scripted((Status.OPTIMAL, [1, 0]),
+                                               (Status.FEASIBLE, [1, 1])),
+                           "fake", None, None)
+    assert result.values == [1, 0] and result.status == Status.FEASIBLE
+    # Here it drops a = 1, which level 1 locked.
+    result = lexicographic(_model(), _scripted((Status.OPTIMAL, [1, 0]),
+                                               (Status.OPTIMAL, [0, 1])),
+                           "fake", None, None)
+    assert result.values == [1, 0]
+
+
+def test_nothing_found_is_a_timeout_without_values():
+    result = lexicographic(_model(), _scripted((Status.TIMEOUT, None)), "fake",
+                           None, None)
+    assert (result.status, result.values) == (Status.TIMEOUT, None)
+
+
+def test_cancel_before_start_and_infeasible():
+    result = lexicographic(_model(), _scripted(), "fake", None, lambda: True)
+    assert (result.status, result.values) == (Status.CANCELLED, None)
+    result = lexicographic(_model(), _scripted((Status.INFEASIBLE, None)), "fake",
+                           None, None)
+    assert (result.status, result.values) == (Status.INFEASIBLE, None)
