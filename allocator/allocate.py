@@ -145,11 +145,14 @@ def build_instance(project: Project, today: dt.date) -> Instance:
 
     # Classes of interchangeable vacant units.
     vacant = units.index[units["status"] == "vacant"]
-    class_index: dict[tuple[int, float, bool], int] = {}
+    locked_units = set(project.locks["unit_id"]) if len(project.locks) else set()
+    class_index: dict[tuple, int] = {}
     class_units: list[list[int]] = []
     for unit_index in vacant:
         key = (int(location_codes[unit_index]), float(units.at[unit_index, "area_m2"]),
                bool(units.at[unit_index, "accessible"]))
+        if units.at[unit_index, "unit_id"] in locked_units:
+            key = key + (units.at[unit_index, "unit_id"],)  # a class of its own
         if key not in class_index:
             class_index[key] = len(class_units)
             class_units.append([])
@@ -183,7 +186,7 @@ def build_instance(project: Project, today: dt.date) -> Instance:
             continue
         low, high = area_band(int(row.size), rules)
         household_classes.append([
-            c for c, (_loc, area, accessible) in enumerate(class_key)
+            c for c, (_loc, area, accessible, *_unit) in enumerate(class_key)
             if low <= area <= high and (accessible or not row.needs_accessible)
         ])
 
@@ -234,6 +237,9 @@ def build_instance(project: Project, today: dt.date) -> Instance:
         groups=groups,
         split_penalty=0 if together else int(rules["sibling_split_penalty_m"]),
     )
+    problem.required, problem.forbidden = _lock_classes(
+        project, households, units, class_index, class_key, household_location,
+        household_classes)
     labels = [" ".join(str(name).split("|")[:2]) for name in location_names]
     return Instance(
         problem=problem,
@@ -252,6 +258,66 @@ def build_instance(project: Project, today: dt.date) -> Instance:
         priority=priority,
         needs_low_floor=low_floor,
     )
+
+
+class LockError(ValueError):
+    """A planner's lock that cannot be kept; the message names it and why."""
+
+
+def _lock_classes(project, households, units, class_index, class_key,
+                  household_location, household_classes):
+    """Translate the project's locks into required and forbidden classes.
+
+    Every fixed unit and every forbidden unit has a class of its own, so a
+    lock touches exactly one unit. Locks that cannot be kept are refused
+    before solving, each with its reason.
+    """
+    required: dict[int, int] = {}
+    forbidden: set[tuple[int, int]] = set()
+    if not len(project.locks):
+        return required, forbidden
+    position = {h: i for i, h in enumerate(households["household_id"])}
+    class_of_unit = {}
+    for key, c in class_index.items():
+        if len(key) == 4:
+            class_of_unit[key[3]] = c
+    status = dict(zip(units["unit_id"], units["status"]))
+    problems = []
+    fixed_units: dict[str, str] = {}
+    for lock in project.locks.itertuples():
+        name = f"lock {lock.kind} {lock.household_id} → {lock.unit_id}"
+        h = position.get(lock.household_id)
+        if h is None:
+            problems.append(f"{name}: household {lock.household_id} is not in the "
+                            "register")
+            continue
+        if lock.unit_id not in status:
+            problems.append(f"{name}: unit {lock.unit_id} does not exist")
+            continue
+        if lock.kind == "forbid":
+            if lock.unit_id in class_of_unit:
+                forbidden.add((h, class_of_unit[lock.unit_id]))
+            continue
+        if household_location[h] is not None:
+            problems.append(f"{name}: the household is already housed; moves are "
+                            "not part of an allocation")
+        elif status[lock.unit_id] != "vacant":
+            problems.append(f"{name}: unit {lock.unit_id} is {status[lock.unit_id]}, "
+                            "not vacant")
+        elif class_of_unit[lock.unit_id] not in household_classes[h]:
+            problems.append(f"{name}: the unit does not fit the household (area "
+                            "band or accessibility)")
+        elif h in required:
+            problems.append(f"{name}: the household already has a fixed unit")
+        elif lock.unit_id in fixed_units:
+            problems.append(f"{name}: unit {lock.unit_id} is already fixed to "
+                            f"{fixed_units[lock.unit_id]}")
+        else:
+            required[h] = class_of_unit[lock.unit_id]
+            fixed_units[lock.unit_id] = lock.household_id
+    if problems:
+        raise LockError("locks cannot be kept: " + "; ".join(problems))
+    return required, forbidden
 
 
 def choose_backend(name: str, instance: Instance) -> str:
@@ -411,9 +477,14 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
             unit = units.loc[unit_index]
             access = ("；本户需无障碍住房，已分配首层无障碍房"
                       if info["needs_accessible"] else "")
+            fixed = project.locks[(project.locks["household_id"] == household_id)
+                                  & (project.locks["kind"] == "fix")]
+            how = (f"规划人员锁定（{fixed.iloc[0]['reason'] or '未注明原因'}）"
+                   if len(fixed) else
+                   f"按优先级得分{points}分配（目标1：按优先级加权的安置户数最大）")
             rows.append(_row(
                 scenario, run_id, household_id, unit["unit_id"], "allocated",
-                f"按优先级得分{points}分配（目标1：按优先级加权的安置户数最大）；"
+                f"{how}；"
                 f"面积{unit['area_m2']:g} m²在本户{size}人的面积标准"
                 f"{low:g}–{high:g} m²内{access}；同类房源内楼层按抽签确定"))
             continue

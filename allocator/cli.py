@@ -165,6 +165,18 @@ def build_parser() -> argparse.ArgumentParser:
                        '"junior": 3000, "clinic": 1000}\'')
     rules.add_argument("--reason", default="", help="why (kept in the ledger)")
 
+    lock = commands.add_parser(
+        "lock", help="fix a unit to a household or forbid one, before solving")
+    lock.add_argument("project", type=Path)
+    lock.add_argument("--household", help="household id (户号)")
+    target = lock.add_mutually_exclusive_group()
+    target.add_argument("--unit", help="fix this unit (房号) to the household")
+    target.add_argument("--forbid", metavar="UNIT",
+                        help="never give this unit to the household")
+    lock.add_argument("--remove", action="store_true",
+                      help="remove the household's locks on that unit")
+    lock.add_argument("--reason", default="", help="why (printed on the order)")
+
     bench = commands.add_parser("bench", help="benchmarks of the solver layer")
     bench_commands = bench.add_subparsers(dest="bench_command", required=True)
     gap = bench_commands.add_parser(
@@ -195,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     log_file = _setup_logging(args.verbose)
     handlers = {"demo": cmd_demo, "import": cmd_import, "validate": cmd_validate,
                 "solve": cmd_solve, "export": cmd_export, "bench": cmd_bench,
-                "gui": cmd_gui, "rules": cmd_rules}
+                "gui": cmd_gui, "rules": cmd_rules, "lock": cmd_lock}
     try:
         return handlers[args.command](args)
     except BrokenPipeError:  # output piped into `head`, say
@@ -209,10 +221,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _report(exc: Exception, log_file: Path | None) -> int:
+    from allocator.allocate import LockError
     from allocator.export import ExportRefused
     from allocator.project import ProjectError
 
-    known = (ProjectError, ExportRefused)
+    known = (ProjectError, ExportRefused, LockError)
     try:
         from allocator.orders import ExportCancelled, MissingGlyphError
 
@@ -503,6 +516,54 @@ def _cmd_rules(args) -> int:
     for row in rules_frame(project.rules).itertuples():
         label = DEFAULTS[row.key].label if row.key in DEFAULTS else row.key
         print(f"{row.key} ({label}) = {row.value_json}\n    来源 source: {row.source}")
+    return EXIT_OK
+
+
+def cmd_lock(args) -> int:
+    from allocator.project import project_lock
+
+    with project_lock(args.project):
+        return _cmd_lock(args)
+
+
+def _cmd_lock(args) -> int:
+    import pandas as pd
+
+    from allocator.project import load_project, save_project
+
+    project = load_project(args.project)
+    unit = args.unit or args.forbid
+    if unit is not None:
+        if not args.household:
+            print("错误 error: give --household with --unit or --forbid",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        if args.household not in set(project.households["household_id"]):
+            print(f"错误 error: household {args.household} is not in the project",
+                  file=sys.stderr)
+            return EXIT_DATA
+        if unit not in set(project.housing_units["unit_id"]):
+            print(f"错误 error: unit {unit} is not in the project", file=sys.stderr)
+            return EXIT_DATA
+        locks = project.locks
+        same = (locks["household_id"] == args.household) & (locks["unit_id"] == unit)
+        before = locks[same].to_dict("records")
+        project.locks = locks[~same]
+        if not args.remove:
+            entry = {"household_id": args.household, "unit_id": unit,
+                     "kind": "fix" if args.unit else "forbid", "reason": args.reason,
+                     "created": dt.datetime.now().astimezone().isoformat(
+                         timespec="seconds")}
+            project.locks = pd.concat([project.locks, pd.DataFrame([entry])],
+                                      ignore_index=True)
+        project.log("lock", f"household {args.household}", before=before,
+                    after=None if args.remove else entry, reason=args.reason)
+        save_project(project, args.project)
+    for row in project.locks.itertuples():
+        kind = "固定 fix" if row.kind == "fix" else "禁止 forbid"
+        print(f"{row.household_id}  {kind}  {row.unit_id}  {row.reason or ''}")
+    if project.locks.empty:
+        print("no locks")
     return EXIT_OK
 
 

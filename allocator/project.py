@@ -31,11 +31,11 @@ from allocator.rules import DEFAULTS, default_rules, rule_problems
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2 added the locks table
 LAYERS = ("county", "sites", "housing_units", "facilities")
 TABLES = (
     "households", "members", "rules", "scenarios", "runs", "allocations",
-    "service_assignments", "ledger", "metadata",
+    "service_assignments", "ledger", "locks", "metadata",
 )
 
 COLUMNS: dict[str, dict[str, str]] = {
@@ -80,6 +80,10 @@ COLUMNS: dict[str, dict[str, str]] = {
         "scenario": "str", "run_id": "str", "member_id": "str",
         "household_id": "str", "kind": "str", "facility_id": "str",
         "distance_m": "float", "reason": "str",
+    },
+    "locks": {
+        "household_id": "str", "unit_id": "str", "kind": "str", "reason": "str",
+        "created": "str",
     },
     "ledger": {
         "entry": "int", "time": "str", "user": "str", "action": "str",
@@ -126,6 +130,7 @@ class Project:
     service_assignments: pd.DataFrame = field(
         default_factory=lambda: empty_frame("service_assignments"))
     ledger: pd.DataFrame = field(default_factory=lambda: empty_frame("ledger"))
+    locks: pd.DataFrame = field(default_factory=lambda: empty_frame("locks"))
     metadata: dict[str, str] = field(default_factory=dict)
 
     def log(self, action: str, obj: str, before: Any = None, after: Any = None,
@@ -226,6 +231,7 @@ def save_project(project: Project, path: Path, *,
         "allocations": project.allocations,
         "service_assignments": project.service_assignments,
         "ledger": project.ledger,
+        "locks": project.locks,
         "metadata": pd.DataFrame(
             {"key": list(metadata), "value": list(metadata.values())}),
     }

@@ -68,6 +68,7 @@ def validate_allocation(project: Project, scenario: str = "base",
     if missing:
         violations.append(f"{len(missing)} households have no allocation row")
     given = allocations.dropna(subset=["unit_id"])
+    unit_of_household = dict(zip(given["household_id"], given["unit_id"]))
     for unit_id, count in given["unit_id"].value_counts().items():
         if count > 1:
             violations.append(f"unit {unit_id} given to {count} households")
@@ -108,10 +109,21 @@ def validate_allocation(project: Project, scenario: str = "base",
             violations.append(f"{row.household_id} waits although unit "
                               f"{fits.index[0]} fits and is free")
 
+    # The planner's locks.
+    for lock in project.locks.itertuples():
+        got = unit_of_household.get(lock.household_id)
+        if lock.kind == "fix" and got != lock.unit_id:
+            violations.append(
+                f"{lock.household_id}: fixed to {lock.unit_id}, got {got}")
+        if lock.kind == "forbid" and got == lock.unit_id:
+            violations.append(f"{lock.household_id}: got forbidden unit {lock.unit_id}")
+
     # Priority-respecting: no waiting household had a fitting unit that went
     # to a household of lower priority in this allocation.
     if rules.get("priority_respecting", True) and housing_optimal:
-        new = given[given["kind"] == "allocated"]
+        fixed_units = set(project.locks[project.locks["kind"] == "fix"]["unit_id"])
+        new = given[(given["kind"] == "allocated")
+                    & ~given["unit_id"].isin(fixed_units)]  # the planner's choice
         takers = new.assign(
             priority=new["household_id"].map(households["priority"]),
             area=new["unit_id"].map(units["area_m2"]),
@@ -121,8 +133,12 @@ def validate_allocation(project: Project, scenario: str = "base",
             size = int(household["size"])
             low = size * float(rules["area_min_per_person_m2"])
             high = size * float(rules["area_max_per_person_m2"])
+            barred = set(project.locks[
+                (project.locks["household_id"] == row.household_id)
+                & (project.locks["kind"] == "forbid")]["unit_id"])
             fits = takers[(takers["area"] >= low) & (takers["area"] <= high)
-                          & (takers["priority"] < household["priority"])]
+                          & (takers["priority"] < household["priority"])
+                          & ~takers["unit_id"].isin(barred)]
             if bool(household["needs_accessible"]):
                 fits = fits[fits["accessible"]]
             if len(fits):

@@ -144,3 +144,43 @@ def test_priority_respecting_is_checked_independently(tiny_project):
     violations = validate_allocation(tiny_project)
     assert "H4 (priority 25) waits while H5 (priority 5) got fitting unit B-201" \
         in violations
+
+
+def _lock(project, household, unit, kind, reason=""):
+    import pandas as pd
+
+    project.locks = pd.concat([project.locks, pd.DataFrame([{
+        "household_id": household, "unit_id": unit, "kind": kind, "reason": reason,
+        "created": "2026-10-01"}])], ignore_index=True)
+
+
+@pytest.mark.parametrize("backend", ["cpsat", "highs"])
+def test_locks_are_kept(tiny_project, backend):
+    # Fix the 25 m² unit to H5: H4 (the only other household it fits) waits,
+    # and the order says the planner decided it.
+    _lock(tiny_project, "H5", "B-201", "fix", "信访协调")
+    outcome = solve_project(tiny_project, backend=backend, today=TINY_TODAY)
+    store_outcome(tiny_project, outcome)
+    units = {h: u if isinstance(u, str) else None for h, u in zip(
+        outcome.allocations["household_id"], outcome.allocations["unit_id"])}
+    assert units["H5"] == "B-201" and units["H4"] is None
+    reasons = outcome.allocations.set_index("household_id")["reason"]
+    assert reasons["H5"].startswith("规划人员锁定（信访协调）")
+    assert_allocation_valid(tiny_project)
+
+
+def test_forbidden_unit_and_impossible_lock(tiny_project):
+    from allocator.allocate import LockError
+
+    # H1 needs the one accessible unit; forbidding it leaves H1 waiting.
+    _lock(tiny_project, "H1", "A-101", "forbid")
+    outcome = solve_project(tiny_project, backend="highs", today=TINY_TODAY)
+    store_outcome(tiny_project, outcome)
+    units = dict(zip(outcome.allocations["household_id"],
+                     outcome.allocations["unit_id"]))
+    assert not isinstance(units["H1"], str)
+    assert_allocation_valid(tiny_project)
+
+    _lock(tiny_project, "H5", "A-201", "fix")  # 75 m² for one person
+    with pytest.raises(LockError, match="H5 → A-201: the unit does not fit"):
+        solve_project(tiny_project, backend="highs", today=TINY_TODAY)

@@ -8,7 +8,7 @@ import pyogrio
 import pytest
 
 from allocator.allocate import solve_project, store_outcome
-from allocator.project import ProjectError, load_project, save_project
+from allocator.project import SCHEMA_VERSION, ProjectError, load_project, save_project
 from tests.conftest import TINY_TODAY
 
 
@@ -121,12 +121,13 @@ def test_older_schema_is_migrated(tiny_project, tmp_path):
     with sqlite3.connect(path) as db:
         db.execute("update metadata set value = '0' where key = 'schema_version'")
         db.execute("alter table households drop column needs_accessible")
-        db.execute("drop table scenarios")
-        db.execute("delete from gpkg_contents where table_name = 'scenarios'")
+        for table in ("scenarios", "locks"):  # tables version 0 did not have
+            db.execute(f"drop table {table}")
+            db.execute(f"delete from gpkg_contents where table_name = '{table}'")
     project = load_project(path)
     assert project.metadata["migrated_from"] == "0"
     assert project.households["needs_accessible"].tolist() == [False] * 6
     assert project.scenarios.empty
     assert project.ledger.iloc[-1]["action"] == "migrate"
     save_project(project, path)
-    assert load_project(path).metadata["schema_version"] == "1"
+    assert load_project(path).metadata["schema_version"] == str(SCHEMA_VERSION)
