@@ -357,12 +357,12 @@ class RulesDialog(QDialog):
     def _locks_tab(self) -> QWidget:
         page = QWidget(self)
         layout = QVBoxLayout(page)
-        # TODO(#4): locks (fix a unit to a household, or forbid one) need
-        # allocator.allocate.solve_project to pass JointProblem.required and
-        # JointProblem.forbidden, which the model already supports.
+        # TODO(#3): edit locks here; the core keeps them (Project.locks,
+        # `allocator lock`) and solve_project honours them.
         note = QLabel(self.tr(
-            "锁定（把某套房固定给某户，或禁止某户分到某套房）尚未开放：求解模型已"
-            "支持，但分配功能还不能接收锁定条件。"), page)
+            "锁定（把某套空置房固定给某户，或禁止某户分到某套房）目前在命令行设置："
+            "allocator lock 项目文件 --household 户号 --unit 房号（或 --forbid 房号）。"
+            "求解时每条锁定都会遵守，不能遵守的锁定会在求解前说明原因。"), page)
         note.setWordWrap(True)
         layout.addWidget(note)
         layout.addStretch(1)

@@ -1928,8 +1928,8 @@ Project files are GeoPackages and open in QGIS.</translation>
         <translation>The objectives are solved level by level in this order: each level to its optimum, then the next without making it worse. The model fixes this order in this version; it cannot be changed here.</translation>
     </message>
     <message>
-        <source>锁定（把某套房固定给某户，或禁止某户分到某套房）尚未开放：求解模型已支持，但分配功能还不能接收锁定条件。</source>
-        <translation>Locks (fix a unit to a household, or forbid one) are not available yet: the model supports them, but the allocation does not accept them yet.</translation>
+        <source>锁定（把某套空置房固定给某户，或禁止某户分到某套房）目前在命令行设置：allocator lock 项目文件 --household 户号 --unit 房号（或 --forbid 房号）。求解时每条锁定都会遵守，不能遵守的锁定会在求解前说明原因。</source>
+        <translation>Locks (fix a vacant unit to a household, or forbid one) are set on the command line for now: allocator lock PROJECT --household ID --unit UNIT (or --forbid UNIT). Every lock is kept when solving; a lock that cannot be kept is explained before the solve.</translation>
     </message>
     <message>
         <source>人均面积下限不能大于上限。</source>
