@@ -50,6 +50,32 @@ def _short(value: float) -> str:
     return f"{value:,.0f}" if magnitude >= 10 or value == int(value) else f"{value:.2g}"
 
 
+def _begin_chart(chart: QWidget, has_data: bool):
+    """White background and bold title; the empty-state text when no data.
+
+    Returns (painter, font metrics, line height), or (None, ...) when the
+    chart showed its empty-state text and has nothing more to draw.
+    """
+    painter = QPainter(chart)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.fillRect(chart.rect(), QColor("white"))
+    metrics = QFontMetrics(chart.font())
+    line = metrics.height()
+    bold = chart.font()
+    bold.setBold(True)
+    painter.setFont(bold)
+    painter.setPen(AXIS)
+    painter.drawText(QRectF(8, 4, chart.width() - 16, line + 2),
+                     int(Qt.AlignmentFlag.AlignLeft), chart.title)
+    painter.setFont(chart.font())
+    if not has_data:
+        painter.drawText(chart.rect(), int(Qt.AlignmentFlag.AlignCenter),
+                         chart.empty_text)
+        painter.end()
+        return None, metrics, line
+    return painter, metrics, line
+
+
 class CoverageChart(QWidget):
     """Horizontal bars: the share covered for each group and service kind.
 
@@ -92,21 +118,8 @@ class CoverageChart(QWidget):
         return QSize(260, self.sizeHint().height())
 
     def paintEvent(self, event) -> None:  # noqa: N802
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.fillRect(self.rect(), QColor("white"))
-        metrics = QFontMetrics(self.font())
-        line = metrics.height()
-        bold = self.font()
-        bold.setBold(True)
-        painter.setFont(bold)
-        painter.setPen(AXIS)
-        painter.drawText(QRectF(8, 4, self.width() - 16, line + 2),
-                         int(Qt.AlignmentFlag.AlignLeft), self.title)
-        painter.setFont(self.font())
-        if not self.rows:
-            painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignCenter),
-                             self.empty_text)
+        painter, metrics, line = _begin_chart(self, bool(self.rows))
+        if painter is None:
             return
         # Legend under the title.
         x = 8.0
@@ -192,21 +205,8 @@ class HistogramChart(QWidget):
         return QSize(520, line * 16)
 
     def paintEvent(self, event) -> None:  # noqa: N802
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.fillRect(self.rect(), QColor("white"))
-        metrics = QFontMetrics(self.font())
-        line = metrics.height()
-        bold = self.font()
-        bold.setBold(True)
-        painter.setFont(bold)
-        painter.setPen(AXIS)
-        painter.drawText(QRectF(8, 4, self.width() - 16, line + 2),
-                         int(Qt.AlignmentFlag.AlignLeft), self.title)
-        painter.setFont(self.font())
-        if not self.panels:
-            painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignCenter),
-                             self.empty_text)
+        painter, metrics, line = _begin_chart(self, bool(self.panels))
+        if painter is None:
             return
         columns = 2 if self.width() < 900 else 4
         rows = math.ceil(len(self.panels) / columns)
