@@ -31,7 +31,7 @@ from allocator.rules import DEFAULTS, default_rules, rule_problems
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2  # 2 added the locks table
+SCHEMA_VERSION = 3  # 2 added the locks table; 3 wishes, histories, exits, scenarios
 LAYERS = ("county", "sites", "housing_units", "facilities")
 TABLES = (
     "households", "members", "rules", "scenarios", "runs", "allocations",
