@@ -21,9 +21,11 @@ import pandas as pd
 from allocator.project import Project, empty_frame
 from allocator.rules import (
     KIND_LABELS,
+    OBJECTIVE_LABELS,
     SCHOOL_KINDS,
     age_on,
     area_band,
+    objective_order,
     reference_date,
     school_level,
 )
@@ -31,6 +33,7 @@ from gis.distance import metric_crs_for, nearest_walk, within_walk
 from solvers import get_backend
 from solvers.base import SolveResult, Status
 from solvers.joint import (
+    COVERAGE_SCALE,
     JointProblem,
     JointSolution,
     ServiceGroup,
@@ -57,7 +60,7 @@ class Instance:
     problem: JointProblem
     household_ids: list[str]
     class_units: list[list[int]]
-    class_key: list[tuple[int, float, bool]]
+    class_key: list[tuple]  # location, area, accessible, low floor[, unit]
     location_units: dict[int, list[int]]
     location_label: list[str]
     unit_location: np.ndarray
@@ -69,6 +72,8 @@ class Instance:
     ages: pd.Series
     priority: pd.Series
     needs_low_floor: pd.Series
+    class_site: list[str] = field(default_factory=list)
+    wants_low_floor: dict[str, bool] = field(default_factory=dict)
 
 
 @dataclass
@@ -91,7 +96,8 @@ def priority_scores(project: Project, today: dt.date) -> pd.Series:
     members = project.members
     ages = members["birth_date"].map(lambda b: age_on(dt.date.fromisoformat(b), today))
     by_household = members.assign(age=ages).groupby("household_id")
-    disabled = by_household["disability"].agg(lambda d: bool((d != "无").any()))
+    disabled = (members["disability"] != "无").groupby(
+        members["household_id"]).any()  # vectorised: one pass
     aged = by_household["age"].max() >= 70
     households = project.households.set_index("household_id")
     score = pd.Series(0, index=households.index, dtype="int64")
@@ -117,6 +123,16 @@ def build_instance(project: Project, today: dt.date) -> Instance:
     units = project.housing_units.reset_index(drop=True)
     households = project.households.reset_index(drop=True)
     members = project.members
+    # Exited households (退出, issue #5) whose unit has been freed leave the
+    # model: they never go back on the waiting list. Until the exit date they
+    # are still housed and keep their unit and services.
+    from allocator.history import exited_mask
+
+    in_units = set(units.loc[units["status"] == "occupied", "household_id"])
+    gone = exited_mask(households) & ~households["household_id"].isin(in_units)
+    if gone.any():
+        households = households[~gone].reset_index(drop=True)
+        members = members[members["household_id"].isin(households["household_id"])]
     facilities = project.facilities.reset_index(drop=True)
     metric = metric_crs_for(units if not units.empty else project.sites)
 
@@ -143,14 +159,21 @@ def build_instance(project: Project, today: dt.date) -> Instance:
                            reach_pairs.walk_m)
     }
 
-    # Classes of interchangeable vacant units.
+    # Classes of interchangeable vacant units; low floors are a class of
+    # their own when some household asks for one and wishes are a level.
+    order = objective_order(rules)
+    wants_low = wants_low_floor(households) if "wishes" in order else \
+        pd.Series(False, index=households.index)
+    split_floors = bool(wants_low.any())
+    low_floor_max = int(rules["low_floor_max"])
     vacant = units.index[units["status"] == "vacant"]
     locked_units = set(project.locks["unit_id"]) if len(project.locks) else set()
     class_index: dict[tuple, int] = {}
     class_units: list[list[int]] = []
     for unit_index in vacant:
         key = (int(location_codes[unit_index]), float(units.at[unit_index, "area_m2"]),
-               bool(units.at[unit_index, "accessible"]))
+               bool(units.at[unit_index, "accessible"]),
+               split_floors and int(units.at[unit_index, "floor"]) <= low_floor_max)
         if units.at[unit_index, "unit_id"] in locked_units:
             key = key + (units.at[unit_index, "unit_id"],)  # a class of its own
         if key not in class_index:
@@ -166,9 +189,8 @@ def build_instance(project: Project, today: dt.date) -> Instance:
         lambda b: age_on(dt.date.fromisoformat(b), today))
     priority = priority_scores(project, today)
     base_weight = int(rules["priority_base_weight"])
-    low_floor = (members.assign(age=ages_today).groupby("household_id").apply(
-        lambda m: bool((m["age"] >= 70).any() or (m["disability"] != "无").any()),
-        include_groups=False))
+    low_floor = ((ages_today >= 70) | (members["disability"] != "无")).groupby(
+        members["household_id"]).any().astype(bool)  # vectorised: one pass
 
     occupied = units[units["status"] == "occupied"]
     location_of_household = dict(zip(
@@ -176,6 +198,7 @@ def build_instance(project: Project, today: dt.date) -> Instance:
     household_ids = households["household_id"].tolist()
     household_location: list[int | None] = []
     household_classes: list[list[int]] = []
+    fitting: dict[tuple[int, bool], list[int]] = {}
     weights: list[int] = []
     for row in households.itertuples():
         loc = location_of_household.get(row.household_id)
@@ -184,11 +207,14 @@ def build_instance(project: Project, today: dt.date) -> Instance:
         if loc is not None:
             household_classes.append([])
             continue
-        low, high = area_band(int(row.size), rules)
-        household_classes.append([
-            c for c, (_loc, area, accessible, *_unit) in enumerate(class_key)
-            if low <= area <= high and (accessible or not row.needs_accessible)
-        ])
+        fit_key = (int(row.size), bool(row.needs_accessible))
+        if fit_key not in fitting:  # households of one size and need share a list
+            low, high = area_band(fit_key[0], rules)
+            fitting[fit_key] = [
+                c for c, (_loc, area, accessible, *_unit) in enumerate(class_key)
+                if low <= area <= high and (accessible or not fit_key[1])
+            ]
+        household_classes.append(fitting[fit_key])  # shared, never changed
 
     facilities_by_kind: dict[str, list[int]] = defaultdict(list)
     for f, kind in enumerate(facilities["kind"]):
@@ -199,14 +225,18 @@ def build_instance(project: Project, today: dt.date) -> Instance:
     group_kind: list[str] = []
     member_kind: dict[str, str] = {}
     split_sets = 0
-    levels = members["birth_date"].index.map(
-        lambda i: school_level(int(ages[i]), rules))
-    members_with_level = members.assign(level=list(levels))
+    levels = [school_level(int(age), rules) for age in ages.to_numpy()]
     together = bool(rules["siblings_together"])
-    for household_id, people in members_with_level.groupby("household_id", sort=False):
+    # Plain lists per household (in register order): a frame filter per
+    # household took over a minute for a county of 20,000 households.
+    people_of: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
+    for member_id, household_id, level in zip(members["member_id"],
+                                              members["household_id"], levels):
+        people_of[household_id].append((member_id, level))
+    for household_id, people in people_of.items():
         h = position[household_id]
         for kind in SCHOOL_KINDS:
-            children = people[people["level"] == kind]["member_id"].tolist()
+            children = [member_id for member_id, level in people if level == kind]
             if not children:
                 continue
             for member_id in children:
@@ -223,7 +253,7 @@ def build_instance(project: Project, today: dt.date) -> Instance:
                     group_kind.append(kind)
                 split_sets += 1
         groups.append(ServiceGroup(h, len(people), facilities_by_kind["clinic"]))
-        group_members.append(people["member_id"].tolist())
+        group_members.append([member_id for member_id, _level in people])
         group_kind.append("clinic")
 
     problem = JointProblem(
@@ -240,6 +270,11 @@ def build_instance(project: Project, today: dt.date) -> Instance:
     problem.required, problem.forbidden = _lock_classes(
         project, households, units, class_index, class_key, household_location,
         household_classes)
+    for group, kind in zip(groups, group_kind):
+        group.kind = kind
+    class_site = [str(units.at[unit_list[0], "site_id"]) for unit_list in class_units]
+    _planner_inputs(problem, project, households, class_key, class_site, order,
+                    wants_low)
     labels = [" ".join(str(name).split("|")[:2]) for name in location_names]
     return Instance(
         problem=problem,
@@ -257,7 +292,90 @@ def build_instance(project: Project, today: dt.date) -> Instance:
         ages=pd.Series(ages.to_numpy(), index=members["member_id"]),
         priority=priority,
         needs_low_floor=low_floor,
+        class_site=class_site,
+        wants_low_floor=dict(zip(household_ids, wants_low.astype(bool))),
     )
+
+
+def preferred_sites(value: Any) -> list[str]:
+    """The ranked site ids of a household's ``preferred_sites`` cell."""
+    if not isinstance(value, str):
+        return []
+    return [part.strip() for part in value.split("|") if part.strip()]
+
+
+def wants_low_floor(households: pd.DataFrame) -> pd.Series:
+    """Households that asked for a low floor (False where not recorded)."""
+    if "wants_low_floor" not in households.columns:
+        return pd.Series(False, index=households.index)
+    return households["wants_low_floor"].fillna(False).astype(bool)
+
+
+def village_key(row: Any) -> str:
+    """A village group: the origin township and village (names repeat)."""
+    return f"{row.origin_township or ''}{row.origin_village or ''}"
+
+
+def coverage_key(row: Any, by: str) -> str:
+    """The coverage group of a household for the gap cap."""
+    if by == "category":
+        return str(row.category or "")
+    return str(row.current_township or row.origin_township or "")
+
+
+def _planner_inputs(problem: JointProblem, project: Project,
+                    households: pd.DataFrame, class_key: list[tuple],
+                    class_site: list[str], order: list[str],
+                    wants_low: pd.Series) -> None:
+    """Wish points, village groups, options and the level order of the model."""
+    rules = project.rules
+    problem.objective_order = list(order)
+    problem.priority_respecting = bool(rules.get("priority_respecting", True))
+    site_codes = {site: i for i, site in enumerate(sorted(set(class_site)))}
+    problem.class_site = [site_codes[site] for site in class_site]
+    waiting = [h for h, loc in enumerate(problem.household_location)
+               if loc is None and problem.household_classes[h]]
+    rows = list(households.itertuples())
+
+    if "wishes" in order:
+        points = rules["wish_points"]
+        by_rank = [int(points.get("first", 0)), int(points.get("second", 0)),
+                   int(points.get("third", 0))]
+        low_points = int(points.get("low_floor", 0))
+        wishes: list[dict[int, int]] = [{} for _ in rows]
+        for h in waiting:
+            ranked = preferred_sites(getattr(rows[h], "preferred_sites", None))
+            low = bool(wants_low.iloc[h])
+            if not ranked and not low:
+                continue
+            for c in problem.household_classes[h]:
+                total = 0
+                if class_site[c] in ranked:
+                    total += by_rank[min(ranked.index(class_site[c]), 2)]
+                if low and class_key[c][3]:
+                    total += low_points
+                if total:
+                    wishes[h][c] = total
+        problem.household_wishes = wishes
+
+    if "village" in order:
+        members: dict[str, list[int]] = defaultdict(list)
+        for h in waiting:
+            members[village_key(rows[h])].append(h)
+        villages = [h_list for key, h_list in sorted(members.items())
+                    if len(h_list) >= 2 and key]
+        problem.household_village = [-1] * len(rows)
+        for v, h_list in enumerate(villages):
+            for h in h_list:
+                problem.household_village[h] = v
+
+    by = str(rules.get("coverage_gap_groups") or "")
+    if by:
+        keys = [coverage_key(row, by) for row in rows]
+        codes = {key: i for i, key in enumerate(sorted(set(keys)))}
+        problem.coverage_group = [codes[key] for key in keys]
+        problem.coverage_gap_cap = int(round(float(rules["coverage_gap_max"])
+                                             * COVERAGE_SCALE))
 
 
 class LockError(ValueError):
@@ -279,8 +397,8 @@ def _lock_classes(project, households, units, class_index, class_key,
     position = {h: i for i, h in enumerate(households["household_id"])}
     class_of_unit = {}
     for key, c in class_index.items():
-        if len(key) == 4:
-            class_of_unit[key[3]] = c
+        if len(key) == 5:
+            class_of_unit[key[4]] = c
     status = dict(zip(units["unit_id"], units["status"]))
     problems = []
     fixed_units: dict[str, str] = {}
@@ -340,6 +458,7 @@ def solve_project(
     formulation: str = "auto",
     progress: Callable[[str, float | None, float | None, float], None] | None = None,
     cancel: Callable[[], bool] | None = None,
+    instance: Instance | None = None,
 ) -> AllocationOutcome:
     """Solve the joint allocation of ``project`` and describe every decision.
 
@@ -350,11 +469,12 @@ def solve_project(
     """
     today = today or dt.date.today()
     seed = int(project.rules["lottery_seed"] if seed is None else seed)
-    instance = build_instance(project, today)
+    if instance is None:  # a reallocation passes its own, with services kept
+        instance = build_instance(project, today)
     backend = choose_backend(backend, instance)
     if formulation == "auto":
         formulation = "aggregated" if instance.problem.split_penalty == 0 \
-            else "detailed"
+            and instance.problem.coverage_gap_cap is None else "detailed"
     if formulation == "aggregated":
         joint = build_aggregated_model(instance.problem)
     else:
@@ -378,6 +498,8 @@ def solve_project(
         "objective_housed": _objective(levels, "housed"),
         "objective_served": _objective(levels, "served"),
         "objective_walk": _objective(levels, "walk"),
+        "objective_wishes": _objective(levels, "wishes"),
+        "objective_village": _objective(levels, "village"),
         "bound": result.bound,
         "gap": result.gap,
         "levels_json": json.dumps([
@@ -387,10 +509,7 @@ def solve_project(
         ], ensure_ascii=False),
         "message": result.message,
         "formulation": formulation,
-        "options_json": json.dumps({
-            "priority_respecting": bool(project.rules.get("priority_respecting")),
-            "siblings_together": bool(project.rules["siblings_together"]),
-        }),
+        "options_json": json.dumps(run_options(project.rules), ensure_ascii=False),
         "reference_date": instance.reference.isoformat(),
         "today": today.isoformat(),
     }
@@ -406,9 +525,23 @@ def solve_project(
     outcome.unit_of_household = unit_of_household
     outcome.allocations = _allocation_rows(project, instance, solution,
                                            unit_of_household, run_id, scenario)
+    outcome.allocations["wish"] = wish_texts(project, instance, solution,
+                                             unit_of_household)
     outcome.service_assignments = _service_rows(project, instance, solution,
                                                 unit_of_household, run_id, scenario)
     return outcome
+
+
+def run_options(rules: dict[str, Any]) -> dict[str, Any]:
+    """The options of a run, recorded with it (orders and the UI show them)."""
+    by = str(rules.get("coverage_gap_groups") or "")
+    return {
+        "priority_respecting": bool(rules.get("priority_respecting", True)),
+        "siblings_together": bool(rules["siblings_together"]),
+        "objective_order": objective_order(rules),
+        "coverage_gap": {"groups": by, "max": float(rules["coverage_gap_max"])}
+        if by else None,
+    }
 
 
 def _objective(levels, name: str) -> float | None:
@@ -440,7 +573,8 @@ def _pick_units(project: Project, instance: Instance, solution: JointSolution,
             instance.class_units[c],
             key=lambda u: (units.at[u, "floor"], units.at[u, "unit_id"]))
         ordered_households = sorted(household_ids, key=lambda h: (
-            not bool(instance.needs_low_floor.get(h, False)), draw[h]))
+            not (bool(instance.needs_low_floor.get(h, False))
+                 or instance.wants_low_floor.get(h, False)), draw[h]))
         for household_id, unit_index in zip(ordered_households, ordered_units):
             chosen[household_id] = unit_index
     return chosen
@@ -505,6 +639,84 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
                       "（这些户只能使用这类房源，分给它们可多安置户数）")
         rows.append(_row(scenario, run_id, household_id, None, "waiting", reason))
     return pd.DataFrame(rows)
+
+
+def wish_texts(project: Project, instance: Instance, solution: JointSolution,
+               chosen: dict[str, int]) -> list[str]:
+    """For every household, which wish was met, which not and why (for the order).
+
+    Empty for a household that recorded no wish or was housed earlier.
+    """
+    rules = project.rules
+    order = objective_order(rules)
+    households = project.households.set_index("household_id")
+    units = project.housing_units
+    sites = dict(zip(project.sites["site_id"], project.sites["name"]))
+    low_max = int(rules["low_floor_max"])
+    used: dict[int, int] = defaultdict(int)
+    for c in solution.household_class:
+        if c is not None:
+            used[c] += 1
+    earlier = [OBJECTIVE_LABELS[name] for name in order[:order.index("wishes")]] \
+        if "wishes" in order else []
+    texts = []
+    for h, household_id in enumerate(instance.household_ids):
+        info = households.loc[household_id]
+        ranked = preferred_sites(info.get("preferred_sites"))
+        low = bool(instance.wants_low_floor.get(household_id, False))
+        if (not ranked and not low) or instance.problem.household_location[h] \
+                is not None:
+            texts.append("")
+            continue
+        asked = []
+        if ranked:
+            asked.append("志愿安置点" + "、".join(
+                f"{i}.{site}" for i, site in enumerate(ranked, start=1)))
+        if low:
+            asked.append(f"低楼层（{low_max}层及以下）")
+        text = "安置意愿：" + "，".join(asked) + "。"
+        if household_id not in chosen:
+            texts.append(text + "本户尚在轮候，分得住房时再按意愿安排。")
+            continue
+        if "wishes" not in order:
+            texts.append(text + "本次目标顺序不含安置意愿，未按意愿安排。")
+            continue
+        unit = units.loc[chosen[household_id]]
+        eligible = instance.problem.household_classes[h]
+        parts = []
+        if ranked:
+            site = str(unit["site_id"])
+            if site in ranked:
+                parts.append(f"第{ranked.index(site) + 1}志愿{sites.get(site, site)}"
+                             "已满足")
+            else:
+                parts.append(_unmet("志愿安置点", [
+                    c for c in eligible if instance.class_site[c] in ranked],
+                    instance, used, earlier))
+        if low:
+            floor = int(unit["floor"])
+            if floor <= low_max:
+                parts.append(f"低楼层意愿已满足（{floor}层）")
+            else:
+                parts.append(_unmet(f"低楼层意愿（分配在{floor}层）", [
+                    c for c in eligible if instance.class_key[c][3]],
+                    instance, used, earlier))
+        texts.append(text + "；".join(parts) + "。")
+    return texts
+
+
+def _unmet(what: str, classes: list[int], instance: Instance,
+           used: dict[int, int], earlier: list[str]) -> str:
+    """Why a wish was not met, with the number of units that would meet it."""
+    total = sum(len(instance.class_units[c]) for c in classes)
+    free = sum(len(instance.class_units[c]) - used[c] for c in classes)
+    if total == 0:
+        return f"{what}未满足：没有符合本户面积和无障碍条件的此类空置房"
+    if free <= 0:
+        return (f"{what}未满足：符合本户条件的此类空置房共{total}套，已全部分给"
+                "其他户（优先级更高、意愿得分更高或同村安置）")
+    return (f"{what}未满足：此类空置房尚余{free}套，但目标顺序中"
+            f"{'、'.join(earlier) or '更靠前的目标'}先于安置意愿")
 
 
 def _row(scenario, run_id, household_id, unit_id, kind, reason):

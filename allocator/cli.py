@@ -105,6 +105,12 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repair-geometry", action="store_true",
                         help="repair invalid (self-intersecting) geometries with "
                         "make_valid instead of refusing them")
+    parser.add_argument("--history", type=Path, help="income and job by year "
+                        "(户号, 年度, 年收入, 就业状况, 稳定就业年限), .csv/.xlsx")
+    parser.add_argument("--petitions", type=Path, help="complaints and petitions "
+                        "(户号, 日期, 类型 投诉/信访, 事由, 办理状态), .csv/.xlsx")
+    parser.add_argument("--visits", type=Path, help="follow-up visits done "
+                        "(户号, 回访月份, 回访日期, 回访人, 情况), .csv/.xlsx")
 
 
 def _add_solve_options(parser: argparse.ArgumentParser) -> None:
@@ -147,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("project", type=Path)
     _add_solve_options(solve)
     solve.add_argument("--json", type=Path, help="write KPIs and run to this file")
+    solve.add_argument("--scenario", default="base",
+                       help="solve this scenario on its own data (default base)")
 
     export = commands.add_parser("export", help="write orders PDF and/or Excel")
     export.add_argument("project", type=Path)
@@ -155,6 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--csv", type=Path, help="allocation table as CSV")
     export.add_argument("--household", action="append", default=None,
                         help="only this household (repeatable)")
+    export.add_argument("--changed", action="store_true",
+                        help="only the households changed by the last reallocation")
 
     rules = commands.add_parser(
         "rules", help="show or change a project's rules (with their sources)")
@@ -188,6 +198,89 @@ def build_parser() -> argparse.ArgumentParser:
                      default="auto")
     gap.add_argument("--json", type=Path, required=True, help="result file")
 
+    realloc = commands.add_parser(
+        "reallocate", help="give units freed by exits to the waiting list; nobody "
+        "already housed moves unless allowed")
+    realloc.add_argument("project", type=Path)
+    realloc.add_argument("--scenario", default="base",
+                         help="scenario to reallocate (default base)")
+    realloc.add_argument("--allow-moves", action="store_true",
+                         help="households allocated but not moved in may be moved "
+                         "when that houses more waiting households (fewest moves)")
+    realloc.add_argument("--allow-service-changes", action="store_true",
+                         help="school places and clinics of housed households may "
+                         "change (default: kept)")
+    _add_solve_options(realloc)
+    realloc.add_argument("--json", type=Path, help="write the changes to this file")
+
+    _add_dynamic_commands(commands)
+
+    scenario = commands.add_parser(
+        "scenario", help="what-if scenarios (方案): new, list, show, diff, promote, "
+        "delete")
+    scenario_commands = scenario.add_subparsers(dest="scenario_command",
+                                                required=True)
+    new = scenario_commands.add_parser(
+        "new", help="a scenario from options and/or a JSON/YAML changes file")
+    new.add_argument("project", type=Path)
+    new.add_argument("name")
+    new.add_argument("--file", type=Path, help="changes file (.json/.yaml)")
+    new.add_argument("--description", default="")
+    new.add_argument("--close-facility", action="append", default=[],
+                     metavar="ID", help="close this facility (repeatable)")
+    new.add_argument("--capacity", action="append", default=[], metavar="ID=N",
+                     help="facility capacity (repeatable)")
+    new.add_argument("--catchment", action="append", default=[], metavar="KIND=M",
+                     help="walking catchment in metres, KIND one of kindergarten, "
+                     "primary, junior, clinic (repeatable)")
+    new.add_argument("--rule", action="append", default=[], metavar="KEY=VALUE",
+                     help="a rule for this scenario, VALUE as JSON (repeatable), "
+                     "e.g. stable_job_years_for_exit=2")
+    new.add_argument("--add-facility", action="append", default=[], metavar="JSON",
+                     help='e.g. \'{"facility_id": "P9", "name": "新小学", "kind": '
+                     '"小学", "capacity": 300, "lon": 102.85, "lat": 28.03}\'')
+    new.add_argument("--add-unit", action="append", default=[], metavar="JSON",
+                     help="a housing unit: unit_id, site_id, building, floor, "
+                     "area_m2, accessible, lon, lat")
+    for name, text in (("list", "list the scenarios"),
+                       ("show", "one scenario's changes and key figures"),
+                       ("promote", "make a solved scenario the base (ledger entry)"),
+                       ("delete", "remove a scenario and its allocation")):
+        sub = scenario_commands.add_parser(name, help=text)
+        sub.add_argument("project", type=Path)
+        if name != "list":
+            sub.add_argument("name")
+        if name in ("promote", "delete"):
+            sub.add_argument("--reason", default="", help="why (kept in the ledger)")
+    diff = scenario_commands.add_parser(
+        "diff", help="key figures side by side, the households that differ and a "
+        "map of the differences")
+    diff.add_argument("project", type=Path)
+    diff.add_argument("names", nargs="+",
+                      help="scenarios to compare (one name: compared with base)")
+    diff.add_argument("--geojson", type=Path,
+                      help="write the differences as GeoJSON (opens in QGIS)")
+    diff.add_argument("--csv", type=Path, help="write the differing households")
+    diff.add_argument("--json", type=Path, help="write the key figures")
+
+    petition = commands.add_parser(
+        "petition", help="try a household's objection (信访) as a what-if with the "
+        "least change to everyone else")
+    petition.add_argument("project", type=Path)
+    petition.add_argument("--household", required=True, help="household id (户号)")
+    wish = petition.add_mutually_exclusive_group(required=True)
+    wish.add_argument("--exclude-unit", metavar="UNIT",
+                      help="the household does not accept this unit")
+    wish.add_argument("--exclude-site", metavar="SITE",
+                      help="the household does not accept this site")
+    wish.add_argument("--grant-wish", action="store_true",
+                      help="give it a unit that meets its recorded wish")
+    petition.add_argument("--save-as", metavar="NAME",
+                          help="store the trial as a scenario (to compare or "
+                          "promote); without it the project is not changed")
+    _add_solve_options(petition)
+    petition.add_argument("--json", type=Path, help="write the result to this file")
+
     gui = commands.add_parser("gui", help="open the desktop window")
     gui.add_argument("project", type=Path, nargs="?", default=None,
                      help="project .gpkg to open")
@@ -207,7 +300,11 @@ def main(argv: list[str] | None = None) -> int:
     log_file = _setup_logging(args.verbose)
     handlers = {"demo": cmd_demo, "import": cmd_import, "validate": cmd_validate,
                 "solve": cmd_solve, "export": cmd_export, "bench": cmd_bench,
-                "gui": cmd_gui, "rules": cmd_rules, "lock": cmd_lock}
+                "gui": cmd_gui, "rules": cmd_rules, "lock": cmd_lock,
+                "ledger": cmd_ledger, "exits": cmd_exits, "alerts": cmd_alerts,
+                "register": cmd_register, "notice": cmd_notice,
+                "reallocate": cmd_reallocate, "scenario": cmd_scenario,
+                "petition": cmd_petition}
     try:
         return handlers[args.command](args)
     except BrokenPipeError:  # output piped into `head`, say
@@ -253,7 +350,8 @@ def _inputs(args):
     return ImportInputs(register=args.register, sites=args.sites, units=args.units,
                         facilities=args.facilities, county=args.county, crs=args.crs,
                         coords=args.coords, encoding=args.encoding,
-                        repair_geometry=args.repair_geometry)
+                        repair_geometry=args.repair_geometry, history=args.history,
+                        petitions=args.petitions, visits=args.visits)
 
 
 def _print_problems(problems, per_column: int = 20) -> None:
@@ -400,6 +498,8 @@ def _cmd_solve(args) -> int:
               file=sys.stderr)
         return EXIT_DATA
     project = load_project(args.project)
+    if args.scenario != "base":
+        return _solve_scenario(project, args)
     outcome = _solve(project, args)
     save_project(project, args.project)
     status = outcome.run["status"]
@@ -454,6 +554,18 @@ def _cmd_export(args) -> int:
                   file=sys.stderr)
             return EXIT_DATA
     project = load_project(args.project)
+    if args.changed:
+        changed = project.allocations[
+            (project.allocations["scenario"] == "base")
+            & project.allocations["change"].map(lambda c: isinstance(c, str) and c)]
+        if changed.empty:
+            print("no household changed by the last reallocation; nothing exported",
+                  file=sys.stderr)
+            return EXIT_DATA
+        args.household = sorted(set(args.household or []) | set(
+            changed["household_id"]))
+        for row in changed.sort_values("household_id").itertuples():
+            print(f"{row.household_id}  {row.unit_id or '轮候'}  {row.change}")
     if args.pdf is not None:
         export_pdf(project, args.pdf, households=args.household,
                    progress=_progress_bar("orders"))
@@ -527,8 +639,7 @@ def cmd_lock(args) -> int:
 
 
 def _cmd_lock(args) -> int:
-    import pandas as pd
-
+    from allocator.locks import LockRefused, add_lock, remove_lock
     from allocator.project import load_project, save_project
 
     project = load_project(args.project)
@@ -538,26 +649,16 @@ def _cmd_lock(args) -> int:
             print("错误 error: give --household with --unit or --forbid",
                   file=sys.stderr)
             return EXIT_USAGE
-        if args.household not in set(project.households["household_id"]):
-            print(f"错误 error: household {args.household} is not in the project",
-                  file=sys.stderr)
+        try:
+            if args.remove:
+                remove_lock(project, args.household, unit, args.reason)
+            else:
+                add_lock(project, args.household, unit,
+                         "fix" if args.unit else "forbid", args.reason)
+        except LockRefused as exc:
+            for problem in exc.problems:
+                print(f"错误 error: {problem}", file=sys.stderr)
             return EXIT_DATA
-        if unit not in set(project.housing_units["unit_id"]):
-            print(f"错误 error: unit {unit} is not in the project", file=sys.stderr)
-            return EXIT_DATA
-        locks = project.locks
-        same = (locks["household_id"] == args.household) & (locks["unit_id"] == unit)
-        before = locks[same].to_dict("records")
-        project.locks = locks[~same]
-        if not args.remove:
-            entry = {"household_id": args.household, "unit_id": unit,
-                     "kind": "fix" if args.unit else "forbid", "reason": args.reason,
-                     "created": dt.datetime.now().astimezone().isoformat(
-                         timespec="seconds")}
-            project.locks = pd.concat([project.locks, pd.DataFrame([entry])],
-                                      ignore_index=True)
-        project.log("lock", f"household {args.household}", before=before,
-                    after=None if args.remove else entry, reason=args.reason)
         save_project(project, args.project)
     for row in project.locks.itertuples():
         kind = "固定 fix" if row.kind == "fix" else "禁止 forbid"
@@ -587,7 +688,7 @@ def cmd_demo(args) -> int:
     from allocator.export import export_pdf, export_xlsx
     from allocator.importer import ImportInputs
     from allocator.project import save_project
-    from sample_data import sample_files
+    from sample_data import sample_files, sample_history_files
 
     out = args.out
     out.mkdir(parents=True, exist_ok=True)  # fail before the long work
@@ -598,7 +699,7 @@ def cmd_demo(args) -> int:
     files = sample_files()
     inputs = ImportInputs(register=files["register"], sites=files["sites"],
                           units=files["units"], facilities=files["facilities"],
-                          county=files["county"])
+                          county=files["county"], **sample_history_files())
     start = time.perf_counter()
     result = _run_import(inputs)
     if result.errors:
@@ -620,6 +721,573 @@ def cmd_demo(args) -> int:
     save_project(project, out / "project.gpkg")
     for name in ("project.gpkg", "orders.pdf", "allocations.xlsx", "kpis.json"):
         print(f"wrote {out / name}")
+    return EXIT_OK
+
+
+def _solve_scenario(project, args) -> int:
+    from allocator import scenarios
+    from allocator.kpis import compute_kpis, kpi_table
+    from allocator.project import save_project
+    from allocator.validator import validate_allocation
+
+    try:
+        with _interrupt_as_cancel() as cancelled:
+            outcome = scenarios.solve(
+                project, args.scenario, backend=args.backend,
+                time_limit=args.time_limit, today=args.date, seed=args.seed,
+                cancel=cancelled)
+        data = scenarios.scenario_data(project, args.scenario)
+    except scenarios.ScenarioError as exc:
+        print(f"错误 error: {exc}", file=sys.stderr)
+        return EXIT_DATA
+    if outcome.solution is None:
+        save_project(project, args.project)  # the failed run is recorded
+        print(f"错误 error: solve ended {outcome.run['status']}; no allocation "
+              f"stored ({outcome.result.message})", file=sys.stderr)
+        return EXIT_DATA
+    violations = validate_allocation(data, args.scenario)
+    if violations:
+        for line in violations[:50]:
+            print(f"validator: {line}", file=sys.stderr)
+        raise RuntimeError(f"the solution breaks {len(violations)} rule(s)")
+    save_project(project, args.project)
+    kpis = compute_kpis(data, args.scenario)
+    print(kpi_table(kpis))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(kpis, ensure_ascii=False, indent=2,
+                                        default=str), encoding="utf-8")
+    return EXIT_OK
+
+
+def cmd_scenario(args) -> int:
+    from allocator.project import project_lock
+
+    with project_lock(args.project):
+        return _cmd_scenario(args)
+
+
+def _scenario_changes(args) -> dict:
+    """The changes given as a file and as options, merged (options last)."""
+    from allocator.scenarios import ScenarioError, read_changes
+
+    changes = read_changes(args.file) if args.file else {}
+    if args.close_facility:
+        changes.setdefault("close_facilities", []).extend(args.close_facility)
+    for option, key, number in (("--capacity", "capacity", int),
+                                ("--catchment", "catchment", float),
+                                ("--rule", "rule", None)):
+        for item in getattr(args, key):
+            name, sep, text = item.partition("=")
+            if not sep or not name.strip():
+                raise ScenarioError(f"{option} {item!r}: use NAME=VALUE")
+            try:
+                value = json.loads(text) if number is None else number(text)
+            except ValueError:
+                if number is not None:
+                    raise ScenarioError(f"{option} {item!r}: {text!r} is not a "
+                                        "number") from None
+                value = text
+            target = {"capacity": "capacities", "catchment": "catchments",
+                      "rule": "rules"}[key]
+            changes.setdefault(target, {})[name.strip()] = value
+    for option, key, target in (("--add-facility", "add_facility", "add_facilities"),
+                                ("--add-unit", "add_unit", "add_units")):
+        for item in getattr(args, key):
+            try:
+                changes.setdefault(target, []).append(json.loads(item))
+            except json.JSONDecodeError as exc:
+                raise ScenarioError(f"{option} {item!r}: not a JSON object "
+                                    f"({exc.msg})") from None
+    return changes
+
+
+def _cmd_scenario(args) -> int:
+    from allocator import scenarios
+    from allocator.kpis import compute_kpis, kpi_table
+    from allocator.project import load_project, save_project
+
+    project = load_project(args.project)
+    command = args.scenario_command
+    try:
+        if command == "new":
+            changes = _scenario_changes(args)
+            scenarios.create(project, args.name, changes, args.description)
+            save_project(project, args.project)
+            print(f"方案 scenario {args.name}: {scenarios.describe(changes)}")
+            print(f"solve it with `allocator solve {args.project} --scenario "
+                  f"{args.name}`")
+        elif command == "list":
+            for row in scenarios.summary(project).itertuples():
+                print(f"{row.scenario}  [{row.status}]  {row.changes}"
+                      + (f"  ({row.description})" if row.description else ""))
+        elif command == "show":
+            changes = scenarios.changes_of(project, args.name)
+            print(f"方案 scenario {args.name}: {scenarios.describe(changes)}")
+            print(json.dumps(changes, ensure_ascii=False, indent=2))
+            if project.allocations["scenario"].eq(args.name).any():
+                data = scenarios.scenario_data(project, args.name)
+                print(kpi_table(compute_kpis(data, args.name)))
+            else:
+                print("not solved yet")
+        elif command == "diff":
+            names = args.names if len(args.names) > 1 else ["base"] + args.names
+            comparison = scenarios.compare(project, names)
+            _print_comparison(comparison)
+            if args.geojson:
+                comparison.to_geojson(args.geojson)
+                print(f"wrote {args.geojson}")
+            if args.csv:
+                args.csv.parent.mkdir(parents=True, exist_ok=True)
+                comparison.households.to_csv(args.csv, index=False,
+                                             encoding="utf-8-sig")
+                print(f"wrote {args.csv}")
+            if args.json:
+                args.json.parent.mkdir(parents=True, exist_ok=True)
+                args.json.write_text(comparison.kpis.to_json(
+                    force_ascii=False, indent=2), encoding="utf-8")
+                print(f"wrote {args.json}")
+        elif command == "promote":
+            scenarios.promote(project, args.name, args.reason)
+            save_project(project, args.project)
+            print(f"方案 scenario {args.name} is now the base (ledger entry "
+                  f"{len(project.ledger)})")
+        elif command == "delete":
+            scenarios.delete(project, args.name, args.reason)
+            save_project(project, args.project)
+            print(f"deleted scenario {args.name}")
+    except scenarios.ScenarioError as exc:
+        print(f"错误 error: {exc}", file=sys.stderr)
+        return EXIT_DATA
+    return EXIT_OK
+
+
+def _kpi_text(key: str, value, signed: bool = False) -> str:
+    if value is None or value != value:
+        return "-"
+    sign = "+" if signed else ""
+    if key.endswith("_coverage"):
+        return f"{100 * value:{sign}.1f}%"
+    if key.endswith("_m"):
+        return f"{value:{sign},.1f}"
+    return f"{int(round(value)):{sign},}"
+
+
+def _print_comparison(comparison) -> None:
+    kpis = comparison.kpis
+    width = max(len(str(c)) for c in kpis.columns) + 2
+    print("指标 KPI".ljust(24) + "".join(str(c).rjust(width) for c in kpis.columns))
+    for key, row in kpis.iterrows():
+        cells = []
+        for column, value in row.items():
+            signed = column not in comparison.names
+            cells.append(_kpi_text(str(key), value, signed).rjust(width))
+        print(str(key).ljust(24) + "".join(cells))
+    households = comparison.households
+    moved = int(households["unit_changed"].sum()) if len(households) else 0
+    print(f"\n{len(households)} household(s) differ ({moved} in their unit, the "
+          "rest in school places or clinics)")
+    for record in households.head(30).to_dict("records"):
+        units = " | ".join(record[f"unit[{n}]"] or "轮候"
+                           for n in comparison.names)
+        print(f"  {record['household_id']}: {units}")
+    if len(households) > 30:
+        print(f"  ... {len(households) - 30} more (--csv FILE writes them all)")
+
+
+def cmd_petition(args) -> int:
+    from allocator.project import project_lock
+
+    with project_lock(args.project):
+        return _cmd_petition(args)
+
+
+def _cmd_petition(args) -> int:
+    from allocator.petition import PetitionError, save_trial, try_petition
+    from allocator.project import load_project, save_project
+    from allocator.reallocate import CHANGE_LABELS
+    from allocator.scenarios import ScenarioError
+
+    project = load_project(args.project)
+    try:
+        with _interrupt_as_cancel() as cancelled:
+            trial = try_petition(
+                project, args.household, exclude_unit=args.exclude_unit,
+                exclude_site=args.exclude_site, grant_wish=args.grant_wish,
+                today=args.date, backend=args.backend, time_limit=args.time_limit,
+                seed=args.seed, cancel=cancelled)
+    except PetitionError as exc:
+        print(f"错误 error: {exc}", file=sys.stderr)
+        return EXIT_DATA
+    run = trial.reallocation.outcome.run
+    if not trial.reallocation.solved:
+        print(f"错误 error: the trial ended {run['status']}; nothing changed",
+              file=sys.stderr)
+        return EXIT_DATA
+    others = trial.others_changed
+    print(f"信访试算 petition: {trial.request}")
+    print(f"  {args.household}: {trial.unit_before or '轮候'} -> "
+          f"{trial.unit_after or '轮候（无符合条件的房源）'}")
+    print(f"  other households changed: {len(others)} (status {run['status']})")
+    for row in others.itertuples():
+        print(f"  {row.household_id}  {CHANGE_LABELS[row.change]}  {row.reason}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({
+            "request": trial.request, "household_id": args.household,
+            "unit_before": trial.unit_before, "unit_after": trial.unit_after,
+            "run": run, "changes": trial.reallocation.changes.to_dict("records")},
+            ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    if args.save_as:
+        try:
+            save_trial(project, trial, args.save_as)
+        except ScenarioError as exc:
+            print(f"错误 error: {exc}", file=sys.stderr)
+            return EXIT_DATA
+        save_project(project, args.project)
+        print(f"stored as scenario {args.save_as}; compare it with `allocator "
+              f"scenario diff {args.project} {args.save_as}`")
+    return EXIT_OK
+
+
+def cmd_reallocate(args) -> int:
+    from allocator.project import project_lock
+
+    with project_lock(args.project):
+        return _cmd_reallocate(args)
+
+
+def _cmd_reallocate(args) -> int:
+    from allocator.project import load_project, save_project
+    from allocator.reallocate import (
+        CHANGE_LABELS,
+        ReallocationError,
+        reallocate,
+        store_reallocation,
+        validation_view,
+    )
+    from allocator.validator import validate_allocation
+
+    project = load_project(args.project)
+    today = args.date or dt.date.today()
+    try:
+        from allocator.exits import apply_due_exits
+    except ImportError:  # an older build without the exit ledger
+        apply_due_exits = None
+    if apply_due_exits is not None:
+        freed_now = apply_due_exits(project, today)
+        if freed_now:
+            print(f"{len(freed_now)} unit(s) freed by exits due on or before {today}")
+    data = project
+    if args.scenario != "base":
+        from allocator.scenarios import ScenarioError, scenario_data
+
+        try:
+            data = scenario_data(project, args.scenario)
+        except ScenarioError as exc:
+            print(f"错误 error: {exc}", file=sys.stderr)
+            return EXIT_DATA
+    try:
+        with _interrupt_as_cancel() as cancelled:
+            result = reallocate(
+                data, scenario=args.scenario, today=today,
+                allow_moves=args.allow_moves,
+                allow_service_changes=args.allow_service_changes,
+                backend=args.backend, time_limit=args.time_limit, seed=args.seed,
+                cancel=cancelled)
+    except ReallocationError as exc:
+        print(f"错误 error: {exc}", file=sys.stderr)
+        return EXIT_DATA
+    if not result.solved:
+        print(f"错误 error: reallocation ended {result.outcome.run['status']}; "
+              f"nothing changed ({result.outcome.result.message})", file=sys.stderr)
+        return EXIT_DATA
+    store_reallocation(project, result)
+    if data is not project:
+        data.allocations, data.service_assignments = (
+            project.allocations, project.service_assignments)
+        data.runs = project.runs
+    violations = validate_allocation(validation_view(data, today), args.scenario)
+    if violations:
+        for line in violations[:50]:
+            print(f"validator: {line}", file=sys.stderr)
+        print(f"错误 error: the reallocation breaks {len(violations)} rule(s); "
+              "nothing saved", file=sys.stderr)
+        return EXIT_DATA
+    save_project(project, args.project)
+    changes = result.changes
+    print(f"方案 scenario {args.scenario}: {len(result.freed_units)} unit(s) freed, "
+          f"{len(changes)} household(s) changed, "
+          f"{result.kept_services} service group(s) kept")
+    for row in changes.itertuples():
+        print(f"  {row.household_id}  {CHANGE_LABELS[row.change]}  {row.reason}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({
+            "run": result.outcome.run, "freed_units": result.freed_units,
+            "changes": changes.to_dict("records")}, ensure_ascii=False, indent=2,
+            default=str), encoding="utf-8")
+    return EXIT_OK
+
+
+def _add_dynamic_commands(commands) -> None:
+    """Dynamic management (issue #5): ledger, exits, alerts, register, notice."""
+    ledger = commands.add_parser(
+        "ledger", help="list the project's ledger (台账): every import, edit, "
+        "allocation, exit and export")
+    ledger.add_argument("project", type=Path)
+    ledger.add_argument("--household", help="only entries about this household")
+    ledger.add_argument("--action", help="only this action, e.g. exit, edit rules, "
+                        "allocate, export, register update")
+    ledger.add_argument("--since", type=_date, help="only entries from this day "
+                        "(YYYY-MM-DD)")
+    ledger.add_argument("--json", type=Path, help="also write the entries to a file")
+
+    exits = commands.add_parser(
+        "exits", help="who qualifies for exit (退出) and why; --apply confirms "
+        "exits and frees their units on the transition date")
+    exits.add_argument("project", type=Path)
+    exits.add_argument("--apply", action="store_true",
+                       help="confirm the exits (all qualifying households, or "
+                       "those given with --household)")
+    exits.add_argument("--household", action="extend", nargs="+", default=None,
+                       metavar="ID", help="only these households (户号)")
+    exits.add_argument("--date", type=_date, default=None,
+                       help="transition date: units are freed on it (default "
+                       "today)")
+    exits.add_argument("--reason", default="", help="why (kept in the ledger)")
+
+    alerts = commands.add_parser(
+        "alerts", help="red, yellow and blue risk alerts (红黄蓝预警) with reasons")
+    alerts.add_argument("project", type=Path)
+    alerts.add_argument("--level", choices=("red", "yellow", "blue"),
+                        help="only this level")
+    alerts.add_argument("--township", help="only households of this township "
+                        "(现属乡镇)")
+    alerts.add_argument("--date", type=_date, default=None,
+                        help="the day alerts are computed for (default today)")
+    alerts.add_argument("--json", type=Path, help="also write the alerts to a file")
+
+    register = commands.add_parser(
+        "register", help="compare an updated register (births, deaths, 分户, "
+        "merges) with the project; --apply records the changes")
+    register.add_argument("project", type=Path)
+    register.add_argument("file", type=Path, help="the updated register "
+                          "(.xlsx/.csv, same columns as for import)")
+    register.add_argument("--apply", action="store_true",
+                          help="apply the differences (each goes to the ledger)")
+    register.add_argument("--reason", default="", help="why (kept in the ledger)")
+    register.add_argument("--date", type=_date, default=None,
+                          help="the day of the update (default today)")
+    register.add_argument("--encoding", help="text encoding of a CSV register")
+
+    notice = commands.add_parser(
+        "notice", help="public notice (公示名单) PDF of an allocation: masked "
+        "names and ID numbers, unit and school, lottery seed, objection deadline")
+    notice.add_argument("project", type=Path)
+    notice.add_argument("--pdf", type=Path, required=True, help="PDF to write")
+    notice.add_argument("--scenario", default="base",
+                        help="scenario whose allocation is posted (default base)")
+    notice.add_argument("--objection-days", type=int, default=7,
+                        help="days for objections from the posting date "
+                        "(default 7)")
+    notice.add_argument("--date", type=_date, default=None,
+                        help="posting date (default today)")
+
+
+def cmd_ledger(args) -> int:
+    from allocator.ledger import ledger_entries
+    from allocator.project import load_project
+
+    project = load_project(args.project)
+    entries = ledger_entries(project, household=args.household, action=args.action,
+                             since=args.since)
+    for row in entries.itertuples():
+        print(f"#{row.entry}  {row.time}  {row.user}  {row.action}  {row.object}")
+        if row.before:
+            print(f"    before: {row.before}")
+        if row.after:
+            print(f"    after:  {row.after}")
+        if row.reason:
+            print(f"    reason: {row.reason}")
+    print(f"{len(entries)} of {len(project.ledger)} ledger entries", file=sys.stderr)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(entries.to_dict("records"),
+                                        ensure_ascii=False, indent=2, default=str),
+                             encoding="utf-8")
+    return EXIT_OK
+
+
+def cmd_exits(args) -> int:
+    from allocator.project import project_lock
+
+    if not args.apply:
+        return _cmd_exits(args)
+    with project_lock(args.project):
+        return _cmd_exits(args)
+
+
+def _cmd_exits(args) -> int:
+    from allocator.exits import ExitError, confirm_exits, exit_review
+    from allocator.project import load_project, save_project
+
+    project = load_project(args.project)
+    today = dt.date.today()
+    exit_on = args.date or today
+    review = exit_review(project, today)
+    rule = project.rules
+    basis = "人均" if rule.get("exit_income_basis") == "per_capita" else "户"
+    print(f"退出规则 exit rule: {basis}年收入 > {rule['county_average_income_yuan']:,} "
+          f"元 且稳定就业 ≥ {rule['stable_job_years_for_exit']} 年"
+          + (f"，另加 {len(rule['exit_conditions'])} 条条件"
+             if rule.get("exit_conditions") else ""))
+    if args.household:
+        known = set(review["household_id"])
+        unknown = [h for h in args.household if h not in known]
+        chosen = review[review["household_id"].isin(args.household)]
+    else:
+        unknown = []
+        chosen = review[review["qualifies"]]
+    for row in chosen.itertuples():
+        mark = "符合 qualifies" if row.qualifies else "不符合 does not qualify"
+        print(f"{row.household_id}  {row.unit_id}  {mark}  {row.reason}")
+    pending = project.exits[project.exits["freed_on"].isna()]
+    for row in pending.itertuples():
+        print(f"{row.household_id}  {row.unit_id}  已确认退出，{row.exit_on} 腾退 "
+              "confirmed, unit freed on that date")
+    print(f"{int(review['qualifies'].sum())} of {len(review)} housed household(s) "
+          "qualify", file=sys.stderr)
+    if not args.apply:
+        for household_id in unknown:
+            print(f"{household_id}: not a housed household that can exit (unknown, "
+                  "waiting or already exited)", file=sys.stderr)
+        return EXIT_OK
+    targets = list(args.household) if args.household else chosen[
+        "household_id"].tolist()
+    if not targets:
+        print("no household to confirm; nothing changed", file=sys.stderr)
+        return EXIT_OK
+    try:
+        confirm_exits(project, targets, exit_on, today, reason=args.reason)
+    except ExitError as exc:
+        print(f"错误 error: {exc}; nothing changed", file=sys.stderr)
+        return EXIT_DATA
+    save_project(project, args.project)
+    freed = project.exits[project.exits["household_id"].isin(targets)
+                          & project.exits["freed_on"].notna()]
+    print(f"confirmed {len(targets)} exit(s) on {exit_on}; {len(freed)} unit(s) "
+          f"vacant now, {len(targets) - len(freed)} freed on {exit_on}")
+    return EXIT_OK
+
+
+def cmd_alerts(args) -> int:
+    from allocator.alerts import LEVEL_LABELS, compute_alerts
+    from allocator.project import load_project
+
+    project = load_project(args.project)
+    today = args.date or dt.date.today()
+    alerts = compute_alerts(project, today)
+    if args.township:
+        townships = set(project.households["current_township"].dropna())
+        if args.township not in townships:
+            print(f"错误 error: no household lives in township {args.township!r}; "
+                  "townships: " + "、".join(sorted(townships)), file=sys.stderr)
+            return EXIT_USAGE
+        alerts = alerts[alerts["current_township"] == args.township]
+    counts = alerts["level"].value_counts()
+    if args.level:
+        alerts = alerts[alerts["level"] == args.level]
+    for row in alerts.itertuples():
+        where = row.unit_id if isinstance(row.unit_id, str) else "轮候"
+        print(f"{row.level_label} {row.level}  {row.household_id}  "
+              f"{row.current_township}  {where}  {row.reason}")
+    print(f"{today}: " + ", ".join(f"{LEVEL_LABELS[level]} {int(counts.get(level, 0))}"
+                                   for level in LEVEL_LABELS), file=sys.stderr)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(alerts.to_dict("records"),
+                                        ensure_ascii=False, indent=2, default=str),
+                             encoding="utf-8")
+    return EXIT_OK
+
+
+def cmd_register(args) -> int:
+    from allocator.project import project_lock
+
+    if not args.apply:
+        return _cmd_register(args)
+    with project_lock(args.project):
+        return _cmd_register(args)
+
+
+def _cmd_register(args) -> int:
+    from allocator.project import load_project, save_project
+    from allocator.register_update import (
+        RegisterUpdateError,
+        apply_register_update,
+        compare_register,
+    )
+
+    project = load_project(args.project)
+    diff = compare_register(project, args.file, encoding=args.encoding)
+    _print_problems(diff.problems)
+    if diff.errors:
+        print(f"{len(diff.errors)} error(s) in {args.file}: nothing compared or "
+              "changed; fix them and run this again", file=sys.stderr)
+        return EXIT_DATA
+    for line in diff.lines():
+        print(line)
+    if not diff.changes:
+        print("no differences", file=sys.stderr)
+        return EXIT_OK
+    if not args.apply:
+        print(f"{len(diff.changes)} household change(s); nothing changed yet: add "
+              "--apply --reason TEXT to record them", file=sys.stderr)
+        return EXIT_OK
+    try:
+        apply_register_update(project, diff, reason=args.reason,
+                              today=args.date or dt.date.today())
+    except RegisterUpdateError as exc:
+        print(f"错误 error: {exc}; nothing changed", file=sys.stderr)
+        return EXIT_DATA
+    save_project(project, args.project)
+    print(f"applied {len(diff.changes)} household change(s); each is in the ledger")
+    return EXIT_OK
+
+
+def cmd_notice(args) -> int:
+    from allocator.project import project_lock
+
+    with project_lock(args.project):
+        return _cmd_notice(args)
+
+
+def _cmd_notice(args) -> int:
+    from allocator.notice import write_notice_pdf
+    from allocator.project import load_project, save_project
+
+    if args.objection_days < 1:
+        print("错误 error: --objection-days must be 1 or more", file=sys.stderr)
+        return EXIT_USAGE
+    if args.pdf.is_dir():
+        print(f"错误 error: {args.pdf} is a folder; give a file name", file=sys.stderr)
+        return EXIT_USAGE
+    args.pdf.parent.mkdir(parents=True, exist_ok=True)
+    if not _writable(args.pdf.parent):
+        print(f"错误 error: cannot write in {args.pdf.parent}; nothing written",
+              file=sys.stderr)
+        return EXIT_DATA
+    project = load_project(args.project)
+    posted = args.date or dt.date.today()
+    summary = write_notice_pdf(project, args.pdf, scenario=args.scenario,
+                               posted_on=posted, objection_days=args.objection_days)
+    project.log("notice", f"scenario {args.scenario}",
+                after={"pdf": str(args.pdf), **summary},
+                reason="allocator notice")
+    save_project(project, args.project)
+    print(f"wrote {args.pdf}: {summary['households']} household(s), objections until "
+          f"{summary['objections_until']}")
     return EXIT_OK
 
 

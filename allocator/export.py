@@ -13,7 +13,13 @@ from typing import Callable
 import pandas as pd
 
 from allocator.project import Project
-from allocator.rules import KIND_LABELS, SCHOOL_KINDS, age_on
+from allocator.rules import (
+    COVERAGE_GROUPS,
+    KIND_LABELS,
+    OBJECTIVE_SHORT,
+    SCHOOL_KINDS,
+    age_on,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -64,10 +70,18 @@ def run_label(run: dict) -> str:
     if "siblings_together" in options:
         on = options["siblings_together"]
         switches.append("同户子女同校" + ("开" if on else "关"))
+    if "coverage_gap" in options:
+        gap = options["coverage_gap"]
+        switches.append("覆盖率差距上限关" if not gap else
+                        f"覆盖率差距上限开（按{COVERAGE_GROUPS.get(gap['groups'])}，"
+                        f"{100 * float(gap['max']):g}个百分点）")
+    if options.get("objective_order"):
+        switches.append("目标顺序：" + "→".join(
+            OBJECTIVE_SHORT.get(n, n) for n in options["objective_order"]))
     opened = f" · 选项：{'，'.join(switches)}" if switches else ""
     message = str(run.get("message") or "")
     if "levels not solved:" in message:
-        names = {"housed": "安置户数", "served": "服务名额", "walk": "步行距离"}
+        names = OBJECTIVE_SHORT
         unsolved = [names.get(n.strip(), n.strip())
                     for n in message.split("levels not solved:")[1].split(",")]
         label += f"，未求解的目标层：{'、'.join(unsolved)}"
@@ -165,6 +179,7 @@ def build_orders(project: Project, scenario: str = "base",
             services=tuple(service_lines),
             rule_text=row.reason,
             run_label=label + f" · 学龄按{reference.isoformat()}计算",
+            wish_text=str(getattr(row, "wish", "") or ""),
         ))
     return orders
 

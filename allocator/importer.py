@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ REGISTER_COLUMNS = {
     "稳定就业年限": "stable_job_years", "原居住村": "origin_village",
     "原居住乡镇": "origin_township", "现属乡镇": "current_township",
     "轮候登记日期": "waiting_since",
+    "意向安置点": "preferred_sites", "低楼层意愿": "wants_low_floor",
 }
 REGISTER_REQUIRED = ("household_id", "name", "id_number", "relationship", "sex",
                      "birth_date", "category")
@@ -81,6 +83,11 @@ class ImportInputs:
     coords: str | None = None
     encoding: str | None = None
     repair_geometry: bool = False
+    # Households over time (optional): income and job by year, complaints and
+    # petitions, follow-up visits; read by allocator.history.read_histories.
+    history: Path | None = None
+    petitions: Path | None = None
+    visits: Path | None = None
 
 
 @dataclass
@@ -234,6 +241,17 @@ def import_files(
                                                     "adcode"}, (), inputs)
         problems += found
 
+    histories: dict = {}
+    history_files = {"history": inputs.history, "petitions": inputs.petitions,
+                     "visits": inputs.visits}
+    if any(path is not None for path in history_files.values()):
+        from allocator.history import read_histories
+
+        step("reading household histories")
+        known = set(members["household_id"]) if members is not None else None
+        histories, found = read_histories(history_files, known, inputs.encoding)
+        problems += found
+
     if cancel is not None and cancel():
         return ImportResult(None, problems, ["cancelled"])
     if county is not None and not county.empty:
@@ -259,6 +277,8 @@ def import_files(
             site_ids = None
         units, found = _check_units(units, inputs.units, site_ids, register_ids)
         problems += found
+        if site_ids is not None:
+            problems += _check_wishes(households, inputs.register, site_ids)
 
     if any(p.severity == "error" for p in problems) or any(
         frame is None for frame in (members, sites, units, facilities, county)
@@ -270,6 +290,7 @@ def import_files(
         members.groupby("household_id")["disability"].agg(
             lambda d: bool(set(d) & set(rules["accessible_disabilities"]))))
     households["priority"] = 0
+    households.attrs.pop("wish_rows", None)
     project = Project(
         county=_county_frame(county),
         sites=sites,
@@ -279,6 +300,8 @@ def import_files(
         members=members,
         rules=rules,
     )
+    for table, frame in histories.items():
+        setattr(project, table, frame)
     project.scenarios = pd.DataFrame([{
         "scenario": "base", "description": "基础方案 base allocation",
         "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -293,10 +316,11 @@ def import_files(
         "import", "project",
         after={"households": len(households), "members": len(members),
                "units": len(units), "facilities": len(facilities),
-               "sites": len(sites)},
+               "sites": len(sites),
+               **{table: len(frame) for table, frame in histories.items()}},
         reason="imported " + ", ".join(str(p) for p in (
             inputs.register, inputs.sites, inputs.units, inputs.facilities,
-            inputs.county) if p is not None),
+            inputs.county, *history_files.values()) if p is not None),
     )
     return ImportResult(project, problems, notes)
 
@@ -406,6 +430,8 @@ def _read_register(path: Path, encoding: str | None):
             "origin_township": _text(cells.get("origin_township")),
             "current_township": _text(cells.get("current_township")),
             "waiting_since": cells.get("waiting_since"),
+            "preferred_sites": _text(cells.get("preferred_sites")),
+            "wants_low_floor": _text(cells.get("wants_low_floor")),
         })
         if not records[-1]["name"]:
             check.error(row, "姓名", "empty name")
@@ -414,6 +440,7 @@ def _read_register(path: Path, encoding: str | None):
     if people.empty:
         return None, None, check.problems
     households = []
+    wish_rows: dict[str, tuple[int, list[str]]] = {}
     for household_id, group in people.groupby("household_id", sort=False):
         heads = group[group["relationship"] == HEAD]
         if len(heads) != 1:
@@ -439,7 +466,22 @@ def _read_register(path: Path, encoding: str | None):
         if _text(head["waiting_since"]) and waiting is None:
             check.error(int(head["row"]), "轮候登记日期",
                         f"{_text(head['waiting_since'])!r} is not a date")
+        sites = [part.strip() for part in re.split(r"[|｜,，、;；]", str(
+            head["preferred_sites"])) if part.strip()]
+        if len(set(sites)) < len(sites):
+            check.error(int(head["row"]), "意向安置点",
+                        f"{head['preferred_sites']!r} names a site twice; rank each "
+                        "site once, first choice first, e.g. ZJ01-2|ZJ01-1")
+        if sites:
+            wish_rows[household_id] = (int(head["row"]), sites)
+        low_floor = str(head["wants_low_floor"]).lower()
+        if low_floor not in YES | NO:
+            check.error(int(head["row"]), "低楼层意愿",
+                        f"{head['wants_low_floor']!r}: write 是 or 否 (or leave it "
+                        "empty)")
         households.append({
+            "preferred_sites": "|".join(sites) or None,
+            "wants_low_floor": low_floor in YES,
             "household_id": household_id,
             "size": len(group),
             "category": head["category"],
@@ -458,7 +500,23 @@ def _read_register(path: Path, encoding: str | None):
                       "birth_date", "sex", "relationship", "disability"]]
     household_frame = pd.DataFrame(households) if households else empty_frame(
         "households").drop(columns=["needs_accessible"])
+    household_frame.attrs["wish_rows"] = wish_rows  # checked against the sites
     return members.reset_index(drop=True), household_frame, check.problems
+
+
+def _check_wishes(households: pd.DataFrame, path: Path,
+                  site_ids: set[str]) -> list[Problem]:
+    """Every ranked site of a household must be a site of the sites file."""
+    check = _Checker(path)
+    for household_id, (row, sites) in households.attrs.get("wish_rows", {}).items():
+        unknown = [site for site in sites if site not in site_ids]
+        if unknown:
+            check.error(row, "意向安置点",
+                        f"household {household_id}: site(s) {', '.join(unknown)} "
+                        "are not in the sites file; use the 安置点编号 of the sites "
+                        f"file ({', '.join(sorted(site_ids)[:6])}"
+                        f"{' ...' if len(site_ids) > 6 else ''}), separated by |")
+    return check.problems
 
 
 def _duplicates(frame, column: str, label: str, check: _Checker) -> None:

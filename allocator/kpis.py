@@ -56,6 +56,7 @@ def compute_kpis(project: Project, scenario: str = "base") -> dict[str, Any]:
         figures["sibling_splits"] = int(
             (schools.groupby(["household_id", "kind"])["facility_id"].nunique() > 1)
             .sum()) if len(schools) else 0
+        figures.update(_wish_figures(hh, units, project.rules))
         walks = sv["distance_m"].dropna()
         figures["walk_mean_m"] = round(float(walks.mean()), 1) if len(walks) else None
         figures["walk_max_m"] = round(float(walks.max()), 1) if len(walks) else None
@@ -67,6 +68,17 @@ def compute_kpis(project: Project, scenario: str = "base") -> dict[str, Any]:
                 if len(kind_walks) else None
         return figures
 
+    units = project.housing_units.set_index("unit_id")
+    vacant = project.housing_units[project.housing_units["status"] == "vacant"]
+    rules = project.rules
+    sizes = households["size"].to_numpy()
+    fits = np.zeros(len(households), dtype=bool)
+    for area, accessible in zip(vacant["area_m2"], vacant["accessible"]):
+        fits |= ((sizes * rules["area_min_per_person_m2"] <= area)
+                 & (area <= sizes * rules["area_max_per_person_m2"])
+                 & (accessible | ~households["needs_accessible"].fillna(False)
+                    .astype(bool).to_numpy()))
+    households["fits_vacant"] = fits
     overall = block(households, members, services)
     by_category = {}
     for category, hh in households.groupby("category"):
@@ -82,6 +94,51 @@ def compute_kpis(project: Project, scenario: str = "base") -> dict[str, Any]:
     }
 
 
+def _wish_figures(hh: pd.DataFrame, units: pd.DataFrame,
+                  rules: dict[str, Any]) -> dict[str, Any]:
+    """Wishes met and village groups kept together among this round's
+    households (those housed earlier have no wish to meet)."""
+    now = hh[hh["kind"].isin(["allocated", "waiting"])]
+    ranked = (now["preferred_sites"].fillna("").astype(str).str.split("|")
+              .map(lambda sites: [site for site in sites if site])
+              if "preferred_sites" in now else pd.Series([[]] * len(now),
+                                                         index=now.index))
+    low = now["wants_low_floor"].fillna(False).astype(bool) \
+        if "wants_low_floor" in now else pd.Series(False, index=now.index)
+    housed = now["kind"] == "allocated"
+    site = now["unit_id"].map(units["site_id"])
+    floor = now["unit_id"].map(units["floor"])
+    has_rank = ranked.map(len) > 0
+    first = [bool(r) and s == r[0] for r, s in zip(ranked, site)]
+    anywhere = [s in r for r, s in zip(ranked, site)]
+    figures: dict[str, Any] = {
+        "wish_ranked": int(has_rank.sum()),
+        "wish_ranked_housed": int((has_rank & housed).sum()),
+        "wish_first_choice": int((pd.Series(first, index=now.index) & housed).sum()),
+        "wish_any_ranked": int((pd.Series(anywhere, index=now.index) & housed).sum()),
+        "low_floor_asked": int(low.sum()),
+        "low_floor_asked_housed": int((low & housed).sum()),
+        "low_floor_granted": int((low & housed
+                                  & (floor <= int(rules["low_floor_max"]))).sum()),
+    }
+    village = now["origin_township"].fillna("") + now["origin_village"].fillna("")
+    eligible = now[now["fits_vacant"] & (village != "")] if "fits_vacant" in now \
+        else now.iloc[0:0]
+    groups = village.loc[eligible.index]
+    sizes = groups.value_counts()
+    in_groups = eligible[groups.isin(sizes.index[sizes >= 2])]
+    placed = in_groups[in_groups["kind"] == "allocated"]
+    per_site = placed.assign(village=village.loc[placed.index],
+                             site=site.loc[placed.index]).groupby(
+        ["village", "site"]).size()
+    spread = per_site.groupby(level="village").agg(["size", "sum", "max"])
+    counted = spread[spread["sum"] >= 2]
+    figures["village_groups"] = int(len(counted))
+    figures["village_groups_together"] = int((counted["size"] == 1).sum())
+    figures["village_households_together"] = int(spread["max"].sum())
+    return figures
+
+
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
@@ -95,6 +152,17 @@ def kpi_cell(figures: dict[str, Any], key: str) -> str:
             demand = figures["residents_housed"]
         else:
             placed, demand = figures[f"{kind}_placed"], figures[f"{kind}_demand"]
+        share = f"{100 * placed / demand:.1f}%" if demand else "-"
+        return f"{placed}/{demand} {share}"
+    if key.endswith("_of"):
+        part = key[: -len("_of")]
+        whole = {"wish_first_choice": "wish_ranked_housed",
+                 "wish_any_ranked": "wish_ranked_housed",
+                 "low_floor_granted": "low_floor_asked_housed",
+                 "village_groups_together": "village_groups"}[part]
+        placed, demand = figures.get(part), figures.get(whole)
+        if placed is None or demand is None:
+            return "-"
         share = f"{100 * placed / demand:.1f}%" if demand else "-"
         return f"{placed}/{demand} {share}"
     value = figures.get(key)
@@ -119,6 +187,10 @@ def kpi_table(kpis: dict[str, Any]) -> str:
         ("平均步行 mean walk (m)", "walk_mean_m"),
         ("最远步行 longest walk (m)", "walk_max_m"),
         ("同户子女分校 sibling splits", "sibling_splits"),
+        ("第一志愿 first choice", "wish_first_choice_of"),
+        ("任一志愿 any ranked site", "wish_any_ranked_of"),
+        ("低楼层 low floor granted", "low_floor_granted_of"),
+        ("同村同点 village groups together", "village_groups_together_of"),
     ]
     columns = [("合计 all", kpis["overall"])] + list(kpis["by_category"].items())
     cell = kpi_cell
@@ -141,7 +213,9 @@ def kpi_table(kpis: dict[str, Any]) -> str:
             f"{'-' if gap is None else f'{100 * gap:.3f}%'}  seed: {run.get('seed')}")
         lines.append(
             f"objectives: housed(weighted)={run.get('objective_housed')}  "
-            f"served={run.get('objective_served')}  walk={run.get('objective_walk')}")
+            f"served={run.get('objective_served')}  walk={run.get('objective_walk')}"
+            f"  wishes={run.get('objective_wishes')}  "
+            f"village={run.get('objective_village')}")
         if run.get("message"):
             lines.append(f"note: {run['message']}")
     return "\n".join(lines)

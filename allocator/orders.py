@@ -174,6 +174,9 @@ class AllocationOrder:
         The rule that placed the household, or why it is waiting.
     run_label : str
         Scenario, solver status and lottery seed of the run.
+    wish_text : str, default ""
+        The household's wishes (ranked sites, low floor), which were met and
+        why the others were not; empty when it recorded none.
     """
 
     order_number: str
@@ -196,6 +199,7 @@ class AllocationOrder:
     services: tuple[ServiceLine, ...]
     rule_text: str
     run_label: str
+    wish_text: str = ""
 
 
 # ---------------------------------------------------------------------------
@@ -223,6 +227,7 @@ _FIELD_EN = {
     "机构名称": "facility",
     "说明": "note",
     "安排依据": "rule text",
+    "安置意愿": "wishes",
     "测算说明": "run label",
     "通知书固定文字": "fixed wording of the order",
 }
@@ -370,6 +375,7 @@ class _Prepared:
     run_label: str
     date_text: str
     checks: list[tuple[str, str]] = field(default_factory=list)
+    wish_text: str = ""
 
 
 class _Cleaner:
@@ -496,6 +502,7 @@ def _prepare(order: AllocationOrder, clean: _Cleaner) -> _Prepared:
         run_label=c("测算说明", order.run_label),
         date_text=_format_date(order.issue_date),
         checks=checks,
+        wish_text=c("安置意愿", order.wish_text, multiline=True),
     )
 
 
@@ -1045,6 +1052,8 @@ class _PageWriter:
         heading = "四、轮候说明" if o.kind == KIND_WAITING else "四、安排依据"
         blocks.append(self._heading(heading, s))
         blocks += self._paragraph(p.rule_text or "—", size, indent_em=2.0)
+        if p.wish_text:
+            blocks += self._paragraph(p.wish_text, size, indent_em=2.0)
         closing = "特此告知。" if o.kind == KIND_WAITING else "特此通知。"
         blocks += self._paragraph(closing, size, indent_em=2.0)
         blocks[-1].keep_with_next = True  # never leave the seal block alone

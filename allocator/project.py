@@ -35,7 +35,9 @@ SCHEMA_VERSION = 3  # 2 added the locks table; 3 wishes, histories, exits, scena
 LAYERS = ("county", "sites", "housing_units", "facilities")
 TABLES = (
     "households", "members", "rules", "scenarios", "runs", "allocations",
-    "service_assignments", "ledger", "locks", "metadata",
+    "service_assignments", "ledger", "locks",
+    "household_history", "petitions", "follow_up_visits", "exits",
+    "metadata",
 )
 
 COLUMNS: dict[str, dict[str, str]] = {
@@ -55,7 +57,9 @@ COLUMNS: dict[str, dict[str, str]] = {
         "origin_village": "str", "origin_township": "str",
         "current_township": "str", "annual_income": "float",
         "stable_job_years": "float", "waiting_since": "str",
-        "needs_accessible": "bool",
+        "needs_accessible": "bool", "exited_on": "str",
+        # Wishes (issue #4): ranked site ids "ZJ01-2|ZJ01-1"; a low floor asked for
+        "preferred_sites": "str", "wants_low_floor": "bool",
     },
     "members": {
         "member_id": "str", "household_id": "str", "name": "str",
@@ -63,18 +67,22 @@ COLUMNS: dict[str, dict[str, str]] = {
         "relationship": "str", "disability": "str",
     },
     "rules": {"key": "str", "value_json": "str", "source": "str"},
-    "scenarios": {"scenario": "str", "description": "str", "created": "str"},
+    "scenarios": {"scenario": "str", "description": "str", "created": "str",
+                  "changes_json": "str"},
     "runs": {
         "run_id": "str", "scenario": "str", "started": "str", "status": "str",
         "backend": "str", "seed": "int", "seconds": "float",
         "objective_housed": "float", "objective_served": "float",
         "objective_walk": "float", "bound": "float", "gap": "float",
+        "objective_wishes": "float", "objective_village": "float",
         "levels_json": "str", "message": "str", "reference_date": "str",
         "today": "str", "formulation": "str", "options_json": "str",
     },
     "allocations": {
         "scenario": "str", "run_id": "str", "household_id": "str",
         "unit_id": "str", "kind": "str", "reason": "str",
+        "change": "str",  # why it differs from before a reallocation, else empty
+        "wish": "str",  # which wish was met or not and why, else empty
     },
     "service_assignments": {
         "scenario": "str", "run_id": "str", "member_id": "str",
@@ -88,6 +96,24 @@ COLUMNS: dict[str, dict[str, str]] = {
     "ledger": {
         "entry": "int", "time": "str", "user": "str", "action": "str",
         "object": "str", "before": "str", "after": "str", "reason": "str",
+    },
+    # Households over time (issue #5): income and job by year, complaints and
+    # petitions (信访), follow-up visits after placement, confirmed exits.
+    "household_history": {
+        "household_id": "str", "year": "int", "annual_income": "float",
+        "job_status": "str", "stable_job_years": "float", "note": "str",
+    },
+    "petitions": {
+        "household_id": "str", "date": "str", "kind": "str", "subject": "str",
+        "status": "str", "note": "str",
+    },
+    "follow_up_visits": {
+        "household_id": "str", "visit_month": "int", "done_on": "str",
+        "visitor": "str", "note": "str",
+    },
+    "exits": {
+        "household_id": "str", "unit_id": "str", "exit_on": "str",
+        "confirmed": "str", "user": "str", "reason": "str", "freed_on": "str",
     },
     "metadata": {"key": "str", "value": "str"},
 }
@@ -131,6 +157,12 @@ class Project:
         default_factory=lambda: empty_frame("service_assignments"))
     ledger: pd.DataFrame = field(default_factory=lambda: empty_frame("ledger"))
     locks: pd.DataFrame = field(default_factory=lambda: empty_frame("locks"))
+    household_history: pd.DataFrame = field(
+        default_factory=lambda: empty_frame("household_history"))
+    petitions: pd.DataFrame = field(default_factory=lambda: empty_frame("petitions"))
+    follow_up_visits: pd.DataFrame = field(
+        default_factory=lambda: empty_frame("follow_up_visits"))
+    exits: pd.DataFrame = field(default_factory=lambda: empty_frame("exits"))
     metadata: dict[str, str] = field(default_factory=dict)
 
     def log(self, action: str, obj: str, before: Any = None, after: Any = None,
@@ -209,6 +241,9 @@ def save_project(project: Project, path: Path, *,
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    from allocator.ledger import check_append_only
+
+    check_append_only(project, path)  # the ledger is never rewritten
     _remove_stale_temporaries(path)
     handle, temp_name = tempfile.mkstemp(
         prefix=f".{path.stem}.saving-{os.getpid()}-", suffix=".gpkg", dir=path.parent)
@@ -232,6 +267,10 @@ def save_project(project: Project, path: Path, *,
         "service_assignments": project.service_assignments,
         "ledger": project.ledger,
         "locks": project.locks,
+        "household_history": project.household_history,
+        "petitions": project.petitions,
+        "follow_up_visits": project.follow_up_visits,
+        "exits": project.exits,
         "metadata": pd.DataFrame(
             {"key": list(metadata), "value": list(metadata.values())}),
     }

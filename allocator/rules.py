@@ -81,14 +81,76 @@ DEFAULTS: dict[str, RuleDefault] = {
     "priority_base_weight": RuleDefault(
         100, "每户基础权重100：多安置一户总是优先于给已安置户加分", "基础权重"),
     "county_average_income_yuan": RuleDefault(
-        15000, "规划人员填写：本县农村居民人均可支配收入（示例值）",
+        15000, "规划人员填写：本县上年农村居民人均可支配收入（见县统计公报）；"
+        "15000为示例值，项目参考数据中没有昭觉县或凉山州的公开数字",
         "全县人均收入（元）"),
     "stable_job_years_for_exit": RuleDefault(
         3, "《移交安置工作方案》退出机制：稳定就业满3年", "退出所需稳定就业年限"),
+    "exit_income_basis": RuleDefault(
+        "per_capita", "《移交安置工作方案》退出机制：收入超过当地平均水平；"
+        "per_capita 按人均（户年收入÷人数）、household 按户年收入与全县人均比较",
+        "退出收入口径"),
+    "exit_conditions": RuleDefault(
+        [], "规划人员添加的退出条件（全部满足才退出），如 "
+        '[{"field": "open_petitions", "op": "==", "value": 0}]',
+        "其他退出条件"),
+    "follow_up_months": RuleDefault(
+        [1, 3, 6], "《移交安置工作方案》“1+3+6”跟踪服务：入住后1个月回访、"
+        "3个月跟踪、6个月评估", "入住后回访（月）"),
+    "alert_rules": RuleDefault(
+        [
+            {"signal": "fell_below_low_income", "min": 1, "level": "red"},
+            {"signal": "income_drop", "min": 0.5, "level": "red"},
+            {"signal": "petitions_12m", "min": 3, "level": "red"},
+            {"signal": "income_drop", "min": 0.3, "level": "yellow"},
+            {"signal": "job_loss", "min": 1, "level": "yellow"},
+            {"signal": "petitions_12m", "min": 2, "level": "yellow"},
+            {"signal": "overdue_visits", "min": 2, "level": "yellow"},
+            {"signal": "income_drop", "min": 0.15, "level": "blue"},
+            {"signal": "petitions_12m", "min": 1, "level": "blue"},
+            {"signal": "overdue_visits", "min": 1, "level": "blue"},
+        ],
+        "《移交安置工作方案》红黄蓝三级预警：监测收入波动、就业中断、信访投诉；"
+        "阈值为规划人员选择（人均收入跌破低收入线为红色，即返贫风险）",
+        "红黄蓝预警规则"),
     "lottery_seed": RuleDefault(
         20261204, "随机抽签种子：同等条件按抽签排序，种子记入台账以便复核",
         "抽签种子"),
+    "objective_order": RuleDefault(
+        ["housed", "served", "wishes", "village", "walk"],
+        "规划人员选择：先安置户数，再服务名额，再安置意愿，再同村相邻，最后步行距离；"
+        "安置户数默认排第一",
+        "目标顺序"),
+    "wish_points": RuleDefault(
+        {"first": 3, "second": 2, "third": 1, "low_floor": 3},
+        "规划人员选择：第一志愿3分、第二志愿2分、第三及以后志愿1分；"
+        "老人或残疾人申请低楼层并获满足3分",
+        "安置意愿得分"),
+    "low_floor_max": RuleDefault(
+        3, "规划人员选择：三层及以下视为低楼层（多层住宅无电梯时老人上下楼的限度）",
+        "低楼层上限（层）"),
+    "coverage_gap_groups": RuleDefault(
+        "", "公平公正（可选，默认关闭）：按安置类别（category）或乡镇（township）"
+        "限制公共服务覆盖率差距；留空为不限制",
+        "覆盖率差距分组"),
+    "coverage_gap_max": RuleDefault(
+        0.1, "规划人员选择：各组之间每类服务的覆盖率相差不超过10个百分点（开启时）",
+        "覆盖率差距上限"),
 }
+
+OBJECTIVE_LABELS = {
+    "housed": "按优先级加权的安置户数最大",
+    "served": "服务半径内的学位和卫生服务登记人数最大",
+    "wishes": "满足安置意愿（安置点志愿、低楼层）的得分最大",
+    "village": "同村轮候户安置在同一安置点的户数最大",
+    "walk": "总步行距离最小（含子女分校惩罚）",
+}
+"""Every objective level a planner can place in ``objective_order``."""
+OBJECTIVE_SHORT = {"housed": "安置户数", "served": "服务名额", "wishes": "安置意愿",
+                   "village": "同村同点", "walk": "步行距离", "kept": "原房保留"}
+"""Short labels of the levels for one-line texts (orders, run labels)."""
+REQUIRED_LEVELS = ("housed", "served", "walk")
+COVERAGE_GROUPS = {"": "不限制", "category": "安置类别", "township": "乡镇"}
 
 
 def default_rules() -> dict[str, Any]:
@@ -169,6 +231,16 @@ def rule_problems(rules: dict[str, Any]) -> list[str]:
                     problems.append(f"{key}.{name}: {item!r} must not be negative")
         elif isinstance(expected, list) and not isinstance(value, list):
             problems.append(f"{key}: must be a list")
+    problems += _dynamic_rule_problems(rules)
+    problems += _order_problems(rules.get("objective_order"))
+    groups = rules.get("coverage_gap_groups")
+    if "coverage_gap_groups" in rules and groups not in COVERAGE_GROUPS:
+        problems.append(f"coverage_gap_groups: {groups!r} must be one of "
+                        "\"category\", \"township\" or \"\" (off)")
+    gap = rules.get("coverage_gap_max")
+    if isinstance(gap, (int, float)) and not isinstance(gap, bool) and gap > 1:
+        problems.append(f"coverage_gap_max: {gap} is a share between 0 and 1 "
+                        "(0.1 = 10 percentage points)")
     low, high = rules.get("area_min_per_person_m2"), rules.get("area_max_per_person_m2")
     if isinstance(low, (int, float)) and isinstance(high, (int, float)) and low > high:
         problems.append(f"area_min_per_person_m2 ({low}) is above "
@@ -178,3 +250,88 @@ def rule_problems(rules: dict[str, Any]) -> list[str]:
         problems.append(f"detour_factor: {detour} must be at least 1 (walking is "
                         "never shorter than the straight line)")
     return problems
+
+
+# Exit and alert rules (issue #5): the household facts they may name, and the
+# comparisons allowed. ``allocator.history.household_facts`` computes them.
+FACT_FIELDS = (
+    "annual_income", "per_capita_income", "stable_job_years", "size",
+    "years_housed", "income_drop", "job_loss", "fell_below_low_income",
+    "petitions_12m", "open_petitions", "overdue_visits", "category", "job_status",
+)
+OPERATORS = (">", ">=", "<", "<=", "==", "!=")
+ALERT_LEVELS = ("red", "yellow", "blue")
+
+
+def _dynamic_rule_problems(rules: dict[str, Any]) -> list[str]:
+    """Problems of the exit and alert rules (lists of small tables)."""
+    problems = []
+    basis = rules.get("exit_income_basis", "per_capita")
+    if basis not in ("per_capita", "household"):
+        problems.append(f"exit_income_basis: {basis!r} must be per_capita or "
+                        "household")
+    for i, item in enumerate(rules.get("exit_conditions") or []):
+        name = f"exit_conditions[{i}]"
+        if not isinstance(item, dict) or set(item) != {"field", "op", "value"}:
+            problems.append(f"{name}: must be {{\"field\": ..., \"op\": ..., "
+                            f"\"value\": ...}}, not {item!r}")
+            continue
+        if item["field"] not in FACT_FIELDS:
+            problems.append(f"{name}: field {item['field']!r} is not one of "
+                            + ", ".join(FACT_FIELDS))
+        if item["op"] not in OPERATORS:
+            problems.append(f"{name}: op {item['op']!r} is not one of "
+                            + " ".join(OPERATORS))
+        if isinstance(item["value"], (dict, list)):
+            problems.append(f"{name}: value must be a number or a text")
+    for i, item in enumerate(rules.get("alert_rules") or []):
+        name = f"alert_rules[{i}]"
+        if not isinstance(item, dict) or set(item) != {"signal", "min", "level"}:
+            problems.append(f"{name}: must be {{\"signal\": ..., \"min\": ..., "
+                            f"\"level\": ...}}, not {item!r}")
+            continue
+        if item["signal"] not in FACT_FIELDS:
+            problems.append(f"{name}: signal {item['signal']!r} is not one of "
+                            + ", ".join(FACT_FIELDS))
+        if isinstance(item["min"], bool) or not isinstance(item["min"], (int, float)):
+            problems.append(f"{name}: min {item['min']!r} must be a number")
+        if item["level"] not in ALERT_LEVELS:
+            problems.append(f"{name}: level {item['level']!r} must be red, yellow "
+                            "or blue")
+    months = rules.get("follow_up_months", [1, 3, 6])
+    if not isinstance(months, list) or not all(
+            isinstance(m, int) and not isinstance(m, bool) and m > 0 for m in months):
+        problems.append(f"follow_up_months: {months!r} must be a list of whole "
+                        "months, e.g. [1, 3, 6]")
+    return problems
+
+
+def _order_problems(order: Any) -> list[str]:
+    """What is wrong with an ``objective_order`` value (None: not set)."""
+    if order is None:
+        return []
+    known = ", ".join(OBJECTIVE_LABELS)
+    if not isinstance(order, list) or not all(isinstance(n, str) for n in order):
+        return [f"objective_order: {order!r} must be a list of level names, e.g. "
+                + json.dumps(DEFAULTS["objective_order"].value)]
+    problems = []
+    unknown = [n for n in order if n not in OBJECTIVE_LABELS]
+    if unknown:
+        problems.append(f"objective_order: unknown level(s) {', '.join(unknown)}; "
+                        f"the levels are {known}")
+    repeated = sorted({n for n in order if order.count(n) > 1})
+    if repeated:
+        problems.append(f"objective_order: {', '.join(repeated)} named more than "
+                        "once")
+    missing = [n for n in REQUIRED_LEVELS if n not in order]
+    if missing:
+        problems.append(f"objective_order: {', '.join(missing)} must be in the order "
+                        "(wishes and village may be left out)")
+    return problems
+
+
+def objective_order(rules: dict[str, Any]) -> list[str]:
+    """The planner's order of objective levels (the default when not set)."""
+    order = rules.get("objective_order")
+    return list(order) if isinstance(order, list) else list(
+        DEFAULTS["objective_order"].value)

@@ -119,8 +119,13 @@ def validate_allocation(project: Project, scenario: str = "base",
             violations.append(f"{lock.household_id}: got forbidden unit {lock.unit_id}")
 
     # Priority-respecting: no waiting household had a fitting unit that went
-    # to a household of lower priority in this allocation.
-    if rules.get("priority_respecting", True) and housing_optimal:
+    # to a household of lower priority in this allocation. Runs that record
+    # their options hold it as a constraint; older runs only at an optimum
+    # of the housing level.
+    options = json.loads(run.get("options_json") or "{}")
+    respecting = options.get("priority_respecting",
+                             rules.get("priority_respecting", True))
+    if respecting and (housing_optimal or "objective_order" in options):
         fixed_units = set(project.locks[project.locks["kind"] == "fix"]["unit_id"])
         new = given[(given["kind"] == "allocated")
                     & ~given["unit_id"].isin(fixed_units)]  # the planner's choice
@@ -198,6 +203,20 @@ def validate_allocation(project: Project, scenario: str = "base",
                 violations.append(f"{household_id}: some {kind} siblings placed, "
                                   "others not")
 
+    # The coverage gap cap between categories or townships.
+    cap = options.get("coverage_gap")
+    if cap:
+        for kind, rates in coverage_rates(project, scenario, cap["groups"],
+                                          reference).items():
+            if len(rates) >= 2:
+                gap = max(rates.values()) - min(rates.values())
+                if gap > float(cap["max"]) + 1e-9:
+                    low = min(rates, key=rates.get)
+                    high = max(rates, key=rates.get)
+                    violations.append(
+                        f"{kind} coverage gap {gap:.4f} above the cap {cap['max']}: "
+                        f"{high} {rates[high]:.4f}, {low} {rates[low]:.4f}")
+
     # Every school-age child of a housed household: a place or a stated reason.
     housed = set(unit_of)
     ages = project.members.set_index("member_id")["birth_date"].map(
@@ -217,3 +236,115 @@ def validate_allocation(project: Project, scenario: str = "base",
                     if pd.isna(row["facility_id"]) and not str(row["reason"]).strip():
                         violations.append(f"{member_id}: no place and no reason")
     return violations
+
+
+def _coverage_key(household: pd.Series, by: str) -> str:
+    if by == "category":
+        return str(household["category"] or "")
+    return str(household["current_township"] or household["origin_township"] or "")
+
+
+def coverage_rates(project: Project, scenario: str, by: str,
+                   reference: dt.date) -> dict[str, dict[str, float]]:
+    """Coverage of each service kind by group (category or township).
+
+    People of housed households who need the service (school-age children of
+    its level, every resident for clinics), and the share of them placed.
+    """
+    rules = project.rules
+    allocations = project.allocations[project.allocations["scenario"] == scenario]
+    services = project.service_assignments[
+        project.service_assignments["scenario"] == scenario]
+    housed = set(allocations.dropna(subset=["unit_id"])["household_id"])
+    households = project.households.set_index("household_id")
+    placed = set(zip(services.dropna(subset=["facility_id"])["member_id"],
+                     services.dropna(subset=["facility_id"])["kind"]))
+    need: dict[tuple[str, str], int] = defaultdict(int)
+    got: dict[tuple[str, str], int] = defaultdict(int)
+    for member in project.members.itertuples():
+        if member.household_id not in housed:
+            continue
+        group = _coverage_key(households.loc[member.household_id], by)
+        age = age_on(dt.date.fromisoformat(member.birth_date), reference)
+        kinds = ["clinic"] + [kind for kind in SCHOOL_KINDS
+                              if rules["school_ages"][kind][0] <= age
+                              <= rules["school_ages"][kind][1]]
+        for kind in kinds:
+            need[kind, group] += 1
+            got[kind, group] += (member.member_id, kind) in placed
+    rates: dict[str, dict[str, float]] = defaultdict(dict)
+    for (kind, group), count in need.items():
+        rates[kind][group] = got[kind, group] / count
+    return dict(rates)
+
+
+def _ranked(value) -> list[str]:
+    if not isinstance(value, str):
+        return []
+    return [part for part in value.split("|") if part]
+
+
+def count_wishes(project: Project, scenario: str = "base") -> dict[str, int]:
+    """Wishes met and village groups kept together, counted from the stored
+    allocation and the raw tables only (tests compare it with the KPIs and
+    with the model's objective values).
+
+    Village groups are the households of one origin village that wait and
+    fit some vacant unit (two or more); a group is kept together when all of
+    its households housed now are at one site, and the households with their
+    group are those at the site holding most of them.
+    """
+    rules = project.rules
+    points = rules["wish_points"]
+    by_rank = [points["first"], points["second"], points["third"]]
+    low_max = int(rules["low_floor_max"])
+    allocations = project.allocations[project.allocations["scenario"] == scenario]
+    new = allocations[allocations["kind"] == "allocated"]
+    unit_of = dict(zip(new["household_id"], new["unit_id"]))
+    units = project.housing_units.set_index("unit_id")
+    counts = {"ranked": 0, "ranked_housed": 0, "first_choice": 0, "any_ranked": 0,
+              "low_floor_asked": 0, "low_floor_granted": 0, "wish_points": 0,
+              "village_groups": 0, "village_groups_together": 0,
+              "village_households_together": 0}
+    vacant = units[units["status"] == "vacant"]
+    villages: dict[str, list[str]] = defaultdict(list)
+    occupied = set(project.housing_units["household_id"].dropna())
+    for household in project.households.itertuples():
+        if household.household_id in occupied:
+            continue
+        ranked = _ranked(getattr(household, "preferred_sites", None))
+        low = bool(getattr(household, "wants_low_floor", False))
+        unit_id = unit_of.get(household.household_id)
+        counts["ranked"] += bool(ranked)
+        counts["low_floor_asked"] += low
+        size = int(household.size)
+        fits = vacant[(vacant["area_m2"] >= size * rules["area_min_per_person_m2"])
+                      & (vacant["area_m2"] <= size * rules["area_max_per_person_m2"])]
+        if household.needs_accessible:
+            fits = fits[fits["accessible"]]
+        if len(fits):
+            villages[f"{household.origin_township or ''}"
+                     f"{household.origin_village or ''}"].append(household.household_id)
+        if unit_id is None:
+            continue
+        site = units.at[unit_id, "site_id"]
+        if ranked:
+            counts["ranked_housed"] += 1
+            counts["first_choice"] += site == ranked[0]
+            counts["any_ranked"] += site in ranked
+            if site in ranked:
+                counts["wish_points"] += by_rank[min(ranked.index(site), 2)]
+        if low and int(units.at[unit_id, "floor"]) <= low_max:
+            counts["low_floor_granted"] += 1
+            counts["wish_points"] += points["low_floor"]
+    for village, members in villages.items():
+        if len(members) < 2 or not village:
+            continue
+        sites = [units.at[unit_of[h], "site_id"] for h in members if h in unit_of]
+        if sites:
+            counts["village_households_together"] += max(
+                sites.count(site) for site in set(sites))
+        if len(sites) >= 2:
+            counts["village_groups"] += 1
+            counts["village_groups_together"] += len(set(sites)) == 1
+    return counts

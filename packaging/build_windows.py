@@ -101,7 +101,7 @@ propsys psapi rpcrt4 secur32 setupapi shcore shell32 shlwapi ucrtbase user32
 userenv usp10 uxtheme version winhttp wininet winmm winspool wintrust wldap32
 ws2_32 wtsapi32 dbgeng glu32 hid ninput wevtapi virtdisk d3d10 d3d10_1
 windowscodecs xinput1_4 avrt ksuser msvcrt imagehlp icuuc icuin icu winspool.drv
-odbc32 mscms uiautomationcore
+odbc32 mscms uiautomationcore msi
 """.split())
 
 # Clients of database servers that Qt's SQL driver plugins load when present;

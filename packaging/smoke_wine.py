@@ -20,9 +20,11 @@ every module of the product and of the main dependencies; the data files;
 the PDF font choice (仿宋 / 宋体 before the bundled font); an allocation-order
 PDF, an Excel file and a PROJ transform on ``D:``; PuLP's CBC; the log in
 ``%LOCALAPPDATA%``; Qt offscreen with settings in the registry; the
-``allocator`` command through ``allocator.cmd``; ``allocator demo`` on the
-sample county with its outputs on ``D:`` and an export from ``D:`` back to
-the user's Documents; silent uninstall.  Each line says PASS, FAIL or
+``allocator`` command through ``allocator.cmd``; CBC through
+``allocator bench gap`` on an OR-Library instance on ``D:`` (its published
+optimum); ``allocator demo`` on the sample county with its outputs on ``D:``
+(the proven optimum, one PDF page per household) and an export from ``D:``
+back to the user's Documents; silent uninstall.  Each line says PASS, FAIL or
 NOT RUN with the reason (for example a part that Wine cannot run), or NOTE
 for a diagnosis that explains a failure.  The exit
 status is 1 when anything failed, 0 otherwise, and 77 when Wine or the
@@ -57,10 +59,20 @@ PROGID = "ResettlementAllocator.Project"
 EXIT_MISSING = 77
 
 # What Wine prints when a program calls a Windows function Wine only stubs;
-# the process then aborts.  Seen with Debian's Wine 8.0: numpy 2 calls
-# ucrtbase.dll's crealf when imported, and CPython's platform module (through
-# its _wmi module) calls propsys.dll's VariantToString.
+# the process then aborts.  Seen with Debian's Wine 8.0: numpy 2.1 and later
+# call ucrtbase.dll's crealf when imported, and CPython 3.12 and later, in the
+# platform module (through their _wmi module), call propsys.dll's
+# VariantToString.  The pins avoid both (see windows-requirements.txt).
 WINE_GAP = "unimplemented function "
+
+# The sample county's proven optimum, level by level: HiGHS, CP-SAT and the
+# per-household model all reach it (bench/results/sample_backends.json).
+SAMPLE_OPTIMUM = {"housed": 56700.0, "served": 20782.0, "walk": 10597918.0}
+
+# A small OR-Library instance for the command line's CBC back end, with its
+# published optimum (bench/data/gap/bounds.txt: c0515_1_Max 336 336).
+GAP_INSTANCE = PACKAGING.parent / "bench" / "data" / "gap" / "c0515_1.txt"
+GAP_OPTIMUM_MAX = 336.0
 
 
 def find_wine() -> str | None:
@@ -191,6 +203,23 @@ class Prefix:
             result.args, result.returncode,
             result.stdout.decode("utf-8", errors="replace"),
             result.stderr.decode("utf-8", errors="replace"))
+
+    def allocator(self, args: list[str], timeout: float = 900
+                  ) -> subprocess.CompletedProcess:
+        """Run ``allocator ARGS`` as typed in the Start menu's command prompt.
+
+        That prompt puts the program's folder on PATH (WINEPATH here), so the
+        command itself is not quoted.  (``cmd /c "C:\\a b\\allocator.cmd"
+        "D:\\c d"`` would not do: cmd strips the first and the last quote of
+        such a line, on Windows as under Wine.)
+        """
+        env = self.env
+        self.env = dict(env, WINEPATH=self.win_user(
+            "AppData", "Local", "Programs", APP_ID))
+        try:
+            return self.run(["cmd", "/c", "allocator", *args], timeout=timeout)
+        finally:
+            self.env = env
 
     def wait(self) -> None:
         """Wait until every process of the prefix has ended."""
@@ -384,8 +413,11 @@ def probe_numpy(px: Prefix, inst: Path, report: Report) -> bool:
 
 
 def check_pdf_file(path: Path, report: Report, check: str,
-                   expect_text: str) -> None:
-    """Read a PDF written under Wine with pypdf: pages, text, embedded font."""
+                   expect_text: str, pages: int | None = None) -> None:
+    """Read a PDF written under Wine with pypdf: pages, text, embedded font.
+
+    With `pages`, the PDF must have exactly that many pages.
+    """
     if not path.is_file():
         report.add("FAIL", check, f"{path} was not written")
         return
@@ -404,9 +436,12 @@ def check_pdf_file(path: Path, report: Report, check: str,
     for page in reader.pages[:1]:
         for font in (page.get("/Resources", {}).get("/Font", {}) or {}).values():
             fonts.add(str(font.get_object().get("/BaseFont")))
-    ok = expect_text in text and len(reader.pages) > 0
+    ok = expect_text in text and len(reader.pages) > 0 and (
+        pages is None or len(reader.pages) == pages)
     report.add("PASS" if ok else "FAIL", check,
-               f"{len(reader.pages)} pages, {path.stat().st_size // 1024} KB, "
+               f"{len(reader.pages)} pages"
+               + ("" if pages is None else f" (expected {pages})")
+               + f", {path.stat().st_size // 1024} KB, "
                f"fonts {sorted(fonts)}; text has {expect_text!r}: "
                f"{expect_text in text}")
 
@@ -447,14 +482,48 @@ def run_demo(px: Prefix, inst: Path, report: Report) -> None:
         return
     report.add("PASS", "allocator demo",
                f"{seconds:.0f} s, wrote {', '.join(names)} to {out_win}")
-    check_pdf_file(out / "orders.pdf", report, "demo orders.pdf", "分配通知书")
+    for line in result.stdout.strip().splitlines():
+        print(f"         | {line}")
+    kpis = json.loads((out / "kpis.json").read_text(encoding="utf-8"))
+    run = kpis["run"]
+    reached = {level: run[f"objective_{level}"] for level in SAMPLE_OPTIMUM}
+    ok = run["status"] == "optimal" and reached == SAMPLE_OPTIMUM
+    report.add("PASS" if ok else "FAIL", "demo reaches the sample optimum",
+               f"{run['status']} with {run['backend']} in {run['seconds']} s, "
+               f"objectives {reached}" + ("" if ok else
+                                          f", expected {SAMPLE_OPTIMUM}"))
+    households = kpis["overall"]["households"]
+    check_pdf_file(out / "orders.pdf", report, "demo orders.pdf", "分配通知书",
+                   pages=households)
     docs = px.win_user("Documents", "分配 结果.xlsx")
-    cmd = px.win_user("AppData", "Local", "Programs", APP_ID, "allocator.cmd")
-    result = px.run(["cmd", "/c", cmd, "export", f"{out_win}\\project.gpkg",
-                     "--xlsx", docs], timeout=900)
+    result = px.allocator(["export", f"{out_win}\\project.gpkg", "--xlsx", docs],
+                          timeout=900)
     written = px.user_dir / "Documents" / "分配 结果.xlsx"
     report.add("PASS" if result.returncode == 0 and written.is_file() else "FAIL",
                "export from D: to Documents", f"exit {result.returncode}; {docs}")
+
+
+def check_cbc_command(px: Prefix, report: Report) -> None:
+    """The command line's CBC back end solves an OR-Library instance on D:."""
+    folder = px.d_drive / "算例 输入"
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(GAP_INSTANCE, folder / GAP_INSTANCE.name)
+    source = f"D:\\算例 输入\\{GAP_INSTANCE.name}"
+    result = px.allocator(["bench", "gap", source, "--sense", "max", "--backend",
+                           "cbc", "--json", "D:\\算例 输入\\cbc.json"],
+                          timeout=600)
+    written = folder / "cbc.json"
+    if result.returncode != 0 or not written.is_file():
+        report.add("FAIL", "allocator bench gap --backend cbc",
+                   f"exit {result.returncode}: "
+                   + _tail(result.stderr + result.stdout, 800))
+        return
+    solved = json.loads(written.read_text(encoding="utf-8"))
+    ok = solved["status"] == "optimal" and solved["objective"] == GAP_OPTIMUM_MAX
+    report.add("PASS" if ok else "FAIL", "allocator bench gap --backend cbc",
+               f"{GAP_INSTANCE.stem} max: {solved['status']} "
+               f"{solved['objective']} (published optimum {GAP_OPTIMUM_MAX:g}), "
+               f"{solved['backend']}, {solved['seconds']} s")
 
 
 def check_log_file(px: Prefix, report: Report) -> Path:
@@ -526,11 +595,13 @@ def smoke(installer: Path, wine: str, keep: bool,
         check_cli(px, inst, report)
         check_refuses_foreign_folder(px, installer, report)
         if numpy_ok and wmi_ok:
+            check_cbc_command(px, report)
             run_demo(px, inst, report)
         else:
-            report.add("NOT RUN", "allocator demo (sample county to D:)",
-                       "needs numpy and the platform module, which this Wine "
-                       "cannot run (see above)")
+            for check in ("allocator bench gap --backend cbc",
+                          "allocator demo (sample county to D:)"):
+                report.add("NOT RUN", check, "needs numpy and the platform "
+                           "module, which this Wine cannot run (see above)")
         uninstall(px, inst, keep, report)
     finally:
         px.stop()

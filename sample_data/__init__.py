@@ -17,6 +17,11 @@ _FILES = {
     "facilities": "facilities.geojson",
     "county": "county.geojson",
 }
+_HISTORY_FILES = {
+    "history": "income_history.csv",
+    "petitions": "petitions.csv",
+    "visits": "follow_up_visits.csv",
+}
 
 
 def sample_files() -> dict[str, Path]:
@@ -28,3 +33,16 @@ def sample_files() -> dict[str, Path]:
         Keys ``register``, ``sites``, ``units``, ``facilities`` and ``county``.
     """
     return {key: SAMPLE_DIR / name for key, name in _FILES.items()}
+
+
+def sample_history_files() -> dict[str, Path]:
+    """Return the paths of the sample households' histories (issue #5).
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        Keys ``history`` (income and job by year), ``petitions`` (complaints
+        and 信访) and ``visits`` (follow-up visits done), named as the fields
+        of :class:`allocator.importer.ImportInputs`.
+    """
+    return {key: SAMPLE_DIR / name for key, name in _HISTORY_FILES.items()}

@@ -358,6 +358,167 @@ def registration_dates(
     return out
 
 
+# Households over time ----------------------------------------------------------
+HISTORY_YEARS = (2023, 2024, 2025)
+INCOME_GROWTH = 1.06  # assumed yearly growth of incomes before the latest year
+NO_STABLE_JOB = ("灵活就业", "务农", "无业")
+NO_STABLE_JOB_P = (0.45, 0.40, 0.15)
+INCOME_DROP_SHARE, INCOME_DROP = 0.05, (0.15, 0.65)
+JOB_LOSS_SHARE = 0.025
+PETITION_SHARE = 0.06
+PETITION_SUBJECTS = ("房屋漏水维修", "子女入学", "就业帮扶", "补贴发放", "物业费用",
+                     "邻里纠纷", "医疗报销")
+PETITIONS_FROM, PETITIONS_TO = date(2025, 6, 1), date(2026, 11, 30)
+VISIT_MONTHS = (1, 3, 6)
+VISIT_DONE_P = 0.97
+CASEWORKERS = 45  # about one per 80 residents of the site
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    last = (date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(day.day, last))
+
+
+def build_history(
+    hh: pd.DataFrame, units: pd.DataFrame, rng: np.random.Generator
+) -> dict:
+    """Income and job by year, complaints and petitions, follow-up visits.
+
+    The latest year (2025) repeats the register's income and stable-job years;
+    earlier years are that income discounted by ``INCOME_GROWTH`` with noise.
+    Some housed households lose income or their job in the latest year, some
+    complain or petition, and a few follow-up visits were never made, so that
+    exits and alerts of every level show up in the sample.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        ``income_history.csv``, ``petitions.csv`` and ``follow_up_visits.csv``
+        in the importer's column layout.
+    """
+    housed = hh[hh["housed"]].sort_values("hid")
+    n = len(housed)
+    latest = HISTORY_YEARS[-1]
+    years = housed["job_years"].to_numpy()
+    idle = rng.choice(NO_STABLE_JOB, n, p=NO_STABLE_JOB_P)
+    drop = rng.random(n) < INCOME_DROP_SHARE
+    drop_by = rng.uniform(*INCOME_DROP, n)
+    lose = (rng.random(n) < JOB_LOSS_SHARE) & (years > 0) & ~drop
+    noise = rng.normal(0.0, 0.08, (n, len(HISTORY_YEARS)))
+    rows = []
+    for i, (hid, income, job) in enumerate(
+        zip(housed["hid"], housed["income"], years)
+    ):
+        incomes = {
+            y: float(income) / INCOME_GROWTH ** (latest - y) * np.exp(noise[i, k])
+            for k, y in enumerate(HISTORY_YEARS)
+        }
+        incomes[latest] = float(income)
+        status = {y: "稳定就业" if job - (latest - y) > 0 else
+                  (idle[i] if job == 0 else "灵活就业") for y in HISTORY_YEARS}
+        stable = {y: max(0, int(job) - (latest - y)) for y in HISTORY_YEARS}
+        note = {y: "" for y in HISTORY_YEARS}
+        if drop[i]:
+            incomes[latest] = incomes[latest - 1] * (1 - drop_by[i])
+            note[latest] = "收入下降"
+        if lose[i]:
+            status[latest], stable[latest] = "无业", 0
+            incomes[latest] = incomes[latest - 1] * 0.6
+            note[latest] = "失去工作"
+        for y in HISTORY_YEARS:
+            rows.append({"户号": hid, "年度": y,
+                         "年收入": int(round(incomes[y] / 100) * 100),
+                         "就业状况": status[y], "稳定就业年限": stable[y],
+                         "说明": note[y]})
+    incomes = pd.DataFrame(rows)
+
+    petitions = []
+    for hid in housed["hid"][rng.random(n) < PETITION_SHARE]:
+        count = int(rng.choice((1, 2, 3), p=(0.6, 0.28, 0.12)))
+        days = sorted(uniform_dates(rng, PETITIONS_FROM, PETITIONS_TO, count))
+        for day in days:
+            closed = day < date(2026, 9, 1) and rng.random() < 0.85
+            petitions.append({
+                "户号": hid, "日期": day.isoformat(),
+                "类型": "信访" if rng.random() < 0.3 else "投诉",
+                "事由": str(rng.choice(PETITION_SUBJECTS)),
+                "办理状态": "已办结" if closed else "办理中", "说明": ""})
+    petitions = pd.DataFrame(
+        petitions, columns=["户号", "日期", "类型", "事由", "办理状态", "说明"])
+
+    moved = units[units["hh"] >= 0].set_index("hh")["move_in"]
+    visits = []
+    for h, hid in zip(housed.index, housed["hid"]):
+        placed = moved.get(h)
+        if placed is None:
+            continue
+        for month in VISIT_MONTHS:
+            done = rng.random() < VISIT_DONE_P
+            late = int(rng.integers(-5, 21))
+            if not done:
+                continue
+            visits.append({
+                "户号": hid, "回访月份": month,
+                "回访日期": (_add_months(placed, month)
+                             + timedelta(days=late)).isoformat(),
+                "回访人": f"帮扶干部{int(rng.integers(1, CASEWORKERS + 1)):02d}",
+                "情况": ""})
+    visits = pd.DataFrame(visits, columns=["户号", "回访月份", "回访日期", "回访人",
+                                           "情况"])
+    return {"income_history.csv": incomes, "petitions.csv": petitions,
+            "follow_up_visits.csv": visits}
+
+
+# Wishes ----------------------------------------------------------------------
+WISH_SHARE = 0.62  # waiting households that rank sites
+WISH_COUNT_P = (0.40, 0.35, 0.25)  # they rank 1, 2 or 3 of the 4 sub-sites
+SITE_POPULARITY = (0.34, 0.30, 0.21, 0.15)  # 一区 (older, by the clinic) .. 四区
+VILLAGE_FAVOURITE_P = 0.5  # first choice: where the village's own favour lies
+LOW_FLOOR_P = 0.8  # households with a member aged 60+ or disabled asking for one
+
+
+def build_wishes(
+    hh: pd.DataFrame, people: pd.DataFrame, rng: np.random.Generator
+) -> tuple[pd.Series, pd.Series]:
+    """Ranked sub-sites and low-floor wishes of the waiting households.
+
+    Villages lean to one sub-site (relatives and neighbours already there),
+    so a household's first choice is its village's favourite half of the
+    time and otherwise follows the sub-sites' popularity. Most households
+    with a member aged 60+ or with a disability ask for a low floor. Housed
+    households record no wish.
+
+    Returns
+    -------
+    tuple of pandas.Series
+        ``意向安置点`` text such as ``ZJ01-2|ZJ01-1`` (empty: none) and
+        ``低楼层意愿`` (是/否), indexed like ``hh``.
+    """
+    sites = [f"{SITE}-{s}" for s in SUBSITES]
+    popularity = np.array(SITE_POPULARITY)
+    villages = sorted(set(hh["village"]))
+    favourite = dict(zip(villages, rng.choice(len(sites), len(villages),
+                                              p=popularity)))
+    old_or_disabled = (people["age"] >= 60) | (people["disability"] != "无")
+    frail = old_or_disabled.groupby(people["hh"]).any()
+    ranked, low = [], []
+    for h in hh.index:
+        states, count = rng.random(3), 1 + int(rng.choice(3, p=WISH_COUNT_P))
+        order = list(rng.choice(len(sites), len(sites), replace=False,
+                                p=popularity))
+        if states[1] < VILLAGE_FAVOURITE_P:
+            order.remove(favourite[hh.at[h, "village"]])
+            order.insert(0, favourite[hh.at[h, "village"]])
+        waiting = not hh.at[h, "housed"]
+        ranked.append("|".join(sites[i] for i in order[:count])
+                      if waiting and states[0] < WISH_SHARE else "")
+        low.append("是" if waiting and frail.get(h, False) and states[2] < LOW_FLOOR_P
+                   else "否")
+    return pd.Series(ranked, index=hh.index), pd.Series(low, index=hh.index)
+
+
 # Writers ---------------------------------------------------------------------
 def write_geojson(gdf: gpd.GeoDataFrame, path: Path) -> None:
     """Write a GeoJSON file in CGCS2000 (EPSG:4490) with 7 decimals."""
@@ -369,7 +530,8 @@ def write_register(df: pd.DataFrame, path: Path) -> None:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("登记表")
     ws.freeze_panes = "A2"
-    widths = {"身份证号": 21, "出生日期": 12, "原居住村": 14, "轮候登记日期": 13}
+    widths = {"身份证号": 21, "出生日期": 12, "原居住村": 14, "轮候登记日期": 13,
+              "意向安置点": 20}
     for i, col in enumerate(df.columns):
         ws.column_dimensions[chr(65 + i)].width = widths.get(col, 11)
     text = {df.columns.get_loc(c) for c in ("身份证号", "出生日期", "轮候登记日期")}
@@ -418,6 +580,10 @@ def register_table(hh: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
             "轮候登记日期": p["registered"].map(date.isoformat).where(head, None),
         }
     )
+    if "wish_sites" in p:  # household wishes, on the head's row
+        table["意向安置点"] = p["wish_sites"].where(head & (p["wish_sites"] != ""),
+                                               None)
+        table["低楼层意愿"] = p["wish_low"].where(head, None)
     return table.sort_values("户号", kind="stable").reset_index(drop=True)
 
 
@@ -500,6 +666,10 @@ def generate(out: Path = DEFAULT_OUT, seed: int = DEFAULT_SEED) -> dict:
     order = hh.assign(key=hh_rng.random(len(hh))).sort_values(["registered", "key"])
     hh.loc[order.index, "hid"] = [f"ZJ-{i:06d}" for i in range(1, len(hh) + 1)]
 
+    # Wishes come from a stream of their own, so every other value keeps its
+    # bytes.
+    wish_rng = np.random.default_rng(seed).spawn(5)[4]
+    hh["wish_sites"], hh["wish_low"] = build_wishes(hh, people, wish_rng)
     write_register(register_table(hh, people), out / "register.xlsx")
     units_table(units, buildings, hh).to_csv(
         out / "units.csv", index=False, encoding="utf-8-sig", lineterminator="\r\n"
@@ -514,6 +684,13 @@ def generate(out: Path = DEFAULT_OUT, seed: int = DEFAULT_SEED) -> dict:
         out / "facilities.geojson",
     )
     tmap.to_csv(out / "township_map_2016_2023.csv", index=False)
+
+    # Households over time (issue #5), from a stream of their own so that the
+    # files above keep their bytes.
+    history_rng = np.random.default_rng(seed).spawn(4)[3]
+    for name, table in build_history(hh, units, history_rng).items():
+        table.to_csv(out / name, index=False, encoding="utf-8-sig",
+                     lineterminator="\r\n")
 
     summary = summarise(hh, people, units, buildings, fac)
     summary["seconds"] = round(time.perf_counter() - t0, 1)

@@ -30,17 +30,29 @@ Constraints::
     sum_{g, l} persons[g] z[g, l, f] <= cap(f)
     sum_l z[g, l, f] <= u[s(g), f]            (split sets only)
 
-Priority-respecting (no household waits while a unit it fits goes to a
-household of lower priority) needs no constraint here: the weight of level 1
-grows strictly with priority, so in any optimum of level 1 such a pair could
-be swapped for a higher objective. The independent validator checks it.
-TODO(#4): add it as a constraint once wishes can be ordered before housing.
+Planner's options (issue #4)::
 
-Objectives, lexicographic:
+    priority-respecting (on by default): no household waits while a unit it
+        is eligible for goes to a household of lower priority; a constraint
+        over pools of classes with the same eligible households (see
+        _priority_respecting), needed once wishes or village groups may come
+        before housing, or locks exist;
+    coverage gap cap (off by default): per service kind, the coverage rates
+        of the coverage groups (categories or townships) differ by at most a
+        cap (see _coverage_gap; per-household model only).
 
-1. max sum weight[h] x[h, c]                  households housed, by priority
-2. max sum persons[g] z[g, l, f]              service places inside catchment
-3. min sum persons[g] d(l, f) z[g, l, f] + penalty * sum u[s, f]
+Objectives, lexicographic, in the planner's order (``objective_order``;
+default housed, served, wishes, village, walk):
+
+    housed   max sum weight[h] x[h, c]        households housed, by priority
+    served   max sum persons[g] z[g, l, f]    service places inside catchment
+    wishes   max sum wish[h, c] x[h, c]       points for a ranked site and a
+                                              low floor asked for
+    village  max sum_{h, s} a[h, s]           households of a village group at
+             a[h, s] <= sum_{site(c) = s} x[h, c]   the group's main site
+             a[h, s] <= m[v(h), s],  sum_s m[v, s] <= 1   (m binary: the
+                                              village's one main site)
+    walk     min sum persons[g] d(l, f) z[g, l, f] + penalty * sum u[s, f]
                                               walking, and sibling splits
 """
 
@@ -51,6 +63,12 @@ from dataclasses import dataclass, field
 
 from solvers.base import LinearModel, Objective
 
+PLANNER_LEVELS = ("housed", "served", "wishes", "village", "walk")
+"""Levels a planner orders; other levels (a reallocation's "kept") keep their
+place right after the level they follow when the model is built."""
+COVERAGE_SCALE = 10_000
+"""Coverage rates in the gap cap are counted in 1/10,000 (0.01 %)."""
+
 
 @dataclass
 class ServiceGroup:
@@ -60,6 +78,7 @@ class ServiceGroup:
     persons: int
     facilities: list[int]
     split_set: int = -1
+    kind: str = ""
 
 
 @dataclass
@@ -77,6 +96,23 @@ class JointProblem:
     split_penalty: int = 0
     forbidden: set[tuple[int, int]] = field(default_factory=set)
     required: dict[int, int] = field(default_factory=dict)
+    # Reallocation with moves (issue #5): a household housed before, with the
+    # class of its unit. It stays housed, and a "kept" level right after
+    # "housed" maximises the households left in their class (fewest moves).
+    household_home: dict[int, int] = field(default_factory=dict)
+    # Planner's levels and fairness options (issue #4), see the module
+    # docstring: wish points per household and class, the village group of
+    # each household (-1: none) with the site of each class, the order of
+    # the levels, priority-respecting, and the coverage gap cap (in
+    # 1/COVERAGE_SCALE) between the coverage groups of households (-1: none).
+    household_wishes: list[dict[int, int]] = field(default_factory=list)
+    household_village: list[int] = field(default_factory=list)
+    class_site: list[int] = field(default_factory=list)
+    objective_order: list[str] = field(
+        default_factory=lambda: list(PLANNER_LEVELS))
+    priority_respecting: bool = False
+    coverage_group: list[int] = field(default_factory=list)
+    coverage_gap_cap: int | None = None
 
 
 @dataclass
@@ -137,6 +173,8 @@ def build_joint_model(problem: JointProblem) -> JointModel:
                     model.fixed[x[h, c]] = int(c == required)
         own = [x[h, c] for c in classes if (h, c) in x]
         model.add(own, [1] * len(own), upper=1, name=f"one_unit[{h}]")
+        if h in problem.household_home:
+            model.add(own, [1] * len(own), lower=1, name=f"stays_housed[{h}]")
         classes_by_household[h] = by_location
     for c, variables in class_vars.items():
         model.add(variables, [1] * len(variables), upper=problem.class_capacity[c],
@@ -196,6 +234,8 @@ def build_joint_model(problem: JointProblem) -> JointModel:
     housed_coefs = [problem.household_weight[h] for (h, _c) in x]
     model.objectives = [
         Objective("housed", "max", housed_vars, housed_coefs),
+        *_kept_level({(h, c): v for (h, c), v in x.items()
+                      if problem.household_home.get(h) == c}),
         Objective("served", "max", served_vars, served_coefs),
         Objective(
             "walk", "min",
@@ -203,6 +243,8 @@ def build_joint_model(problem: JointProblem) -> JointModel:
             walk_coefs + [problem.split_penalty] * len(penalty_vars),
         ),
     ]
+    members = {h: [h] for h in {h for h, _c in x}}
+    _add_planner_levels(model, problem, x, members, z)
     return JointModel(model, x, z)
 
 
@@ -284,6 +326,9 @@ def build_aggregated_model(problem: JointProblem) -> AggregatedModel:
     if any(group.split_set >= 0 for group in problem.groups):
         raise ValueError("the aggregated model keeps siblings together; use "
                          "build_joint_model when siblings may be split")
+    if problem.coverage_gap_cap is not None:
+        raise ValueError("the coverage gap cap needs the per-household model; use "
+                         "build_joint_model")
     model = LinearModel()
     profile: dict[int, list[tuple[tuple[int, ...], int]]] = defaultdict(list)
     for group in problem.groups:
@@ -299,7 +344,8 @@ def build_aggregated_model(problem: JointProblem) -> AggregatedModel:
                 fixed_groups[loc, key] += 1
             continue
         key = (problem.household_weight[h], tuple(sorted(problem.household_classes[h])),
-               tuple(sorted(profile[h])), h if h in locked else -1)
+               tuple(sorted(profile[h])), h if h in locked else -1,
+               problem.household_home.get(h, -1), _planner_key(problem, h))
         if key not in type_index:
             type_index[key] = len(types)
             types.append([])
@@ -332,6 +378,9 @@ def build_aggregated_model(problem: JointProblem) -> AggregatedModel:
             if h in problem.required:
                 model.fixed[var] = int(c == problem.required[h])
         model.add(own, [1] * len(own), upper=len(members), name=f"type_size[{t}]")
+        if h in problem.household_home:
+            model.add(own, [1] * len(own), lower=len(members),
+                      name=f"stay_housed[{t}]")
     for c, variables in class_terms.items():
         model.add(variables, [1] * len(variables), upper=problem.class_capacity[c],
                   name=f"class_capacity[{c}]")
@@ -370,7 +419,225 @@ def build_aggregated_model(problem: JointProblem) -> AggregatedModel:
 
     model.objectives = [
         Objective("housed", "max", housed_vars, housed_coefs),
+        *_kept_level({(t, c): v for (t, c), v in n.items()
+                      if problem.household_home.get(types[t][0]) == c}),
         Objective("served", "max", served_vars, served_coefs),
         Objective("walk", "min", walk_vars, walk_coefs),
     ]
+    _add_planner_levels(model, problem, n, dict(enumerate(types)))
     return AggregatedModel(model, types, n, s)
+
+
+def _kept_level(home_vars: dict[tuple[int, int], int]) -> list[Objective]:
+    """The "kept" level: households left in their home class (none if no
+    household has a home, so a plain allocation keeps its three levels)."""
+    if not home_vars:
+        return []
+    variables = list(home_vars.values())
+    return [Objective("kept", "max", variables, [1] * len(variables))]
+
+
+def _planner_key(problem: JointProblem, h: int) -> tuple:
+    """What makes a household different for the planner's levels."""
+    wishes = tuple(sorted(problem.household_wishes[h].items())) \
+        if problem.household_wishes else ()
+    village = problem.household_village[h] if problem.household_village else -1
+    return wishes, village
+
+
+def order_levels(objectives: list[Objective], order: list[str]) -> list[Objective]:
+    """The objectives in the planner's order.
+
+    Planner levels left out of ``order`` are dropped; any other level keeps
+    its place right after the level it followed in ``objectives``.
+    """
+    by_name = {o.name: o for o in objectives}
+    result = [by_name[name] for name in order if name in by_name]
+    for i, objective in enumerate(objectives):
+        if objective.name in PLANNER_LEVELS:
+            continue
+        before = objectives[i - 1].name if i else None
+        place = next((j + 1 for j, o in enumerate(result) if o.name == before),
+                     len(result))
+        result.insert(place, objective)
+    return result
+
+
+def _add_planner_levels(model: LinearModel, problem: JointProblem,
+                        assign: dict[tuple[int, int], int],
+                        members: dict[int, list[int]],
+                        z: dict[tuple[int, int, int], int] | None = None) -> None:
+    """Add the wishes and village levels, priority-respecting and the coverage
+    gap cap to a model, and put its levels in the planner's order.
+
+    ``assign[t, c]`` counts the households of ``members[t]`` (one household in
+    the detailed model, a type of interchangeable ones in the aggregated one)
+    that get a unit of class c.
+    """
+    housed_of: dict[int, list[int]] = defaultdict(list)
+    for (t, _c), var in assign.items():
+        housed_of[t].append(var)
+
+    wish_vars, wish_coefs = [], []
+    if problem.household_wishes:
+        for (t, c), var in assign.items():
+            points = problem.household_wishes[members[t][0]].get(c, 0)
+            if points:
+                wish_vars.append(var)
+                wish_coefs.append(points)
+
+    village_vars: list[int] = []
+    if problem.household_village:
+        # Per household (or type) and site, which keeps the LP bound tight:
+        # a[t, s] <= sum_{c at s} n[t, c], a[t, s] <= N_t m[v, s].
+        at_site: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for (t, c), var in assign.items():
+            if problem.household_village[members[t][0]] >= 0:
+                at_site[t, problem.class_site[c]].append(var)
+        mains: dict[tuple[int, int], int] = {}
+        for (t, site), variables in sorted(at_site.items()):
+            village = problem.household_village[members[t][0]]
+            if (village, site) not in mains:
+                mains[village, site] = model.new_var(f"main_site[{village},{site}]")
+            size = len(members[t])
+            together = model.new_var(f"village[{t},{site}]", size)
+            model.add([together] + variables, [1] + [-1] * len(variables), upper=0,
+                      name=f"village_at_site[{t},{site}]")
+            model.add([together, mains[village, site]], [1, -size], upper=0,
+                      name=f"village_main_site[{t},{site}]")
+            village_vars.append(together)
+        by_village: dict[int, list[int]] = defaultdict(list)
+        for (village, _site), main in sorted(mains.items()):
+            by_village[village].append(main)
+        for village, variables in by_village.items():
+            model.add(variables, [1] * len(variables), upper=1,
+                      name=f"one_main_site[{village}]")
+
+    if problem.priority_respecting:
+        _priority_respecting(model, problem, assign, members, housed_of)
+    if problem.coverage_gap_cap is not None and problem.coverage_group:
+        if z is None:
+            raise ValueError("the coverage gap cap needs the per-household model")
+        _coverage_gap(model, problem, z, housed_of)
+
+    model.objectives = order_levels(model.objectives + [
+        Objective("wishes", "max", wish_vars, wish_coefs),
+        Objective("village", "max", village_vars, [1] * len(village_vars)),
+    ], list(problem.objective_order))
+
+
+def _priority_respecting(model: LinearModel, problem: JointProblem,
+                         assign: dict[tuple[int, int], int],
+                         members: dict[int, list[int]],
+                         housed_of: dict[int, list[int]]) -> None:
+    """No household waits while a unit it is eligible for goes to a household
+    of lower priority (weight).
+
+    Classes with the same eligible households form one pool E. With the
+    distinct weights q_1 < ... < q_K of its households, binary b[E, k] says
+    that some household of weight below q_k holds a unit of E::
+
+        sum_{t: w_t = q_(k-1)} sum_{c in E} n[t, c] <= cap(E) b[E, k]
+        b[E, k-1] <= b[E, k]
+        N_t b[E, k] <= sum_c n[t, c]        for t in E with w_t = q_k
+
+    Units fixed by the planner and a household's own unit in a reallocation
+    are the planner's decision and do not count as taken.
+    """
+    eligible: dict[int, list[int]] = defaultdict(list)
+    for (t, c) in assign:
+        eligible[c].append(t)
+    pools: dict[tuple[int, ...], list[int]] = defaultdict(list)
+    for c, types in eligible.items():
+        pools[tuple(sorted(set(types)))].append(c)
+    for p, (types, classes) in enumerate(sorted(pools.items())):
+        weight = {t: problem.household_weight[members[t][0]] for t in types
+                  if members[t][0] not in problem.required}
+        levels = sorted(set(weight.values()))
+        if len(levels) < 2:
+            continue
+        capacity = sum(problem.class_capacity[c] for c in classes)
+        taken_below = None
+        for k in range(1, len(levels)):
+            holders = [assign[t, c] for t in weight for c in classes
+                       if weight[t] == levels[k - 1] and (t, c) in assign
+                       and problem.household_home.get(members[t][0]) != c]
+            below = model.new_var(f"lower_priority_holds[{p},{levels[k]}]")
+            model.add(holders + [below], [1] * len(holders) + [-capacity], upper=0,
+                      name=f"priority_pool[{p},{levels[k]}]")
+            if taken_below is not None:
+                model.add([taken_below, below], [1, -1], upper=0)
+            taken_below = below
+            for t, w in weight.items():
+                if w == levels[k]:
+                    own = housed_of[t]
+                    model.add([below] + own, [len(members[t])] + [-1] * len(own),
+                              upper=0, name=f"priority_respecting[{p},{t}]")
+
+
+def _coverage_gap(model: LinearModel, problem: JointProblem,
+                  z: dict[tuple[int, int, int], int],
+                  housed_of: dict[int, list[int]]) -> None:
+    """Cap the gap between the coverage rates of the coverage groups.
+
+    For each service kind, the coverage of group G is its people placed
+    inside catchment over its people of housed households who need that
+    service: served_G / D_G with D_G = D0_G + sum_h d_h y_h (y_h = 1 when
+    waiting household h gets a unit). Integer rates lo, hi in 1/S::
+
+        S served_G >= lo D_G,   S served_G <= hi D_G,   hi - lo <= cap
+
+    The products lo y_h and hi y_h are linearised exactly (y_h binary) with
+    w_h >= lo - S (1 - y_h) and v_h <= hi, v_h <= S y_h. Because lo and hi
+    are whole numbers of 1/S, the cap is kept exactly or tighter by at most
+    2/S.
+    """
+    scale = COVERAGE_SCALE
+    cap = int(problem.coverage_gap_cap or 0)
+    kinds = sorted({group.kind for group in problem.groups})
+    for kind in kinds:
+        fixed_need: dict[int, int] = defaultdict(int)
+        need: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        for group in problem.groups:
+            if group.kind != kind:
+                continue
+            g_of = problem.coverage_group[group.household]
+            if g_of < 0:
+                continue
+            if problem.household_location[group.household] is not None:
+                fixed_need[g_of] += group.persons
+            elif housed_of.get(group.household):
+                need[g_of][group.household] += group.persons
+        served: dict[int, tuple[list[int], list[int]]] = defaultdict(
+            lambda: ([], []))
+        for (g, _loc, _f), var in z.items():
+            group = problem.groups[g]
+            g_of = problem.coverage_group[group.household]
+            if group.kind == kind and g_of >= 0:
+                served[g_of][0].append(var)
+                served[g_of][1].append(scale * group.persons)
+        groups = sorted(set(fixed_need) | set(need))
+        if len(groups) < 2:
+            continue
+        low = model.new_var(f"coverage_low[{kind}]", scale)
+        high = model.new_var(f"coverage_high[{kind}]", scale)
+        model.add([high, low], [1, -1], upper=cap, name=f"coverage_gap[{kind}]")
+        for g_of in groups:
+            variables, coefs = served[g_of]
+            low_terms, low_coefs = [low], [-fixed_need[g_of]]
+            high_terms, high_coefs = [high], [-fixed_need[g_of]]
+            for h, persons in need[g_of].items():
+                own = housed_of[h]
+                w = model.new_var(f"coverage_low_if_housed[{kind},{h}]", scale)
+                model.add([low, w] + own, [1, -1] + [scale] * len(own), upper=scale)
+                v = model.new_var(f"coverage_high_if_housed[{kind},{h}]", scale)
+                model.add([v, high], [1, -1], upper=0)
+                model.add([v] + own, [1] + [-scale] * len(own), upper=0)
+                low_terms.append(w)
+                low_coefs.append(-persons)
+                high_terms.append(v)
+                high_coefs.append(-persons)
+            model.add(variables + low_terms, coefs + low_coefs, lower=0,
+                      name=f"coverage_above_low[{kind},{g_of}]")
+            model.add(variables + high_terms, coefs + high_coefs, upper=0,
+                      name=f"coverage_below_high[{kind},{g_of}]")

@@ -34,6 +34,17 @@ from ui.workers import Job
 logger = logging.getLogger(__name__)
 
 
+def changed_households(project: Project, scenario: str = "base") -> list[str]:
+    """Households the last reallocation changed (as `allocator export
+    --changed` picks them)."""
+    allocations = project.allocations[project.allocations["scenario"] == scenario]
+    if "change" not in allocations.columns:
+        return []
+    changed = allocations[allocations["change"].map(
+        lambda c: isinstance(c, str) and c != "").astype(bool)]
+    return sorted(changed["household_id"].unique())
+
+
 class ExportDialog(QDialog):
     """Choose what to export and where; the export runs in a worker thread.
 
@@ -53,7 +64,9 @@ class ExportDialog(QDialog):
         self.project = project
         self.selected = list(selected)
         self.job: Job | None = None
-        self.result_paths: tuple[str, str] | None = None
+        self.result_paths: tuple[str, str, str] | None = None
+        self.notice_path = ""
+        self.notice_summary: dict | None = None
         folder = project_path.parent if project_path else Path.home()
         stem = project_path.stem if project_path else "allocation"
 
@@ -63,13 +76,19 @@ class ExportDialog(QDialog):
         self.selected_radio = QRadioButton(
             fill(self.tr("安置户表中选中的户（%1 户）"), len(self.selected)), scope)
         self.selected_radio.setEnabled(bool(self.selected))
+        self.changed = changed_households(project)
+        self.changed_radio = QRadioButton(
+            fill(self.tr("上次重新分配有变动的户（%1 户）"), len(self.changed)), scope)
+        self.changed_radio.setEnabled(bool(self.changed))
         (self.selected_radio if self.selected else self.all_radio).setChecked(True)
         group = QButtonGroup(self)
         group.addButton(self.all_radio)
         group.addButton(self.selected_radio)
+        group.addButton(self.changed_radio)
         scope_layout = QVBoxLayout(scope)
         scope_layout.addWidget(self.all_radio)
         scope_layout.addWidget(self.selected_radio)
+        scope_layout.addWidget(self.changed_radio)
         if not self.selected:
             hint = QLabel(self.tr("提示：先在安置户表中选中若干行，可只导出这些户。"),
                           scope)
@@ -83,10 +102,16 @@ class ExportDialog(QDialog):
         self.xlsx_box = QCheckBox(self.tr("分配结果台账（Excel）"), files)
         self.xlsx_box.setChecked(True)
         self.xlsx_edit = QLineEdit(str(folder / f"{stem}-allocations.xlsx"), files)
+        self.notice_box = QCheckBox(
+            self.tr("公示名单（PDF，新分配住房的户，姓名和身份证号部分隐藏）"), files)
+        self.notice_box.setChecked(False)
+        self.notice_edit = QLineEdit(str(folder / f"{stem}-notice.pdf"), files)
+        self.notice_edit.setEnabled(False)
         grid = QGridLayout(files)
         for row, (box, edit, pattern) in enumerate((
                 (self.pdf_box, self.pdf_edit, "PDF (*.pdf)"),
-                (self.xlsx_box, self.xlsx_edit, "Excel (*.xlsx)"))):
+                (self.xlsx_box, self.xlsx_edit, "Excel (*.xlsx)"),
+                (self.notice_box, self.notice_edit, "PDF (*.pdf)"))):
             browse = QPushButton(self.tr("浏览…"), files)
             browse.clicked.connect(
                 lambda _c=False, e=edit, p=pattern: self._browse(e, p))
@@ -95,6 +120,7 @@ class ExportDialog(QDialog):
             grid.addWidget(browse, 2 * row + 1, 1)
             box.toggled.connect(edit.setEnabled)
             box.toggled.connect(browse.setEnabled)
+            browse.setEnabled(box.isChecked())
 
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 1)
@@ -136,6 +162,8 @@ class ExportDialog(QDialog):
 
     def households(self) -> list[str] | None:
         """The households to print (None for all)."""
+        if self.changed_radio.isChecked():
+            return list(self.changed)
         return self.selected if self.selected_radio.isChecked() else None
 
     def start(self) -> Job | None:
@@ -144,7 +172,9 @@ class ExportDialog(QDialog):
             return None
         pdf = Path(self.pdf_edit.text()) if self.pdf_box.isChecked() else None
         xlsx = Path(self.xlsx_edit.text()) if self.xlsx_box.isChecked() else None
-        if pdf is None and xlsx is None:
+        notice = Path(self.notice_edit.text()) if self.notice_box.isChecked() \
+            else None
+        if pdf is None and xlsx is None and notice is None:
             self.status.setText(self.tr("请至少选择一种文件。"))
             return None
         snapshot = copy.deepcopy(self.project)
@@ -160,7 +190,13 @@ class ExportDialog(QDialog):
             if xlsx is not None and not cancelled():
                 progress(("xlsx", 0, 1))
                 export_xlsx(snapshot, xlsx)
-            return (str(pdf) if pdf else "", str(xlsx) if xlsx else "")
+            if notice is not None and not cancelled():
+                from allocator.notice import write_notice_pdf
+
+                progress(("notice", 0, 1))
+                self.notice_summary = write_notice_pdf(snapshot, notice)
+            return (str(pdf) if pdf else "", str(xlsx) if xlsx else "",
+                    str(notice) if notice else "")
 
         job = Job("export", work, self)
         job.progressed.connect(self._progressed)
@@ -189,6 +225,9 @@ class ExportDialog(QDialog):
             self.progress.setRange(0, total)
             self.progress.setValue(done)
             self.status.setText(fill(self.tr("分配通知书：%1 / %2 户"), done, total))
+        elif what == "notice":
+            self.progress.setRange(0, 0)
+            self.status.setText(self.tr("正在写入公示名单……"))
         else:
             self.progress.setRange(0, 0)
             self.status.setText(self.tr("正在写入 Excel……"))
@@ -208,7 +247,8 @@ class ExportDialog(QDialog):
         self.status.setText(fill(self.tr("已写入：%1"), "；".join(written)))
         self.open_folder.setVisible(True)
         logger.info("exported %s", ", ".join(written))
-        self.exported.emit(*paths)
+        self.notice_path = paths[2]
+        self.exported.emit(paths[0], paths[1])
 
     def _failed(self, exc: BaseException, trace: str) -> None:
         self._finished()

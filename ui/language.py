@@ -30,6 +30,7 @@ SYSTEM_CJK_FAMILIES = ("Microsoft YaHei", "Microsoft YaHei UI", "SimSun",
 
 _installed: list[QTranslator] = []
 _bundled_family: list[str] = []
+_current: list[str] = [DEFAULT_LANGUAGE]
 
 
 def normalise_language(language: str | None) -> str:
@@ -74,8 +75,25 @@ def install_language(app: QCoreApplication, language: str | None) -> str:
             logger.warning("translation %s is missing; the window stays in Chinese "
                            "(build it with lrelease, see ui/i18n/README.md)", qm)
     QLocale.setDefault(QLocale("zh_CN" if language == "zh_CN" else "en_GB"))
+    _current[0] = language
     logger.info("window language %s", language)
     return language
+
+
+def current_language() -> str:
+    """The language installed last (``zh_CN`` until one is installed)."""
+    return _current[0]
+
+
+def core_text(text: object) -> str:
+    """A text the core stored in Chinese (a reason), in the window's language.
+
+    Printed orders keep the Chinese; the window shows English reasons when
+    its language is English (see :mod:`allocator.texts`).
+    """
+    from allocator.texts import in_language
+
+    return in_language(None if text is None else str(text), current_language())
 
 
 def register_bundled_font(app: QApplication) -> str | None:

@@ -11,10 +11,12 @@ and never shows a half-written project.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import logging
 from pathlib import Path
 from typing import Any, Callable
 
+import pandas as pd
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -34,11 +36,20 @@ from PySide6.QtWidgets import (
 
 from allocator.explain import household_links
 from allocator.project import Project
+from ui.dynamic import (
+    LEVEL_COLOURS,
+    AlertsPanel,
+    ChangesPanel,
+    HistoryPanel,
+    SnapshotCommand,
+    copy_tables,
+)
 from ui.errors import ErrorChannel, MessageBar, log_file
 from ui.language import LANGUAGES, fill, normalise_language
 from ui.map_view import MapView
 from ui.progress_view import ProgressPanel
 from ui.results import ChartsPanel, ExplanationPanel, KpiPanel, UnservedPanel
+from ui.scenarios_panel import ScenariosPanel
 from ui.tables import TablePanel
 from ui.workers import Job
 
@@ -50,6 +61,8 @@ BACKENDS = ("auto", "cpsat", "highs", "cbc")
 # separate program without callbacks.
 REPORTS_PROGRESS = {"auto": True, "cpsat": True, "highs": True, "cbc": False}
 CAN_CANCEL = {"auto": True, "cpsat": True, "highs": True, "cbc": False}
+# Jobs that run the solver (progress panel, Cancel).
+SOLVE_JOBS = ("allocate", "reallocate", "scenario", "petition")
 
 
 def default_settings() -> QSettings:
@@ -74,6 +87,30 @@ def _solve_job(snapshot: Project, backend: str, time_limit: float | None):
             store_outcome(snapshot, outcome)
             violations = validate_allocation(snapshot)
         return outcome, violations
+
+    return work
+
+
+def _reallocate_job(snapshot: Project, backend: str, time_limit: float | None,
+                    today: dt.date):
+    """The reallocation job: free units of exits now due, give freed and
+    vacant units to the waiting list (nobody else moves), check every rule."""
+    from allocator.exits import apply_due_exits
+    from allocator.reallocate import reallocate, store_reallocation, validation_view
+    from allocator.validator import validate_allocation
+
+    def work(progress: Callable[[Any], None], cancelled: Callable[[], bool]):
+        def report(level, best, bound, seconds):
+            progress((level, best, bound, seconds))
+
+        apply_due_exits(snapshot, today)
+        result = reallocate(snapshot, today=today, backend=backend,
+                            time_limit=time_limit, progress=report, cancel=cancelled)
+        violations: list[str] = []
+        if result.solved:
+            store_reallocation(snapshot, result, reason="窗口中重新分配")
+            violations = validate_allocation(validation_view(snapshot, today))
+        return result, violations, snapshot
 
     return work
 
@@ -115,6 +152,7 @@ class MainWindow(QMainWindow):
         self._selected_household: str | None = None
         self._shown_once = False
         self._cancel_requested = False
+        self._today: dt.date | None = None
         self.undo_stack = self._make_undo_stack()
         backend = str(self.settings.value("backend", "auto"))
         self.backend = backend if backend in BACKENDS else "auto"
@@ -177,6 +215,10 @@ class MainWindow(QMainWindow):
         self.unserved = UnservedPanel(self)
         self.charts = ChartsPanel(self)
         self.progress = ProgressPanel(self)
+        self.history = HistoryPanel(self)
+        self.alerts = AlertsPanel(self)
+        self.changes = ChangesPanel(self)
+        self.scenarios = ScenariosPanel(self)
         self.docks: dict[str, QDockWidget] = {}
         specs = (
             ("kpis", self.tr("指标"), self.kpi_panel),
@@ -184,6 +226,10 @@ class MainWindow(QMainWindow):
             ("unserved", self.tr("无学位／未登记"), self.unserved),
             ("charts", self.tr("图表"), self.charts),
             ("progress", self.tr("求解进度"), self.progress),
+            ("history", self.tr("户档案"), self.history),
+            ("alerts", self.tr("预警"), self.alerts),
+            ("changes", self.tr("变动"), self.changes),
+            ("scenarios", self.tr("方案"), self.scenarios),
         )
         first = None
         for key, title, widget in specs:
@@ -247,6 +293,16 @@ class MainWindow(QMainWindow):
             self.tr("停止求解，保留目前找到的最好解（未证明最优）"))
         self.act_time_limit = self._action(self.tr("求解时间上限…"),
                                            self.ask_time_limit)
+        self.act_exits = self._action(
+            self.tr("退出审核…"), self.show_exit_review,
+            tip=self.tr("按退出机制列出符合条件的户及依据，确认退出并设定腾退日期"))
+        self.act_reallocate = self._action(
+            self.tr("重新分配"), self.reallocate, QKeySequence("Shift+F5"),
+            self.tr("把退出腾出的房屋和空置房分给轮候户，已安置的户不动"))
+        self.act_reallocate.setObjectName("reallocate")
+        self.act_petition = self._action(
+            self.tr("信访试算…"), self.show_petition_dialog,
+            tip=self.tr("试算一户的诉求（不接受某房或某安置点、满足意愿），看会影响哪些户"))
         self.act_fit = self._action(self.tr("缩放到安置区"),
                                     self.map_view.zoom_settlement)
         self.act_county = self._action(self.tr("显示全县"), self.map_view.zoom_county)
@@ -308,6 +364,13 @@ class MainWindow(QMainWindow):
         for action in self.backend_actions.values():
             backend_menu.addAction(action)
         solve_menu.addAction(self.act_time_limit)
+        dynamic_menu = bar.addMenu(self.tr("动态管理"))
+        dynamic_menu.addAction(self.act_exits)
+        dynamic_menu.addAction(self.act_reallocate)
+        dynamic_menu.addAction(self.act_petition)
+        dynamic_menu.addSeparator()
+        dynamic_menu.addAction(self.docks["scenarios"].toggleViewAction())
+        self.dynamic_menu = dynamic_menu
         view_menu = bar.addMenu(self.tr("视图"))
         view_menu.addAction(self.act_fit)
         view_menu.addAction(self.act_county)
@@ -363,6 +426,10 @@ class MainWindow(QMainWindow):
         self.map_view.building_clicked.connect(self._map_building)
         self.map_view.facility_clicked.connect(self._map_facility)
         self.unserved.household_selected.connect(self.select_household)
+        self.alerts.household_selected.connect(self.select_household)
+        self.changes.household_selected.connect(self.select_household)
+        self.scenarios.household_selected.connect(self.select_household)
+        self.alerts.marks_changed.connect(self._show_alert_marks)
         self.progress.cancel_requested.connect(self.cancel_job)
         self.undo_stack.cleanChanged.connect(self._update_title)
         self.undo_stack.indexChanged.connect(self._after_edit)
@@ -514,7 +581,10 @@ class MainWindow(QMainWindow):
         self.act_allocate.setEnabled(has and not busy)
         self.act_rules.setEnabled(has and not busy)
         self.act_export.setEnabled(solved and not busy)
-        self.act_cancel.setEnabled(busy and self._job_name == "allocate")
+        self.act_cancel.setEnabled(busy and self._job_name in SOLVE_JOBS)
+        self.act_exits.setEnabled(has and not busy)
+        self.act_reallocate.setEnabled(solved and not busy)
+        self.act_petition.setEnabled(solved and not busy)
         self.undo_stack.setActive(not busy)
         self.act_undo.setEnabled(not busy and self.undo_stack.canUndo())
         self.act_redo.setEnabled(not busy and self.undo_stack.canRedo())
@@ -551,7 +621,7 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _job_progress(self, value: Any) -> None:
-        if self._job_name == "allocate" and isinstance(value, tuple):
+        if self._job_name in SOLVE_JOBS and isinstance(value, tuple):
             level, best, bound, _seconds = value
             self.progress.report(level, best, bound)
         elif isinstance(value, str):
@@ -572,8 +642,10 @@ class MainWindow(QMainWindow):
         name = self._job_name
         self._job_finished()
         actions = {"open": self.tr("打开项目"), "save": self.tr("保存项目"),
-                   "sample": self.tr("导入示例县"), "allocate": self.tr("分配")}
-        if name == "allocate":
+                   "sample": self.tr("导入示例县"), "allocate": self.tr("分配"),
+                   "reallocate": self.tr("重新分配"), "scenario": self.tr("求解方案"),
+                   "petition": self.tr("信访试算")}
+        if name in ("allocate", "reallocate", "scenario"):
             self.progress.finish(None)
             self.allocation_finished.emit(None)
         self.errors.report(exc, trace, actions.get(name, name))
@@ -581,7 +653,7 @@ class MainWindow(QMainWindow):
 
     def cancel_job(self) -> None:
         """Cancel the running allocation (it keeps the best solution so far)."""
-        if self.job is None or self._job_name != "allocate":
+        if self.job is None or self._job_name not in SOLVE_JOBS:
             return
         if not self.job.is_cancelled():
             self._cancel_requested = True
@@ -886,6 +958,23 @@ class MainWindow(QMainWindow):
         self.unserved.set_project(self.project)
         self.charts.set_project(self.project)
         self.explanation.show_household(self.project, self._selected_household)
+        self.history.show_household(self.project, self._selected_household,
+                                    self.today())
+        self.alerts.set_project(self.project, self.today())
+        self.changes.set_project(self.project)
+        self.scenarios.set_project(self.project)
+
+    def today(self) -> dt.date:
+        """The day exits, alerts and visits are counted on (tests set it)."""
+        return self._today or dt.date.today()
+
+    def _show_alert_marks(self, marks: dict) -> None:
+        level_rank = {"red": 0, "yellow": 1, "blue": 2}
+        names = {"red": self.tr("红色预警"), "yellow": self.tr("黄色预警"),
+                 "blue": self.tr("蓝色预警")}
+        self.map_view.show_marks("alerts", {
+            unit: (level_rank[level], LEVEL_COLOURS[level],
+                   f"{unit} {names[level]}") for unit, level in marks.items()})
 
     # -- selection between map and tables ----------------------------------------
     def _table_selection(self, table: str, keys: list[str]) -> None:
@@ -909,6 +998,7 @@ class MainWindow(QMainWindow):
         unit_id, links = household_links(self.project, household_id)
         self.map_view.show_household(unit_id, links)
         self.explanation.show_household(self.project, household_id)
+        self.history.show_household(self.project, household_id, self.today())
 
     def select_household(self, household_id: str) -> None:
         """Select a household in the table and on the map, and explain it."""
@@ -955,6 +1045,308 @@ class MainWindow(QMainWindow):
                 "catchment:clinic",
                 self.map_view.legend.boxes["catchment:clinic"].isChecked())
 
+    def project_data_changed(self) -> None:
+        """Show the project again after a step changed several tables."""
+        if self.project is None:
+            return
+        self.tables.refresh()
+        self.map_view.refresh(self.project)
+        self._refresh_results()
+        self._update_title()
+        self._update_actions()
+
+    # -- dynamic management ------------------------------------------------------
+    def show_exit_review(self) -> None:
+        """List the exit rule's qualifiers; confirm some or all with a date."""
+        if self.project is None:
+            return
+        from ui.dynamic import ExitReviewDialog
+
+        dialog = ExitReviewDialog(self, self.today())
+        self.exit_dialog = dialog
+        dialog.open()
+
+    def confirm_exits(self, household_ids: list[str], exit_on: dt.date,
+                      reason: str, today: dt.date | None = None) -> tuple[bool, str]:
+        """Confirm exits (an undoable step); returns (done, what happened)."""
+        from allocator.exits import ExitError, confirm_exits
+
+        if self.project is None or self.job is not None:
+            return False, self.tr("请等当前任务结束（或取消）后再试。")
+        today = today or self.today()
+        before = copy_tables(self.project)
+        vacant_before = int((self.project.housing_units["status"] == "vacant").sum())
+        try:
+            confirm_exits(self.project, household_ids, exit_on, today, reason)
+        except ExitError as exc:
+            return False, fill(self.tr("未确认退出：%1"), exc)
+        freed = int((self.project.housing_units["status"] == "vacant").sum()) \
+            - vacant_before
+        self.undo_stack.push(SnapshotCommand(
+            self, fill(self.tr("确认 %1 户退出"), len(household_ids)), "exit", before,
+            {"households": list(household_ids), "exit_on": exit_on.isoformat()}))
+        self.project_data_changed()
+        later = len(household_ids) - freed
+        text = fill(self.tr("已确认 %1 户退出：%2 套房已腾空，%3 套在腾退日期腾空。"
+                            "运行“重新分配”把腾空的房屋分给轮候户。"),
+                    len(household_ids), freed, later)
+        self.errors.notice(text)
+        return True, text
+
+    def reallocate(self) -> Job | None:
+        """Give freed and vacant units to the waiting list in a worker thread;
+        nobody already housed moves."""
+        if self.project is None:
+            return None
+        if self.project.base_allocation().empty:
+            self.errors.notice(self.tr("请先运行“分配”，再重新分配。"), "warning")
+            return None
+        backend = self.backend
+        snapshot = copy.deepcopy(self.project)
+        job = self.run_job("reallocate", self.tr("正在重新分配……"),
+                           _reallocate_job(snapshot, backend, self.time_limit,
+                                           self.today()),
+                           self._reallocated)
+        if job is None:
+            return None
+        self._cancel_requested = False
+        self.progress.start(backend, CAN_CANCEL.get(backend, True),
+                            REPORTS_PROGRESS.get(backend, True))
+        self.docks["progress"].show()
+        self.docks["progress"].raise_()
+        return job
+
+    def _reallocated(self, value) -> None:
+        result, violations, snapshot = value
+        run = result.outcome.run
+        if not result.solved:
+            note = fill(self.tr("重新分配没有得到结果（%1），项目保持不变。"),
+                        run.get("message") or run["status"])
+            self.progress.finish(run, note)
+            self.errors.notice(note, "warning")
+            self.allocation_finished.emit(None)
+            return
+        if violations:
+            for line in violations[:50]:
+                logger.error("validator: %s", line)
+            self.progress.finish(run, self.tr("结果未采用。"))
+            self.errors.show_error(
+                fill(self.tr("重新分配的结果违反 %1 条规则，未采用。"),
+                     len(violations)),
+                self.tr("请换一个求解器重试；每条违反的规则已写入日志文件。"))
+            self.allocation_finished.emit(None)
+            return
+        assert self.project is not None
+        before = copy_tables(self.project)
+        for name in before:
+            setattr(self.project, name, getattr(snapshot, name))
+        new_entries = snapshot.ledger.iloc[len(self.project.ledger):]
+        self.project.ledger = pd.concat([self.project.ledger, new_entries],
+                                        ignore_index=True)
+        counts = result.changes["change"].value_counts().to_dict()
+        self.undo_stack.push(SnapshotCommand(
+            self, self.tr("重新分配"), "reallocate", before,
+            {"run_id": run["run_id"], "changes": counts}))
+        self.progress.finish(run, "")
+        self.project_data_changed()
+        self.changes.set_changes(result.changes, len(result.freed_units))
+        self.docks["changes"].show()
+        self.docks["changes"].raise_()
+        self.allocation_finished.emit(run)
+
+    # -- scenarios and petitions ---------------------------------------------------
+    def create_scenario(self, name: str, changes: dict, description: str
+                        ) -> tuple[bool, str]:
+        """Create a scenario from its changes (undoable); (done, message)."""
+        from allocator.scenarios import ScenarioError, create
+
+        if self.project is None or self.job is not None:
+            return False, self.tr("请等当前任务结束（或取消）后再试。")
+        before = copy_tables(self.project, ("scenarios",))
+        try:
+            create(self.project, name, changes, description, "窗口中新建方案")
+        except ScenarioError as exc:
+            return False, fill(self.tr("方案未建立：%1"), exc)
+        self.undo_stack.push(SnapshotCommand(
+            self, fill(self.tr("新建方案 %1"), name), "scenario new", before,
+            {"scenario": name}))
+        self.scenarios.set_project(self.project)
+        self.scenarios.select([name])
+        return True, ""
+
+    def solve_scenario(self, name: str) -> Job | None:
+        """Solve one scenario on its own data in a worker thread."""
+        if self.project is None:
+            return None
+        snapshot = copy.deepcopy(self.project)
+        backend, time_limit = self.backend, self.time_limit
+
+        def work(progress, cancelled):
+            from allocator.scenarios import scenario_data, solve
+            from allocator.validator import validate_allocation
+
+            def report(level, best, bound, seconds):
+                progress((level, best, bound, seconds))
+
+            outcome = solve(snapshot, name, backend=backend, time_limit=time_limit,
+                            progress=report, cancel=cancelled)
+            violations = []
+            if outcome.solution is not None:
+                violations = validate_allocation(scenario_data(snapshot, name), name)
+            return outcome, violations, snapshot
+
+        job = self.run_job("scenario", fill(self.tr("正在求解方案 %1……"), name),
+                           work, lambda value: self._scenario_solved(name, value))
+        if job is not None:
+            self.progress.start(backend, CAN_CANCEL.get(backend, True),
+                                REPORTS_PROGRESS.get(backend, True))
+        return job
+
+    def _scenario_solved(self, name: str, value) -> None:
+        outcome, violations, snapshot = value
+        run = outcome.run
+        if outcome.solution is None or violations:
+            if violations:
+                note = fill(self.tr("方案 %1 的结果违反 %2 条规则，未采用。"), name,
+                            len(violations))
+            else:
+                note = fill(self.tr("方案 %1 没有得到可用的结果（%2），项目保持不变。"),
+                            name, run.get("message") or run["status"])
+            for line in violations[:50]:
+                logger.error("validator: %s", line)
+            self.progress.finish(run, note)
+            self.errors.notice(note, "warning")
+            self.allocation_finished.emit(None)
+            return
+        self._adopt(snapshot, ("allocations", "service_assignments", "runs"),
+                    fill(self.tr("求解方案 %1"), name), "scenario solve",
+                    {"scenario": name, "run_id": run["run_id"]})
+        self.progress.finish(run, "")
+        self.allocation_finished.emit(run)
+
+    def _adopt(self, snapshot: Project, tables: tuple[str, ...], text: str,
+               action: str, summary: Any) -> None:
+        """Take the tables a worker changed in its copy, with its ledger
+        entries, as one undoable step."""
+        assert self.project is not None
+        before = copy_tables(self.project, tables)
+        for name in tables:
+            setattr(self.project, name, getattr(snapshot, name))
+        new_entries = snapshot.ledger.iloc[len(self.project.ledger):]
+        self.project.ledger = pd.concat([self.project.ledger, new_entries],
+                                        ignore_index=True)
+        self.undo_stack.push(SnapshotCommand(self, text, action, before, summary))
+        self.project_data_changed()
+
+    def promote_scenario(self, name: str) -> tuple[bool, str]:
+        """Make a solved scenario the base (undoable); (done, message)."""
+        from allocator.scenarios import ScenarioError, promote
+
+        if self.project is None or self.job is not None:
+            return False, self.tr("请等当前任务结束（或取消）后再试。")
+        tables = ("facilities", "housing_units", "households", "members", "rules",
+                  "runs", "allocations", "service_assignments", "scenarios")
+        before = copy_tables(self.project, tables)
+        try:
+            promote(self.project, name, "窗口中采用方案为基准")
+        except ScenarioError as exc:
+            return False, fill(self.tr("未采用：%1"), exc)
+        self.undo_stack.push(SnapshotCommand(
+            self, fill(self.tr("采用方案 %1 为基准"), name), "scenario promote", before,
+            {"scenario": name}))
+        self.project_data_changed()
+        self.map_view.show_marks("scenarios", {})
+        return True, fill(self.tr("方案 %1 已采用为基准（可撤销）。"), name)
+
+    def delete_scenarios(self, names: list[str]) -> tuple[bool, str]:
+        """Delete scenarios and their allocations (undoable)."""
+        from allocator.scenarios import ScenarioError, delete
+
+        if self.project is None or self.job is not None:
+            return False, self.tr("请等当前任务结束（或取消）后再试。")
+        before = copy_tables(self.project, ("scenarios", "allocations",
+                                            "service_assignments"))
+        try:
+            for name in names:
+                delete(self.project, name, "窗口中删除方案")
+        except ScenarioError as exc:
+            for key, value in before.items():
+                setattr(self.project, key, value)
+            return False, fill(self.tr("未删除：%1"), exc)
+        self.undo_stack.push(SnapshotCommand(
+            self, fill(self.tr("删除方案 %1"), "、".join(names)), "scenario delete",
+            before, {"scenarios": names}))
+        self.project_data_changed()
+        return True, fill(self.tr("已删除 %1 个方案（可撤销）。"), len(names))
+
+    def show_petition_dialog(self) -> None:
+        """Try a household's petition on the base allocation."""
+        if self.project is None:
+            return
+        from ui.scenarios_panel import PetitionDialog
+
+        dialog = PetitionDialog(self, self._selected_household)
+        self.petition_dialog = dialog
+        dialog.open()
+
+    def try_petition(self, household_id: str, request: dict, dialog) -> Job | None:
+        """Run a petition trial in a worker thread; ``dialog`` shows it."""
+        if self.project is None:
+            return None
+        snapshot = copy.deepcopy(self.project)
+        backend, time_limit, today = self.backend, self.time_limit, self.today()
+
+        def work(progress, cancelled):
+            from allocator.petition import PetitionError, try_petition
+
+            try:
+                return try_petition(snapshot, household_id, today=today,
+                                    backend=backend, time_limit=time_limit,
+                                    cancel=cancelled, **request)
+            except PetitionError as exc:
+                return exc
+
+        def done(value) -> None:
+            if isinstance(value, Exception):
+                dialog.show_failure(fill(self.tr("不能试算：%1"), value))
+            else:
+                dialog.show_trial(value)
+
+        job = self.run_job("petition", self.tr("正在信访试算……"), work, done)
+        if job is None:
+            dialog.show_failure(self.tr("请等当前任务结束（或取消）后再试。"))
+        return job
+
+    def keep_petition(self, trial, name: str) -> tuple[bool, str]:
+        """Keep a petition trial as a scenario (undoable)."""
+        from allocator.petition import save_trial
+        from allocator.scenarios import ScenarioError
+
+        if self.project is None or self.job is not None:
+            return False, self.tr("请等当前任务结束（或取消）后再试。")
+        if not name:
+            return False, self.tr("请填写方案名称。")
+        before = copy_tables(self.project, ("scenarios", "allocations",
+                                            "service_assignments", "runs",
+                                            "households"))
+        try:
+            save_trial(self.project, trial, name)
+        except ScenarioError as exc:
+            return False, fill(self.tr("未保存：%1"), exc)
+        self.undo_stack.push(SnapshotCommand(
+            self, fill(self.tr("保存信访试算为方案 %1"), name), "petition trial",
+            before, {"scenario": name}))
+        self.project_data_changed()
+        return True, fill(self.tr("已保存为方案 %1，可在“方案”中与基准比较。"), name)
+
+    def locks_changed(self) -> None:
+        """Show the project's locks again after a lock was added or removed."""
+        dialog = getattr(self, "rules_dialog", None)
+        if dialog is not None:
+            dialog.show_locks()
+        if self.project is not None and not self.project.base_allocation().empty:
+            self.busy_label.setText(self.tr("数据已修改：请重新分配"))
+
     # -- dialogs ------------------------------------------------------------------
     def show_import_wizard(self) -> None:
         """Create a project from registers and spatial files."""
@@ -976,7 +1368,7 @@ class MainWindow(QMainWindow):
             return
         from ui.rules_editor import RulesDialog
 
-        dialog = RulesDialog(self.project.rules, self)
+        dialog = RulesDialog(self.project.rules, self, window=self)
         dialog.accepted.connect(lambda: self.apply_rules(dialog.rules()))
         self.rules_dialog = dialog
         dialog.open()
@@ -999,9 +1391,18 @@ class MainWindow(QMainWindow):
 
     def _exported(self, pdf: str, xlsx: str) -> None:
         assert self.project is not None
-        self.project.log("export", "scenario base",
-                         after={"pdf": pdf or None, "xlsx": xlsx or None},
+        dialog = getattr(self, "export_dialog", None)
+        households = dialog.households() if dialog is not None else None
+        after = {"pdf": pdf or None, "xlsx": xlsx or None}
+        if households is not None:
+            after["households"] = households
+        self.project.log("export", "scenario base", after=after,
                          reason="exported from the window")
+        summary = getattr(dialog, "notice_summary", None)
+        if dialog is not None and dialog.notice_path and summary is not None:
+            self.project.log("notice", "scenario base",
+                             after={"pdf": dialog.notice_path, **summary},
+                             reason="public notice printed from the window")
         self._mark_dirty()
 
     def show_log_path(self) -> None:

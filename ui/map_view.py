@@ -16,7 +16,9 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 from PySide6.QtCore import QCoreApplication, QPointF, QRectF, QSize, Qt, Signal
@@ -253,6 +255,8 @@ class MapScene(QGraphicsScene):
         self.layers: dict[str, list[QGraphicsItem]] = {}
         self.building_labels: list[QGraphicsItem] = []
         self.links: list[QGraphicsItem] = []
+        self.overlays: dict[str, list[QGraphicsItem]] = {}
+        self.projector: Projector | None = None
         self.settlement_rect = QRectF()
         self.county_rect = QRectF()
 
@@ -268,7 +272,9 @@ class MapScene(QGraphicsScene):
                                              "facilities", "labels")}
         self.building_labels = []
         self.links = []
+        self.overlays = {}
         projector = Projector(project)
+        self.projector = projector
 
         if not project.county.empty:
             county = projector.frame(project.county)
@@ -421,6 +427,48 @@ class MapScene(QGraphicsScene):
         whole = self.county_rect.united(rect)
         margin = max(whole.width(), whole.height(), 1000.0) * 0.5
         self.setSceneRect(whole.adjusted(-margin, -margin, margin, margin))
+
+    def show_marks(self, name: str, marks: dict[str, tuple[int, QColor, str]],
+                   points: dict[str, Any] | None = None) -> int:
+        """Rings around the buildings of some units (one overlay per ``name``:
+        alerts, scenario differences). ``marks`` maps a unit to (rank,
+        colour, text); a building shows the colour of its lowest rank and
+        every text in its tooltip. A unit not on the map (a scenario's new
+        unit) is drawn at its point in ``points`` (CGCS2000 shapely points),
+        if given. Returns the number of rings drawn."""
+        for item in self.overlays.pop(name, []):
+            self.removeItem(item)
+        by_building: dict[str, list[tuple[int, QColor, str]]] = {}
+        where: dict[str, QPointF] = {}
+        for unit_id, mark in marks.items():
+            key = self.building_of_unit.get(unit_id)
+            if key is not None:
+                where[key] = self.buildings[key].pos()
+            elif points and unit_id in points and self.projector is not None:
+                key = f"point|{unit_id}"
+                metres = self.projector.frame(gpd.GeoDataFrame(
+                    geometry=[points[unit_id]], crs="EPSG:4490")).geometry.iloc[0]
+                where[key] = QPointF(metres.x, -metres.y)
+            else:
+                continue
+            by_building.setdefault(key, []).append(mark)
+        items = []
+        for key, found in by_building.items():
+            _rank, colour, _text = min(found, key=lambda m: m[0])
+            ring = QGraphicsEllipseItem(-11, -11, 22, 22)
+            ring.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+            ring.setPos(where[key])
+            ring.setPen(QPen(colour, 3))
+            ring.setBrush(Qt.BrushStyle.NoBrush)
+            ring.setZValue(32)
+            texts = [m[2] for m in sorted(found, key=lambda m: m[0])]
+            more = len(texts) - 12
+            ring.setToolTip("\n".join(texts[:12]) + (f"\n… +{more}" if more > 0
+                                                       else ""))
+            self.addItem(ring)
+            items.append(ring)
+        self.overlays[name] = items
+        return len(items)
 
     def show_links(self, unit_id: str | None,
                    links: list[tuple[str, str, float | None]]) -> None:
@@ -606,6 +654,7 @@ class MapView(QGraphicsView):
                                   "楼栋、学校和卫生服务设施。")
         self._syncing = False
         self._has_project = False
+        self.marks: dict[str, tuple[dict, dict]] = {}
         self.map_scene.selectionChanged.connect(self._selection_changed)
 
     # -- content --------------------------------------------------------------
@@ -617,15 +666,27 @@ class MapView(QGraphicsView):
                 self.map_scene.clear()
                 self.map_scene.buildings.clear()
                 self.map_scene.facilities.clear()
+                self.map_scene.overlays = {}
                 self._has_project = False
             else:
                 self.map_scene.build(project)
                 self._has_project = True
                 for key, box in self.legend.boxes.items():
                     self.set_layer_visible(key, box.isChecked())
+                for name, (marks, points) in self.marks.items():
+                    self.map_scene.show_marks(name, marks, points)
         finally:
             self._syncing = False
         self.zoom_settlement()
+
+    def show_marks(self, name: str, marks: dict[str, tuple[int, QColor, str]],
+                   points: dict[str, Any] | None = None) -> int:
+        """Show (and keep across redraws) one overlay of marked units; see
+        :meth:`MapScene.show_marks`."""
+        self.marks[name] = (dict(marks), dict(points or {}))
+        if not self._has_project:
+            return 0
+        return self.map_scene.show_marks(name, marks, points)
 
     def refresh(self, project: Project) -> None:
         """Redraw after an allocation, keeping the current view."""

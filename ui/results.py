@@ -45,8 +45,9 @@ from allocator.explain import (
 from allocator.kpis import compute_kpis, kpi_cell
 from allocator.project import Project
 from allocator.rules import SCHOOL_KINDS
+from allocator.texts import shortage_text
 from ui.charts import CoverageChart, HistogramChart, kind_series
-from ui.language import fill
+from ui.language import core_text, current_language, fill
 from ui.map_view import KIND_COLOURS
 
 logger = logging.getLogger(__name__)
@@ -176,7 +177,7 @@ class KpiPanel(QWidget):
             self.shortages.addItem(fill(self.tr("无法计算短缺说明：%1"), exc))
             return
         for record in records:
-            self.shortages.addItem(record["text"])
+            self.shortages.addItem(shortage_text(record, current_language()))
         if not records:
             self.shortages.addItem(self.tr("已安置的户都有学位和卫生服务登记。"))
 
@@ -249,7 +250,8 @@ class ExplanationPanel(QTextBrowser):
                 self.tr("%1 %2 %3，%4层，%5 m²，无障碍：%6"), explanation.site_name,
                 explanation.building, explanation.unit_id, explanation.floor,
                 f"{explanation.area_m2:g}", accessible)) + "</p>")
-        parts.append(f"<p><b>{e(reason_label)}</b>{e(explanation.reason)}</p>")
+        parts.append(f"<p><b>{e(reason_label)}</b>"
+                     f"{e(core_text(explanation.reason))}</p>")
         if explanation.services:
             parts.append("<table border='1' cellspacing='0' cellpadding='3'>")
             parts.append("<tr>" + "".join(
@@ -265,7 +267,8 @@ class ExplanationPanel(QTextBrowser):
                     f"<tr{style}><td>{e(service.name)}</td>"
                     f"<td>{e(kinds.get(service.kind, service.kind))}</td>"
                     f"<td>{e(service.facility_name or none)}</td>"
-                    f"<td>{e(walk)}</td><td>{e(service.reason)}</td></tr>")
+                    f"<td>{e(walk)}</td><td>{e(core_text(service.reason))}</td>"
+                    "</tr>")
             parts.append("</table>")
         self.setHtml("".join(parts))
 
@@ -350,8 +353,8 @@ class UnservedPanel(QWidget):
                      QStandardItem(str(row.member_id)), QStandardItem(str(row.name)),
                      age, QStandardItem(labels.get(row.kind, row.kind)),
                      QStandardItem(str(row.township or "")),
-                     QStandardItem(str(row.reason))]
-            items[-1].setToolTip(str(row.reason))
+                     QStandardItem(core_text(row.reason))]
+            items[-1].setToolTip(core_text(row.reason))
             self.model.appendRow(items)
         self.summary.setText(fill(self.tr("共 %1 人次"), f"{len(frame):,}"))
         self.view.resizeColumnsToContents()

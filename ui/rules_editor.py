@@ -14,24 +14,41 @@ from typing import Any
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QAbstractSpinBox,
     QCheckBox,
+    QComboBox,
+    QCompleter,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
     QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QPushButton,
     QScrollArea,
     QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from allocator.rules import DEFAULTS
+from allocator import rules as core_rules
+from allocator.locks import (
+    LockProblem,
+    LockRefused,
+    add_lock,
+    lock_problems,
+    remove_lock,
+    restore_locks,
+)
+from allocator.rules import DEFAULTS, rule_problems
 from ui.language import fill
 from ui.screen import fit_to_screen
 
@@ -110,11 +127,81 @@ class RulesCommand(QUndoCommand):
         self._set(self.before, self.after, "undo rules")
 
 
-class RulesDialog(QDialog):
-    """Edit a copy of the rules; :meth:`rules` returns the edited copy."""
+class LockCommand(QUndoCommand):
+    """Add or remove one lock (checked by :mod:`allocator.locks` first);
+    undo puts the household's locks on that unit back as they were. Every
+    step goes to the ledger."""
 
-    def __init__(self, rules: dict[str, Any], parent: QWidget | None = None) -> None:
+    def __init__(self, window, household_id: str, unit_id: str, kind: str,
+                 reason: str, remove: bool, text: str) -> None:
+        super().__init__(text)
+        self.window = window
+        self.household_id = household_id
+        self.unit_id = unit_id
+        self.kind = kind
+        self.reason = reason
+        self.remove = remove
+        self.before: list[dict[str, Any]] | None = None
+        self.after: list[dict[str, Any]] = []
+
+    def redo(self) -> None:  # noqa: D102 - Qt override
+        project = self.window.project
+        if self.before is None:  # the first time: the checked change itself
+            try:
+                if self.remove:
+                    change = remove_lock(project, self.household_id, self.unit_id,
+                                         self.reason)
+                else:
+                    change = add_lock(project, self.household_id, self.unit_id,
+                                      self.kind, self.reason)
+            except LockRefused as exc:  # checked before the push; kept safe
+                logger.warning("lock not changed: %s", exc)
+                self.setObsolete(True)
+                return
+            self.after = [dict(change.after)] if change.after else []
+            self.before = change.before
+        else:
+            restore_locks(project, self.household_id, self.unit_id, self.after,
+                          "窗口中重做锁定修改", action="lock")
+        self.window.locks_changed()
+
+    def undo(self) -> None:  # noqa: D102 - Qt override
+        restore_locks(self.window.project, self.household_id, self.unit_id,
+                      self.before or [], "窗口中撤销锁定修改")
+        self.window.locks_changed()
+
+
+# Objective levels the window knows by name (the core's objective_order
+# rule lists them); labels marked for translation.
+OBJECTIVE_NAMES = {
+    "housed": QT_TRANSLATE_NOOP("Objectives", "按优先级加权的安置户数最大"),
+    "served": QT_TRANSLATE_NOOP("Objectives", "服务半径内的学位和卫生服务登记人数最大"),
+    "wishes": QT_TRANSLATE_NOOP("Objectives", "满足安置意愿（安置点、楼层）的户数最大"),
+    "village": QT_TRANSLATE_NOOP("Objectives", "同村安置在一起（邻里关系保留）"),
+    "walk": QT_TRANSLATE_NOOP("Objectives", "总步行距离最小（含子女分校惩罚）"),
+}
+FIXED_ORDER = ["housed", "served", "walk"]
+
+
+def objective_label(name: str) -> str:
+    """The label of one objective level, in the window's language."""
+    if name in OBJECTIVE_NAMES:
+        return QCoreApplication.translate("Objectives", OBJECTIVE_NAMES[name])
+    labels = getattr(core_rules, "OBJECTIVE_LABELS", {})
+    return str(labels.get(name, name))
+
+
+class RulesDialog(QDialog):
+    """Edit a copy of the rules; :meth:`rules` returns the edited copy.
+
+    With ``window`` (the main window) the Locks tab edits the project's
+    locks at once, each an undoable step of the window.
+    """
+
+    def __init__(self, rules: dict[str, Any], parent: QWidget | None = None,
+                 window=None) -> None:
         super().__init__(parent)
+        self.window = window
         self.setWindowTitle(self.tr("分配规则"))
         self.setObjectName("rulesDialog")
         self._rules = copy.deepcopy(rules)
@@ -337,36 +424,229 @@ class RulesDialog(QDialog):
     def _objectives_tab(self) -> QWidget:
         page = QWidget(self)
         layout = QVBoxLayout(page)
-        listing = QListWidget(page)
-        for text in (self.tr("1. 按优先级加权的安置户数最大"),
-                     self.tr("2. 服务半径内的学位和卫生服务登记人数最大"),
-                     self.tr("3. 总步行距离最小（含子女分校惩罚）")):
-            listing.addItem(text)
-        listing.setEnabled(False)
-        # TODO(#4): the joint model fixes the order of its objective levels;
-        # offer reordering once solvers.joint accepts an order.
+        self.editable_order = "objective_order" in DEFAULTS
+        order = self._rules.get("objective_order") if self.editable_order else None
+        if not isinstance(order, list):
+            default = DEFAULTS.get("objective_order")
+            order = list(default.value) if default else list(FIXED_ORDER)
+        self.objectives = QListWidget(page)
+        self.objectives.setObjectName("objectiveOrder")
+        for name in order:
+            item = QListWidgetItem(objective_label(str(name)), self.objectives)
+            item.setData(Qt.ItemDataRole.UserRole, str(name))
+        self._number_objectives()
+        buttons = QHBoxLayout()
+        self.objective_up = QPushButton(self.tr("上移"), page)
+        self.objective_down = QPushButton(self.tr("下移"), page)
+        reset = QPushButton(self.tr("恢复默认"), page)
+        self.objective_up.clicked.connect(lambda: self._move_objective(-1))
+        self.objective_down.clicked.connect(lambda: self._move_objective(1))
+        reset.clicked.connect(self._reset_objectives)
+        for button in (self.objective_up, self.objective_down, reset):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
         note = QLabel(self.tr(
             "目标按上述顺序逐层求解：每一层先求到最优，再在不降低它的前提下求下一层。"
-            "当前版本的模型顺序固定，不能在此调整。"), page)
+            "选中一层后用“上移”“下移”调整顺序。"), page)
         note.setWordWrap(True)
-        layout.addWidget(listing)
+        layout.addWidget(self.objectives, 1)
+        layout.addLayout(buttons)
         layout.addWidget(note)
-        layout.addStretch(1)
+        if self.editable_order:
+            layout.addWidget(self._source("objective_order", page))
+        else:
+            # TODO(#4): reordering waits for the objective_order rule of the
+            # joint model; until then the order is fixed and shown read-only.
+            for widget in (self.objectives, self.objective_up, self.objective_down,
+                           reset):
+                widget.setEnabled(False)
+            fixed = QLabel(self.tr("当前版本的模型顺序固定，不能在此调整。"), page)
+            fixed.setWordWrap(True)
+            layout.addWidget(fixed)
         return page
+
+    def _number_objectives(self) -> None:
+        for row in range(self.objectives.count()):
+            item = self.objectives.item(row)
+            name = item.data(Qt.ItemDataRole.UserRole)
+            item.setText(f"{row + 1}. {objective_label(name)}")
+            item.setToolTip(name)
+
+    def _move_objective(self, step: int) -> None:
+        row = self.objectives.currentRow()
+        target = row + step
+        if row < 0 or not 0 <= target < self.objectives.count():
+            return
+        item = self.objectives.takeItem(row)
+        self.objectives.insertItem(target, item)
+        self.objectives.setCurrentRow(target)
+        self._number_objectives()
+
+    def _reset_objectives(self) -> None:
+        default = DEFAULTS.get("objective_order")
+        order = list(default.value) if default else list(FIXED_ORDER)
+        self.objectives.clear()
+        for name in order:
+            item = QListWidgetItem(objective_label(str(name)), self.objectives)
+            item.setData(Qt.ItemDataRole.UserRole, str(name))
+        self._number_objectives()
+
+    def objective_order(self) -> list[str]:
+        """The objective levels in the order shown."""
+        return [self.objectives.item(r).data(Qt.ItemDataRole.UserRole)
+                for r in range(self.objectives.count())]
 
     def _locks_tab(self) -> QWidget:
         page = QWidget(self)
         layout = QVBoxLayout(page)
-        # TODO(#3): edit locks here; the core keeps them (Project.locks,
-        # `allocator lock`) and solve_project honours them.
+        project = getattr(self.window, "project", None)
         note = QLabel(self.tr(
-            "锁定（把某套空置房固定给某户，或禁止某户分到某套房）目前在命令行设置："
-            "allocator lock 项目文件 --household 户号 --unit 房号（或 --forbid 房号）。"
-            "求解时每条锁定都会遵守，不能遵守的锁定会在求解前说明原因。"), page)
+            "锁定：把某套空置房固定给某户，或禁止某户分到某套房。增删立即生效并记入"
+            "台账，可用“撤销”撤回；求解时每条锁定都会遵守，不能遵守的锁定在此说明原因。"),
+            page)
         note.setWordWrap(True)
         layout.addWidget(note)
-        layout.addStretch(1)
+        self.lock_table = QTableWidget(0, 5, page)
+        self.lock_table.setObjectName("lockTable")
+        self.lock_table.setHorizontalHeaderLabels([
+            self.tr("户号"), self.tr("锁定"), self.tr("房号"), self.tr("原因"),
+            self.tr("设定时间")])
+        self.lock_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.lock_table.setSelectionBehavior(
+            QAbstractItemView.SelectionBehavior.SelectRows)
+        self.lock_table.verticalHeader().setVisible(False)
+        self.lock_table.horizontalHeader().setSectionResizeMode(
+            3, QHeaderView.ResizeMode.Stretch)
+        layout.addWidget(self.lock_table, 1)
+        form = QGridLayout()
+        self.lock_household = QLineEdit(page)
+        self.lock_household.setPlaceholderText(self.tr("户号"))
+        self.lock_unit = QLineEdit(page)
+        self.lock_unit.setPlaceholderText(self.tr("房号"))
+        self.lock_kind = QComboBox(page)
+        self.lock_kind.addItem(self.tr("固定给该户"), "fix")
+        self.lock_kind.addItem(self.tr("禁止分给该户"), "forbid")
+        self.lock_reason = QLineEdit(page)
+        self.lock_reason.setPlaceholderText(self.tr("原因（印在分配通知书上，记入台账）"))
+        if project is not None:
+            households = QCompleter(sorted(project.households["household_id"]), page)
+            self.lock_household.setCompleter(households)
+            vacant = project.housing_units[project.housing_units["status"] == "vacant"]
+            self.lock_unit.setCompleter(QCompleter(sorted(vacant["unit_id"]), page))
+        self.lock_add = QPushButton(self.tr("添加锁定"), page)
+        self.lock_remove = QPushButton(self.tr("删除所选锁定"), page)
+        self.lock_add.clicked.connect(self.add_lock)
+        self.lock_remove.clicked.connect(self.remove_selected_lock)
+        form.addWidget(QLabel(self.tr("户号"), page), 0, 0)
+        form.addWidget(self.lock_household, 0, 1)
+        form.addWidget(QLabel(self.tr("房号"), page), 0, 2)
+        form.addWidget(self.lock_unit, 0, 3)
+        form.addWidget(self.lock_kind, 0, 4)
+        form.addWidget(QLabel(self.tr("原因"), page), 1, 0)
+        form.addWidget(self.lock_reason, 1, 1, 1, 4)
+        form.setColumnStretch(1, 1)
+        form.setColumnStretch(3, 1)
+        layout.addLayout(form)
+        row = QHBoxLayout()
+        row.addWidget(self.lock_add)
+        row.addWidget(self.lock_remove)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.lock_problem = QLabel(page)
+        self.lock_problem.setObjectName("lockProblem")
+        self.lock_problem.setWordWrap(True)
+        self.lock_problem.setStyleSheet("color: #b03a2e;")
+        layout.addWidget(self.lock_problem)
+        editable = project is not None
+        for widget in (self.lock_household, self.lock_unit, self.lock_kind,
+                       self.lock_reason, self.lock_add, self.lock_remove):
+            widget.setEnabled(editable)
+        self.show_locks()
         return page
+
+    def show_locks(self) -> None:
+        """List the project's locks (the window calls this after each change)."""
+        project = getattr(self.window, "project", None)
+        locks = project.locks if project is not None else None
+        self.lock_table.setRowCount(0 if locks is None else len(locks))
+        if locks is None:
+            return
+        kinds = {"fix": self.tr("固定"), "forbid": self.tr("禁止")}
+        for r, lock in enumerate(locks.itertuples()):
+            values = [lock.household_id, kinds.get(lock.kind, lock.kind),
+                      lock.unit_id, lock.reason or "", lock.created or ""]
+            for c, value in enumerate(values):
+                item = QTableWidgetItem(str(value))
+                item.setData(Qt.ItemDataRole.UserRole,
+                             (lock.household_id, lock.unit_id))
+                self.lock_table.setItem(r, c, item)
+        self.lock_table.resizeColumnsToContents()
+
+    def lock_problem_text(self, problem: LockProblem) -> str:
+        """One core lock problem in the window's language."""
+        p = problem.params
+        texts = {
+            "no_household": (self.tr("户号 %1 不在项目中。"), p.get("household")),
+            "no_unit": (self.tr("房号 %1 不在项目中。"), p.get("unit")),
+            "housed": (self.tr("%1 已入住 %2：已安置的户不参与本次分配。"),
+                       p.get("household"), p.get("unit")),
+            "not_vacant": (self.tr("%1 不是空置房（状态：%2）。"), p.get("unit"),
+                           p.get("status")),
+            "area": (self.tr("%1 面积 %2 m²，不在本户（%3人）的面积标准 %4–%5 m² "
+                             "内。"), p.get("unit"), f"{p.get('area', 0):g}",
+                     p.get("size"), f"{p.get('low', 0):g}", f"{p.get('high', 0):g}"),
+            "accessible": (self.tr("%1 需要无障碍住房，%2 不是无障碍房。"),
+                           p.get("household"), p.get("unit")),
+            "household_fixed": (self.tr("%1 已固定了 %2，请先删除那条锁定。"),
+                                p.get("household"), p.get("unit")),
+            "unit_fixed": (self.tr("%1 已固定给 %2，请先删除那条锁定。"),
+                           p.get("unit"), p.get("household")),
+            "no_lock": (self.tr("%1 在 %2 上没有锁定。"), p.get("household"),
+                        p.get("unit")),
+        }
+        if problem.code not in texts:
+            return problem.message
+        template, *values = texts[problem.code]
+        return fill(template, *values)
+
+    def add_lock(self) -> bool:
+        """Add the lock in the form (checked first); True when it was added."""
+        household = self.lock_household.text().strip()
+        unit = self.lock_unit.text().strip()
+        kind = self.lock_kind.currentData()
+        reason = self.lock_reason.text().strip()
+        if not household or not unit:
+            self.lock_problem.setText(self.tr("请填写户号和房号。"))
+            return False
+        problems = lock_problems(self.window.project, household, unit, kind)
+        if problems:
+            self.lock_problem.setText(" ".join(
+                self.lock_problem_text(p) for p in problems))
+            return False
+        text = fill(self.tr("锁定 %1 → %2"), household, unit) if kind == "fix" \
+            else fill(self.tr("禁止 %1 → %2"), household, unit)
+        return self._push(LockCommand(self.window, household, unit, kind, reason,
+                                      False, text))
+
+    def remove_selected_lock(self) -> bool:
+        """Remove the selected lock (with the reason in the form)."""
+        row = self.lock_table.currentRow()
+        if row < 0:
+            self.lock_problem.setText(self.tr("请先在列表中选择一条锁定。"))
+            return False
+        household, unit = self.lock_table.item(row, 0).data(Qt.ItemDataRole.UserRole)
+        reason = self.lock_reason.text().strip()
+        return self._push(LockCommand(self.window, household, unit, "", reason, True,
+                                      fill(self.tr("删除锁定 %1 → %2"), household,
+                                           unit)))
+
+    def _push(self, command: LockCommand) -> bool:
+        self.window.undo_stack.push(command)
+        if command.before is None:
+            self.lock_problem.setText(self.tr("锁定未修改，原因已写入日志文件。"))
+            return False
+        self.lock_problem.setText("")
+        return True
 
     # -- values ------------------------------------------------------------------------
     def _reset(self, key: str, path: tuple[str, ...]) -> None:
@@ -399,6 +679,8 @@ class RulesDialog(QDialog):
                 target[int(last)] = value
             else:
                 target[last] = value
+        if self.editable_order:
+            rules["objective_order"] = self.objective_order()
         return rules
 
     def problems(self, rules: dict[str, Any]) -> list[str]:
@@ -414,6 +696,11 @@ class RulesDialog(QDialog):
         if rules["priority_base_weight"] <= points:
             found.append(fill(self.tr("基础权重（%1）须大于加分之和（%2）。"),
                               rules["priority_base_weight"], points))
+        if not found:
+            # The core's checks (the same as `allocator rules --set`) catch
+            # what this dialog does not know, e.g. an unusable objective order.
+            found.extend(fill(self.tr("规则不可用：%1"), problem)
+                         for problem in rule_problems(rules))
         return found
 
     def _accept(self) -> None:

@@ -228,8 +228,15 @@ def check_proj(out: Path) -> None:
 
 
 def check_cbc(out: Path) -> None:
-    """PuLP's bundled Windows CBC solves a small integer programme."""
+    """PuLP's bundled Windows CBC solves a small integer programme.
+
+    CBC gets its files in the folder the program gives it
+    (``solvers.mip.cbc_temp_dir``): PuLP's own choice, the user's temporary
+    folder, has a blank and Chinese characters under this user's profile.
+    """
     import pulp
+
+    from solvers.mip import cbc_temp_dir
 
     model = pulp.LpProblem("smoke", pulp.LpMaximize)
     x = pulp.LpVariable("x", 0, 10, cat="Integer")
@@ -237,33 +244,31 @@ def check_cbc(out: Path) -> None:
     model += 3 * x + 2 * y
     model += x + y <= 7
     model += x <= 4
+    default_dir = pulp.PULP_CBC_CMD(msg=False).tmpDir
     solver = pulp.PULP_CBC_CMD(msg=False)
+    solver.tmpDir = cbc_temp_dir()
     try:
         status = model.solve(solver)
     except pulp.PulpSolverError as exc:
         emit("CBC solve", "FAIL", f"temporary folder {solver.tmpDir!r}: {exc}")
     else:
+        # x = 4, y = 3: 3 * 4 + 2 * 3 = 18.
         value = pulp.value(model.objective)
         ok = pulp.LpStatus[status] == "Optimal" and value == 18
         emit("CBC solve", "PASS" if ok else "FAIL",
-             f"{pulp.LpStatus[status]} {value}, temporary folder {solver.tmpDir!r}")
-    if " " in solver.tmpDir:
+             f"{pulp.LpStatus[status]} {value}, temporary folder "
+             f"{solver.tmpDir!r} (PuLP's default: {default_dir!r})")
+    if " " in default_dir:
         # PuLP 3.3 splits CBC's command line on blanks, temporary file names
-        # included: tell the blank apart from the Chinese characters.
-        for label, folder in (("Chinese, no blank", "cbc-临时"),
-                              ("Chinese and a blank", "cbc 临时")):
-            plain = out.anchor + folder
-            os.makedirs(plain, exist_ok=True)
-            solver = pulp.PULP_CBC_CMD(msg=False)
-            solver.tmpDir = plain
-            try:
-                status = pulp.LpStatus[model.solve(solver)]
-            except pulp.PulpSolverError as exc:
-                status = f"error: {exc}"
-            # A diagnosis of the failure above, not a check of its own.
-            emit(f"CBC solve, temporary folder {label}", "NOTE",
-                 f"{'works' if status == 'Optimal' else 'fails'}: {status} "
-                 f"with tmpDir {plain!r}")
+        # included: a diagnosis of why the program picks its own folder.
+        solver = pulp.PULP_CBC_CMD(msg=False)
+        try:
+            status = pulp.LpStatus[model.solve(solver)]
+        except pulp.PulpSolverError as exc:
+            status = f"error: {str(exc)[:200]}"
+        emit("CBC solve in PuLP's default temporary folder", "NOTE",
+             f"{'works' if status == 'Optimal' else 'fails'}: {status} "
+             f"with tmpDir {default_dir!r}")
 
 
 def check_log(out: Path) -> None:

@@ -1,0 +1,234 @@
+"""The exit rule (退出机制): who leaves the programme, and freeing their units.
+
+Default rule (``allocator rules``): a household in a unit qualifies when its
+income is above the county's average income (``county_average_income_yuan``;
+``exit_income_basis`` says whether the household's per-capita income or its
+whole income is compared) and someone has held a stable job for at least
+``stable_job_years_for_exit`` years. ``exit_conditions`` adds conditions of
+the form ``{"field": ..., "op": ..., "value": ...}``; all must hold.
+
+The planner confirms exits with a transition date. A confirmed household is
+marked (``households.exited_on``) and never returns to the waiting list; its
+unit stays occupied until the date and becomes vacant (空置) on it
+(:func:`apply_due_exits`, run before every reallocation).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import logging
+import operator
+
+import pandas as pd
+
+from allocator.history import household_facts
+from allocator.project import Project
+
+logger = logging.getLogger(__name__)
+
+_OPERATORS = {">": operator.gt, ">=": operator.ge, "<": operator.lt,
+              "<=": operator.le, "==": operator.eq, "!=": operator.ne}
+FIELD_LABELS = {
+    "annual_income": "户年收入", "per_capita_income": "人均年收入",
+    "stable_job_years": "稳定就业年限", "size": "户人数", "years_housed": "入住年数",
+    "income_drop": "收入降幅", "job_loss": "失业", "fell_below_low_income":
+    "跌破低收入线", "petitions_12m": "近12个月投诉信访", "open_petitions":
+    "未办结投诉信访", "overdue_visits": "逾期回访", "category": "安置类别",
+    "job_status": "就业状况",
+}
+
+
+class ExitError(ValueError):
+    """An exit that cannot be confirmed; the message names the household."""
+
+
+def exit_conditions(rules: dict) -> list[dict]:
+    """The full condition list of the exit rule, defaults first."""
+    basis = rules.get("exit_income_basis", "per_capita")
+    income_field = "per_capita_income" if basis == "per_capita" else "annual_income"
+    return [
+        {"field": income_field, "op": ">",
+         "value": float(rules["county_average_income_yuan"])},
+        {"field": "stable_job_years", "op": ">=",
+         "value": float(rules["stable_job_years_for_exit"])},
+        *list(rules.get("exit_conditions") or []),
+    ]
+
+
+def _holds(value, op: str, target) -> bool:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return False
+    try:
+        return bool(_OPERATORS[op](value, target))
+    except TypeError:
+        return False
+
+
+def _describe(condition: dict, value) -> str:
+    label = FIELD_LABELS.get(condition["field"], condition["field"])
+    shown = f"{value:,.0f}" if isinstance(value, float) and value >= 100 else (
+        f"{value:g}" if isinstance(value, float) else str(value))
+    target = condition["value"]
+    target = f"{target:,.0f}" if isinstance(target, float) and target >= 100 else (
+        f"{target:g}" if isinstance(target, float) else str(target))
+    return f"{label} {shown} {condition['op']} {target}"
+
+
+def exit_review(project: Project, today: dt.date) -> pd.DataFrame:
+    """Every household in a unit, whether it qualifies for exit and why.
+
+    Parameters
+    ----------
+    project : Project
+        The open project.
+    today : datetime.date
+        The day incomes, job years and petitions are counted on.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``household_id``, ``unit_id``, ``current_township``, ``size``,
+        ``annual_income``, ``per_capita_income``, ``stable_job_years``,
+        ``qualifies`` (bool), ``reason`` (each condition with the household's
+        value, ``；``-separated, unmet ones marked 未满足). Households already
+        exited are left out.
+    """
+    facts = household_facts(project, today)
+    facts = facts[facts["housed"] & ~facts["exited"]]
+    conditions = exit_conditions(project.rules)
+    rows = []
+    for household_id, fact in facts.iterrows():
+        met, texts = True, []
+        for condition in conditions:
+            value = fact.get(condition["field"])
+            ok = _holds(value, condition["op"], condition["value"])
+            met &= ok
+            texts.append(_describe(condition, value) + ("" if ok else "（未满足）"))
+        rows.append({
+            "household_id": household_id, "unit_id": fact["unit_id"],
+            "current_township": fact["current_township"], "size": int(fact["size"]),
+            "annual_income": fact["annual_income"],
+            "per_capita_income": fact["per_capita_income"],
+            "stable_job_years": fact["stable_job_years"], "qualifies": met,
+            "reason": "；".join(texts)})
+    columns = ["household_id", "unit_id", "current_township", "size",
+               "annual_income", "per_capita_income", "stable_job_years",
+               "qualifies", "reason"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def qualifying_households(project: Project, today: dt.date) -> pd.DataFrame:
+    """The rows of :func:`exit_review` that qualify, sorted by household."""
+    review = exit_review(project, today)
+    return review[review["qualifies"]].sort_values("household_id").reset_index(
+        drop=True)
+
+
+def confirm_exits(project: Project, household_ids: list[str], exit_on: dt.date,
+                  today: dt.date, reason: str = "") -> list[str]:
+    """Confirm the exit of households that qualify, with a transition date.
+
+    Each confirmed household is marked exited (``households.exited_on``), gets
+    an ``exits`` row and a ledger entry; units due on or before ``today`` are
+    freed at once (:func:`apply_due_exits`).
+
+    Raises
+    ------
+    ExitError
+        A household is unknown, has no unit, has already exited or does not
+        qualify; nothing is changed.
+    """
+    review = exit_review(project, today).set_index("household_id")
+    known = set(project.households["household_id"])
+    exited = set(project.exits["household_id"])
+    problems = []
+    for household_id in household_ids:
+        if household_id not in known:
+            problems.append(f"household {household_id} is not in the project")
+        elif household_id in exited:
+            problems.append(f"household {household_id} has already exited")
+        elif household_id not in review.index:
+            problems.append(f"household {household_id} has no unit, so it cannot "
+                            "exit")
+        elif not review.at[household_id, "qualifies"]:
+            problems.append(f"household {household_id} does not qualify: "
+                            + review.at[household_id, "reason"])
+    if problems:
+        raise ExitError("; ".join(problems))
+
+    user = _user()
+    now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    rows = []
+    for household_id in household_ids:
+        unit_id = review.at[household_id, "unit_id"]
+        why = review.at[household_id, "reason"]
+        rows.append({"household_id": household_id, "unit_id": unit_id,
+                     "exit_on": exit_on.isoformat(), "confirmed": now, "user": user,
+                     "reason": reason or why, "freed_on": None})
+        project.log("exit", f"household {household_id}",
+                    before={"unit_id": unit_id, "status": "已入住"},
+                    after={"exit_on": exit_on.isoformat(), "unit_id": unit_id,
+                           "qualifies": why},
+                    reason=reason or "退出机制：" + why)
+    if rows:
+        project.exits = pd.concat([project.exits, pd.DataFrame(rows)],
+                                  ignore_index=True)
+        marked = project.households["household_id"].isin(household_ids)
+        project.households.loc[marked, "exited_on"] = exit_on.isoformat()
+    apply_due_exits(project, today)
+    return list(household_ids)
+
+
+def apply_due_exits(project: Project, today: dt.date) -> list[str]:
+    """Free the units of confirmed exits whose date is ``today`` or past.
+
+    Idempotent: an exit already applied is not applied again. Each freed unit
+    becomes vacant (空置) with no occupant and gets a ledger entry.
+
+    Returns
+    -------
+    list of str
+        The unit ids freed by this call (empty when none was due).
+    """
+    exits = project.exits
+    if exits.empty:
+        return []
+    freed = []
+    units = project.housing_units
+    for index, row in exits.iterrows():
+        done = isinstance(row["freed_on"], str) and row["freed_on"] != ""
+        if done or dt.date.fromisoformat(row["exit_on"]) > today:
+            continue
+        here = units["unit_id"] == row["unit_id"]
+        still = here & (units["household_id"] == row["household_id"])
+        if still.any():
+            before = {"status": "已入住", "household_id": row["household_id"],
+                      "placed_on": units.loc[still, "placed_on"].iloc[0]}
+            vacate(units, still)
+            project.log("free unit", f"unit {row['unit_id']}", before=before,
+                        after={"status": "空置", "exit_on": row["exit_on"]},
+                        reason=f"household {row['household_id']} exited on "
+                               f"{row['exit_on']}")
+            freed.append(row["unit_id"])
+        exits.at[index, "freed_on"] = today.isoformat()
+    project.exits = exits
+    if freed:
+        logger.info("freed %d units of exited households", len(freed))
+    return freed
+
+
+def vacate(units: pd.DataFrame, which: pd.Series) -> None:
+    """Make the units ``which`` vacant (空置) with no occupant, in place."""
+    units.loc[which, "status"] = "vacant"
+    for column in ("household_id", "placed_on"):
+        values = units[column].astype(object)
+        values[which] = None
+        units[column] = values.where(values.notna(), None)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name on some service accounts
+        return "unknown"

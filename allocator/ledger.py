@@ -1,0 +1,246 @@
+"""The project's ledger (台账): every decision and edit, appended, never rewritten.
+
+Entries are written by :meth:`allocator.project.Project.log` (time, OS user,
+action, object, before and after as JSON, reason). This module reads them
+back: the filtered list behind ``allocator ledger`` and one household's
+history for the window, and it holds the check that a save never drops or
+changes an entry that is already in the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import uuid
+from pathlib import Path
+
+import pandas as pd
+import pyogrio
+
+from allocator.project import COLUMNS, Project, ProjectError
+
+logger = logging.getLogger(__name__)
+
+ACTION_LABELS = {
+    "import": "导入",
+    "migrate": "升级项目文件",
+    "edit": "编辑",
+    "edit rules": "修改规则",
+    "lock": "锁定",
+    "allocate": "分配",
+    "export": "导出",
+    "recover": "恢复自动保存",
+    "exit": "确认退出",
+    "free unit": "腾退房源",
+    "register update": "更新户籍登记",
+    "notice": "公示名单",
+}
+HISTORY_COLUMNS = ("time", "user", "action", "object", "before", "after", "reason",
+                   "source")
+
+
+def ledger_entries(project: Project, *, household: str | None = None,
+                   action: str | None = None,
+                   since: dt.date | None = None) -> pd.DataFrame:
+    """The ledger, oldest first, optionally filtered.
+
+    Parameters
+    ----------
+    project : Project
+        The open project.
+    household : str, optional
+        Only entries about this household (户号): its own object, or a
+        before/after value that names it.
+    action : str, optional
+        Only this action (``import``, ``edit rules``, ``allocate``, ``exit``...).
+    since : datetime.date, optional
+        Only entries made on this day or later.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ledger's columns (``entry``, ``time``, ``user``, ``action``,
+        ``object``, ``before``, ``after``, ``reason``).
+    """
+    frame = project.ledger.copy()
+    if frame.empty:
+        return frame
+    keep = pd.Series(True, index=frame.index)
+    if household is not None:
+        keep &= _mentions(frame, household)
+    if action is not None:
+        keep &= frame["action"] == action
+    if since is not None:
+        keep &= frame["time"].astype(str).str[:10] >= since.isoformat()
+    return frame[keep].reset_index(drop=True)
+
+
+def _mentions(frame: pd.DataFrame, household: str) -> pd.Series:
+    quoted = json.dumps(household, ensure_ascii=False)
+    own = frame["object"].astype(str) == f"household {household}"
+    named = frame["before"].fillna("").str.contains(quoted, regex=False) | frame[
+        "after"].fillna("").str.contains(quoted, regex=False)
+    return own | named
+
+
+def household_history(project: Project, household_id: str) -> pd.DataFrame:
+    """Everything recorded about one household, oldest first.
+
+    Ledger entries (decisions and edits, with user, before/after and reason)
+    come first in time order together with the household's records: the
+    income and job of each year, complaints and petitions (信访), follow-up
+    visits done, its allocations and a confirmed exit. ``source`` says where
+    a row comes from (``ledger``, ``income``, ``petition``, ``visit``,
+    ``allocation``, ``exit``).
+
+    Parameters
+    ----------
+    project : Project
+        The open project.
+    household_id : str
+        The household (户号).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``time``, ``user``, ``action``, ``object``, ``before``,
+        ``after``, ``reason``, ``source``; empty when nothing is recorded.
+    """
+    rows: list[dict] = []
+    for entry in ledger_entries(project, household=household_id).itertuples():
+        rows.append({"time": entry.time, "user": entry.user,
+                     "action": entry.action, "object": entry.object,
+                     "before": _text(entry.before), "after": _text(entry.after),
+                     "reason": _text(entry.reason), "source": "ledger"})
+    obj = f"household {household_id}"
+    history = project.household_history
+    for row in history[history["household_id"] == household_id].itertuples():
+        after = {"year": int(row.year), "annual_income": _number(row.annual_income),
+                 "job_status": row.job_status,
+                 "stable_job_years": _number(row.stable_job_years)}
+        rows.append({"time": f"{int(row.year)}-12-31", "user": "",
+                     "action": "收入就业记录", "object": obj, "before": "",
+                     "after": _json(after), "reason": _text(row.note),
+                     "source": "income"})
+    petitions = project.petitions
+    for row in petitions[petitions["household_id"] == household_id].itertuples():
+        rows.append({"time": _text(row.date), "user": "",
+                     "action": _text(row.kind) or "信访",
+                     "object": obj, "before": "",
+                     "after": _json({"subject": row.subject, "status": row.status}),
+                     "reason": _text(row.note), "source": "petition"})
+    visits = project.follow_up_visits
+    for row in visits[visits["household_id"] == household_id].itertuples():
+        if not _text(row.done_on):
+            continue
+        rows.append({"time": row.done_on, "user": _text(row.visitor),
+                     "action": f"{int(row.visit_month)}个月回访", "object": obj,
+                     "before": "", "after": "", "reason": _text(row.note),
+                     "source": "visit"})
+    allocations = project.allocations
+    for row in allocations[allocations["household_id"] == household_id].itertuples():
+        started = _run_time(project, row.run_id)
+        rows.append({"time": started, "user": "", "action": f"分配 {row.kind}",
+                     "object": obj, "before": "",
+                     "after": _json({"scenario": row.scenario, "unit_id": row.unit_id,
+                                     "run_id": row.run_id}),
+                     "reason": _text(row.reason), "source": "allocation"})
+    exits = project.exits
+    for row in exits[exits["household_id"] == household_id].itertuples():
+        rows.append({"time": _text(row.confirmed), "user": _text(row.user),
+                     "action": "退出", "object": obj, "before": "",
+                     "after": _json({"unit_id": row.unit_id, "exit_on": row.exit_on,
+                                     "freed_on": row.freed_on}),
+                     "reason": _text(row.reason), "source": "exit"})
+    frame = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
+    if frame.empty:
+        return frame
+    order = frame["time"].astype(str).map(_sortable)
+    return frame.assign(_key=order).sort_values(
+        "_key", kind="stable").drop(columns="_key").reset_index(drop=True)
+
+
+def _sortable(text: str) -> str:
+    """Times as ``YYYY-MM-DDTHH:MM:SS`` so dates and timestamps sort together."""
+    return text[:19] if "T" in text else (text + "T00:00:00")[:19]
+
+
+def _run_time(project: Project, run_id: str | None) -> str:
+    runs = project.runs[project.runs["run_id"] == run_id]
+    return str(runs["started"].iloc[0]) if len(runs) else ""
+
+
+def _text(value) -> str:
+    """A text cell, "" when empty (missing cells may be None or NaN)."""
+    return value if isinstance(value, str) else ""
+
+
+def _number(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
+
+
+def check_append_only(project: Project, path: Path) -> None:
+    """Refuse a save that would drop or change ledger entries already in ``path``.
+
+    The check applies when ``path`` holds the same project (the same
+    ``project_id`` in its metadata, or for files written before projects had
+    one, the same first ledger entry); saving over another project's file
+    (import ``--force``, "save as") replaces that file as asked.
+
+    Raises
+    ------
+    ProjectError
+        The ledger in memory does not begin with the file's entries, byte
+        for byte; nothing is written.
+    """
+    path = Path(path)
+    # A project's identity, kept in its metadata from its first save on, tells
+    # an older state of this project from another project's file.
+    project.metadata.setdefault("project_id", uuid.uuid4().hex)
+    if not path.exists():
+        return
+    try:
+        layers = {row[0] for row in pyogrio.list_layers(path)}
+        if "ledger" not in layers or "metadata" not in layers:
+            return
+        stored = pyogrio.read_dataframe(path, layer="ledger")
+        metadata = pyogrio.read_dataframe(path, layer="metadata")
+    except Exception:  # not a project, or unreadable: the save replaces it
+        logger.debug("no readable ledger in %s", path, exc_info=True)
+        return
+    if stored.empty:
+        return
+    stored_id = dict(zip(metadata["key"], metadata["value"])).get("project_id")
+    columns = list(COLUMNS["ledger"])
+    old = [_entry_key(row, columns) for row in stored.to_dict("records")]
+    new = [_entry_key(row, columns) for row in project.ledger.to_dict("records")]
+    if stored_id is not None and stored_id != project.metadata["project_id"]:
+        return  # another project's file
+    if stored_id is None and (not new or new[0] != old[0]):
+        return  # written before projects had an id: the first entry tells
+    if new[: len(old)] != old:
+        changed = next((i + 1 for i, (a, b) in enumerate(zip(old, new)) if a != b),
+                       min(len(old), len(new)) + 1)
+        raise ProjectError(
+            f"{path}: saving would drop or change ledger entry {changed} (the file "
+            f"has {len(old)} entries, this project {len(new)}); the ledger is never "
+            "rewritten, so nothing was saved; open the file again and repeat the "
+            "change")
+
+
+def _entry_key(row: dict, columns: list[str]) -> tuple:
+    values = []
+    for column in columns:
+        value = row.get(column)
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            values.append(None)
+        elif column == "entry":
+            values.append(int(value))
+        else:
+            values.append(str(value))
+    return tuple(values)

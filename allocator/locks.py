@@ -1,0 +1,206 @@
+"""Planners' locks: fix a vacant unit to a waiting household, or forbid one.
+
+One set of checks for the command line (``allocator lock``) and the window.
+A new lock is refused when it could never be kept, with every reason;
+:func:`allocator.allocate.solve_project` checks the stored locks again
+before each solve, since units and households change after a lock is set.
+Every added or removed lock goes to the ledger with what it replaced.
+
+Problems come back as :class:`LockProblem` records: a code and the
+parameters for the window to say in its own language, plus an English
+sentence for the command line and the log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from allocator.project import Project
+from allocator.rules import area_band
+
+LOCK_KINDS = ("fix", "forbid")
+
+
+@dataclass(frozen=True)
+class LockProblem:
+    """Why a lock cannot be set: ``code``, its ``params`` and ``message``."""
+
+    code: str
+    params: dict[str, Any]
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class LockRefused(ValueError):
+    """A lock that cannot be set or removed; ``problems`` says every reason."""
+
+    def __init__(self, problems: list[LockProblem]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class LockChange:
+    """What one add or remove did: the lock rows before and after."""
+
+    household_id: str
+    unit_id: str
+    before: list[dict[str, Any]] = field(default_factory=list)
+    after: dict[str, Any] | None = None
+
+
+def lock_problems(project: Project, household_id: str, unit_id: str,
+                  kind: str) -> list[LockProblem]:
+    """Every reason the lock (``kind`` "fix" or "forbid") could not be kept.
+
+    A forbid needs only an existing household and unit. A fix also needs a
+    household that is not housed yet, a vacant unit in the household's area
+    band (accessible when it needs one), no other unit fixed to the
+    household and no other household fixed to the unit. A lock on the same
+    household and unit is replaced, so it is not counted against itself.
+    """
+    problems: list[LockProblem] = []
+    if kind not in LOCK_KINDS:
+        problems.append(LockProblem(
+            "kind", {"kind": kind}, f"lock kind {kind!r} must be fix or forbid"))
+        return problems
+    households = project.households.set_index("household_id")
+    units = project.housing_units.set_index("unit_id")
+    if household_id not in households.index:
+        problems.append(LockProblem(
+            "no_household", {"household": household_id},
+            f"household {household_id} is not in the project"))
+    if unit_id not in units.index:
+        problems.append(LockProblem(
+            "no_unit", {"unit": unit_id}, f"unit {unit_id} is not in the project"))
+    if problems or kind == "forbid":
+        return problems
+
+    info = households.loc[household_id]
+    unit = units.loc[unit_id]
+    occupied = project.housing_units[
+        (project.housing_units["status"] == "occupied")
+        & (project.housing_units["household_id"] == household_id)]
+    if len(occupied):
+        problems.append(LockProblem(
+            "housed", {"household": household_id,
+                       "unit": str(occupied["unit_id"].iloc[0])},
+            f"household {household_id} already lives in "
+            f"{occupied['unit_id'].iloc[0]}; moves are not part of an allocation"))
+    if unit["status"] != "vacant":
+        problems.append(LockProblem(
+            "not_vacant", {"unit": unit_id, "status": str(unit["status"])},
+            f"unit {unit_id} is {unit['status']}, not vacant"))
+    size = int(info["size"])
+    low, high = area_band(size, project.rules)
+    area = float(unit["area_m2"])
+    if not low <= area <= high:
+        problems.append(LockProblem(
+            "area", {"unit": unit_id, "area": area, "size": size, "low": low,
+                     "high": high},
+            f"unit {unit_id} has {area:g} m², outside the {low:g}–{high:g} m² "
+            f"band of household {household_id} ({size} people)"))
+    if bool(info["needs_accessible"]) and not bool(unit["accessible"]):
+        problems.append(LockProblem(
+            "accessible", {"unit": unit_id, "household": household_id},
+            f"household {household_id} needs an accessible unit and {unit_id} "
+            "is not one"))
+    locks = project.locks
+    fixes = locks[locks["kind"] == "fix"]
+    other_unit = fixes[(fixes["household_id"] == household_id)
+                       & (fixes["unit_id"] != unit_id)]
+    if len(other_unit):
+        problems.append(LockProblem(
+            "household_fixed", {"household": household_id,
+                                "unit": str(other_unit["unit_id"].iloc[0])},
+            f"household {household_id} already has unit "
+            f"{other_unit['unit_id'].iloc[0]} fixed; remove that lock first"))
+    other_household = fixes[(fixes["unit_id"] == unit_id)
+                            & (fixes["household_id"] != household_id)]
+    if len(other_household):
+        problems.append(LockProblem(
+            "unit_fixed", {"unit": unit_id,
+                           "household": str(other_household["household_id"].iloc[0])},
+            f"unit {unit_id} is already fixed to household "
+            f"{other_household['household_id'].iloc[0]}; remove that lock first"))
+    return problems
+
+
+def add_lock(project: Project, household_id: str, unit_id: str, kind: str,
+             reason: str = "", *, created: str | None = None,
+             action: str = "lock") -> LockChange:
+    """Set a lock (replacing one on the same household and unit), log it.
+
+    Raises
+    ------
+    LockRefused
+        When the lock could not be kept; nothing is changed.
+    """
+    problems = lock_problems(project, household_id, unit_id, kind)
+    if problems:
+        raise LockRefused(problems)
+    locks = project.locks
+    same = (locks["household_id"] == household_id) & (locks["unit_id"] == unit_id)
+    change = LockChange(household_id, unit_id, before=_records(locks[same]))
+    entry = {"household_id": household_id, "unit_id": unit_id, "kind": kind,
+             "reason": reason,
+             "created": created or dt.datetime.now().astimezone().isoformat(
+                 timespec="seconds")}
+    project.locks = pd.concat([locks[~same], pd.DataFrame([entry])],
+                              ignore_index=True)
+    change.after = entry
+    project.log(action, f"household {household_id}", before=change.before,
+                after=entry, reason=reason)
+    return change
+
+
+def remove_lock(project: Project, household_id: str, unit_id: str,
+                reason: str = "", *, action: str = "lock") -> LockChange:
+    """Remove the household's locks on ``unit_id`` and log what they were.
+
+    Raises
+    ------
+    LockRefused
+        When there is no such lock.
+    """
+    locks = project.locks
+    same = (locks["household_id"] == household_id) & (locks["unit_id"] == unit_id)
+    if not same.any():
+        raise LockRefused([LockProblem(
+            "no_lock", {"household": household_id, "unit": unit_id},
+            f"household {household_id} has no lock on unit {unit_id}")])
+    change = LockChange(household_id, unit_id, before=_records(locks[same]))
+    project.locks = locks[~same].reset_index(drop=True)
+    project.log(action, f"household {household_id}", before=change.before,
+                after=None, reason=reason)
+    return change
+
+
+def restore_locks(project: Project, household_id: str, unit_id: str,
+                  rows: list[dict[str, Any]], reason: str = "",
+                  *, action: str = "undo lock") -> None:
+    """Put back exactly ``rows`` as the locks of one household and unit.
+
+    Used to undo an add or a remove; no checks, since the rows were valid
+    locks a moment ago. The step goes to the ledger like any other.
+    """
+    locks = project.locks
+    same = (locks["household_id"] == household_id) & (locks["unit_id"] == unit_id)
+    before = _records(locks[same])
+    kept = locks[~same]
+    project.locks = pd.concat([kept, pd.DataFrame(rows, columns=locks.columns)],
+                              ignore_index=True) if rows else \
+        kept.reset_index(drop=True)
+    project.log(action, f"household {household_id}", before=before,
+                after=rows or None, reason=reason)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{k: (None if isinstance(v, float) and pd.isna(v) else v)
+             for k, v in row.items()} for row in frame.to_dict("records")]

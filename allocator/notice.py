@@ -1,0 +1,258 @@
+"""Public notice of an allocation (安置房分配结果公示名单), as a PDF to post.
+
+One line per household newly given a unit: the 户号, the head's name partly
+masked (张*明), the ID number masked, the size, the unit and the schools of
+its children; the footer of every page gives the run, its lottery seed, the
+posting date and the last day for objections. Set in the same fonts as the
+allocation orders (:mod:`allocator.orders`, :mod:`allocator.fonts`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
+
+from allocator.export import ExportRefused, latest_run
+from allocator.fonts import find_cjk_font, missing_glyphs
+from allocator.orders import MissingGlyphError, _Typesetter, mask_id_number
+from allocator.project import Project
+from allocator.rules import SCHOOL_KINDS
+
+logger = logging.getLogger(__name__)
+
+PAGE_W, PAGE_H = A4
+MARGIN = 42.0
+ROW_H = 17.0
+TEXT = 9.0
+COLUMNS = (  # title, width in points
+    ("序号", 30), ("户号", 62), ("户主", 52), ("身份证号", 108), ("人数", 30),
+    ("分配房号", 96), ("子女就读学校", 133.3),
+)
+
+
+def mask_name(name: str) -> str:
+    """A name with its middle hidden: 张三明 -> 张*明, 张三 -> 张*, 吉克阿呷 -> 吉**呷.
+
+    Names written with a middle dot (彝族 names transcribed as 吉克·阿呷)
+    keep the dot's place: 吉克·阿呷 -> 吉*·*呷.
+    """
+    text = str(name or "").strip()
+    if len(text) <= 1:
+        return text
+    if len(text) == 2:
+        return text[0] + "*"
+    middle = "".join(c if c == "·" else "*" for c in text[1:-1])
+    return text[0] + middle + text[-1]
+
+
+@dataclass
+class NoticeLine:
+    """One household on the notice."""
+
+    number: int
+    household_id: str
+    head: str
+    id_number: str
+    size: int
+    unit: str
+    schools: str
+
+
+def notice_lines(project: Project, scenario: str = "base") -> list[NoticeLine]:
+    """The households newly given a unit in the scenario, masked for posting.
+
+    Raises
+    ------
+    ExportRefused
+        The scenario has no solved allocation, or it houses nobody new.
+    """
+    latest_run(project, scenario)  # refuses an unsolved scenario
+    allocations = project.allocations[
+        (project.allocations["scenario"] == scenario)
+        & (project.allocations["kind"] == "allocated")].sort_values("household_id")
+    if allocations.empty:
+        raise ExportRefused(f"scenario {scenario!r} gives no household a new unit; "
+                            "there is nothing to post")
+    members = project.members
+    heads = members[members["relationship"] == "户主"].drop_duplicates(
+        "household_id").set_index("household_id")
+    sizes = members.groupby("household_id").size()
+    services = project.service_assignments
+    schools = services[(services["scenario"] == scenario)
+                       & services["kind"].isin(SCHOOL_KINDS)
+                       & services["facility_id"].notna()]
+    names = dict(zip(project.facilities["facility_id"], project.facilities["name"]))
+    school_of = schools.groupby("household_id")["facility_id"].agg(
+        lambda ids: "、".join(dict.fromkeys(names.get(i, i) for i in ids)))
+    lines = []
+    for number, row in enumerate(allocations.itertuples(), start=1):
+        head = heads.loc[row.household_id] if row.household_id in heads.index \
+            else None
+        lines.append(NoticeLine(
+            number=number, household_id=row.household_id,
+            head=mask_name(head["name"]) if head is not None else "",
+            id_number=mask_id_number(head["id_number"]) if head is not None else "",
+            size=int(sizes.get(row.household_id, 0)), unit=str(row.unit_id),
+            schools=str(school_of.get(row.household_id, "—"))))
+    return lines
+
+
+def write_notice_pdf(project: Project, path: Path, *, scenario: str = "base",
+                     posted_on: dt.date | None = None, objection_days: int = 7,
+                     font=None) -> dict:
+    """Write the public notice of a scenario's allocation.
+
+    Parameters
+    ----------
+    project : Project
+        The project with a solved allocation.
+    path : pathlib.Path
+        PDF to write (replaced only when the whole file is written).
+    scenario : str
+        The scenario whose allocation is posted.
+    posted_on : datetime.date, optional
+        The posting date (default today).
+    objection_days : int
+        Days for objections, counted from the posting date; the last day is
+        ``posted_on + objection_days``.
+    font : allocator.fonts.FontChoice, optional
+        CJK font (default: as for allocation orders).
+
+    Returns
+    -------
+    dict
+        ``households``, ``pages``, ``seed``, ``run_id``, ``posted_on``,
+        ``objections_until`` (for the ledger).
+
+    Raises
+    ------
+    ExportRefused
+        No solved allocation, or nobody newly housed.
+    MissingGlyphError
+        A name has a character no font can draw; nothing is written.
+    """
+    path = Path(path)
+    posted_on = posted_on or dt.date.today()
+    run = latest_run(project, scenario)
+    lines = notice_lines(project, scenario)
+    until = posted_on + dt.timedelta(days=objection_days)
+    county = project.metadata.get("county") or "本县"
+    font = font or find_cjk_font()
+    ts = _Typesetter(font)
+    for line in lines:
+        for label, text in (("姓名", line.head), ("学校", line.schools),
+                            ("房号", line.unit)):
+            missing = missing_glyphs(text, font)
+            if missing:
+                raise MissingGlyphError(line.household_id, missing[0], label,
+                                        font.name, len(missing) - 1)
+    title = f"{county}安置房分配结果公示"
+    intro = (f"根据安置房分配规则和优先级，经{county}易地扶贫搬迁安置工作领导小组办公室"
+             f"分配，现将方案“{scenario}”新分配住房的{len(lines)}户名单公示如下。"
+             f"公示期自{_day(posted_on)}起至{_day(until)}止，对名单有异议的，请在公示期内"
+             "向安置办书面提出，逾期不予受理。")
+    from allocator.allocate import STATUS_LABELS
+
+    status = STATUS_LABELS.get(run["status"], run["status"])
+    footer = (f"运行 {run['run_id']} · 求解状态 {status} · 抽签种子 "
+              f"{int(run['seed'])}（同等条件按抽签排序，可复核） · 公示日期 "
+              f"{_day(posted_on)} · 异议截止 {_day(until)}")
+
+    per_first = int((PAGE_H - 2 * MARGIN - 150) // ROW_H)
+    per_page = int((PAGE_H - 2 * MARGIN - 60) // ROW_H)
+    pages: list[list[NoticeLine]] = [lines[:per_first]]
+    rest = lines[per_first:]
+    while rest:
+        pages.append(rest[:per_page])
+        rest = rest[per_page:]
+    room = per_first if len(pages) == 1 else per_page
+    if len(pages[-1]) > room - 4:  # the signature needs four rows
+        pages.append(pages[-1][room - 4:])
+        pages[-2] = pages[-2][:room - 4]
+
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".pdf.part",
+                                         dir=path.parent)
+    os.close(handle)
+    try:
+        canvas = Canvas(temp_name, pagesize=A4, pageCompression=1,
+                        initialFontName=ts.names[0], initialFontSize=TEXT)
+        canvas.setTitle(title)
+        canvas.setAuthor(f"{county}易地扶贫搬迁安置工作领导小组办公室")
+        canvas.setCreator("resettlement-allocator")
+        for number, page in enumerate(pages, start=1):
+            y = PAGE_H - MARGIN
+            if number == 1:
+                ts.draw(canvas, PAGE_W / 2, y - 16, title, 18, align="center",
+                        bold=True)
+                y -= 44
+                wrapped = ts.wrap(intro, PAGE_W - 2 * MARGIN, 10.5, 21)
+                for i, text in enumerate(wrapped):
+                    ts.draw(canvas, MARGIN + (21 if i == 0 else 0), y, text, 10.5)
+                    y -= 16
+                y -= 8
+            y = _table(canvas, ts, page, y)
+            if number == len(pages):
+                office = f"{county}易地扶贫搬迁安置工作领导小组办公室"
+                ts.draw(canvas, PAGE_W - MARGIN, y - 36, office, 10.5, align="right")
+                ts.draw(canvas, PAGE_W - MARGIN, y - 54, _day(posted_on), 10.5,
+                        align="right")
+            canvas.setFillColorRGB(0.35, 0.35, 0.35)
+            for i, text in enumerate(ts.wrap(footer, PAGE_W - 2 * MARGIN, 8)):
+                ts.draw(canvas, MARGIN, MARGIN - 4 - 11 * i, text, 8)
+            ts.draw(canvas, PAGE_W - MARGIN, PAGE_H - MARGIN + 14,
+                    f"第 {number} 页 / 共 {len(pages)} 页", 8, align="right")
+            canvas.setFillColorRGB(0, 0, 0)
+            canvas.showPage()
+        canvas.save()
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    logger.info("wrote notice %s: %d households, %d pages", path, len(lines),
+                len(pages))
+    return {"households": len(lines), "pages": len(pages),
+            "seed": int(run["seed"]), "run_id": str(run["run_id"]),
+            "posted_on": posted_on.isoformat(), "objections_until": until.isoformat()}
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _table(canvas: Canvas, ts: _Typesetter, lines: list[NoticeLine],
+           top: float) -> float:
+    """Draw the header row and ``lines`` from ``top``; return the y below."""
+    x0 = MARGIN
+    width = sum(w for _, w in COLUMNS)
+    canvas.setFillColorRGB(0.92, 0.92, 0.92)
+    canvas.rect(x0, top - ROW_H, width, ROW_H, stroke=0, fill=1)
+    canvas.setFillColorRGB(0, 0, 0)
+    canvas.setLineWidth(0.4)
+    rows = [tuple(t for t, _ in COLUMNS)] + [
+        (str(line.number), line.household_id, line.head, line.id_number,
+         str(line.size), line.unit, line.schools) for line in lines]
+    y = top
+    for i, cells in enumerate(rows):
+        x = x0
+        for (title, column_width), cell in zip(COLUMNS, cells):
+            size = TEXT
+            while size > 6 and ts.width(cell, size) > column_width - 4:
+                size -= 0.5
+            ts.draw(canvas, x + column_width / 2, y - ROW_H + 5, cell, size,
+                    align="center", bold=i == 0)
+            x += column_width
+        canvas.line(x0, y - ROW_H, x0 + width, y - ROW_H)
+        y -= ROW_H
+    canvas.line(x0, top, x0 + width, top)
+    x = x0
+    for _, column_width in [(None, 0)] + list(COLUMNS):
+        x += column_width
+        canvas.line(x, top, x, y)
+    return y

@@ -1,0 +1,201 @@
+"""A household's objection (信访) tried as a what-if, with the least change.
+
+The petitioner is taken out of its allocation and may not get the units it
+objects to (one unit, or every unit of a site), or, with ``grant_wish``, may
+get only units that meet its wish (one of its preferred sites; a low floor
+when it asked for one). Everyone else keeps what the stored allocation gave:
+households living in a unit never move, and households allocated but not
+moved in move only where that is needed, because a "kept" level right after
+the housed level maximises the households left in their unit. The result
+lists every other household whose allocation changes.
+
+Model (on top of :mod:`solvers.joint`)::
+
+    x[p, c] = 0                   for the classes c the petition excludes
+    sum_c x[h, c] = 1             for every h allocated before (stays housed)
+    levels: housed (weighted) > kept = sum_h x[h, home(h)] > served > walk
+
+The stored allocation is not changed; ``save_as`` stores the trial as a
+scenario, which the planner can compare with the base and promote.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import pandas as pd
+
+from allocator.allocate import Instance, preferred_sites, wants_low_floor
+from allocator.project import Project
+from allocator.reallocate import (
+    Reallocation,
+    ReallocationError,
+    previous_allocation,
+    reallocate,
+)
+
+
+class PetitionError(ValueError):
+    """A petition that cannot be tried; the message says why."""
+
+
+@dataclass
+class PetitionTrial:
+    """What a petition's what-if gives."""
+
+    household_id: str
+    request: str
+    reallocation: Reallocation
+    unit_before: str | None
+    unit_after: str | None
+
+    @property
+    def others_changed(self) -> pd.DataFrame:
+        changes = self.reallocation.changes
+        return changes[changes["household_id"] != self.household_id]
+
+    @property
+    def granted(self) -> bool:
+        return self.unit_after is not None
+
+
+def _request(project: Project, household_id: str, exclude_unit: str | None,
+             exclude_site: str | None, grant_wish: bool) -> tuple[str, set[str]]:
+    """The petition in words, and the units the petitioner may not get."""
+    units = project.housing_units
+    asked = [exclude_unit is not None, exclude_site is not None, bool(grant_wish)]
+    if sum(asked) != 1:
+        raise PetitionError("give exactly one of --exclude-unit, --exclude-site and "
+                            "--grant-wish")
+    if exclude_unit is not None:
+        if exclude_unit not in set(units["unit_id"]):
+            raise PetitionError(f"unit {exclude_unit} is not in the project")
+        return f"户{household_id}不接受房屋{exclude_unit}", {exclude_unit}
+    if exclude_site is not None:
+        sites = set(project.sites["site_id"])
+        if exclude_site not in sites:
+            raise PetitionError(f"site {exclude_site} is not in the project (sites: "
+                                f"{', '.join(sorted(sites))})")
+        barred = set(units.loc[units["site_id"] == exclude_site, "unit_id"])
+        return f"户{household_id}不接受安置点{exclude_site}", barred
+    households = project.households
+    if "preferred_sites" not in households.columns \
+            and "wants_low_floor" not in households.columns:
+        raise PetitionError("this project records no wishes (preferred sites or a "
+                            "low floor); import a register with them first")
+    row = households[households["household_id"] == household_id]
+    ranked = preferred_sites(row["preferred_sites"].iloc[0]) \
+        if "preferred_sites" in row.columns else []
+    low = bool(wants_low_floor(row).iloc[0])
+    if not ranked and not low:
+        raise PetitionError(f"household {household_id} has recorded no wish "
+                            "(preferred sites or a low floor) to grant")
+    allowed = units["site_id"].isin(ranked) if ranked else pd.Series(
+        True, index=units.index)
+    if low:
+        allowed &= units["floor"] <= int(project.rules["low_floor_max"])
+    wish = "、".join(ranked)
+    words = "、".join(filter(None, [f"安置点{wish}" if ranked else "",
+                                   "低楼层" if low else ""]))
+    return f"满足户{household_id}的意愿（{words}）", set(units.loc[~allowed, "unit_id"])
+
+
+def try_petition(
+    project: Project,
+    household_id: str,
+    *,
+    exclude_unit: str | None = None,
+    exclude_site: str | None = None,
+    grant_wish: bool = False,
+    today: dt.date | None = None,
+    backend: str = "auto",
+    time_limit: float | None = None,
+    seed: int | None = None,
+    cancel=None,
+) -> PetitionTrial:
+    """Try one petition on the base allocation; the project is not changed."""
+    today = today or dt.date.today()
+    if household_id not in set(project.households["household_id"]):
+        raise PetitionError(f"household {household_id} is not in the project")
+    request, barred = _request(project, household_id, exclude_unit, exclude_site,
+                               grant_wish)
+    try:
+        previous = previous_allocation(project, "base")
+    except ReallocationError as exc:
+        raise PetitionError(str(exc)) from None
+    before = previous[previous["household_id"] == household_id]
+    unit_before = before["unit_id"].iloc[0] if len(before) else None
+    unit_before = unit_before if isinstance(unit_before, str) else None
+
+    data = project
+    units = project.housing_units
+    lives = units["household_id"].eq(household_id) & units["status"].eq("occupied")
+    if lives.any():  # a household living in a unit is let go of it for the trial
+        data = copy.copy(project)
+        data.housing_units = units.copy()
+        data.housing_units.loc[lives, ["status", "household_id"]] = ["vacant", None]
+
+    def forbid(view: Project, instance: Instance) -> None:
+        h = instance.household_ids.index(household_id)
+        problem = instance.problem
+        unit_ids = view.housing_units["unit_id"].tolist()
+        for c in list(problem.household_classes[h]):
+            if c >= len(instance.class_units):
+                continue
+            members = [unit_ids[u] for u in instance.class_units[c]]
+            if all(u in barred for u in members):
+                problem.forbidden.add((h, c))
+            elif any(u in barred for u in members):
+                from allocator.reallocate import _own_classes
+
+                index = {u: i for i, u in enumerate(unit_ids)}
+                own = _own_classes(instance, index,
+                                   {u for u in members if u in barred})
+                problem.forbidden |= {(h, c2) for c2 in own.values()}
+        problem.required.pop(h, None)
+
+    result = reallocate(data, today=today, allow_moves=True, backend=backend,
+                        time_limit=time_limit, seed=seed, cancel=cancel,
+                        adjust=forbid, release=frozenset({household_id}),
+                        move_reason=f"为试算{request}让出房源")
+    unit_after = None
+    changes = result.changes
+    mine = changes["household_id"] == household_id
+    changes.loc[mine, "reason"] = f"信访试算：{request}；" + changes.loc[
+        mine, "reason"].str.replace(f"，为试算{request}让出房源", "")
+    if result.solved:
+        rows = result.outcome.allocations
+        got = rows.loc[rows["household_id"] == household_id, "unit_id"]
+        unit_after = got.iloc[0] if len(got) and isinstance(got.iloc[0], str) \
+            else None
+    return PetitionTrial(household_id, request, result, unit_before, unit_after)
+
+
+def save_trial(project: Project, trial: PetitionTrial, name: str) -> None:
+    """Store the trial's allocation as a scenario (same data as the base)."""
+    from allocator.allocate import store_outcome
+    from allocator.scenarios import ScenarioError, names
+
+    if name == "base" or name in names(project):
+        raise ScenarioError(f"scenario {name!r} exists; choose another name")
+    outcome = trial.reallocation.outcome
+    outcome.run["scenario"] = name
+    outcome.allocations["scenario"] = name
+    outcome.service_assignments["scenario"] = name
+    row = {"scenario": name, "description": f"信访试算：{trial.request}",
+           "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+           "changes_json": json.dumps({}, ensure_ascii=False)}
+    project.scenarios = pd.concat([project.scenarios, pd.DataFrame([row])],
+                                  ignore_index=True)
+    priority = project.households["priority"].copy()
+    store_outcome(project, outcome)
+    project.households["priority"] = priority
+    project.log("petition trial", f"household {trial.household_id}",
+                after={"scenario": name, "request": trial.request,
+                       "unit_before": trial.unit_before,
+                       "unit_after": trial.unit_after,
+                       "others_changed": len(trial.others_changed)},
+                reason=trial.request)

@@ -1,0 +1,431 @@
+"""Reallocation: units freed by exits go to the waiting list, nobody else moves.
+
+Who counts as housed: the households living in a unit (``housing_units``)
+and those given a unit by the stored allocation of the scenario, whether or
+not they have moved in yet. By default each of them keeps its unit, and its
+school places and clinic registration are kept too (their places are taken
+out of the facilities' capacities before solving). The units freed since the
+stored allocation (a household exited, ``households.exited_on``, or left the
+register) and the units still vacant go to the waiting households under the
+current rules, by the same joint model as a first allocation.
+
+With ``allow_moves`` the households allocated but not yet moved in may be
+moved (households living in a unit never are): each keeps a unit of its own,
+and a "kept" level right after the housed level makes the fewest moves. A
+move therefore happens only when it houses more waiting households (by
+priority weight). With ``allow_service_changes`` the school places and clinic
+registrations of housed households are allocated again with everyone else's.
+
+The result is the whole new allocation of the scenario plus a table of what
+changed, each change with its reason (户X退出腾出房屋Y).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pandas as pd
+
+from allocator.allocate import (
+    AllocationOutcome,
+    Instance,
+    build_instance,
+    solve_project,
+)
+from allocator.project import Project
+from allocator.rules import KIND_LABELS
+
+logger = logging.getLogger(__name__)
+
+CHANGE_COLUMNS = ["household_id", "change", "unit_before", "unit_after", "reason"]
+CHANGE_LABELS = {
+    "exited": "退出",
+    "allocated": "新分配",
+    "moved": "调换住房",
+    "unhoused": "住房不可用，重新轮候",
+    "service": "学位或卫生服务变动",
+}
+
+
+class ReallocationError(ValueError):
+    """A reallocation that cannot start; the message says why and what to do."""
+
+
+@dataclass
+class Reallocation:
+    """What a reallocation produced, ready to be stored."""
+
+    outcome: AllocationOutcome
+    changes: pd.DataFrame
+    freed_units: dict[str, str]
+    moves_allowed: bool = False
+    service_changes_allowed: bool = False
+    kept_services: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def solved(self) -> bool:
+        return self.outcome.solution is not None
+
+
+def current_households(project: Project, today: dt.date | None = None
+                       ) -> pd.DataFrame:
+    """Households still in the programme (no exit date, or one after ``today``)."""
+    households = project.households
+    if "exited_on" not in households.columns:
+        return households
+    last = (today or dt.date.max).isoformat()
+    exited = households["exited_on"].map(
+        lambda v: isinstance(v, str) and v != "" and v <= last)
+    return households[~exited]
+
+
+def previous_allocation(project: Project, scenario: str) -> pd.DataFrame:
+    """The stored allocation a reallocation starts from: the scenario's own,
+    else the base's; refused when neither exists."""
+    rows = project.allocations[project.allocations["scenario"] == scenario]
+    if rows.empty and scenario != "base":
+        rows = project.allocations[project.allocations["scenario"] == "base"]
+    if rows.empty:
+        raise ReallocationError(
+            f"scenario {scenario!r} has no stored allocation to start from; run "
+            "`allocator solve PROJECT` first")
+    return rows
+
+
+def previous_services(project: Project, scenario: str) -> pd.DataFrame:
+    rows = project.service_assignments[
+        project.service_assignments["scenario"] == scenario]
+    if rows.empty and scenario != "base":
+        rows = project.service_assignments[
+            project.service_assignments["scenario"] == "base"]
+    return rows
+
+
+def freed_units(project: Project, previous: pd.DataFrame,
+                today: dt.date | None = None) -> dict[str, str]:
+    """Units freed since ``previous``: unit id -> the household that left it."""
+    present = set(current_households(project, today)["household_id"])
+    units = project.housing_units.set_index("unit_id")
+    freed: dict[str, str] = {}
+    for row in previous.dropna(subset=["unit_id"]).itertuples():
+        if row.unit_id not in units.index \
+                or units.at[row.unit_id, "status"] != "vacant":
+            continue
+        if row.household_id not in present or row.kind == "existing":
+            freed[row.unit_id] = row.household_id
+    listed = set(previous["household_id"])  # exits reallocated before are not
+    for row in project.exits.itertuples():  # the exit ledger names the unit
+        if row.household_id in listed and isinstance(row.unit_id, str) \
+                and row.unit_id in units.index \
+                and units.at[row.unit_id, "status"] == "vacant":
+            freed.setdefault(row.unit_id, row.household_id)
+    return freed
+
+
+def _view(project: Project, previous: pd.DataFrame, fixed: bool, today: dt.date
+          ) -> tuple[Project, dict[str, str], list[str]]:
+    """The project as the solver sees it: households housed before.
+
+    Returns the view, the unit kept by each household allocated before (not
+    moved in), and the households whose allocated unit is no longer vacant.
+    With ``fixed`` the allocated households are shown as living in their unit.
+    """
+    view = copy.copy(project)
+    households = current_households(project, today)
+    present = set(households["household_id"])
+    view.households = households.reset_index(drop=True)
+    view.members = project.members[
+        project.members["household_id"].isin(present)].reset_index(drop=True)
+    units = project.housing_units.copy()
+    status = dict(zip(units["unit_id"], units["status"]))
+    kept: dict[str, str] = {}
+    lost: list[str] = []
+    for row in previous[previous["kind"] == "allocated"].itertuples():
+        if row.household_id not in present or not isinstance(row.unit_id, str):
+            continue
+        if status.get(row.unit_id) == "vacant":
+            kept[row.household_id] = row.unit_id
+        else:
+            lost.append(row.household_id)
+    if fixed and kept:
+        index = units["unit_id"].isin(set(kept.values()))
+        owner = {u: h for h, u in kept.items()}
+        units.loc[index, "status"] = "occupied"
+        units.loc[index, "household_id"] = units.loc[index, "unit_id"].map(owner)
+    view.housing_units = units
+    housed = set(kept) | set(units.loc[units["status"] == "occupied", "household_id"])
+    locks = project.locks
+    view.locks = locks[~((locks["kind"] == "fix") & locks["household_id"].isin(housed))
+                       & locks["household_id"].isin(present)]
+    return view, kept, lost
+
+
+def _keep_services(instance: Instance, services: pd.DataFrame
+                   ) -> list[tuple[list[str], str, int]]:
+    """Take the kept places of housed households out of the problem.
+
+    A group keeps its facility when every member had a place of the same
+    kind at the same facility, and the facility is still a candidate within
+    reach of where the household lives. Returns (members, kind, facility) kept.
+    """
+    problem = instance.problem
+    if services.empty:
+        return []
+    placed = services.dropna(subset=["facility_id"])
+    facility_of = {(m, k): f for m, k, f in zip(placed["member_id"], placed["kind"],
+                                                placed["facility_id"])}
+    position = {f: i for i, f in enumerate(instance.facility_ids)}
+    keep: list[tuple[int, int]] = []  # (group, facility)
+    for g, group in enumerate(problem.groups):
+        loc = problem.household_location[group.household]
+        if loc is None:
+            continue
+        kind = instance.group_kind[g]
+        stored = {facility_of.get((m, kind)) for m in instance.group_members[g]}
+        if len(stored) != 1 or None in stored:
+            continue
+        f = position.get(stored.pop())
+        if f is None or f not in group.facilities or (loc, f) not in problem.reach:
+            continue
+        if problem.facility_capacity[f] < group.persons:
+            continue  # capacity cut below the kept places: place them again
+        problem.facility_capacity[f] -= group.persons
+        keep.append((g, f))
+    kept_groups = {g for g, _f in keep}
+    remaining = [g for g in range(len(problem.groups)) if g not in kept_groups]
+    problem.groups = [problem.groups[g] for g in remaining]
+    kept = [(instance.group_members[g], instance.group_kind[g], f) for g, f in keep]
+    instance.group_kind = [instance.group_kind[g] for g in remaining]
+    instance.group_members = [instance.group_members[g] for g in remaining]
+    return kept
+
+
+def _own_classes(instance: Instance, unit_index: dict[str, int],
+                 units: dict[str, int]) -> dict[str, int]:
+    """Give each listed unit a class of its own; returns unit id -> class."""
+    problem = instance.problem
+    class_of_unit = {u: c for c, members in enumerate(instance.class_units)
+                     for u in members}
+    own: dict[str, int] = {}
+    for unit_id in units:
+        u = unit_index[unit_id]
+        c = class_of_unit.get(u)
+        if c is None:
+            continue
+        if len(instance.class_units[c]) == 1:
+            own[unit_id] = c
+            continue
+        instance.class_units[c].remove(u)
+        problem.class_capacity[c] -= 1
+        new = len(instance.class_units)
+        instance.class_units.append([u])
+        instance.class_key.append(instance.class_key[c] + (unit_id,))
+        problem.class_location.append(problem.class_location[c])
+        problem.class_capacity.append(1)
+        for name in ("class_site",):  # per-class lists of the planner's levels
+            for owner in (instance, problem):
+                values = getattr(owner, name, None)
+                if values:
+                    values.append(values[c])
+        for classes in problem.household_classes:
+            if c in classes:
+                classes.append(new)
+        for wishes in problem.household_wishes:
+            if c in wishes:
+                wishes[new] = wishes[c]
+        problem.forbidden |= {(h, new) for h, cc in problem.forbidden if cc == c}
+        own[unit_id] = new
+    return own
+
+
+def reallocate(
+    project: Project,
+    *,
+    scenario: str = "base",
+    today: dt.date | None = None,
+    allow_moves: bool = False,
+    allow_service_changes: bool = False,
+    backend: str = "auto",
+    time_limit: float | None = None,
+    seed: int | None = None,
+    progress: Callable[[str, float | None, float | None, float], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+    adjust: Callable[[Project, Instance], None] | None = None,
+    release: frozenset[str] = frozenset(),
+    move_reason: str = "使更多轮候户得到安置",
+) -> Reallocation:
+    """Give freed and vacant units to the waiting list; see the module docstring.
+
+    ``project`` is the data the scenario sees (the base, or a scenario's
+    changes applied). ``release`` names households housed before that are put
+    back on the waiting list (a petition); ``adjust`` may change the numeric
+    problem before solving (a petition forbids units that way).
+    """
+    today = today or dt.date.today()
+    previous = previous_allocation(project, scenario)
+    freed = freed_units(project, previous, today)
+    view, kept, lost = _view(project, previous, not allow_moves, today)
+    if release and not allow_moves:
+        raise ValueError("releasing households needs allow_moves")
+    released = {u: h for u, h in freed.items() if h in release}
+    freed = {u: h for u, h in freed.items() if h not in release}
+    for household_id in release:
+        if household_id in kept:
+            released[kept.pop(household_id)] = household_id
+    instance = build_instance(view, today)
+    notes = []
+    if allow_moves and kept:
+        unit_index = {u: i for i, u in enumerate(view.housing_units["unit_id"])}
+        own = _own_classes(instance, unit_index, set(kept.values()))
+        position = {h: i for i, h in enumerate(instance.household_ids)}
+        instance.problem.household_home = {
+            position[h]: own[u] for h, u in kept.items() if u in own}
+    services = previous_services(project, scenario)
+    keep = [] if allow_service_changes else _keep_services(instance, services)
+    if adjust is not None:
+        adjust(view, instance)
+    outcome = solve_project(view, scenario=scenario, backend=backend,
+                            time_limit=time_limit, today=today, seed=seed,
+                            progress=progress, cancel=cancel, instance=instance)
+    result = Reallocation(outcome, pd.DataFrame(columns=CHANGE_COLUMNS), freed,
+                          allow_moves, allow_service_changes, len(keep), notes)
+    if outcome.solution is None:
+        return result
+
+    # Households kept in their unit keep their rows (kind, reason) as before.
+    before = previous.set_index("household_id")
+    rows = outcome.allocations.set_index("household_id")
+    for household_id, unit_id in kept.items():
+        if household_id in rows.index and rows.at[household_id, "unit_id"] == unit_id:
+            rows.loc[household_id, ["kind", "reason"]] = before.loc[
+                household_id, ["kind", "reason"]].to_numpy()
+    rows = rows.reset_index()
+    if keep:
+        kept_places = {(m, kind) for members, kind, _f in keep for m in members}
+        kept_rows = services[[(m, k) in kept_places for m, k in zip(
+            services["member_id"], services["kind"])]].copy()
+        kept_rows["scenario"] = scenario
+        kept_rows["run_id"] = outcome.run["run_id"]
+        outcome.service_assignments = pd.concat(
+            [outcome.service_assignments, kept_rows], ignore_index=True)
+    changes = _changes(project, previous, services, rows, outcome.service_assignments,
+                       freed, lost, released, move_reason)
+    reasons = dict(zip(changes["household_id"], changes["reason"]))
+    rows["change"] = rows["household_id"].map(reasons)
+    rows["reason"] = [
+        f"变动原因：{reasons[h]}。{r}" if h in reasons else r
+        for h, r in zip(rows["household_id"], rows["reason"])]
+    outcome.allocations = rows
+    result.changes = changes
+    return result
+
+
+def _changes(project: Project, previous: pd.DataFrame, services_before: pd.DataFrame,
+             rows: pd.DataFrame, services_after: pd.DataFrame,
+             freed: dict[str, str], lost: list[str],
+             released: dict[str, str] | None = None,
+             move_reason: str = "") -> pd.DataFrame:
+    """Every household whose allocation differs from ``previous``, with why."""
+    before = dict(zip(previous["household_id"], previous["unit_id"]))
+    after = dict(zip(rows["household_id"], rows["unit_id"]))
+    released = released or {}
+
+    def source(unit_id):
+        if unit_id in freed:
+            return f"户{freed[unit_id]}退出腾出房屋{unit_id}"
+        if unit_id in released:
+            return f"户{released[unit_id]}调整住房后腾出房屋{unit_id}"
+        return None
+
+    kind_after = dict(zip(rows["household_id"], rows["kind"]))
+    records = []
+    for unit_id, household_id in sorted(freed.items(), key=lambda p: p[1]):
+        if household_id not in after:
+            records.append({"household_id": household_id, "change": "exited",
+                            "unit_before": unit_id, "unit_after": None,
+                            "reason": f"户{household_id}退出，腾出房屋{unit_id}"})
+    for household_id, unit_after in after.items():
+        unit_after = unit_after if isinstance(unit_after, str) else None
+        unit_before = before.get(household_id)
+        unit_before = unit_before if isinstance(unit_before, str) else None
+        if unit_after == unit_before:
+            continue
+        if unit_before is None:
+            why = source(unit_after) or f"房屋{unit_after}空置"
+            records.append({"household_id": household_id, "change": "allocated",
+                            "unit_before": None, "unit_after": unit_after,
+                            "reason": f"{why}，分配给轮候户{household_id}"})
+        elif unit_after is None:
+            why = ("原分配房屋已不可用（非空置）" if household_id in lost
+                   else "原分配房屋改分他户")
+            records.append({"household_id": household_id, "change": "unhoused",
+                            "unit_before": unit_before, "unit_after": None,
+                            "reason": f"{why}：{unit_before}，重新轮候"})
+        else:
+            why = f"（{source(unit_after)}）" if source(unit_after) else ""
+            records.append({"household_id": household_id, "change": "moved",
+                            "unit_before": unit_before, "unit_after": unit_after,
+                            "reason": f"由房屋{unit_before}调换至{unit_after}{why}"
+                            + (f"，{move_reason}" if move_reason else "")})
+    changed = {r["household_id"] for r in records}
+    place_before = _places(services_before)
+    place_after = _places(services_after)
+    names = dict(zip(project.facilities["facility_id"], project.facilities["name"]))
+    member_household = dict(zip(services_after["member_id"],
+                                services_after["household_id"]))
+    by_household: dict[str, list[str]] = {}
+    for (member_id, kind), facility in place_after.items():
+        old = place_before.get((member_id, kind))
+        household_id = member_household[member_id]
+        if old == facility or kind_after.get(household_id) == "waiting":
+            continue
+        text = (f"{member_id}{KIND_LABELS[kind]}由"
+                f"{names.get(old, old) if old else '无'}改为"
+                f"{names.get(facility, facility) if facility else '无'}")
+        by_household.setdefault(household_id, []).append(text)
+    for household_id, texts in sorted(by_household.items()):
+        if household_id in changed or household_id not in after:
+            continue
+        records.append({"household_id": household_id, "change": "service",
+                        "unit_before": before.get(household_id),
+                        "unit_after": after.get(household_id),
+                        "reason": "学位或卫生服务变动：" + "；".join(texts)})
+    return pd.DataFrame(records, columns=CHANGE_COLUMNS)
+
+
+def _places(services: pd.DataFrame) -> dict[tuple[str, str], str | None]:
+    return {(m, k): (f if isinstance(f, str) else None)
+            for m, k, f in zip(services["member_id"], services["kind"],
+                               services["facility_id"])}
+
+
+def store_reallocation(project: Project, reallocation: Reallocation,
+                       reason: str = "") -> None:
+    """Store the new allocation of the scenario and a ledger entry of what
+    changed (counts by kind of change, and the freed units)."""
+    from allocator.allocate import store_outcome
+
+    store_outcome(project, reallocation.outcome)
+    counts = reallocation.changes["change"].value_counts().to_dict()
+    project.log(
+        "reallocate", f"scenario {reallocation.outcome.run['scenario']}",
+        after={"run_id": reallocation.outcome.run["run_id"],
+               "freed_units": sorted(reallocation.freed_units),
+               "changes": counts,
+               "moves_allowed": reallocation.moves_allowed,
+               "service_changes_allowed": reallocation.service_changes_allowed},
+        reason=reason or "allocator reallocate")
+
+
+def validation_view(project: Project, today: dt.date | None = None) -> Project:
+    """The project without households that have exited, for the validator."""
+    view = copy.copy(project)
+    view.households = current_households(project, today).reset_index(drop=True)
+    present = set(view.households["household_id"])
+    view.members = project.members[project.members["household_id"].isin(present)]
+    return view

@@ -1,0 +1,360 @@
+"""Re-importing an updated register: births, deaths, households split or merged.
+
+:func:`compare_register` reads the new register with the import's checks and
+lists, household by household, what differs from the project: members added
+(births, marriages) and removed (deaths, moves away), households split into
+two (分户) or merged (合户), households added or removed, changed fields.
+Nothing changes until :func:`apply_register_update`, which writes one ledger
+entry per household.
+
+People are matched by ID number (身份证号), households by 户号. A person
+who moves to another household is a move, not a removal and an addition.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from allocator.exits import vacate
+from allocator.project import Project
+
+logger = logging.getLogger(__name__)
+
+HOUSEHOLD_FIELDS = {
+    "category": "安置类别", "annual_income": "年收入",
+    "stable_job_years": "稳定就业年限", "origin_village": "原居住村",
+    "origin_township": "原居住乡镇", "current_township": "现属乡镇",
+    "waiting_since": "轮候登记日期",
+}
+MEMBER_FIELDS = {"name": "姓名", "relationship": "与户主关系", "sex": "性别",
+                 "birth_date": "出生日期", "disability": "残疾"}
+KIND_LABELS = {"changed": "变更", "split": "分户", "split_off": "分户新立",
+               "merged": "合户", "merged_away": "并入他户", "added": "新增户",
+               "removed": "注销户"}
+
+
+class RegisterUpdateError(ValueError):
+    """An update that cannot be applied as it is; the message says why."""
+
+
+@dataclass
+class HouseholdChange:
+    """What differs for one household (户号)."""
+
+    household_id: str
+    kind: str
+    added: list[dict] = field(default_factory=list)
+    removed: list[dict] = field(default_factory=list)
+    moved_in: list[dict] = field(default_factory=list)
+    moved_out: list[dict] = field(default_factory=list)
+    fields: dict[str, tuple] = field(default_factory=dict)
+    related: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        """One line for the planner."""
+        parts = []
+        if self.kind == "split":
+            parts.append("分为 split into " + "、".join(self.related))
+        elif self.kind == "split_off":
+            parts.append("由 " + "、".join(self.related) + " 分出 split from")
+        elif self.kind == "merged":
+            parts.append("并入 merged from " + "、".join(self.related))
+        elif self.kind == "merged_away":
+            parts.append("并入 merged into " + "、".join(self.related))
+        for label, people in (("新增成员 added", self.added),
+                              ("减少成员 removed", self.removed),
+                              ("迁入 moved in", self.moved_in),
+                              ("迁出 moved out", self.moved_out)):
+            if people:
+                parts.append(f"{label}: " + "、".join(
+                    f"{p['name']}（{p['relationship']}，{p['birth_date']}"
+                    + (f"，迁往{p['to']}" if p.get("to") else "")
+                    + (f"，来自{p['from']}" if p.get("from") else "") + "）"
+                    for p in people))
+        for name, (before, after) in self.fields.items():
+            parts.append(f"{name}: {_shown(before)} → {_shown(after)}")
+        return f"{self.household_id}  {KIND_LABELS[self.kind]} {self.kind}  " + \
+            "；".join(parts)
+
+
+def _shown(value) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "—"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+@dataclass
+class RegisterDiff:
+    """The differences between an updated register and the project."""
+
+    file: str
+    problems: list = field(default_factory=list)
+    changes: list[HouseholdChange] = field(default_factory=list)
+    members: pd.DataFrame | None = None
+    households: pd.DataFrame | None = None
+
+    @property
+    def errors(self) -> list:
+        return [p for p in self.problems if p.severity == "error"]
+
+    def lines(self) -> list[str]:
+        """The changes, one line per household, in 户号 order."""
+        return [change.text() for change in self.changes]
+
+
+def _person(row) -> dict:
+    return {"name": row["name"], "relationship": row["relationship"],
+            "birth_date": row["birth_date"], "id_number": row["id_number"]}
+
+
+def compare_register(project: Project, path: Path,
+                     encoding: str | None = None) -> RegisterDiff:
+    """Read an updated register and list what differs, changing nothing.
+
+    Parameters
+    ----------
+    project : Project
+        The open project.
+    path : pathlib.Path
+        The updated register, in the import's layout (one row per person).
+    encoding : str, optional
+        Text encoding of a CSV register (UTF-8 and GBK are detected).
+
+    Returns
+    -------
+    RegisterDiff
+        Problems of the file (``file:row:column: message``) and, when it has
+        no errors, one :class:`HouseholdChange` per household that differs.
+    """
+    from allocator.importer import _read_register
+
+    diff = RegisterDiff(str(path))
+    members, households, problems = _read_register(Path(path), encoding)
+    diff.problems = list(problems)
+    if diff.errors or members is None or households is None:
+        return diff
+    diff.members, diff.households = members, households
+
+    old_members = project.members
+    old_of = dict(zip(old_members["id_number"], old_members["household_id"]))
+    new_of = dict(zip(members["id_number"], members["household_id"]))
+    old_ids = set(project.households["household_id"])
+    new_ids = set(households["household_id"])
+    targets: dict[str, set[str]] = {}
+    sources: dict[str, set[str]] = {}
+    for person, old in old_of.items():
+        new = new_of.get(person)
+        if new is not None:
+            targets.setdefault(old, set()).add(new)
+            sources.setdefault(new, set()).add(old)
+
+    old_by_household = {h: g for h, g in old_members.groupby("household_id")}
+    new_by_household = {h: g for h, g in members.groupby("household_id")}
+    old_table = project.households.set_index("household_id")
+    new_table = households.set_index("household_id")
+    for household_id in sorted(old_ids | new_ids):
+        change = HouseholdChange(household_id, "changed")
+        before = old_by_household.get(household_id, old_members.iloc[0:0])
+        after = new_by_household.get(household_id, members.iloc[0:0])
+        for row in before.to_dict("records"):
+            moved_to = new_of.get(row["id_number"])
+            if moved_to is None:
+                change.removed.append(_person(row))
+            elif moved_to != household_id:
+                change.moved_out.append(_person(row) | {"to": moved_to})
+        for row in after.to_dict("records"):
+            came_from = old_of.get(row["id_number"])
+            if came_from is None:
+                change.added.append(_person(row))
+            elif came_from != household_id:
+                change.moved_in.append(_person(row) | {"from": came_from})
+        if household_id in old_ids and household_id in new_ids:
+            for name, label in HOUSEHOLD_FIELDS.items():
+                a = old_table.at[household_id, name]
+                b = new_table.at[household_id, name]
+                if not _same(a, b):
+                    change.fields[label] = (a, b)
+            old_people = before.set_index("id_number")
+            for row in after.to_dict("records"):
+                if row["id_number"] not in old_people.index:
+                    continue
+                was = old_people.loc[row["id_number"]]
+                for name, label in MEMBER_FIELDS.items():
+                    if not _same(was[name], row[name]):
+                        change.fields[f"{row['name']} {label}"] = (was[name], row[name])
+        went = targets.get(household_id, set())
+        came = sources.get(household_id, set())
+        if household_id in old_ids and len(went | ({household_id} & new_ids)) >= 2:
+            change.kind = "split"
+            change.related = sorted(went | ({household_id} & new_ids))
+        elif len(came - {household_id}) >= 1 and (household_id in old_ids
+                                                  or len(came) >= 2):
+            change.kind = "merged"
+            change.related = sorted(came - {household_id})
+        elif household_id not in old_ids:
+            if came:
+                change.kind = "split_off"
+                change.related = sorted(came)
+            else:
+                change.kind = "added"
+        elif household_id not in new_ids:
+            change.kind = "merged_away" if went else "removed"
+            change.related = sorted(went)
+        if change.kind != "changed" or change.added or change.removed or \
+                change.moved_in or change.moved_out or change.fields:
+            diff.changes.append(change)
+    return diff
+
+
+def _same(a, b) -> bool:
+    missing = [v is None or (isinstance(v, float) and np.isnan(v)) or v == ""
+               for v in (a, b)]
+    if all(missing):
+        return True
+    if any(missing):
+        return False
+    numbers = (int, float, np.number)
+    if isinstance(a, numbers) and isinstance(b, numbers):
+        return float(a) == float(b)
+    return str(a) == str(b)
+
+
+def apply_register_update(project: Project, diff: RegisterDiff, reason: str = "",
+                          today: dt.date | None = None) -> None:
+    """Make the project's register the updated one and record every change.
+
+    Household fields the register does not carry (priority, exits, wishes)
+    are kept. Persons who stay in their household keep their member id (school
+    and clinic assignments refer to it). A household that left the register
+    frees its unit (空置); a household merged into one that has no unit hands
+    its unit on. A household split off joins the waiting list.
+
+    Raises
+    ------
+    RegisterUpdateError
+        The file has errors, or a merge would give one household two units
+        (free one first: exit or edit the unit); nothing is changed.
+    """
+    if diff.errors or diff.members is None or diff.households is None:
+        raise RegisterUpdateError(f"{diff.file} has errors; fix them first")
+    today = today or dt.date.today()
+    units = project.housing_units
+    occupied = units[(units["status"] == "occupied") & units["household_id"].notna()]
+    unit_of = dict(zip(occupied["household_id"], occupied["unit_id"]))
+    new_ids = set(diff.households["household_id"])
+    problems, handover, free = [], {}, []
+    for change in diff.changes:
+        if change.kind not in ("merged_away", "removed"):
+            continue
+        unit = unit_of.get(change.household_id)
+        if unit is None:
+            continue
+        if change.kind == "removed":
+            free.append((change.household_id, unit))
+            continue
+        into = change.related[0]
+        if into in unit_of or into in handover:
+            problems.append(f"household {change.household_id} (unit {unit}) merges "
+                            f"into {into}, which already has unit "
+                            f"{unit_of.get(into) or handover[into][1]}; free one of "
+                            "the units first")
+        else:
+            handover[into] = (change.household_id, unit)
+    if problems:
+        raise RegisterUpdateError("; ".join(problems))
+
+    # Members: keep member ids of persons who stay in their household.
+    old = project.members
+    old_key = {(h, p): m for h, p, m in zip(old["household_id"], old["id_number"],
+                                            old["member_id"])}
+    members = diff.members.copy()
+    numbers: dict[str, int] = {}
+    for member_id in old["member_id"]:
+        household_id, _, number = str(member_id).rpartition("-")
+        if number.isdigit():
+            numbers[household_id] = max(numbers.get(household_id, 0), int(number))
+    ids = []
+    for household_id, person in zip(members["household_id"], members["id_number"]):
+        kept = old_key.get((household_id, person))
+        if kept is None:
+            numbers[household_id] = numbers.get(household_id, 0) + 1
+            kept = f"{household_id}-{numbers[household_id]:02d}"
+        ids.append(kept)
+    members["member_id"] = ids
+
+    # Households: register fields from the file, everything else kept.
+    rules = project.rules
+    needs = members.groupby("household_id")["disability"].agg(
+        lambda d: bool(set(d) & set(rules["accessible_disabilities"])))
+    table = project.households.set_index("household_id")
+    fresh = diff.households.set_index("household_id")
+    fresh["needs_accessible"] = needs.reindex(fresh.index, fill_value=False)
+    added = [h for h in fresh.index if h not in table.index]
+    if added:
+        table = pd.concat([table, pd.DataFrame(index=pd.Index(
+            added, name="household_id"))])
+        table.loc[added, "priority"] = 0
+        for household_id in added:
+            since = fresh.at[household_id, "waiting_since"]
+            if not isinstance(since, str) or not since:  # joins the list today
+                fresh.at[household_id, "waiting_since"] = today.isoformat()
+    for column in fresh.columns:
+        table.loc[fresh.index, column] = fresh[column]
+    table = table.loc[[h for h in table.index if h in new_ids]]
+    households = table.reset_index()
+    households["size"] = households["size"].astype("int64")
+    households["priority"] = households["priority"].fillna(0).astype("int64")
+
+    for household_id, unit in free:
+        vacate(units, units["unit_id"] == unit)
+        project.log("free unit", f"unit {unit}",
+                    before={"status": "已入住", "household_id": household_id},
+                    after={"status": "空置"},
+                    reason=f"household {household_id} left the register")
+    for into, (household_id, unit) in handover.items():
+        here = units["unit_id"] == unit
+        units.loc[here, "household_id"] = into
+        project.log("edit", f"unit {unit}", before={"household_id": household_id},
+                    after={"household_id": into},
+                    reason=f"household {household_id} merged into {into}")
+
+    for change in diff.changes:
+        project.log(
+            "register update", f"household {change.household_id}",
+            before=_snapshot(project.members, project.households,
+                             change.household_id),
+            after={"change": change.kind, "related": change.related,
+                   "household": _snapshot(members, households,
+                                          change.household_id)},
+            reason=(reason + "；" if reason else "") + change.text())
+    project.members = members[list(project.members.columns.intersection(
+        members.columns))].reset_index(drop=True)
+    project.households = households
+    logger.info("register update from %s: %d household(s) changed", diff.file,
+                len(diff.changes))
+
+
+def _snapshot(members: pd.DataFrame, households: pd.DataFrame,
+              household_id: str) -> dict | None:
+    rows = households[households["household_id"] == household_id]
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    people = members[members["household_id"] == household_id]
+    return {
+        "size": int(len(people)),
+        **{name: (None if pd.isna(row[name]) else row[name])
+           for name in HOUSEHOLD_FIELDS if name in row.index},
+        "members": [{"member_id": p["member_id"], "name": p["name"],
+                     "relationship": p["relationship"],
+                     "birth_date": p["birth_date"]}
+                    for p in people.to_dict("records")],
+    }

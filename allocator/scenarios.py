@@ -1,0 +1,588 @@
+"""Scenarios (方案): named sets of changes to the base, each with its allocation.
+
+A scenario is stored as one row of the ``scenarios`` table with its changes
+as JSON (``changes_json``); its allocation is stored under its name in the
+``allocations`` and ``service_assignments`` tables. The base data is never
+changed by a scenario: :func:`scenario_data` applies the changes to a copy.
+Only :func:`promote` turns a scenario into the base, with a ledger entry.
+
+Changes (a JSON or YAML mapping; every key optional)::
+
+    add_facilities:   [{facility_id, name, kind, capacity, lon, lat}]
+    close_facilities: [facility_id]
+    capacities:       {facility_id: capacity}
+    add_units:        [{unit_id, site_id, building, floor, area_m2,
+                        accessible, lon, lat}]
+    catchments:       {kindergarten|primary|junior|clinic: metres}
+    rules:            {rule key: value}       (exit rule, area band, ...)
+    add_households:   [{household_id, category, waiting_since, annual_income,
+                        stable_job_years, members: [{name, birth_date, sex,
+                        relationship, disability, id_number}]}]
+
+``lon``/``lat`` are CGCS2000 degrees (as the project stores them).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import LineString, Point
+
+from allocator.project import Project
+from allocator.rules import DEFAULTS, FACILITY_KINDS, KIND_LABELS, rule_problems
+
+logger = logging.getLogger(__name__)
+
+BASE = "base"
+KIND_NAMES = {**{k: k for k in FACILITY_KINDS},
+              "幼儿园": "kindergarten", "小学": "primary", "初中": "junior",
+              "卫生室": "clinic", "社区卫生服务中心": "clinic", "卫生院": "clinic"}
+FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
+    "add_facilities": {"facility_id": (str,), "name": (str,), "kind": (str,),
+                       "capacity": (int,), "lon": (int, float),
+                       "lat": (int, float)},
+    "add_units": {"unit_id": (str,), "site_id": (str,), "building": (str,),
+                  "floor": (int,), "area_m2": (int, float), "accessible": (bool,),
+                  "lon": (int, float), "lat": (int, float)},
+    "add_households": {"household_id": (str,), "category": (str,),
+                       "waiting_since": (str,), "annual_income": (int, float),
+                       "stable_job_years": (int, float), "members": (list,)},
+    "members": {"name": (str,), "birth_date": (str,), "sex": (str,),
+                "relationship": (str,), "disability": (str,), "id_number": (str,)},
+}
+OPTIONAL = {"add_households": {"annual_income", "stable_job_years", "waiting_since"},
+            "members": {"disability", "id_number", "relationship"},
+            "add_units": {"accessible", "building", "floor"}}
+KEYS = ("add_facilities", "close_facilities", "capacities", "add_units",
+        "catchments", "rules", "add_households")
+
+
+class ScenarioError(ValueError):
+    """A scenario or its changes cannot be used; the message names the key,
+    the value and what to do."""
+
+
+def read_changes(path: Path) -> dict[str, Any]:
+    """Read and check a changes file (``.json``, ``.yaml`` or ``.yml``)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: file not found") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    if path.suffix.lower() in (".yaml", ".yml"):
+        try:
+            import yaml
+        except ImportError:
+            raise ScenarioError(
+                f"{path}: reading YAML needs the PyYAML package (pip install "
+                "pyyaml); or write the same changes as JSON") from None
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ScenarioError(f"{path}: not valid YAML ({exc})") from None
+    else:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ScenarioError(f"{path}: not valid JSON: line {exc.lineno} column "
+                                f"{exc.colno}: {exc.msg}") from None
+    return check_changes(data, str(path))
+
+
+def check_changes(data: Any, source: str = "changes") -> dict[str, Any]:
+    """Check the shape and values of a changes mapping; raise with every problem."""
+    problems: list[str] = []
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}: expected a mapping with keys "
+                            f"{', '.join(KEYS)}, got {type(data).__name__}")
+    for key in data:
+        if key not in KEYS:
+            problems.append(f"{source}: unknown key {key!r}; use one of "
+                            + ", ".join(KEYS))
+    for key in ("add_facilities", "add_units", "add_households"):
+        items = data.get(key, [])
+        if not isinstance(items, list):
+            problems.append(f"{source}: {key} must be a list of objects")
+            continue
+        for i, item in enumerate(items):
+            problems += _check_item(item, key, f"{source}: {key}[{i}]")
+            if key == "add_households" and isinstance(item, dict) \
+                    and isinstance(item.get("members"), list):
+                if not item["members"]:
+                    problems.append(f"{source}: {key}[{i}].members is empty")
+                for j, member in enumerate(item["members"]):
+                    problems += _check_item(member, "members",
+                                            f"{source}: {key}[{i}].members[{j}]")
+    closed = data.get("close_facilities", [])
+    if not isinstance(closed, list) or not all(isinstance(f, str) for f in closed):
+        problems.append(f"{source}: close_facilities must be a list of facility ids")
+    capacities = data.get("capacities", {})
+    if not isinstance(capacities, dict):
+        problems.append(f"{source}: capacities must map facility id to a number")
+    else:
+        for facility_id, value in capacities.items():
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                problems.append(f"{source}: capacities.{facility_id} = {value!r}: "
+                                "use a whole number of places, 0 or more")
+    catchments = data.get("catchments", {})
+    if not isinstance(catchments, dict):
+        problems.append(f"{source}: catchments must map a facility kind to metres")
+    else:
+        for kind, value in catchments.items():
+            if kind not in KIND_NAMES:
+                problems.append(f"{source}: catchments.{kind}: unknown kind; use "
+                                + ", ".join(FACILITY_KINDS))
+            elif isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or value <= 0:
+                problems.append(f"{source}: catchments.{kind} = {value!r}: use "
+                                "metres, more than 0")
+    rules = data.get("rules", {})
+    if not isinstance(rules, dict):
+        problems.append(f"{source}: rules must map rule keys to values")
+    else:
+        for key in rules:
+            if key not in DEFAULTS:
+                problems.append(f"{source}: rules.{key}: unknown rule; see "
+                                "`allocator rules PROJECT` for the keys")
+    if problems:
+        raise ScenarioError("; ".join(problems))
+    return data
+
+
+def _check_item(item: Any, key: str, where: str) -> list[str]:
+    if not isinstance(item, dict):
+        return [f"{where}: expected an object with {', '.join(FIELDS[key])}"]
+    problems = []
+    for name in item:
+        if name not in FIELDS[key]:
+            problems.append(f"{where}: unknown field {name!r}; use "
+                            + ", ".join(FIELDS[key]))
+    for name, kinds in FIELDS[key].items():
+        if name not in item:
+            if name not in OPTIONAL.get(key, set()):
+                problems.append(f"{where}: missing {name}")
+            continue
+        value = item[name]
+        if (isinstance(value, bool) and bool not in kinds) \
+                or not isinstance(value, kinds):
+            problems.append(f"{where}.{name} = {value!r}: expected "
+                            + " or ".join(k.__name__ for k in kinds))
+    if key == "add_facilities" and isinstance(item.get("kind"), str) \
+            and item["kind"] not in KIND_NAMES:
+        problems.append(f"{where}.kind = {item['kind']!r}: use 幼儿园, 小学, 初中, "
+                        "卫生室 or 社区卫生服务中心")
+    for name in ("birth_date", "waiting_since"):
+        if isinstance(item.get(name), str):
+            try:
+                dt.date.fromisoformat(item[name])
+            except ValueError:
+                problems.append(f"{where}.{name} = {item[name]!r}: use YYYY-MM-DD")
+    for name, low in (("capacity", 0), ("area_m2", 1)):
+        value = item.get(name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and value < low:
+            problems.append(f"{where}.{name} = {value!r}: must be {low} or more")
+    return problems
+
+
+# --- the stored scenarios ---------------------------------------------------
+
+def names(project: Project) -> list[str]:
+    """Stored scenario names (an imported project has a row for the base)."""
+    return project.scenarios["scenario"].tolist()
+
+
+def changes_of(project: Project, name: str) -> dict[str, Any]:
+    """The changes of a stored scenario."""
+    rows = project.scenarios[project.scenarios["scenario"] == name]
+    if rows.empty:
+        known = ", ".join(names(project)) or "none yet"
+        raise ScenarioError(f"no scenario {name!r} (scenarios: {known}); create it "
+                            "with `allocator scenario new PROJECT NAME ...`")
+    text = rows.iloc[0]["changes_json"]
+    return json.loads(text) if isinstance(text, str) and text else {}
+
+
+def create(project: Project, name: str, changes: dict[str, Any],
+           description: str = "", reason: str = "") -> None:
+    """Add a scenario after checking that its changes apply to the base."""
+    name = name.strip()
+    if not name or name == BASE:
+        raise ScenarioError(f"{name!r} cannot name a scenario; choose another name")
+    if name in names(project):
+        raise ScenarioError(f"scenario {name!r} exists; delete it first or choose "
+                            "another name")
+    changes = check_changes(changes, f"scenario {name}")
+    apply_changes(project, changes, name)  # refuses changes that do not apply
+    row = {"scenario": name, "description": description,
+           "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+           "changes_json": json.dumps(changes, ensure_ascii=False, sort_keys=True)}
+    project.scenarios = pd.concat([project.scenarios, pd.DataFrame([row])],
+                                  ignore_index=True)
+    project.log("scenario new", f"scenario {name}", after=changes,
+                reason=reason or description)
+
+
+def delete(project: Project, name: str, reason: str = "") -> None:
+    """Remove a scenario and its allocation (its runs stay in the history)."""
+    if name == BASE:
+        raise ScenarioError("the base cannot be deleted; promote a scenario to "
+                            "replace it")
+    changes = changes_of(project, name)
+    project.scenarios = project.scenarios[project.scenarios["scenario"] != name]
+    project.allocations = project.allocations[project.allocations["scenario"] != name]
+    project.service_assignments = project.service_assignments[
+        project.service_assignments["scenario"] != name]
+    project.log("scenario delete", f"scenario {name}", before=changes,
+                reason=reason or "allocator scenario delete")
+
+
+def summary(project: Project) -> pd.DataFrame:
+    """One row per scenario: name, description, created, what changes, status."""
+    rows = []
+    for row in project.scenarios.itertuples():
+        changes = changes_of(project, row.scenario)
+        runs = project.runs[project.runs["scenario"] == row.scenario]
+        solved = project.allocations["scenario"].eq(row.scenario).any()
+        rows.append({"scenario": row.scenario, "description": row.description or "",
+                     "created": row.created, "changes": describe(changes),
+                     "status": (runs.iloc[-1]["status"] if len(runs) else "未求解")
+                     if solved else "未求解"})
+    return pd.DataFrame(rows, columns=["scenario", "description", "created",
+                                       "changes", "status"])
+
+
+def describe(changes: dict[str, Any]) -> str:
+    """The changes in one line of Chinese."""
+    parts = []
+    for item in changes.get("add_facilities", []):
+        parts.append(f"新增{item['name']}（{item['facility_id']}，容量{item['capacity']}）")
+    for facility_id in changes.get("close_facilities", []):
+        parts.append(f"关闭{facility_id}")
+    for facility_id, value in changes.get("capacities", {}).items():
+        parts.append(f"{facility_id}容量改为{value}")
+    if changes.get("add_units"):
+        parts.append(f"新增房源{len(changes['add_units'])}套")
+    for kind, value in changes.get("catchments", {}).items():
+        parts.append(f"{KIND_LABELS[KIND_NAMES[kind]]}服务半径改为{value:g} m")
+    for key, value in changes.get("rules", {}).items():
+        parts.append(f"规则{key}改为{json.dumps(value, ensure_ascii=False)}")
+    if changes.get("add_households"):
+        parts.append(f"新增安置户{len(changes['add_households'])}户")
+    return "；".join(parts) or "无变更"
+
+
+# --- applying changes -------------------------------------------------------
+
+def scenario_data(project: Project, name: str) -> Project:
+    """The project as scenario ``name`` sees it (the base for "base")."""
+    if name == BASE:
+        return project
+    return apply_changes(project, changes_of(project, name), name)
+
+
+def apply_changes(project: Project, changes: dict[str, Any], name: str) -> Project:
+    """A copy of ``project`` with ``changes`` applied; the base is untouched."""
+    data = copy.copy(project)
+    data.rules = copy.deepcopy(project.rules)
+    problems: list[str] = []
+    where = f"scenario {name}"
+
+    facilities = project.facilities.copy()
+    known = set(facilities["facility_id"])
+    new_rows = []
+    for i, item in enumerate(changes.get("add_facilities", [])):
+        if item["facility_id"] in known:
+            problems.append(f"{where}: add_facilities[{i}].facility_id "
+                            f"{item['facility_id']!r} exists already")
+            continue
+        known.add(item["facility_id"])
+        kind = KIND_NAMES[item["kind"]]
+        new_rows.append({"facility_id": item["facility_id"], "name": item["name"],
+                         "kind": kind, "type_label": item["kind"],
+                         "capacity": int(item["capacity"]), "note": f"方案{name}新增",
+                         "geometry": Point(float(item["lon"]), float(item["lat"]))})
+    if new_rows:
+        facilities = pd.concat([facilities, gpd.GeoDataFrame(
+            new_rows, geometry="geometry", crs="EPSG:4490").to_crs(facilities.crs)],
+            ignore_index=True)
+    for facility_id, value in changes.get("capacities", {}).items():
+        if facility_id not in known:
+            problems.append(f"{where}: capacities.{facility_id}: no such facility")
+            continue
+        facilities.loc[facilities["facility_id"] == facility_id, "capacity"] = value
+    closed = changes.get("close_facilities", [])
+    for facility_id in closed:
+        if facility_id not in known:
+            problems.append(f"{where}: close_facilities: no facility {facility_id!r}")
+    data.facilities = facilities[~facilities["facility_id"].isin(closed)].reset_index(
+        drop=True)
+
+    units = project.housing_units
+    unit_ids = set(units["unit_id"])
+    site_ids = set(project.sites["site_id"])
+    unit_rows = []
+    for i, item in enumerate(changes.get("add_units", [])):
+        if item["unit_id"] in unit_ids:
+            problems.append(f"{where}: add_units[{i}].unit_id {item['unit_id']!r} "
+                            "exists already")
+            continue
+        if item["site_id"] not in site_ids:
+            problems.append(f"{where}: add_units[{i}].site_id {item['site_id']!r}: "
+                            f"no such site (sites: {', '.join(sorted(site_ids))})")
+            continue
+        unit_ids.add(item["unit_id"])
+        unit_rows.append({
+            "unit_id": item["unit_id"], "site_id": item["site_id"],
+            "building": item.get("building", "新增"), "floor": item.get("floor", 1),
+            "area_m2": float(item["area_m2"]),
+            "accessible": bool(item.get("accessible", False)), "status": "vacant",
+            "household_id": None, "placed_on": None,
+            "geometry": Point(float(item["lon"]), float(item["lat"]))})
+    data.housing_units = units if not unit_rows else pd.concat(
+        [units, gpd.GeoDataFrame(unit_rows, geometry="geometry",
+                                 crs="EPSG:4490").to_crs(units.crs)],
+        ignore_index=True)
+
+    rules = dict(changes.get("rules", {}))
+    if changes.get("catchments"):
+        catchment = dict(rules.get("catchment_walk_m",
+                                   data.rules["catchment_walk_m"]))
+        for kind, value in changes["catchments"].items():
+            catchment[KIND_NAMES[kind]] = value
+        rules["catchment_walk_m"] = catchment
+    data.rules.update(rules)
+    for problem in rule_problems(data.rules):
+        problems.append(f"{where}: rules: {problem}")
+
+    households, members = _added_households(project, changes, where, problems)
+    if households:
+        data.households = pd.concat([project.households, pd.DataFrame(households)],
+                                    ignore_index=True)
+        data.members = pd.concat([project.members, pd.DataFrame(members)],
+                                 ignore_index=True)
+    if problems:
+        raise ScenarioError("; ".join(problems))
+    return data
+
+
+def _added_households(project, changes, where, problems):
+    households, members = [], []
+    known = set(project.households["household_id"])
+    accessible = set(project.rules["accessible_disabilities"])
+    for i, item in enumerate(changes.get("add_households", [])):
+        household_id = item["household_id"]
+        if household_id in known:
+            problems.append(f"{where}: add_households[{i}].household_id "
+                            f"{household_id!r} exists already")
+            continue
+        known.add(household_id)
+        people = item["members"]
+        disabilities = [p.get("disability", "无") or "无" for p in people]
+        households.append({
+            "household_id": household_id, "size": len(people),
+            "category": item["category"], "priority": 0,
+            "origin_village": None, "origin_township": None,
+            "current_township": None,
+            "annual_income": float(item.get("annual_income", 0)),
+            "stable_job_years": float(item.get("stable_job_years", 0)),
+            "waiting_since": item.get("waiting_since"),
+            "needs_accessible": bool(set(disabilities) & accessible)})
+        for j, (person, disability) in enumerate(zip(people, disabilities)):
+            members.append({
+                "member_id": f"{household_id}-{j + 1:02d}",
+                "household_id": household_id, "name": person["name"],
+                "id_number": person.get("id_number"),
+                "birth_date": person["birth_date"], "sex": person["sex"],
+                "relationship": person.get("relationship",
+                                           "户主" if j == 0 else "其他"),
+                "disability": disability})
+    return households, members
+
+
+# --- solving, comparing, promoting ------------------------------------------
+
+def solve(project: Project, name: str, **options):
+    """Solve scenario ``name`` on its own data and store its allocation under
+    its name; the base's data and allocation are not touched."""
+    from allocator.allocate import solve_project, store_outcome
+
+    data = scenario_data(project, name)
+    outcome = solve_project(data, scenario=name, **options)
+    priority = project.households["priority"].copy()
+    store_outcome(project, outcome)
+    project.households["priority"] = priority  # the base keeps its own
+    return outcome
+
+
+@dataclass
+class Comparison:
+    """Scenarios side by side.
+
+    ``kpis``: one row per key figure, one column per scenario, then one
+    column per later scenario with its difference from the first.
+    ``households``: the households whose allocation differs, with the unit
+    and the service places in each scenario. ``features``: a GeoDataFrame
+    with, per differing household, a point at its unit in each scenario and
+    a line between them where the unit differs (CGCS2000).
+    """
+
+    names: list[str]
+    kpis: pd.DataFrame
+    households: pd.DataFrame
+    features: gpd.GeoDataFrame
+
+    def to_geojson(self, path: Path) -> Path:
+        """Write the difference features as GeoJSON (opens in any GIS)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame = self.features.to_crs("EPSG:4326")
+        path.write_text(frame.to_json(ensure_ascii=False, drop_id=True),
+                        encoding="utf-8")
+        return path
+
+
+KPI_KEYS = ("households", "housed_existing", "housed_new", "waiting",
+            "residents_housed", "kindergarten_placed", "kindergarten_coverage",
+            "primary_placed", "primary_coverage", "junior_placed", "junior_coverage",
+            "clinic_registered", "clinic_coverage", "walk_mean_m")
+
+
+def compare(project: Project, scenario_names: list[str]) -> Comparison:
+    """Key figures, differing households and a map of the differences."""
+    from allocator.kpis import compute_kpis
+
+    if len(scenario_names) < 2:
+        raise ScenarioError("compare needs two or more scenarios (base counts)")
+    datas = {}
+    for name in scenario_names:
+        data = scenario_data(project, name)
+        if not project.allocations["scenario"].eq(name).any():
+            raise ScenarioError(f"scenario {name!r} has no allocation; run "
+                                f"`allocator solve PROJECT --scenario {name}` first")
+        datas[name] = data
+
+    table = {}
+    for name, data in datas.items():
+        overall = compute_kpis(data, name)["overall"]
+        table[name] = [overall.get(key) for key in KPI_KEYS]
+    kpis = pd.DataFrame(table, index=list(KPI_KEYS))
+    first = scenario_names[0]
+    for name in scenario_names[1:]:
+        kpis[f"{name} − {first}"] = [
+            None if a is None or b is None else round(b - a, 4)
+            for a, b in zip(kpis[first], kpis[name])]
+
+    unit_of, places = {}, {}
+    for name in scenario_names:
+        rows = project.allocations[project.allocations["scenario"] == name]
+        unit_of[name] = {h: (u if isinstance(u, str) else None)
+                         for h, u in zip(rows["household_id"], rows["unit_id"])}
+        services = project.service_assignments[
+            project.service_assignments["scenario"] == name]
+        grouped: dict[str, list[str]] = {}
+        for row in services.sort_values(["member_id", "kind"]).itertuples():
+            facility = row.facility_id if isinstance(row.facility_id, str) else "—"
+            grouped.setdefault(row.household_id, []).append(
+                f"{row.member_id}:{row.kind}:{facility}")
+        places[name] = {h: ";".join(v) for h, v in grouped.items()}
+    everyone = sorted(set().union(*(set(u) for u in unit_of.values())))
+    rows = []
+    for household_id in everyone:
+        units = [unit_of[n].get(household_id) for n in scenario_names]
+        served = [places[n].get(household_id, "") for n in scenario_names]
+        if len(set(units)) == 1 and len(set(served)) == 1:
+            continue
+        row = {"household_id": household_id}
+        for n, unit, service in zip(scenario_names, units, served):
+            row[f"unit[{n}]"] = unit
+            row[f"services[{n}]"] = service
+        row["unit_changed"] = len(set(units)) > 1
+        rows.append(row)
+    columns = ["household_id"] + [f"{k}[{n}]" for n in scenario_names
+                                  for k in ("unit", "services")] + ["unit_changed"]
+    households = pd.DataFrame(rows, columns=columns).astype(object)
+    households = households.where(households.notna(), None)
+    return Comparison(list(scenario_names), kpis, households,
+                      _features(datas, scenario_names, households))
+
+
+def _features(datas, scenario_names, households) -> gpd.GeoDataFrame:
+    points = {}
+    for data in datas.values():
+        points.update(zip(data.housing_units["unit_id"],
+                          data.housing_units.geometry.to_crs("EPSG:4490")))
+    records = []
+    for record in households.to_dict("records"):
+        units = [record[f"unit[{n}]"] for n in scenario_names]
+        for name, unit in zip(scenario_names, units):
+            if unit in points:
+                records.append({"household_id": record["household_id"],
+                                "scenario": name, "unit_id": unit, "kind": "unit",
+                                "geometry": points[unit]})
+        located = [points[u] for u in units if u in points]
+        if record["unit_changed"] and len(located) >= 2:
+            records.append({"household_id": record["household_id"],
+                            "scenario": " → ".join(scenario_names),
+                            "unit_id": " → ".join(u or "轮候" for u in units),
+                            "kind": "move", "geometry": LineString(located)})
+    return gpd.GeoDataFrame(
+        records, columns=["household_id", "scenario", "unit_id", "kind", "geometry"],
+        geometry="geometry", crs="EPSG:4490")
+
+
+def promote(project: Project, name: str, reason: str = "") -> None:
+    """Make scenario ``name`` the base: its data and its allocation; the
+    scenario is removed (its changes are now part of the base)."""
+    from allocator.export import EXPORTABLE
+
+    if name == BASE:
+        raise ScenarioError("the base is the base already; name a scenario")
+    changes = changes_of(project, name)
+    rows = project.allocations[project.allocations["scenario"] == name]
+    runs = project.runs[project.runs["scenario"] == name]
+    producing = runs[runs["run_id"].isin(set(rows["run_id"]))]
+    if rows.empty or producing.empty \
+            or producing.iloc[-1]["status"] not in EXPORTABLE:
+        raise ScenarioError(f"scenario {name!r} has no allocation to promote; run "
+                            f"`allocator solve PROJECT --scenario {name}` first")
+    data = scenario_data(project, name)
+    before = {"base_run": _base_run(project)}
+    for table in ("facilities", "housing_units", "households", "members"):
+        setattr(project, table, getattr(data, table).reset_index(drop=True))
+    project.rules = data.rules
+    run = producing.iloc[[-1]].copy()
+    run["scenario"] = BASE
+    run["message"] = f"promoted from scenario {name}"
+    project.runs = pd.concat([project.runs, run], ignore_index=True)
+    keep = project.allocations["scenario"] != BASE
+    promoted = rows.assign(scenario=BASE)
+    project.allocations = pd.concat([project.allocations[keep], promoted],
+                                    ignore_index=True)
+    services = project.service_assignments
+    promoted_services = services[services["scenario"] == name].assign(scenario=BASE)
+    project.service_assignments = pd.concat(
+        [services[services["scenario"] != BASE], promoted_services],
+        ignore_index=True)
+    project.scenarios = project.scenarios[project.scenarios["scenario"] != name]
+    project.allocations = project.allocations[project.allocations["scenario"] != name]
+    project.service_assignments = project.service_assignments[
+        project.service_assignments["scenario"] != name]
+    project.log("scenario promote", f"scenario {name}", before=before,
+                after={"changes": changes, "run_id": run.iloc[0]["run_id"]},
+                reason=reason or "allocator scenario promote")
+
+
+def _base_run(project: Project) -> str | None:
+    rows = project.allocations[project.allocations["scenario"] == BASE]
+    return None if rows.empty else rows["run_id"].iloc[0]

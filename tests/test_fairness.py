@@ -1,0 +1,159 @@
+"""Priority-respecting and the coverage gap cap, on hand-made small cases.
+
+The tiny county (tests/data/tiny) with its building B栋 made a second site
+S2: A栋 (S1) has A-101 (50 m², accessible, floor 1) and A-201 (75 m², floor
+2); B栋 (S2) has B-101 (50 m², floor 1) and B-201 (25 m², floor 2). Priority
+points: H1 55, H4 25, H2 = H3 = H5 5 (see test_allocation_tiny).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from allocator.allocate import solve_project, store_outcome
+from allocator.validator import coverage_rates, validate_allocation
+from tests.assertions import assert_allocation_valid
+from tests.conftest import TINY_TODAY
+
+WISHES_FIRST = ["wishes", "housed", "served", "village", "walk"]
+
+
+def two_sites(project):
+    """Move building B栋 to a second site S2."""
+    units = project.housing_units
+    units.loc[units["building"] == "B栋", "site_id"] = "S2"
+    second = project.sites.iloc[[0]].copy()
+    second["site_id"], second["name"] = "S2", "测试安置点二区"
+    project.sites = pd.concat([project.sites, second], ignore_index=True)
+    return project
+
+
+def units_of(outcome):
+    return {h: u if isinstance(u, str) else None for h, u in zip(
+        outcome.allocations["household_id"], outcome.allocations["unit_id"])}
+
+
+def solve(project, **options):
+    outcome = solve_project(project, today=TINY_TODAY, **options)
+    store_outcome(project, outcome)
+    assert outcome.run["status"] == "optimal"
+    return outcome
+
+
+@pytest.mark.parametrize("backend", ["cpsat", "highs"])
+@pytest.mark.parametrize("formulation", ["aggregated", "detailed"])
+def test_priority_respecting_holds_when_wishes_come_first(tiny_project, backend,
+                                                           formulation):
+    # H5 (priority 5) ranks S2 first, and wishes come before housing. Only
+    # B-201 (25 m², at S2) fits H5, and it is also the only unit H4
+    # (priority 25) fits. Giving it to H5 would meet a wish but pass H4 over,
+    # so with priority-respecting on H4 gets it, H5 waits and no wish is met.
+    project = two_sites(tiny_project)
+    households = project.households
+    households.loc[households["household_id"] == "H5", "preferred_sites"] = "S2"
+    project.rules["objective_order"] = WISHES_FIRST
+    outcome = solve(project, backend=backend, formulation=formulation)
+    assert units_of(outcome) == {"H0": "A-301", "H1": "A-101", "H2": "A-201",
+                                 "H3": "B-101", "H4": "B-201", "H5": None}
+    assert outcome.run["objective_wishes"] == 0
+    assert outcome.run["objective_housed"] == 155 + 105 + 105 + 125
+    assert json.loads(outcome.run["options_json"])["priority_respecting"] is True
+    assert_allocation_valid(project)
+
+
+@pytest.mark.parametrize("formulation", ["aggregated", "detailed"])
+def test_without_priority_respecting_the_lower_priority_household_takes_it(
+        tiny_project, formulation):
+    project = two_sites(tiny_project)
+    households = project.households
+    households.loc[households["household_id"] == "H5", "preferred_sites"] = "S2"
+    project.rules["objective_order"] = WISHES_FIRST
+    project.rules["priority_respecting"] = False
+    outcome = solve(project, backend="highs", formulation=formulation)
+    units = units_of(outcome)
+    assert (units["H4"], units["H5"]) == (None, "B-201")
+    assert outcome.run["objective_wishes"] == 3  # H5's first choice
+    assert outcome.run["objective_housed"] == 155 + 105 + 105 + 105
+    # The option was off for this run, so the validator does not hold it to
+    # it; a run that claims it on is caught, with the households named.
+    assert validate_allocation(project) == []
+    runs = project.runs
+    runs.loc[runs.index[-1], "options_json"] = json.dumps(
+        {**json.loads(runs.iloc[-1]["options_json"]), "priority_respecting": True})
+    assert validate_allocation(project) == [
+        "H4 (priority 25) waits while H5 (priority 5) got fitting unit B-201"]
+
+
+def test_coverage_gap_cap_between_townships(tiny_project):
+    # H0 (支尔莫乡, housed) has two kindergarten children, H1 (城北乡) one;
+    # K1 has 2 places and siblings stay together. Uncapped, H0's two get
+    # them: kindergarten coverage 支尔莫乡 2/2, 城北乡 0/1, a gap of 100
+    # points. With a 50-point cap the only allocations within it place no
+    # kindergarten child at all (H1's child alone: 0 % against 100 %), so
+    # the served level drops from 14 to the 12 clinic registrations.
+    project = tiny_project
+    uncapped = solve(project, backend="highs")
+    assert uncapped.run["objective_served"] == 14
+    rates = coverage_rates(project, "base", "township", TINY_TODAY.replace(month=9,
+                                                                           day=1))
+    assert rates["kindergarten"] == {"支尔莫乡": 1.0, "城北乡": 0.0}
+
+    project.rules["coverage_gap_groups"] = "township"
+    project.rules["coverage_gap_max"] = 0.5
+    capped = solve(project, backend="highs")
+    assert capped.run["formulation"] == "detailed"
+    assert capped.run["objective_served"] == 12
+    assert units_of(capped) == units_of(uncapped)  # housing is not touched
+    placed = capped.service_assignments.dropna(subset=["facility_id"])
+    assert set(placed["kind"]) == {"clinic"}
+    assert json.loads(capped.run["options_json"])["coverage_gap"] == {
+        "groups": "township", "max": 0.5}
+    assert_allocation_valid(project)
+
+    # A cap of 100 points allows the uncapped answer again.
+    project.rules["coverage_gap_max"] = 1.0
+    assert solve(project, backend="cpsat").run["objective_served"] == 14
+
+
+def test_validator_catches_a_coverage_gap_above_the_cap(tiny_project):
+    project = tiny_project
+    solve(project, backend="highs")
+    runs = project.runs
+    runs.loc[runs.index[-1], "options_json"] = json.dumps(
+        {**json.loads(runs.iloc[-1]["options_json"]),
+         "coverage_gap": {"groups": "township", "max": 0.5}})
+    violations = validate_allocation(project)
+    assert violations == ["kindergarten coverage gap 1.0000 above the cap 0.5: "
+                          "支尔莫乡 1.0000, 城北乡 0.0000"]
+
+
+def test_aggregated_model_refuses_the_cap(tiny_project):
+    tiny_project.rules["coverage_gap_groups"] = "category"
+    with pytest.raises(ValueError, match="per-household model"):
+        solve_project(tiny_project, today=TINY_TODAY, formulation="aggregated")
+
+
+def test_rules_check_the_new_options():
+    from allocator.rules import default_rules, rule_problems
+
+    rules = default_rules()
+    assert rules["objective_order"][0] == "housed"
+    assert rules["priority_respecting"] is True
+    assert rules["coverage_gap_groups"] == ""  # off by default
+    assert rule_problems(rules) == []
+    rules.update(objective_order=["served", "walk", "walk", "luck"],
+                 coverage_gap_groups="village", coverage_gap_max=5)
+    assert rule_problems(rules) == [
+        "objective_order: unknown level(s) luck; the levels are housed, served, "
+        "wishes, village, walk",
+        "objective_order: walk named more than once",
+        "objective_order: housed must be in the order (wishes and village may be "
+        "left out)",
+        "coverage_gap_groups: 'village' must be one of \"category\", \"township\" "
+        "or \"\" (off)",
+        "coverage_gap_max: 5 is a share between 0 and 1 (0.1 = 10 percentage "
+        "points)",
+    ]

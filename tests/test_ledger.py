@@ -1,0 +1,195 @@
+"""The ledger (台账): every change path appends an entry; saves never rewrite it.
+
+The tiny county (tests/data/tiny): H0 lives in A-301; H1..H5 wait; A-101
+(50 m², accessible), A-201, B-101, B-201 are vacant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import shutil
+import sqlite3
+
+import pytest
+
+from allocator.cli import main
+from allocator.ledger import household_history, ledger_entries
+from allocator.project import ProjectError, load_project, save_project
+from tests.conftest import TINY
+
+
+def _import_tiny(tmp_path, capsys):
+    project = tmp_path / "p.gpkg"
+    code = main(["import", "--register", str(TINY / "register.csv"),
+                 "--sites", str(TINY / "sites.geojson"),
+                 "--units", str(TINY / "units.csv"),
+                 "--facilities", str(TINY / "facilities.csv"),
+                 "--county", str(TINY / "county.geojson"), "--out", str(project)])
+    assert code == 0
+    capsys.readouterr()
+    return project
+
+
+def _raw_ledger(path):
+    """The stored ledger rows exactly as SQLite holds them."""
+    with sqlite3.connect(path) as connection:
+        return connection.execute(
+            "SELECT entry, time, user, action, object, before, after, reason "
+            "FROM ledger ORDER BY fid").fetchall()
+
+
+def test_every_command_that_changes_a_project_appends_an_entry(tmp_path, capsys):
+    project = _import_tiny(tmp_path, capsys)
+    assert main(["rules", str(project), "--set", "detour_factor=1.4",
+                 "--reason", "县道改线"]) == 0
+    assert main(["lock", str(project), "--household", "H1", "--unit", "A-101",
+                 "--reason", "残疾人优先"]) == 0
+    assert main(["solve", str(project), "--date", "2026-10-01"]) == 0
+    assert main(["export", str(project), "--csv", str(tmp_path / "a.csv")]) == 0
+    assert main(["notice", str(project), "--pdf", str(tmp_path / "n.pdf"),
+                 "--date", "2026-10-02"]) == 0
+    capsys.readouterr()
+
+    ledger = load_project(project).ledger
+    assert ledger["action"].tolist() == [
+        "import", "edit rules", "lock", "allocate", "export", "notice"]
+    assert ledger["entry"].tolist() == [1, 2, 3, 4, 5, 6]
+    user = getpass.getuser()
+    assert set(ledger["user"]) == {user}
+    rules = ledger.iloc[1]
+    assert json.loads(rules["before"]) == {"detour_factor": 1.3}
+    assert json.loads(rules["after"]) == {"detour_factor": 1.4}
+    assert rules["reason"] == "县道改线"
+    lock = ledger.iloc[2]
+    assert lock["object"] == "household H1"
+    assert json.loads(lock["after"])["unit_id"] == "A-101"
+    # Every entry carries a time with its zone.
+    for time in ledger["time"]:
+        assert dt.datetime.fromisoformat(time).tzinfo is not None
+
+
+def test_an_edit_keeps_earlier_entries_byte_identical(tmp_path, capsys):
+    project = _import_tiny(tmp_path, capsys)
+    assert main(["solve", str(project), "--date", "2026-10-01"]) == 0
+    before = _raw_ledger(project)
+    assert [row[3] for row in before] == ["import", "allocate"]
+
+    assert main(["rules", str(project), "--set", "lottery_seed=7"]) == 0
+    after = _raw_ledger(project)
+    assert after[:2] == before  # entries 1..n unchanged, byte for byte
+    assert len(after) == 3
+    assert after[2][0] == 3 and after[2][3] == "edit rules"
+    assert json.loads(after[2][5]) == {"lottery_seed": 20261204}
+    assert json.loads(after[2][6]) == {"lottery_seed": 7}
+
+    # A plain load and save changes nothing either.
+    save_project(load_project(project), project)
+    assert _raw_ledger(project) == after
+
+
+@pytest.mark.parametrize("damage", ["change", "drop"])
+def test_a_save_that_would_rewrite_the_ledger_is_refused(tmp_path, capsys, damage):
+    project = _import_tiny(tmp_path, capsys)
+    assert main(["rules", str(project), "--set", "detour_factor=1.5"]) == 0
+    stored = project.read_bytes()
+    opened = load_project(project)
+    if damage == "change":
+        opened.ledger.loc[1, "reason"] = "改过的理由"
+    else:
+        opened.ledger = opened.ledger.iloc[:1]
+    opened.log("edit rules", "rules", reason="a later edit")
+    with pytest.raises(ProjectError, match="ledger entry 2"):
+        save_project(opened, project)
+    assert project.read_bytes() == stored  # nothing written
+
+    # Saving it elsewhere is allowed (a new file has no entries to keep).
+    save_project(opened, tmp_path / "copy.gpkg")
+    assert len(_raw_ledger(tmp_path / "copy.gpkg")) == len(opened.ledger)
+
+
+def test_import_force_replaces_another_project(tmp_path, capsys):
+    project = _import_tiny(tmp_path, capsys)
+    assert main(["rules", str(project), "--set", "detour_factor=1.5"]) == 0
+    code = main(["import", "--register", str(TINY / "register.csv"),
+                 "--sites", str(TINY / "sites.geojson"),
+                 "--units", str(TINY / "units.csv"),
+                 "--facilities", str(TINY / "facilities.csv"),
+                 "--county", str(TINY / "county.geojson"), "--out", str(project),
+                 "--force"])
+    assert code == 0
+    assert [row[3] for row in _raw_ledger(project)] == ["import"]
+
+
+def test_ledger_command_filters(tmp_path, capsys):
+    project = _import_tiny(tmp_path, capsys)
+    assert main(["lock", str(project), "--household", "H5", "--unit", "B-201"]) == 0
+    assert main(["lock", str(project), "--household", "H3", "--forbid", "B-101"]) == 0
+    capsys.readouterr()
+
+    assert main(["ledger", str(project), "--household", "H5"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("#2  ") and "lock  household H5" in out
+    assert "H3" not in out
+    assert "1 of 3 ledger entries" in err
+
+    assert main(["ledger", str(project), "--action", "lock", "--json",
+                 str(tmp_path / "l.json")]) == 0
+    rows = json.loads((tmp_path / "l.json").read_text(encoding="utf-8"))
+    assert [r["object"] for r in rows] == ["household H5", "household H3"]
+
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    assert main(["ledger", str(project), "--since", tomorrow.isoformat()]) == 0
+    assert "0 of 3 ledger entries" in capsys.readouterr().err
+
+
+def test_household_history_joins_ledger_and_records(tiny_project):
+    import pandas as pd
+
+    tiny_project.household_history = pd.DataFrame([
+        {"household_id": "H0", "year": 2024, "annual_income": 28000.0,
+         "job_status": "稳定就业", "stable_job_years": 1.0, "note": ""},
+        {"household_id": "H0", "year": 2025, "annual_income": 30000.0,
+         "job_status": "稳定就业", "stable_job_years": 2.0, "note": ""}])
+    tiny_project.petitions = pd.DataFrame([
+        {"household_id": "H0", "date": "2025-06-03", "kind": "投诉",
+         "subject": "房屋漏水维修", "status": "已办结", "note": ""}])
+    tiny_project.follow_up_visits = pd.DataFrame([
+        {"household_id": "H0", "visit_month": 1, "done_on": "2020-06-15",
+         "visitor": "帮扶干部01", "note": "家中无困难"}])
+    tiny_project.log("edit", "household H0", before={"annual_income": 28000},
+                     after={"annual_income": 30000}, reason="核实收入")
+    tiny_project.log("edit", "household H1", reason="another household")
+
+    history = household_history(tiny_project, "H0")
+    assert history["source"].tolist() == [
+        "visit", "income", "petition", "income", "ledger"]
+    assert history["action"].tolist() == [
+        "1个月回访", "收入就业记录", "投诉", "收入就业记录", "edit"]
+    assert history.iloc[0]["user"] == "帮扶干部01"
+    assert json.loads(history.iloc[3]["after"])["annual_income"] == 30000.0
+    assert history.iloc[-1]["reason"] == "核实收入"
+    assert household_history(tiny_project, "H9").empty
+    assert len(ledger_entries(tiny_project, household="H1")) == 1
+
+
+def test_another_project_may_be_saved_over_a_file(tmp_path, capsys):
+    first = _import_tiny(tmp_path, capsys)
+    assert main(["rules", str(first), "--set", "detour_factor=1.5"]) == 0
+    second_dir = tmp_path / "b"
+    second_dir.mkdir()
+    second = _import_tiny(second_dir, capsys)
+    assert main(["rules", str(second), "--set", "detour_factor=1.2"]) == 0
+    target = tmp_path / "target.gpkg"
+    shutil.copy(second, target)
+    # Both were imported from the same files, perhaps in the same second, but
+    # they are two projects: saving the first over the second's file replaces
+    # it as asked.
+    save_project(load_project(first), target)
+    assert _raw_ledger(target) == _raw_ledger(first)
+    # The second one, though, may not overwrite its own newer state.
+    stale = load_project(second)
+    assert main(["rules", str(second), "--set", "detour_factor=1.1"]) == 0
+    with pytest.raises(ProjectError, match="ledger"):
+        save_project(stale, second)

@@ -1,0 +1,115 @@
+"""Planners' locks: one set of checks for `allocator lock` and the window.
+
+The tiny county (tests/data/tiny): H0 (4 people) lives in A-301; H1 (2, needs
+an accessible unit), H2 (3), H3 (2), H4 (1), H5 (1) wait. Vacant units:
+A-101 50 m² accessible, A-201 75 m², B-101 50 m², B-201 25 m²; B-301 is
+under repair.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from allocator.cli import main
+from allocator.locks import add_lock, lock_problems, remove_lock, restore_locks
+
+
+def _codes(project, household, unit, kind):
+    return [p.code for p in lock_problems(project, household, unit, kind)]
+
+
+def test_a_fitting_fix_has_no_problem(tiny_project):
+    assert _codes(tiny_project, "H5", "B-201", "fix") == []  # 25 m² for one
+    assert _codes(tiny_project, "H1", "A-101", "fix") == []  # accessible
+
+
+def test_every_reason_a_fix_cannot_be_kept(tiny_project):
+    assert _codes(tiny_project, "H9", "A-101", "fix") == ["no_household"]
+    assert _codes(tiny_project, "H1", "Z-1", "forbid") == ["no_unit"]
+    assert _codes(tiny_project, "H0", "A-201", "fix") == ["housed"]  # 75 m² fits 4
+    assert _codes(tiny_project, "H5", "B-301", "fix") == ["not_vacant", "area"]
+    # 75 m² for one person: band 12-25 m².
+    problems = lock_problems(tiny_project, "H5", "A-201", "fix")
+    assert [p.code for p in problems] == ["area"]
+    assert problems[0].params == {"unit": "A-201", "area": 75.0, "size": 1,
+                                  "low": 12.0, "high": 25.0}
+    # H1 needs an accessible unit; B-101 (50 m²) fits its size but is not one.
+    assert _codes(tiny_project, "H1", "B-101", "fix") == ["accessible"]
+    # A forbid needs only the household and the unit.
+    assert _codes(tiny_project, "H0", "B-301", "forbid") == []
+
+
+def test_fixed_twice_is_refused_until_removed(tiny_project):
+    add_lock(tiny_project, "H5", "B-201", "fix", "信访协调", created="2026-10-01")
+    assert _codes(tiny_project, "H4", "B-201", "fix") == ["unit_fixed"]
+    add_lock(tiny_project, "H3", "B-101", "fix", "", created="2026-10-01")
+    assert _codes(tiny_project, "H3", "A-101", "fix") == ["household_fixed"]
+    # Setting the same lock again replaces it (no duplicate, no refusal).
+    add_lock(tiny_project, "H5", "B-201", "fix", "复核", created="2026-10-02")
+    assert len(tiny_project.locks) == 2
+    assert tiny_project.locks.set_index("household_id").at["H5", "reason"] == "复核"
+    remove_lock(tiny_project, "H5", "B-201", "撤销")
+    assert _codes(tiny_project, "H4", "B-201", "fix") == []
+
+
+def test_add_remove_and_restore_go_to_the_ledger(tiny_project):
+    before = len(tiny_project.ledger)
+    change = add_lock(tiny_project, "H5", "B-201", "fix", "信访协调",
+                      created="2026-10-01")
+    entry = tiny_project.ledger.iloc[-1]
+    assert (entry["action"], entry["object"], entry["reason"]) == (
+        "lock", "household H5", "信访协调")
+    assert json.loads(entry["after"]) == {
+        "household_id": "H5", "unit_id": "B-201", "kind": "fix",
+        "reason": "信访协调", "created": "2026-10-01"}
+    assert json.loads(entry["before"]) == []
+    assert change.before == []
+
+    removed = remove_lock(tiny_project, "H5", "B-201", "情况变化")
+    assert tiny_project.locks.empty
+    entry = tiny_project.ledger.iloc[-1]
+    assert entry["after"] == "" and entry["reason"] == "情况变化"
+    assert json.loads(entry["before"])[0]["unit_id"] == "B-201"
+
+    restore_locks(tiny_project, "H5", "B-201", removed.before, "撤销")
+    assert tiny_project.locks[["household_id", "unit_id", "kind"]].values.tolist() \
+        == [["H5", "B-201", "fix"]]
+    assert tiny_project.ledger.iloc[-1]["action"] == "undo lock"
+    assert len(tiny_project.ledger) == before + 3
+
+
+def test_refused_lock_changes_nothing(tiny_project):
+    from allocator.locks import LockRefused
+
+    ledger = len(tiny_project.ledger)
+    with pytest.raises(LockRefused) as refused:
+        add_lock(tiny_project, "H5", "A-201", "fix", "")
+    assert "outside the 12–25 m² band" in str(refused.value)
+    with pytest.raises(LockRefused, match="has no lock on unit A-201"):
+        remove_lock(tiny_project, "H5", "A-201", "")
+    assert tiny_project.locks.empty and len(tiny_project.ledger) == ledger
+
+
+def test_cli_lock_uses_the_same_checks(tiny_project, tmp_path, capsys):
+    from allocator.project import load_project, save_project
+
+    tiny_gpkg = tmp_path / "tiny.gpkg"
+    save_project(tiny_project, tiny_gpkg)
+
+    assert main(["lock", str(tiny_gpkg), "--household", "H5", "--unit", "A-201"]) == 1
+    assert "outside the 12–25 m² band of household H5" in capsys.readouterr().err
+    assert load_project(tiny_gpkg).locks.empty
+
+    assert main(["lock", str(tiny_gpkg), "--household", "H5", "--unit", "B-201",
+                 "--reason", "信访协调"]) == 0
+    assert "H5  固定 fix  B-201  信访协调" in capsys.readouterr().out
+    assert main(["lock", str(tiny_gpkg), "--household", "H4", "--unit",
+                 "B-201"]) == 1
+    assert "already fixed to household H5" in capsys.readouterr().err
+    assert main(["lock", str(tiny_gpkg), "--household", "H5", "--unit", "B-201",
+                 "--remove", "--reason", "撤销"]) == 0
+    project = load_project(tiny_gpkg)
+    assert project.locks.empty
+    assert project.ledger["action"].tolist()[-2:] == ["lock", "lock"]

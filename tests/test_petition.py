@@ -1,0 +1,111 @@
+"""Petitions (信访) as what-ifs on the tiny county, answers worked out by hand.
+
+After the first allocation (tests/test_allocation_tiny.py) a 30 m² unit B-102
+(B栋, floor 1) is built; it fits only 2-person households (24-50 m²), and H5
+(1 person, 12-25 m²) still waits. H1 (2 people, accessible) holds A-101, H2
+(3 people, 36-75 m²) A-201, H3 (2 people) B-101, H4 B-201; H0 lives in A-301.
+
+- H2 will not take A-201. The units H2 fits are A-101 (held by H1, the only
+  unit H1 fits) and B-101 (held by H3). The least change: H3 moves to B-102
+  and H2 takes B-101. One other household changes.
+- H3 will not take B-101: it takes B-102 directly; nobody else changes.
+- H2 will not take site S1 (the only site): H2 waits; A-201 (75 m²) fits no
+  waiting household, so nobody else changes.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+
+from allocator.allocate import solve_project, store_outcome
+from allocator.petition import PetitionError, save_trial, try_petition
+from allocator.scenarios import compare
+from tests.conftest import TINY_TODAY
+
+BASE = {"H0": "A-301", "H1": "A-101", "H2": "A-201", "H3": "B-101", "H4": "B-201",
+        "H5": None}
+
+
+@pytest.fixture()
+def tiny_built(tiny_project):
+    outcome = solve_project(tiny_project, backend="cpsat", today=TINY_TODAY)
+    store_outcome(tiny_project, outcome)
+    units = tiny_project.housing_units
+    new = gpd.GeoDataFrame(
+        [{"unit_id": "B-102", "site_id": "S1", "building": "B栋", "floor": 1,
+          "area_m2": 30.0, "accessible": False, "status": "vacant",
+          "household_id": None, "placed_on": None,
+          "geometry": Point(102.85, 28.04)}],
+        geometry="geometry", crs="EPSG:4490").to_crs(units.crs)
+    tiny_project.housing_units = pd.concat([units, new], ignore_index=True)
+    return tiny_project
+
+
+def _units(trial):
+    rows = trial.reallocation.outcome.allocations
+    return {h: (u if isinstance(u, str) else None)
+            for h, u in zip(rows["household_id"], rows["unit_id"])}
+
+
+def test_least_change_moves_one_other_household(tiny_built):
+    before = tiny_built.allocations.copy()
+    trial = try_petition(tiny_built, "H2", exclude_unit="A-201", today=TINY_TODAY,
+                         backend="cpsat")
+    assert trial.reallocation.outcome.run["status"] == "optimal"
+    assert (trial.unit_before, trial.unit_after) == ("A-201", "B-101")
+    assert _units(trial) == {**BASE, "H2": "B-101", "H3": "B-102"}
+    others = trial.others_changed
+    assert list(others["household_id"]) == ["H3"]
+    assert others.iloc[0]["reason"] == (
+        "由房屋B-101调换至B-102，为试算户H2不接受房屋A-201让出房源")
+    levels = {lv.name: lv.objective for lv in trial.reallocation.outcome.result.levels}
+    assert levels["kept"] == 2  # H1 and H4 keep their units; H0 lives in its own
+    # A trial changes nothing stored.
+    assert tiny_built.allocations.equals(before)
+
+
+def test_petition_met_without_touching_anyone(tiny_built):
+    trial = try_petition(tiny_built, "H3", exclude_unit="B-101", today=TINY_TODAY,
+                         backend="cpsat")
+    assert _units(trial) == {**BASE, "H3": "B-102"}
+    assert trial.others_changed.empty
+
+
+def test_excluded_site_leaves_the_household_waiting(tiny_built):
+    trial = try_petition(tiny_built, "H2", exclude_site="S1", today=TINY_TODAY,
+                         backend="cpsat")
+    assert not trial.granted
+    assert _units(trial) == {**BASE, "H2": None}
+    assert trial.others_changed.empty
+
+
+def test_grant_a_low_floor_wish(tiny_built):
+    tiny_built.rules["low_floor_max"] = 1
+    tiny_built.households["wants_low_floor"] = tiny_built.households[
+        "household_id"].eq("H2")
+    trial = try_petition(tiny_built, "H2", grant_wish=True, today=TINY_TODAY,
+                         backend="cpsat")
+    assert trial.request == "满足户H2的意愿（低楼层）"
+    assert _units(trial) == {**BASE, "H2": "B-101", "H3": "B-102"}
+
+
+def test_bad_petitions_are_named(tiny_built):
+    with pytest.raises(PetitionError, match="household H9 is not in the project"):
+        try_petition(tiny_built, "H9", exclude_unit="A-201")
+    with pytest.raises(PetitionError, match="unit Z-1 is not in the project"):
+        try_petition(tiny_built, "H2", exclude_unit="Z-1")
+    with pytest.raises(PetitionError, match="H2 has recorded no wish"):
+        try_petition(tiny_built, "H2", grant_wish=True)
+
+
+def test_saved_trial_compares_with_the_base(tiny_built):
+    trial = try_petition(tiny_built, "H2", exclude_unit="A-201", today=TINY_TODAY,
+                         backend="cpsat")
+    save_trial(tiny_built, trial, "信访H2")
+    assert tiny_built.ledger.iloc[-1]["action"] == "petition trial"
+    households = compare(tiny_built, ["base", "信访H2"]).households
+    moved = households[households["unit_changed"]]
+    assert sorted(moved["household_id"]) == ["H2", "H3"]

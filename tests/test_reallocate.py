@@ -1,0 +1,193 @@
+"""Reallocation after exits: freed units to the waiting list, nobody else moves.
+
+Hand case on the tiny county (see tests/test_allocation_tiny.py for the first
+allocation): H0 lives in A-301 with two kindergarten children at K1 (2
+places, both taken), H4 was allocated B-201 (25 m²) and H5 (1 person) waits
+because only B-201 fits it. Now H0 and H4 exit. B-201 goes to H5 (the only
+waiting household); A-301 (100 m²) fits nobody waiting (4 to 8 people) and
+stays vacant. H1's child, housed in A-101 and told K1 was full, now gets one
+of the two K1 places H0's children left. H2 and H3 keep their units and their
+clinic; nothing else changes.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pandas as pd
+import pytest
+
+from allocator.allocate import solve_project, store_outcome
+from allocator.exits import apply_due_exits
+from allocator.reallocate import (
+    ReallocationError,
+    reallocate,
+    store_reallocation,
+    validation_view,
+)
+from allocator.rules import area_band
+from tests.assertions import assert_allocation_valid
+from tests.conftest import TINY_TODAY
+
+
+def _exit(project, household_ids, today):
+    """Record confirmed exits due ``today`` and free their units."""
+    units = project.housing_units
+    rows = []
+    for household_id in household_ids:
+        lives = units.loc[units["household_id"] == household_id, "unit_id"]
+        rows.append({"household_id": household_id,
+                     "unit_id": lives.iloc[0] if len(lives) else None,
+                     "exit_on": today.isoformat(), "confirmed": today.isoformat(),
+                     "user": "test", "reason": "退出机制", "freed_on": None})
+    project.exits = pd.concat([project.exits, pd.DataFrame(rows)],
+                              ignore_index=True)
+    marked = project.households["household_id"].isin(household_ids)
+    project.households.loc[marked, "exited_on"] = today.isoformat()
+    return apply_due_exits(project, today)
+
+
+@pytest.fixture()
+def tiny_solved(tiny_project):
+    outcome = solve_project(tiny_project, backend="cpsat", today=TINY_TODAY)
+    store_outcome(tiny_project, outcome)
+    return tiny_project
+
+
+def _units(frame):
+    return {h: (u if isinstance(u, str) else None)
+            for h, u in zip(frame["household_id"], frame["unit_id"])}
+
+
+def test_reallocation_without_stored_allocation_is_refused(tiny_project):
+    with pytest.raises(ReallocationError, match="allocator solve"):
+        reallocate(tiny_project, today=TINY_TODAY, backend="cpsat")
+
+
+def test_tiny_exits_hand_solution(tiny_solved):
+    freed = _exit(tiny_solved, ["H0", "H4"], TINY_TODAY)
+    assert freed == ["A-301"]  # H4 never moved in: its unit was vacant already
+
+    result = reallocate(tiny_solved, today=TINY_TODAY, backend="cpsat")
+    assert result.outcome.run["status"] == "optimal"
+    assert result.freed_units == {"A-301": "H0", "B-201": "H4"}
+    assert _units(result.outcome.allocations) == {
+        "H1": "A-101", "H2": "A-201", "H3": "B-101", "H5": "B-201"}
+    changes = {row.household_id: (row.change, row.reason)
+               for row in result.changes.itertuples()}
+    assert changes == {
+        "H0": ("exited", "户H0退出，腾出房屋A-301"),
+        "H4": ("exited", "户H4退出，腾出房屋B-201"),
+        "H5": ("allocated", "户H4退出腾出房屋B-201，分配给轮候户H5"),
+        "H1": ("service", "学位或卫生服务变动：H1-02幼儿园由无改为第一幼儿园"),
+    }
+    # Kept households keep the rows they had, word for word.
+    before = tiny_solved.allocations.set_index("household_id")
+    after = result.outcome.allocations.set_index("household_id")
+    for household_id in ("H2", "H3"):
+        assert after.at[household_id, "reason"] == before.at[household_id, "reason"]
+        assert not isinstance(after.at[household_id, "change"], str)
+    assert after.at["H5", "reason"].startswith("变动原因：户H4退出腾出房屋B-201")
+    # Clinic registrations of H1, H2, H3 were kept out of the model; H5's new.
+    assert result.kept_services == 3
+    services = result.outcome.service_assignments.set_index(["member_id", "kind"])
+    assert services.loc[("H1-02", "kindergarten"), "facility_id"] == "K1"
+    assert services.loc[("H5-01", "clinic"), "facility_id"] == "C1"
+    assert len(services) == len(services.index.unique())
+
+    store_reallocation(tiny_solved, result)
+    assert tiny_solved.ledger.iloc[-1]["action"] == "reallocate"
+    assert_allocation_valid(validation_view(tiny_solved, TINY_TODAY))
+
+
+def test_nothing_freed_changes_nothing(tiny_solved):
+    result = reallocate(tiny_solved, today=TINY_TODAY, backend="cpsat")
+    assert result.changes.empty
+    assert _units(result.outcome.allocations) == _units(tiny_solved.allocations)
+
+
+def test_moves_allowed_but_not_useful_keep_everyone(tiny_solved):
+    _exit(tiny_solved, ["H0", "H4"], TINY_TODAY)
+    result = reallocate(tiny_solved, today=TINY_TODAY, backend="cpsat",
+                        allow_moves=True, allow_service_changes=True)
+    levels = {lv.name: lv for lv in result.outcome.result.levels}
+    # H1, H2, H3 were allocated and not moved in: all three keep their class.
+    assert levels["kept"].objective == 3
+    assert _units(result.outcome.allocations) == {
+        "H1": "A-101", "H2": "A-201", "H3": "B-101", "H5": "B-201"}
+    assert result.kept_services == 0
+
+
+def test_unit_no_longer_vacant_puts_household_back_on_the_list(tiny_solved):
+    units = tiny_solved.housing_units
+    units.loc[units["unit_id"] == "B-101", "status"] = "maintenance"
+    result = reallocate(tiny_solved, today=TINY_TODAY, backend="cpsat")
+    changes = {row.household_id: row.change for row in result.changes.itertuples()}
+    # H3 (2 people, 24-50 m²) lost B-101; no other vacant unit fits it.
+    assert changes == {"H3": "unhoused"}
+    assert _units(result.outcome.allocations)["H3"] is None
+
+
+# --- the sample county ----------------------------------------------------
+
+SAMPLE_TODAY = TINY_TODAY
+FREED = 120
+
+
+@pytest.fixture(scope="module")
+def sample_solved(sample_import):
+    project = copy.deepcopy(sample_import)
+    outcome = solve_project(project, backend="highs", today=SAMPLE_TODAY)
+    assert outcome.run["status"] == "optimal"
+    store_outcome(project, outcome)
+    return project
+
+
+def test_sample_exits_fill_every_freed_unit_and_move_nobody(sample_solved):
+    project = copy.deepcopy(sample_solved)
+    rules = project.rules
+    base = project.allocations
+    waiting = project.households[project.households["household_id"].isin(
+        base.loc[base["kind"] == "waiting", "household_id"])]
+    bands = [area_band(int(size), rules) for size in waiting["size"]]
+    needs = waiting["needs_accessible"].tolist()
+    units = project.housing_units.set_index("unit_id")
+
+    def fitting(unit_id):
+        area, accessible = units.at[unit_id, "area_m2"], units.at[unit_id, "accessible"]
+        return sum(low <= area <= high and (accessible or not need)
+                   for (low, high), need in zip(bands, needs))
+
+    # Exits of living occupants whose unit at least FREED waiting households
+    # fit: then every freed unit can be filled at once (Hall's condition).
+    existing = base[base["kind"] == "existing"].sort_values("household_id")
+    leaving = [h for h, u in zip(existing["household_id"], existing["unit_id"])
+               if fitting(u) >= FREED][:FREED]
+    assert len(leaving) == FREED
+    freed = _exit(project, leaving, SAMPLE_TODAY)
+    assert len(freed) == FREED
+
+    result = reallocate(project, today=SAMPLE_TODAY, backend="highs")
+    assert result.outcome.run["status"] == "optimal"
+    after = _units(result.outcome.allocations)
+    before = _units(base)
+    changed = result.changes
+    assert (changed["change"] == "exited").sum() == FREED
+    newly = changed[changed["change"] == "allocated"]
+    assert len(newly) == FREED
+    assert set(newly["unit_after"]) == set(freed)
+    assert set(changed["change"]) <= {"exited", "allocated", "service"}
+    # Independently of the change table: nobody housed before has another unit.
+    for household_id, unit_id in before.items():
+        if unit_id is not None and household_id not in leaving:
+            assert after[household_id] == unit_id
+    assert sum(u is not None and before.get(h) is None for h, u in after.items()) \
+        == FREED
+    # Kept school places and clinics are where they were.
+    old = project.service_assignments.dropna(subset=["facility_id"])
+    new = result.outcome.service_assignments.set_index(["member_id", "kind"])
+    for row in old[~old["household_id"].isin(leaving)].itertuples():
+        assert new.at[(row.member_id, row.kind), "facility_id"] == row.facility_id
+
+    store_reallocation(project, result)
+    assert_allocation_valid(validation_view(project, SAMPLE_TODAY))

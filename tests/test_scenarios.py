@@ -1,0 +1,186 @@
+"""Scenarios on the tiny county, with answers worked out by hand.
+
+Base (tests/test_allocation_tiny.py): H2's primary-age child (H2-03, in
+A-201 at A栋) has no primary school within 500 m; K1's two places go to H0's
+children; H5 (1 person) waits since only the 25 m² unit fits it.
+
+- 新建小学 adds primary school P2 about 111 m north of A栋 (walk ×1.3 ≈ 144 m,
+  5 places): H2-03 gets P2; nothing else changes.
+- 关闭幼儿园 closes K1 and adds a 25 m² unit B-202 at B栋: H0's two children
+  lose their kindergarten places (no other kindergarten), and H5 gets B-202.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from allocator import scenarios
+from allocator.allocate import solve_project, store_outcome
+from allocator.cli import main
+from allocator.project import load_project, save_project
+from tests.assertions import assert_allocation_valid
+from tests.conftest import TINY_TODAY
+
+NEW_SCHOOL = {"add_facilities": [{"facility_id": "P2", "name": "第二小学",
+                                  "kind": "小学", "capacity": 5, "lon": 102.85,
+                                  "lat": 28.031}]}
+CLOSE_KINDERGARTEN = {"close_facilities": ["K1"], "add_units": [
+    {"unit_id": "B-202", "site_id": "S1", "building": "B栋", "floor": 2,
+     "area_m2": 25, "lon": 102.85, "lat": 28.04}]}
+
+
+@pytest.fixture()
+def tiny_scenarios(tiny_project):
+    outcome = solve_project(tiny_project, backend="cpsat", today=TINY_TODAY)
+    store_outcome(tiny_project, outcome)
+    scenarios.create(tiny_project, "新建小学", NEW_SCHOOL, "A栋旁新建小学")
+    scenarios.create(tiny_project, "关闭幼儿园", CLOSE_KINDERGARTEN)
+    for name in ("新建小学", "关闭幼儿园"):
+        outcome = scenarios.solve(tiny_project, name, backend="cpsat",
+                                  today=TINY_TODAY)
+        assert outcome.run["status"] == "optimal"
+    return tiny_project
+
+
+def test_bad_changes_name_the_key_and_value():
+    with pytest.raises(scenarios.ScenarioError) as info:
+        scenarios.check_changes({
+            "add_facility": [], "capacities": {"K1": -2},
+            "catchments": {"hospital": 500, "primary": "far"},
+            "add_units": [{"unit_id": "X", "site_id": "S1", "area_m2": "big",
+                           "lon": 102.85, "lat": 28.0, "colour": "red"}],
+            "rules": {"no_such_rule": 1}}, "c.json")
+    message = str(info.value)
+    for part in ("c.json: unknown key 'add_facility'",
+                 "c.json: capacities.K1 = -2: use a whole number",
+                 "c.json: catchments.hospital: unknown kind",
+                 "c.json: catchments.primary = 'far': use metres",
+                 "c.json: add_units[0].area_m2 = 'big': expected int or float",
+                 "c.json: add_units[0]: unknown field 'colour'",
+                 "c.json: rules.no_such_rule: unknown rule"):
+        assert part in message
+
+
+def test_changes_file_errors(tmp_path):
+    broken = tmp_path / "c.json"
+    broken.write_text('{"capacities": {"K1": 3,}}', encoding="utf-8")
+    with pytest.raises(scenarios.ScenarioError, match=r"c.json: not valid JSON: "
+                       r"line 1 column 25"):
+        scenarios.read_changes(broken)
+    with pytest.raises(scenarios.ScenarioError, match="file not found"):
+        scenarios.read_changes(tmp_path / "missing.json")
+
+
+def test_changes_that_do_not_apply_are_refused(tiny_project):
+    with pytest.raises(scenarios.ScenarioError, match="no facility 'NOPE'"):
+        scenarios.create(tiny_project, "x", {"close_facilities": ["NOPE"]})
+    with pytest.raises(scenarios.ScenarioError, match="'A-101' exists already"):
+        scenarios.create(tiny_project, "x", {"add_units": [
+            {"unit_id": "A-101", "site_id": "S1", "area_m2": 50, "lon": 102.85,
+             "lat": 28.03}]})
+    with pytest.raises(scenarios.ScenarioError, match="cannot name a scenario"):
+        scenarios.create(tiny_project, "base", {})
+    assert scenarios.names(tiny_project) == ["base"]
+
+
+def test_each_scenario_has_its_allocation_and_the_base_is_untouched(tiny_project):
+    outcome = solve_project(tiny_project, backend="cpsat", today=TINY_TODAY)
+    store_outcome(tiny_project, outcome)
+    base_rows = tiny_project.allocations.copy()
+    facilities = tiny_project.facilities.copy()
+    scenarios.create(tiny_project, "新建小学", NEW_SCHOOL)
+    scenarios.solve(tiny_project, "新建小学", backend="cpsat", today=TINY_TODAY)
+
+    assert list(tiny_project.facilities["facility_id"]) == list(
+        facilities["facility_id"])
+    base_after = tiny_project.allocations[tiny_project.allocations["scenario"]
+                                          == "base"]
+    assert base_after.reset_index(drop=True).equals(base_rows.reset_index(drop=True))
+    places = tiny_project.service_assignments.set_index(
+        ["scenario", "member_id", "kind"])["facility_id"]
+    assert places[("新建小学", "H2-03", "primary")] == "P2"
+    assert not isinstance(places[("base", "H2-03", "primary")], str)
+    assert_allocation_valid(scenarios.scenario_data(tiny_project, "新建小学"),
+                            "新建小学")
+
+
+def test_compare_side_by_side(tiny_scenarios):
+    comparison = scenarios.compare(tiny_scenarios, ["base", "新建小学", "关闭幼儿园"])
+    kpis = comparison.kpis
+    assert list(kpis.loc["primary_placed"]) == [0, 1, 0, 1, 0]
+    assert list(kpis.loc["kindergarten_placed"]) == [2, 2, 0, 0, -2]
+    assert list(kpis.loc["waiting"]) == [1, 1, 0, 0, -1]
+    assert list(kpis.loc["housed_new"]) == [4, 4, 5, 0, 1]
+    households = comparison.households.set_index("household_id")
+    assert sorted(households.index) == ["H0", "H2", "H5"]
+    assert households.loc["H5", "unit[关闭幼儿园]"] == "B-202"
+    assert households.loc["H5", "unit[base]"] is None
+    assert bool(households.loc["H5", "unit_changed"])
+    assert not bool(households.loc["H2", "unit_changed"])
+    assert "H2-03:primary:P2" in households.loc["H2", "services[新建小学]"]
+    assert "H0-03:kindergarten:—" in households.loc["H0", "services[关闭幼儿园]"]
+    features = comparison.features
+    assert len(features) == 3 * 2 + 1  # H0, H2 in three scenarios; H5 in one
+    h5 = features[features["household_id"] == "H5"]
+    assert list(h5["scenario"]) == ["关闭幼儿园"]
+    assert list(h5["unit_id"]) == ["B-202"]
+
+
+def test_promote_makes_the_scenario_the_base(tiny_scenarios):
+    scenario_rows = tiny_scenarios.allocations[
+        tiny_scenarios.allocations["scenario"] == "新建小学"]
+    scenarios.promote(tiny_scenarios, "新建小学", "县政府批准新建小学")
+
+    assert "P2" in set(tiny_scenarios.facilities["facility_id"])
+    assert scenarios.names(tiny_scenarios) == ["base", "关闭幼儿园"]
+    base = tiny_scenarios.allocations[tiny_scenarios.allocations["scenario"] == "base"]
+    assert dict(zip(base["household_id"], base["unit_id"].fillna(""))) == dict(
+        zip(scenario_rows["household_id"], scenario_rows["unit_id"].fillna("")))
+    entry = tiny_scenarios.ledger.iloc[-1]
+    assert (entry["action"], entry["reason"]) == ("scenario promote", "县政府批准新建小学")
+    assert_allocation_valid(tiny_scenarios)
+    with pytest.raises(scenarios.ScenarioError, match="no scenario '新建小学'"):
+        scenarios.changes_of(tiny_scenarios, "新建小学")
+
+
+def test_delete_and_the_base_cannot_go(tiny_scenarios):
+    scenarios.delete(tiny_scenarios, "关闭幼儿园")
+    assert "关闭幼儿园" not in set(tiny_scenarios.allocations["scenario"])
+    assert tiny_scenarios.ledger.iloc[-1]["action"] == "scenario delete"
+    with pytest.raises(scenarios.ScenarioError, match="base cannot be deleted"):
+        scenarios.delete(tiny_scenarios, "base")
+
+
+def test_cli_scenarios_end_to_end(tiny_project, tmp_path, capsys):
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    assert main(["solve", str(path), "--backend", "cpsat", "--date",
+                 "2026-10-01"]) == 0
+    changes = tmp_path / "school.json"
+    changes.write_text(json.dumps(NEW_SCHOOL, ensure_ascii=False), encoding="utf-8")
+    assert main(["scenario", "new", str(path), "新建小学", "--file",
+                 str(changes)]) == 0
+    assert main(["scenario", "new", str(path), "关闭幼儿园", "--close-facility", "K1",
+                 "--add-unit", json.dumps(CLOSE_KINDERGARTEN["add_units"][0])]) == 0
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"capacity": {"K1": 3}}', encoding="utf-8")
+    capsys.readouterr()
+    assert main(["scenario", "new", str(path), "坏", "--file", str(bad)]) == 1
+    assert "unknown key 'capacity'" in capsys.readouterr().err
+    for name in ("新建小学", "关闭幼儿园"):
+        assert main(["solve", str(path), "--scenario", name, "--backend", "cpsat",
+                     "--date", "2026-10-01"]) == 0
+    geojson = tmp_path / "diff.geojson"
+    capsys.readouterr()
+    assert main(["scenario", "diff", str(path), "base", "新建小学", "关闭幼儿园",
+                 "--geojson", str(geojson)]) == 0
+    out = capsys.readouterr().out
+    assert "3 household(s) differ (1 in their unit" in out
+    assert "H5: 轮候 | 轮候 | B-202" in out
+    features = json.loads(geojson.read_text(encoding="utf-8"))["features"]
+    assert len(features) == 7
+    project = load_project(path)
+    assert scenarios.names(project) == ["base", "新建小学", "关闭幼儿园"]
+    assert scenarios.changes_of(project, "新建小学") == NEW_SCHOOL

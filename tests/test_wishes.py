@@ -1,0 +1,266 @@
+"""Household wishes and village groups as objective levels the planner orders.
+
+Hand-made cases: the tiny county with building B栋 as a second site S2 (see
+tests/test_fairness.py), and a four-household problem on plain numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+import pytest
+
+from allocator.allocate import solve_project, store_outcome
+from allocator.kpis import compute_kpis
+from allocator.validator import count_wishes
+from solvers import get_backend
+from solvers.joint import (
+    JointProblem,
+    build_aggregated_model,
+    build_joint_model,
+)
+from tests.assertions import assert_allocation_valid
+from tests.conftest import TINY, TINY_TODAY
+from tests.test_fairness import two_sites, units_of
+
+DEFAULT_ORDER = ["housed", "served", "wishes", "village", "walk"]
+WISHES_FIRST = ["wishes", "housed", "served", "village", "walk"]
+
+
+def _set(project, household, **values):
+    households = project.households
+    for column, value in values.items():
+        households.loc[households["household_id"] == household, column] = value
+
+
+def _solve(project, **options):
+    outcome = solve_project(project, today=TINY_TODAY, **options)
+    store_outcome(project, outcome)
+    assert outcome.run["status"] == "optimal"
+    assert_allocation_valid(project)
+    return outcome
+
+
+@pytest.mark.parametrize("formulation", ["aggregated", "detailed"])
+def test_site_wish_follows_its_place_in_the_order(tiny_project, formulation):
+    # H2 (3 people, 36-75 m²) ranks S2 first; at S2 only B-101 (50 m²) fits
+    # it. After housing, every household that can be housed is (H1 A-101,
+    # H2 A-201, H3 B-101, H4 B-201): H3 fits only the 50 m² units, so H2
+    # keeps A-201 and its wish is not met. With wishes first, H2 takes
+    # B-101; H3 (priority 5, as H2) then fits nothing left and waits.
+    project = two_sites(tiny_project)
+    _set(project, "H2", preferred_sites="S2")
+    default = _solve(project, backend="highs", formulation=formulation)
+    assert units_of(default)["H2"] == "A-201"
+    assert default.run["objective_housed"] == 490
+    assert default.run["objective_wishes"] == 0
+    wish = default.allocations.set_index("household_id")["wish"]
+    assert wish["H2"] == ("安置意愿：志愿安置点1.S2。志愿安置点未满足：符合本户条件的"
+                          "此类空置房共1套，已全部分给其他户（优先级更高、意愿得分更高"
+                          "或同村安置）。")
+    assert wish["H3"] == "" and wish["H0"] == ""
+    kpis = compute_kpis(project)["overall"]
+    assert (kpis["wish_ranked"], kpis["wish_first_choice"]) == (1, 0)
+
+    project.rules["objective_order"] = WISHES_FIRST
+    first = _solve(project, backend="cpsat", formulation=formulation)
+    units = units_of(first)
+    assert (units["H2"], units["H3"], units["H4"]) == ("B-101", None, "B-201")
+    assert first.run["objective_wishes"] == 3
+    assert first.run["objective_housed"] == 155 + 105 + 125
+    assert first.allocations.set_index("household_id").at["H2", "wish"] == (
+        "安置意愿：志愿安置点1.S2。第1志愿测试安置点二区已满足。")
+    kpis = compute_kpis(project)["overall"]
+    assert (kpis["wish_first_choice"], kpis["wish_any_ranked"],
+            kpis["wish_ranked_housed"]) == (1, 1, 1)
+    counted = count_wishes(project)
+    assert (counted["first_choice"], counted["wish_points"]) == (1, 3)
+    assert json.loads(first.run["options_json"])["objective_order"] == WISHES_FIRST
+
+
+def test_low_floor_wish(tiny_project):
+    # Low floors are floor 1 only here. H2 asks for one: by default it keeps
+    # A-201 (floor 2); the two floor-1 units it fits (A-101, B-101) go to
+    # H1 (accessible) and H3. With wishes first it gets B-101 (floor 1).
+    project = tiny_project
+    project.rules["low_floor_max"] = 1
+    _set(project, "H2", wants_low_floor=True)
+    default = _solve(project, backend="highs")
+    assert units_of(default)["H2"] == "A-201"
+    assert default.allocations.set_index("household_id").at["H2", "wish"] == (
+        "安置意愿：低楼层（1层及以下）。低楼层意愿（分配在2层）未满足：符合本户"
+        "条件的此类空置房共2套，已全部分给其他户（优先级更高、意愿得分更高或同村"
+        "安置）。")
+    assert compute_kpis(project)["overall"]["low_floor_granted"] == 0
+
+    project.rules["objective_order"] = WISHES_FIRST
+    first = _solve(project, backend="highs")
+    assert units_of(first)["H2"] == "B-101"
+    assert first.run["objective_wishes"] == 3  # low_floor points
+    kpis = compute_kpis(project)["overall"]
+    assert (kpis["low_floor_asked"], kpis["low_floor_granted"]) == (1, 1)
+    assert count_wishes(project)["low_floor_granted"] == 1
+
+
+def _four_households(order):
+    """Two sites with two units each; villages A (h0, h1) and B (h2, h3).
+
+    Wishes: h0 and h2 rank site 0 first, h1 ranks site 1 first (3 points
+    each). Everyone fits every unit, so everyone is housed.
+
+    - wishes before village: h0, h2 at site 0 and h1 at site 1 (9 points,
+      the most); h3 fills site 1. Both villages are split: one household
+      of each at its main site, 2 in all.
+    - village before wishes: each village at one site (4 households with
+      their group); of the two ways, village A at site 1 and B at site 0
+      meets h1's and h2's wishes (6) against h0's alone (3).
+    """
+    return JointProblem(
+        class_location=[0, 1], class_capacity=[2, 2],
+        household_weight=[100] * 4, household_location=[None] * 4,
+        household_classes=[[0, 1]] * 4, facility_capacity=[], reach={}, groups=[],
+        household_wishes=[{0: 3}, {1: 3}, {0: 3}, {}],
+        household_village=[0, 0, 1, 1], class_site=[0, 1],
+        objective_order=order, priority_respecting=True)
+
+
+@pytest.mark.parametrize("backend", ["cpsat", "highs", "cbc"])
+@pytest.mark.parametrize("build", [build_joint_model, build_aggregated_model])
+def test_village_groups_against_wishes(backend, build):
+    results = {}
+    for order in (["housed", "served", "wishes", "village", "walk"],
+                  ["housed", "served", "village", "wishes", "walk"]):
+        model = build(_four_households(order)).model
+        assert [o.name for o in model.objectives] == order
+        result = get_backend(backend).solve(model)
+        assert result.status.value == "optimal"
+        results[order[2]] = (result.objectives["wishes"],
+                             result.objectives["village"])
+    assert results == {"wishes": (9, 2), "village": (6, 4)}
+
+
+def test_levels_left_out_and_a_reallocation_level_keep_their_place():
+    from solvers.base import Objective
+    from solvers.joint import order_levels
+
+    built = [Objective(name, "max", [], []) for name in
+             ("housed", "kept", "served", "walk", "wishes", "village")]
+    ordered = order_levels(built, ["village", "housed", "served", "walk"])
+    assert [o.name for o in ordered] == ["village", "housed", "kept", "served",
+                                         "walk"]
+
+
+def _register_with(tmp_path, sites: str, low: str = "否"):
+    frame = pd.read_csv(TINY / "register.csv", dtype=str, keep_default_na=False)
+    frame["意向安置点"] = ""
+    frame["低楼层意愿"] = ""
+    head = frame.index[(frame["户号"] == "H2") & (frame["与户主关系"] == "户主")][0]
+    frame.loc[head, ["意向安置点", "低楼层意愿"]] = [sites, low]
+    path = tmp_path / "register.csv"
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    return path, head + 2  # the row a spreadsheet shows
+
+
+def test_import_reads_wishes(tmp_path, tiny_inputs):
+    from dataclasses import replace
+
+    from allocator.importer import import_files
+
+    path, _row = _register_with(tmp_path, "S1", "是")
+    result = import_files(replace(tiny_inputs, register=path))
+    assert result.errors == []
+    households = result.project.households.set_index("household_id")
+    assert households.at["H2", "preferred_sites"] == "S1"
+    assert bool(households.at["H2", "wants_low_floor"]) is True
+    assert pd.isna(households.at["H3", "preferred_sites"])
+    assert not bool(households.at["H3", "wants_low_floor"])
+
+
+def test_import_names_an_unknown_site_and_a_bad_answer(tmp_path, tiny_inputs):
+    from dataclasses import replace
+
+    from allocator.importer import import_files
+
+    path, row = _register_with(tmp_path, "S1|S9", "也许")
+    result = import_files(replace(tiny_inputs, register=path))
+    assert result.project is None
+    messages = sorted(str(p) for p in result.errors)
+    assert len(messages) == 2
+    assert messages[0].startswith(f"{path}:{row}:低楼层意愿:")
+    assert "'也许': write 是 or 否" in messages[0]
+    assert messages[1].startswith(f"{path}:{row}:意向安置点:")
+    assert "household H2: site(s) S9 are not in the sites file" in messages[1]
+
+
+def test_objective_order_is_set_with_the_rules_command(tmp_path, tiny_project,
+                                                       capsys):
+    from allocator.cli import main
+    from allocator.project import load_project, save_project
+
+    path = tmp_path / "tiny.gpkg"
+    save_project(tiny_project, path)
+    order = '["housed","wishes","served","walk"]'
+    assert main(["rules", str(path), "--set", f"objective_order={order}"]) == 0
+    assert load_project(path).rules["objective_order"] == [
+        "housed", "wishes", "served", "walk"]
+    assert main(["rules", str(path), "--set", 'objective_order=["wishes"]']) == 1
+    assert "housed, served, walk must be in the order" in capsys.readouterr().err
+    assert load_project(path).rules["objective_order"][1] == "wishes"
+
+
+def test_orders_print_the_wish_and_the_options(tiny_project):
+    from allocator.export import build_orders
+
+    project = two_sites(tiny_project)
+    _set(project, "H2", preferred_sites="S2|S1")
+    project.rules["objective_order"] = WISHES_FIRST
+    _solve(project, backend="highs")
+    orders = {o.household_id: o for o in build_orders(project,
+                                                      issue_date=dt.date(2026, 10, 8))}
+    assert orders["H2"].wish_text == (
+        "安置意愿：志愿安置点1.S2、2.S1。第1志愿测试安置点二区已满足。")
+    assert orders["H4"].wish_text == ""
+    label = orders["H2"].run_label
+    assert "优先级保护开" in label and "覆盖率差距上限关" in label
+    assert "目标顺序：安置意愿→安置户数→服务名额→同村同点→步行距离" in label
+
+
+def test_order_pdf_shows_the_wish(tiny_project, tmp_path):
+    from pypdf import PdfReader
+
+    from allocator.export import export_pdf
+
+    project = two_sites(tiny_project)
+    _set(project, "H2", preferred_sites="S2")
+    _solve(project, backend="highs")
+    path = export_pdf(project, tmp_path / "orders.pdf", households=["H2"])
+    text = "".join(page.extract_text() for page in PdfReader(path).pages)
+    assert "安置意愿" in text.replace(" ", "") and "志愿安置点未满足" in text.replace(
+        " ", "").replace("\n", "")
+
+
+def test_sample_register_carries_wishes():
+    from sample_data import sample_files
+
+    register = pd.read_excel(sample_files()["register"], sheet_name="登记表",
+                             dtype=str)
+    units = pd.read_csv(sample_files()["units"], dtype=str)
+    heads = register[register["与户主关系"] == "户主"].set_index("户号")
+    housed = set(units["现住户号"].dropna())
+    waiting = heads[~heads.index.isin(housed)]
+    ranked = waiting["意向安置点"].dropna().str.split("|")
+    assert 0.55 <= len(ranked) / len(waiting) <= 0.70
+    assert ranked.map(len).between(1, 3).all()
+    assert set(ranked.explode()) == {"ZJ01-1", "ZJ01-2", "ZJ01-3", "ZJ01-4"}
+    assert ranked.map(lambda sites: len(set(sites)) == len(sites)).all()
+    assert heads.loc[heads.index.isin(housed), "意向安置点"].isna().all()
+    # Low floor: most waiting households with a member aged 60+ or disabled.
+    born = pd.to_datetime(register["出生日期"])
+    frail = ((born <= pd.Timestamp("1966-12-04")) | (register["残疾"] != "无")
+             ).groupby(register["户号"]).any()
+    asks = waiting["低楼层意愿"] == "是"
+    frail_waiting = frail.reindex(waiting.index)
+    assert not asks[~frail_waiting].any()
+    assert 0.7 <= asks[frail_waiting].mean() <= 0.9
