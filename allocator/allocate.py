@@ -559,7 +559,8 @@ def _pick_units(project: Project, instance: Instance, solution: JointSolution,
     """Concrete units within each class, by the seeded and recorded lottery.
 
     Households that need a low floor (a member aged 70+ or with a disability)
-    draw first, then the rest; within each group the order is the lottery's.
+    or asked for one draw first, then the rest; within each group the order
+    is the lottery's.
     """
     draw = dict(zip(instance.household_ids, rank))
     units = project.housing_units
@@ -840,8 +841,9 @@ def store_outcome(project: Project, outcome: AllocationOutcome) -> None:
         "allocate", f"scenario {scenario}",
         after={"run_id": outcome.run["run_id"], "status": outcome.run["status"],
                "backend": outcome.run["backend"], "seed": outcome.run["seed"],
-               "objectives": {k: outcome.run[f"objective_{k}"]
-                              for k in ("housed", "served", "walk")},
+               "objectives": {k: outcome.run.get(f"objective_{k}")
+                              for k in ("housed", "served", "wishes", "village",
+                                        "walk")},
                "households": counts},
         reason=f"solve with {outcome.run['backend']}, lottery seed "
                f"{outcome.run['seed']}",

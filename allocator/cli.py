@@ -197,6 +197,21 @@ def build_parser() -> argparse.ArgumentParser:
     gap.add_argument("--backend", choices=("auto", "cpsat", "highs", "cbc"),
                      default="auto")
     gap.add_argument("--json", type=Path, required=True, help="result file")
+    county = bench_commands.add_parser(
+        "county", help="generate a county and run every method on it, each in its "
+        "own process with time and memory limits (needs a source checkout)")
+    county.add_argument("--households", type=int, nargs="+", required=True,
+                        help="households of the county; several values give a "
+                        "growth series")
+    county.add_argument("--seed", type=int, default=1)
+    county.add_argument("--json", type=Path, required=True, help="result file")
+    county.add_argument("--time-limit", type=_positive, default=60.0,
+                        help="seconds per method (default 60)")
+    county.add_argument("--memory-mb", type=int, default=4096,
+                        help="memory per method (default 4096 MB)")
+    county.add_argument("--methods", default="",
+                        help="comma-separated subset of ours, cbc_plain, "
+                        "sequential, spopt, mcf_floor, grouped_highs")
 
     realloc = commands.add_parser(
         "reallocate", help="give units freed by exits to the waiting list; nobody "
@@ -420,6 +435,12 @@ def _solve(project, args, quiet: bool = False):
             print(f"  {level}: best {best} bound {bound} ({seconds:.1f} s)",
                   file=sys.stderr)
 
+    from allocator.exits import apply_due_exits, without_exited
+
+    freed = apply_due_exits(project, args.date or dt.date.today())
+    if freed:
+        print(f"{len(freed)} unit(s) freed by exits due on or before "
+              f"{args.date or dt.date.today()}", file=sys.stderr)
     with _interrupt_as_cancel() as cancelled:
         outcome = solve_project(project, backend=args.backend,
                                 time_limit=args.time_limit, today=args.date,
@@ -427,7 +448,7 @@ def _solve(project, args, quiet: bool = False):
     store_outcome(project, outcome)
     status = outcome.run["status"]
     if status in ("optimal", "feasible", "cancelled") and outcome.solution is not None:
-        violations = validate_allocation(project)
+        violations = validate_allocation(without_exited(project))
         if violations:
             for line in violations[:50]:
                 print(f"validator: {line}", file=sys.stderr)
@@ -671,6 +692,8 @@ def _cmd_lock(args) -> int:
 def cmd_bench(args) -> int:
     from solvers.gap import GapFormatError, solve_gap
 
+    if args.bench_command == "county":
+        return _bench_county(args)
     try:
         result = solve_gap(args.file, args.sense, args.backend, args.time_limit)
     except (GapFormatError, FileNotFoundError) as exc:
@@ -682,6 +705,31 @@ def cmd_bench(args) -> int:
           f"objective {result['objective']} bound {result['bound']} "
           f"({result['seconds']} s, {result['backend']})")
     return EXIT_OK if result["status"] in ("optimal", "feasible") else EXIT_DATA
+
+
+def _bench_county(args) -> int:
+    """``allocator bench county``: the code lives in ``bench/`` of a checkout."""
+    root = Path(__file__).resolve().parent.parent
+    if not (root / "bench" / "county.py").exists():
+        print("错误 error: allocator bench county needs a source checkout (the "
+              "bench/ folder beside allocator/); run it from the repository",
+              file=sys.stderr)
+        return EXIT_USAGE
+    if any(n < 1 for n in args.households):
+        print("错误 error: --households must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    from bench.county import run_and_write
+    from bench.county_methods import METHODS
+
+    unknown = [m for m in args.methods.split(",") if m and m not in METHODS]
+    if unknown:
+        print(f"错误 error: unknown method(s) {', '.join(unknown)}; choose from "
+              f"{', '.join(METHODS)}", file=sys.stderr)
+        return EXIT_USAGE
+    return run_and_write(args.households, args.seed, args.json, args.time_limit,
+                         args.memory_mb, args.methods)
 
 
 def cmd_demo(args) -> int:
@@ -1253,6 +1301,9 @@ def _cmd_register(args) -> int:
         return EXIT_DATA
     save_project(project, args.project)
     print(f"applied {len(diff.changes)} household change(s); each is in the ledger")
+    if len(project.allocations):
+        print("the stored allocation predates this update: run `allocator solve` "
+              "again before printing orders or a notice", file=sys.stderr)
     return EXIT_OK
 
 

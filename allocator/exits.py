@@ -139,6 +139,7 @@ def confirm_exits(project: Project, household_ids: list[str], exit_on: dt.date,
         A household is unknown, has no unit, has already exited or does not
         qualify; nothing is changed.
     """
+    household_ids = list(dict.fromkeys(household_ids))  # each household once
     review = exit_review(project, today).set_index("household_id")
     known = set(project.households["household_id"])
     exited = set(project.exits["household_id"])
@@ -216,6 +217,29 @@ def apply_due_exits(project: Project, today: dt.date) -> list[str]:
     if freed:
         logger.info("freed %d units of exited households", len(freed))
     return freed
+
+
+def without_exited(project: Project) -> Project:
+    """A view of ``project`` without the households that have left the model.
+
+    Exactly those :func:`allocator.allocate.build_instance` skips: exited and
+    no longer in a unit. The validator checks an allocation against this.
+    """
+    import copy
+
+    from allocator.history import exited_mask
+
+    households = project.households
+    units = project.housing_units
+    in_units = set(units.loc[units["status"] == "occupied", "household_id"])
+    gone = exited_mask(households) & ~households["household_id"].isin(in_units)
+    if not gone.any():
+        return project
+    view = copy.copy(project)
+    view.households = households[~gone].reset_index(drop=True)
+    view.members = project.members[project.members["household_id"].isin(
+        view.households["household_id"])]
+    return view
 
 
 def vacate(units: pd.DataFrame, which: pd.Series) -> None:

@@ -76,7 +76,7 @@ def run_label(run: dict) -> str:
                         f"覆盖率差距上限开（按{COVERAGE_GROUPS.get(gap['groups'])}，"
                         f"{100 * float(gap['max']):g}个百分点）")
     if options.get("objective_order"):
-        switches.append("目标顺序：" + "→".join(
+        switches.append("目标依次为" + "、".join(
             OBJECTIVE_SHORT.get(n, n) for n in options["objective_order"]))
     opened = f" · 选项：{'，'.join(switches)}" if switches else ""
     message = str(run.get("message") or "")

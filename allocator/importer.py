@@ -480,8 +480,6 @@ def _read_register(path: Path, encoding: str | None):
                         f"{head['wants_low_floor']!r}: write 是 or 否 (or leave it "
                         "empty)")
         households.append({
-            "preferred_sites": "|".join(sites) or None,
-            "wants_low_floor": low_floor in YES,
             "household_id": household_id,
             "size": len(group),
             "category": head["category"],
@@ -492,6 +490,8 @@ def _read_register(path: Path, encoding: str | None):
             "annual_income": income if income is not None else np.nan,
             "stable_job_years": years if years is not None else 0.0,
             "waiting_since": waiting.isoformat() if waiting else None,
+            "preferred_sites": "|".join(sites) or None,
+            "wants_low_floor": low_floor in YES,
         })
 
     people["member_id"] = people["household_id"] + "-" + (

@@ -35,7 +35,13 @@ ACTION_LABELS = {
     "free unit": "腾退房源",
     "register update": "更新户籍登记",
     "notice": "公示名单",
+    "reallocate": "重新分配",
+    "petition trial": "信访试算",
+    "scenario new": "新建方案",
+    "scenario delete": "删除方案",
+    "scenario promote": "方案转为基础方案",
 }
+"""Chinese names of the ledger's actions, for lists shown to planners."""
 HISTORY_COLUMNS = ("time", "user", "action", "object", "before", "after", "reason",
                    "source")
 
@@ -202,8 +208,8 @@ def check_append_only(project: Project, path: Path) -> None:
     # A project's identity, kept in its metadata from its first save on, tells
     # an older state of this project from another project's file.
     project.metadata.setdefault("project_id", uuid.uuid4().hex)
-    if not path.exists():
-        return
+    if not path.exists() or path.name.endswith(".autosave.gpkg"):
+        return  # an autosave is a scratch copy that each autosave replaces
     try:
         layers = {row[0] for row in pyogrio.list_layers(path)}
         if "ledger" not in layers or "metadata" not in layers:

@@ -2,8 +2,10 @@
 
 Layers (CGCS2000, EPSG:4490): ``county``, ``sites``, ``housing_units``,
 ``facilities``. Attribute tables: ``households``, ``members``, ``rules``,
-``scenarios``, ``runs``, ``allocations``, ``service_assignments``, ``ledger``
-and ``metadata`` (with the schema version). The file opens in QGIS as it is.
+``scenarios``, ``runs``, ``allocations``, ``service_assignments``, ``ledger``,
+``locks``, the households' histories (``household_history``, ``petitions``,
+``follow_up_visits``, ``exits``) and ``metadata`` (with the schema version).
+The file opens in QGIS as it is.
 
 A save writes a complete new GeoPackage beside the old one and renames it over
 the original (an atomic replace on one file system), so a crash, a full disk

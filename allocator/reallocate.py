@@ -25,7 +25,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import pandas as pd
@@ -65,7 +65,6 @@ class Reallocation:
     moves_allowed: bool = False
     service_changes_allowed: bool = False
     kept_services: int = 0
-    notes: list[str] = field(default_factory=list)
 
     @property
     def solved(self) -> bool:
@@ -74,14 +73,17 @@ class Reallocation:
 
 def current_households(project: Project, today: dt.date | None = None
                        ) -> pd.DataFrame:
-    """Households still in the programme (no exit date, or one after ``today``)."""
+    """Households still in the programme: no exit date, one after ``today``,
+    or still living in their unit (the unit is freed on the exit date)."""
     households = project.households
     if "exited_on" not in households.columns:
         return households
     last = (today or dt.date.max).isoformat()
+    units = project.housing_units
+    living = set(units.loc[units["status"] == "occupied", "household_id"])
     exited = households["exited_on"].map(
         lambda v: isinstance(v, str) and v != "" and v <= last)
-    return households[~exited]
+    return households[~exited | households["household_id"].isin(living)]
 
 
 def previous_allocation(project: Project, scenario: str) -> pd.DataFrame:
@@ -278,7 +280,6 @@ def reallocate(
         if household_id in kept:
             released[kept.pop(household_id)] = household_id
     instance = build_instance(view, today)
-    notes = []
     if allow_moves and kept:
         unit_index = {u: i for i, u in enumerate(view.housing_units["unit_id"])}
         own = _own_classes(instance, unit_index, set(kept.values()))
@@ -293,18 +294,16 @@ def reallocate(
                             time_limit=time_limit, today=today, seed=seed,
                             progress=progress, cancel=cancel, instance=instance)
     result = Reallocation(outcome, pd.DataFrame(columns=CHANGE_COLUMNS), freed,
-                          allow_moves, allow_service_changes, len(keep), notes)
+                          allow_moves, allow_service_changes, len(keep))
     if outcome.solution is None:
         return result
 
     # Households kept in their unit keep their rows (kind, reason) as before.
     before = previous.set_index("household_id")
-    rows = outcome.allocations.set_index("household_id")
-    for household_id, unit_id in kept.items():
-        if household_id in rows.index and rows.at[household_id, "unit_id"] == unit_id:
-            rows.loc[household_id, ["kind", "reason"]] = before.loc[
-                household_id, ["kind", "reason"]].to_numpy()
-    rows = rows.reset_index()
+    rows = outcome.allocations.copy()
+    same = rows["household_id"].map(kept).eq(rows["unit_id"])
+    for column in ("kind", "reason"):
+        rows.loc[same, column] = rows.loc[same, "household_id"].map(before[column])
     if keep:
         kept_places = {(m, kind) for members, kind, _f in keep for m in members}
         kept_rows = services[[(m, k) in kept_places for m, k in zip(

@@ -338,6 +338,15 @@ def apply_register_update(project: Project, diff: RegisterDiff, reason: str = ""
     project.members = members[list(project.members.columns.intersection(
         members.columns))].reset_index(drop=True)
     project.households = households
+    # Plans and locks of households that left the register go with them; the
+    # rest of a stored allocation predates the update until the next solve.
+    for table in ("allocations", "service_assignments", "locks"):
+        frame = getattr(project, table)
+        gone = ~frame["household_id"].isin(new_ids)
+        if gone.any():
+            setattr(project, table, frame[~gone].reset_index(drop=True))
+            logger.info("register update: %d %s row(s) of households that left "
+                        "the register removed", int(gone.sum()), table)
     logger.info("register update from %s: %d household(s) changed", diff.file,
                 len(diff.changes))
 

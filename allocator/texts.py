@@ -43,10 +43,20 @@ def _fields(text: str) -> list[str]:
     return re.findall(r"{(\w+)}", text)
 
 
+ID = r"[A-Za-z0-9_.\-]+"  # household, member and unit ids
+
+
 def _pattern(template: str) -> re.Pattern[str]:
-    parts = re.split(r"({\w+})", template)
-    regex = "".join(f"(?P<{p[1:-1]}>.*?)" if re.fullmatch(r"{\w+}", p)
-                    else re.escape(p) for p in parts)
+    """``{name}`` matches any text; ``{name:id}`` only an id (letters,
+    digits, ``-``), where a Chinese word follows the id directly."""
+    parts = re.split(r"({\w+(?::id)?})", template)
+    regex = ""
+    for part in parts:
+        field = re.fullmatch(r"{(\w+)(:id)?}", part)
+        if field is None:
+            regex += re.escape(part)
+        else:
+            regex += f"(?P<{field.group(1)}>{ID if field.group(2) else '.*?'})"
     return re.compile(regex, re.DOTALL)
 
 
@@ -112,6 +122,57 @@ SERVICE = (
 )
 PART = Template("facility_use", "{facility}（容量{capacity}，已分配{used}）",
                 "{facility} (capacity {capacity}, {used} used)")
+# What a reallocation changed (allocator.reallocate), alone or as the
+# "变动原因：...。" prefix of an allocation reason.
+CHANGE = (
+    Template("changed_prefix", "变动原因：{change}。{rest}",
+             "changed: {change}. {rest}"),
+    Template("exited", "户{household:id}退出，腾出房屋{unit:id}",
+             "household {household} exited, freeing unit {unit}"),
+    Template("freed_to",
+             "户{source:id}退出腾出房屋{unit:id}，分配给轮候户{household:id}",
+             "unit {unit}, freed when household {source} exited, goes to waiting "
+             "household {household}"),
+    Template("vacant_to", "房屋{unit:id}空置，分配给轮候户{household:id}",
+             "vacant unit {unit} goes to waiting household {household}"),
+    Template("lost", "原分配房屋已不可用（非空置）：{unit:id}，重新轮候",
+             "the unit allocated before is no longer vacant: {unit}; back on the "
+             "waiting list"),
+    Template("given_away", "原分配房屋改分他户：{unit:id}，重新轮候",
+             "the unit allocated before went to another household: {unit}; back "
+             "on the waiting list"),
+    Template("services", "学位或卫生服务变动：{places}",
+             "school or clinic place changed: {places}"),
+)
+PLACE = Template("place", "{member:id}{label}由{old}改为{new}",
+                 "{member} {label}: {old} → {new}")
+# Alerts (allocator.alerts) and exit grounds (allocator.exits), in parts
+# separated by "；".
+PIECES = (
+    Template("alert", "{level}：{signal}", "{level}: {signal}"),
+    Template("income_drop", "收入比上年下降{value}（≥{min}）",
+             "income {value} lower than last year (≥{min})"),
+    Template("below_line", "人均收入{value}元，跌破低收入线",
+             "income per person {value} yuan, below the low-income line"),
+    Template("job_loss", "上年就业，今年无业", "in work last year, no job this year"),
+    Template("petitions", "近12个月投诉信访{value}次（≥{min}）",
+             "{value} complaints or petitions in 12 months (≥{min})"),
+    Template("open_petitions", "未办结投诉信访{value}件（≥{min}）",
+             "{value} complaints or petitions still open (≥{min})"),
+    Template("overdue", "逾期未回访{value}次（≥{min}）",
+             "{value} follow-up visits overdue (≥{min})"),
+    Template("unmet", "{condition}（未满足）", "{condition} (not met)"),
+)
+LEVEL_EN = {"红色": "red", "黄色": "yellow", "蓝色": "blue"}
+FIELD_EN_WORDS = {
+    "户年收入": "household income", "人均年收入": "income per person",
+    "稳定就业年限": "years in a stable job", "户人数": "household size",
+    "入住年数": "years housed", "收入降幅": "income drop", "失业": "job lost",
+    "跌破低收入线": "fell below the low-income line",
+    "近12个月投诉信访": "complaints and petitions in 12 months",
+    "未办结投诉信访": "open complaints and petitions", "逾期回访": "overdue visits",
+    "安置类别": "resettlement category", "就业状况": "job status",
+}
 
 CLAUSES = {
     "access": {"": "", "；本户需无障碍住房，已分配首层无障碍房":
@@ -148,15 +209,49 @@ def _how_en(text: str) -> str:
     return text if match is None else _english(match[0], match[1])
 
 
+def _places_en(text: str) -> str:
+    items = []
+    for item in text.split("；"):
+        match = _match((PLACE,), item)
+        items.append(item if match is None else _english(*match))
+    return "; ".join(items)
+
+
 FIELD_EN: dict[str, Callable[[str], str]] = {
     "label": lambda v: LABEL_EN.get(v, v),
     "parts": _parts_en,
     "how": _how_en,
+    "places": _places_en,
+    "old": lambda v: "none" if v == "无" else v,
+    "new": lambda v: "none" if v == "无" else v,
+    "level": lambda v: LEVEL_EN.get(v, v),
+    "change": lambda v: in_language(v, "en"),
+    "rest": lambda v: in_language(v, "en"),
+    "signal": lambda v: _piece_en(v),
+    "condition": lambda v: _condition_en(v),
 }
 
 
+def _condition_en(text: str) -> str:
+    """An exit condition "人均年收入 20,000 > 15,000" with its field in English."""
+    for chinese, english in sorted(FIELD_EN_WORDS.items(), key=lambda i: -len(i[0])):
+        if text.startswith(chinese + " "):
+            return english + text[len(chinese):]
+    return text
+
+
+def _piece_en(text: str) -> str:
+    match = _match(PIECES, text)
+    if match is not None:
+        return _english(*match)
+    return _condition_en(text)
+
+
+
+
+
 def _render(template: str, values: dict[str, Any]) -> str:
-    return re.sub(r"{(\w+)}", lambda m: str(values[m.group(1)]), template)
+    return re.sub(r"{(\w+)(?::id)?}", lambda m: str(values[m.group(1)]), template)
 
 
 def _english(template: Template, values: dict[str, str]) -> str:
@@ -184,15 +279,20 @@ def in_language(text: str | None, language: str) -> str:
     text = str(text)
     if language != "en" or not text:
         return text
-    match = _match(HOUSING + SERVICE, text)
-    if match is None:
-        return text
-    return _english(*match)
+    match = _match(CHANGE + HOUSING + SERVICE, text)
+    if match is not None:
+        return _english(*match)
+    if "；" in text:  # alerts and exit grounds: parts, each translated
+        parts = [_piece_en(part) for part in text.split("；")]
+        if parts != text.split("；"):
+            return "; ".join(parts)
+    piece = _piece_en(text)
+    return piece
 
 
 def known(text: str) -> bool:
     """True when ``text`` is one of the core texts this table translates."""
-    return _match(HOUSING + SERVICE, str(text)) is not None
+    return _match(CHANGE + HOUSING + SERVICE, str(text)) is not None
 
 
 def shortage_text(record: dict[str, Any], language: str) -> str:

@@ -119,13 +119,14 @@ def validate_allocation(project: Project, scenario: str = "base",
             violations.append(f"{lock.household_id}: got forbidden unit {lock.unit_id}")
 
     # Priority-respecting: no waiting household had a fitting unit that went
-    # to a household of lower priority in this allocation. Runs that record
-    # their options hold it as a constraint; older runs only at an optimum
-    # of the housing level.
+    # to a household of lower priority in this allocation. An optimum of the
+    # housing level has it when housing comes first; otherwise the model
+    # holds it as a constraint.
     options = json.loads(run.get("options_json") or "{}")
     respecting = options.get("priority_respecting",
                              rules.get("priority_respecting", True))
-    if respecting and (housing_optimal or "objective_order" in options):
+    constrained = options.get("objective_order", ["housed"])[:1] != ["housed"]
+    if respecting and (housing_optimal or constrained):
         fixed_units = set(project.locks[project.locks["kind"] == "fix"]["unit_id"])
         new = given[(given["kind"] == "allocated")
                     & ~given["unit_id"].isin(fixed_units)]  # the planner's choice

@@ -388,7 +388,7 @@ def _run_isolated(method: str, households: int, seed: int, time_limit: float,
     with tempfile.TemporaryDirectory(prefix="county-bench-") as tmp:
         out = Path(tmp) / "row.json"
         # Generation is not timed but takes time: allow for it on top.
-        grace = 30.0 + households / 2000.0
+        grace = 15.0 + households / 4000.0
 
         def limit() -> None:  # in the child, before it starts
             hard = (2 * memory_mb + 1024) * 1024 * 1024
@@ -454,7 +454,6 @@ def _rss_kb(pid: int) -> int:
 def main(argv: list[str] | None = None) -> int:
     """``python -m bench.county --households N [N ...] --seed S --json OUT``."""
     import argparse
-    import json
     from pathlib import Path
 
     parser = argparse.ArgumentParser(description="county-scale benchmark")
@@ -466,11 +465,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--methods", default="")
     args = parser.parse_args(argv)
     return run_and_write(args.households, args.seed, args.json, args.time_limit,
-                         args.memory_mb, args.methods, json, Path)
+                         args.memory_mb, args.methods)
 
 
-def run_and_write(households, seed, out, time_limit, memory_mb, methods,
-                  json=None, path_type=None) -> int:
+def run_and_write(households, seed, out, time_limit, memory_mb, methods) -> int:
     """Run the benchmark for one or more sizes and write the JSON file."""
     import json as json_module
 

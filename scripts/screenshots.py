@@ -10,8 +10,12 @@ runs the window once per language and display scale: the first run of each
 language clicks Allocate and waits for the worker, the others open the
 solved project. Each run writes PNG grabs of the screen: the map with the
 KPIs, a household's explanation, the people without a place, the charts,
-the solver's progress, the tables, the rules editor, the export dialog and
-the import wizard.
+the solver's progress, the tables, the rules editor (with its objective
+order and locks), the export dialog, the import wizard, and the dynamic
+management views: a household's history, the alerts on the map, the exit
+review, the petition what-if and the scenarios. The runs that allocate also
+confirm the qualifying exits, reallocate (the changes view and the export of
+the changed households) and solve and compare a scenario.
 
 Debian needs ``xvfb``, ``libxcb-icccm4`` and ``libxcb-keysyms1``.
 """
@@ -88,12 +92,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
     parser.add_argument("--project", type=Path, help="an unsolved project to use "
                         "instead of the sample county")
+    parser.add_argument("--solved", type=Path, help="a solved project: no run "
+                        "allocates (faster); the first run of each language "
+                        "still reallocates and solves a scenario")
     parser.add_argument("--backend", default="highs")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--language", default="zh_CN", help=argparse.SUPPRESS)
     parser.add_argument("--scale", default="1", help=argparse.SUPPRESS)
     parser.add_argument("--allocate", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--save-solved", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--dynamic", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     if args.child:
@@ -102,15 +110,20 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="allocator-shots-") as temp:
         folder = Path(temp)
-        unsolved = args.project or prepare_project(folder)
         solved = folder / "solved.gpkg"
+        if args.solved is not None:
+            shutil.copy(args.solved, solved)
+            unsolved = solved
+        else:
+            unsolved = args.project or prepare_project(folder)
         xvfb, display = start_xvfb()
         try:
             env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb",
                        XDG_STATE_HOME=str(folder / "state"),
                        XDG_CONFIG_HOME=str(folder / "config"))
             failures = 0
-            for language, scale, allocate in RUNS:
+            for language, scale, first in RUNS:
+                allocate = first and args.solved is None
                 project = unsolved if allocate else solved
                 command = [sys.executable, str(Path(__file__).resolve()), "--child",
                            "--out", str(args.out), "--project", str(project),
@@ -120,9 +133,11 @@ def main(argv: list[str] | None = None) -> int:
                     command.append("--allocate")
                     if not solved.exists():
                         command += ["--save-solved", str(solved)]
+                if first:
+                    command.append("--dynamic")
                 logger.info("window in %s at %s x scale", language, scale)
                 run_env = dict(env, QT_SCALE_FACTOR=scale)
-                done = subprocess.run(command, env=run_env, timeout=900)
+                done = subprocess.run(command, env=run_env, timeout=3600)
                 failures += done.returncode != 0
         finally:
             xvfb.terminate()
@@ -212,6 +227,10 @@ def child(args) -> int:
     grab("08-rules")
     window.rules_dialog.tabs.setCurrentIndex(1)
     grab("08-rules-catchments")
+    window.rules_dialog.tabs.setCurrentIndex(4)
+    grab("08-rules-objectives")
+    window.rules_dialog.tabs.setCurrentIndex(5)
+    grab("08-rules-locks")
     window.rules_dialog.reject()
 
     window.tables.show_table("households").select_keys([household])
@@ -233,12 +252,64 @@ def child(args) -> int:
             wait(seconds=0.5)
         grab("12-import-check")
     wizard.reject()
+    _dynamic_views(window, household, screen, grab, wait, args.dynamic)
     window.set_project(window.project, None)
     window.interactive = False
     window._dirty_other = False
     window.undo_stack.setClean()
     window.close()
     return 0
+
+
+def _dynamic_views(window, household, screen, grab, wait, solve: bool) -> None:
+    """History, alerts, exit review, petition, scenarios; with ``solve`` also
+    confirm the exits, reallocate, and solve and compare a scenario."""
+    window.select_household(household)
+    window.docks["history"].raise_()
+    grab("13-history")
+    window.docks["alerts"].raise_()
+    grab("14-alerts")
+    window.show_exit_review()
+    _centre(window.exit_dialog, screen)
+    grab("15-exit-review")
+    if solve:
+        window.exit_dialog.confirm_every_qualifier()
+        grab("15-exit-confirmed")
+    window.exit_dialog.reject()
+    window.show_petition_dialog()
+    _centre(window.petition_dialog, screen)
+    grab("19-petition")
+    window.petition_dialog.reject()
+    window.docks["scenarios"].raise_()
+    if not solve:
+        grab("17-scenarios")
+        return
+    window.time_limit = 180  # enough on two cores; a stop is labelled as such
+    window.act_reallocate.trigger()
+    wait(seconds=6)
+    grab("05-progress-reallocate")
+    if window.job is not None:
+        wait(window.allocation_finished, timeout=900)
+    window.docks["changes"].raise_()
+    grab("16-changes")
+    window.show_export_dialog()
+    window.export_dialog.changed_radio.setChecked(True)
+    _centre(window.export_dialog, screen)
+    grab("18-export-changed")
+    window.export_dialog.reject()
+    facilities = window.project.facilities
+    school = facilities[facilities["kind"] == "primary"]["facility_id"].iloc[0]
+    window.create_scenario("扩容", {"capacities": {school: 2000},
+                                    "catchments": {"primary": 1500}},
+                           "示例：一所小学扩容，小学服务半径1500米")
+    window.solve_scenario("扩容")
+    if window.job is not None:
+        wait(window.allocation_finished, timeout=900)
+    window.docks["scenarios"].raise_()
+    window.scenarios.set_project(window.project)
+    window.scenarios.select(["base", "扩容"])
+    window.scenarios.compare_selected()
+    grab("17-scenarios-compare")
 
 
 def _centre(dialog, screen) -> None:

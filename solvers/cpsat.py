@@ -47,7 +47,14 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
 
 
 class CpSatBackend(Backend):
-    """Solves each level with CP-SAT, holding earlier levels at their optimum."""
+    """Solves each level with CP-SAT, holding earlier levels at their optimum.
+
+    What it cannot do: prove optimality quickly on large assignment models
+    (its bound comes from its own search, not from an LP; above a few
+    thousand households it usually stops at the time limit with a gap),
+    and it gives the same answer for a seed only with the same number of
+    workers.
+    """
 
     name = "cpsat"
 

@@ -33,9 +33,12 @@ formulation, level by level:
    from the previous one. A level may stop at a relative gap of at most
    ``gap`` (0.1 % by default); the gap is then reported, never hidden.
 
-What it cannot do: planner locks (fixed or forbidden units) and split
-siblings; :func:`unsupported` says why, and the product then uses the
-aggregated or detailed model.
+What it cannot do: planner locks (fixed or forbidden units), split siblings,
+wishes, village groups, reallocation with moves, the coverage gap cap, or
+levels in another order than housed, served, walk; :func:`unsupported` says
+why, and the product then uses the aggregated or detailed model. Its model
+still grows with kinds x classes (every kind of household may go to every
+fitting class in the county), so the LP of large counties is large.
 """
 
 from __future__ import annotations
@@ -84,6 +87,21 @@ def unsupported(problem: JointProblem) -> str | None:
         return "planner locks need the aggregated model"
     if any(group.split_set >= 0 for group in problem.groups):
         return "split siblings need the detailed model"
+    if getattr(problem, "household_home", None):
+        return "a reallocation with moves needs the aggregated model"
+    if getattr(problem, "coverage_gap_cap", None) is not None:
+        return "the coverage gap cap needs the detailed model"
+    if any(getattr(problem, "household_wishes", None) or []):
+        return "wishes need the aggregated model"  # TODO(#4): wishes as a flow cost
+    if any(v >= 0 for v in getattr(problem, "household_village", None) or []):
+        return "village groups need the aggregated model"
+    order = [name for name in getattr(problem, "objective_order",
+                                      ["housed", "served", "walk"])
+             if name in ("housed", "served", "walk")]
+    if order != ["housed", "served", "walk"]:
+        # Priority-respecting holds in every optimum of "housed" when it is
+        # the first level, so it needs no constraint here.
+        return "levels in another order need the aggregated model"
     return None
 
 
@@ -345,19 +363,22 @@ def solve_fast(problem: JointProblem, *, time_limit: float | None = None,
                        np.array([float(problem.facility_capacity[f])]))
         add(np.full(len(cols), row[0]), cols, persons)
 
-    # v[tau, c]
+    # v[tau, c] for every kind and fitting class (vectorised by kind).
     class_rows = new_rows(np.full(n_classes, -inf), capacity.astype(float))
-    v_first: list[int] = []
+    link_index = np.full((n_kinds, max(n_areas, 1)), -1, dtype=np.int64)
+    for (k, q), row in link_row.items():
+        link_index[k, q] = row
+    columns = _VColumns(kinds, class_loc)
+    columns.offset = n_cols
     for k in range(n_kinds):
         classes = kinds.fit_classes[kinds.kind_fit[k]]
         cols = n_cols + np.arange(len(classes))
-        v_first.append(n_cols)
         n_cols += len(classes)
+        columns.placed.extend((k, c) for c in classes.tolist())
         lower.append(np.zeros(len(classes)))
         upper.append(kind_class_upper[k].astype(float))
         add(class_rows[classes], cols, np.ones(len(classes)))
-        links = np.array([link_row[k, q] for q in area_class[classes].tolist()])
-        add(links, cols, -np.ones(len(classes)))
+        add(link_index[k, area_class[classes]], cols, -np.ones(len(classes)))
         for key, m in kinds.kind_groups[k].items():
             rows = group_row[class_loc[classes], key]
             keep = rows >= 0
@@ -413,15 +434,16 @@ def solve_fast(problem: JointProblem, *, time_limit: float | None = None,
                 message = f"time limit reached before level {name}"
                 break
             highs.setOptionValue("time_limit", float(left))
-        cost = np.zeros(n_cols)
+        n_now = highs.getNumCol()
+        cost = np.zeros(n_now)
         cost[served_cols_a] = coefs
-        highs.changeColsCost(n_cols, np.arange(n_cols, dtype=np.int32), cost)
+        highs.changeColsCost(n_now, np.arange(n_now, dtype=np.int32), cost)
         highs.changeObjectiveSense(highspy.ObjSense.kMaximize if sense == "max"
                                    else highspy.ObjSense.kMinimize)
         t0 = time.perf_counter()
         values_found, bound, proven, model_status = _solve_level(
-            highs, highspy, n_cols, served_cols_a, lp.col_lower_, lp.col_upper_,
-            values, sense, gap, start, time_limit)
+            highs, highspy, columns, served_cols_a, values, sense, gap, start,
+            time_limit)
         found = values_found is not None
         seconds = time.perf_counter() - t0
         if not found:
@@ -431,6 +453,8 @@ def solve_fast(problem: JointProblem, *, time_limit: float | None = None,
             message = f"level {name} found no solution ({model_status})"
             break
         values = values_found
+        cost = np.zeros(len(values))
+        cost[served_cols_a] = coefs
         objective = float(np.dot(cost, values))
         if sense == "max":
             bound = max(np.floor(bound + 1e-6), objective)
@@ -461,48 +485,74 @@ def solve_fast(problem: JointProblem, *, time_limit: float | None = None,
                         message)
     if values is None:
         return result
-    result.solution = _unfold(problem, kinds, values, n_col, s_col, v_first,
+    size["variables"] = highs.getNumCol()
+    result.solution = _unfold(problem, kinds, values, n_col, s_col, columns,
                               area_class, rank)
     result.seconds = time.perf_counter() - start
     return result
 
 
-def _solve_level(highs, highspy, n_cols, service_cols, col_lower, col_upper,
-                 previous, sense, gap, start, time_limit):
+class _VColumns:
+    """Which (kind, class) each column v[tau, c] stands for."""
+
+    def __init__(self, kinds, class_loc):
+        self.kinds = kinds
+        self.class_loc = class_loc
+        self.placed: list[tuple[int, int]] = []
+        self.offset = 0
+
+
+def _solve_level(highs, highspy, columns, service_cols, previous, sense, gap,
+                 start, time_limit):
     """One level: its LP relaxation by interior point (the bound), then the
     MIP with the housing counts held between the floor and ceiling of their
-    LP values (a solution); if that misses the allowed gap, the full MIP
-    from that solution.
+    LP values (a solution); if that misses the allowed gap, the full MIP from
+    that solution.
 
     Returns (values, bound, proven within gap, model status).
     """
-    integer = np.full(n_cols, highspy.HighsVarType.kInteger)
-    continuous = np.full(n_cols, highspy.HighsVarType.kContinuous)
-    every = np.arange(n_cols, dtype=np.int32)
-
     def seconds_left():
         if time_limit is None:
             return None
         return time_limit - (time.perf_counter() - start)
 
-    highs.changeColsIntegrality(n_cols, every, continuous)
+    def set_integrality(kind):
+        n = highs.getNumCol()
+        highs.changeColsIntegrality(n, np.arange(n, dtype=np.int32),
+                                    np.full(n, kind))
+
+    set_integrality(highspy.HighsVarType.kContinuous)
     highs.setOptionValue("solver", "ipm")
     clock = time.perf_counter()
+    left = seconds_left()
+    if left is not None:
+        if left <= 0.05:
+            set_integrality(highspy.HighsVarType.kInteger)
+            return previous, None, False, highspy.HighsModelStatus.kTimeLimit
+        highs.setOptionValue("time_limit", float(left))
     highs.run()
-    logger.info("fast path LP relaxation: %.2f s", time.perf_counter() - clock)
     lp_status = highs.getModelStatus()
+    highs.setOptionValue("solver", "choose")
+    logger.info("fast path LP relaxation: %.2f s", time.perf_counter() - clock)
     bound = float(highs.getInfo().objective_function_value)
     relaxed = np.asarray(highs.getSolution().col_value)
-    highs.setOptionValue("solver", "choose")
-    highs.changeColsIntegrality(n_cols, every, integer)
+    set_integrality(highspy.HighsVarType.kInteger)
     if lp_status != highspy.HighsModelStatus.kOptimal:
         return None, None, False, lp_status
+    n_cols = highs.getNumCol()
+    every = np.arange(n_cols, dtype=np.int32)
+    lp = highs.getLp()
+    col_lower = np.asarray(lp.col_lower_)
+    col_upper = np.asarray(lp.col_upper_)
     housing = np.ones(n_cols, dtype=bool)
     housing[service_cols] = False
     low = np.where(housing, np.maximum(np.floor(relaxed + 1e-6), col_lower),
                    col_lower)
     high = np.where(housing, np.minimum(np.ceil(relaxed - 1e-6), col_upper),
                     col_upper)
+    if previous is not None:
+        previous = np.concatenate([previous, np.zeros(n_cols - len(previous),
+                                                      dtype=np.int64)])
     highs.changeColsBounds(n_cols, every, low, high)
     if previous is not None and np.all(previous >= low) and np.all(previous <= high):
         _warm(highs, highspy, previous)
@@ -513,18 +563,19 @@ def _solve_level(highs, highspy, n_cols, service_cols, col_lower, col_upper,
     highs.run()
     logger.info("fast path MIP near the LP optimum: %.2f s, %s",
                 time.perf_counter() - clock, highs.getModelStatus())
-    highs.changeColsBounds(n_cols, every, np.asarray(col_lower),
-                           np.asarray(col_upper))
+    near_status = highs.getModelStatus()
     values = None
-    if highs.getInfo().primal_solution_status == 2:
+    if highs.getInfo().primal_solution_status == 2:  # read before bounds change
         values = np.rint(np.asarray(highs.getSolution().col_value)).astype(np.int64)
         objective = highs.getInfo().objective_function_value
+    highs.changeColsBounds(n_cols, every, col_lower, col_upper)
+    if values is not None:
         logger.info("fast path: LP bound %s, MIP near it %s", bound, objective)
         if abs(bound - objective) <= gap * max(abs(objective), 1e-9) + 1e-6:
-            return values, bound, True, highs.getModelStatus()
+            return values, bound, True, near_status
     left = seconds_left()
     if left is not None and left <= 0.05:
-        return values, bound, False, highs.getModelStatus()
+        return values, bound, False, near_status
     if left is not None:
         highs.setOptionValue("time_limit", float(left))
     if values is not None or previous is not None:
@@ -533,9 +584,7 @@ def _solve_level(highs, highspy, n_cols, service_cols, col_lower, col_upper,
     status = highs.getModelStatus()
     if highs.getInfo().primal_solution_status == 2:
         values = np.rint(np.asarray(highs.getSolution().col_value)).astype(np.int64)
-        mip_bound = float(highs.getInfo().mip_dual_bound)
-        bound = min(bound, mip_bound) if sense == "max" else max(bound, mip_bound)
-    return values, bound, status == highspy.HighsModelStatus.kOptimal, status
+    return values, bound, False, status
 
 
 def _warm(highs, highspy, values) -> None:
@@ -545,7 +594,7 @@ def _warm(highs, highspy, values) -> None:
     highs.setSolution(solution)
 
 
-def _unfold(problem, kinds, values, n_col, s_col, v_first, area_class, rank):
+def _unfold(problem, kinds, values, n_col, s_col, columns, area_class, rank):
     """Turn counts into a class per household and a facility per group."""
     rank = rank or list(range(len(problem.household_weight)))
     household_class: list[int | None] = [None] * len(problem.household_weight)
@@ -557,13 +606,12 @@ def _unfold(problem, kinds, values, n_col, s_col, v_first, area_class, rank):
         for q in sorted({q for (tt, q) in n_col if tt == t}):
             for _ in range(int(values[n_col[t, q]])):
                 waiting[k, q].append(queue.pop(0))
-    for k, first in enumerate(v_first):
-        classes = kinds.fit_classes[kinds.kind_fit[k]]
-        counts = values[first:first + len(classes)]
-        for c, count in zip(classes[counts > 0].tolist(), counts[counts > 0].tolist()):
-            queue = waiting[k, int(area_class[c])]
-            for _ in range(int(count)):
-                household_class[queue.pop(0)] = c
+    counts = values[columns.offset:columns.offset + len(columns.placed)]
+    for i in np.flatnonzero(counts).tolist():
+        k, c = columns.placed[i]
+        queue = waiting[k, int(area_class[c])]
+        for _ in range(int(counts[i])):
+            household_class[queue.pop(0)] = c
     location_of = [
         problem.household_location[h] if problem.household_location[h] is not None
         else (None if household_class[h] is None

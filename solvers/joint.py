@@ -3,8 +3,9 @@
 Formulation
 -----------
 Sets: households H (waiting ones W and already housed ones with a fixed
-location), unit classes C (interchangeable vacant units: same location, area
-and accessibility) with location loc(c) and ``capacity[c]`` vacant units,
+location), unit classes C (interchangeable vacant units: same location, area,
+accessibility and, when a low floor is wished, low or not) with location
+loc(c) and ``capacity[c]`` vacant units,
 facilities F with capacity cap(f), service groups G (the school-age children
 of one household at one level, who go to one school, or the residents of one
 household registered at one clinic), each with ``persons[g]`` people and
@@ -513,7 +514,7 @@ def _add_planner_levels(model: LinearModel, problem: JointProblem,
             model.add(variables, [1] * len(variables), upper=1,
                       name=f"one_main_site[{village}]")
 
-    if problem.priority_respecting:
+    if problem.priority_respecting and priority_constraint_needed(problem):
         _priority_respecting(model, problem, assign, members, housed_of)
     if problem.coverage_gap_cap is not None and problem.coverage_group:
         if z is None:
@@ -524,6 +525,19 @@ def _add_planner_levels(model: LinearModel, problem: JointProblem,
         Objective("wishes", "max", wish_vars, wish_coefs),
         Objective("village", "max", village_vars, [1] * len(village_vars)),
     ], list(problem.objective_order))
+
+
+def priority_constraint_needed(problem: JointProblem) -> bool:
+    """Whether priority-respecting must be a constraint of the model.
+
+    When "housed" is the first level and nobody must stay housed, every
+    optimum of that level respects priority (the weight grows strictly with
+    priority, so a waiting household passed over for a unit it fits could
+    swap with the lower-priority holder for a higher objective; a fixed unit
+    is the planner's choice and a forbidden one is not a fit), and the
+    constraint would only slow the solve. Otherwise it is added.
+    """
+    return bool(problem.objective_order[:1] != ["housed"] or problem.household_home)
 
 
 def _priority_respecting(model: LinearModel, problem: JointProblem,
@@ -537,7 +551,7 @@ def _priority_respecting(model: LinearModel, problem: JointProblem,
     distinct weights q_1 < ... < q_K of its households, binary b[E, k] says
     that some household of weight below q_k holds a unit of E::
 
-        sum_{t: w_t = q_(k-1)} sum_{c in E} n[t, c] <= cap(E) b[E, k]
+        n[t, c] <= upper(n[t, c]) b[E, k]   for t with w_t = q_(k-1), c in E
         b[E, k-1] <= b[E, k]
         N_t b[E, k] <= sum_c n[t, c]        for t in E with w_t = q_k
 
@@ -556,15 +570,15 @@ def _priority_respecting(model: LinearModel, problem: JointProblem,
         levels = sorted(set(weight.values()))
         if len(levels) < 2:
             continue
-        capacity = sum(problem.class_capacity[c] for c in classes)
         taken_below = None
         for k in range(1, len(levels)):
             holders = [assign[t, c] for t in weight for c in classes
                        if weight[t] == levels[k - 1] and (t, c) in assign
                        and problem.household_home.get(members[t][0]) != c]
             below = model.new_var(f"lower_priority_holds[{p},{levels[k]}]")
-            model.add(holders + [below], [1] * len(holders) + [-capacity], upper=0,
-                      name=f"priority_pool[{p},{levels[k]}]")
+            for holder in holders:  # one by one: a tighter LP than their sum
+                model.add([holder, below], [1, -model.upper[holder]], upper=0,
+                          name=f"priority_pool[{p},{levels[k]}]")
             if taken_below is not None:
                 model.add([taken_below, below], [1, -1], upper=0)
             taken_below = below

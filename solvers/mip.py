@@ -151,7 +151,13 @@ class _PulpBackend(Backend):
 
 
 class HighsBackend(_PulpBackend):
-    """PuLP + HiGHS, in process, with callbacks for progress and cancel."""
+    """PuLP + HiGHS, in process, with callbacks for progress and cancel.
+
+    What it cannot do: build large models quickly (PuLP builds every
+    variable and constraint as a Python object, slow and memory-hungry
+    beyond some 10^5 variables), and its time limit counts only after the
+    model is built (a wall-clock deadline covers the rest).
+    """
 
     name = "highs"
 
@@ -255,7 +261,13 @@ def cbc_temp_dir() -> str:
 
 
 class CbcBackend(_PulpBackend):
-    """PuLP + its bundled CBC executable. No progress callback, no bound."""
+    """PuLP + its bundled CBC executable.
+
+    What it cannot do: report progress or a bound (the result has no gap),
+    stop on cancel while CBC runs (only its whole-second time limit stops
+    it), or build large models quickly (PuLP writes the model to a file for
+    the separate CBC program).
+    """
 
     name = "cbc"
 

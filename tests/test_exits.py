@@ -209,3 +209,23 @@ def test_exits_command_lists_then_applies(tiny_project, tmp_path, capsys):
     entry = opened.ledger.iloc[-1]
     assert entry["action"] == "exit" and entry["reason"] == "年度退出审核"
     assert json.loads(entry["after"])["exit_on"] == future
+
+
+def test_a_solve_after_an_exit_gives_the_freed_unit_to_the_waiting_list(
+        tiny_project, tmp_path, capsys):
+    _history(tiny_project, [("H0", 2025, 64000, "稳定就业", 3)])
+    confirm_exits(tiny_project, ["H0"], dt.date(2026, 9, 30), TINY_TODAY)
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    assert main(["solve", str(path), "--date", TINY_TODAY.isoformat()]) == 0
+    capsys.readouterr()
+    opened = load_project(path)
+    allocations = opened.allocations.set_index("household_id")
+    assert "H0" not in allocations.index  # not back on the waiting list
+    # A-301 is vacant again, but its 100 m² fit 4 to 8 people (12-25 m² each)
+    # and the waiting households have 1 to 3, so it stays free.
+    units = opened.housing_units.set_index("unit_id")
+    assert units.at["A-301", "status"] == "vacant"
+    assert "A-301" not in set(allocations["unit_id"].dropna())
+    assert allocations["kind"].value_counts().to_dict() == {"allocated": 4,
+                                                             "waiting": 1}

@@ -193,3 +193,44 @@ def test_another_project_may_be_saved_over_a_file(tmp_path, capsys):
     assert main(["rules", str(second), "--set", "detour_factor=1.1"]) == 0
     with pytest.raises(ProjectError, match="ledger"):
         save_project(stale, second)
+
+
+def test_an_older_project_gets_empty_history_tables(tiny_project, tmp_path):
+    import pyogrio
+
+    from allocator.project import LAYERS, TABLES
+
+    path = tmp_path / "new.gpkg"
+    save_project(tiny_project, path)
+    old = tmp_path / "old.gpkg"
+    mine = ("household_history", "petitions", "follow_up_visits", "exits")
+    for name in LAYERS + TABLES:
+        if name in mine:
+            continue
+        frame = pyogrio.read_dataframe(path, layer=name)
+        if name == "metadata":
+            frame.loc[frame["key"] == "schema_version", "value"] = "2"
+        if name == "households":
+            frame = frame.drop(columns=["exited_on"])
+        pyogrio.write_dataframe(frame, old, layer=name, driver="GPKG")
+
+    opened = load_project(old)
+    for name in mine:
+        assert getattr(opened, name).empty
+    assert opened.households["exited_on"].isna().all()
+    entry = opened.ledger.iloc[-1]
+    assert entry["action"] == "migrate"
+    assert set(json.loads(entry["after"])["added_tables"]) >= set(mine)
+
+
+def test_an_autosave_replaces_a_stale_one(tmp_path, capsys):
+    from allocator.autosave import autosave_path, write_autosave
+
+    project = _import_tiny(tmp_path, capsys)
+    crashed = load_project(project)
+    crashed.log("edit", "household H1", reason="an edit of a session that crashed")
+    write_autosave(crashed, project)
+    current = load_project(project)
+    current.log("edit", "household H2", reason="this session")
+    write_autosave(current, project)  # not refused: the autosave is scratch
+    assert _raw_ledger(autosave_path(project))[-1][7] == "this session"

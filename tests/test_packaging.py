@@ -284,6 +284,26 @@ def test_gui_launcher_explains_a_failed_start(monkeypatch):
 # --- the installer under Wine ----------------------------------------------
 
 
+def test_smoke_test_takes_the_sample_optimum_from_the_benchmark(tmp_path):
+    import json
+
+    smoke = _load("smoke_wine")
+
+    def run(status, walk):
+        return {"status": status, "levels": [
+            {"level": "housed", "objective": 56700.0},
+            {"level": "walk", "objective": walk}]}
+
+    results = tmp_path / "sample.json"
+    results.write_text(json.dumps({"runs": [
+        run("optimal", 10.0), run("timeout", 99.0), run("optimal", 10.0)]}))
+    assert smoke.sample_optimum(results) == {"housed": 56700.0, "walk": 10.0}
+    results.write_text(json.dumps({"runs": [run("optimal", 10.0),
+                                            run("optimal", 11.0)]}))
+    with pytest.raises(ValueError, match="disagree"):
+        smoke.sample_optimum(results)
+
+
 @pytest.mark.slow
 def test_installer_smoke_under_wine():
     smoke = _load("smoke_wine")

@@ -163,3 +163,21 @@ def test_a_register_with_errors_changes_nothing(tiny_project, tmp_path, capsys):
     assert f"{bad}:6:身份证号: 错误 error:" in err and "check digit" in err
     assert "nothing compared or changed" in err
     assert path.read_bytes() == stored
+
+
+def test_orders_still_print_after_an_update(tiny_project, tmp_path):
+    from allocator.allocate import solve_project, store_outcome
+    from allocator.export import build_orders
+    from tests.conftest import TINY_TODAY
+
+    store_outcome(tiny_project, solve_project(tiny_project, backend="cpsat",
+                                              today=TINY_TODAY))
+    assert "H4" in set(tiny_project.allocations["household_id"])
+    apply_register_update(tiny_project, compare_register(tiny_project, UPDATE),
+                          today=DAY)
+    # H4 and H5 left the register: their plan rows go with them.
+    assert not {"H4", "H5"} & set(tiny_project.allocations["household_id"])
+    assert not {"H4", "H5"} & set(
+        tiny_project.service_assignments["household_id"])
+    orders = build_orders(tiny_project, issue_date=DAY)
+    assert [o.household_id for o in orders] == ["H0", "H1", "H2", "H3"]

@@ -139,7 +139,8 @@ def test_promote_makes_the_scenario_the_base(tiny_scenarios):
     assert dict(zip(base["household_id"], base["unit_id"].fillna(""))) == dict(
         zip(scenario_rows["household_id"], scenario_rows["unit_id"].fillna("")))
     entry = tiny_scenarios.ledger.iloc[-1]
-    assert (entry["action"], entry["reason"]) == ("scenario promote", "县政府批准新建小学")
+    assert entry["action"] == "scenario promote"
+    assert entry["reason"] == "县政府批准新建小学"
     assert_allocation_valid(tiny_scenarios)
     with pytest.raises(scenarios.ScenarioError, match="no scenario '新建小学'"):
         scenarios.changes_of(tiny_scenarios, "新建小学")

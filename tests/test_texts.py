@@ -54,8 +54,8 @@ def test_english_reasons_carry_the_same_figures(solved_tiny):
                        "可申请分户或等待合适房源", "en") == (
         "waiting: no vacant unit of 12–25 m², accessible (household of 1); the "
         "household may apply to split or wait for a fitting unit")
-    assert in_language("规划人员锁定（未注明原因）；面积25 m²在本户1人的面积标准12–25 m²"
-                       "内；同类房源内楼层按抽签确定", "en").startswith(
+    assert in_language("规划人员锁定（未注明原因）；面积25 m²在本户1人的面积标准"
+                       "12–25 m²内；同类房源内楼层按抽签确定", "en").startswith(
         "fixed by the planner (no reason given); 25 m² is within")
     assert in_language("服务半径内的甲小学（容量5，已分配5）、乙小学（容量3，已分配2）"
                        "最多剩余1个名额，本组2人需同校同时安排", "en") == (
@@ -80,3 +80,23 @@ def test_shortages_in_both_languages(solved_tiny):
         "测试安置点 A栋: 1 school-age child has no primary school place; 0 primary "
         "school(s) within 500 m walk, 0 places left; nearest primary school beyond "
         "the catchment: 第一小学, 1,513 m walk, 5 left")
+
+
+def test_dynamic_management_texts_in_english():
+    assert in_language("户H0退出，腾出房屋A-301", "en") == \
+        "household H0 exited, freeing unit A-301"
+    assert in_language("变动原因：户H0退出腾出房屋A-301，分配给轮候户H5。按优先级得分5"
+                       "分配（目标1：按优先级加权的安置户数最大）；面积25 m²在本户1人的"
+                       "面积标准12–25 m²内；同类房源内楼层按抽签确定", "en") == (
+        "changed: unit A-301, freed when household H0 exited, goes to waiting "
+        "household H5. allocated with priority score 5 (objective 1: most "
+        "households housed, weighted by priority); 25 m² is within the 12–25 m² "
+        "band for a household of 1; the floor among alike units was drawn by lot")
+    assert in_language("学位或卫生服务变动：H1-02幼儿园由无改为第一幼儿园", "en") == \
+        "school or clinic place changed: H1-02 kindergarten: none → 第一幼儿园"
+    assert in_language("红色：收入比上年下降60%（≥50%）；黄色：上年就业，今年无业",
+                       "en") == ("red: income 60% lower than last year (≥50%); "
+                                 "yellow: in work last year, no job this year")
+    assert in_language("人均年收入 7,500 > 15,000（未满足）；稳定就业年限 5 >= 3",
+                       "en") == ("income per person 7,500 > 15,000 (not met); "
+                                 "years in a stable job 5 >= 3")

@@ -79,6 +79,8 @@ def test_a_locked_unit_goes_to_its_household(window, open_in, allocate_in, tiny_
 
 
 def test_objective_order_tab(window, open_in, tiny_gpkg):
+    from PySide6.QtCore import Qt
+
     from allocator.rules import DEFAULTS
 
     open_in(window, tiny_gpkg)
@@ -87,20 +89,26 @@ def test_objective_order_tab(window, open_in, tiny_gpkg):
     names = dialog.objective_order()
     assert names[0] == "housed" and "walk" in names
     assert dialog.objectives.item(0).text() == "1. 按优先级加权的安置户数最大"
-    if "objective_order" not in DEFAULTS:
-        # TODO(#4): until the core has the rule, the order is shown fixed.
-        assert names == ["housed", "served", "walk"]
-        assert not dialog.objectives.isEnabled()
-        dialog.reject()
-        return
+    assert names == DEFAULTS["objective_order"].value
     dialog.objectives.setCurrentRow(1)
     dialog._move_objective(1)
     moved = dialog.objective_order()
     assert moved[:3] == [names[0], names[2], names[1]]
     assert dialog.objectives.item(1).text().startswith("2. ")
+    # Leaving out an optional level: unticked, it is not solved.
+    village = [dialog.objectives.item(r).data(Qt.ItemDataRole.UserRole)
+               for r in range(dialog.objectives.count())].index("village")
+    dialog.objectives.item(village).setCheckState(Qt.CheckState.Unchecked)
+    assert dialog.objectives.item(village).text().startswith("（不求解）")
+    moved = [n for n in moved if n != "village"]
+    assert dialog.objective_order() == moved
+    # A required level cannot be unticked.
+    assert not dialog.objectives.item(0).flags() & Qt.ItemFlag.ItemIsUserCheckable
     dialog._accept()
     assert window.project.rules["objective_order"] == moved
     assert window.project.ledger.iloc[-1]["action"] == "rules"
+    window.act_undo.trigger()
+    assert window.project.rules["objective_order"] == names
 
 
 def test_table_edits_record_before_and_after(window, open_in, tiny_gpkg):

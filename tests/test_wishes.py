@@ -224,7 +224,7 @@ def test_orders_print_the_wish_and_the_options(tiny_project):
     assert orders["H4"].wish_text == ""
     label = orders["H2"].run_label
     assert "优先级保护开" in label and "覆盖率差距上限关" in label
-    assert "目标顺序：安置意愿→安置户数→服务名额→同村同点→步行距离" in label
+    assert "目标依次为安置意愿、安置户数、服务名额、同村同点、步行距离" in label
 
 
 def test_order_pdf_shows_the_wish(tiny_project, tmp_path):

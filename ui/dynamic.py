@@ -212,11 +212,8 @@ class HistoryPanel(QWidget):
                 "在安置户表、地图或预警列表中选择一户，这里列出它的台账记录、收入就业、"
                 "投诉信访和回访。"))
             return
-        try:
-            from allocator.ledger import household_history
-        except ImportError:  # TODO(#5): an older core without household histories
-            self.title.setText(self.tr("本版本不提供户档案。"))
-            return
+        from allocator.ledger import household_history
+
         history = _with_table_edits(project, household_id,
                                     household_history(project, household_id))
         self.title.setText(fill(self.tr("户号 %1 的档案：%2 条记录"), household_id,
@@ -373,16 +370,13 @@ class AlertsPanel(QWidget):
         """Compute the alerts of ``project`` on ``today``."""
         self.frame = None
         if project is not None:
+            from allocator.alerts import compute_alerts
+
             try:
-                from allocator.alerts import compute_alerts
-            except ImportError:  # TODO(#5): an older core without alerts
-                compute_alerts = None
-            if compute_alerts is not None:
-                try:
-                    self.frame = compute_alerts(project, today or dt.date.today())
-                except Exception as exc:  # inconsistent records: say so, go on
-                    logger.warning("alerts not computed: %r", exc, exc_info=True)
-                    self.frame = None
+                self.frame = compute_alerts(project, today or dt.date.today())
+            except Exception as exc:  # inconsistent records: say so, go on
+                logger.warning("alerts not computed: %r", exc, exc_info=True)
+                self.frame = None
         current = self.township_box.currentData()
         self.township_box.blockSignals(True)
         self.township_box.clear()

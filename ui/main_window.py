@@ -958,11 +958,22 @@ class MainWindow(QMainWindow):
         self.unserved.set_project(self.project)
         self.charts.set_project(self.project)
         self.explanation.show_household(self.project, self._selected_household)
-        self.history.show_household(self.project, self._selected_household,
-                                    self.today())
-        self.alerts.set_project(self.project, self.today())
-        self.changes.set_project(self.project)
-        self.scenarios.set_project(self.project)
+        # The dynamic-management panels read tables a project may hold in an
+        # unexpected shape; one that fails says so and the others still show.
+        for panel, show in (
+                (self.history, lambda: self.history.show_household(
+                    self.project, self._selected_household, self.today())),
+                (self.alerts, lambda: self.alerts.set_project(self.project,
+                                                              self.today())),
+                (self.changes, lambda: self.changes.set_project(self.project)),
+                (self.scenarios, lambda: self.scenarios.set_project(self.project))):
+            try:
+                show()
+            except Exception as exc:  # shown in the message bar and the log
+                logger.warning("%s not shown: %r", type(panel).__name__, exc,
+                               exc_info=True)
+                self.errors.notice(fill(self.tr("部分面板无法显示：%1"), exc),
+                                   "warning")
 
     def today(self) -> dt.date:
         """The day exits, alerts and visits are counted on (tests set it)."""

@@ -61,7 +61,8 @@ SOURCES = (
                       "十三五易地扶贫搬迁规划：人均住房面积不超过25平方米（红线）"),
     QT_TRANSLATE_NOOP("RuleSources", "规划人员选择（默认12平方米/人）"),
     QT_TRANSLATE_NOOP("RuleSources",
-                      "GB 50180-2018 城市居住区规划设计标准 服务半径；15分钟生活圈"),
+                      "GB 50180-2018 城市居住区规划设计标准 服务半径；15分钟生活"
+                      "圈"),
     QT_TRANSLATE_NOOP("RuleSources",
                       "规划人员选择：无道路图层时，步行距离 = 直线距离 × 1.3"),
     QT_TRANSLATE_NOOP("RuleSources", "国家入学年龄规定：按当学年9月1日计算年龄"),
@@ -69,17 +70,18 @@ SOURCES = (
     QT_TRANSLATE_NOOP("RuleSources",
                       "同一户同一学段的子女就读同一学校（规划人员可放宽）"),
     QT_TRANSLATE_NOOP("RuleSources",
-                      "公平公正：不让优先级较低的户占用优先级较高的轮候户可用的房源"
-                      "（默认开启）"),
+                      "公平公正：不让优先级较低的户占用优先级较高的轮候户可用的房"
+                      "源（默认开启）"),
     QT_TRANSLATE_NOOP("RuleSources",
                       "规划人员选择：放宽同校要求时，每拆分一所学校计作2000米步行"),
     QT_TRANSLATE_NOOP("RuleSources",
                       "规划人员选择：重度肢体或多重残疾成员需要无障碍（首层）住房"),
     QT_TRANSLATE_NOOP("RuleSources",
-                      "《移交安置工作方案》：优先保障残疾人、高龄老人、退役军人和低收入"
-                      "家庭；轮候时间每满一年加分"),
+                      "《移交安置工作方案》：优先保障残疾人、高龄老人、退役军人和"
+                      "低收入家庭；轮候时间每满一年加分"),
     QT_TRANSLATE_NOOP("RuleSources",
-                      "规划人员选择：人均年收入低于6000元视为低收入（参照脱贫监测线）"),
+                      "规划人员选择：人均年收入低于6000元视为低收入（参照脱贫监测"
+                      "线）"),
     QT_TRANSLATE_NOOP("RuleSources",
                       "每户基础权重100：多安置一户总是优先于给已安置户加分"),
     QT_TRANSLATE_NOOP("RuleSources",
@@ -87,7 +89,74 @@ SOURCES = (
     QT_TRANSLATE_NOOP("RuleSources", "《移交安置工作方案》退出机制：稳定就业满3年"),
     QT_TRANSLATE_NOOP("RuleSources",
                       "随机抽签种子：同等条件按抽签排序，种子记入台账以便复核"),
+    QT_TRANSLATE_NOOP("RuleSources",
+                      "规划人员填写：本县上年农村居民人均可支配收入（见县统计公报"
+                      "）；15000为示例值，项目参考数据中没有昭觉县或凉山州的公开"
+                      "数字"),
+    QT_TRANSLATE_NOOP("RuleSources",
+                      "《移交安置工作方案》退出机制：收入超过当地平均水平；per_ca"
+                      "pita 按人均（户年收入÷人数）、household 按户年收入与全县人"
+                      "均比较"),
+    QT_TRANSLATE_NOOP("RuleSources",
+                      "《移交安置工作方案》“1+3+6”跟踪服务：入住后1个月回访、3个"
+                      "月跟踪、6个月评估"),
+    QT_TRANSLATE_NOOP("RuleSources",
+                      "《移交安置工作方案》红黄蓝三级预警：监测收入波动、就业中断"
+                      "、信访投诉；阈值为规划人员选择（人均收入跌破低收入线为红色"
+                      "，即返贫风险）"),
+    QT_TRANSLATE_NOOP("RuleSources",
+                      "规划人员选择：先安置户数，再服务名额，再安置意愿，再同村相"
+                      "邻，最后步行距离；安置户数默认排第一"),
+    QT_TRANSLATE_NOOP("RuleSources",
+                      "规划人员选择：第一志愿3分、第二志愿2分、第三及以后志愿1分"
+                      "；老人或残疾人申请低楼层并获满足3分"),
+    QT_TRANSLATE_NOOP("RuleSources",
+                      "规划人员选择：三层及以下视为低楼层（多层住宅无电梯时老人上"
+                      "下楼的限度）"),
+    QT_TRANSLATE_NOOP("RuleSources",
+                      "公平公正（可选，默认关闭）：按安置类别（category）或乡镇（"
+                      "township）限制公共服务覆盖率差距；留空为不限制"),
+    QT_TRANSLATE_NOOP("RuleSources",
+                      "规划人员选择：各组之间每类服务的覆盖率相差不超过10个百分点"
+                      "（开启时）"),
+    QT_TRANSLATE_NOOP("RuleSources",
+                      '规划人员添加的退出条件（全部满足才退出），如 '
+                      '[{"field": "open_petitions", "op": "==", "value": 0}]'),
 )
+
+# The labels of the rules as allocator.rules states them, for the plain
+# editors of rules this dialog has no page of its own for.
+RULE_LABELS = {
+    "area_max_per_person_m2": QT_TRANSLATE_NOOP("RuleLabels", "人均面积上限 m²"),
+    "area_min_per_person_m2": QT_TRANSLATE_NOOP("RuleLabels", "人均面积下限 m²"),
+    "catchment_walk_m": QT_TRANSLATE_NOOP("RuleLabels", "服务半径（步行，米）"),
+    "detour_factor": QT_TRANSLATE_NOOP("RuleLabels", "绕行系数"),
+    "school_ages": QT_TRANSLATE_NOOP("RuleLabels", "学龄段（周岁）"),
+    "school_year_reference": QT_TRANSLATE_NOOP("RuleLabels", "学龄计算基准日（月-日）"),
+    "siblings_together": QT_TRANSLATE_NOOP("RuleLabels", "同户同学段子女同校"),
+    "priority_respecting": QT_TRANSLATE_NOOP("RuleLabels", "优先级保护"),
+    "sibling_split_penalty_m":
+        QT_TRANSLATE_NOOP("RuleLabels", "同户子女分校惩罚（米）"),
+    "accessible_disabilities":
+        QT_TRANSLATE_NOOP("RuleLabels", "需要无障碍住房的残疾类别"),
+    "priority_points": QT_TRANSLATE_NOOP("RuleLabels", "优先级加分"),
+    "low_income_per_person_yuan":
+        QT_TRANSLATE_NOOP("RuleLabels", "低收入线（元/人·年）"),
+    "priority_base_weight": QT_TRANSLATE_NOOP("RuleLabels", "基础权重"),
+    "county_average_income_yuan": QT_TRANSLATE_NOOP("RuleLabels", "全县人均收入（元）"),
+    "stable_job_years_for_exit":
+        QT_TRANSLATE_NOOP("RuleLabels", "退出所需稳定就业年限"),
+    "exit_income_basis": QT_TRANSLATE_NOOP("RuleLabels", "退出收入口径"),
+    "exit_conditions": QT_TRANSLATE_NOOP("RuleLabels", "其他退出条件"),
+    "follow_up_months": QT_TRANSLATE_NOOP("RuleLabels", "入住后回访（月）"),
+    "alert_rules": QT_TRANSLATE_NOOP("RuleLabels", "红黄蓝预警规则"),
+    "lottery_seed": QT_TRANSLATE_NOOP("RuleLabels", "抽签种子"),
+    "objective_order": QT_TRANSLATE_NOOP("RuleLabels", "目标顺序"),
+    "wish_points": QT_TRANSLATE_NOOP("RuleLabels", "安置意愿得分"),
+    "low_floor_max": QT_TRANSLATE_NOOP("RuleLabels", "低楼层上限（层）"),
+    "coverage_gap_groups": QT_TRANSLATE_NOOP("RuleLabels", "覆盖率差距分组"),
+    "coverage_gap_max": QT_TRANSLATE_NOOP("RuleLabels", "覆盖率差距上限"),
+}
 
 
 def source_text(key: str) -> str:
@@ -176,11 +245,30 @@ class LockCommand(QUndoCommand):
 OBJECTIVE_NAMES = {
     "housed": QT_TRANSLATE_NOOP("Objectives", "按优先级加权的安置户数最大"),
     "served": QT_TRANSLATE_NOOP("Objectives", "服务半径内的学位和卫生服务登记人数最大"),
-    "wishes": QT_TRANSLATE_NOOP("Objectives", "满足安置意愿（安置点、楼层）的户数最大"),
-    "village": QT_TRANSLATE_NOOP("Objectives", "同村安置在一起（邻里关系保留）"),
+    "wishes": QT_TRANSLATE_NOOP("Objectives",
+                                "满足安置意愿（安置点志愿、低楼层）的得分最大"),
+    "village": QT_TRANSLATE_NOOP("Objectives",
+                                 "同村轮候户安置在同一安置点的户数最大"),
     "walk": QT_TRANSLATE_NOOP("Objectives", "总步行距离最小（含子女分校惩罚）"),
 }
+OBJECTIVE_SHORT = {
+    "housed": QT_TRANSLATE_NOOP("Objectives", "安置户数"),
+    "served": QT_TRANSLATE_NOOP("Objectives", "服务名额"),
+    "wishes": QT_TRANSLATE_NOOP("Objectives", "安置意愿"),
+    "village": QT_TRANSLATE_NOOP("Objectives", "同村相邻"),
+    "walk": QT_TRANSLATE_NOOP("Objectives", "步行距离"),
+}
 FIXED_ORDER = ["housed", "served", "walk"]
+# Rules whose value is one of a few words: (stored value, label).
+CHOICE_RULES = {
+    "exit_income_basis": (
+        ("per_capita", QT_TRANSLATE_NOOP("RuleChoices", "按人均收入（户年收入÷人数）")),
+        ("household", QT_TRANSLATE_NOOP("RuleChoices", "按户年收入"))),
+    "coverage_gap_groups": (
+        ("", QT_TRANSLATE_NOOP("RuleChoices", "不限制")),
+        ("category", QT_TRANSLATE_NOOP("RuleChoices", "按安置类别")),
+        ("township", QT_TRANSLATE_NOOP("RuleChoices", "按乡镇"))),
+}
 
 
 def objective_label(name: str) -> str:
@@ -245,6 +333,9 @@ class RulesDialog(QDialog):
     def _source(self, key: str, parent: QWidget) -> QLabel:
         default = DEFAULTS.get(key)
         shown = "-" if default is None else self._show(default.value)
+        if key == "objective_order" and default is not None:
+            shown = " → ".join(QCoreApplication.translate(
+                "Objectives", OBJECTIVE_SHORT.get(n, n)) for n in default.value)
         label = QLabel(fill(self.tr("默认 %1。来源：%2"), shown, source_text(key)),
                        parent)
         label.setWordWrap(True)
@@ -407,7 +498,13 @@ class RulesDialog(QDialog):
         for key, value in rules.items():
             if key in handled or isinstance(value, (dict, list)):
                 continue
-            if isinstance(value, bool):
+            if key in CHOICE_RULES:
+                editor = QComboBox(inner)
+                for stored, label in CHOICE_RULES[key]:
+                    editor.addItem(QCoreApplication.translate("RuleChoices", label),
+                                   stored)
+                editor.setCurrentIndex(max(editor.findData(value), 0))
+            elif isinstance(value, bool):
                 editor = QCheckBox(inner)
                 editor.setChecked(value)
             elif isinstance(value, int):
@@ -416,25 +513,19 @@ class RulesDialog(QDialog):
                 editor = self._spin(inner, value, -1e9, 1e9, 2)
             else:
                 editor = QLineEdit(str(value), inner)
-            default = DEFAULTS.get(key)
-            self._row(grid, key, default.label if default else key, editor)
+            label = QCoreApplication.translate("RuleLabels", RULE_LABELS[key]) \
+                if key in RULE_LABELS else key
+            self._row(grid, key, label, editor)
         grid.setRowStretch(grid.rowCount(), 1)
         return page
 
     def _objectives_tab(self) -> QWidget:
         page = QWidget(self)
         layout = QVBoxLayout(page)
-        self.editable_order = "objective_order" in DEFAULTS
-        order = self._rules.get("objective_order") if self.editable_order else None
-        if not isinstance(order, list):
-            default = DEFAULTS.get("objective_order")
-            order = list(default.value) if default else list(FIXED_ORDER)
+        order = core_rules.objective_order(self._rules)
         self.objectives = QListWidget(page)
         self.objectives.setObjectName("objectiveOrder")
-        for name in order:
-            item = QListWidgetItem(objective_label(str(name)), self.objectives)
-            item.setData(Qt.ItemDataRole.UserRole, str(name))
-        self._number_objectives()
+        self._fill_objectives(order)
         buttons = QHBoxLayout()
         self.objective_up = QPushButton(self.tr("上移"), page)
         self.objective_down = QPushButton(self.tr("下移"), page)
@@ -442,59 +533,79 @@ class RulesDialog(QDialog):
         self.objective_up.clicked.connect(lambda: self._move_objective(-1))
         self.objective_down.clicked.connect(lambda: self._move_objective(1))
         reset.clicked.connect(self._reset_objectives)
+        self.objectives.itemChanged.connect(self._objective_ticked)
         for button in (self.objective_up, self.objective_down, reset):
             buttons.addWidget(button)
         buttons.addStretch(1)
         note = QLabel(self.tr(
             "目标按上述顺序逐层求解：每一层先求到最优，再在不降低它的前提下求下一层。"
-            "选中一层后用“上移”“下移”调整顺序。"), page)
+            "选中一层后用“上移”“下移”调整顺序；安置意愿和同村相邻两层可取消勾选"
+            "（不求解）。"), page)
         note.setWordWrap(True)
         layout.addWidget(self.objectives, 1)
         layout.addLayout(buttons)
         layout.addWidget(note)
-        if self.editable_order:
-            layout.addWidget(self._source("objective_order", page))
-        else:
-            # TODO(#4): reordering waits for the objective_order rule of the
-            # joint model; until then the order is fixed and shown read-only.
-            for widget in (self.objectives, self.objective_up, self.objective_down,
-                           reset):
-                widget.setEnabled(False)
-            fixed = QLabel(self.tr("当前版本的模型顺序固定，不能在此调整。"), page)
-            fixed.setWordWrap(True)
-            layout.addWidget(fixed)
+        layout.addWidget(self._source("objective_order", page))
         return page
 
+    def _fill_objectives(self, order: list[str]) -> None:
+        """Levels in ``order`` ticked; the optional levels left out follow,
+        unticked (ticking one puts it back in the order)."""
+        known = list(getattr(core_rules, "OBJECTIVE_LABELS", OBJECTIVE_NAMES))
+        required = set(getattr(core_rules, "REQUIRED_LEVELS", FIXED_ORDER))
+        self.objectives.blockSignals(True)
+        self.objectives.clear()
+        names = [str(n) for n in order] + [n for n in known if n not in order]
+        for name in names:
+            item = QListWidgetItem(objective_label(name), self.objectives)
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+            if name not in required:
+                flags |= Qt.ItemFlag.ItemIsUserCheckable
+            item.setFlags(flags)
+            item.setCheckState(Qt.CheckState.Checked if name in order
+                               else Qt.CheckState.Unchecked)
+        self._number_objectives()
+        self.objectives.blockSignals(False)
+
     def _number_objectives(self) -> None:
+        number = 0
         for row in range(self.objectives.count()):
             item = self.objectives.item(row)
             name = item.data(Qt.ItemDataRole.UserRole)
-            item.setText(f"{row + 1}. {objective_label(name)}")
+            if item.checkState() == Qt.CheckState.Checked:
+                number += 1
+                item.setText(f"{number}. {objective_label(name)}")
+            else:
+                item.setText(fill(self.tr("（不求解）%1"), objective_label(name)))
             item.setToolTip(name)
+
+    def _objective_ticked(self, _item) -> None:
+        self.objectives.blockSignals(True)
+        self._number_objectives()
+        self.objectives.blockSignals(False)
 
     def _move_objective(self, step: int) -> None:
         row = self.objectives.currentRow()
         target = row + step
         if row < 0 or not 0 <= target < self.objectives.count():
             return
+        self.objectives.blockSignals(True)
         item = self.objectives.takeItem(row)
         self.objectives.insertItem(target, item)
         self.objectives.setCurrentRow(target)
         self._number_objectives()
+        self.objectives.blockSignals(False)
 
     def _reset_objectives(self) -> None:
         default = DEFAULTS.get("objective_order")
-        order = list(default.value) if default else list(FIXED_ORDER)
-        self.objectives.clear()
-        for name in order:
-            item = QListWidgetItem(objective_label(str(name)), self.objectives)
-            item.setData(Qt.ItemDataRole.UserRole, str(name))
-        self._number_objectives()
+        self._fill_objectives(list(default.value) if default else list(FIXED_ORDER))
 
     def objective_order(self) -> list[str]:
-        """The objective levels in the order shown."""
+        """The ticked objective levels in the order shown."""
         return [self.objectives.item(r).data(Qt.ItemDataRole.UserRole)
-                for r in range(self.objectives.count())]
+                for r in range(self.objectives.count())
+                if self.objectives.item(r).checkState() == Qt.CheckState.Checked]
 
     def _locks_tab(self) -> QWidget:
         page = QWidget(self)
@@ -679,8 +790,7 @@ class RulesDialog(QDialog):
                 target[int(last)] = value
             else:
                 target[last] = value
-        if self.editable_order:
-            rules["objective_order"] = self.objective_order()
+        rules["objective_order"] = self.objective_order()
         return rules
 
     def problems(self, rules: dict[str, Any]) -> list[str]:
@@ -718,6 +828,8 @@ class RulesDialog(QDialog):
 
 
 def _editor_value(editor: QWidget) -> Any:
+    if isinstance(editor, QComboBox):
+        return editor.currentData()
     if isinstance(editor, QDoubleSpinBox):
         return float(editor.value())
     if isinstance(editor, QSpinBox):
@@ -730,7 +842,9 @@ def _editor_value(editor: QWidget) -> Any:
 
 
 def _set_editor(editor: QWidget, value: Any) -> None:
-    if isinstance(editor, (QDoubleSpinBox, QSpinBox)):
+    if isinstance(editor, QComboBox):
+        editor.setCurrentIndex(max(editor.findData(value), 0))
+    elif isinstance(editor, (QDoubleSpinBox, QSpinBox)):
         editor.setValue(value)
     elif isinstance(editor, QCheckBox):
         editor.setChecked(bool(value))

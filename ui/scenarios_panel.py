@@ -12,6 +12,7 @@ on the base (:mod:`allocator.petition`) and may keep the trial as a scenario.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from pathlib import Path
@@ -218,18 +219,13 @@ class ScenariosPanel(QWidget):
         self.differences.verticalHeader().setVisible(False)
         self.differences.horizontalHeader().setStretchLastSection(True)
         self.differences.cellClicked.connect(self._picked)
-        buttons = QVBoxLayout()
+        buttons = QHBoxLayout()
         for button in (self.new_button, self.solve_button, self.compare_button,
                        self.promote_button, self.delete_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
-        left = QWidget(self)
-        left_layout = QHBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.listing, 1)
-        left_layout.addLayout(buttons)
         split = QSplitter(Qt.Orientation.Horizontal, self)
-        split.addWidget(left)
+        split.addWidget(self.listing)
         split.addWidget(self.kpis)
         split.addWidget(self.differences)
         split.setStretchFactor(0, 3)
@@ -238,6 +234,7 @@ class ScenariosPanel(QWidget):
         split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(buttons)
         layout.addWidget(self.note)
         layout.addWidget(split, 1)
         self.comparison = None
@@ -256,6 +253,11 @@ class ScenariosPanel(QWidget):
             return
         from allocator.scenarios import BASE, summary
 
+        if "changes_json" not in project.scenarios.columns:
+            # A project made before scenarios had changes: none to show.
+            view = copy.copy(project)
+            view.scenarios = project.scenarios.assign(changes_json="")
+            project = view
         rows = summary(project)
         if BASE not in set(rows["scenario"]):
             solved = project.allocations["scenario"].eq(BASE).any()

@@ -2,6 +2,130 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="zh_CN">
 <context>
+    <name>Alerts</name>
+    <message>
+        <source>红色预警</source>
+        <translation>Red alert</translation>
+    </message>
+    <message>
+        <source>黄色预警</source>
+        <translation>Yellow alert</translation>
+    </message>
+    <message>
+        <source>蓝色预警</source>
+        <translation>Blue alert</translation>
+    </message>
+</context>
+<context>
+    <name>AlertsPanel</name>
+    <message>
+        <source>全部等级</source>
+        <translation>All levels</translation>
+    </message>
+    <message>
+        <source>在地图上标出</source>
+        <translation>Mark on the map</translation>
+    </message>
+    <message>
+        <source>户号</source>
+        <translation>Household</translation>
+    </message>
+    <message>
+        <source>等级</source>
+        <translation>Level</translation>
+    </message>
+    <message>
+        <source>现属乡镇</source>
+        <translation>Current township</translation>
+    </message>
+    <message>
+        <source>房号</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <source>原因</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>全部乡镇</source>
+        <translation>All townships</translation>
+    </message>
+    <message>
+        <source>没有预警数据。</source>
+        <translation>No alert data.</translation>
+    </message>
+    <message>
+        <source>红 %1 · 黄 %2 · 蓝 %3 户；显示 %4 户</source>
+        <translation>Red %1 · yellow %2 · blue %3 households; %4 shown</translation>
+    </message>
+    <message>
+        <source>轮候</source>
+        <translation>Waiting</translation>
+    </message>
+</context>
+<context>
+    <name>Changes</name>
+    <message>
+        <source>退出</source>
+        <translation>Exited</translation>
+    </message>
+    <message>
+        <source>新分配</source>
+        <translation>Newly allocated</translation>
+    </message>
+    <message>
+        <source>调换住房</source>
+        <translation>Moved to another unit</translation>
+    </message>
+    <message>
+        <source>住房不可用，重新轮候</source>
+        <translation>Unit unavailable, back on the waiting list</translation>
+    </message>
+    <message>
+        <source>学位或卫生服务变动</source>
+        <translation>School or clinic place changed</translation>
+    </message>
+</context>
+<context>
+    <name>ChangesPanel</name>
+    <message>
+        <source>户号</source>
+        <translation>Household</translation>
+    </message>
+    <message>
+        <source>变动</source>
+        <translation>Change</translation>
+    </message>
+    <message>
+        <source>原房号</source>
+        <translation>Unit before</translation>
+    </message>
+    <message>
+        <source>新房号</source>
+        <translation>Unit after</translation>
+    </message>
+    <message>
+        <source>原因</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>还没有重新分配：确认退出后运行“重新分配”，这里只列出有变动的户。</source>
+        <translation>No reallocation yet: after confirming exits, run Reallocate; only the households that change are listed here.</translation>
+    </message>
+    <message>
+        <source>上次重新分配变动 %1 户，其余各户的住房和学位不变。</source>
+        <translation>The last reallocation changed %1 households; every other household keeps its unit and places.</translation>
+    </message>
+    <message>
+        <source>腾出房屋 %1 套。</source>
+        <translation>%1 units freed.</translation>
+    </message>
+    <message>
+        <source>轮候</source>
+        <translation>Waiting</translation>
+    </message>
+</context>
+<context>
     <name>ChartsPanel</name>
     <message>
         <source>按安置类别的覆盖率</source>
@@ -463,6 +587,77 @@
     </message>
 </context>
 <context>
+    <name>ExitReviewDialog</name>
+    <message>
+        <source>退出审核</source>
+        <translation>Exit review</translation>
+    </message>
+    <message>
+        <source>只显示符合退出条件的户</source>
+        <translation>Only households that qualify for exit</translation>
+    </message>
+    <message>
+        <source>确认</source>
+        <translation>Confirm</translation>
+    </message>
+    <message>
+        <source>户号</source>
+        <translation>Household</translation>
+    </message>
+    <message>
+        <source>房号</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <source>现属乡镇</source>
+        <translation>Current township</translation>
+    </message>
+    <message>
+        <source>人数</source>
+        <translation>People</translation>
+    </message>
+    <message>
+        <source>人均年收入</source>
+        <translation>Income per person</translation>
+    </message>
+    <message>
+        <source>稳定就业年限</source>
+        <translation>Years in a stable job</translation>
+    </message>
+    <message>
+        <source>依据</source>
+        <translation>Grounds</translation>
+    </message>
+    <message>
+        <source>说明（可不填：默认记入退出依据）</source>
+        <translation>Note (optional; the grounds are recorded by default)</translation>
+    </message>
+    <message>
+        <source>确认勾选的户</source>
+        <translation>Confirm ticked households</translation>
+    </message>
+    <message>
+        <source>确认全部符合条件的户</source>
+        <translation>Confirm all who qualify</translation>
+    </message>
+    <message>
+        <source>过渡期满、腾退日期</source>
+        <translation>Transition ends, unit freed on</translation>
+    </message>
+    <message>
+        <source>已入住 %1 户，其中 %2 户符合退出条件（收入超过全县人均且稳定就业年限达标，以及规划人员添加的条件）。确认后该户退出，房屋在腾退日期变为空置，可重新分配给轮候户。</source>
+        <translation>%1 households live in a unit; %2 qualify for exit (income above the county average, enough years in a stable job, and any conditions the planner added). A confirmed household leaves the programme; its unit becomes vacant on the date and can go to the waiting list.</translation>
+    </message>
+    <message>
+        <source>请先勾选要确认退出的户。</source>
+        <translation>Tick the households to confirm first.</translation>
+    </message>
+    <message>
+        <source>没有符合退出条件的户。</source>
+        <translation>No household qualifies for exit.</translation>
+    </message>
+</context>
+<context>
     <name>ExplanationPanel</name>
     <message>
         <source>幼儿园</source>
@@ -584,6 +779,10 @@
         <translation>Households selected in the table (%1)</translation>
     </message>
     <message>
+        <source>上次重新分配有变动的户（%1 户）</source>
+        <translation>Households changed by the last reallocation (%1)</translation>
+    </message>
+    <message>
         <source>提示：先在安置户表中选中若干行，可只导出这些户。</source>
         <translation>Tip: select rows in the households table first to export only those households.</translation>
     </message>
@@ -598,6 +797,10 @@
     <message>
         <source>分配结果台账（Excel）</source>
         <translation>Allocation ledger (Excel)</translation>
+    </message>
+    <message>
+        <source>公示名单（PDF，新分配住房的户，姓名和身份证号部分隐藏）</source>
+        <translation>Public notice (PDF: newly housed households, names and ID numbers partly hidden)</translation>
     </message>
     <message>
         <source>浏览…</source>
@@ -638,6 +841,10 @@
     <message>
         <source>分配通知书：%1 / %2 户</source>
         <translation>Allocation orders: %1 / %2 households</translation>
+    </message>
+    <message>
+        <source>正在写入公示名单……</source>
+        <translation>Writing the public notice…</translation>
     </message>
     <message>
         <source>正在写入 Excel……</source>
@@ -831,6 +1038,69 @@
     </message>
 </context>
 <context>
+    <name>HistoryPanel</name>
+    <message>
+        <source>时间</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>来源</source>
+        <translation>Source</translation>
+    </message>
+    <message>
+        <source>事项</source>
+        <translation>Entry</translation>
+    </message>
+    <message>
+        <source>内容</source>
+        <translation>Details</translation>
+    </message>
+    <message>
+        <source>原因</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>操作人</source>
+        <translation>User</translation>
+    </message>
+    <message>
+        <source>回访</source>
+        <translation>Follow-up visit</translation>
+    </message>
+    <message>
+        <source>应访日期</source>
+        <translation>Due</translation>
+    </message>
+    <message>
+        <source>回访日期</source>
+        <translation>Visited on</translation>
+    </message>
+    <message>
+        <source>回访人</source>
+        <translation>Visitor</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>在安置户表、地图或预警列表中选择一户，这里列出它的台账记录、收入就业、投诉信访和回访。</source>
+        <translation>Select a household in the households table, on the map or in the alerts; its ledger entries, income and job records, complaints and petitions, and follow-up visits are listed here.</translation>
+    </message>
+    <message>
+        <source>户号 %1 的档案：%2 条记录</source>
+        <translation>History of household %1: %2 records</translation>
+    </message>
+    <message>
+        <source>%1（%2天）</source>
+        <translation>%1 (%2 days)</translation>
+    </message>
+    <message>
+        <source>%1个月</source>
+        <translation>%1 months</translation>
+    </message>
+</context>
+<context>
     <name>ImportWizard</name>
     <message>
         <source>导入向导：新建项目</source>
@@ -949,6 +1219,109 @@
     </message>
 </context>
 <context>
+    <name>Ledger</name>
+    <message>
+        <source>导入</source>
+        <translation>Import</translation>
+    </message>
+    <message>
+        <source>升级项目文件</source>
+        <translation>Project file upgraded</translation>
+    </message>
+    <message>
+        <source>编辑</source>
+        <translation>Edit</translation>
+    </message>
+    <message>
+        <source>撤销编辑</source>
+        <translation>Edit undone</translation>
+    </message>
+    <message>
+        <source>修改规则</source>
+        <translation>Rules changed</translation>
+    </message>
+    <message>
+        <source>锁定</source>
+        <translation>Lock</translation>
+    </message>
+    <message>
+        <source>撤销锁定</source>
+        <translation>Lock undone</translation>
+    </message>
+    <message>
+        <source>分配</source>
+        <translation>Allocate</translation>
+    </message>
+    <message>
+        <source>重新分配</source>
+        <translation>Reallocate</translation>
+    </message>
+    <message>
+        <source>导出</source>
+        <translation>Export</translation>
+    </message>
+    <message>
+        <source>恢复自动保存</source>
+        <translation>Autosave recovered</translation>
+    </message>
+    <message>
+        <source>确认退出</source>
+        <translation>Exit confirmed</translation>
+    </message>
+    <message>
+        <source>撤销退出</source>
+        <translation>Exit undone</translation>
+    </message>
+    <message>
+        <source>腾退房源</source>
+        <translation>Unit freed</translation>
+    </message>
+    <message>
+        <source>更新户籍登记</source>
+        <translation>Register updated</translation>
+    </message>
+    <message>
+        <source>公示名单</source>
+        <translation>Public notice</translation>
+    </message>
+    <message>
+        <source>台账</source>
+        <translation>Ledger</translation>
+    </message>
+    <message>
+        <source>收入就业</source>
+        <translation>Income and job</translation>
+    </message>
+    <message>
+        <source>投诉信访</source>
+        <translation>Complaint or petition</translation>
+    </message>
+    <message>
+        <source>回访</source>
+        <translation>Follow-up visit</translation>
+    </message>
+    <message>
+        <source>分配结果</source>
+        <translation>Allocation</translation>
+    </message>
+    <message>
+        <source>退出</source>
+        <translation>Exited</translation>
+    </message>
+    <message>
+        <source>已回访</source>
+        <translation>Visited</translation>
+    </message>
+    <message>
+        <source>待回访</source>
+        <translation>Due</translation>
+    </message>
+    <message>
+        <source>逾期未访</source>
+        <translation>Overdue</translation>
+    </message>
+</context>
+<context>
     <name>Legend</name>
     <message>
         <source>图例</source>
@@ -1042,6 +1415,22 @@
         <translation>Solver progress</translation>
     </message>
     <message>
+        <source>户档案</source>
+        <translation>History</translation>
+    </message>
+    <message>
+        <source>预警</source>
+        <translation>Alerts</translation>
+    </message>
+    <message>
+        <source>变动</source>
+        <translation>Change</translation>
+    </message>
+    <message>
+        <source>方案</source>
+        <translation>Scenarios</translation>
+    </message>
+    <message>
         <source>新建项目（导入向导）…</source>
         <translation>New project (import wizard)…</translation>
     </message>
@@ -1126,6 +1515,30 @@
         <translation>Time limit…</translation>
     </message>
     <message>
+        <source>退出审核…</source>
+        <translation>Exit review…</translation>
+    </message>
+    <message>
+        <source>按退出机制列出符合条件的户及依据，确认退出并设定腾退日期</source>
+        <translation>List the households the exit rule lets go, with the grounds; confirm exits with a date</translation>
+    </message>
+    <message>
+        <source>重新分配</source>
+        <translation>Reallocate</translation>
+    </message>
+    <message>
+        <source>把退出腾出的房屋和空置房分给轮候户，已安置的户不动</source>
+        <translation>Give units freed by exits and vacant units to the waiting list; housed households stay</translation>
+    </message>
+    <message>
+        <source>信访试算…</source>
+        <translation>Petition what-if…</translation>
+    </message>
+    <message>
+        <source>试算一户的诉求（不接受某房或某安置点、满足意愿），看会影响哪些户</source>
+        <translation>Try one household&apos;s request (refuse a unit or a site, grant its wishes) and see whom it affects</translation>
+    </message>
+    <message>
         <source>缩放到安置区</source>
         <translation>Zoom to sites</translation>
     </message>
@@ -1172,6 +1585,10 @@
     <message>
         <source>求解器</source>
         <translation>Solver</translation>
+    </message>
+    <message>
+        <source>动态管理</source>
+        <translation>Dynamic management</translation>
     </message>
     <message>
         <source>视图</source>
@@ -1248,6 +1665,14 @@
     <message>
         <source>导入示例县</source>
         <translation>Importing the sample county</translation>
+    </message>
+    <message>
+        <source>求解方案</source>
+        <translation>Solve scenario</translation>
+    </message>
+    <message>
+        <source>信访试算</source>
+        <translation>Petition what-if</translation>
     </message>
     <message>
         <source>CBC 不能中途停止：取消将在当前目标层结束后生效。</source>
@@ -1350,12 +1775,128 @@ Recover these edits? &quot;No&quot; deletes the autosave.</translation>
         <translation> %1 household(s) still wait although a fitting unit is free or went to a household of lower priority; solving to the optimum corrects this.</translation>
     </message>
     <message>
+        <source>部分面板无法显示：%1</source>
+        <translation>A panel cannot be shown: %1</translation>
+    </message>
+    <message>
+        <source>红色预警</source>
+        <translation>Red alert</translation>
+    </message>
+    <message>
+        <source>黄色预警</source>
+        <translation>Yellow alert</translation>
+    </message>
+    <message>
+        <source>蓝色预警</source>
+        <translation>Blue alert</translation>
+    </message>
+    <message>
         <source>数据已修改：请重新分配</source>
         <translation>Data changed: allocate again</translation>
     </message>
     <message>
         <source>修改分配规则</source>
         <translation>Change the rules</translation>
+    </message>
+    <message>
+        <source>未确认退出：%1</source>
+        <translation>Exits not confirmed: %1</translation>
+    </message>
+    <message>
+        <source>确认 %1 户退出</source>
+        <translation>Confirm exit of %1 households</translation>
+    </message>
+    <message>
+        <source>已确认 %1 户退出：%2 套房已腾空，%3 套在腾退日期腾空。运行“重新分配”把腾空的房屋分给轮候户。</source>
+        <translation>Exit of %1 households confirmed: %2 units freed now, %3 on their transition date. Run Reallocate to give the freed units to the waiting list.</translation>
+    </message>
+    <message>
+        <source>请先运行“分配”，再重新分配。</source>
+        <translation>Run Allocate first, then Reallocate.</translation>
+    </message>
+    <message>
+        <source>正在重新分配……</source>
+        <translation>Reallocating…</translation>
+    </message>
+    <message>
+        <source>重新分配没有得到结果（%1），项目保持不变。</source>
+        <translation>The reallocation found no result (%1); the project is unchanged.</translation>
+    </message>
+    <message>
+        <source>重新分配的结果违反 %1 条规则，未采用。</source>
+        <translation>The reallocation breaks %1 rules and was not used.</translation>
+    </message>
+    <message>
+        <source>方案未建立：%1</source>
+        <translation>Scenario not created: %1</translation>
+    </message>
+    <message>
+        <source>新建方案 %1</source>
+        <translation>New scenario %1</translation>
+    </message>
+    <message>
+        <source>正在求解方案 %1……</source>
+        <translation>Solving scenario %1…</translation>
+    </message>
+    <message>
+        <source>方案 %1 的结果违反 %2 条规则，未采用。</source>
+        <translation>The result of scenario %1 breaks %2 rules and was not used.</translation>
+    </message>
+    <message>
+        <source>方案 %1 没有得到可用的结果（%2），项目保持不变。</source>
+        <translation>Scenario %1 gave no usable result (%2); the project is unchanged.</translation>
+    </message>
+    <message>
+        <source>求解方案 %1</source>
+        <translation>Solve scenario %1</translation>
+    </message>
+    <message>
+        <source>未采用：%1</source>
+        <translation>Not made the base: %1</translation>
+    </message>
+    <message>
+        <source>采用方案 %1 为基准</source>
+        <translation>Make scenario %1 the base</translation>
+    </message>
+    <message>
+        <source>方案 %1 已采用为基准（可撤销）。</source>
+        <translation>Scenario %1 is now the base (can be undone).</translation>
+    </message>
+    <message>
+        <source>未删除：%1</source>
+        <translation>Not deleted: %1</translation>
+    </message>
+    <message>
+        <source>删除方案 %1</source>
+        <translation>Delete scenario %1</translation>
+    </message>
+    <message>
+        <source>已删除 %1 个方案（可撤销）。</source>
+        <translation>%1 scenarios deleted (can be undone).</translation>
+    </message>
+    <message>
+        <source>不能试算：%1</source>
+        <translation>Cannot try: %1</translation>
+    </message>
+    <message>
+        <source>正在信访试算……</source>
+        <translation>Trying the petition…</translation>
+    </message>
+    <message>
+        <source>请填写方案名称。</source>
+        <translation>Enter a scenario name.</translation>
+    </message>
+    <message>
+        <source>未保存：%1</source>
+        <translation>Not saved: %1</translation>
+    </message>
+    <message>
+        <source>保存信访试算为方案 %1</source>
+        <translation>Keep petition trial as scenario %1</translation>
+    </message>
+    <message>
+        <source>已保存为方案 %1，可在“方案”中与基准比较。</source>
+        <translation>Kept as scenario %1; compare it with the base under Scenarios.</translation>
     </message>
     <message>
         <source>日志文件</source>
@@ -1576,6 +2117,155 @@ Project files are GeoPackages and open in QGIS.</translation>
     </message>
 </context>
 <context>
+    <name>NewScenarioDialog</name>
+    <message>
+        <source>新建方案</source>
+        <translation>New scenario</translation>
+    </message>
+    <message>
+        <source>从文件读取…</source>
+        <translation>Read from file…</translation>
+    </message>
+    <message>
+        <source>变更（JSON）：add_facilities 新增设施、close_facilities 关闭设施、capacities 容量、add_units 新增房源、catchments 服务半径（米）、rules 规则、add_households 新增安置户。基准数据不会被修改。</source>
+        <translation>Changes (JSON): add_facilities, close_facilities, capacities, add_units, catchments (metres), rules, add_households. The base data is not changed.</translation>
+    </message>
+    <message>
+        <source>方案名称</source>
+        <translation>Scenario name</translation>
+    </message>
+    <message>
+        <source>说明</source>
+        <translation>Description</translation>
+    </message>
+    <message>
+        <source>读取变更文件</source>
+        <translation>Read changes file</translation>
+    </message>
+    <message>
+        <source>变更文件 (*.json *.yaml *.yml)</source>
+        <translation>Changes files (*.json *.yaml *.yml)</translation>
+    </message>
+    <message>
+        <source>变更不是有效的 JSON：第 %1 行第 %2 列：%3</source>
+        <translation>The changes are not valid JSON: line %1 column %2: %3</translation>
+    </message>
+</context>
+<context>
+    <name>Objectives</name>
+    <message>
+        <source>按优先级加权的安置户数最大</source>
+        <translation>Most households housed, weighted by priority</translation>
+    </message>
+    <message>
+        <source>服务半径内的学位和卫生服务登记人数最大</source>
+        <translation>Most school and clinic places within the catchment</translation>
+    </message>
+    <message>
+        <source>满足安置意愿（安置点志愿、低楼层）的得分最大</source>
+        <translation>Most wishes met (preferred sites, low floors)</translation>
+    </message>
+    <message>
+        <source>同村轮候户安置在同一安置点的户数最大</source>
+        <translation>Most waiting households placed at one site with their village</translation>
+    </message>
+    <message>
+        <source>总步行距离最小（含子女分校惩罚）</source>
+        <translation>Least total walking (with the sibling-split penalty)</translation>
+    </message>
+</context>
+<context>
+    <name>PetitionDialog</name>
+    <message>
+        <source>信访试算</source>
+        <translation>Petition what-if</translation>
+    </message>
+    <message>
+        <source>不接受某套房</source>
+        <translation>Refuses a unit</translation>
+    </message>
+    <message>
+        <source>不接受某个安置点</source>
+        <translation>Refuses a site</translation>
+    </message>
+    <message>
+        <source>满足登记的安置意愿</source>
+        <translation>Grant the recorded wishes</translation>
+    </message>
+    <message>
+        <source>房号或安置点编号</source>
+        <translation>Unit or site id</translation>
+    </message>
+    <message>
+        <source>试算</source>
+        <translation>Try</translation>
+    </message>
+    <message>
+        <source>户号</source>
+        <translation>Household</translation>
+    </message>
+    <message>
+        <source>变动</source>
+        <translation>Change</translation>
+    </message>
+    <message>
+        <source>原房号</source>
+        <translation>Unit before</translation>
+    </message>
+    <message>
+        <source>新房号</source>
+        <translation>Unit after</translation>
+    </message>
+    <message>
+        <source>原因</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>方案名称</source>
+        <translation>Scenario name</translation>
+    </message>
+    <message>
+        <source>保存为方案</source>
+        <translation>Keep as scenario</translation>
+    </message>
+    <message>
+        <source>诉求</source>
+        <translation>Request</translation>
+    </message>
+    <message>
+        <source>房号／安置点</source>
+        <translation>Unit / site</translation>
+    </message>
+    <message>
+        <source>请填写户号。</source>
+        <translation>Enter a household id.</translation>
+    </message>
+    <message>
+        <source>正在试算……</source>
+        <translation>Trying…</translation>
+    </message>
+    <message>
+        <source>试算没有得到结果（%1）。</source>
+        <translation>The trial found no result (%1).</translation>
+    </message>
+    <message>
+        <source>轮候</source>
+        <translation>Waiting</translation>
+    </message>
+    <message>
+        <source>可以满足</source>
+        <translation>can be granted</translation>
+    </message>
+    <message>
+        <source>不能满足</source>
+        <translation>cannot be granted</translation>
+    </message>
+    <message>
+        <source>%1：%2。该户房屋 %3 → %4；其他户变动 %5 户。</source>
+        <translation>%1: %2. The household&apos;s unit %3 → %4; %5 other households change.</translation>
+    </message>
+</context>
+<context>
     <name>ProgressPanel</name>
     <message>
         <source>目标1：按优先级加权的安置户数（最大）</source>
@@ -1679,6 +2369,132 @@ Project files are GeoPackages and open in QGIS.</translation>
     </message>
 </context>
 <context>
+    <name>RuleChoices</name>
+    <message>
+        <source>按人均收入（户年收入÷人数）</source>
+        <translation>Income per person (household income ÷ size)</translation>
+    </message>
+    <message>
+        <source>按户年收入</source>
+        <translation>Household income</translation>
+    </message>
+    <message>
+        <source>不限制</source>
+        <translation>No limit</translation>
+    </message>
+    <message>
+        <source>按安置类别</source>
+        <translation>By resettlement category</translation>
+    </message>
+    <message>
+        <source>按乡镇</source>
+        <translation>By township</translation>
+    </message>
+</context>
+<context>
+    <name>RuleLabels</name>
+    <message>
+        <source>人均面积上限 m²</source>
+        <translation>Most area per person, m²</translation>
+    </message>
+    <message>
+        <source>人均面积下限 m²</source>
+        <translation>Least area per person, m²</translation>
+    </message>
+    <message>
+        <source>服务半径（步行，米）</source>
+        <translation>Catchments (walking, m)</translation>
+    </message>
+    <message>
+        <source>绕行系数</source>
+        <translation>Detour factor</translation>
+    </message>
+    <message>
+        <source>学龄段（周岁）</source>
+        <translation>School ages (years)</translation>
+    </message>
+    <message>
+        <source>学龄计算基准日（月-日）</source>
+        <translation>School-age reference day (MM-DD)</translation>
+    </message>
+    <message>
+        <source>同户同学段子女同校</source>
+        <translation>Siblings of one level at one school</translation>
+    </message>
+    <message>
+        <source>优先级保护</source>
+        <translation>Priority protection</translation>
+    </message>
+    <message>
+        <source>同户子女分校惩罚（米）</source>
+        <translation>Sibling split penalty (m)</translation>
+    </message>
+    <message>
+        <source>需要无障碍住房的残疾类别</source>
+        <translation>Disabilities that need an accessible unit</translation>
+    </message>
+    <message>
+        <source>优先级加分</source>
+        <translation>Priority points</translation>
+    </message>
+    <message>
+        <source>低收入线（元/人·年）</source>
+        <translation>Low-income line (yuan per person a year)</translation>
+    </message>
+    <message>
+        <source>基础权重</source>
+        <translation>Base weight</translation>
+    </message>
+    <message>
+        <source>全县人均收入（元）</source>
+        <translation>County average income (yuan)</translation>
+    </message>
+    <message>
+        <source>退出所需稳定就业年限</source>
+        <translation>Years in a stable job for exit</translation>
+    </message>
+    <message>
+        <source>退出收入口径</source>
+        <translation>Exit income basis</translation>
+    </message>
+    <message>
+        <source>其他退出条件</source>
+        <translation>Further exit conditions</translation>
+    </message>
+    <message>
+        <source>入住后回访（月）</source>
+        <translation>Follow-up visits (months after moving in)</translation>
+    </message>
+    <message>
+        <source>红黄蓝预警规则</source>
+        <translation>Red/yellow/blue alert rules</translation>
+    </message>
+    <message>
+        <source>抽签种子</source>
+        <translation>Lottery seed</translation>
+    </message>
+    <message>
+        <source>目标顺序</source>
+        <translation>Objective order</translation>
+    </message>
+    <message>
+        <source>安置意愿得分</source>
+        <translation>Wish points</translation>
+    </message>
+    <message>
+        <source>低楼层上限（层）</source>
+        <translation>Highest low floor</translation>
+    </message>
+    <message>
+        <source>覆盖率差距分组</source>
+        <translation>Coverage-gap groups</translation>
+    </message>
+    <message>
+        <source>覆盖率差距上限</source>
+        <translation>Largest coverage gap</translation>
+    </message>
+</context>
+<context>
     <name>RuleSources</name>
     <message>
         <source>十三五易地扶贫搬迁规划：人均住房面积不超过25平方米（红线）</source>
@@ -1743,6 +2559,46 @@ Project files are GeoPackages and open in QGIS.</translation>
     <message>
         <source>随机抽签种子：同等条件按抽签排序，种子记入台账以便复核</source>
         <translation>Lottery seed: ties are ordered by lottery; the seed is recorded in the ledger for audit</translation>
+    </message>
+    <message>
+        <source>规划人员填写：本县上年农村居民人均可支配收入（见县统计公报）；15000为示例值，项目参考数据中没有昭觉县或凉山州的公开数字</source>
+        <translation>Entered by the planner: the county&apos;s rural disposable income per person last year (county statistical bulletin); 15000 is an example value, the reference data hold no published figure for Zhaojue or Liangshan</translation>
+    </message>
+    <message>
+        <source>《移交安置工作方案》退出机制：收入超过当地平均水平；per_capita 按人均（户年收入÷人数）、household 按户年收入与全县人均比较</source>
+        <translation>Resettlement work plan, exit mechanism: income above the local average; per_capita compares household income ÷ size, household compares the household&apos;s income, with the county average</translation>
+    </message>
+    <message>
+        <source>《移交安置工作方案》“1+3+6”跟踪服务：入住后1个月回访、3个月跟踪、6个月评估</source>
+        <translation>Resettlement work plan, &apos;1+3+6&apos; follow-up: a visit 1 month after moving in, follow-up at 3 months, review at 6 months</translation>
+    </message>
+    <message>
+        <source>《移交安置工作方案》红黄蓝三级预警：监测收入波动、就业中断、信访投诉；阈值为规划人员选择（人均收入跌破低收入线为红色，即返贫风险）</source>
+        <translation>Resettlement work plan, red/yellow/blue alerts: watch income swings, lost jobs, complaints and petitions; thresholds chosen by the planner (income per person falling below the low-income line is red, a risk of falling back into poverty)</translation>
+    </message>
+    <message>
+        <source>规划人员选择：先安置户数，再服务名额，再安置意愿，再同村相邻，最后步行距离；安置户数默认排第一</source>
+        <translation>Planner&apos;s choice: households housed, then service places, then wishes, then villages together, then walking; households housed come first by default</translation>
+    </message>
+    <message>
+        <source>规划人员选择：第一志愿3分、第二志愿2分、第三及以后志愿1分；老人或残疾人申请低楼层并获满足3分</source>
+        <translation>Planner&apos;s choice: first preferred site 3 points, second 2, third and later 1; a low floor granted to an elderly or disabled member&apos;s household 3</translation>
+    </message>
+    <message>
+        <source>规划人员选择：三层及以下视为低楼层（多层住宅无电梯时老人上下楼的限度）</source>
+        <translation>Planner&apos;s choice: floors 1–3 are low (what elderly people can climb in walk-up buildings)</translation>
+    </message>
+    <message>
+        <source>公平公正（可选，默认关闭）：按安置类别（category）或乡镇（township）限制公共服务覆盖率差距；留空为不限制</source>
+        <translation>Fairness (optional, off by default): limit the gap in service coverage between categories (category) or townships (township); empty for no limit</translation>
+    </message>
+    <message>
+        <source>规划人员选择：各组之间每类服务的覆盖率相差不超过10个百分点（开启时）</source>
+        <translation>Planner&apos;s choice: coverage of each service differs by at most 10 percentage points between groups (when on)</translation>
+    </message>
+    <message>
+        <source>规划人员添加的退出条件（全部满足才退出），如 [{&quot;field&quot;: &quot;open_petitions&quot;, &quot;op&quot;: &quot;==&quot;, &quot;value&quot;: 0}]</source>
+        <translation>Exit conditions added by the planner (all must hold), e.g. [{&quot;field&quot;: &quot;open_petitions&quot;, &quot;op&quot;: &quot;==&quot;, &quot;value&quot;: 0}]</translation>
     </message>
 </context>
 <context>
@@ -1856,6 +2712,130 @@ Project files are GeoPackages and open in QGIS.</translation>
         <translation>When relaxed, each split counts as</translation>
     </message>
     <message>
+        <source>上移</source>
+        <translation>Move up</translation>
+    </message>
+    <message>
+        <source>下移</source>
+        <translation>Move down</translation>
+    </message>
+    <message>
+        <source>（不求解）%1</source>
+        <translation>(not solved) %1</translation>
+    </message>
+    <message>
+        <source>锁定：把某套空置房固定给某户，或禁止某户分到某套房。增删立即生效并记入台账，可用“撤销”撤回；求解时每条锁定都会遵守，不能遵守的锁定在此说明原因。</source>
+        <translation>Locks fix a vacant unit to a household or forbid a unit for one. Adding or removing one takes effect at once and goes to the ledger (Undo takes it back); every lock is kept when solving, and a lock that cannot be kept is refused here with the reason.</translation>
+    </message>
+    <message>
+        <source>户号</source>
+        <translation>Household</translation>
+    </message>
+    <message>
+        <source>房号</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <source>原因</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>设定时间</source>
+        <translation>Set on</translation>
+    </message>
+    <message>
+        <source>固定给该户</source>
+        <translation>Fix to the household</translation>
+    </message>
+    <message>
+        <source>禁止分给该户</source>
+        <translation>Forbid for the household</translation>
+    </message>
+    <message>
+        <source>原因（印在分配通知书上，记入台账）</source>
+        <translation>Reason (printed on the order, kept in the ledger)</translation>
+    </message>
+    <message>
+        <source>添加锁定</source>
+        <translation>Add lock</translation>
+    </message>
+    <message>
+        <source>删除所选锁定</source>
+        <translation>Remove selected lock</translation>
+    </message>
+    <message>
+        <source>固定</source>
+        <translation>Fix</translation>
+    </message>
+    <message>
+        <source>禁止</source>
+        <translation>Forbid</translation>
+    </message>
+    <message>
+        <source>户号 %1 不在项目中。</source>
+        <translation>Household %1 is not in the project.</translation>
+    </message>
+    <message>
+        <source>房号 %1 不在项目中。</source>
+        <translation>Unit %1 is not in the project.</translation>
+    </message>
+    <message>
+        <source>%1 已入住 %2：已安置的户不参与本次分配。</source>
+        <translation>%1 already lives in %2: housed households are not allocated again.</translation>
+    </message>
+    <message>
+        <source>%1 不是空置房（状态：%2）。</source>
+        <translation>%1 is not vacant (status: %2).</translation>
+    </message>
+    <message>
+        <source>%1 面积 %2 m²，不在本户（%3人）的面积标准 %4–%5 m² 内。</source>
+        <translation>%1 has %2 m², outside the %4–%5 m² band of this household (%3 people).</translation>
+    </message>
+    <message>
+        <source>%1 需要无障碍住房，%2 不是无障碍房。</source>
+        <translation>%1 needs an accessible unit; %2 is not one.</translation>
+    </message>
+    <message>
+        <source>%1 已固定了 %2，请先删除那条锁定。</source>
+        <translation>%1 already has %2 fixed; remove that lock first.</translation>
+    </message>
+    <message>
+        <source>%1 已固定给 %2，请先删除那条锁定。</source>
+        <translation>%1 is already fixed to %2; remove that lock first.</translation>
+    </message>
+    <message>
+        <source>%1 在 %2 上没有锁定。</source>
+        <translation>%1 has no lock on %2.</translation>
+    </message>
+    <message>
+        <source>请填写户号和房号。</source>
+        <translation>Enter a household and a unit.</translation>
+    </message>
+    <message>
+        <source>锁定 %1 → %2</source>
+        <translation>Lock %1 → %2</translation>
+    </message>
+    <message>
+        <source>禁止 %1 → %2</source>
+        <translation>Forbid %1 → %2</translation>
+    </message>
+    <message>
+        <source>请先在列表中选择一条锁定。</source>
+        <translation>Select a lock in the list first.</translation>
+    </message>
+    <message>
+        <source>删除锁定 %1 → %2</source>
+        <translation>Remove lock %1 → %2</translation>
+    </message>
+    <message>
+        <source>锁定未修改，原因已写入日志文件。</source>
+        <translation>The lock was not changed; the reason is in the log file.</translation>
+    </message>
+    <message>
+        <source>规则不可用：%1</source>
+        <translation>Rules cannot be used: %1</translation>
+    </message>
+    <message>
         <source>有残疾成员</source>
         <translation>member with a disability</translation>
     </message>
@@ -1912,24 +2892,8 @@ Project files are GeoPackages and open in QGIS.</translation>
         <translation>Lottery seed</translation>
     </message>
     <message>
-        <source>1. 按优先级加权的安置户数最大</source>
-        <translation>1. Most households housed, weighted by priority</translation>
-    </message>
-    <message>
-        <source>2. 服务半径内的学位和卫生服务登记人数最大</source>
-        <translation>2. Most school places and clinic registrations within catchment</translation>
-    </message>
-    <message>
-        <source>3. 总步行距离最小（含子女分校惩罚）</source>
-        <translation>3. Least total walking (with sibling-split penalties)</translation>
-    </message>
-    <message>
-        <source>目标按上述顺序逐层求解：每一层先求到最优，再在不降低它的前提下求下一层。当前版本的模型顺序固定，不能在此调整。</source>
-        <translation>The objectives are solved level by level in this order: each level to its optimum, then the next without making it worse. The model fixes this order in this version; it cannot be changed here.</translation>
-    </message>
-    <message>
-        <source>锁定（把某套空置房固定给某户，或禁止某户分到某套房）目前在命令行设置：allocator lock 项目文件 --household 户号 --unit 房号（或 --forbid 房号）。求解时每条锁定都会遵守，不能遵守的锁定会在求解前说明原因。</source>
-        <translation>Locks (fix a vacant unit to a household, or forbid one) are set on the command line for now: allocator lock PROJECT --household ID --unit UNIT (or --forbid UNIT). Every lock is kept when solving; a lock that cannot be kept is explained before the solve.</translation>
+        <source>目标按上述顺序逐层求解：每一层先求到最优，再在不降低它的前提下求下一层。选中一层后用“上移”“下移”调整顺序；安置意愿和同村相邻两层可取消勾选（不求解）。</source>
+        <translation>Objectives are solved level by level in this order: each to its optimum, then the next without making it worse. Select a level and use Move up / Move down; the wishes and village levels can be unticked (not solved).</translation>
     </message>
     <message>
         <source>人均面积下限不能大于上限。</source>
@@ -2004,6 +2968,172 @@ Project files are GeoPackages and open in QGIS.</translation>
     <message>
         <source>项目文件 (*.gpkg)</source>
         <translation>Project files (*.gpkg)</translation>
+    </message>
+</context>
+<context>
+    <name>Scenarios</name>
+    <message>
+        <source>安置户</source>
+        <translation>Households</translation>
+    </message>
+    <message>
+        <source>既有安置</source>
+        <translation>Already housed</translation>
+    </message>
+    <message>
+        <source>本次分配</source>
+        <translation>Allocated now</translation>
+    </message>
+    <message>
+        <source>轮候</source>
+        <translation>Waiting</translation>
+    </message>
+    <message>
+        <source>已安置人口</source>
+        <translation>Residents housed</translation>
+    </message>
+    <message>
+        <source>幼儿园学位</source>
+        <translation>Kindergarten places</translation>
+    </message>
+    <message>
+        <source>幼儿园覆盖率</source>
+        <translation>Kindergarten coverage</translation>
+    </message>
+    <message>
+        <source>小学学位</source>
+        <translation>Primary places</translation>
+    </message>
+    <message>
+        <source>小学覆盖率</source>
+        <translation>Primary coverage</translation>
+    </message>
+    <message>
+        <source>初中学位</source>
+        <translation>Junior middle places</translation>
+    </message>
+    <message>
+        <source>初中覆盖率</source>
+        <translation>Junior middle coverage</translation>
+    </message>
+    <message>
+        <source>卫生服务登记</source>
+        <translation>Clinic registrations</translation>
+    </message>
+    <message>
+        <source>卫生服务覆盖率</source>
+        <translation>Clinic coverage</translation>
+    </message>
+    <message>
+        <source>平均步行（米）</source>
+        <translation>Mean walk (m)</translation>
+    </message>
+</context>
+<context>
+    <name>ScenariosPanel</name>
+    <message>
+        <source>方案</source>
+        <translation>Scenarios</translation>
+    </message>
+    <message>
+        <source>变更</source>
+        <translation>Changes</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>说明</source>
+        <translation>Description</translation>
+    </message>
+    <message>
+        <source>新建…</source>
+        <translation>New…</translation>
+    </message>
+    <message>
+        <source>求解</source>
+        <translation>Solve</translation>
+    </message>
+    <message>
+        <source>比较所选</source>
+        <translation>Compare selected</translation>
+    </message>
+    <message>
+        <source>采用为基准</source>
+        <translation>Make base</translation>
+    </message>
+    <message>
+        <source>删除</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
+        <source>打开项目后，可在这里新建、求解、比较方案。</source>
+        <translation>Open a project to create, solve and compare scenarios here.</translation>
+    </message>
+    <message>
+        <source>基准</source>
+        <translation>Base</translation>
+    </message>
+    <message>
+        <source>方案在基准数据的副本上修改并求解，基准不受影响。选中两个或更多方案后“比较所选”：左为指标对比（含与第一个方案的差），右为分配不同的户，地图上用彩色圆圈标出各方案的房屋。</source>
+        <translation>A scenario changes and solves a copy of the base data; the base is not touched. Select two or more and Compare selected: key figures side by side (with the difference from the first), the households allocated differently, and their units ringed on the map in each scenario&apos;s colour.</translation>
+    </message>
+    <message>
+        <source>最优</source>
+        <translation>optimal</translation>
+    </message>
+    <message>
+        <source>可行（未证明最优）</source>
+        <translation>feasible (not proven optimal)</translation>
+    </message>
+    <message>
+        <source>未求解</source>
+        <translation>not solved</translation>
+    </message>
+    <message>
+        <source>请先选择一个方案（基准用“分配”求解）。</source>
+        <translation>Select a scenario first (the base is solved with Allocate).</translation>
+    </message>
+    <message>
+        <source>请选择两个或更多方案（按住 Ctrl 多选）。</source>
+        <translation>Select two or more scenarios (Ctrl+click).</translation>
+    </message>
+    <message>
+        <source>不能比较：%1</source>
+        <translation>Cannot compare: %1</translation>
+    </message>
+    <message>
+        <source>比较 %1：%2 户的分配不同，其中 %3 户住房不同（地图上的彩色圆圈）。</source>
+        <translation>Comparing %1: %2 households allocated differently, %3 of them in another unit (rings on the map).</translation>
+    </message>
+    <message>
+        <source>%1 与 %2 之差</source>
+        <translation>%1 − %2</translation>
+    </message>
+    <message>
+        <source>户号</source>
+        <translation>Household</translation>
+    </message>
+    <message>
+        <source>%1 房号</source>
+        <translation>%1 unit</translation>
+    </message>
+    <message>
+        <source>轮候</source>
+        <translation>Waiting</translation>
+    </message>
+    <message>
+        <source>%1：%2 → %3</source>
+        <translation>%1: %2 → %3</translation>
+    </message>
+    <message>
+        <source>请只选择一个方案来采用为基准。</source>
+        <translation>Select exactly one scenario to make the base.</translation>
+    </message>
+    <message>
+        <source>请先选择要删除的方案（基准不能删除）。</source>
+        <translation>Select the scenarios to delete first (the base cannot be deleted).</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,127 @@
+"""The generated county and the benchmark harness (no timing asserted here)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from allocator.idnumber import check_digit
+from allocator.rules import FACILITY_KINDS
+from bench.county import STATUSES, generate_project, run_benchmark
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def county():
+    return generate_project(1000, 1)
+
+
+def test_sizes_grow_as_in_a_real_county(county):
+    # 1,000 households: 5 sites, 600 housed + 300 vacant + 100 other units,
+    # 25 facilities, about 4 people per household.
+    assert len(county.households) == 1000
+    assert len(county.sites) == 5
+    units = county.housing_units
+    assert len(units) == 1000
+    assert (units["status"] == "occupied").sum() == 600
+    assert (units["status"] == "vacant").sum() == 300
+    assert units["status"].isin(["reserved", "repair"]).sum() == 100
+    assert len(county.facilities) == 25
+    assert set(county.facilities["kind"]) == set(FACILITY_KINDS)
+    assert len(county.members) == county.households["size"].sum()
+    assert 3.7 <= len(county.members) / len(county.households) <= 4.3
+
+
+def test_big_county_counts():
+    big = generate_project(20000, 7)
+    assert len(big.sites) == 100
+    assert len(big.housing_units) == 20000
+    assert len(big.facilities) == 500
+    assert 76000 <= len(big.members) <= 84000
+
+
+def test_register_is_consistent(county):
+    units = county.housing_units
+    occupants = units.loc[units["status"] == "occupied", "household_id"]
+    assert occupants.is_unique
+    assert set(occupants) <= set(county.households["household_id"])
+    assert units.loc[units["status"] != "occupied", "household_id"].isna().all()
+    assert county.members["member_id"].is_unique
+    heads = county.members[county.members["relationship"] == "户主"]
+    assert heads["household_id"].is_unique and len(heads) == 1000
+    for number, birth in zip(county.members["id_number"].head(300),
+                             county.members["birth_date"].head(300)):
+        assert number[-1] == check_digit(number[:17])
+        assert number[6:14] == birth.replace("-", "")
+    # Occupied units fit their household (25 m2 per person, at most 150 m2).
+    size = county.households.set_index("household_id")["size"]
+    occupied = units[units["status"] == "occupied"]
+    expected = (occupied["household_id"].map(size) * 25.0).clip(upper=150.0)
+    assert (occupied["area_m2"] == expected).all()
+
+
+def test_seeded(county):
+    again = generate_project(1000, 1)
+    assert again.members.equals(county.members)
+    assert again.housing_units.drop(columns="geometry").equals(
+        county.housing_units.drop(columns="geometry"))
+    other = generate_project(1000, 2)
+    assert not other.members["birth_date"].equals(county.members["birth_date"])
+
+
+def test_harness_records_every_method_even_when_it_fails():
+    report = run_benchmark(60, 5, time_limit=60, memory_mb=4096,
+                           methods=("ours", "sequential", "mcf_floor"))
+    methods = report["methods"]
+    assert list(methods) == ["ours", "sequential", "mcf_floor"]
+    for row in methods.values():
+        assert row["status"] in STATUSES
+        assert row["peak_mb"] > 0
+    ours = methods["ours"]
+    assert ours["status"] == "optimal" and ours["gap"] == 0
+    # Housing first reaches the same level 1 (it is the same flow), and the
+    # services-only flow relaxation is an upper bound on what that housing
+    # can serve.
+    assert methods["sequential"]["objective"]["housed"] == ours["objective"]["housed"]
+    assert methods["mcf_floor"]["objective"]["served"] >= \
+        methods["sequential"]["objective"]["served"]
+    assert ours["objective"]["served"] >= methods["sequential"]["objective"]["served"]
+    assert methods["sequential"]["ratio_to_ours"] == pytest.approx(
+        methods["sequential"]["seconds"] / ours["seconds"], abs=0.01)
+
+    starved = run_benchmark(60, 5, time_limit=60, memory_mb=40, methods=("ours",))
+    row = starved["methods"]["ours"]
+    assert row["status"] == "out_of_memory"
+    assert row["objective"] is None and "40 MB" in row["message"]
+
+
+def test_cli_refuses_bad_arguments(tmp_path):
+    allocator = [sys.executable, "-m", "allocator.cli"]
+    out = tmp_path / "r.json"
+    bad = subprocess.run(allocator + ["bench", "county", "--households", "0",
+                                      "--json", str(out)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode == 2 and "--households" in bad.stderr
+    bad = subprocess.run(allocator + ["bench", "county", "--households", "50",
+                                      "--methods", "ours,magic", "--json", str(out)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode == 2 and "magic" in bad.stderr
+    assert not out.exists()
+
+
+def test_cli_writes_the_results(tmp_path):
+    out = tmp_path / "r.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "allocator.cli", "bench", "county", "--households",
+         "40", "--seed", "2", "--methods", "ours,mcf_floor", "--json", str(out)],
+        capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["households"] == 40 and report["seed"] == 2
+    assert set(report["methods"]) == {"ours", "mcf_floor"}
+    assert "load_average_before" in report["machine"]
