@@ -578,7 +578,8 @@ def _cmd_export(args) -> int:
     if args.changed:
         changed = project.allocations[
             (project.allocations["scenario"] == "base")
-            & project.allocations["change"].map(lambda c: isinstance(c, str) and c)]
+            & project.allocations["change"].map(
+                lambda c: isinstance(c, str) and c != "")]
         if changed.empty:
             print("no household changed by the last reallocation; nothing exported",
                   file=sys.stderr)
@@ -586,7 +587,8 @@ def _cmd_export(args) -> int:
         args.household = sorted(set(args.household or []) | set(
             changed["household_id"]))
         for row in changed.sort_values("household_id").itertuples():
-            print(f"{row.household_id}  {row.unit_id or '轮候'}  {row.change}")
+            unit = row.unit_id if isinstance(row.unit_id, str) else "轮候"
+            print(f"{row.household_id}  {unit}  {row.change}")
     if args.pdf is not None:
         export_pdf(project, args.pdf, households=args.household,
                    progress=_progress_bar("orders"))

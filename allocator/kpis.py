@@ -191,6 +191,7 @@ def kpi_table(kpis: dict[str, Any]) -> str:
         ("任一志愿 any ranked site", "wish_any_ranked_of"),
         ("低楼层 low floor granted", "low_floor_granted_of"),
         ("同村同点 village groups together", "village_groups_together_of"),
+        ("  同村同点户数 households with their group", "village_households_together"),
     ]
     columns = [("合计 all", kpis["overall"])] + list(kpis["by_category"].items())
     cell = kpi_cell

@@ -59,7 +59,8 @@ def ledger_entries(project: Project, *, household: str | None = None,
         Only entries about this household (户号): its own object, or a
         before/after value that names it.
     action : str, optional
-        Only this action (``import``, ``edit rules``, ``allocate``, ``exit``...).
+        Only this action (``import``, ``edit rules``, ``allocate``, ``exit``...,
+        or its Chinese name in ``ACTION_LABELS``, e.g. 确认退出).
     since : datetime.date, optional
         Only entries made on this day or later.
 
@@ -76,7 +77,8 @@ def ledger_entries(project: Project, *, household: str | None = None,
     if household is not None:
         keep &= _mentions(frame, household)
     if action is not None:
-        keep &= frame["action"] == action
+        names = {label: key for key, label in ACTION_LABELS.items()}
+        keep &= frame["action"] == names.get(action, action)  # 确认退出 = exit
     if since is not None:
         keep &= frame["time"].astype(str).str[:10] >= since.isoformat()
     return frame[keep].reset_index(drop=True)

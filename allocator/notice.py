@@ -85,9 +85,10 @@ def notice_lines(project: Project, scenario: str = "base") -> list[NoticeLine]:
         "household_id").set_index("household_id")
     sizes = members.groupby("household_id").size()
     services = project.service_assignments
-    schools = services[(services["scenario"] == scenario)
-                       & services["kind"].isin(SCHOOL_KINDS)
-                       & services["facility_id"].notna()]
+    pupils = services[(services["scenario"] == scenario)
+                      & services["kind"].isin(SCHOOL_KINDS)]
+    waiting_for_place = set(pupils.loc[pupils["facility_id"].isna(), "household_id"])
+    schools = pupils[pupils["facility_id"].notna()]
     names = dict(zip(project.facilities["facility_id"], project.facilities["name"]))
     school_of = schools.groupby("household_id")["facility_id"].agg(
         lambda ids: "、".join(dict.fromkeys(names.get(i, i) for i in ids)))
@@ -100,8 +101,16 @@ def notice_lines(project: Project, scenario: str = "base") -> list[NoticeLine]:
             head=mask_name(head["name"]) if head is not None else "",
             id_number=mask_id_number(head["id_number"]) if head is not None else "",
             size=int(sizes.get(row.household_id, 0)), unit=str(row.unit_id),
-            schools=str(school_of.get(row.household_id, "—"))))
+            schools=_schools(school_of.get(row.household_id),
+                             row.household_id in waiting_for_place)))
     return lines
+
+
+def _schools(names: str | None, someone_waits: bool) -> str:
+    """The schools of a household's children; says when a child has no place."""
+    if someone_waits:
+        return f"{names}；另有子女暂无学位" if names else "子女暂无学位"
+    return names or "—"
 
 
 def write_notice_pdf(project: Project, path: Path, *, scenario: str = "base",

@@ -30,7 +30,8 @@ HOUSEHOLD_FIELDS = {
     "category": "安置类别", "annual_income": "年收入",
     "stable_job_years": "稳定就业年限", "origin_village": "原居住村",
     "origin_township": "原居住乡镇", "current_township": "现属乡镇",
-    "waiting_since": "轮候登记日期",
+    "waiting_since": "轮候登记日期", "preferred_sites": "意向安置点",
+    "wants_low_floor": "低楼层意愿",
 }
 MEMBER_FIELDS = {"name": "姓名", "relationship": "与户主关系", "sex": "性别",
                  "birth_date": "出生日期", "disability": "残疾"}
@@ -178,6 +179,8 @@ def compare_register(project: Project, path: Path,
                 change.moved_in.append(_person(row) | {"from": came_from})
         if household_id in old_ids and household_id in new_ids:
             for name, label in HOUSEHOLD_FIELDS.items():
+                if name not in old_table.columns or name not in new_table.columns:
+                    continue  # a field this register or project does not have
                 a = old_table.at[household_id, name]
                 b = new_table.at[household_id, name]
                 if not _same(a, b):

@@ -391,7 +391,8 @@ def _run_isolated(method: str, households: int, seed: int, time_limit: float,
         grace = 15.0 + households / 4000.0
 
         def limit() -> None:  # in the child, before it starts
-            hard = (2 * memory_mb + 1024) * 1024 * 1024
+            # A safety net only: the parent watches the resident memory.
+            hard = (4 * memory_mb + 2048) * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
 
         env = dict(os.environ, PYTHONPATH=str(root) + os.pathsep + os.environ.get(

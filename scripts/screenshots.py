@@ -15,7 +15,7 @@ order and locks), the export dialog, the import wizard, and the dynamic
 management views: a household's history, the alerts on the map, the exit
 review, the petition what-if and the scenarios. The runs that allocate also
 confirm the qualifying exits, reallocate (the changes view and the export of
-the changed households) and solve and compare a scenario.
+the changed households) and create a scenario from its changes.
 
 Debian needs ``xvfb``, ``libxcb-icccm4`` and ``libxcb-keysyms1``.
 """
@@ -94,7 +94,9 @@ def main(argv: list[str] | None = None) -> int:
                         "instead of the sample county")
     parser.add_argument("--solved", type=Path, help="a solved project: no run "
                         "allocates (faster); the first run of each language "
-                        "still reallocates and solves a scenario")
+                        "still reallocates")
+    parser.add_argument("--only", action="append", metavar="LANG[-SCALE]",
+                        help="only these runs, e.g. zh_CN or en-1 (repeatable)")
     parser.add_argument("--backend", default="highs")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--language", default="zh_CN", help=argparse.SUPPRESS)
@@ -123,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
                        XDG_CONFIG_HOME=str(folder / "config"))
             failures = 0
             for language, scale, first in RUNS:
+                if args.only and not ({language, f"{language}-{scale}"}
+                                      & set(args.only)):
+                    continue
                 allocate = first and args.solved is None
                 project = unsolved if allocate else solved
                 command = [sys.executable, str(Path(__file__).resolve()), "--child",
@@ -263,7 +268,7 @@ def child(args) -> int:
 
 def _dynamic_views(window, household, screen, grab, wait, solve: bool) -> None:
     """History, alerts, exit review, petition, scenarios; with ``solve`` also
-    confirm the exits, reallocate, and solve and compare a scenario."""
+    confirm the exits, reallocate and create a scenario."""
     window.select_household(household)
     window.docks["history"].raise_()
     grab("13-history")
@@ -297,19 +302,17 @@ def _dynamic_views(window, household, screen, grab, wait, solve: bool) -> None:
     _centre(window.export_dialog, screen)
     grab("18-export-changed")
     window.export_dialog.reject()
+    # A scenario from its changes, listed (its solve, a full solve of the
+    # county, takes minutes and is left out here; tests compare solved
+    # scenarios on a small county).
     facilities = window.project.facilities
     school = facilities[facilities["kind"] == "primary"]["facility_id"].iloc[0]
     window.create_scenario("扩容", {"capacities": {school: 2000},
                                     "catchments": {"primary": 1500}},
                            "示例：一所小学扩容，小学服务半径1500米")
-    window.solve_scenario("扩容")
-    if window.job is not None:
-        wait(window.allocation_finished, timeout=900)
     window.docks["scenarios"].raise_()
     window.scenarios.set_project(window.project)
-    window.scenarios.select(["base", "扩容"])
-    window.scenarios.compare_selected()
-    grab("17-scenarios-compare")
+    grab("17-scenarios-new")
 
 
 def _centre(dialog, screen) -> None:

@@ -557,6 +557,10 @@ def _priority_respecting(model: LinearModel, problem: JointProblem,
 
     Units fixed by the planner and a household's own unit in a reallocation
     are the planner's decision and do not count as taken.
+
+    TODO(#4): with wishes or village groups before housing this constraint
+    is exact but slow on a county (half the sample county's waiting list did
+    not solve within 15 minutes); a stronger formulation is still open.
     """
     eligible: dict[int, list[int]] = defaultdict(list)
     for (t, c) in assign:

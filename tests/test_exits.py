@@ -229,3 +229,28 @@ def test_a_solve_after_an_exit_gives_the_freed_unit_to_the_waiting_list(
     assert "A-301" not in set(allocations["unit_id"].dropna())
     assert allocations["kind"].value_counts().to_dict() == {"allocated": 4,
                                                              "waiting": 1}
+
+
+def test_exit_rules_are_set_and_checked_by_the_rules_command(tiny_project, tmp_path,
+                                                             capsys):
+    _history(tiny_project, [("H0", 2025, 64000, "稳定就业", 3)])
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    bad = '[{"field": "salary", "op": "=>", "value": 1}]'
+    assert main(["rules", str(path), "--set", f"exit_conditions={bad}"]) == 1
+    err = capsys.readouterr().err
+    assert "exit_conditions[0]: field 'salary' is not one of" in err
+    assert "exit_conditions[0]: op '=>' is not one of" in err
+    assert main(["rules", str(path), "--set", "exit_income_basis=monthly"]) == 1
+    assert "must be per_capita or household" in capsys.readouterr().err
+
+    good = '[{"field": "size", "op": ">=", "value": 5}]'
+    assert main(["rules", str(path), "--set", f"exit_conditions={good}",
+                 "--reason", "大户暂缓退出"]) == 0
+    capsys.readouterr()
+    assert main(["exits", str(path), "--household", "H0"]) == 0
+    out = capsys.readouterr().out
+    assert "H0  A-301  不符合 does not qualify" in out
+    assert out.rstrip().endswith("户人数 4 >= 5（未满足）")
+    entry = load_project(path).ledger.iloc[-1]
+    assert entry["action"] == "edit rules" and entry["reason"] == "大户暂缓退出"

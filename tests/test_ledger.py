@@ -11,6 +11,7 @@ import getpass
 import json
 import shutil
 import sqlite3
+import warnings
 
 import pytest
 
@@ -138,6 +139,8 @@ def test_ledger_command_filters(tmp_path, capsys):
                  str(tmp_path / "l.json")]) == 0
     rows = json.loads((tmp_path / "l.json").read_text(encoding="utf-8"))
     assert [r["object"] for r in rows] == ["household H5", "household H3"]
+    assert main(["ledger", str(project), "--action", "锁定"]) == 0
+    assert "2 of 3 ledger entries" in capsys.readouterr().err
 
     tomorrow = dt.date.today() + dt.timedelta(days=1)
     assert main(["ledger", str(project), "--since", tomorrow.isoformat()]) == 0
@@ -212,7 +215,9 @@ def test_an_older_project_gets_empty_history_tables(tiny_project, tmp_path):
             frame.loc[frame["key"] == "schema_version", "value"] = "2"
         if name == "households":
             frame = frame.drop(columns=["exited_on"])
-        pyogrio.write_dataframe(frame, old, layer=name, driver="GPKG")
+        with warnings.catch_warnings():  # attribute tables have no CRS
+            warnings.simplefilter("ignore", UserWarning)
+            pyogrio.write_dataframe(frame, old, layer=name, driver="GPKG")
 
     opened = load_project(old)
     for name in mine:

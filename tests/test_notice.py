@@ -44,6 +44,10 @@ def test_notice_lines_are_masked(solved):
         ("H2", "俄**布", "513431********015X", 3),
         ("H3", "马**呷", "513431********0201", 2),
         ("H4", "勒**人", "513431********0254", 1)]
+    # H1's kindergarten child and H2's primary child have no place in reach;
+    # H3 and H4 have no child of school age.
+    assert [line.schools for line in lines] == [
+        "子女暂无学位", "子女暂无学位", "—", "—"]
     allocations = solved.allocations.set_index("household_id")
     assert [line.unit for line in lines] == [
         allocations.at[h, "unit_id"] for h in ("H1", "H2", "H3", "H4")]

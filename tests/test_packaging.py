@@ -297,7 +297,17 @@ def test_smoke_test_takes_the_sample_optimum_from_the_benchmark(tmp_path):
     results = tmp_path / "sample.json"
     results.write_text(json.dumps({"runs": [
         run("optimal", 10.0), run("timeout", 99.0), run("optimal", 10.0)]}))
-    assert smoke.sample_optimum(results) == {"housed": 56700.0, "walk": 10.0}
+    expected = smoke.sample_optimum(results)
+    assert expected == [("housed", 56700.0), ("walk", 10.0)]
+    assert smoke.compare_levels([("housed", 56700.0), ("walk", 10.0)],
+                                expected) == (["housed", "walk"], [], [])
+    assert smoke.compare_levels([("housed", 56699.0), ("walk", 10.0)],
+                                expected) == (
+        ["walk"], ["housed: got 56699, expected 56700"], [])
+    # Another level before walk: walk's optimum is not comparable.
+    assert smoke.compare_levels(
+        [("housed", 56700.0), ("wishes", 3.0), ("walk", 12.0)], expected) == (
+        ["housed"], [], ["wishes", "walk"])
     results.write_text(json.dumps({"runs": [run("optimal", 10.0),
                                             run("optimal", 11.0)]}))
     with pytest.raises(ValueError, match="disagree"):

@@ -147,27 +147,52 @@ def sample_solved(sample_import):
     return project
 
 
+def _most_filled(units, households, rules):
+    """The most of ``units`` that ``households`` can fill at once (augmenting
+    paths, Kuhn's algorithm), independently of the solver."""
+    fits = []
+    for area, accessible in units:
+        fits.append([h for h, (size, needs) in enumerate(households)
+                     if area_band(size, rules)[0] <= area <= area_band(size, rules)[1]
+                     and (accessible or not needs)])
+    holder: dict[int, int] = {}
+
+    def place(u, seen):
+        for h in fits[u]:
+            if h not in seen:
+                seen.add(h)
+                if h not in holder or place(holder[h], seen):
+                    holder[h] = u
+                    return True
+        return False
+
+    return sum(place(u, set()) for u in range(len(units)))
+
+
 def test_sample_exits_fill_every_freed_unit_and_move_nobody(sample_solved):
     project = copy.deepcopy(sample_solved)
     rules = project.rules
     base = project.allocations
+    assert (base["kind"] == "waiting").sum() == 180
     waiting = project.households[project.households["household_id"].isin(
         base.loc[base["kind"] == "waiting", "household_id"])]
-    bands = [area_band(int(size), rules) for size in waiting["size"]]
-    needs = waiting["needs_accessible"].tolist()
     units = project.housing_units.set_index("unit_id")
 
-    def fitting(unit_id):
-        area, accessible = units.at[unit_id, "area_m2"], units.at[unit_id, "accessible"]
-        return sum(low <= area <= high and (accessible or not need)
-                   for (low, high), need in zip(bands, needs))
-
-    # Exits of living occupants whose unit at least FREED waiting households
-    # fit: then every freed unit can be filled at once (Hall's condition).
+    # Exits of living occupants: the first (by household id) 30 in 25 m²,
+    # 40 in 50 m² and 50 in 75 m² units; the waiting households can fill all
+    # 120 at once, so a weighted optimum fills all of them (an unfilled unit
+    # would leave an augmenting path that houses one more household).
     existing = base[base["kind"] == "existing"].sort_values("household_id")
-    leaving = [h for h, u in zip(existing["household_id"], existing["unit_id"])
-               if fitting(u) >= FREED][:FREED]
-    assert len(leaving) == FREED
+    area = existing["unit_id"].map(units["area_m2"])
+    leaving = []
+    for size, count in ((25.0, 30), (50.0, 40), (75.0, 50)):
+        leaving += existing.loc[area == size, "household_id"].head(count).tolist()
+    unit_of = dict(zip(existing["household_id"], existing["unit_id"]))
+    freed_units = [(units.at[unit_of[h], "area_m2"], units.at[unit_of[h], "accessible"])
+                   for h in leaving]
+    households = list(zip(waiting["size"].astype(int), waiting["needs_accessible"]))
+    assert _most_filled(freed_units, households, rules) == FREED
+    assert (units["status"] == "vacant").sum() == 420  # all given in the base
     freed = _exit(project, leaving, SAMPLE_TODAY)
     assert len(freed) == FREED
 
@@ -195,3 +220,41 @@ def test_sample_exits_fill_every_freed_unit_and_move_nobody(sample_solved):
 
     store_reallocation(project, result)
     assert_allocation_valid(validation_view(project, SAMPLE_TODAY))
+
+
+def test_cli_reallocate_and_orders_of_changed_households(tiny_project, tmp_path,
+                                                         capsys):
+    import pypdf
+
+    from allocator.cli import main
+    from allocator.project import load_project, save_project
+
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    assert main(["solve", str(path), "--backend", "cpsat", "--date",
+                 "2026-10-01"]) == 0
+    project = load_project(path)
+    rows = [{"household_id": h, "unit_id": u, "exit_on": "2026-10-01",
+             "confirmed": "2026-10-01", "user": "test", "reason": "退出机制",
+             "freed_on": None} for h, u in (("H0", "A-301"), ("H4", None))]
+    project.exits = pd.DataFrame(rows)
+    marked = project.households["household_id"].isin(["H0", "H4"])
+    project.households.loc[marked, "exited_on"] = "2026-10-01"
+    save_project(project, path)
+
+    capsys.readouterr()
+    assert main(["reallocate", str(path), "--backend", "cpsat", "--date",
+                 "2026-10-01"]) == 0
+    out = capsys.readouterr().out
+    assert "1 unit(s) freed by exits due on or before 2026-10-01" in out
+    assert "2 unit(s) freed, 4 household(s) changed, 3 service group(s) kept" in out
+    assert "H5  新分配  户H4退出腾出房屋B-201，分配给轮候户H5" in out
+
+    pdf = tmp_path / "changed.pdf"
+    assert main(["export", str(path), "--changed", "--pdf", str(pdf)]) == 0
+    pages = [page.extract_text() for page in pypdf.PdfReader(pdf).pages]
+    assert len(pages) == 2  # H1 (a kindergarten place) and H5 (a unit)
+    assert "H1" in pages[0] and "第一幼儿园" in pages[0]
+    assert "户H4退出腾出房屋B-201" in pages[1].replace("\n", "")
+    assert load_project(path).ledger["action"].tolist()[-2:] == [
+        "reallocate", "export"]

@@ -156,10 +156,11 @@ def test_alerts_filter_and_mark_the_map(window, open_in, dynamic_gpkg):
     alerts.township_box.setCurrentIndex(alerts.township_box.findData(township))
     assert alerts.table.rowCount() >= 1
     # H2 waits (no unit), so no ring; H0 has a unit but no alert.
+    window.docks["alerts"].raise_()
     assert window.map_view.map_scene.overlays.get("alerts") == []
 
 
-def test_alert_of_a_housed_household_is_drawn_on_its_building(window, open_in,
+def test_alert_of_a_housed_household_is_drawn_on_its_building(window, open_in, qtbot,
                                                              dynamic_gpkg):
     from allocator.project import load_project, save_project
 
@@ -172,8 +173,13 @@ def test_alert_of_a_housed_household_is_drawn_on_its_building(window, open_in,
     open_in(window, dynamic_gpkg)
     levels = window.alerts.frame.set_index("household_id")["level"]
     assert levels["H0"] == "red"  # fell by two thirds
-    rings = window.map_view.map_scene.overlays["alerts"]
-    assert len(rings) == 1
+    # Rings show while the alerts are on screen.
+    overlays = window.map_view.map_scene.overlays
+    window.docks["kpis"].raise_()
+    qtbot.waitUntil(lambda: overlays.get("alerts", []) == [], timeout=5000)
+    window.docks["alerts"].raise_()
+    qtbot.waitUntil(lambda: len(overlays.get("alerts", [])) == 1, timeout=5000)
+    rings = overlays["alerts"]
     assert "A-301" in rings[0].toolTip()
     window.alerts.on_map.setChecked(False)
     assert window.map_view.map_scene.overlays["alerts"] == []

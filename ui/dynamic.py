@@ -644,9 +644,9 @@ class ChangesPanel(QWidget):
         text = fill(self.tr("上次重新分配变动 %1 户，其余各户的住房和学位不变。"),
                     changes["household_id"].nunique())
         if counts:
-            text += " " + "，".join(
+            text += " " + fill(self.tr("其中：%1。"), self.tr("，").join(
                 f"{_t('Changes', CHANGE_NAMES.get(k, k))} {v}"
-                for k, v in counts.items())
+                for k, v in counts.items()))
         if freed is not None:
             text += " " + fill(self.tr("腾出房屋 %1 套。"), freed)
         self.summary.setText(text)
@@ -657,7 +657,8 @@ class ChangesPanel(QWidget):
                       _t("Changes", CHANGE_NAMES[kind]) if kind in CHANGE_NAMES
                       else kind, row.unit_before,
                       row.unit_after if isinstance(row.unit_after, str)
-                      else self.tr("轮候"), core_text(row.reason)]
+                      else self.tr("已退出") if kind == "exited" else self.tr("轮候"),
+                      core_text(row.reason)]
             for c, value in enumerate(values):
                 self.table.setItem(r, c, _item(value))
         _fit_columns(self.table)

@@ -153,6 +153,8 @@ class MainWindow(QMainWindow):
         self._shown_once = False
         self._cancel_requested = False
         self._today: dt.date | None = None
+        self._alert_marks: dict = {}
+        self._alerts_on_screen = False
         self.undo_stack = self._make_undo_stack()
         backend = str(self.settings.value("backend", "auto"))
         self.backend = backend if backend in BACKENDS else "auto"
@@ -430,6 +432,8 @@ class MainWindow(QMainWindow):
         self.changes.household_selected.connect(self.select_household)
         self.scenarios.household_selected.connect(self.select_household)
         self.alerts.marks_changed.connect(self._show_alert_marks)
+        self.docks["alerts"].visibilityChanged.connect(
+            lambda visible: self._show_alert_marks(visible=visible))
         self.progress.cancel_requested.connect(self.cancel_job)
         self.undo_stack.cleanChanged.connect(self._update_title)
         self.undo_stack.indexChanged.connect(self._after_edit)
@@ -979,7 +983,15 @@ class MainWindow(QMainWindow):
         """The day exits, alerts and visits are counted on (tests set it)."""
         return self._today or dt.date.today()
 
-    def _show_alert_marks(self, marks: dict) -> None:
+    def _show_alert_marks(self, marks: dict | None = None,
+                          visible: bool | None = None) -> None:
+        """Ring the alerts' buildings while the alerts dock is on screen."""
+        if marks is not None:
+            self._alert_marks = marks
+        if visible is not None:
+            # A dock behind another tab keeps isVisible(); its signal tells.
+            self._alerts_on_screen = visible
+        marks = self._alert_marks if self._alerts_on_screen else {}
         level_rank = {"red": 0, "yellow": 1, "blue": 2}
         names = {"red": self.tr("红色预警"), "yellow": self.tr("黄色预警"),
                  "blue": self.tr("蓝色预警")}
@@ -1160,6 +1172,7 @@ class MainWindow(QMainWindow):
             {"run_id": run["run_id"], "changes": counts}))
         self.progress.finish(run, "")
         self.project_data_changed()
+        self.busy_label.setText(self.tr("已重新分配：只有“变动”中列出的户有变化"))
         self.changes.set_changes(result.changes, len(result.freed_units))
         self.docks["changes"].show()
         self.docks["changes"].raise_()

@@ -455,10 +455,10 @@ class MapScene(QGraphicsScene):
         items = []
         for key, found in by_building.items():
             _rank, colour, _text = min(found, key=lambda m: m[0])
-            ring = QGraphicsEllipseItem(-11, -11, 22, 22)
+            ring = QGraphicsEllipseItem(-10, -10, 20, 20)
             ring.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
             ring.setPos(where[key])
-            ring.setPen(QPen(colour, 3))
+            ring.setPen(QPen(colour, 2.5))
             ring.setBrush(Qt.BrushStyle.NoBrush)
             ring.setZValue(32)
             texts = [m[2] for m in sorted(found, key=lambda m: m[0])]

@@ -82,6 +82,7 @@ RESULT_KINDS = (
     ("existing", QT_TRANSLATE_NOOP("Choices", "既有安置")),
     ("allocated", QT_TRANSLATE_NOOP("Choices", "本次分配")),
     ("waiting", QT_TRANSLATE_NOOP("Choices", "轮候")),
+    ("exited", QT_TRANSLATE_NOOP("Choices", "已退出")),
     (None, QT_TRANSLATE_NOOP("Choices", "未分配")),
 )
 UNIT_STATUS = (
@@ -311,6 +312,10 @@ class FrameTableModel(QAbstractTableModel):
             occupied = project.housing_units.dropna(subset=["household_id"])
             existing = dict(zip(occupied["household_id"], occupied["unit_id"]))
             ids = frame["household_id"].tolist()
+            if "exited_on" in frame.columns:  # left the programme (exit rule)
+                for h, day in zip(ids, frame["exited_on"].tolist()):
+                    if isinstance(day, str) and day and h not in kind_of:
+                        kind_of[h] = "exited"
             return {
                 "head_name": [head_of.get(h) for h in ids],
                 "result": [kind_of.get(h) for h in ids],

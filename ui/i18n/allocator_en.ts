@@ -117,12 +117,24 @@
         <translation>The last reallocation changed %1 households; every other household keeps its unit and places.</translation>
     </message>
     <message>
+        <source>其中：%1。</source>
+        <translation>Of these: %1.</translation>
+    </message>
+    <message>
+        <source>，</source>
+        <translation>, </translation>
+    </message>
+    <message>
         <source>腾出房屋 %1 套。</source>
         <translation>%1 units freed.</translation>
     </message>
     <message>
         <source>轮候</source>
         <translation>Waiting</translation>
+    </message>
+    <message>
+        <source>已退出</source>
+        <translation>Exited</translation>
     </message>
 </context>
 <context>
@@ -284,6 +296,10 @@
     <message>
         <source>轮候</source>
         <translation>Waiting</translation>
+    </message>
+    <message>
+        <source>已退出</source>
+        <translation>Exited</translation>
     </message>
     <message>
         <source>未分配</source>
@@ -1424,7 +1440,7 @@
     </message>
     <message>
         <source>变动</source>
-        <translation>Change</translation>
+        <translation>Changes</translation>
     </message>
     <message>
         <source>方案</source>
@@ -1827,6 +1843,10 @@ Recover these edits? &quot;No&quot; deletes the autosave.</translation>
         <translation>The reallocation breaks %1 rules and was not used.</translation>
     </message>
     <message>
+        <source>已重新分配：只有“变动”中列出的户有变化</source>
+        <translation>Reallocated: only the households under Changes differ</translation>
+    </message>
+    <message>
         <source>方案未建立：%1</source>
         <translation>Scenario not created: %1</translation>
     </message>
@@ -2172,6 +2192,26 @@ Project files are GeoPackages and open in QGIS.</translation>
     <message>
         <source>总步行距离最小（含子女分校惩罚）</source>
         <translation>Least total walking (with the sibling-split penalty)</translation>
+    </message>
+    <message>
+        <source>安置户数</source>
+        <translation>households housed</translation>
+    </message>
+    <message>
+        <source>服务名额</source>
+        <translation>service places</translation>
+    </message>
+    <message>
+        <source>安置意愿</source>
+        <translation>wishes</translation>
+    </message>
+    <message>
+        <source>同村相邻</source>
+        <translation>villages together</translation>
+    </message>
+    <message>
+        <source>步行距离</source>
+        <translation>walking</translation>
     </message>
 </context>
 <context>
