@@ -679,10 +679,10 @@ def wish_texts(project: Project, instance: Instance, solution: JointSolution,
         if household_id not in chosen:
             texts.append(text + "本户尚在轮候，分得住房时再按意愿安排。")
             continue
-        if "wishes" not in order:
-            texts.append(text + "本次目标顺序不含安置意愿，未按意愿安排。")
-            continue
         unit = units.loc[chosen[household_id]]
+        if "wishes" not in order:
+            texts.append(text + _unranked_wish(ranked, low, unit, sites, low_max))
+            continue
         eligible = instance.problem.household_classes[h]
         parts = []
         if ranked:
@@ -704,6 +704,21 @@ def wish_texts(project: Project, instance: Instance, solution: JointSolution,
                     instance, used, earlier))
         texts.append(text + "；".join(parts) + "。")
     return texts
+
+
+def _unranked_wish(ranked: list[str], low: bool, unit, sites: dict[str, str],
+                   low_max: int) -> str:
+    """Whether a wish happens to be met when wishes are not an objective level."""
+    parts = []
+    if ranked:
+        site = str(unit["site_id"])
+        parts.append(f"第{ranked.index(site) + 1}志愿{sites.get(site, site)}已满足"
+                     if site in ranked else "志愿安置点未满足")
+    if low:
+        floor = int(unit["floor"])
+        parts.append(f"低楼层意愿已满足（{floor}层）" if floor <= low_max
+                     else f"低楼层意愿未满足（分配在{floor}层）")
+    return "；".join(parts) + "。本次目标顺序不含安置意愿，未按意愿优化。"
 
 
 def _unmet(what: str, classes: list[int], instance: Instance,

@@ -117,9 +117,10 @@ DEFAULTS: dict[str, RuleDefault] = {
         20261204, "随机抽签种子：同等条件按抽签排序，种子记入台账以便复核",
         "抽签种子"),
     "objective_order": RuleDefault(
-        ["housed", "served", "wishes", "village", "walk"],
-        "规划人员选择：先安置户数，再服务名额，再安置意愿，再同村相邻，最后步行距离；"
-        "安置户数默认排第一",
+        ["housed", "served", "walk"],
+        "规划人员选择：先安置户数，再服务名额，最后步行距离；安置意愿（wishes）和"
+        "同村同点（village）会改变结果，默认不列入，由规划人员放入顺序中的位置"
+        "（全县求解时间随之增加数倍）",
         "目标顺序"),
     "wish_points": RuleDefault(
         {"first": 3, "second": 2, "third": 1, "low_floor": 3},

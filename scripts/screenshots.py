@@ -72,12 +72,13 @@ def prepare_project(folder: Path) -> Path:
     """Import the sample county (unsolved) into a project file."""
     from allocator.importer import ImportInputs, import_files
     from allocator.project import save_project
-    from sample_data import sample_files
+    from sample_data import sample_files, sample_history_files
 
     files = sample_files()
     result = import_files(ImportInputs(
         register=files["register"], sites=files["sites"], units=files["units"],
-        facilities=files["facilities"], county=files["county"]))
+        facilities=files["facilities"], county=files["county"],
+        **sample_history_files()))
     if result.project is None:
         raise SystemExit("the sample county did not import: "
                          + "; ".join(str(p) for p in result.errors[:3]))

@@ -25,7 +25,7 @@ from tests.assertions import assert_allocation_valid
 from tests.conftest import TINY, TINY_TODAY
 from tests.test_fairness import two_sites, units_of
 
-DEFAULT_ORDER = ["housed", "served", "wishes", "village", "walk"]
+HOUSING_FIRST = ["housed", "served", "wishes", "village", "walk"]
 WISHES_FIRST = ["wishes", "housed", "served", "village", "walk"]
 
 
@@ -52,6 +52,7 @@ def test_site_wish_follows_its_place_in_the_order(tiny_project, formulation):
     # B-101; H3 (priority 5, as H2) then fits nothing left and waits.
     project = two_sites(tiny_project)
     _set(project, "H2", preferred_sites="S2")
+    project.rules["objective_order"] = HOUSING_FIRST
     default = _solve(project, backend="highs", formulation=formulation)
     assert units_of(default)["H2"] == "A-201"
     assert default.run["objective_housed"] == 490
@@ -81,12 +82,13 @@ def test_site_wish_follows_its_place_in_the_order(tiny_project, formulation):
 
 
 def test_low_floor_wish(tiny_project):
-    # Low floors are floor 1 only here. H2 asks for one: by default it keeps
+    # Low floors are floor 1 only here. H2 asks for one: with housing first it keeps
     # A-201 (floor 2); the two floor-1 units it fits (A-101, B-101) go to
     # H1 (accessible) and H3. With wishes first it gets B-101 (floor 1).
     project = tiny_project
     project.rules["low_floor_max"] = 1
     _set(project, "H2", wants_low_floor=True)
+    project.rules["objective_order"] = HOUSING_FIRST
     default = _solve(project, backend="highs")
     assert units_of(default)["H2"] == "A-201"
     assert default.allocations.set_index("household_id").at["H2", "wish"] == (
@@ -281,6 +283,7 @@ def test_both_formulations_agree_on_every_level_of_a_sample_cut(two_site_cut):
     found = {}
     for formulation in ("aggregated", "detailed"):
         project = copy.deepcopy(two_site_cut)
+        project.rules["objective_order"] = list(levels)
         outcome = solve_project(project, backend="highs", formulation=formulation,
                                 today=dt.date(2026, 12, 4))
         assert outcome.run["status"] == "optimal"

@@ -756,12 +756,12 @@ class MainWindow(QMainWindow):
         if not self._may_discard():
             return None
         from allocator.importer import ImportInputs, import_files
-        from sample_data import sample_files
+        from sample_data import sample_files, sample_history_files
 
         files = sample_files()
         inputs = ImportInputs(register=files["register"], sites=files["sites"],
                               units=files["units"], facilities=files["facilities"],
-                              county=files["county"])
+                              county=files["county"], **sample_history_files())
 
         def work(progress, cancelled):
             result = import_files(inputs, progress=progress, cancel=cancelled)
