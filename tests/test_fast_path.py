@@ -100,8 +100,9 @@ def _mip_optimum(problem, backend):
 
 @pytest.mark.parametrize("backend", ["cpsat", "highs"])
 def test_same_optimum_as_the_mip_on_the_tiny_county(tiny_project, backend):
-    from allocator.allocate import build_instance
     from conftest import TINY_TODAY
+
+    from allocator.allocate import build_instance
 
     tiny_project.rules["objective_order"] = ["housed", "served", "walk"]
     problem = build_instance(tiny_project, TINY_TODAY).problem

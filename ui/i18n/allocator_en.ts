@@ -2617,8 +2617,8 @@ Project files are GeoPackages and open in QGIS.</translation>
         <translation>Resettlement work plan, red/yellow/blue alerts: watch income swings, lost jobs, complaints and petitions; thresholds chosen by the planner (income per person falling below the low-income line is red, a risk of falling back into poverty)</translation>
     </message>
     <message>
-        <source>规划人员选择：先安置户数，再服务名额，再安置意愿，再同村相邻，最后步行距离；安置户数默认排第一</source>
-        <translation>Planner&apos;s choice: households housed, then service places, then wishes, then villages together, then walking; households housed come first by default</translation>
+        <source>规划人员选择：先安置户数，再服务名额，最后步行距离；安置意愿（wishes）和同村同点（village）会改变结果，默认不列入，由规划人员放入顺序中的位置（全县求解时间随之增加数倍）</source>
+        <translation>Planner&apos;s choice: households housed, then service places, then walking; wishes and villages together change the outcome, so they are left out by default and the planner places them in the order (a county-wide solve then takes several times longer)</translation>
     </message>
     <message>
         <source>规划人员选择：第一志愿3分、第二志愿2分、第三及以后志愿1分；老人或残疾人申请低楼层并获满足3分</source>
