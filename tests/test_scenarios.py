@@ -73,6 +73,22 @@ def test_changes_file_errors(tmp_path):
         scenarios.read_changes(tmp_path / "missing.json")
 
 
+def test_changes_file_in_yaml(tmp_path):
+    good = tmp_path / "c.yaml"
+    good.write_text("capacities:\n  K1: 3\ncatchments:\n  primary: 2000\n",
+                    encoding="utf-8")
+    assert scenarios.read_changes(good) == {"capacities": {"K1": 3},
+                                            "catchments": {"primary": 2000}}
+    bad = tmp_path / "d.yml"
+    bad.write_text("capacities: [K1: 3\n", encoding="utf-8")
+    with pytest.raises(scenarios.ScenarioError, match=r"d.yml: not valid YAML"):
+        scenarios.read_changes(bad)
+    wrong = tmp_path / "e.yaml"
+    wrong.write_text("capacity:\n  K1: 3\n", encoding="utf-8")
+    with pytest.raises(scenarios.ScenarioError, match="capacity"):
+        scenarios.read_changes(wrong)
+
+
 def test_changes_that_do_not_apply_are_refused(tiny_project):
     with pytest.raises(scenarios.ScenarioError, match="no facility 'NOPE'"):
         scenarios.create(tiny_project, "x", {"close_facilities": ["NOPE"]})
