@@ -163,8 +163,9 @@ def write_notice_pdf(project: Project, path: Path, *, scenario: str = "base",
                 raise MissingGlyphError(line.household_id, missing[0], label,
                                         font.name, len(missing) - 1)
     title = f"{county}安置房分配结果公示"
+    which = "基准方案" if scenario == "base" else f"方案“{scenario}”"
     intro = (f"根据安置房分配规则和优先级，经{county}易地扶贫搬迁安置工作领导小组办公室"
-             f"分配，现将方案“{scenario}”新分配住房的{len(lines)}户名单公示如下。"
+             f"分配，现将{which}新分配住房的{len(lines)}户名单公示如下。"
              f"公示期自{_day(posted_on)}起至{_day(until)}止，对名单有异议的，请在公示期内"
              "向安置办书面提出，逾期不予受理。")
     from allocator.allocate import STATUS_LABELS

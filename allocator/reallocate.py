@@ -214,6 +214,11 @@ def _own_classes(instance: Instance, unit_index: dict[str, int],
     class_of_unit = {u: c for c, members in enumerate(instance.class_units)
                      for u in members}
     own: dict[str, int] = {}
+    # Households of one size and need share one list of classes: extend each
+    # list once (extending it once per household repeated the new class in
+    # it thousands of times, and the model with it).
+    lists = list({id(classes): classes
+                  for classes in problem.household_classes}.values())
     for unit_id in units:
         u = unit_index[unit_id]
         c = class_of_unit.get(u)
@@ -234,7 +239,7 @@ def _own_classes(instance: Instance, unit_index: dict[str, int],
                 values = getattr(owner, name, None)
                 if values:
                     values.append(values[c])
-        for classes in problem.household_classes:
+        for classes in lists:
             if c in classes:
                 classes.append(new)
         for wishes in problem.household_wishes:
