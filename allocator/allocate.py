@@ -584,8 +584,21 @@ def _pick_units(project: Project, instance: Instance, solution: JointSolution,
 def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
     rules = project.rules
     units = project.housing_units
-    households = project.households.set_index("household_id")
-    occupied = units[units["status"] == "occupied"].set_index("household_id")
+    households = project.households
+    # Plain dicts: a frame look-up per household took seconds on a county.
+    size_of = dict(zip(households["household_id"], households["size"]))
+    accessible_of = dict(zip(households["household_id"],
+                             households["needs_accessible"]))
+    occupied = units[units["status"] == "occupied"]
+    occupied_unit = dict(zip(occupied["household_id"], occupied["unit_id"]))
+    occupied_since = dict(zip(occupied["household_id"], occupied["placed_on"]))
+    fixed_reason = {}
+    if len(project.locks):
+        fixes = project.locks[project.locks["kind"] == "fix"]
+        for household_id, why in zip(fixes["household_id"], fixes["reason"]):
+            fixed_reason.setdefault(household_id, why)
+    unit_ids = units["unit_id"].to_numpy()
+    unit_areas = units["area_m2"].to_numpy()
     rows = []
     # For the waiting list: who took the units a waiting household could have had.
     holder_priority: dict[int, list[int]] = defaultdict(list)
@@ -594,38 +607,35 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
             holder_priority[c].append(int(instance.priority[instance.household_ids[h]]))
 
     for h, household_id in enumerate(instance.household_ids):
-        info = households.loc[household_id]
-        size = int(info["size"])
+        size = int(size_of[household_id])
+        needs_accessible = accessible_of[household_id]
         low, high = area_band(size, rules)
         points = int(instance.priority.get(household_id, 0))
-        if household_id in occupied.index:
-            unit = occupied.loc[household_id]
-            placed = unit["placed_on"] or "此前"
-            rows.append(_row(scenario, run_id, household_id, unit["unit_id"],
+        if household_id in occupied_unit:
+            unit_id = occupied_unit[household_id]
+            placed = occupied_since[household_id] or "此前"
+            rows.append(_row(scenario, run_id, household_id, unit_id,
                              "existing",
-                             f"既有安置：{placed}入住{unit['unit_id']}，本次不调整住房，"
+                             f"既有安置：{placed}入住{unit_id}，本次不调整住房，"
                              "仅按住址安排学位和卫生服务"))
             continue
         c = solution.household_class[h]
         if c is not None:
-            unit_index = chosen[household_id]
-            unit = units.loc[unit_index]
+            position = units.index.get_loc(chosen[household_id])
             access = ("；本户需无障碍住房，已分配首层无障碍房"
-                      if info["needs_accessible"] else "")
-            fixed = project.locks[(project.locks["household_id"] == household_id)
-                                  & (project.locks["kind"] == "fix")]
-            how = (f"规划人员锁定（{fixed.iloc[0]['reason'] or '未注明原因'}）"
-                   if len(fixed) else
+                      if needs_accessible else "")
+            how = (f"规划人员锁定（{fixed_reason[household_id] or '未注明原因'}）"
+                   if household_id in fixed_reason else
                    f"按优先级得分{points}分配（目标1：按优先级加权的安置户数最大）")
             rows.append(_row(
-                scenario, run_id, household_id, unit["unit_id"], "allocated",
+                scenario, run_id, household_id, unit_ids[position], "allocated",
                 f"{how}；"
-                f"面积{unit['area_m2']:g} m²在本户{size}人的面积标准"
+                f"面积{unit_areas[position]:g} m²在本户{size}人的面积标准"
                 f"{low:g}–{high:g} m²内{access}；同类房源内楼层按抽签确定"))
             continue
         eligible = instance.problem.household_classes[h]
         count = sum(len(instance.class_units[k]) for k in eligible)
-        need = "、无障碍" if info["needs_accessible"] else ""
+        need = "、无障碍" if needs_accessible else ""
         if count == 0:
             reason = (f"轮候：没有面积在{low:g}–{high:g} m²{need}范围内的空置房源"
                       f"（本户{size}人）；可申请分户或等待合适房源")
@@ -650,7 +660,9 @@ def wish_texts(project: Project, instance: Instance, solution: JointSolution,
     """
     rules = project.rules
     order = objective_order(rules)
-    households = project.households.set_index("household_id")
+    households = project.households
+    preferred = dict(zip(households["household_id"], households["preferred_sites"])) \
+        if "preferred_sites" in households.columns else {}
     units = project.housing_units
     sites = dict(zip(project.sites["site_id"], project.sites["name"]))
     low_max = int(rules["low_floor_max"])
@@ -662,8 +674,7 @@ def wish_texts(project: Project, instance: Instance, solution: JointSolution,
         if "wishes" in order else []
     texts = []
     for h, household_id in enumerate(instance.household_ids):
-        info = households.loc[household_id]
-        ranked = preferred_sites(info.get("preferred_sites"))
+        ranked = preferred_sites(preferred.get(household_id))
         low = bool(instance.wants_low_floor.get(household_id, False))
         if (not ranked and not low) or instance.problem.household_location[h] \
                 is not None:
@@ -746,9 +757,10 @@ def _service_rows(project, instance, solution, chosen, run_id, scenario):
     problem = instance.problem
     units = project.housing_units
     occupied_loc = {
-        hid: int(instance.unit_location[i])
-        for i, hid in zip(units.index, units["household_id"]) if hid
-        and units.at[i, "status"] == "occupied"
+        hid: int(instance.unit_location[position])
+        for position, (hid, status) in enumerate(zip(units["household_id"],
+                                                     units["status"]))
+        if hid and status == "occupied"
     }
     # Final location of each household.
     location: dict[str, int] = dict(occupied_loc)
@@ -777,6 +789,8 @@ def _service_rows(project, instance, solution, chosen, run_id, scenario):
         return nearest_cache[key]
 
     rows = []
+    facility_name = facilities["name"].tolist()
+    facility_id = facilities["facility_id"].tolist()
     for g, group in enumerate(problem.groups):
         kind = instance.group_kind[g]
         household_id = instance.household_ids[group.household]
@@ -784,12 +798,11 @@ def _service_rows(project, instance, solution, chosen, run_id, scenario):
         label = KIND_LABELS[kind]
         if f is not None:
             walk = problem.reach[solution.group_location[g], f]
-            reason = (f"{facilities.at[f, 'name']}，步行{walk} m，在服务半径"
+            reason = (f"{facility_name[f]}，步行{walk} m，在服务半径"
                       f"{catchment[kind]} m内")
             for member_id in instance.group_members[g]:
                 rows.append(_service(scenario, run_id, member_id, household_id, kind,
-                                     facilities.at[f, "facility_id"], float(walk),
-                                     reason))
+                                     facility_id[f], float(walk), reason))
             continue
         loc = location.get(household_id)
         if loc is None:

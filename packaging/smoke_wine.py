@@ -565,9 +565,14 @@ def check_cbc_command(px: Prefix, report: Report) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy2(GAP_INSTANCE, folder / GAP_INSTANCE.name)
     source = f"D:\\算例 输入\\{GAP_INSTANCE.name}"
-    result = px.allocator(["bench", "gap", source, "--sense", "max", "--backend",
-                           "cbc", "--json", "D:\\算例 输入\\cbc.json"],
-                          timeout=600)
+    try:
+        result = px.allocator(["bench", "gap", source, "--sense", "max",
+                               "--backend", "cbc", "--json",
+                               "D:\\算例 输入\\cbc.json"], timeout=600)
+    except subprocess.TimeoutExpired:
+        report.add("FAIL", "allocator bench gap --backend cbc",
+                   f"{GAP_INSTANCE.stem} max: no answer within 600 s")
+        return
     written = folder / "cbc.json"
     if result.returncode != 0 or not written.is_file():
         report.add("FAIL", "allocator bench gap --backend cbc",
@@ -651,8 +656,8 @@ def smoke(installer: Path, wine: str, keep: bool, locale: str = "zh_CN.UTF-8",
         check_cli(px, inst, report)
         check_refuses_foreign_folder(px, installer, report)
         if numpy_ok and wmi_ok:
-            check_cbc_command(px, report)
             run_demo(px, inst, report, demo_timeout)
+            check_cbc_command(px, report)
         else:
             for check in ("allocator bench gap --backend cbc",
                           "allocator demo (sample county to D:)"):
