@@ -74,6 +74,9 @@ class Instance:
     needs_low_floor: pd.Series
     class_site: list[str] = field(default_factory=list)
     wants_low_floor: dict[str, bool] = field(default_factory=dict)
+    # Reallocation with moves: the unit (index) each household housed before
+    # holds; a household left in the class of that unit keeps that very unit.
+    home_unit: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -560,7 +563,8 @@ def _pick_units(project: Project, instance: Instance, solution: JointSolution,
 
     Households that need a low floor (a member aged 70+ or with a disability)
     or asked for one draw first, then the rest; within each group the order
-    is the lottery's.
+    is the lottery's. A household housed before that stays in the class of
+    its unit (a reallocation) keeps that unit.
     """
     draw = dict(zip(instance.household_ids, rank))
     units = project.housing_units
@@ -570,8 +574,13 @@ def _pick_units(project: Project, instance: Instance, solution: JointSolution,
             by_class[c].append(instance.household_ids[h])
     chosen: dict[str, int] = {}
     for c, household_ids in by_class.items():
+        members = set(instance.class_units[c])
+        stay = {h: instance.home_unit[h] for h in household_ids
+                if instance.home_unit.get(h) in members}
+        chosen.update(stay)
+        household_ids = [h for h in household_ids if h not in stay]
         ordered_units = sorted(
-            instance.class_units[c],
+            members - set(stay.values()),
             key=lambda u: (units.at[u, "floor"], units.at[u, "unit_id"]))
         ordered_households = sorted(household_ids, key=lambda h: (
             not (bool(instance.needs_low_floor.get(h, False))

@@ -15,6 +15,10 @@ Model (on top of :mod:`solvers.joint`)::
     sum_c x[h, c] = 1             for every h allocated before (stays housed)
     levels: housed (weighted) > kept = sum_h x[h, home(h)] > served > walk
 
+where home(h) is the class of the unit h holds (a household left in that
+class keeps that very unit), so households alike with the same home are
+one type of the aggregated model.
+
 The stored allocation is not changed; ``save_as`` stores the trial as a
 scenario, which the planner can compare with the base and promote.
 """

@@ -250,6 +250,29 @@ def _own_classes(instance: Instance, unit_index: dict[str, int],
     return own
 
 
+def _homes(instance: Instance, view: Project, kept: dict[str, str]) -> None:
+    """The home of each household allocated before: the class of its unit.
+
+    Units of a class are interchangeable, so a household left in the class
+    of its unit keeps that very unit (:func:`allocator.allocate._pick_units`)
+    and the others of the class take the rest; the "kept" level counts
+    households left in their home class, which is the number whose unit does
+    not change. Households with the same home and everything else alike stay
+    one type of the aggregated model (a class per kept unit made a type, and
+    variables over every class, per household).
+    """
+    unit_index = {u: i for i, u in enumerate(view.housing_units["unit_id"])}
+    class_of_unit = {u: c for c, members in enumerate(instance.class_units)
+                     for u in members}
+    position = {h: i for i, h in enumerate(instance.household_ids)}
+    for household_id, unit_id in kept.items():
+        c = class_of_unit.get(unit_index.get(unit_id))
+        if c is None or household_id not in position:
+            continue
+        instance.problem.household_home[position[household_id]] = c
+        instance.home_unit[household_id] = unit_index[unit_id]
+
+
 def reallocate(
     project: Project,
     *,
@@ -285,16 +308,12 @@ def reallocate(
         if household_id in kept:
             released[kept.pop(household_id)] = household_id
     instance = build_instance(view, today)
-    if allow_moves and kept:
-        unit_index = {u: i for i, u in enumerate(view.housing_units["unit_id"])}
-        own = _own_classes(instance, unit_index, set(kept.values()))
-        position = {h: i for i, h in enumerate(instance.household_ids)}
-        instance.problem.household_home = {
-            position[h]: own[u] for h, u in kept.items() if u in own}
     services = previous_services(project, scenario)
     keep = [] if allow_service_changes else _keep_services(instance, services)
     if adjust is not None:
         adjust(view, instance)
+    if allow_moves and kept:
+        _homes(instance, view, kept)
     outcome = solve_project(view, scenario=scenario, backend=backend,
                             time_limit=time_limit, today=today, seed=seed,
                             progress=progress, cancel=cancel, instance=instance)

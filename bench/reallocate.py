@@ -202,6 +202,9 @@ def main(argv: list[str] | None = None) -> int:
             "status": result.outcome.run["status"],
             "backend": result.outcome.run["backend"],
             "solver_seconds": result.outcome.run["seconds"],
+            "levels": [{k: level[k] for k in ("level", "objective", "status",
+                                              "seconds")}
+                       for level in json.loads(result.outcome.run["levels_json"])],
             "units_freed": len(freed), "changes": counts,
             "newly_housed": newly, "moved_households": moved,
             "service_groups_kept": result.kept_services},

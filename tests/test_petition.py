@@ -109,3 +109,45 @@ def test_saved_trial_compares_with_the_base(tiny_built):
     households = compare(tiny_built, ["base", "信访H2"]).households
     moved = households[households["unit_changed"]]
     assert sorted(moved["household_id"]) == ["H2", "H3"]
+
+
+def test_household_in_a_class_with_a_vacant_unit_keeps_its_own_unit(tiny_built):
+    # A-102 is A-201 on floor 1: the same class, and first in floor order. H3's
+    # petition (exclude B-101) moves nobody, so H2 keeps A-201 and A-102
+    # (75 m², fits no waiting household) stays vacant.
+    units = tiny_built.housing_units
+    twin = units[units["unit_id"] == "A-201"].copy()
+    twin["unit_id"], twin["floor"] = "A-102", 1
+    tiny_built.housing_units = pd.concat([units, twin], ignore_index=True)
+    trial = try_petition(tiny_built, "H3", exclude_unit="B-101", today=TINY_TODAY,
+                         backend="cpsat")
+    assert _units(trial) == {**BASE, "H3": "B-102"}
+    assert trial.others_changed.empty
+    levels = {lv.name: lv.objective for lv in trial.reallocation.outcome.result.levels}
+    assert levels["kept"] == 3  # H1, H2 and H4; H0 lives in its own unit
+
+
+def test_shared_class_lists_get_a_split_class_once(tiny_built):
+    # Households of one size and need share one list of classes; splitting
+    # A-102 out of the class {A-201, A-102} adds its class to each list once.
+    from allocator.allocate import build_instance
+    from allocator.reallocate import _own_classes
+
+    units = tiny_built.housing_units
+    twin = units[units["unit_id"] == "A-201"].copy()
+    twin["unit_id"], twin["floor"] = "A-102", 1
+    tiny_built.housing_units = pd.concat([units, twin], ignore_index=True)
+    instance = build_instance(tiny_built, TINY_TODAY)
+    problem = instance.problem
+    index = {u: i for i, u in enumerate(tiny_built.housing_units["unit_id"])}
+    pair = next(c for c, members in enumerate(instance.class_units)
+                if index["A-102"] in members)
+    assert sorted(instance.class_units[pair]) == sorted([index["A-201"],
+                                                         index["A-102"]])
+    before = [list(classes) for classes in problem.household_classes]
+    new = _own_classes(instance, index, {"A-102"})["A-102"]
+    assert instance.class_units[new] == [index["A-102"]]
+    assert instance.class_units[pair] == [index["A-201"]]
+    assert any(pair in classes for classes in before)
+    for h, classes in enumerate(problem.household_classes):
+        assert classes == before[h] + ([new] if pair in before[h] else [])
