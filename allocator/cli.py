@@ -569,6 +569,10 @@ def _cmd_export(args) -> int:
             print(f"错误 error: {target} is a folder; give a file name",
                   file=sys.stderr)
             return EXIT_USAGE
+        if target.resolve() == args.project.resolve():
+            print(f"错误 error: {target} is the project file itself; give the "
+                  "export another file name", file=sys.stderr)
+            return EXIT_USAGE
         target.parent.mkdir(parents=True, exist_ok=True)
         if not _writable(target.parent):
             print(f"错误 error: cannot write in {target.parent}; nothing exported",
@@ -776,6 +780,7 @@ def cmd_demo(args) -> int:
 
 def _solve_scenario(project, args) -> int:
     from allocator import scenarios
+    from allocator.exits import without_exited
     from allocator.kpis import compute_kpis, kpi_table
     from allocator.project import save_project
     from allocator.validator import validate_allocation
@@ -795,7 +800,7 @@ def _solve_scenario(project, args) -> int:
         print(f"错误 error: solve ended {outcome.run['status']}; no allocation "
               f"stored ({outcome.result.message})", file=sys.stderr)
         return EXIT_DATA
-    violations = validate_allocation(data, args.scenario)
+    violations = validate_allocation(without_exited(data), args.scenario)
     if violations:
         for line in violations[:50]:
             print(f"validator: {line}", file=sys.stderr)

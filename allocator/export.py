@@ -103,9 +103,15 @@ def build_orders(project: Project, scenario: str = "base",
     office = f"{county}易地扶贫搬迁安置工作领导小组办公室"
     allocations = project.allocations[
         project.allocations["scenario"] == scenario].sort_values("household_id")
-    # An order's number is the household's place in the whole run, so a
-    # reprint of one household gets the same number as in the full batch.
-    numbers = dict(zip(allocations["household_id"], range(1, len(allocations) + 1)))
+    # An order's number is the household's place in the register (exited
+    # households keep theirs), so a reprint, or the orders of a later
+    # reallocation, never give one household's number to another.
+    # TODO(#5): store issued numbers, so that a register update that removes
+    # households cannot shift them either.
+    register = project.households["household_id"].tolist()
+    numbers = dict(zip(register, range(1, len(register) + 1)))
+    extra = [h for h in allocations["household_id"] if h not in numbers]
+    numbers.update(zip(extra, range(len(register) + 1, len(register) + 1 + len(extra))))
     if households is not None:
         unknown = set(households) - set(allocations["household_id"])
         if unknown:

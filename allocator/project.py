@@ -20,6 +20,7 @@ import getpass
 import json
 import logging
 import os
+import sqlite3
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from typing import Any, Callable
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import pyogrio.errors
 
 from allocator.rules import DEFAULTS, default_rules, rule_problems
 
@@ -364,9 +366,30 @@ def load_project(path: Path) -> Project:
     if not path.exists():
         raise ProjectError(f"{path}: project file not found")
     try:
+        return _load_project(path)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
+            pyogrio.errors.FeatureError, pyogrio.errors.FieldError,
+            pyogrio.errors.GeometryError, sqlite3.Error) as exc:
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        detail = text.split("; ")[-1].split(": ")[-1].strip() or text
+        autosave = path.with_name(f".{path.stem}.autosave.gpkg")
+        hint = (f"; an autosaved copy of unsaved window edits is {autosave}"
+                if autosave.exists() else "")
+        raise ProjectError(
+            f"{path}: the project file is damaged and cannot be read ({detail}); "
+            f"open a backup copy of it{hint}") from exc
+
+
+def _load_project(path: Path) -> Project:
+    try:
         present = {row[0] for row in pyogrio.list_layers(path)}
     except Exception as exc:
-        raise ProjectError(f"{path}: not a GeoPackage project ({exc})") from exc
+        with open(path, "rb") as handle:
+            sqlite = handle.read(16) == b"SQLite format 3\x00"
+        if sqlite:  # a GeoPackage whose insides cannot be read
+            raise
+        raise ProjectError(f"{path}: not a GeoPackage project; open the .gpkg "
+                           "file the allocator wrote") from exc
     missing = [n for n in LAYERS + TABLES if n not in present]
     if "metadata" in missing or any(n in missing for n in LAYERS):
         raise ProjectError(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -194,6 +195,20 @@ def area_band(size: int, rules: dict[str, Any]) -> tuple[float, float]:
     )
 
 
+WHOLE_NUMBER_RULES = ("lottery_seed", "low_floor_max", "priority_base_weight")
+
+
+def _month_day_problems(value: Any) -> list[str]:
+    """What is wrong with a ``MM-DD`` day of the year such as ``09-01``."""
+    try:
+        month, day = (int(p) for p in str(value).split("-"))
+        dt.date(2024, month, day)  # a leap year: 02-29 is a day
+    except ValueError:
+        return [f"school_year_reference: {value!r} must be a day of the year as "
+                "MM-DD, e.g. 09-01"]
+    return []
+
+
 def rule_problems(rules: dict[str, Any]) -> list[str]:
     """What is wrong with a set of rules (empty when they can be used)."""
     problems = []
@@ -207,8 +222,12 @@ def rule_problems(rules: dict[str, Any]) -> list[str]:
         elif isinstance(expected, (int, float)):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 problems.append(f"{key}: {value!r} must be a number")
+            elif not math.isfinite(value):
+                problems.append(f"{key}: {value!r} must be a finite number")
             elif value < 0:
                 problems.append(f"{key}: {value!r} must not be negative")
+            elif key in WHOLE_NUMBER_RULES and value != int(value):
+                problems.append(f"{key}: {value!r} must be a whole number")
         elif isinstance(expected, dict):
             if not isinstance(value, dict):
                 problems.append(f"{key}: must be a table like "
@@ -232,6 +251,8 @@ def rule_problems(rules: dict[str, Any]) -> list[str]:
                     problems.append(f"{key}.{name}: {item!r} must not be negative")
         elif isinstance(expected, list) and not isinstance(value, list):
             problems.append(f"{key}: must be a list")
+    if "school_year_reference" in rules:
+        problems += _month_day_problems(rules["school_year_reference"])
     problems += _dynamic_rule_problems(rules)
     problems += _order_problems(rules.get("objective_order"))
     groups = rules.get("coverage_gap_groups")

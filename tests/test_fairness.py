@@ -157,3 +157,20 @@ def test_rules_check_the_new_options():
         "coverage_gap_max: 5 is a share between 0 and 1 (0.1 = 10 percentage "
         "points)",
     ]
+
+
+@pytest.mark.parametrize(("key", "value", "problem"), [
+    ("school_year_reference", "13-45", "must be a day of the year as MM-DD"),
+    ("school_year_reference", "02-30", "must be a day of the year as MM-DD"),
+    ("lottery_seed", 1.5, "must be a whole number"),
+    ("county_average_income_yuan", float("nan"), "must be a finite number"),
+    ("county_average_income_yuan", float("inf"), "must be a finite number"),
+])
+def test_rules_that_would_break_a_later_command_are_refused(key, value, problem):
+    from allocator.rules import default_rules, rule_problems
+
+    rules = default_rules()
+    rules[key] = value
+    assert [p for p in rule_problems(rules) if p.startswith(key)] == [
+        f"{key}: {value!r} {problem}" + (", e.g. 09-01" if "MM-DD" in problem
+                                         else "")]

@@ -131,3 +131,16 @@ def test_older_schema_is_migrated(tiny_project, tmp_path):
     assert project.ledger.iloc[-1]["action"] == "migrate"
     save_project(project, path)
     assert load_project(path).metadata["schema_version"] == str(SCHEMA_VERSION)
+
+
+def test_damaged_file_is_named_with_what_to_do(tiny_project, tmp_path):
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 40000] = bytes(range(256)) * (40000 // 256) + bytes(
+        40000 % 256)
+    path.write_bytes(bytes(data))
+    with pytest.raises(ProjectError, match=r"p\.gpkg: the project file is damaged "
+                       r"and cannot be read \(.+\); open a backup copy of it"):
+        load_project(path)

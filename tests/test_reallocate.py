@@ -258,3 +258,18 @@ def test_cli_reallocate_and_orders_of_changed_households(tiny_project, tmp_path,
     assert "户H4退出腾出房屋B-201" in pages[1].replace("\n", "")
     assert load_project(path).ledger["action"].tolist()[-2:] == [
         "reallocate", "export"]
+
+
+def test_order_numbers_stay_with_their_households_after_exits(tiny_solved):
+    from allocator.export import build_orders
+
+    project = copy.deepcopy(tiny_solved)
+    before = {o.household_id: o.order_number for o in build_orders(project)}
+    # The register's order: H0 first ... H5 last, numbered 0001-0006.
+    assert before["H0"].endswith("0001号") and before["H5"].endswith("0006号")
+    _exit(project, ["H0"], TINY_TODAY)
+    store_outcome(project, solve_project(project, backend="highs",
+                                         today=TINY_TODAY))
+    after = {o.household_id: o.order_number for o in build_orders(project)}
+    assert "H0" not in after
+    assert all(after[h] == before[h] for h in after)

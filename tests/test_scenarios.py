@@ -201,3 +201,47 @@ def test_cli_scenarios_end_to_end(tiny_project, tmp_path, capsys):
     project = load_project(path)
     assert scenarios.names(project) == ["base", "新建小学", "关闭幼儿园"]
     assert scenarios.changes_of(project, "新建小学") == NEW_SCHOOL
+
+
+def test_scenario_solve_after_an_exit(tiny_project, tmp_path):
+    # H0 (the only household living in a unit, A-301) exits and its unit is
+    # freed; it has no allocation row any more, in the base or a scenario,
+    # and neither solve may count that as a broken rule.
+    from tests.test_reallocate import _exit
+
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    assert main(["solve", str(path), "--backend", "highs", "--date",
+                 "2026-10-01"]) == 0
+    project = load_project(path)
+    _exit(project, ["H0"], TINY_TODAY)
+    units = project.housing_units.set_index("unit_id")
+    assert units.at["A-301", "status"] == "vacant" and len(project.exits) == 1
+    save_project(project, path)
+    assert main(["scenario", "new", str(path), "新建小学", "--file",
+                 str(_changes(tmp_path))]) == 0
+    assert main(["solve", str(path), "--scenario", "新建小学", "--backend", "highs",
+                 "--date", "2026-10-01"]) == 0
+    assert main(["solve", str(path), "--backend", "highs", "--date",
+                 "2026-10-01"]) == 0
+    rows = load_project(path).allocations
+    assert "H0" not in set(rows["household_id"])
+    assert set(rows["scenario"]) == {"base", "新建小学"}
+
+
+def _changes(folder):
+    path = folder / "school.json"
+    path.write_text(json.dumps(NEW_SCHOOL, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_export_onto_the_project_file_is_refused(tiny_project, tmp_path, capsys):
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    assert main(["solve", str(path), "--backend", "highs", "--date",
+                 "2026-10-01"]) == 0
+    before = path.read_bytes()
+    capsys.readouterr()
+    assert main(["export", str(path), "--xlsx", str(path)]) == 2
+    assert "is the project file itself" in capsys.readouterr().err
+    assert path.read_bytes() == before

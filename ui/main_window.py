@@ -74,6 +74,7 @@ def default_settings() -> QSettings:
 def _solve_job(snapshot: Project, backend: str, time_limit: float | None):
     """The allocation job: solve, store in the copy, check every rule."""
     from allocator.allocate import solve_project, store_outcome
+    from allocator.exits import without_exited
     from allocator.validator import validate_allocation
 
     def work(progress: Callable[[Any], None], cancelled: Callable[[], bool]):
@@ -85,7 +86,7 @@ def _solve_job(snapshot: Project, backend: str, time_limit: float | None):
         violations: list[str] = []
         if outcome.solution is not None:
             store_outcome(snapshot, outcome)
-            violations = validate_allocation(snapshot)
+            violations = validate_allocation(without_exited(snapshot))
         return outcome, violations
 
     return work
@@ -1216,7 +1217,10 @@ class MainWindow(QMainWindow):
                             progress=report, cancel=cancelled)
             violations = []
             if outcome.solution is not None:
-                violations = validate_allocation(scenario_data(snapshot, name), name)
+                from allocator.exits import without_exited
+
+                violations = validate_allocation(
+                    without_exited(scenario_data(snapshot, name)), name)
             return outcome, violations, snapshot
 
         job = self.run_job("scenario", fill(self.tr("正在求解方案 %1……"), name),
