@@ -38,6 +38,7 @@ from shapely.geometry import LineString, Point
 
 from allocator.project import Project
 from allocator.rules import DEFAULTS, FACILITY_KINDS, KIND_LABELS, rule_problems
+from gis.crs import CHINA_LAT, CHINA_LON
 
 logger = logging.getLogger(__name__)
 
@@ -187,6 +188,13 @@ def _check_item(item: Any, key: str, where: str) -> list[str]:
                 dt.date.fromisoformat(item[name])
             except ValueError:
                 problems.append(f"{where}.{name} = {item[name]!r}: use YYYY-MM-DD")
+    lon, lat = item.get("lon"), item.get("lat")
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                  for v in (lon, lat))
+    if numbers and not (CHINA_LON[0] <= lon <= CHINA_LON[1]
+                        and CHINA_LAT[0] <= lat <= CHINA_LAT[1]):
+        problems.append(f"{where}: lon {lon!r}, lat {lat!r} is outside China; give "
+                        "CGCS2000 longitude and latitude in degrees (lon first)")
     for name, low in (("capacity", 0), ("area_m2", 1)):
         value = item.get(name)
         if isinstance(value, (int, float)) and not isinstance(value, bool) \

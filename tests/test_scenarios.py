@@ -63,6 +63,14 @@ def test_bad_changes_name_the_key_and_value():
         assert part in message
 
 
+def test_a_new_place_outside_china_is_refused():
+    with pytest.raises(scenarios.ScenarioError, match=r"c.json: add_facilities\[0\]: "
+                       r"lon 2.35, lat 48.85 is outside China"):
+        scenarios.check_changes({"add_facilities": [{
+            "facility_id": "P9", "name": "新小学", "kind": "小学", "capacity": 300,
+            "lon": 2.35, "lat": 48.85}]}, "c.json")
+
+
 def test_changes_file_errors(tmp_path):
     broken = tmp_path / "c.json"
     broken.write_text('{"capacities": {"K1": 3,}}', encoding="utf-8")
