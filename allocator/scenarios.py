@@ -423,10 +423,21 @@ def _added_households(project, changes, where, problems):
 def solve(project: Project, name: str, **options):
     """Solve scenario ``name`` on its own data and store its allocation under
     its name; the base's data and allocation are not touched."""
-    from allocator.allocate import solve_project, store_outcome
+    from allocator.allocate import build_instance, solve_project, store_outcome
+    from allocator.reallocate import _homes
 
     data = scenario_data(project, name)
-    outcome = solve_project(data, scenario=name, **options)
+    today = options.pop("today", None) or dt.date.today()
+    instance = build_instance(data, today)
+    base = project.allocations[(project.allocations["scenario"] == "base")
+                               & (project.allocations["kind"] == "allocated")]
+    if len(base):
+        # Among equally good answers, the one closest to the base: the diff
+        # then shows what the change does, not a reshuffle of equals.
+        _homes(instance, data, dict(zip(base["household_id"], base["unit_id"])))
+        instance.problem.home_is_tiebreak = True
+    outcome = solve_project(data, scenario=name, today=today, instance=instance,
+                            **options)
     priority = project.households["priority"].copy()
     store_outcome(project, outcome)
     project.households["priority"] = priority  # the base keeps its own

@@ -101,6 +101,10 @@ class JointProblem:
     # class of its unit. It stays housed, and a "kept" level right after
     # "housed" maximises the households left in their class (fewest moves).
     household_home: dict[int, int] = field(default_factory=dict)
+    # A what-if scenario (issue #5): the homes are the base allocation's
+    # classes, nobody must stay housed, and the "kept" level comes last, a
+    # tie-break among equally good answers (fewest differences from base).
+    home_is_tiebreak: bool = False
     # Planner's levels and fairness options (issue #4), see the module
     # docstring: wish points per household and class, the village group of
     # each household (-1: none) with the site of each class, the order of
@@ -174,7 +178,7 @@ def build_joint_model(problem: JointProblem) -> JointModel:
                     model.fixed[x[h, c]] = int(c == required)
         own = [x[h, c] for c in classes if (h, c) in x]
         model.add(own, [1] * len(own), upper=1, name=f"one_unit[{h}]")
-        if h in problem.household_home:
+        if h in problem.household_home and not problem.home_is_tiebreak:
             model.add(own, [1] * len(own), lower=1, name=f"stays_housed[{h}]")
         classes_by_household[h] = by_location
     for c, variables in class_vars.items():
@@ -246,6 +250,7 @@ def build_joint_model(problem: JointProblem) -> JointModel:
     ]
     members = {h: [h] for h in {h for h, _c in x}}
     _add_planner_levels(model, problem, x, members, z)
+    _kept_last(model, problem)
     return JointModel(model, x, z)
 
 
@@ -379,7 +384,7 @@ def build_aggregated_model(problem: JointProblem) -> AggregatedModel:
             if h in problem.required:
                 model.fixed[var] = int(c == problem.required[h])
         model.add(own, [1] * len(own), upper=len(members), name=f"type_size[{t}]")
-        if h in problem.household_home:
+        if h in problem.household_home and not problem.home_is_tiebreak:
             model.add(own, [1] * len(own), lower=len(members),
                       name=f"stay_housed[{t}]")
     for c, variables in class_terms.items():
@@ -426,7 +431,15 @@ def build_aggregated_model(problem: JointProblem) -> AggregatedModel:
         Objective("walk", "min", walk_vars, walk_coefs),
     ]
     _add_planner_levels(model, problem, n, dict(enumerate(types)))
+    _kept_last(model, problem)
     return AggregatedModel(model, types, n, s)
+
+
+def _kept_last(model: LinearModel, problem: JointProblem) -> None:
+    """For a what-if scenario, solve the "kept" level last (a tie-break)."""
+    if problem.home_is_tiebreak:
+        kept = [o for o in model.objectives if o.name == "kept"]
+        model.objectives = [o for o in model.objectives if o.name != "kept"] + kept
 
 
 def _kept_level(home_vars: dict[tuple[int, int], int]) -> list[Objective]:
@@ -537,7 +550,8 @@ def priority_constraint_needed(problem: JointProblem) -> bool:
     is the planner's choice and a forbidden one is not a fit), and the
     constraint would only slow the solve. Otherwise it is added.
     """
-    return bool(problem.objective_order[:1] != ["housed"] or problem.household_home)
+    return bool(problem.objective_order[:1] != ["housed"]
+                or (problem.household_home and not problem.home_is_tiebreak))
 
 
 def _priority_respecting(model: LinearModel, problem: JointProblem,

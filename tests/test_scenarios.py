@@ -253,3 +253,33 @@ def test_export_onto_the_project_file_is_refused(tiny_project, tmp_path, capsys)
     assert main(["export", str(path), "--xlsx", str(path)]) == 2
     assert "is the project file itself" in capsys.readouterr().err
     assert path.read_bytes() == before
+
+
+def test_a_scenario_differs_from_the_base_only_where_the_change_matters(
+        tiny_project):
+    # H4 and H5 fit only the 25 m² units. The base houses H4 in B-201 (the
+    # one such unit; A-301 is made 25 m² and occupied by H0). A scenario
+    # adds C-101, another 25 m² unit: H5 is housed there, and H4, which
+    # could take either unit at the same cost on every level, keeps B-201.
+    project = tiny_project
+    units = project.housing_units
+    units.loc[units["unit_id"] == "A-301", "area_m2"] = 25.0
+    store_outcome(project, solve_project(project, backend="highs",
+                                         today=TINY_TODAY))
+    base = _units(project, "base")
+    assert (base["H4"], base["H5"]) == ("B-201", None)
+    scenarios.create(project, "新房", {"add_units": [{
+        "unit_id": "C-101", "site_id": "S1", "building": "C栋", "floor": 1,
+        "area_m2": 25, "accessible": False, "lon": 102.851, "lat": 28.036}]})
+    for backend in ("highs", "cpsat"):
+        outcome = scenarios.solve(project, "新房", backend=backend, today=TINY_TODAY)
+        assert outcome.run["status"] == "optimal"
+        after = _units(project, "新房")
+        assert (after["H4"], after["H5"]) == ("B-201", "C-101")
+        assert {h for h in base if base[h] != after[h]} == {"H5"}
+
+
+def _units(project, scenario):
+    rows = project.allocations[project.allocations["scenario"] == scenario]
+    return {h: (u if isinstance(u, str) else None)
+            for h, u in zip(rows["household_id"], rows["unit_id"])}
