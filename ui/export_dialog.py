@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -146,13 +147,25 @@ class ExportDialog(QDialog):
         status_row = QHBoxLayout()
         status_row.addWidget(self.status, 1)
         status_row.addWidget(self.open_folder)
+        # The choices scroll; progress, status and buttons stay in view even
+        # on a small screen at 200 % scaling.
+        body = QWidget(self)
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.addWidget(scope)
+        body_layout.addWidget(files)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(body)
         layout = QVBoxLayout(self)
-        layout.addWidget(scope)
-        layout.addWidget(files)
+        layout.addWidget(scroll, 1)
         layout.addWidget(self.progress)
         layout.addLayout(status_row)
         layout.addWidget(self.buttons)
-        fit_to_screen(self, 560, self.sizeHint().height())
+        scroll.setMinimumHeight(min(body.sizeHint().height(), 160))
+        fit_to_screen(self, 560, body.sizeHint().height()
+                      + self.buttons.sizeHint().height() * 3 + 40)
 
     def _browse(self, edit: QLineEdit, pattern: str) -> None:
         name, _f = QFileDialog.getSaveFileName(self, self.tr("保存为"), edit.text(),
