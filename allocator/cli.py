@@ -69,6 +69,8 @@ def add_file_log() -> Path | None:
 
 def _date(text: str) -> dt.date:
     try:
+        if len(text) != 10 or text[4] != "-" or text[7] != "-":
+            raise ValueError(text)  # fromisoformat also takes 20261201
         return dt.date.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from exc

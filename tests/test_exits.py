@@ -199,6 +199,13 @@ def test_exits_command_lists_then_applies(tiny_project, tmp_path, capsys):
     assert main(["exits", str(path), "--apply", "--household", "H1"]) == 1
     assert "household H1 has no unit" in capsys.readouterr().err
 
+    for bad in ("20261201", "2026-13-01"):  # argparse refuses: exit 2
+        with pytest.raises(SystemExit) as refused:
+            main(["exits", str(path), "--apply", "--date", bad])
+        assert refused.value.code == 2
+        assert f"{bad!r} is not a date YYYY-MM-DD" in capsys.readouterr().err
+    assert load_project(path).exits.empty
+
     future = (dt.date.today() + dt.timedelta(days=30)).isoformat()
     assert main(["exits", str(path), "--apply", "--date", future,
                  "--reason", "年度退出审核"]) == 0
