@@ -76,6 +76,11 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from exc
 
 
+def _records(frame) -> list[dict]:
+    """Rows for a JSON file: a missing value is null (JSON has no NaN)."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
 def _positive(text: str) -> float:
     try:
         value = float(text)
@@ -993,7 +998,7 @@ def _cmd_petition(args) -> int:
         args.json.write_text(json.dumps({
             "request": trial.request, "household_id": args.household,
             "unit_before": trial.unit_before, "unit_after": trial.unit_after,
-            "run": run, "changes": trial.reallocation.changes.to_dict("records")},
+            "run": run, "changes": _records(trial.reallocation.changes)},
             ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     if args.save_as:
         try:
@@ -1082,7 +1087,7 @@ def _cmd_reallocate(args) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({
             "run": result.outcome.run, "freed_units": result.freed_units,
-            "changes": changes.to_dict("records")}, ensure_ascii=False, indent=2,
+            "changes": _records(changes)}, ensure_ascii=False, indent=2,
             default=str), encoding="utf-8")
     return EXIT_OK
 
@@ -1170,7 +1175,7 @@ def cmd_ledger(args) -> int:
     print(f"{len(entries)} of {len(project.ledger)} ledger entries", file=sys.stderr)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(entries.to_dict("records"),
+        args.json.write_text(json.dumps(_records(entries),
                                         ensure_ascii=False, indent=2, default=str),
                              encoding="utf-8")
     return EXIT_OK
@@ -1263,7 +1268,7 @@ def cmd_alerts(args) -> int:
                                    for level in LEVEL_LABELS), file=sys.stderr)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(alerts.to_dict("records"),
+        args.json.write_text(json.dumps(_records(alerts),
                                         ensure_ascii=False, indent=2, default=str),
                              encoding="utf-8")
     return EXIT_OK

@@ -243,9 +243,19 @@ def test_cli_reallocate_and_orders_of_changed_households(tiny_project, tmp_path,
     save_project(project, path)
 
     capsys.readouterr()
+    changes_json = tmp_path / "changes.json"
     assert main(["reallocate", str(path), "--backend", "cpsat", "--date",
-                 "2026-10-01"]) == 0
+                 "2026-10-01", "--json", str(changes_json)]) == 0
     out = capsys.readouterr().out
+    # Strict JSON: an exited household's new unit is null, never NaN.
+    import json
+
+    def no_nan(text):
+        raise AssertionError(f"{text} in the JSON")
+    written = json.loads(changes_json.read_text(encoding="utf-8"),
+                         parse_constant=no_nan)
+    exited = [c for c in written["changes"] if c["change"] == "exited"]
+    assert exited and all(c["unit_after"] is None for c in exited)
     assert "1 unit(s) freed by exits due on or before 2026-10-01" in out
     assert "2 unit(s) freed, 4 household(s) changed, 3 service group(s) kept" in out
     assert "H5  新分配  户H4退出腾出房屋B-201，分配给轮候户H5" in out
