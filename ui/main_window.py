@@ -892,13 +892,8 @@ class MainWindow(QMainWindow):
         job = self.run_job("allocate", self.tr("正在求解……"),
                            _solve_job(snapshot, backend, self.time_limit),
                            self._allocated)
-        if job is None:
-            return None
-        self._cancel_requested = False
-        self.progress.start(backend, CAN_CANCEL.get(backend, True),
-                            REPORTS_PROGRESS.get(backend, True))
-        self.docks["progress"].show()
-        self.docks["progress"].raise_()
+        if job is not None:
+            self._solver_started(backend)
         return job
 
     def _allocated(self, result) -> None:
@@ -1131,13 +1126,8 @@ class MainWindow(QMainWindow):
                            _reallocate_job(snapshot, backend, self.time_limit,
                                            self.today()),
                            self._reallocated)
-        if job is None:
-            return None
-        self._cancel_requested = False
-        self.progress.start(backend, CAN_CANCEL.get(backend, True),
-                            REPORTS_PROGRESS.get(backend, True))
-        self.docks["progress"].show()
-        self.docks["progress"].raise_()
+        if job is not None:
+            self._solver_started(backend)
         return job
 
     def _reallocated(self, value) -> None:
@@ -1226,9 +1216,17 @@ class MainWindow(QMainWindow):
         job = self.run_job("scenario", fill(self.tr("正在求解方案 %1……"), name),
                            work, lambda value: self._scenario_solved(name, value))
         if job is not None:
-            self.progress.start(backend, CAN_CANCEL.get(backend, True),
-                                REPORTS_PROGRESS.get(backend, True))
+            self._solver_started(backend, show_dock=False)
         return job
+
+    def _solver_started(self, backend: str, show_dock: bool = True) -> None:
+        """A solve job started: reset cancel, start the progress view."""
+        self._cancel_requested = False
+        self.progress.start(backend, CAN_CANCEL.get(backend, True),
+                            REPORTS_PROGRESS.get(backend, True))
+        if show_dock:
+            self.docks["progress"].show()
+            self.docks["progress"].raise_()
 
     def _scenario_solved(self, name: str, value) -> None:
         outcome, violations, snapshot = value
