@@ -450,6 +450,22 @@ def choose_backend(name: str, instance: Instance) -> str:
     return "cpsat" if size < 2000 else "highs"
 
 
+def choose_formulation(instance: Instance, asked_backend: str, backend: str) -> str:
+    """The formulation for "auto": the fast path (:mod:`solvers.fast`) when
+    the back end is left to the tool, HiGHS is its choice (not a small
+    model) and the problem has nothing the fast path cannot do; otherwise
+    the aggregated model, or the detailed one when siblings may be split or
+    a coverage gap is capped."""
+    from solvers.fast import unsupported
+
+    problem = instance.problem
+    if asked_backend == "auto" and backend == "highs" and unsupported(problem) is None:
+        return "fast"
+    if problem.split_penalty == 0 and problem.coverage_gap_cap is None:
+        return "aggregated"
+    return "detailed"
+
+
 def solve_project(
     project: Project,
     *,
@@ -468,25 +484,41 @@ def solve_project(
     ``formulation`` is "aggregated" (counts of interchangeable households and
     groups; exact, and the default when siblings stay together), "detailed"
     (one variable per household and group; needed when siblings may be
-    split) or "auto".
+    split), "fast" (:mod:`solvers.fast`: level 1 by min-cost flow, the others
+    by column generation, each within a reported gap of at most 0.1 %) or
+    "auto" (:func:`choose_formulation`).
     """
     today = today or dt.date.today()
     seed = int(project.rules["lottery_seed"] if seed is None else seed)
     if instance is None:  # a reallocation passes its own, with services kept
         instance = build_instance(project, today)
+    chosen_backend = backend
     backend = choose_backend(backend, instance)
     if formulation == "auto":
-        formulation = "aggregated" if instance.problem.split_penalty == 0 \
-            and instance.problem.coverage_gap_cap is None else "detailed"
-    if formulation == "aggregated":
-        joint = build_aggregated_model(instance.problem)
-    else:
-        joint = build_joint_model(instance.problem)
-    logger.info("%s model: %d variables, %d constraints; back end %s", formulation,
-                joint.model.n_vars, len(joint.model.constraints), backend)
+        formulation = choose_formulation(instance, chosen_backend, backend)
+    rank = lottery_rank(len(instance.household_ids), seed)
     started = dt.datetime.now().astimezone()
-    result = get_backend(backend, seed=seed).solve(
-        joint.model, time_limit=time_limit, progress=progress, cancel=cancel)
+    fast_solution = None
+    if formulation == "fast":
+        from solvers.fast import solve_fast
+
+        fast = solve_fast(instance.problem, time_limit=time_limit, rank=rank,
+                          progress=progress, cancel=cancel)
+        logger.info("fast path: %s", fast.size)
+        fast_solution = fast.solution
+        result = SolveResult(fast.status, "highs",
+                             None if fast.solution is None else [], fast.levels,
+                             fast.seconds, fast.message)
+    else:
+        if formulation == "aggregated":
+            joint = build_aggregated_model(instance.problem)
+        else:
+            joint = build_joint_model(instance.problem)
+        logger.info("%s model: %d variables, %d constraints; back end %s",
+                    formulation, joint.model.n_vars, len(joint.model.constraints),
+                    backend)
+        result = get_backend(backend, seed=seed).solve(
+            joint.model, time_limit=time_limit, progress=progress, cancel=cancel)
     run_id = (f"{scenario}-{started.strftime('%Y%m%dT%H%M%S')}"
               f"-{len(project.runs) + 1}")
     levels = {level.name: level for level in result.levels}
@@ -521,8 +553,8 @@ def solve_project(
     if result.values is None:
         return outcome
 
-    rank = lottery_rank(len(instance.household_ids), seed)
-    solution = joint.decode(instance.problem, result.values, rank)
+    solution = (fast_solution if fast_solution is not None
+                else joint.decode(instance.problem, result.values, rank))
     outcome.solution = solution
     unit_of_household = _pick_units(project, instance, solution, rank)
     outcome.unit_of_household = unit_of_household
@@ -780,22 +812,39 @@ def _service_rows(project, instance, solution, chosen, run_id, scenario):
     for g, f in enumerate(solution.group_facility):
         if f is not None:
             used[f] += problem.groups[g].persons
-    nearest_cache: dict[tuple[int, str], tuple[int, float]] = {}
     metric = metric_crs_for(units)
     catchment = rules["catchment_walk_m"]
+    # The nearest facility of a kind, for the buildings whose groups have
+    # none in reach: one distance query per kind for all those buildings.
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for g, group in enumerate(problem.groups):
+        if solution.group_facility[g] is not None:
+            continue
+        loc = location.get(instance.household_ids[group.household])
+        if loc is not None and not any((loc, ff) in problem.reach
+                                       for ff in group.facilities):
+            wanted[instance.group_kind[g]].add(loc)
+    nearest_cache: dict[tuple[int, str], tuple[int, float]] = {}
+    for kind, locs in wanted.items():
+        locs_sorted = sorted(locs)
+        subset = facilities[facilities["kind"] == kind]
+        if subset.empty:
+            nearest_cache.update({(loc, kind): (-1, float("inf"))
+                                  for loc in locs_sorted})
+            continue
+        points = units.geometry.iloc[[instance.location_units[loc][0]
+                                      for loc in locs_sorted]]
+        index, walk = nearest_walk(points, subset.geometry,
+                                   float(rules["detour_factor"]), metric)
+        for loc, i, w in zip(locs_sorted, index, walk):
+            nearest_cache[loc, kind] = ((-1, float("inf")) if i < 0
+                                        else (int(subset.index[i]), float(w)))
 
     def nearest(loc: int, kind: str) -> tuple[int, float]:
-        key = (loc, kind)
-        if key not in nearest_cache:
-            subset = facilities[facilities["kind"] == kind]
-            point = units.geometry.iloc[[instance.location_units[loc][0]]]
-            index, walk = nearest_walk(point, subset.geometry,
-                                       float(rules["detour_factor"]), metric)
-            if index[0] < 0:
-                nearest_cache[key] = (-1, float("inf"))
-            else:
-                nearest_cache[key] = (int(subset.index[index[0]]), float(walk[0]))
-        return nearest_cache[key]
+        return nearest_cache[loc, kind]
+
+    name_of = dict(zip(facilities.index, facilities["name"]))
+    capacity_of = dict(zip(facilities.index, facilities["capacity"].astype(int)))
 
     rows = []
     facility_name = facilities["name"].tolist()
@@ -823,16 +872,16 @@ def _service_rows(project, instance, solution, chosen, run_id, scenario):
                 if ff < 0:
                     reason = f"本项目没有{label}设施"
                 else:
-                    free = int(facilities.at[ff, "capacity"]) - used[ff]
+                    free = capacity_of[ff] - used[ff]
                     reason = (f"住房所在{instance.location_label[loc]}步行"
                               f"{catchment[kind]} m内没有{label}；最近的是"
-                              f"{facilities.at[ff, 'name']}，步行{walk:,.0f} m，"
+                              f"{name_of[ff]}，步行{walk:,.0f} m，"
                               f"尚余{max(free, 0)}个名额")
             else:
-                parts = [f"{facilities.at[ff, 'name']}（容量"
-                         f"{facilities.at[ff, 'capacity']}，已分配{used[ff]}）"
+                parts = [f"{name_of[ff]}（容量"
+                         f"{capacity_of[ff]}，已分配{used[ff]}）"
                          for ff in within]
-                room = max(int(facilities.at[ff, "capacity"]) - used[ff]
+                room = max(capacity_of[ff] - used[ff]
                            for ff in within)
                 if room >= group.persons:
                     # Only a solve stopped before its optimum leaves this.

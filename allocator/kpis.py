@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -10,6 +12,36 @@ import pandas as pd
 
 from allocator.project import Project
 from allocator.rules import KIND_LABELS, SCHOOL_KINDS, age_on, school_level
+
+# The key figures as planners name them (the window's rows and the CLI's
+# scenario comparison); JSON and CSV files keep the keys.
+KPI_LABELS = {
+    "households": "安置户", "housed_existing": "既有安置", "housed_new": "本次分配",
+    "waiting": "轮候", "residents_housed": "已安置人口",
+    **{f"{kind}_placed": f"{KIND_LABELS[kind]}学位" for kind in SCHOOL_KINDS},
+    **{f"{kind}_coverage": f"{KIND_LABELS[kind]}覆盖率" for kind in SCHOOL_KINDS},
+    "clinic_registered": "卫生服务登记", "clinic_coverage": "卫生服务覆盖率",
+    "walk_mean_m": "平均步行（米）", "walk_max_m": "最远步行（米）",
+    "sibling_splits": "同户子女分校",
+}
+
+
+def kpi_label(key: str, language: str = "zh_CN") -> str:
+    """A key figure's name in ``language`` ("zh_CN" or "en"); an unknown key
+    is returned as it is."""
+    from allocator.texts import in_language
+
+    label = KPI_LABELS.get(key)
+    return key if label is None else in_language(label, language)
+
+
+def write_kpis_json(kpis: dict[str, Any], path: Path) -> Path:
+    """Write the key figures as JSON, readable by the owner only like the
+    other outputs (the shortages name buildings and households)."""
+    from allocator.export import write_private_text
+
+    return write_private_text(
+        path, json.dumps(kpis, ensure_ascii=False, indent=2, default=str))
 
 
 def compute_kpis(project: Project, scenario: str = "base") -> dict[str, Any]:
@@ -196,20 +228,23 @@ def kpi_table(kpis: dict[str, Any]) -> str:
     columns = [("合计 all", kpis["overall"])] + list(kpis["by_category"].items())
     cell = kpi_cell
 
-    label_width = max(_width(label) for label, _ in rows) + 2
-    widths = [max(_width(name), *(_width(cell(f, k)) for _, k in rows)) + 2
+    label_width = max(display_width(label) for label, _ in rows) + 2
+    widths = [max(display_width(name), *(display_width(cell(f, k))
+                                         for _, k in rows)) + 2
               for name, f in columns]
-    lines = [_pad("", label_width) + "".join(
-        _pad(name, w, right=True) for (name, _), w in zip(columns, widths))]
+    lines = [pad_cell("", label_width) + "".join(
+        pad_cell(name, w, right=True) for (name, _), w in zip(columns, widths))]
     for label, key in rows:
-        lines.append(_pad(label, label_width) + "".join(
-            _pad(cell(f, key), w, right=True) for (_, f), w in zip(columns, widths)))
+        lines.append(pad_cell(label, label_width) + "".join(
+            pad_cell(cell(f, key), w, right=True)
+            for (_, f), w in zip(columns, widths)))
     run = kpis["run"]
     if run:
         gap = run.get("gap")
         lines.append("")
         lines.append(
-            f"求解状态 status: {run.get('status')}  back end: {run.get('backend')}  "
+            f"求解状态 status: {run.get('status')}  back end: {run.get('backend')}"
+            f" ({run.get('formulation') or '-'})  "
             f"time: {run.get('seconds')} s  gap: "
             f"{'-' if gap is None else f'{100 * gap:.3f}%'}  seed: {run.get('seed')}")
         lines.append(
@@ -222,12 +257,14 @@ def kpi_table(kpis: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _width(text: str) -> int:
+def display_width(text: str) -> int:
+    """Terminal columns of ``text`` (a Chinese character takes two)."""
     import unicodedata
 
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _pad(text: str, width: int, right: bool = False) -> str:
-    space = " " * max(0, width - _width(text))
+def pad_cell(text: str, width: int, right: bool = False) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns."""
+    space = " " * max(0, width - display_width(text))
     return space + text if right else text + space

@@ -133,3 +133,70 @@ def test_same_optimum_as_the_mip_on_generated_counties(seed):
         assert ours == best
     else:  # stopped within its reported gap
         assert abs(ours["served"] - best["served"]) <= result.gap * best["served"]
+
+
+def _generated(households, seed):
+    from allocator.allocate import build_instance
+    from bench.county import generate_project
+    from bench.county_methods import benchmark_rules
+
+    project = generate_project(households, seed)
+    benchmark_rules(project)
+    return project, build_instance(project, dt.date(2026, 10, 1)).problem
+
+
+def test_column_generation_prices_in_columns_and_keeps_the_optimum(caplog):
+    # 400 households: the first master (one housing's columns) is not the LP
+    # optimum, so pricing must bring columns in before the MIP's optimum is
+    # proven; the answer is the per-household MIP's, level by level.
+    import logging
+
+    _project, problem = _generated(400, 5)
+    with caplog.at_level(logging.INFO, logger="solvers.fast"):
+        result = solve_fast(problem, gap=0.0)
+    rounds = [r.getMessage() for r in caplog.records
+              if "pricing round" in r.getMessage()]
+    assert any("round 2" in message for message in rounds)
+    assert check_joint(problem, result.solution) == []
+    ours = joint_objectives(problem, result.solution)
+    best = _mip_optimum(problem, "highs")
+    assert ours["housed"] == best["housed"]
+    assert ours["served"] == best["served"]
+    if result.status == Status.OPTIMAL:
+        assert ours == best
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_bound_of_an_early_stop_is_never_beaten(seed, monkeypatch):
+    # Stopped after the first round (the whole gap left to the LP), the bound
+    # comes from the master's duals (the Lagrangian bound); it must still be
+    # at least the true optimum of the level, worked out by the MIP.
+    import solvers.fast as fast
+
+    _project, problem = _generated(400, seed)
+    monkeypatch.setattr(fast, "LP_GAP_SHARE", 1e6)
+    result = solve_fast(problem, gap=1e6)
+    best = _mip_optimum(problem, "highs")
+    served = result.levels[1]
+    assert served.name == "served"
+    assert served.bound >= best["served"] >= served.objective
+    assert check_joint(problem, result.solution) == []
+
+
+def test_the_product_takes_the_fast_path_when_it_can(monkeypatch):
+    from allocator.allocate import solve_project
+
+    project, problem = _generated(400, 5)
+    best = _mip_optimum(problem, "highs")
+    fast = solve_project(project, today=dt.date(2026, 10, 1))
+    assert fast.run["formulation"] == "fast"
+    assert fast.run["backend"] == "highs"
+    assert (fast.run["objective_housed"], fast.run["objective_served"]) == (
+        best["housed"], best["served"])
+    assert fast.run["gap"] <= 1e-3
+    assert len(fast.allocations) == len(project.households)
+    # A cancelled solve stops cleanly and says so.
+    cancelled = solve_project(project, today=dt.date(2026, 10, 1),
+                              cancel=lambda: True)
+    assert cancelled.run["status"] == "cancelled"
+    assert cancelled.solution is None
