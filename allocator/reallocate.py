@@ -13,7 +13,20 @@ With ``allow_moves`` the households allocated but not yet moved in may be
 moved (households living in a unit never are): each keeps a unit of its own,
 and a "kept" level right after the housed level makes the fewest moves. A
 move therefore happens only when it houses more waiting households (by
-priority weight). With ``allow_service_changes`` the school places and clinic
+priority weight). With ``moves_for_gain`` as well (what ``allocator
+reallocate --allow-moves`` does), a "moves" level between the two also moves
+a household when what the move gains is worth more than the move penalty
+(rule ``move_penalty_m``, in metres of walking like the sibling split):
+
+- a family split by a register update (分户, the ledger's split records) whose
+  households were housed at different sites shares one site again: the
+  ``family_reunion_m`` rule per pair of households;
+- a child whose walk to school is longer than ``school_trip_max_m`` (its
+  stored school place, or the nearest school of its level when it has none)
+  gets a place within that limit from the new unit: the metres saved, per
+  child.
+
+With ``allow_service_changes`` the school places and clinic
 registrations of housed households are allocated again with everyone else's.
 
 The result is the whole new allocation of the scenario plus a table of what
@@ -24,6 +37,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import logging
 from dataclasses import dataclass
 from typing import Callable
@@ -37,7 +51,8 @@ from allocator.allocate import (
     solve_project,
 )
 from allocator.project import Project
-from allocator.rules import KIND_LABELS
+from allocator.rules import DEFAULTS, KIND_LABELS, SCHOOL_KINDS
+from gis.distance import metric_crs_for, nearest_walk
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +71,22 @@ class ReallocationError(ValueError):
 
 
 @dataclass
+class MoveGains:
+    """What a move may gain (see the module docstring), by household id."""
+
+    penalty_m: int
+    family_m: int
+    trip_limit_m: int
+    partners: dict[str, list[str]]
+    trips: dict[str, list[tuple[list[str], str, int]]]  # (members, kind, walk now)
+
+    def rules(self) -> dict[str, int]:
+        """The rules the gains were weighed with (for the ledger)."""
+        return {"move_penalty_m": self.penalty_m, "family_reunion_m": self.family_m,
+                "school_trip_max_m": self.trip_limit_m}
+
+
+@dataclass
 class Reallocation:
     """What a reallocation produced, ready to be stored."""
 
@@ -65,6 +96,7 @@ class Reallocation:
     moves_allowed: bool = False
     service_changes_allowed: bool = False
     kept_services: int = 0
+    move_gains: MoveGains | None = None
 
     @property
     def solved(self) -> bool:
@@ -273,6 +305,192 @@ def _homes(instance: Instance, view: Project, kept: dict[str, str]) -> None:
         instance.home_unit[household_id] = unit_index[unit_id]
 
 
+def family_links(project: Project) -> list[set[str]]:
+    """Households of one family: those a register update split (分户).
+
+    Read from the ledger's register-update entries (a split names the
+    households it made, a household split off the one it came from); chains
+    of splits make one family.
+    """
+    ledger = project.ledger
+    if ledger.empty:
+        return []
+    parent: dict[str, str] = {}
+
+    def root(household_id: str) -> str:
+        while parent.setdefault(household_id, household_id) != household_id:
+            household_id = parent[household_id]
+        return household_id
+
+    entries = ledger[ledger["action"] == "register update"]
+    for obj, after in zip(entries["object"], entries["after"]):
+        try:
+            record = json.loads(after) if isinstance(after, str) and after else {}
+        except ValueError:
+            continue
+        if not isinstance(record, dict) or record.get("change") not in (
+                "split", "split_off"):
+            continue
+        household_id = str(obj).removeprefix("household ").strip()
+        for other in record.get("related") or []:
+            parent[root(str(other))] = root(household_id)
+    families: dict[str, set[str]] = {}
+    for household_id in list(parent):
+        families.setdefault(root(household_id), set()).add(household_id)
+    return [family for family in families.values() if len(family) >= 2]
+
+
+def _rule(project: Project, key: str) -> int:
+    value = project.rules.get(key, DEFAULTS[key].value)
+    return int(round(float(value)))
+
+
+def _move_gains(project: Project, view: Project, instance: Instance,
+                services: pd.DataFrame) -> MoveGains:
+    """Put the gains of moves into the problem (households with a home only).
+
+    A pair of a family gains when both were housed before and one of them
+    may move: on the classes at the site of the one living in its unit, or
+    whenever both (allocated, not moved in) end up at one site. A school
+    group of a household that may move is on a long trip when its walk now is
+    above the limit and a unit it fits elsewhere has a school of its level
+    within the limit (others would only enlarge the model).
+    """
+    problem = instance.problem
+    gains = MoveGains(_rule(project, "move_penalty_m"),
+                      _rule(project, "family_reunion_m"),
+                      _rule(project, "school_trip_max_m"), {}, {})
+    problem.move_gains = True
+    problem.move_penalty = gains.penalty_m
+    position = {h: i for i, h in enumerate(instance.household_ids)}
+    home = problem.household_home
+    units = view.housing_units
+    living_site = dict(zip(
+        units.loc[units["status"] == "occupied", "household_id"],
+        units.loc[units["status"] == "occupied", "site_id"]))
+
+    # TODO(#5): a split-off household still waiting is not steered to its
+    # family's site when it gets a unit (only households housed before are).
+    for family in family_links(project):
+        members = sorted(h for h in family if h in position
+                         and (position[h] in home or h in living_site))
+        for i, first in enumerate(members):
+            for second in members[i + 1:]:
+                a, b = position[first], position[second]
+                if a in home and b in home:
+                    problem.family_pairs.append((a, b, gains.family_m))
+                elif a in home or b in home:
+                    mover, fixed = (a, second) if a in home else (b, first)
+                    site = living_site[fixed]
+                    own = problem.home_gain.get(mover, {})
+                    for c in problem.household_classes[mover]:
+                        if instance.class_site[c] == site:
+                            own[c] = own.get(c, 0) + gains.family_m
+                    if own:
+                        problem.home_gain[mover] = own
+                else:
+                    continue
+                gains.partners.setdefault(first, []).append(second)
+                gains.partners.setdefault(second, []).append(first)
+
+    placed = services.dropna(subset=["facility_id"])
+    walk_of = {(m, k): float(w) for m, k, w in zip(
+        placed["member_id"], placed["kind"], placed["distance_m"])}
+    facilities = view.facilities.reset_index(drop=True)
+    metric = metric_crs_for(units)
+    detour = float(view.rules["detour_factor"])
+    limit = gains.trip_limit_m
+    nearest: dict[tuple[int, str], float] = {}
+    fixable: dict[tuple, bool] = {}
+    for g, group in enumerate(problem.groups):
+        kind = instance.group_kind[g]
+        if kind not in SCHOOL_KINDS or group.household not in home:
+            continue
+        location = problem.class_location[home[group.household]]
+        classes = problem.household_classes[group.household]
+        key = (id(classes), location, tuple(group.facilities))
+        if key not in fixable:  # some unit it fits has a school within the limit
+            fixable[key] = any(
+                problem.reach.get((problem.class_location[c], f), limit + 1) <= limit
+                for c in classes
+                if problem.class_capacity[c] > 0
+                and problem.class_location[c] != location
+                for f in group.facilities)
+        if not fixable[key]:
+            continue
+        members = instance.group_members[g]
+        walks = {walk_of.get((m, kind)) for m in members}
+        if len(walks) == 1 and None not in walks:
+            walk_now = walks.pop()
+        else:  # no place (or places apart): the nearest school of its level
+            if (location, kind) not in nearest:
+                schools = facilities[facilities["kind"] == kind]
+                point = units.geometry.iloc[[instance.location_units[location][0]]]
+                found, walk = nearest_walk(point, schools.geometry, detour, metric)
+                nearest[location, kind] = float(walk[0]) if found[0] >= 0 \
+                    else float("nan")
+            walk_now = nearest[location, kind]
+        if not walk_now > limit:  # NaN: no school of its level
+            continue
+        problem.long_trips[g] = (location, int(round(walk_now)), limit)
+        gains.trips.setdefault(instance.household_ids[group.household], []).append(
+            (members, kind, int(round(walk_now))))
+    logger.info("moves for gain: %d family pair(s), %d long school trip(s), "
+                "penalty %d m", sum(map(len, gains.partners.values())) // 2,
+                len(problem.long_trips), gains.penalty_m)
+    return gains
+
+
+def _move_texts(project: Project, gains: MoveGains, before: dict[str, str | None],
+                after: dict[str, str | None], services: pd.DataFrame
+                ) -> dict[str, str]:
+    """What each household that moved gained: a family at one site again, a
+    school trip within the limit. Households that moved for neither are left
+    out (they moved to house more waiting households)."""
+    units = project.housing_units
+    site_of_unit = dict(zip(units["unit_id"], units["site_id"]))
+    names = dict(zip(project.sites["site_id"], project.sites["name"]))
+    living = dict(zip(units.loc[units["status"] == "occupied", "household_id"],
+                      units.loc[units["status"] == "occupied", "unit_id"]))
+
+    def site(unit_id):
+        return site_of_unit.get(unit_id) if isinstance(unit_id, str) else None
+
+    def site_before(household_id):
+        return site(living.get(household_id) or before.get(household_id))
+
+    def site_after(household_id):
+        return site(living.get(household_id) or after.get(household_id))
+
+    placed = services.dropna(subset=["facility_id"])
+    walk_after = {(m, k): float(w) for m, k, w in zip(
+        placed["member_id"], placed["kind"], placed["distance_m"])}
+    texts: dict[str, str] = {}
+    for household_id, unit_after in after.items():
+        unit_before = before.get(household_id)
+        if not isinstance(unit_before, str) or not isinstance(unit_after, str) \
+                or unit_before == unit_after:
+            continue
+        parts = []
+        here = site_after(household_id)
+        for partner in sorted(gains.partners.get(household_id, [])):
+            if site_after(partner) == here and here is not None \
+                    and site_before(partner) != site_before(household_id):
+                parts.append(f"与分户家庭{partner}同点安置（"
+                             f"{names.get(here, here)}）")
+        for members, kind, walk_now in gains.trips.get(household_id, []):
+            walks = {walk_after.get((m, kind)) for m in members}
+            if len(walks) != 1 or None in walks:
+                continue
+            walk = int(round(walks.pop()))
+            if walk <= gains.trip_limit_m:
+                parts.append(f"{'、'.join(members)}{KIND_LABELS[kind]}步行距离由"
+                             f"{walk_now:,}米缩短到{walk:,}米")
+        if parts:
+            texts[household_id] = "；".join(parts)
+    return texts
+
+
 def reallocate(
     project: Project,
     *,
@@ -288,6 +506,7 @@ def reallocate(
     adjust: Callable[[Project, Instance], None] | None = None,
     release: frozenset[str] = frozenset(),
     move_reason: str = "使更多轮候户得到安置",
+    moves_for_gain: bool = False,
 ) -> Reallocation:
     """Give freed and vacant units to the waiting list; see the module docstring.
 
@@ -295,6 +514,8 @@ def reallocate(
     changes applied). ``release`` names households housed before that are put
     back on the waiting list (a petition); ``adjust`` may change the numeric
     problem before solving (a petition forbids units that way).
+    ``moves_for_gain`` (with ``allow_moves``) also moves households to
+    reunite a family or shorten a long school trip, each move at a penalty.
     """
     today = today or dt.date.today()
     previous = previous_allocation(project, scenario)
@@ -302,6 +523,8 @@ def reallocate(
     view, kept, lost = _view(project, previous, not allow_moves, today)
     if release and not allow_moves:
         raise ValueError("releasing households needs allow_moves")
+    if moves_for_gain and not allow_moves:
+        raise ValueError("moves for gain need allow_moves")
     released = {u: h for u, h in freed.items() if h in release}
     freed = {u: h for u, h in freed.items() if h not in release}
     for household_id in release:
@@ -314,11 +537,13 @@ def reallocate(
         adjust(view, instance)
     if allow_moves and kept:
         _homes(instance, view, kept)
+    gains = _move_gains(project, view, instance, services) \
+        if moves_for_gain and kept else None
     outcome = solve_project(view, scenario=scenario, backend=backend,
                             time_limit=time_limit, today=today, seed=seed,
                             progress=progress, cancel=cancel, instance=instance)
     result = Reallocation(outcome, pd.DataFrame(columns=CHANGE_COLUMNS), freed,
-                          allow_moves, allow_service_changes, len(keep))
+                          allow_moves, allow_service_changes, len(keep), gains)
     if outcome.solution is None:
         return result
 
@@ -336,8 +561,12 @@ def reallocate(
         kept_rows["run_id"] = outcome.run["run_id"]
         outcome.service_assignments = pd.concat(
             [outcome.service_assignments, kept_rows], ignore_index=True)
+    gained = {} if gains is None else _move_texts(
+        project, gains, dict(zip(previous["household_id"], previous["unit_id"])),
+        dict(zip(rows["household_id"], rows["unit_id"])),
+        outcome.service_assignments)
     changes = _changes(project, previous, services, rows, outcome.service_assignments,
-                       freed, lost, released, move_reason)
+                       freed, lost, released, move_reason, gained)
     reasons = dict(zip(changes["household_id"], changes["reason"]))
     rows["change"] = rows["household_id"].map(reasons)
     rows["reason"] = [
@@ -352,11 +581,20 @@ def _changes(project: Project, previous: pd.DataFrame, services_before: pd.DataF
              rows: pd.DataFrame, services_after: pd.DataFrame,
              freed: dict[str, str], lost: list[str],
              released: dict[str, str] | None = None,
-             move_reason: str = "") -> pd.DataFrame:
-    """Every household whose allocation differs from ``previous``, with why."""
+             move_reason: str = "",
+             gained: dict[str, str] | None = None) -> pd.DataFrame:
+    """Every household whose allocation differs from ``previous``, with why.
+
+    ``gained`` is what a household's move gained (it replaces
+    ``move_reason`` for that household).
+    """
     before = dict(zip(previous["household_id"], previous["unit_id"]))
     after = dict(zip(rows["household_id"], rows["unit_id"]))
     released = released or {}
+    gained = gained or {}
+    vacated = {unit: h for h, unit in before.items()
+               if isinstance(unit, str) and isinstance(after.get(h), str)
+               and after[h] != unit}
 
     def source(unit_id):
         if unit_id in freed:
@@ -379,7 +617,9 @@ def _changes(project: Project, previous: pd.DataFrame, services_before: pd.DataF
         if unit_after == unit_before:
             continue
         if unit_before is None:
-            why = source(unit_after) or f"房屋{unit_after}空置"
+            why = source(unit_after) or (
+                f"户{vacated[unit_after]}调换住房后腾出房屋{unit_after}"
+                if unit_after in vacated else f"房屋{unit_after}空置")
             records.append({"household_id": household_id, "change": "allocated",
                             "unit_before": None, "unit_after": unit_after,
                             "reason": f"{why}，分配给轮候户{household_id}"})
@@ -391,10 +631,11 @@ def _changes(project: Project, previous: pd.DataFrame, services_before: pd.DataF
                             "reason": f"{why}：{unit_before}，重新轮候"})
         else:
             why = f"（{source(unit_after)}）" if source(unit_after) else ""
+            purpose = gained.get(household_id, move_reason)
             records.append({"household_id": household_id, "change": "moved",
                             "unit_before": unit_before, "unit_after": unit_after,
                             "reason": f"由房屋{unit_before}调换至{unit_after}{why}"
-                            + (f"，{move_reason}" if move_reason else "")})
+                            + (f"，{purpose}" if purpose else "")})
     changed = {r["household_id"] for r in records}
     place_before = _places(services_before)
     place_after = _places(services_after)
@@ -441,7 +682,9 @@ def store_reallocation(project: Project, reallocation: Reallocation,
                "freed_units": sorted(reallocation.freed_units),
                "changes": counts,
                "moves_allowed": reallocation.moves_allowed,
-               "service_changes_allowed": reallocation.service_changes_allowed},
+               "service_changes_allowed": reallocation.service_changes_allowed,
+               **({"move_rules": reallocation.move_gains.rules()}
+                  if reallocation.move_gains is not None else {})},
         reason=reason or "allocator reallocate")
 
 

@@ -62,6 +62,17 @@ DEFAULTS: dict[str, RuleDefault] = {
     "sibling_split_penalty_m": RuleDefault(
         2000, "规划人员选择：放宽同校要求时，每拆分一所学校计作2000米步行",
         "同户子女分校惩罚（米）"),
+    "move_penalty_m": RuleDefault(
+        1000, "规划人员选择：重新分配允许调换住房时，每调换一户（已分配未入住）计作"
+        "1000米步行；调换的收益（分户家庭同点安置、缩短上学步行距离）大于此值才调换",
+        "调换住房惩罚（米）"),
+    "family_reunion_m": RuleDefault(
+        3000, "规划人员选择：因户籍更新分户的家庭安置在同一安置点，每两户计作减少"
+        "3000米步行", "分户家庭同点安置收益（米）"),
+    "school_trip_max_m": RuleDefault(
+        1000, "GB 50180-2018 城市居住区规划设计标准：15分钟生活圈步行距离800–1000米；"
+        "上学单程步行超过1000米视为过远，重新分配时可调换住房缩短",
+        "上学步行距离上限（米）"),
     "accessible_disabilities": RuleDefault(
         ["肢体一级", "肢体二级", "多重一级", "多重二级"],
         "规划人员选择：重度肢体或多重残疾成员需要无障碍（首层）住房",
@@ -149,7 +160,8 @@ OBJECTIVE_LABELS = {
 }
 """Every objective level a planner can place in ``objective_order``."""
 OBJECTIVE_SHORT = {"housed": "安置户数", "served": "服务名额", "wishes": "安置意愿",
-                   "village": "同村同点", "walk": "步行距离", "kept": "原房保留"}
+                   "village": "同村同点", "walk": "步行距离", "kept": "原房保留",
+                   "moves": "调换收益"}
 """Short labels of the levels for one-line texts (orders, run labels)."""
 REQUIRED_LEVELS = ("housed", "served", "walk")
 COVERAGE_GROUPS = {"": "不限制", "category": "安置类别", "township": "乡镇"}

@@ -55,6 +55,21 @@ default housed, served, wishes, village, walk):
                                               village's one main site)
     walk     min sum persons[g] d(l, f) z[g, l, f] + penalty * sum u[s, f]
                                               walking, and sibling splits
+
+Reallocation (issue #5): a household allocated before and not moved in has
+a home class home(h); it must stay housed, and two levels follow "housed"::
+
+    moves    max sum_{h, c} (gain[h, c] - P [c != home(h)]) x[h, c]
+                 + sum_{(h1, h2, G), s} G y[h1, h2, s]
+                 + sum_{g long, l != home loc, d(l, f) <= T_g}
+                       persons[g] (D_g - d(l, f)) z[g, l, f]
+             y[h1, h2, s] <= sum_{site(c) = s} x[hi, c]   (i = 1, 2)
+                                              only with ``move_gains``: a move
+                                              costs P and is made when what
+                                              it gains (a family at one site,
+                                              a school trip D_g > T_g cut to
+                                              at most T_g) is worth more
+    kept     max sum_h x[h, home(h)]          the fewest moves
 """
 
 from __future__ import annotations
@@ -65,8 +80,8 @@ from dataclasses import dataclass, field
 from solvers.base import LinearModel, Objective
 
 PLANNER_LEVELS = ("housed", "served", "wishes", "village", "walk")
-"""Levels a planner orders; other levels (a reallocation's "kept") keep their
-place right after the level they follow when the model is built."""
+"""Levels a planner orders; other levels (a reallocation's "moves" and "kept")
+keep their place right after the level they follow when the model is built."""
 COVERAGE_SCALE = 10_000
 """Coverage rates in the gap cap are counted in 1/10,000 (0.01 %)."""
 
@@ -105,6 +120,20 @@ class JointProblem:
     # classes, nobody must stay housed, and the "kept" level comes last, a
     # tie-break among equally good answers (fewest differences from base).
     home_is_tiebreak: bool = False
+    # Moves at a penalty (issue #5): with ``move_gains``, a "moves" level
+    # right after "housed" (before "kept") maximises the gains of where the
+    # households with a home end up, less ``move_penalty`` per household out
+    # of its home class (see the module docstring). ``home_gain[h][c]``: gain
+    # of household h in class c (a family member lives at the site of c);
+    # ``family_pairs`` (h1, h2, gain): two households with homes at one site
+    # (by ``class_site``); ``long_trips[g] = (home location, walk now, limit)``:
+    # group g gains persons x (walk now - walk) at a facility within the
+    # limit from another location.
+    move_gains: bool = False
+    move_penalty: int = 0
+    home_gain: dict[int, dict[int, int]] = field(default_factory=dict)
+    family_pairs: list[tuple[int, int, int]] = field(default_factory=list)
+    long_trips: dict[int, tuple[int, int, int]] = field(default_factory=dict)
     # Planner's levels and fairness options (issue #4), see the module
     # docstring: wish points per household and class, the village group of
     # each household (-1: none) with the site of each class, the order of
@@ -237,8 +266,10 @@ def build_joint_model(problem: JointProblem) -> JointModel:
 
     housed_vars = list(x.values())
     housed_coefs = [problem.household_weight[h] for (h, _c) in x]
+    members = {h: [h] for h in {h for h, _c in x}}
     model.objectives = [
         Objective("housed", "max", housed_vars, housed_coefs),
+        *_moves_level(model, problem, x, members, z),
         *_kept_level({(h, c): v for (h, c), v in x.items()
                       if problem.household_home.get(h) == c}),
         Objective("served", "max", served_vars, served_coefs),
@@ -248,7 +279,6 @@ def build_joint_model(problem: JointProblem) -> JointModel:
             walk_coefs + [problem.split_penalty] * len(penalty_vars),
         ),
     ]
-    members = {h: [h] for h in {h for h, _c in x}}
     _add_planner_levels(model, problem, x, members, z)
     _kept_last(model, problem)
     return JointModel(model, x, z)
@@ -296,8 +326,7 @@ class AggregatedModel:
         for g, group in enumerate(problem.groups):
             loc = location_of[group.household]
             if loc is not None:
-                key = (tuple(group.facilities), group.persons)
-                waiting_groups[loc, key].append(g)
+                waiting_groups[loc, group_key(problem, g)].append(g)
         group_facility: list[int | None] = [None] * len(problem.groups)
         group_location: list[int | None] = [None] * len(problem.groups)
         for (loc, key), groups in waiting_groups.items():
@@ -336,11 +365,15 @@ def build_aggregated_model(problem: JointProblem) -> AggregatedModel:
         raise ValueError("the coverage gap cap needs the per-household model; use "
                          "build_joint_model")
     model = LinearModel()
-    profile: dict[int, list[tuple[tuple[int, ...], int]]] = defaultdict(list)
-    for group in problem.groups:
-        profile[group.household].append((tuple(group.facilities), group.persons))
+    profile: dict[int, list[tuple]] = defaultdict(list)
+    for g, group in enumerate(problem.groups):
+        profile[group.household].append(group_key(problem, g))
 
-    locked = set(problem.required) | {h for h, _c in problem.forbidden}
+    # Households with a lock or a move gain of their own are types of their own.
+    own_type = set(problem.required) | {h for h, _c in problem.forbidden}
+    if problem.move_gains:
+        own_type |= set(problem.home_gain) | {
+            h for h1, h2, _gain in problem.family_pairs for h in (h1, h2)}
     type_index: dict[tuple, int] = {}
     types: list[list[int]] = []
     fixed_groups: dict[tuple[int, tuple[tuple[int, ...], int]], int] = defaultdict(int)
@@ -350,7 +383,7 @@ def build_aggregated_model(problem: JointProblem) -> AggregatedModel:
                 fixed_groups[loc, key] += 1
             continue
         key = (problem.household_weight[h], tuple(sorted(problem.household_classes[h])),
-               tuple(sorted(profile[h])), h if h in locked else -1,
+               tuple(sorted(profile[h])), h if h in own_type else -1,
                problem.household_home.get(h, -1), _planner_key(problem, h))
         if key not in type_index:
             type_index[key] = len(types)
@@ -397,7 +430,7 @@ def build_aggregated_model(problem: JointProblem) -> AggregatedModel:
     served_vars, served_coefs, walk_vars, walk_coefs = [], [], [], []
     for loc_key in sorted(set(fixed_groups) | set(new_groups)):
         loc, key = loc_key
-        facilities, persons = key
+        facilities, persons = key[:2]
         most = fixed_groups.get(loc_key, 0) + sum(
             count * model.upper[var] for var, count in new_groups.get(loc_key, []))
         own = []
@@ -423,8 +456,11 @@ def build_aggregated_model(problem: JointProblem) -> AggregatedModel:
         model.add(variables, persons, upper=problem.facility_capacity[f],
                   name=f"facility_capacity[{f}]")
 
+    trips = {(key[2], loc, f): var for (loc, key, f), var in s.items()
+             if len(key) > 2}
     model.objectives = [
         Objective("housed", "max", housed_vars, housed_coefs),
+        *_moves_level(model, problem, n, dict(enumerate(types)), trips),
         *_kept_level({(t, c): v for (t, c), v in n.items()
                       if problem.household_home.get(types[t][0]) == c}),
         Objective("served", "max", served_vars, served_coefs),
@@ -433,6 +469,76 @@ def build_aggregated_model(problem: JointProblem) -> AggregatedModel:
     _add_planner_levels(model, problem, n, dict(enumerate(types)))
     _kept_last(model, problem)
     return AggregatedModel(model, types, n, s)
+
+
+def group_key(problem: JointProblem, g: int) -> tuple:
+    """What makes groups interchangeable in the aggregated model: candidate
+    facilities and size; a group on a long school trip is one of its own."""
+    group = problem.groups[g]
+    key: tuple = (tuple(group.facilities), group.persons)
+    return key + (g,) if problem.move_gains and g in problem.long_trips else key
+
+
+def _moves_level(model: LinearModel, problem: JointProblem,
+                 assign: dict[tuple[int, int], int], members: dict[int, list[int]],
+                 places: dict[tuple[int, int, int], int]) -> list[Objective]:
+    """The "moves" level of a reallocation (see the module docstring).
+
+    ``assign[t, c]`` counts the households of ``members[t]`` in class c (each
+    household with a gain is a type of its own); ``places[g, l, f]`` is the
+    place of group g at facility f from location l. None without
+    ``move_gains`` or households with a home.
+    """
+    if not problem.move_gains or not problem.household_home \
+            or problem.home_is_tiebreak:
+        return []
+    variables: list[int] = []
+    coefficients: list[int] = []
+    type_of: dict[int, int] = {}
+    for (t, c), var in assign.items():
+        h = members[t][0]
+        if h not in problem.household_home:
+            continue
+        type_of[h] = t
+        gain = problem.home_gain.get(h, {}).get(c, 0)
+        if problem.household_home[h] != c:
+            gain -= problem.move_penalty
+        if gain:
+            variables.append(var)
+            coefficients.append(gain)
+
+    if problem.family_pairs and not problem.class_site:
+        raise ValueError("family pairs need the site of each class (class_site)")
+    for p, (h1, h2, gain) in enumerate(problem.family_pairs):
+        at: list[dict[int, list[int]]] = []
+        for h in (h1, h2):
+            by_site: dict[int, list[int]] = defaultdict(list)
+            t = type_of.get(h)
+            for (tt, c), var in assign.items():
+                if tt == t:
+                    by_site[problem.class_site[c]].append(var)
+            at.append(by_site)
+        for site in sorted(set(at[0]) & set(at[1])):
+            together = model.new_var(f"family[{p},{site}]")
+            for by_site in at:
+                model.add([together] + by_site[site],
+                          [1] + [-1] * len(by_site[site]), upper=0,
+                          name=f"family_at_site[{p},{site}]")
+            variables.append(together)
+            coefficients.append(gain)
+
+    for (g, loc, f), var in places.items():
+        trip = problem.long_trips.get(g)
+        if trip is None:
+            continue
+        home_location, walk_now, limit = trip
+        walk = problem.reach[loc, f]
+        if loc != home_location and walk <= limit < walk_now:
+            variables.append(var)
+            coefficients.append(problem.groups[g].persons * (walk_now - walk))
+    if not variables:
+        return []
+    return [Objective("moves", "max", variables, coefficients)]
 
 
 def _kept_last(model: LinearModel, problem: JointProblem) -> None:

@@ -123,6 +123,17 @@ SOURCES = (
     QT_TRANSLATE_NOOP("RuleSources",
                       '规划人员添加的退出条件（全部满足才退出），如 '
                       '[{"field": "open_petitions", "op": "==", "value": 0}]'),
+    QT_TRANSLATE_NOOP("RuleSources",
+                      "规划人员选择：重新分配允许调换住房时，每调换一户（已分配未入"
+                      "住）计作1000米步行；调换的收益（分户家庭同点安置、缩短上学步"
+                      "行距离）大于此值才调换"),
+    QT_TRANSLATE_NOOP("RuleSources",
+                      "规划人员选择：因户籍更新分户的家庭安置在同一安置点，每两户计"
+                      "作减少3000米步行"),
+    QT_TRANSLATE_NOOP("RuleSources",
+                      "GB 50180-2018 城市居住区规划设计标准：15分钟生活圈步行距离80"
+                      "0–1000米；上学单程步行超过1000米视为过远，重新分配时可调换住"
+                      "房缩短"),
 )
 
 # The labels of the rules as allocator.rules states them, for the plain
@@ -157,6 +168,9 @@ RULE_LABELS = {
     "low_floor_max": QT_TRANSLATE_NOOP("RuleLabels", "低楼层上限（层）"),
     "coverage_gap_groups": QT_TRANSLATE_NOOP("RuleLabels", "覆盖率差距分组"),
     "coverage_gap_max": QT_TRANSLATE_NOOP("RuleLabels", "覆盖率差距上限"),
+    "move_penalty_m": QT_TRANSLATE_NOOP("RuleLabels", "调换住房惩罚（米）"),
+    "family_reunion_m": QT_TRANSLATE_NOOP("RuleLabels", "分户家庭同点安置收益（米）"),
+    "school_trip_max_m": QT_TRANSLATE_NOOP("RuleLabels", "上学步行距离上限（米）"),
 }
 
 

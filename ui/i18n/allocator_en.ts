@@ -2533,6 +2533,18 @@ Project files are GeoPackages and open in QGIS.</translation>
         <source>覆盖率差距上限</source>
         <translation>Largest coverage gap</translation>
     </message>
+    <message>
+        <source>调换住房惩罚（米）</source>
+        <translation>Move penalty (m)</translation>
+    </message>
+    <message>
+        <source>分户家庭同点安置收益（米）</source>
+        <translation>Gain of a split family at one site (m)</translation>
+    </message>
+    <message>
+        <source>上学步行距离上限（米）</source>
+        <translation>Longest school walk (m)</translation>
+    </message>
 </context>
 <context>
     <name>RuleSources</name>
@@ -2639,6 +2651,18 @@ Project files are GeoPackages and open in QGIS.</translation>
     <message>
         <source>规划人员添加的退出条件（全部满足才退出），如 [{&quot;field&quot;: &quot;open_petitions&quot;, &quot;op&quot;: &quot;==&quot;, &quot;value&quot;: 0}]</source>
         <translation>Exit conditions added by the planner (all must hold), e.g. [{&quot;field&quot;: &quot;open_petitions&quot;, &quot;op&quot;: &quot;==&quot;, &quot;value&quot;: 0}]</translation>
+    </message>
+    <message>
+        <source>规划人员选择：重新分配允许调换住房时，每调换一户（已分配未入住）计作1000米步行；调换的收益（分户家庭同点安置、缩短上学步行距离）大于此值才调换</source>
+        <translation>Planner's choice: when a reallocation may move households, each move of a household allocated but not moved in counts as 1,000 m of walking; a move is made only when its gain (a split family at one site, a shorter school walk) is larger</translation>
+    </message>
+    <message>
+        <source>规划人员选择：因户籍更新分户的家庭安置在同一安置点，每两户计作减少3000米步行</source>
+        <translation>Planner's choice: two households of a family split by a register update placed at one site count as 3,000 m less walking</translation>
+    </message>
+    <message>
+        <source>GB 50180-2018 城市居住区规划设计标准：15分钟生活圈步行距离800–1000米；上学单程步行超过1000米视为过远，重新分配时可调换住房缩短</source>
+        <translation>GB 50180-2018 urban residential area standard: the 15-minute living circle is an 800–1,000 m walk; a school walk over 1,000 m one way is too long, and a reallocation may move the household to shorten it</translation>
     </message>
 </context>
 <context>
