@@ -228,7 +228,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="scenario to reallocate (default base)")
     realloc.add_argument("--allow-moves", action="store_true",
                          help="households allocated but not moved in may be moved "
-                         "when that houses more waiting households (fewest moves)")
+                         "when that houses more waiting households, reunites a "
+                         "family split by a register update (分户) or cuts a "
+                         "school walk longer than school_trip_max_m; each move "
+                         "costs move_penalty_m (rules)")
     realloc.add_argument("--allow-service-changes", action="store_true",
                          help="school places and clinics of housed households may "
                          "change (default: kept)")
@@ -500,9 +503,9 @@ def _write_kpis(project, path: Path | None, quiet: bool = False) -> dict:
             if len(kpis["shortages"]) > 20:
                 print(f"  ... {len(kpis['shortages']) - 20} more in the JSON / Excel")
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(kpis, ensure_ascii=False, indent=2, default=str),
-                        encoding="utf-8")
+        from allocator.kpis import write_kpis_json
+
+        write_kpis_json(kpis, path)  # owner-only, like the other outputs
     return kpis
 
 
@@ -690,8 +693,10 @@ def _cmd_lock(args) -> int:
                 add_lock(project, args.household, unit,
                          "fix" if args.unit else "forbid", args.reason)
         except LockRefused as exc:
-            for problem in exc.problems:
-                print(f"错误 error: {problem}", file=sys.stderr)
+            for problem in exc.problems:  # the command to run names this file
+                text = str(problem).replace("allocator lock PROJECT ",
+                                            f"allocator lock {args.project} ")
+                print(f"错误 error: {text}", file=sys.stderr)
             return EXIT_DATA
         save_project(project, args.project)
     for row in project.locks.itertuples():
@@ -800,7 +805,7 @@ def _solve_scenario(project, args) -> int:
                 cancel=cancelled)
         data = scenarios.scenario_data(project, args.scenario)
     except scenarios.ScenarioError as exc:
-        print(f"错误 error: {exc}", file=sys.stderr)
+        _print_scenario_problems(exc)
         return EXIT_DATA
     if outcome.solution is None:
         save_project(project, args.project)  # the failed run is recorded
@@ -816,9 +821,9 @@ def _solve_scenario(project, args) -> int:
     kpis = compute_kpis(data, args.scenario)
     print(kpi_table(kpis))
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(kpis, ensure_ascii=False, indent=2,
-                                        default=str), encoding="utf-8")
+        from allocator.kpis import write_kpis_json
+
+        write_kpis_json(kpis, args.json)
     return EXIT_OK
 
 
@@ -829,39 +834,69 @@ def cmd_scenario(args) -> int:
         return _cmd_scenario(args)
 
 
-def _scenario_changes(args) -> dict:
-    """The changes given as a file and as options, merged (options last)."""
-    from allocator.scenarios import ScenarioError, read_changes
+def _scenario_changes(args) -> tuple[dict, list[str], str | None]:
+    """The changes given as a file and as options, merged (options last),
+    with every problem found in reading them and the name of the file."""
+    from allocator.scenarios import parse_changes
 
-    changes = read_changes(args.file) if args.file else {}
-    if args.close_facility:
-        changes.setdefault("close_facilities", []).extend(args.close_facility)
+    changes, problems = parse_changes(args.file) if args.file else ({}, [])
+    source = str(args.file) if args.file else None
+    if not isinstance(changes, dict):
+        return changes, problems, source  # the check says what is wrong
+    lists = {"close_facilities": list(args.close_facility or [])}
+    tables: dict[str, dict] = {"capacities": {}, "catchments": {}, "rules": {}}
     for option, key, number in (("--capacity", "capacity", int),
                                 ("--catchment", "catchment", float),
                                 ("--rule", "rule", None)):
+        target = {"capacity": "capacities", "catchment": "catchments",
+                  "rule": "rules"}[key]
         for item in getattr(args, key):
             name, sep, text = item.partition("=")
             if not sep or not name.strip():
-                raise ScenarioError(f"{option} {item!r}: use NAME=VALUE")
+                problems.append(f"{option} {item!r}: use NAME=VALUE")
+                continue
             try:
                 value = json.loads(text) if number is None else number(text)
             except ValueError:
                 if number is not None:
-                    raise ScenarioError(f"{option} {item!r}: {text!r} is not a "
-                                        "number") from None
+                    problems.append(f"{option} {item!r}: {text!r} is not a number")
+                    continue
                 value = text
-            target = {"capacity": "capacities", "catchment": "catchments",
-                      "rule": "rules"}[key]
-            changes.setdefault(target, {})[name.strip()] = value
+            tables[target][name.strip()] = value
     for option, key, target in (("--add-facility", "add_facility", "add_facilities"),
                                 ("--add-unit", "add_unit", "add_units")):
+        lists[target] = []
         for item in getattr(args, key):
             try:
-                changes.setdefault(target, []).append(json.loads(item))
+                lists[target].append(json.loads(item))
             except json.JSONDecodeError as exc:
-                raise ScenarioError(f"{option} {item!r}: not a JSON object "
-                                    f"({exc.msg})") from None
-    return changes
+                problems.append(f"{option} {item!r}: not a JSON object ({exc.msg})")
+    for target, items in lists.items():
+        if not items:
+            continue
+        if isinstance(changes.setdefault(target, []), list):
+            changes[target].extend(items)
+        else:
+            problems.append(f"{source}: {target} is not a list, so the options "
+                            "cannot add to it")
+    for target, table in tables.items():
+        if not table:
+            continue
+        if isinstance(changes.setdefault(target, {}), dict):
+            changes[target].update(table)
+        else:
+            problems.append(f"{source}: {target} is not a mapping, so the options "
+                            "cannot add to it")
+    return changes, problems, source
+
+
+def _print_scenario_problems(exc) -> None:
+    """Each problem of a :class:`ScenarioError` on its own line."""
+    problems = getattr(exc, "problems", None) or [str(exc)]
+    for problem in problems:
+        print(f"错误 error: {problem}", file=sys.stderr)
+    if len(problems) > 1:
+        print(f"{len(problems)} problem(s); nothing changed", file=sys.stderr)
 
 
 def _cmd_scenario(args) -> int:
@@ -873,8 +908,9 @@ def _cmd_scenario(args) -> int:
     command = args.scenario_command
     try:
         if command == "new":
-            changes = _scenario_changes(args)
-            scenarios.create(project, args.name, changes, args.description)
+            changes, problems, source = _scenario_changes(args)
+            scenarios.create(project, args.name, changes, args.description,
+                             source=source, problems=problems)
             save_project(project, args.project)
             print(f"方案 scenario {args.name}: {scenarios.describe(changes)}")
             print(f"solve it with `allocator solve {args.project} --scenario "
@@ -899,15 +935,15 @@ def _cmd_scenario(args) -> int:
             if args.geojson:
                 comparison.to_geojson(args.geojson)
                 print(f"wrote {args.geojson}")
-            if args.csv:
-                args.csv.parent.mkdir(parents=True, exist_ok=True)
-                comparison.households.to_csv(args.csv, index=False,
-                                             encoding="utf-8-sig")
+            from allocator.export import write_private_text
+
+            if args.csv:  # raw keys in files; owner-only like other outputs
+                write_private_text(args.csv, comparison.households.to_csv(
+                    index=False), encoding="utf-8-sig")
                 print(f"wrote {args.csv}")
             if args.json:
-                args.json.parent.mkdir(parents=True, exist_ok=True)
-                args.json.write_text(comparison.kpis.to_json(
-                    force_ascii=False, indent=2), encoding="utf-8")
+                write_private_text(args.json, comparison.kpis.to_json(
+                    force_ascii=False, indent=2))
                 print(f"wrote {args.json}")
         elif command == "promote":
             scenarios.promote(project, args.name, args.reason)
@@ -919,7 +955,7 @@ def _cmd_scenario(args) -> int:
             save_project(project, args.project)
             print(f"deleted scenario {args.name}")
     except scenarios.ScenarioError as exc:
-        print(f"错误 error: {exc}", file=sys.stderr)
+        _print_scenario_problems(exc)
         return EXIT_DATA
     return EXIT_OK
 
@@ -936,15 +972,21 @@ def _kpi_text(key: str, value, signed: bool = False) -> str:
 
 
 def _print_comparison(comparison) -> None:
+    from allocator.kpis import display_width, pad_cell
+
     kpis = comparison.kpis
-    width = max(len(str(c)) for c in kpis.columns) + 2
-    print("指标 KPI".ljust(24) + "".join(str(c).rjust(width) for c in kpis.columns))
-    for key, row in kpis.iterrows():
+    labels = comparison.kpi_labels("zh_CN")  # the keys stay in JSON/CSV files
+    first = max(display_width(text) for text in ["指标 KPI", *labels]) + 2
+    width = max(display_width(str(c)) for c in kpis.columns) + 2
+    print(pad_cell("指标 KPI", first) + "".join(pad_cell(str(c), width, right=True)
+                                           for c in kpis.columns))
+    for label, (key, row) in zip(labels, kpis.iterrows()):
         cells = []
         for column, value in row.items():
             signed = column not in comparison.names
-            cells.append(_kpi_text(str(key), value, signed).rjust(width))
-        print(str(key).ljust(24) + "".join(cells))
+            text = _kpi_text(str(key), value, signed)
+            cells.append(pad_cell(text, width, right=True))
+        print(pad_cell(label, first) + "".join(cells))
     households = comparison.households
     moved = int(households["unit_changed"].sum()) if len(households) else 0
     print(f"\n{len(households)} household(s) differ ({moved} in their unit, the "
@@ -1056,7 +1098,7 @@ def _cmd_reallocate(args) -> int:
                 allow_moves=args.allow_moves,
                 allow_service_changes=args.allow_service_changes,
                 backend=args.backend, time_limit=args.time_limit, seed=args.seed,
-                cancel=cancelled)
+                cancel=cancelled, moves_for_gain=args.allow_moves)
     except ReallocationError as exc:
         print(f"错误 error: {exc}", file=sys.stderr)
         return EXIT_DATA
@@ -1081,6 +1123,13 @@ def _cmd_reallocate(args) -> int:
     print(f"方案 scenario {args.scenario}: {len(result.freed_units)} unit(s) freed, "
           f"{len(changes)} household(s) changed, "
           f"{result.kept_services} service group(s) kept")
+    if result.move_gains is not None:
+        gains = result.move_gains
+        moved = int((changes["change"] == "moved").sum())
+        print(f"调换住房 moves: {moved}; each costs {gains.penalty_m:,} m "
+              f"(move_penalty_m); a family at one site gains {gains.family_m:,} m "
+              f"(family_reunion_m); school walks over {gains.trip_limit_m:,} m "
+              "(school_trip_max_m) gain the metres saved")
     for row in changes.itertuples():
         print(f"  {row.household_id}  {CHANGE_LABELS[row.change]}  {row.reason}")
     if args.json:
@@ -1116,7 +1165,8 @@ def _add_dynamic_commands(commands) -> None:
                        metavar="ID", help="only these households (户号)")
     exits.add_argument("--date", type=_date, default=None,
                        help="transition date: units are freed on it (default "
-                       "today)")
+                       "today); not before the household's move-in date (入住日期) "
+                       "and at most a year ahead")
     exits.add_argument("--reason", default="", help="why (kept in the ledger)")
 
     alerts = commands.add_parser(
@@ -1239,7 +1289,7 @@ def _cmd_exits(args) -> int:
     freed = project.exits[project.exits["household_id"].isin(targets)
                           & project.exits["freed_on"].notna()]
     print(f"confirmed {len(targets)} exit(s) on {exit_on}; {len(freed)} unit(s) "
-          f"vacant now, {len(targets) - len(freed)} freed on {exit_on}")
+          f"空置 vacant now, {len(targets) - len(freed)} freed on {exit_on}")
     return EXIT_OK
 
 

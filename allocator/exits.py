@@ -22,7 +22,7 @@ import operator
 
 import pandas as pd
 
-from allocator.history import household_facts
+from allocator.history import add_months, household_facts, placements
 from allocator.project import Project, _json
 
 logger = logging.getLogger(__name__)
@@ -37,6 +37,10 @@ FIELD_LABELS = {
     "未办结投诉信访", "overdue_visits": "逾期回访", "category": "安置类别",
     "job_status": "就业状况",
 }
+
+
+# How far ahead a transition date may be set (a year).
+EXIT_DATE_MAX_MONTHS = 12
 
 
 class ExitError(ValueError):
@@ -125,6 +129,35 @@ def qualifying_households(project: Project, today: dt.date) -> pd.DataFrame:
         drop=True)
 
 
+def exit_date_problems(project: Project, household_ids: list[str],
+                       exit_on: dt.date, today: dt.date) -> list[str]:
+    """Why ``exit_on`` cannot be the transition date of these households.
+
+    A date before a household's move-in date (the ``placed_on`` of the unit
+    it lives in) is refused for that household; a date more than
+    :data:`EXIT_DATE_MAX_MONTHS` months after ``today`` for all of them.
+    Each message names the households and the date and says what to give.
+    """
+    problems = []
+    latest = add_months(today, EXIT_DATE_MAX_MONTHS)
+    if exit_on > latest and household_ids:
+        problems.append(
+            f"household(s) {', '.join(household_ids)}: exit date "
+            f"{exit_on.isoformat()} is more than a year after today "
+            f"({today.isoformat()}); give a date up to {latest.isoformat()}, or "
+            "confirm the exit nearer the time")
+    moved_in = {row.household_id: (row.unit_id, row.placed_on)
+                for row in placements(project).itertuples()}
+    for household_id in household_ids:
+        unit_id, placed_on = moved_in.get(household_id, (None, None))
+        if placed_on is not None and exit_on < placed_on:
+            problems.append(
+                f"household {household_id} moved into {unit_id} on "
+                f"{placed_on.isoformat()}: exit date {exit_on.isoformat()} is "
+                f"before that; give a date on or after {placed_on.isoformat()}")
+    return problems
+
+
 def confirm_exits(project: Project, household_ids: list[str], exit_on: dt.date,
                   today: dt.date, reason: str = "") -> list[str]:
     """Confirm the exit of households that qualify, with a transition date.
@@ -133,17 +166,23 @@ def confirm_exits(project: Project, household_ids: list[str], exit_on: dt.date,
     an ``exits`` row and a ledger entry; units due on or before ``today`` are
     freed at once (:func:`apply_due_exits`).
 
+    The transition date may lie in the past, but not before the day the
+    household moved into its unit (``入住日期``; a unit without one is not
+    checked), and at most a year (:data:`EXIT_DATE_MAX_MONTHS` months) after
+    ``today``.
+
     Raises
     ------
     ExitError
         A household is unknown, has no unit, has already exited or does not
-        qualify; nothing is changed.
+        qualify, or ``exit_on`` is before its move-in or too far ahead;
+        nothing is changed.
     """
     household_ids = list(dict.fromkeys(household_ids))  # each household once
     review = exit_review(project, today).set_index("household_id")
     known = set(project.households["household_id"])
     exited = set(project.exits["household_id"])
-    problems = []
+    problems = exit_date_problems(project, household_ids, exit_on, today)
     for household_id in household_ids:
         if household_id not in known:
             problems.append(f"household {household_id} is not in the project")

@@ -282,6 +282,25 @@ def _owner_only(path: Path) -> None:
         os.chmod(path, 0o600)
 
 
+def write_private_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    """Write a text output (JSON, CSV, GeoJSON) like the other exports: a new
+    file renamed over the old one, readable by the owner only."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=".export-", suffix=path.suffix,
+                                    dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding=encoding, newline="") as stream:
+            stream.write(text)
+        _owner_only(Path(temp))
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    _owner_only(path)
+    return path
+
+
 def export_xlsx(project: Project, path: Path, scenario: str = "base") -> Path:
     """Write allocations, services and the run to an Excel workbook.
 

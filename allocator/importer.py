@@ -57,6 +57,9 @@ UNIT_STATUS = {
     "预留": "reserved", "reserved": "reserved", "维修中": "repair", "repair": "repair",
     "under repair": "repair",
 }
+# The stored unit statuses in the planners' words (the 状态 column's values).
+UNIT_STATUS_LABELS = {"vacant": "空置", "occupied": "已入住", "reserved": "预留",
+                      "repair": "维修中"}
 FACILITY_KINDS = {
     "幼儿园": "kindergarten", "kindergarten": "kindergarten", "小学": "primary",
     "primary": "primary", "初中": "junior", "junior": "junior",
@@ -115,6 +118,11 @@ class _Checker:
 
     def warn(self, row: Any, column: str | None, message: str) -> None:
         self.problems.append(Problem(self.file, _row(row), column, message, "warning"))
+
+
+def unit_status_label(status: str) -> str:
+    """A stored unit status (``vacant``...) as planners write it (空置...)."""
+    return UNIT_STATUS_LABELS.get(status, status)
 
 
 def _row(row: Any) -> int | None:
@@ -339,6 +347,14 @@ def _read_layer(path: Path, mapping, required, inputs: ImportInputs):
     frame, found = read_spatial(path, crs=inputs.crs, coords=inputs.coords,
                                 encoding=inputs.encoding,
                                 repair=inputs.repair_geometry)
+    if Path(path).suffix.lower() == ".shp":
+        cut = truncated_utf8_fields(Path(path), list(mapping))
+        if cut:
+            # The encoding guess and the missing columns that follow from
+            # the cut names would only mislead: say what happened instead.
+            check.error(None, None, _truncated_message(cut))
+            return None, [p for p in found if p.severity == "error"
+                          and p.row is None] + check.problems
     if any(p.severity == "error" and p.row is None for p in found):
         return None, found
     renamed = _rename(frame, mapping, required, check)
@@ -349,6 +365,79 @@ def _read_layer(path: Path, mapping, required, inputs: ImportInputs):
                     "check that this is the right file")
         renamed = None
     return renamed, found + check.problems
+
+
+SHAPEFILE_NAME_BYTES = 10  # a .dbf field name holds at most 10 bytes
+
+
+def dbf_field_names(dbf: Path) -> list[bytes]:
+    """The raw field names of a .dbf file (empty when it cannot be read)."""
+    try:
+        raw = dbf.read_bytes()
+    except OSError:
+        return []
+    if len(raw) < 32:
+        return []
+    header_length = int.from_bytes(raw[8:10], "little")
+    names = []
+    for start in range(32, min(header_length, len(raw)) - 1, 32):
+        if raw[start:start + 1] == b"\r":  # end of the field descriptors
+            break
+        names.append(raw[start:start + 11].split(b"\0", 1)[0])
+    return names
+
+
+def truncated_utf8_fields(path: Path, expected: list[str]
+                          ) -> list[tuple[str, str | None]]:
+    """Field names of a Shapefile that are UTF-8 names cut to 10 bytes.
+
+    A .dbf field name keeps at most 10 bytes; in UTF-8 a Chinese character
+    takes 3, so 4-character names such as 设施编号 (12 bytes) lose their end.
+    A name counts as cut when its bytes are the start of the UTF-8 form of
+    an ``expected`` name longer than 10 bytes, or when it is 10 bytes of
+    UTF-8 text whose last character is incomplete. GBK names (2 bytes a
+    character) are never taken for cut ones: they are not valid UTF-8.
+
+    Returns
+    -------
+    list of (str, str or None)
+        Each cut name as far as it can be read (an incomplete last
+        character shown as …) and the expected name it is the start of, if
+        any.
+    """
+    long_names = [(name, name.encode("utf-8")) for name in expected
+                  if len(name.encode("utf-8")) > SHAPEFILE_NAME_BYTES]
+    found: list[tuple[str, str | None]] = []
+    for raw in dbf_field_names(path.with_suffix(".dbf")):
+        if not raw or raw.isascii():
+            continue
+        match = next((name for name, full in long_names
+                      if full.startswith(raw) and len(raw) >= SHAPEFILE_NAME_BYTES - 2),
+                     None)
+        try:
+            text = raw.decode("utf-8")
+            complete = True
+        except UnicodeDecodeError as exc:
+            complete = False
+            if exc.reason != "unexpected end of data":
+                continue  # not UTF-8 at all: GBK or another encoding
+            text = raw[:exc.start].decode("utf-8", errors="replace") + "…"
+        if match is not None:
+            found.append((text, match))
+        elif not complete and len(raw) == SHAPEFILE_NAME_BYTES:
+            found.append((text, None))
+    return found
+
+
+def _truncated_message(cut: list[tuple[str, str | None]]) -> str:
+    names = ", ".join(f"{text} (the start of {name})" if name else text
+                      for text, name in cut)
+    return (f"field name(s) {names} were cut short: the Shapefile format keeps "
+            f"only {SHAPEFILE_NAME_BYTES} bytes per field name, and in UTF-8 a "
+            "Chinese character takes 3 bytes, so a 4-character name does not fit. "
+            "Save the layer again as a Shapefile with GBK encoding (QGIS: Export > "
+            "Save Features As, Encoding GBK), or as a GeoPackage (.gpkg) or an "
+            "Excel table with 经度/纬度 columns")
 
 
 def _read_register(path: Path, encoding: str | None):

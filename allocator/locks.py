@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from allocator.importer import unit_status_label
 from allocator.project import Project
 from allocator.rules import area_band
 
@@ -59,7 +60,8 @@ def lock_problems(project: Project, household_id: str, unit_id: str,
                   kind: str) -> list[LockProblem]:
     """Every reason the lock (``kind`` "fix" or "forbid") could not be kept.
 
-    A forbid needs only an existing household and unit. A fix also needs a
+    A forbid needs only an existing household and unit, and no fix of that
+    unit to that household (nor a fix a forbid there). A fix also needs a
     household that is not housed yet, a vacant unit in the household's area
     band (accessible when it needs one), no other unit fixed to the
     household and no other household fixed to the unit. A lock on the same
@@ -79,7 +81,10 @@ def lock_problems(project: Project, household_id: str, unit_id: str,
     if unit_id not in units.index:
         problems.append(LockProblem(
             "no_unit", {"unit": unit_id}, f"unit {unit_id} is not in the project"))
-    if problems or kind == "forbid":
+    if problems:
+        return problems
+    problems += _other_kind_problems(project, household_id, unit_id, kind)
+    if kind == "forbid":
         return problems
 
     info = households.loc[household_id]
@@ -94,9 +99,12 @@ def lock_problems(project: Project, household_id: str, unit_id: str,
             f"household {household_id} already lives in "
             f"{occupied['unit_id'].iloc[0]}; moves are not part of an allocation"))
     if unit["status"] != "vacant":
+        label = unit_status_label(str(unit["status"]))
         problems.append(LockProblem(
-            "not_vacant", {"unit": unit_id, "status": str(unit["status"])},
-            f"unit {unit_id} is {unit['status']}, not vacant"))
+            "not_vacant", {"unit": unit_id, "status": str(unit["status"]),
+                           "status_label": label},
+            f"unit {unit_id} is {label}, not {unit_status_label('vacant')}; only "
+            "a vacant unit can be fixed to a household"))
     size = int(info["size"])
     low, high = area_band(size, project.rules)
     area = float(unit["area_m2"])
@@ -130,6 +138,35 @@ def lock_problems(project: Project, household_id: str, unit_id: str,
             f"unit {unit_id} is already fixed to household "
             f"{other_household['household_id'].iloc[0]}; remove that lock first"))
     return problems
+
+
+def _other_kind_problems(project: Project, household_id: str, unit_id: str,
+                         kind: str) -> list[LockProblem]:
+    """A lock of the other kind on the same household and unit.
+
+    A forbid would contradict a fix there (and a fix a forbid); replacing
+    one with the other silently would undo a planner's decision, so the
+    old lock has to be removed first (the removal goes to the ledger).
+    """
+    locks = project.locks
+    other = locks[(locks["household_id"] == household_id)
+                  & (locks["unit_id"] == unit_id) & (locks["kind"] != kind)]
+    if other.empty:
+        return []
+    existing = str(other["kind"].iloc[0])
+    remove = (f"`allocator lock PROJECT --household {household_id} "
+              f"{'--unit' if existing == 'fix' else '--forbid'} {unit_id} --remove`")
+    if existing == "fix":
+        return [LockProblem(
+            "fix_exists", {"household": household_id, "unit": unit_id},
+            f"household {household_id} has unit {unit_id} fixed (固定); a forbid "
+            f"would contradict it. Remove the fix first with {remove} (or in "
+            "the window's lock list), then forbid the unit")]
+    return [LockProblem(
+        "forbid_exists", {"household": household_id, "unit": unit_id},
+        f"household {household_id} is forbidden unit {unit_id} (禁止); a fix "
+        f"would contradict it. Remove the forbid first with {remove} (or in the "
+        "window's lock list), then fix the unit")]
 
 
 def add_lock(project: Project, household_id: str, unit_id: str, kind: str,

@@ -66,13 +66,33 @@ KEYS = ("add_facilities", "close_facilities", "capacities", "add_units",
         "catchments", "rules", "add_households")
 
 
+ID_FIELDS = {"add_facilities": "facility_id", "add_units": "unit_id",
+             "add_households": "household_id", "members": "name"}
+TYPE_WORDS = {str: "text", int: "a whole number", float: "a number",
+              bool: "true or false", list: "a list"}
+
+
 class ScenarioError(ValueError):
     """A scenario or its changes cannot be used; the message names the key,
-    the value and what to do."""
+    the value and what to do. ``problems`` lists every problem found, one
+    sentence each (the message joins them)."""
+
+    def __init__(self, message: str | list[str]) -> None:
+        problems = [message] if isinstance(message, str) else list(message)
+        super().__init__("; ".join(problems))
+        self.problems = problems
 
 
-def read_changes(path: Path) -> dict[str, Any]:
-    """Read and check a changes file (``.json``, ``.yaml`` or ``.yml``)."""
+def parse_changes(path: Path) -> tuple[Any, list[str]]:
+    """Read a changes file (``.json``, ``.yaml`` or ``.yml``) without checking
+    its entries: the data and the keys given twice in one mapping (the file
+    would silently keep only the last).
+
+    Raises
+    ------
+    ScenarioError
+        The file is missing, not UTF-8 or not valid JSON/YAML.
+    """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -80,6 +100,7 @@ def read_changes(path: Path) -> dict[str, Any]:
         raise ScenarioError(f"{path}: file not found") from None
     except UnicodeDecodeError:
         raise ScenarioError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    twice: list[str] = []
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
             import yaml
@@ -87,25 +108,71 @@ def read_changes(path: Path) -> dict[str, Any]:
             raise ScenarioError(
                 f"{path}: reading YAML needs the PyYAML package (pip install "
                 "pyyaml); or write the same changes as JSON") from None
+
+        class _Loader(yaml.SafeLoader):
+            """Safe loading that notes a key given twice in one mapping."""
+
+        def mapping(loader, node, deep=False):
+            seen: set = set()
+            for key_node, _ in node.value:
+                key = loader.construct_object(key_node, deep=deep)
+                if isinstance(key, (str, int, float)) and key in seen:
+                    twice.append(f"{path}: line {key_node.start_mark.line + 1}: "
+                                 f"{key!r} is given twice in the same mapping; "
+                                 "keep one (only the last would count)")
+                seen.add(key)
+            return loader.construct_mapping(node, deep=deep)
+
+        _Loader.add_constructor(
+            yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
         try:
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
         except yaml.YAMLError as exc:
             raise ScenarioError(f"{path}: not valid YAML ({exc})") from None
     else:
+        def pairs(items):
+            seen = set()
+            for key, _ in items:
+                if key in seen:
+                    twice.append(f"{path}: {key!r} is given twice in the same "
+                                 "object; keep one (only the last would count)")
+                seen.add(key)
+            return dict(items)
+
         try:
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=pairs)
         except json.JSONDecodeError as exc:
             raise ScenarioError(f"{path}: not valid JSON: line {exc.lineno} column "
                                 f"{exc.colno}: {exc.msg}") from None
-    return check_changes(data, str(path))
+    return data, twice
+
+
+def read_changes(path: Path) -> dict[str, Any]:
+    """Read and check a changes file (``.json``, ``.yaml`` or ``.yml``);
+    raise with every problem of every entry."""
+    data, problems = parse_changes(path)
+    problems += change_problems(data, str(path))
+    if problems:
+        raise ScenarioError(problems)
+    return data
 
 
 def check_changes(data: Any, source: str = "changes") -> dict[str, Any]:
     """Check the shape and values of a changes mapping; raise with every problem."""
+    problems = change_problems(data, source)
+    if problems:
+        raise ScenarioError(problems)
+    return data
+
+
+def change_problems(data: Any, source: str = "changes") -> list[str]:
+    """Every problem of the shape and values of a changes mapping, each
+    naming its entry (``add_units[2] (B-202)``: the list, the entry's place
+    counted from 0 and its id) and what to do."""
     problems: list[str] = []
     if not isinstance(data, dict):
-        raise ScenarioError(f"{source}: expected a mapping with keys "
-                            f"{', '.join(KEYS)}, got {type(data).__name__}")
+        return [f"{source}: expected a mapping with keys {', '.join(KEYS)}, got "
+                f"{type(data).__name__}"]
     for key in data:
         if key not in KEYS:
             problems.append(f"{source}: unknown key {key!r}; use one of "
@@ -113,20 +180,29 @@ def check_changes(data: Any, source: str = "changes") -> dict[str, Any]:
     for key in ("add_facilities", "add_units", "add_households"):
         items = data.get(key, [])
         if not isinstance(items, list):
-            problems.append(f"{source}: {key} must be a list of objects")
+            problems.append(f"{source}: {key} must be a list of objects, one per "
+                            f"new item (got {type(items).__name__})")
             continue
         for i, item in enumerate(items):
-            problems += _check_item(item, key, f"{source}: {key}[{i}]")
+            where = f"{source}: {_entry(key, i, item)}"
+            problems += _check_item(item, key, where)
             if key == "add_households" and isinstance(item, dict) \
                     and isinstance(item.get("members"), list):
                 if not item["members"]:
-                    problems.append(f"{source}: {key}[{i}].members is empty")
+                    problems.append(f"{where}: members is empty; list the "
+                                    "household's people")
                 for j, member in enumerate(item["members"]):
-                    problems += _check_item(member, "members",
-                                            f"{source}: {key}[{i}].members[{j}]")
+                    problems += _check_item(
+                        member, "members", f"{where}: {_entry('members', j, member)}")
     closed = data.get("close_facilities", [])
-    if not isinstance(closed, list) or not all(isinstance(f, str) for f in closed):
-        problems.append(f"{source}: close_facilities must be a list of facility ids")
+    if not isinstance(closed, list):
+        problems.append(f"{source}: close_facilities must be a list of facility "
+                        f"ids (got {closed!r})")
+    else:
+        for i, facility_id in enumerate(closed):
+            if not isinstance(facility_id, str) or not facility_id.strip():
+                problems.append(f"{source}: close_facilities[{i}] = {facility_id!r}:"
+                                " give a facility id (设施编号) as text")
     capacities = data.get("capacities", {})
     if not isinstance(capacities, dict):
         problems.append(f"{source}: capacities must map facility id to a number")
@@ -155,14 +231,19 @@ def check_changes(data: Any, source: str = "changes") -> dict[str, Any]:
             if key not in DEFAULTS:
                 problems.append(f"{source}: rules.{key}: unknown rule; see "
                                 "`allocator rules PROJECT` for the keys")
-    if problems:
-        raise ScenarioError("; ".join(problems))
-    return data
+    return problems
+
+
+def _entry(key: str, i: int, item: Any) -> str:
+    """``add_units[2] (B-202)``: an entry by its place and, if given, its id."""
+    name = item.get(ID_FIELDS[key]) if isinstance(item, dict) else None
+    return f"{key}[{i}]" + (f" ({name})" if isinstance(name, str) and name else "")
 
 
 def _check_item(item: Any, key: str, where: str) -> list[str]:
     if not isinstance(item, dict):
-        return [f"{where}: expected an object with {', '.join(FIELDS[key])}"]
+        return [f"{where}: expected an object with {', '.join(FIELDS[key])} "
+                f"(got {item!r})"]
     problems = []
     for name in item:
         if name not in FIELDS[key]:
@@ -171,23 +252,23 @@ def _check_item(item: Any, key: str, where: str) -> list[str]:
     for name, kinds in FIELDS[key].items():
         if name not in item:
             if name not in OPTIONAL.get(key, set()):
-                problems.append(f"{where}: missing {name}")
+                problems.append(f"{where}: missing {name}; add it")
             continue
         value = item[name]
         if (isinstance(value, bool) and bool not in kinds) \
                 or not isinstance(value, kinds):
-            problems.append(f"{where}.{name} = {value!r}: expected "
-                            + " or ".join(k.__name__ for k in kinds))
+            expected = "a number" if float in kinds else TYPE_WORDS[kinds[0]]
+            problems.append(f"{where}: {name} = {value!r}: expected {expected}")
     if key == "add_facilities" and isinstance(item.get("kind"), str) \
             and item["kind"] not in KIND_NAMES:
-        problems.append(f"{where}.kind = {item['kind']!r}: use 幼儿园, 小学, 初中, "
+        problems.append(f"{where}: kind = {item['kind']!r}: use 幼儿园, 小学, 初中, "
                         "卫生室 or 社区卫生服务中心")
     for name in ("birth_date", "waiting_since"):
         if isinstance(item.get(name), str):
             try:
                 dt.date.fromisoformat(item[name])
             except ValueError:
-                problems.append(f"{where}.{name} = {item[name]!r}: use YYYY-MM-DD")
+                problems.append(f"{where}: {name} = {item[name]!r}: use YYYY-MM-DD")
     lon, lat = item.get("lon"), item.get("lat")
     numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool)
                   for v in (lon, lat))
@@ -199,8 +280,44 @@ def _check_item(item: Any, key: str, where: str) -> list[str]:
         value = item.get(name)
         if isinstance(value, (int, float)) and not isinstance(value, bool) \
                 and value < low:
-            problems.append(f"{where}.{name} = {value!r}: must be {low} or more")
+            problems.append(f"{where}: {name} = {value!r}: must be {low} or more")
     return problems
+
+
+def _usable(changes: Any) -> dict[str, Any]:
+    """The entries of ``changes`` that passed :func:`change_problems`, for
+    checking against the project too; a bad list entry becomes None, so the
+    others keep their places (and their numbers in messages)."""
+    if not isinstance(changes, dict):
+        return {}
+    usable: dict[str, Any] = {}
+    for key in ("add_facilities", "add_units", "add_households"):
+        items = changes.get(key, [])
+        if isinstance(items, list):
+            usable[key] = [item if not _check_item(item, key, "") and (
+                key != "add_households" or (item["members"] and not any(
+                    _check_item(m, "members", "") for m in item["members"])))
+                else None for item in items]
+    closed = changes.get("close_facilities", [])
+    if isinstance(closed, list):
+        usable["close_facilities"] = [f if isinstance(f, str) else None
+                                      for f in closed]
+    for key in ("capacities", "catchments", "rules"):
+        table = changes.get(key, {})
+        if isinstance(table, dict):
+            usable[key] = table
+    if isinstance(usable.get("capacities"), dict):
+        usable["capacities"] = {
+            f: v for f, v in usable["capacities"].items()
+            if isinstance(v, int) and not isinstance(v, bool) and v >= 0}
+    if isinstance(usable.get("catchments"), dict):
+        usable["catchments"] = {
+            k: v for k, v in usable["catchments"].items()
+            if k in KIND_NAMES and isinstance(v, (int, float))
+            and not isinstance(v, bool) and v > 0}
+    if isinstance(usable.get("rules"), dict):
+        usable["rules"] = {k: v for k, v in usable["rules"].items() if k in DEFAULTS}
+    return usable
 
 
 # --- the stored scenarios ---------------------------------------------------
@@ -222,16 +339,36 @@ def changes_of(project: Project, name: str) -> dict[str, Any]:
 
 
 def create(project: Project, name: str, changes: dict[str, Any],
-           description: str = "", reason: str = "") -> None:
-    """Add a scenario after checking that its changes apply to the base."""
+           description: str = "", reason: str = "", *, source: str | None = None,
+           problems: list[str] | None = None) -> None:
+    """Add a scenario after checking that its changes apply to the base.
+
+    Every problem is reported at once: the shape and values of each entry
+    and, for the entries that pass those, whether they apply to the base
+    (ids that exist already or are given twice, unknown facilities and
+    sites, rule values). ``source`` names the changes in messages (a file;
+    default ``scenario NAME``); ``problems`` are ones found earlier (in
+    reading the file, say) to report with the rest.
+
+    Raises
+    ------
+    ScenarioError
+        With ``problems`` listing every problem; nothing is changed.
+    """
     name = name.strip()
     if not name or name == BASE:
         raise ScenarioError(f"{name!r} cannot name a scenario; choose another name")
     if name in names(project):
         raise ScenarioError(f"scenario {name!r} exists; delete it first or choose "
                             "another name")
-    changes = check_changes(changes, f"scenario {name}")
-    apply_changes(project, changes, name)  # refuses changes that do not apply
+    source = source or f"scenario {name}"
+    found = list(problems or []) + change_problems(changes, source)
+    try:
+        apply_changes(project, _usable(changes), name, source=source)
+    except ScenarioError as exc:
+        found += exc.problems
+    if found:
+        raise ScenarioError(found)
     row = {"scenario": name, "description": description,
            "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
            "changes_json": json.dumps(changes, ensure_ascii=False, sort_keys=True)}
@@ -299,22 +436,39 @@ def scenario_data(project: Project, name: str) -> Project:
     return apply_changes(project, changes_of(project, name), name)
 
 
-def apply_changes(project: Project, changes: dict[str, Any], name: str) -> Project:
-    """A copy of ``project`` with ``changes`` applied; the base is untouched."""
+def apply_changes(project: Project, changes: dict[str, Any], name: str,
+                  source: str | None = None) -> Project:
+    """A copy of ``project`` with ``changes`` applied; the base is untouched.
+
+    Raises :class:`ScenarioError` with every change that does not apply
+    (``source`` names the changes in messages). A None in a list of new
+    items is a bad entry reported already, skipped here.
+    """
     data = copy.copy(project)
     data.rules = copy.deepcopy(project.rules)
     problems: list[str] = []
-    where = f"scenario {name}"
+    where = source or f"scenario {name}"
 
     facilities = project.facilities.copy()
     known = set(facilities["facility_id"])
+    given: dict[str, int] = {}
     new_rows = []
     for i, item in enumerate(changes.get("add_facilities", [])):
+        if item is None:
+            continue
+        entry = f"{where}: {_entry('add_facilities', i, item)}"
+        if item["facility_id"] in given:
+            problems.append(f"{entry}: facility_id {item['facility_id']!r} is given "
+                            f"twice (also add_facilities[{given[item['facility_id']]}]"
+                            "); give each new facility its own id")
+            continue
         if item["facility_id"] in known:
-            problems.append(f"{where}: add_facilities[{i}].facility_id "
-                            f"{item['facility_id']!r} exists already")
+            problems.append(f"{entry}: facility_id {item['facility_id']!r} exists "
+                            "already; give the new facility another id, or change "
+                            "the existing one with capacities")
             continue
         known.add(item["facility_id"])
+        given[item["facility_id"]] = i
         kind = KIND_NAMES[item["kind"]]
         new_rows.append({"facility_id": item["facility_id"], "name": item["name"],
                          "kind": kind, "type_label": item["kind"],
@@ -326,13 +480,17 @@ def apply_changes(project: Project, changes: dict[str, Any], name: str) -> Proje
             ignore_index=True)
     for facility_id, value in changes.get("capacities", {}).items():
         if facility_id not in known:
-            problems.append(f"{where}: capacities.{facility_id}: no such facility")
+            problems.append(f"{where}: capacities.{facility_id}: no such facility; "
+                            "use a facility id (设施编号) of the project or of "
+                            "add_facilities")
             continue
         facilities.loc[facilities["facility_id"] == facility_id, "capacity"] = value
-    closed = changes.get("close_facilities", [])
-    for facility_id in closed:
-        if facility_id not in known:
-            problems.append(f"{where}: close_facilities: no facility {facility_id!r}")
+    closed = [f for f in changes.get("close_facilities", []) if f is not None]
+    for i, facility_id in enumerate(changes.get("close_facilities", [])):
+        if facility_id is not None and facility_id not in known:
+            problems.append(f"{where}: close_facilities[{i}]: no facility "
+                            f"{facility_id!r}; use a facility id (设施编号) of "
+                            "the project")
     data.facilities = facilities[~facilities["facility_id"].isin(closed)].reset_index(
         drop=True)
 
@@ -340,14 +498,27 @@ def apply_changes(project: Project, changes: dict[str, Any], name: str) -> Proje
     unit_ids = set(units["unit_id"])
     site_ids = set(project.sites["site_id"])
     unit_rows = []
+    given = {}
     for i, item in enumerate(changes.get("add_units", [])):
-        if item["unit_id"] in unit_ids:
-            problems.append(f"{where}: add_units[{i}].unit_id {item['unit_id']!r} "
-                            "exists already")
+        if item is None:
             continue
+        entry = f"{where}: {_entry('add_units', i, item)}"
+        bad = False
+        if item["unit_id"] in given:
+            problems.append(f"{entry}: unit_id {item['unit_id']!r} is given twice "
+                            f"(also add_units[{given[item['unit_id']]}]); give each "
+                            "new unit its own id")
+            bad = True
+        elif item["unit_id"] in unit_ids:
+            problems.append(f"{entry}: unit_id {item['unit_id']!r} exists already; "
+                            "give the new unit another id")
+            bad = True
         if item["site_id"] not in site_ids:
-            problems.append(f"{where}: add_units[{i}].site_id {item['site_id']!r}: "
-                            f"no such site (sites: {', '.join(sorted(site_ids))})")
+            problems.append(f"{entry}: site_id {item['site_id']!r}: no such site; "
+                            f"use one of {', '.join(sorted(site_ids))}")
+            bad = True
+        given.setdefault(item["unit_id"], i)
+        if bad:
             continue
         unit_ids.add(item["unit_id"])
         unit_rows.append({
@@ -380,7 +551,7 @@ def apply_changes(project: Project, changes: dict[str, Any], name: str) -> Proje
         data.members = pd.concat([project.members, pd.DataFrame(members)],
                                  ignore_index=True)
     if problems:
-        raise ScenarioError("; ".join(problems))
+        raise ScenarioError(problems)
     return data
 
 
@@ -388,13 +559,23 @@ def _added_households(project, changes, where, problems):
     households, members = [], []
     known = set(project.households["household_id"])
     accessible = set(project.rules["accessible_disabilities"])
+    given: dict[str, int] = {}
     for i, item in enumerate(changes.get("add_households", [])):
+        if item is None:
+            continue
         household_id = item["household_id"]
+        entry = f"{where}: {_entry('add_households', i, item)}"
+        if household_id in given:
+            problems.append(f"{entry}: household_id {household_id!r} is given twice "
+                            f"(also add_households[{given[household_id]}]); give "
+                            "each new household its own id")
+            continue
         if household_id in known:
-            problems.append(f"{where}: add_households[{i}].household_id "
-                            f"{household_id!r} exists already")
+            problems.append(f"{entry}: household_id {household_id!r} exists "
+                            "already; give the new household another id")
             continue
         known.add(household_id)
+        given[household_id] = i
         people = item["members"]
         disabilities = [p.get("disability", "无") or "无" for p in people]
         households.append({
@@ -461,14 +642,25 @@ class Comparison:
     households: pd.DataFrame
     features: gpd.GeoDataFrame
 
+    def kpi_labels(self, language: str = "zh_CN") -> list[str]:
+        """The names of the rows of ``kpis`` as planners read them (Chinese,
+        or English for the English window); ``kpis`` keeps the keys, which
+        JSON and CSV files write."""
+        from allocator.kpis import kpi_label
+
+        return [kpi_label(str(key), language) for key in self.kpis.index]
+
+    def labelled_kpis(self, language: str = "zh_CN") -> pd.DataFrame:
+        """``kpis`` with the rows named by :meth:`kpi_labels`."""
+        return self.kpis.set_axis(self.kpi_labels(language), axis=0)
+
     def to_geojson(self, path: Path) -> Path:
         """Write the difference features as GeoJSON (opens in any GIS)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        from allocator.export import write_private_text
+
         frame = self.features.to_crs("EPSG:4326")
-        path.write_text(frame.to_json(ensure_ascii=False, drop_id=True),
-                        encoding="utf-8")
-        return path
+        return write_private_text(Path(path), frame.to_json(ensure_ascii=False,
+                                                            drop_id=True))
 
 
 KPI_KEYS = ("households", "housed_existing", "housed_new", "waiting",

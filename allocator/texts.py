@@ -174,6 +174,18 @@ FIELD_EN_WORDS = {
     "安置类别": "resettlement category", "就业状况": "job status",
 }
 
+# Key figures (allocator.kpis.KPI_LABELS), the names the English window uses.
+KPI_LABEL_EN = {
+    "安置户": "Households", "既有安置": "Housed earlier", "本次分配": "Housed now",
+    "轮候": "Waiting", "已安置人口": "Residents housed",
+    "幼儿园学位": "Kindergarten places", "幼儿园覆盖率": "Kindergarten coverage",
+    "小学学位": "Primary places", "小学覆盖率": "Primary coverage",
+    "初中学位": "Junior middle places", "初中覆盖率": "Junior middle coverage",
+    "卫生服务登记": "Clinic registered", "卫生服务覆盖率": "Clinic coverage",
+    "平均步行（米）": "Mean walk (m)", "最远步行（米）": "Longest walk (m)",
+    "同户子女分校": "Sibling splits",
+}
+
 CLAUSES = {
     "access": {"": "", "；本户需无障碍住房，已分配首层无障碍房":
                "; the household needs an accessible unit and has a ground-floor "
@@ -279,6 +291,8 @@ def in_language(text: str | None, language: str) -> str:
     text = str(text)
     if language != "en" or not text:
         return text
+    if text in KPI_LABEL_EN:
+        return KPI_LABEL_EN[text]
     match = _match(CHANGE + HOUSING + SERVICE, text)
     if match is not None:
         return _english(*match)

@@ -57,14 +57,15 @@ def test_bad_changes_name_the_key_and_value():
                  "c.json: capacities.K1 = -2: use a whole number",
                  "c.json: catchments.hospital: unknown kind",
                  "c.json: catchments.primary = 'far': use metres",
-                 "c.json: add_units[0].area_m2 = 'big': expected int or float",
-                 "c.json: add_units[0]: unknown field 'colour'",
+                 "c.json: add_units[0] (X): area_m2 = 'big': expected a number",
+                 "c.json: add_units[0] (X): unknown field 'colour'",
                  "c.json: rules.no_such_rule: unknown rule"):
         assert part in message
 
 
 def test_a_new_place_outside_china_is_refused():
-    with pytest.raises(scenarios.ScenarioError, match=r"c.json: add_facilities\[0\]: "
+    with pytest.raises(scenarios.ScenarioError,
+                       match=r"c.json: add_facilities\[0\] \(P9\): "
                        r"lon 2.35, lat 48.85 is outside China"):
         scenarios.check_changes({"add_facilities": [{
             "facility_id": "P9", "name": "新小学", "kind": "小学", "capacity": 300,
