@@ -20,15 +20,16 @@ every module of the product and of the main dependencies; the data files;
 the PDF font choice (仿宋 / 宋体 before the bundled font); an allocation-order
 PDF, an Excel file and a PROJ transform on ``D:``; PuLP's CBC; the log in
 ``%LOCALAPPDATA%``; Qt offscreen with settings in the registry; the
-``allocator`` command through ``allocator.cmd``; CBC through
-``allocator bench gap`` on an OR-Library instance on ``D:`` (its published
-optimum); ``allocator demo`` on the sample county with its outputs on ``D:``
-(the proven optimum, one PDF page per household) and an export from ``D:``
-back to the user's Documents; silent uninstall.  Each line says PASS, FAIL or
-NOT RUN with the reason (for example a part that Wine cannot run), or NOTE
-for a diagnosis that explains a failure.  The exit
-status is 1 when anything failed, 0 otherwise, and 77 when Wine or the
-installer is missing.
+``allocator`` command through ``allocator.cmd``; ``allocator demo`` on the
+sample county with its outputs on ``D:`` (the proven optimum, one PDF page
+per household) and an export from ``D:`` back to the user's Documents; the
+packed ``cbc.exe``, run 20 times with the options the program passes it (it
+must return every time); CBC through ``allocator bench gap`` on an
+OR-Library instance on ``D:`` (its published optimum); silent uninstall.
+Each line says PASS, FAIL or NOT RUN with the reason (for example a part
+that Wine cannot run), or NOTE for a diagnosis that explains a failure.  The
+exit status is 1 when anything failed, 0 otherwise, and 77 when Wine or the
+installer is missing or another smoke test is running.
 """
 
 from __future__ import annotations
@@ -73,6 +74,17 @@ SAMPLE_RESULTS = PACKAGING.parent / "bench" / "results" / "sample_backends.json"
 # published optimum (bench/data/gap/bounds.txt: c0515_1_Max 336 336).
 GAP_INSTANCE = PACKAGING.parent / "bench" / "data" / "gap" / "c0515_1.txt"
 GAP_OPTIMUM_MAX = 336.0
+
+# PuLP's bundled CBC for Windows, given -threads, now and then never returns
+# (it waits on a lock in its parallel search); under Wine it did so in 9 of
+# 63 runs on the instance above, and in none of 78 without -threads.  The
+# product runs it serially on Windows (solvers.mip.cbc_threads); CBC_RUNS runs
+# of the packed cbc.exe with the options the product passes would catch a
+# regression but for about one time in 20.
+CBC_EXE = ("python", "Lib", "site-packages", "pulp", "solverdir", "cbc", "win",
+           "i64", "cbc.exe")
+CBC_RUNS = 20
+CBC_RUN_TIMEOUT = 60
 
 
 def find_wine() -> str | None:
@@ -570,8 +582,13 @@ def check_cbc_command(px: Prefix, report: Report) -> None:
                                "--backend", "cbc", "--json",
                                "D:\\算例 输入\\cbc.json"], timeout=600)
     except subprocess.TimeoutExpired:
+        hung = running_programs(px, "cbc.exe")
         report.add("FAIL", "allocator bench gap --backend cbc",
                    f"{GAP_INSTANCE.stem} max: no answer within 600 s")
+        if hung:
+            report.add("NOTE", "CBC never returned",
+                       "still running: " + " | ".join(hung))
+        px.stop()
         return
     written = folder / "cbc.json"
     if result.returncode != 0 or not written.is_file():
@@ -585,6 +602,117 @@ def check_cbc_command(px: Prefix, report: Report) -> None:
                f"{GAP_INSTANCE.stem} max: {solved['status']} "
                f"{solved['objective']} (published optimum {GAP_OPTIMUM_MAX:g}), "
                f"{solved['backend']}, {solved['seconds']} s")
+
+
+def running_programs(px: Prefix, name: str) -> list[str]:
+    """Command lines of the prefix's running Windows programs called `name`.
+
+    A Wine process is a Linux process whose first argument is the Windows
+    program; the prefix is told by its WINEPREFIX.
+    """
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+            environ = (proc / "environ").read_bytes().split(b"\0")
+        except OSError:  # ended meanwhile, or not ours to read
+            continue
+        program = args[0].decode("utf-8", errors="replace")
+        if (program.lower().replace("\\", "/").rsplit("/", 1)[-1] == name
+                and f"WINEPREFIX={px.prefix}".encode() in environ):
+            found.append(" ".join(a.decode("utf-8", errors="replace")
+                                  for a in args if a))
+    return found
+
+
+def product_cbc_options(px: Prefix) -> tuple[list[str] | None, str]:
+    """The options the packed program's CBC back end passes CBC, as PuLP
+    writes them (``-ratio 0.0`` and so on), or None and why not."""
+    python = px.win_user("AppData", "Local", "Programs", APP_ID, "python",
+                         "python.exe")
+    code = ("from solvers.base import Objective; from solvers.mip import "
+            "CbcBackend; solver, _ = CbcBackend()._solver(None, None, None, "
+            "Objective('cost', 'max', [], [])); "
+            "print('|'.join(solver.getOptions()))")
+    result = px.run([python, "-c", code], timeout=300)
+    if result.returncode != 0:
+        return None, f"exit {result.returncode}: " + _tail(
+            result.stderr + result.stdout, 600)
+    # PuLP puts a dash before each option, then splits the line on blanks.
+    return " ".join(f"-{option}" for option in result.stdout.strip().split(
+        "|")).split(), ""
+
+
+def write_gap_mps(source: Path, target: Path) -> None:
+    """Write an OR-Library GAP instance as a maximising MPS file for CBC.
+
+    x_ij = 1 when job j goes to agent i; each job to one agent; each agent
+    within its capacity; maximise the total of c_ij x_ij.
+    """
+    import pulp
+
+    numbers = [int(t) for t in source.read_text().split()]
+    agents, jobs = numbers[0], numbers[1]
+    cost = numbers[2:2 + agents * jobs]
+    use = numbers[2 + agents * jobs:2 + 2 * agents * jobs]
+    capacity = numbers[2 + 2 * agents * jobs:]
+    problem = pulp.LpProblem("gap", pulp.LpMaximize)
+    new_var = getattr(problem, "add_variable", None)  # PuLP 3.3 and later
+    if new_var is None:
+        def new_var(name, low, up, cat):
+            return pulp.LpVariable(name, low, up, cat=cat)
+    x = [[new_var(f"x_{i}_{j}", 0, 1, cat=pulp.LpBinary) for j in range(jobs)]
+         for i in range(agents)]
+    problem += pulp.lpSum(cost[i * jobs + j] * x[i][j]
+                          for i in range(agents) for j in range(jobs))
+    for j in range(jobs):
+        problem += pulp.lpSum(x[i][j] for i in range(agents)) == 1, f"job_{j}"
+    for i in range(agents):
+        problem += pulp.lpSum(use[i * jobs + j] * x[i][j]
+                              for j in range(jobs)) <= capacity[i], f"agent_{i}"
+    problem.writeMPS(str(target))
+
+
+def check_cbc_repeated(px: Prefix, report: Report, runs: int = CBC_RUNS) -> None:
+    """The packed cbc.exe, with the options the product passes, returns every
+    time: `runs` solves of the GAP instance, each given CBC_RUN_TIMEOUT s."""
+    check = f"CBC with the product's options, {runs} runs"
+    options, why = product_cbc_options(px)
+    if options is None:
+        report.add("FAIL", check, "the packed program did not say which "
+                   f"options its CBC back end passes: {why}")
+        return
+    folder = px.d_drive / "cbc-runs"  # no blank, ASCII: as cbc_temp_dir gives
+    folder.mkdir(parents=True, exist_ok=True)
+    write_gap_mps(GAP_INSTANCE, folder / "gap.mps")
+    cbc = "\\".join([px.win_user("AppData", "Local", "Programs", APP_ID),
+                      *CBC_EXE])
+    times, bad = [], []
+    for run in range(1, runs + 1):
+        solution = folder / f"gap-{run}.sol"
+        args = [cbc, "D:\\cbc-runs\\gap.mps", "-max", *options, "-solve",
+                "-printingOptions", "all", "-solution",
+                f"D:\\cbc-runs\\{solution.name}"]
+        start = time.monotonic()
+        try:
+            result = px.run(args, timeout=CBC_RUN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            bad.append(f"run {run}: no answer within {CBC_RUN_TIMEOUT} s")
+            px.stop()
+            continue
+        times.append(time.monotonic() - start)
+        first = (solution.read_text(errors="replace").splitlines()[:1]
+                 if solution.is_file() else [])
+        if result.returncode != 0 or not first or not first[0].startswith(
+                "Optimal") or f"{GAP_OPTIMUM_MAX:.8f}" not in first[0]:
+            bad.append(f"run {run}: exit {result.returncode}, {first}")
+    slowest = f"slowest {max(times):.1f} s" if times else "none finished"
+    report.add("FAIL" if bad else "PASS", check,
+               f"cbc.exe {' '.join(options)}: "
+               + (f"{len(bad)} failed ({'; '.join(bad[:3])}); " if bad else
+                  f"optimum {GAP_OPTIMUM_MAX:g} every time; ") + slowest)
 
 
 def check_log_file(px: Prefix, report: Report) -> Path:
@@ -647,28 +775,48 @@ def smoke(installer: Path, wine: str, keep: bool, locale: str = "zh_CN.UTF-8",
                    block_qt=not qt_ok)
         check_pdf_file(px.d_drive / "项目 输出" / "分配通知书 测试.pdf", report,
                        "orders PDF read back", "分配通知书")
-        keep = [check_log_file(px, report)]
+        user_files = [check_log_file(px, report)]
         if qt_ok and run_inside(px, inst, ["qt"], out_win, report,
                                 block_numpy=not numpy_ok, block_wmi=not wmi_ok):
-            keep.append(settings_file(px))
+            user_files.append(settings_file(px))
         report.add("NOT RUN", "Qt window on a screen", "no display under Wine "
                    "here; the Linux freeze test opens the window offscreen")
         check_cli(px, inst, report)
         check_refuses_foreign_folder(px, installer, report)
         if numpy_ok and wmi_ok:
             run_demo(px, inst, report, demo_timeout)
+            check_cbc_repeated(px, report)
             check_cbc_command(px, report)
         else:
             for check in ("allocator bench gap --backend cbc",
                           "allocator demo (sample county to D:)"):
                 report.add("NOT RUN", check, "needs numpy and the platform "
                            "module, which this Wine cannot run (see above)")
-        uninstall(px, inst, keep, report)
+        uninstall(px, inst, user_files, report)
     finally:
         px.stop()
         if not keep and WORK.exists():
             shutil.rmtree(WORK, ignore_errors=True)
     return report
+
+
+def hold_work_folder():
+    """Lock the work folder for this run; None when another run holds it.
+
+    Each run deletes the prefix first, so a second run (a test suite started
+    meanwhile, say) would pull the first one's Windows out from under it.
+    The lock goes when the returned file is closed or the process ends.
+    """
+    import fcntl
+
+    BUILD.mkdir(parents=True, exist_ok=True)
+    lock = open(BUILD / "wine-smoke.lock", "w")  # held open: the lock
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        return None
+    return lock
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -696,8 +844,15 @@ def main(argv: list[str] | None = None) -> int:
         print("NOT RUN: no installer; build it with "
               ".venv/bin/python packaging/build_windows.py")
         return EXIT_MISSING
+    lock = hold_work_folder()
+    if lock is None:
+        print(f"NOT RUN: another smoke test is using {WORK}; run this one "
+              "after it has ended (two would delete each other's Wine prefix)")
+        return EXIT_MISSING
     start = time.monotonic()
-    report = smoke(installer, wine, args.keep, args.locale, args.demo_timeout)
+    with lock:
+        report = smoke(installer, wine, args.keep, args.locale,
+                       args.demo_timeout)
     print(f"smoke test: {report.count('PASS')} passed, {report.count('FAIL')} "
           f"failed, {report.count('NOT RUN')} not run, in "
           f"{time.monotonic() - start:.0f} s")

@@ -883,8 +883,10 @@ def _solve_level(lp_master: _Master, lp_cost: np.ndarray, mip_master: _Master,
     """One level: its LP relaxation over every column (the bound, by column
     generation on the persons model), then the group MIP on the columns the
     LP took, with the housing counts held between the floor and ceiling of
-    their LP values (a solution); if that misses the allowed gap, the MIP on
-    those columns from that solution.
+    their LP values (a solution); if that misses the allowed gap, the LP is
+    solved to its optimum, every column that could still improve on the
+    solution joins (reduced-cost fixing), and the MIP on those columns runs
+    from that solution, its dual bound then holding for the whole model.
 
     Returns (values over the full group model, bound, proven within gap,
     status).
@@ -947,10 +949,11 @@ def _solve_level(lp_master: _Master, lp_cost: np.ndarray, mip_master: _Master,
     # of the level.
     exact = values is not None
     if exact:
-        lp_status, bound, _relaxed, loss = _solve_lp(lp_master, lp_cost, sense,
-                                                     deadline, 0.0)
+        _status, exact_bound, _relaxed, loss = _solve_lp(lp_master, lp_cost, sense,
+                                                         deadline, 0.0)
         exact = loss is not None
     if exact:
+        bound = exact_bound
         ahead = (bound - objective) if sense == "max" else (objective - bound)
         needed = np.flatnonzero(loss <= ahead + 1e-6)
         mip_master.add(_v_only(needed, lp_master, shift), mip_cost)
