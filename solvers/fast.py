@@ -843,7 +843,7 @@ def _solve_lp(master: _Master, cost: np.ndarray, sense: str, deadline,
             left = deadline - time.perf_counter()
             if left <= 0.05:
                 return highspy.HighsModelStatus.kTimeLimit, None, None, None
-            highs.setOptionValue("time_limit", float(left))
+            _time_limit(highs, left)
         clock = time.perf_counter()
         highs.run()
         status = highs.getModelStatus()
@@ -924,7 +924,7 @@ def _solve_level(lp_master: _Master, lp_cost: np.ndarray, mip_master: _Master,
             and np.all(start_values <= high):
         _warm(highs, highspy, start_values)
     if deadline is not None:
-        highs.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.01))
+        _time_limit(highs, max(deadline - time.perf_counter(), 0.01))
     clock = time.perf_counter()
     highs.run()
     logger.info("fast path MIP near the LP optimum: %.2f s, %s",
@@ -963,7 +963,7 @@ def _solve_level(lp_master: _Master, lp_cost: np.ndarray, mip_master: _Master,
         left = deadline - time.perf_counter()
         if left <= 0.05:
             return values, bound, False, near_status
-        highs.setOptionValue("time_limit", float(left))
+        _time_limit(highs, left)
     cols = mip_master.cols
     warm = values if values is not None else previous
     if warm is not None:
@@ -983,6 +983,12 @@ def _solve_level(lp_master: _Master, lp_cost: np.ndarray, mip_master: _Master,
         bound - float(np.dot(mip_cost, values))) <= gap * max(
         abs(float(np.dot(mip_cost, values))), 1e-9) + 1e-6
     return values, bound, proven, status
+
+
+def _time_limit(highs, seconds: float) -> None:
+    """Let the next run take at most ``seconds``: HiGHS counts its time limit
+    from the instance's first run, across runs."""
+    highs.setOptionValue("time_limit", float(highs.getRunTime()) + float(seconds))
 
 
 def _v_only(lp_cols: np.ndarray, lp_master: _Master, shift: int) -> np.ndarray:
