@@ -423,8 +423,9 @@ def _lock_classes(project, households, units, class_index, class_key,
             problems.append(f"{name}: the household is already housed; moves are "
                             "not part of an allocation")
         elif status[lock.unit_id] != "vacant":
-            problems.append(f"{name}: unit {lock.unit_id} is {status[lock.unit_id]}, "
-                            "not vacant")
+            from allocator.importer import unit_status_label as label
+            problems.append(f"{name}: unit {lock.unit_id} is "
+                            f"{label(status[lock.unit_id])}, not {label('vacant')}")
         elif class_of_unit[lock.unit_id] not in household_classes[h]:
             problems.append(f"{name}: the unit does not fit the household (area "
                             "band or accessibility)")

@@ -44,19 +44,22 @@ def _fields(text: str) -> list[str]:
 
 
 ID = r"[A-Za-z0-9_.\-]+"  # household, member and unit ids
+IDS = rf"{ID}(?:、{ID})*"  # several ids, as the core lists them
+KINDS = {"": ".*?", ":id": ID, ":ids": IDS}
 
 
 def _pattern(template: str) -> re.Pattern[str]:
     """``{name}`` matches any text; ``{name:id}`` only an id (letters,
-    digits, ``-``), where a Chinese word follows the id directly."""
-    parts = re.split(r"({\w+(?::id)?})", template)
+    digits, ``-``), where a Chinese word follows the id directly;
+    ``{name:ids}`` ids separated by "、"."""
+    parts = re.split(r"({\w+(?::ids?)?})", template)
     regex = ""
     for part in parts:
-        field = re.fullmatch(r"{(\w+)(:id)?}", part)
+        field = re.fullmatch(r"{(\w+)(:ids?)?}", part)
         if field is None:
             regex += re.escape(part)
         else:
-            regex += f"(?P<{field.group(1)}>{ID if field.group(2) else '.*?'})"
+            regex += f"(?P<{field.group(1)}>{KINDS[field.group(2) or '']})"
     return re.compile(regex, re.DOTALL)
 
 
@@ -133,8 +136,20 @@ CHANGE = (
              "户{source:id}退出腾出房屋{unit:id}，分配给轮候户{household:id}",
              "unit {unit}, freed when household {source} exited, goes to waiting "
              "household {household}"),
+    Template("moved_out_to",
+             "户{source:id}调换住房后腾出房屋{unit:id}，分配给轮候户{household:id}",
+             "unit {unit}, freed when household {source} moved to another unit, "
+             "goes to waiting household {household}"),
+    Template("released_to",
+             "户{source:id}调整住房后腾出房屋{unit:id}，分配给轮候户{household:id}",
+             "unit {unit}, given up by household {source} for a change of housing, "
+             "goes to waiting household {household}"),
     Template("vacant_to", "房屋{unit:id}空置，分配给轮候户{household:id}",
              "vacant unit {unit} goes to waiting household {household}"),
+    Template("moved", "由房屋{before:id}调换至{after:id}{detail}",
+             "moved from unit {before} to {after}{detail}"),
+    Template("petition", "信访试算：{request}；{rest}",
+             "petition trial: {request}; {rest}"),
     Template("lost", "原分配房屋已不可用（非空置）：{unit:id}，重新轮候",
              "the unit allocated before is no longer vacant: {unit}; back on the "
              "waiting list"),
@@ -143,6 +158,37 @@ CHANGE = (
              "on the waiting list"),
     Template("services", "学位或卫生服务变动：{places}",
              "school or clinic place changed: {places}"),
+)
+# Where a moved household's new unit came from (in brackets) and what the
+# move gained (after "，", parts separated by "；").
+MOVE_SOURCE = (
+    Template("exited", "户{household:id}退出腾出房屋{unit:id}",
+             "unit {unit} freed when household {household} exited"),
+    Template("released", "户{household:id}调整住房后腾出房屋{unit:id}",
+             "unit {unit} given up by household {household} for a change of "
+             "housing"),
+)
+MOVE_GAIN = (
+    Template("more_housed", "使更多轮候户得到安置",
+             "so that more waiting households are housed"),
+    Template("petition_room", "为试算{request}让出房源",
+             "making room to try: {request}"),
+    Template("family", "与分户家庭{partner:id}同点安置（{site}）",
+             "now at one site ({site}) with household {partner}, split from the "
+             "same family"),
+    Template("school_trip", "{members:ids}{label}步行距离由{walk_before}米缩短到"
+             "{walk_after}米",
+             "the {label} walk of {members} cut from {walk_before} m to "
+             "{walk_after} m"),
+)
+# A petition as the trial states it (allocator.petition._request).
+REQUEST = (
+    Template("exclude_unit", "户{household:id}不接受房屋{unit:id}",
+             "household {household} does not accept unit {unit}"),
+    Template("exclude_site", "户{household:id}不接受安置点{site}",
+             "household {household} does not accept site {site}"),
+    Template("grant_wish", "满足户{household:id}的意愿（{wish}）",
+             "grant household {household}'s wish ({wish})"),
 )
 PLACE = Template("place", "{member:id}{label}由{old}改为{new}",
                  "{member} {label}: {old} → {new}")
@@ -229,6 +275,37 @@ def _places_en(text: str) -> str:
     return "; ".join(items)
 
 
+def _move_detail_en(text: str) -> str:
+    """The tail of a move: "（source）" and "，gain；gain…", each optional."""
+    found = re.fullmatch(r"(?:（(?P<source>.*?)）)?(?:，(?P<gain>.*))?", text,
+                         re.DOTALL)
+    if found is None:
+        return text
+    english = ""
+    if found.group("source") is not None:
+        match = _match(MOVE_SOURCE, found.group("source"))
+        english += " (" + (found.group("source") if match is None
+                           else _english(*match)) + ")"
+    if found.group("gain"):
+        parts = []
+        for part in found.group("gain").split("；"):
+            match = _match(MOVE_GAIN, part)
+            parts.append(part if match is None else _english(*match))
+        english += ", " + "; ".join(parts)
+    return english
+
+
+def _request_en(text: str) -> str:
+    match = _match(REQUEST, text)
+    return text if match is None else _english(*match)
+
+
+def _wish_en(text: str) -> str:
+    """"安置点S1、S2、低楼层" as "sites S1, S2, a low floor"."""
+    return text.replace("低楼层", "a low floor").replace("安置点", "sites ") \
+        .replace("、", ", ")
+
+
 FIELD_EN: dict[str, Callable[[str], str]] = {
     "label": lambda v: LABEL_EN.get(v, v),
     "parts": _parts_en,
@@ -241,6 +318,10 @@ FIELD_EN: dict[str, Callable[[str], str]] = {
     "rest": lambda v: in_language(v, "en"),
     "signal": lambda v: _piece_en(v),
     "condition": lambda v: _condition_en(v),
+    "detail": _move_detail_en,
+    "request": _request_en,
+    "wish": _wish_en,
+    "members": lambda v: v.replace("、", ", "),
 }
 
 
@@ -263,7 +344,7 @@ def _piece_en(text: str) -> str:
 
 
 def _render(template: str, values: dict[str, Any]) -> str:
-    return re.sub(r"{(\w+)(?::id)?}", lambda m: str(values[m.group(1)]), template)
+    return re.sub(r"{(\w+)(?::ids?)?}", lambda m: str(values[m.group(1)]), template)
 
 
 def _english(template: Template, values: dict[str, str]) -> str:

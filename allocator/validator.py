@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
+from allocator.importer import unit_status_label
 from allocator.project import Project
 from allocator.rules import SCHOOL_KINDS, age_on
 from gis.crs import gauss_kruger_epsg
@@ -83,7 +84,8 @@ def validate_allocation(project: Project, scenario: str = "base",
             continue
         if unit["status"] != "vacant":
             violations.append(f"{row.household_id}: unit {row.unit_id} was "
-                              f"{unit['status']}, not vacant")
+                              f"{unit_status_label(str(unit['status']))}, not "
+                              f"{unit_status_label('vacant')}")
         size = int(household["size"])
         low = size * float(rules["area_min_per_person_m2"])
         high = size * float(rules["area_max_per_person_m2"])

@@ -291,7 +291,10 @@ def _dynamic_views(window, household, screen, grab, wait, solve: bool) -> None:
         grab("17-scenarios")
         return
     window.time_limit = 180  # enough on two cores; a stop is labelled as such
-    window.act_reallocate.trigger()
+    window.act_reallocate.trigger()  # the dialog with the option of moves
+    _centre(window.reallocate_dialog, screen)
+    grab("05-reallocate-dialog")
+    window.reallocate_dialog.start()
     wait(seconds=6)
     grab("05-progress-reallocate")
     if window.job is not None:

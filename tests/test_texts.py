@@ -100,3 +100,94 @@ def test_dynamic_management_texts_in_english():
     assert in_language("人均年收入 7,500 > 15,000（未满足）；稳定就业年限 5 >= 3",
                        "en") == ("income per person 7,500 > 15,000 (not met); "
                                  "years in a stable job 5 >= 3")
+
+
+# --- reallocation with moves (allocator.reallocate._changes, _move_texts) ------
+
+def test_move_reasons_in_english():
+    # A school walk cut (tests/test_reallocate_moves.py: 1,850 m from F-101,
+    # 600 m from N-101) and the unit the move left, given to W1.
+    assert in_language("由房屋F-101调换至N-101（户X1退出腾出房屋N-101），"
+                       "H1-03小学步行距离由1,850米缩短到600米", "en") == (
+        "moved from unit F-101 to N-101 (unit N-101 freed when household X1 "
+        "exited), the primary school walk of H1-03 cut from 1,850 m to 600 m")
+    assert in_language("户H1调换住房后腾出房屋F-101，分配给轮候户W1", "en") == (
+        "unit F-101, freed when household H1 moved to another unit, goes to "
+        "waiting household W1")
+    # A split family (分户) at one site again; the site name stays.
+    assert in_language("由房屋B-101调换至A-102（户Y1退出腾出房屋A-102），"
+                       "与分户家庭H7同点安置（南坝安置点）", "en") == (
+        "moved from unit B-101 to A-102 (unit A-102 freed when household Y1 "
+        "exited), now at one site (南坝安置点) with household H7, split from the "
+        "same family")
+    # Two children of one group, and a family, in one move.
+    assert in_language("由房屋B-201调换至A-301，H1-02、H1-03初中步行距离由1,450米"
+                       "缩短到820米；与分户家庭H8同点安置（北街）", "en") == (
+        "moved from unit B-201 to A-301, the junior middle school walk of H1-02, "
+        "H1-03 cut from 1,450 m to 820 m; now at one site (北街) with household "
+        "H8, split from the same family")
+    # A move that houses more waiting households, and no reason at all.
+    assert in_language("由房屋B-201调换至A-301，使更多轮候户得到安置", "en") == (
+        "moved from unit B-201 to A-301, so that more waiting households are "
+        "housed")
+    assert in_language("由房屋B-201调换至A-301", "en") == \
+        "moved from unit B-201 to A-301"
+    # As the prefix of the allocation reason the order prints.
+    english = in_language(
+        "变动原因：由房屋F-101调换至N-101（户X1退出腾出房屋N-101），H1-03小学步行距离"
+        "由1,850米缩短到600米。按优先级得分15分配（目标1：按优先级加权的安置户数最大）"
+        "；面积75 m²在本户3人的面积标准36–75 m²内；同类房源内楼层按抽签确定", "en")
+    assert english.startswith(
+        "changed: moved from unit F-101 to N-101 (unit N-101 freed when household "
+        "X1 exited), the primary school walk of H1-03 cut from 1,850 m to 600 m. "
+        "allocated with priority score 15")
+    assert not CJK.search(english)
+
+
+def test_petition_moves_in_english():
+    assert in_language("由房屋B-201调换至A-301（户H4调整住房后腾出房屋A-301），"
+                       "为试算户H4不接受房屋B-201让出房源", "en") == (
+        "moved from unit B-201 to A-301 (unit A-301 given up by household H4 for "
+        "a change of housing), making room to try: household H4 does not accept "
+        "unit B-201")
+    assert in_language("户H4调整住房后腾出房屋B-201，分配给轮候户H5", "en") == (
+        "unit B-201, given up by household H4 for a change of housing, goes to "
+        "waiting household H5")
+    assert in_language("信访试算：满足户H4的意愿（安置点S1、S2、低楼层）；"
+                       "原分配房屋改分他户：B-201，重新轮候", "en") == (
+        "petition trial: grant household H4's wish (sites S1, S2, a low floor); "
+        "the unit allocated before went to another household: B-201; back on "
+        "the waiting list")
+    assert in_language("信访试算：户H4不接受安置点S2；原分配房屋改分他户：B-201，"
+                       "重新轮候", "en").startswith(
+        "petition trial: household H4 does not accept site S2; the unit")
+
+
+# --- unit statuses in planners' words (空置, 已入住, 预留, 维修中) ---------------
+
+def test_validator_names_the_unit_status_in_chinese(solved_tiny):
+    allocations = solved_tiny.allocations
+    given = allocations[allocations["kind"] == "allocated"].dropna(
+        subset=["unit_id"]).iloc[0]
+    units = solved_tiny.housing_units
+    units.loc[units["unit_id"] == given["unit_id"], "status"] = "reserved"
+    from allocator.validator import validate_allocation
+
+    problems = [p for p in validate_allocation(solved_tiny) if "not " in p]
+    assert problems == [f"{given['household_id']}: unit {given['unit_id']} was "
+                        "预留, not 空置"]
+
+
+def test_a_lock_checked_at_solve_time_names_the_status_in_chinese(tiny_project):
+    import pandas as pd
+
+    from allocator.allocate import LockError
+
+    # B-301 is 维修中 (units.csv); H5 is waiting. The lock is put in directly,
+    # as if the unit's status had changed after the lock was set.
+    tiny_project.locks = pd.DataFrame([{
+        "household_id": "H5", "unit_id": "B-301", "kind": "fix", "reason": "",
+        "created": "2026-09-01T00:00:00+08:00"}])
+    with pytest.raises(LockError) as refused:
+        solve_project(tiny_project, backend="cpsat", today=TINY_TODAY)
+    assert "lock fix H5 → B-301: unit B-301 is 维修中, not 空置" in str(refused.value)

@@ -95,8 +95,10 @@ def test_exit_then_reallocate_moves_nobody_else(window, open_in, allocate_in, qt
     assert project.housing_units.set_index("unit_id").at["A-301", "status"] \
         == "vacant"
 
+    window.act_reallocate.trigger()  # asks first: moves are off by default
+    assert not window.reallocate_dialog.allow_moves.isChecked()
     with qtbot.waitSignal(window.allocation_finished, timeout=180000) as blocker:
-        window.act_reallocate.trigger()
+        assert window.reallocate_dialog.start()
     assert blocker.args[0]["status"] == "optimal"
     second = _allocated(project)
     assert second["H5"] == "A-301"

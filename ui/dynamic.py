@@ -589,6 +589,94 @@ class ExitReviewDialog(QDialog):
         return ok
 
 
+MOVE_RULES = ("move_penalty_m", "family_reunion_m", "school_trip_max_m")
+
+
+def move_rules(project: Project | None) -> dict[str, int]:
+    """The three rules a reallocation with moves weighs (whole metres), from
+    the project's rules or their defaults."""
+    from allocator.rules import DEFAULTS
+
+    rules = {} if project is None else project.rules
+    return {key: int(round(float(rules.get(key, DEFAULTS[key].value))))
+            for key in MOVE_RULES}
+
+
+def move_rules_text(rules: dict[str, int]) -> str:
+    """The move rules in a sentence of the window's language."""
+    return fill(QCoreApplication.translate(
+        "ReallocateDialog",
+        "调换规则：每调换一户计作步行 %1 米（调换住房惩罚）；分户家庭安置在同一"
+        "安置点，每两户计作减少步行 %2 米；上学单程步行超过 %3 米视为过远，"
+        "缩短到此以内时按缩短的米数计。收益大于惩罚才调换。"),
+        f"{rules['move_penalty_m']:,}", f"{rules['family_reunion_m']:,}",
+        f"{rules['school_trip_max_m']:,}")
+
+
+class ReallocateDialog(QDialog):
+    """Start a reallocation: freed and vacant units to the waiting list,
+    optionally with moves (reunite split families, shorten school walks)
+    weighed by the move rules shown next to the option."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        self.setWindowTitle(self.tr("重新分配"))
+        self.setObjectName("reallocateDialog")
+        intro = QLabel(self.tr(
+            "把退出腾出的房屋和空置房按现行规则分给轮候户。默认已安置的户不动，"
+            "已有的学位和卫生服务登记保持不变；结果只列出有变动的户。"), self)
+        intro.setWordWrap(True)
+        self.allow_moves = QCheckBox(
+            self.tr("允许调换住房（团聚分户家庭、缩短上学步行）"), self)
+        self.allow_moves.setObjectName("allowMoves")
+        self.rules = move_rules(window.project)
+        self.rules_label = QLabel(move_rules_text(self.rules), self)
+        self.rules_label.setObjectName("moveRules")
+        self.rules_label.setWordWrap(True)
+        self.rules_label.setIndent(24)
+        self.scope_label = QLabel(self.tr(
+            "只调换已分配但尚未入住的户，已入住的户不动；每户调换的原因列在“变动”中。"
+            "规则可在“规则”中修改。"), self)
+        self.scope_label.setWordWrap(True)
+        self.scope_label.setIndent(24)
+        self.allow_moves.toggled.connect(self._show_rules)
+        self.start_button = QPushButton(self.tr("开始重新分配"), self)
+        self.start_button.setObjectName("startReallocate")
+        self.start_button.setDefault(True)
+        self.start_button.clicked.connect(self.start)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.addButton(self.start_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addSpacing(6)
+        layout.addWidget(self.allow_moves)
+        layout.addWidget(self.rules_label)
+        layout.addWidget(self.scope_label)
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        layout.addStretch(1)
+        layout.addWidget(self.status)
+        layout.addWidget(buttons)
+        self._show_rules(False)
+        fit_to_screen(self, 640, 340)
+
+    def _show_rules(self, allowed: bool) -> None:
+        # The rules stay readable when the option is off, greyed out.
+        self.rules_label.setEnabled(allowed)
+        self.scope_label.setEnabled(allowed)
+
+    def start(self) -> bool:
+        """Start the reallocation with the options chosen; True when it runs."""
+        job = self.window.reallocate(allow_moves=self.allow_moves.isChecked())
+        if job is None:
+            self.status.setText(self.tr("没有开始重新分配：原因见窗口下方的提示。"))
+            return False
+        self.accept()
+        return True
+
+
 class ChangesPanel(QWidget):
     """What the last reallocation changed, and nothing else.
 
@@ -631,9 +719,11 @@ class ChangesPanel(QWidget):
                 "reason": changed["change"].to_numpy()})
         self.set_changes(frame)
 
-    def set_changes(self, changes: pd.DataFrame, freed: int | None = None) -> None:
+    def set_changes(self, changes: pd.DataFrame, freed: int | None = None,
+                    rules: dict[str, int] | None = None) -> None:
         """Show ``changes`` (household_id, change, unit_before, unit_after,
-        reason), as :func:`allocator.reallocate.reallocate` returns them."""
+        reason), as :func:`allocator.reallocate.reallocate` returns them;
+        ``rules`` are the move rules when moves were allowed."""
         self.changes = changes
         self.table.setRowCount(0)
         if changes.empty:
@@ -649,6 +739,8 @@ class ChangesPanel(QWidget):
                 for k, v in counts.items()))
         if freed is not None:
             text += " " + fill(self.tr("腾出房屋 %1 套。"), freed)
+        if rules is not None:
+            text += " " + self.tr("本次允许调换住房。") + " " + move_rules_text(rules)
         self.summary.setText(text)
         self.table.setRowCount(len(changes))
         for r, row in enumerate(changes.sort_values("household_id").itertuples()):

@@ -41,8 +41,10 @@ from ui.dynamic import (
     AlertsPanel,
     ChangesPanel,
     HistoryPanel,
+    ReallocateDialog,
     SnapshotCommand,
     copy_tables,
+    move_rules,
 )
 from ui.errors import ErrorChannel, MessageBar, log_file
 from ui.language import LANGUAGES, fill, normalise_language
@@ -93,9 +95,12 @@ def _solve_job(snapshot: Project, backend: str, time_limit: float | None):
 
 
 def _reallocate_job(snapshot: Project, backend: str, time_limit: float | None,
-                    today: dt.date):
+                    today: dt.date, allow_moves: bool = False):
     """The reallocation job: free units of exits now due, give freed and
-    vacant units to the waiting list (nobody else moves), check every rule."""
+    vacant units to the waiting list, check every rule. Nobody else moves,
+    unless ``allow_moves``: then households allocated but not moved in may
+    move to reunite a split family or shorten a school walk, at the move
+    penalty (what ``allocator reallocate --allow-moves`` does)."""
     from allocator.exits import apply_due_exits
     from allocator.reallocate import reallocate, store_reallocation, validation_view
     from allocator.validator import validate_allocation
@@ -106,7 +111,8 @@ def _reallocate_job(snapshot: Project, backend: str, time_limit: float | None,
 
         apply_due_exits(snapshot, today)
         result = reallocate(snapshot, today=today, backend=backend,
-                            time_limit=time_limit, progress=report, cancel=cancelled)
+                            time_limit=time_limit, progress=report, cancel=cancelled,
+                            allow_moves=allow_moves, moves_for_gain=allow_moves)
         violations: list[str] = []
         if result.solved:
             store_reallocation(snapshot, result, reason="窗口中重新分配")
@@ -300,8 +306,9 @@ class MainWindow(QMainWindow):
             self.tr("退出审核…"), self.show_exit_review,
             tip=self.tr("按退出机制列出符合条件的户及依据，确认退出并设定腾退日期"))
         self.act_reallocate = self._action(
-            self.tr("重新分配"), self.reallocate, QKeySequence("Shift+F5"),
-            self.tr("把退出腾出的房屋和空置房分给轮候户，已安置的户不动"))
+            self.tr("重新分配…"), self.show_reallocate_dialog, QKeySequence("Shift+F5"),
+            self.tr("把退出腾出的房屋和空置房分给轮候户，已安置的户不动（可选择允许"
+                    "调换住房）"))
         self.act_reallocate.setObjectName("reallocate")
         self.act_petition = self._action(
             self.tr("信访试算…"), self.show_petition_dialog,
@@ -1112,9 +1119,21 @@ class MainWindow(QMainWindow):
         self.errors.notice(text)
         return True, text
 
-    def reallocate(self) -> Job | None:
+    def show_reallocate_dialog(self) -> None:
+        """Ask whether moves are allowed (with the move rules), then reallocate."""
+        if self.project is None:
+            return
+        if self.project.base_allocation().empty:
+            self.errors.notice(self.tr("请先运行“分配”，再重新分配。"), "warning")
+            return
+        dialog = ReallocateDialog(self)
+        self.reallocate_dialog = dialog
+        dialog.open()
+
+    def reallocate(self, allow_moves: bool = False) -> Job | None:
         """Give freed and vacant units to the waiting list in a worker thread;
-        nobody already housed moves."""
+        nobody already housed moves unless ``allow_moves`` (see
+        :func:`_reallocate_job`)."""
         if self.project is None:
             return None
         if self.project.base_allocation().empty:
@@ -1124,7 +1143,7 @@ class MainWindow(QMainWindow):
         snapshot = copy.deepcopy(self.project)
         job = self.run_job("reallocate", self.tr("正在重新分配……"),
                            _reallocate_job(snapshot, backend, self.time_limit,
-                                           self.today()),
+                                           self.today(), allow_moves),
                            self._reallocated)
         if job is not None:
             self._solver_started(backend)
@@ -1164,7 +1183,9 @@ class MainWindow(QMainWindow):
         self.progress.finish(run, "")
         self.project_data_changed()
         self.busy_label.setText(self.tr("已重新分配：只有“变动”中列出的户有变化"))
-        self.changes.set_changes(result.changes, len(result.freed_units))
+        rules = result.move_gains.rules() if result.move_gains is not None else \
+            move_rules(snapshot) if result.moves_allowed else None
+        self.changes.set_changes(result.changes, len(result.freed_units), rules)
         self.docks["changes"].show()
         self.docks["changes"].raise_()
         self.allocation_finished.emit(run)

@@ -717,7 +717,9 @@ class RulesDialog(QDialog):
             "housed": (self.tr("%1 已入住 %2：已安置的户不参与本次分配。"),
                        p.get("household"), p.get("unit")),
             "not_vacant": (self.tr("%1 不是空置房（状态：%2）。"), p.get("unit"),
-                           p.get("status")),
+                           QCoreApplication.translate(
+                               "Choices", p.get("status_label") or "")
+                           or p.get("status")),
             "area": (self.tr("%1 面积 %2 m²，不在本户（%3人）的面积标准 %4–%5 m² "
                              "内。"), p.get("unit"), f"{p.get('area', 0):g}",
                      p.get("size"), f"{p.get('low', 0):g}", f"{p.get('high', 0):g}"),
@@ -729,6 +731,12 @@ class RulesDialog(QDialog):
                            p.get("unit"), p.get("household")),
             "no_lock": (self.tr("%1 在 %2 上没有锁定。"), p.get("household"),
                         p.get("unit")),
+            "fix_exists": (self.tr("%1 已固定了 %2，再禁止会与之矛盾：请先在锁定列表中"
+                                   "删除这条固定，再禁止。"),
+                           p.get("household"), p.get("unit")),
+            "forbid_exists": (self.tr("%1 已被禁止分到 %2，再固定会与之矛盾：请先在锁定"
+                                      "列表中删除这条禁止，再固定。"),
+                              p.get("household"), p.get("unit")),
         }
         if problem.code not in texts:
             return problem.message

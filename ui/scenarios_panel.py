@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -42,34 +42,14 @@ from PySide6.QtWidgets import (
 
 from allocator.project import Project
 from ui.dynamic import CHANGE_NAMES
-from ui.language import core_text, fill
+from ui.language import core_text, current_language, fill
 from ui.screen import fit_to_screen
 
 logger = logging.getLogger(__name__)
 
-KPI_NAMES = {
-    "households": QT_TRANSLATE_NOOP("Scenarios", "安置户"),
-    "housed_existing": QT_TRANSLATE_NOOP("Scenarios", "既有安置"),
-    "housed_new": QT_TRANSLATE_NOOP("Scenarios", "本次分配"),
-    "waiting": QT_TRANSLATE_NOOP("Scenarios", "轮候"),
-    "residents_housed": QT_TRANSLATE_NOOP("Scenarios", "已安置人口"),
-    "kindergarten_placed": QT_TRANSLATE_NOOP("Scenarios", "幼儿园学位"),
-    "kindergarten_coverage": QT_TRANSLATE_NOOP("Scenarios", "幼儿园覆盖率"),
-    "primary_placed": QT_TRANSLATE_NOOP("Scenarios", "小学学位"),
-    "primary_coverage": QT_TRANSLATE_NOOP("Scenarios", "小学覆盖率"),
-    "junior_placed": QT_TRANSLATE_NOOP("Scenarios", "初中学位"),
-    "junior_coverage": QT_TRANSLATE_NOOP("Scenarios", "初中覆盖率"),
-    "clinic_registered": QT_TRANSLATE_NOOP("Scenarios", "卫生服务登记"),
-    "clinic_coverage": QT_TRANSLATE_NOOP("Scenarios", "卫生服务覆盖率"),
-    "walk_mean_m": QT_TRANSLATE_NOOP("Scenarios", "平均步行（米）"),
-}
 # Colours of the scenarios in a comparison (the first is the reference).
 SCENARIO_COLOURS = ("#7f8c99", "#d1372f", "#2b7bba", "#3d9a50", "#7b4fb0")
 EXAMPLE_CHANGES = {"capacities": {"P1": 60}, "catchments": {"primary": 1500}}
-
-
-def _t(text: str) -> str:
-    return QCoreApplication.translate("Scenarios", text)
 
 
 def _item(value: Any) -> QTableWidgetItem:
@@ -371,8 +351,7 @@ class ScenariosPanel(QWidget):
         self.kpis.setRowCount(len(kpis))
         self.kpis.setColumnCount(len(kpis.columns))
         self.kpis.setHorizontalHeaderLabels(headers)
-        self.kpis.setVerticalHeaderLabels(
-            [_t(KPI_NAMES.get(k, k)) if k in KPI_NAMES else k for k in kpis.index])
+        self.kpis.setVerticalHeaderLabels(comparison.kpi_labels(current_language()))
         for r, key in enumerate(kpis.index):
             for c, column in enumerate(kpis.columns):
                 value = kpis.at[key, column]

@@ -129,6 +129,10 @@
         <translation>%1 units freed.</translation>
     </message>
     <message>
+        <source>本次允许调换住房。</source>
+        <translation>Moves were allowed this time.</translation>
+    </message>
+    <message>
         <source>轮候</source>
         <translation>Waiting</translation>
     </message>
@@ -1539,12 +1543,16 @@
         <translation>List the households the exit rule lets go, with the grounds; confirm exits with a date</translation>
     </message>
     <message>
-        <source>重新分配</source>
-        <translation>Reallocate</translation>
+        <source>重新分配…</source>
+        <translation>Reallocate…</translation>
     </message>
     <message>
-        <source>把退出腾出的房屋和空置房分给轮候户，已安置的户不动</source>
-        <translation>Give units freed by exits and vacant units to the waiting list; housed households stay</translation>
+        <source>把退出腾出的房屋和空置房分给轮候户，已安置的户不动（可选择允许调换住房）</source>
+        <translation>Give units freed by exits and vacant units to the waiting list; housed households stay (moves can be allowed)</translation>
+    </message>
+    <message>
+        <source>重新分配</source>
+        <translation>Reallocate</translation>
     </message>
     <message>
         <source>信访试算…</source>
@@ -2409,6 +2417,37 @@ Project files are GeoPackages and open in QGIS.</translation>
     </message>
 </context>
 <context>
+    <name>ReallocateDialog</name>
+    <message>
+        <source>调换规则：每调换一户计作步行 %1 米（调换住房惩罚）；分户家庭安置在同一安置点，每两户计作减少步行 %2 米；上学单程步行超过 %3 米视为过远，缩短到此以内时按缩短的米数计。收益大于惩罚才调换。</source>
+        <translation>Move rules: each household moved counts as %1 m of walking (the move penalty); a split family housed on one site again counts as %2 m less walking per pair of households; a school walk over %3 m one way is too long, and bringing it within that limit counts as the metres saved. A household moves only when the gain is larger than the penalty.</translation>
+    </message>
+    <message>
+        <source>重新分配</source>
+        <translation>Reallocate</translation>
+    </message>
+    <message>
+        <source>把退出腾出的房屋和空置房按现行规则分给轮候户。默认已安置的户不动，已有的学位和卫生服务登记保持不变；结果只列出有变动的户。</source>
+        <translation>Give units freed by exits and vacant units to the waiting list under the current rules. By default no housed household moves, and existing school places and clinic registrations are kept; the result lists only the households that changed.</translation>
+    </message>
+    <message>
+        <source>允许调换住房（团聚分户家庭、缩短上学步行）</source>
+        <translation>Allow moves (reunite split families, shorten school walks)</translation>
+    </message>
+    <message>
+        <source>只调换已分配但尚未入住的户，已入住的户不动；每户调换的原因列在“变动”中。规则可在“规则”中修改。</source>
+        <translation>Only households allocated but not yet moved in can move; households living in a unit stay. Each move's reason is listed under Changes. Edit the rules under Rules.</translation>
+    </message>
+    <message>
+        <source>开始重新分配</source>
+        <translation>Start reallocation</translation>
+    </message>
+    <message>
+        <source>没有开始重新分配：原因见窗口下方的提示。</source>
+        <translation>The reallocation did not start: see the message at the bottom of the window.</translation>
+    </message>
+</context>
+<context>
     <name>RuleChoices</name>
     <message>
         <source>按人均收入（户年收入÷人数）</source>
@@ -2654,11 +2693,11 @@ Project files are GeoPackages and open in QGIS.</translation>
     </message>
     <message>
         <source>规划人员选择：重新分配允许调换住房时，每调换一户（已分配未入住）计作1000米步行；调换的收益（分户家庭同点安置、缩短上学步行距离）大于此值才调换</source>
-        <translation>Planner's choice: when a reallocation may move households, each move of a household allocated but not moved in counts as 1,000 m of walking; a move is made only when its gain (a split family at one site, a shorter school walk) is larger</translation>
+        <translation>Planner&apos;s choice: when a reallocation may move households, each move of a household allocated but not moved in counts as 1,000 m of walking; a move is made only when its gain (a split family at one site, a shorter school walk) is larger</translation>
     </message>
     <message>
         <source>规划人员选择：因户籍更新分户的家庭安置在同一安置点，每两户计作减少3000米步行</source>
-        <translation>Planner's choice: two households of a family split by a register update placed at one site count as 3,000 m less walking</translation>
+        <translation>Planner&apos;s choice: two households of a family split by a register update placed at one site count as 3,000 m less walking</translation>
     </message>
     <message>
         <source>GB 50180-2018 城市居住区规划设计标准：15分钟生活圈步行距离800–1000米；上学单程步行超过1000米视为过远，重新分配时可调换住房缩短</source>
@@ -2872,6 +2911,14 @@ Project files are GeoPackages and open in QGIS.</translation>
         <translation>%1 has no lock on %2.</translation>
     </message>
     <message>
+        <source>%1 已固定了 %2，再禁止会与之矛盾：请先在锁定列表中删除这条固定，再禁止。</source>
+        <translation>%1 has unit %2 fixed; a forbid would contradict it. Remove that fix in the lock list first, then forbid the unit.</translation>
+    </message>
+    <message>
+        <source>%1 已被禁止分到 %2，再固定会与之矛盾：请先在锁定列表中删除这条禁止，再固定。</source>
+        <translation>Unit %2 is forbidden for %1; a fix would contradict it. Remove that forbid in the lock list first, then fix the unit.</translation>
+    </message>
+    <message>
         <source>请填写户号和房号。</source>
         <translation>Enter a household and a unit.</translation>
     </message>
@@ -3032,65 +3079,6 @@ Project files are GeoPackages and open in QGIS.</translation>
     <message>
         <source>项目文件 (*.gpkg)</source>
         <translation>Project files (*.gpkg)</translation>
-    </message>
-</context>
-<context>
-    <name>Scenarios</name>
-    <message>
-        <source>安置户</source>
-        <translation>Households</translation>
-    </message>
-    <message>
-        <source>既有安置</source>
-        <translation>Already housed</translation>
-    </message>
-    <message>
-        <source>本次分配</source>
-        <translation>Allocated now</translation>
-    </message>
-    <message>
-        <source>轮候</source>
-        <translation>Waiting</translation>
-    </message>
-    <message>
-        <source>已安置人口</source>
-        <translation>Residents housed</translation>
-    </message>
-    <message>
-        <source>幼儿园学位</source>
-        <translation>Kindergarten places</translation>
-    </message>
-    <message>
-        <source>幼儿园覆盖率</source>
-        <translation>Kindergarten coverage</translation>
-    </message>
-    <message>
-        <source>小学学位</source>
-        <translation>Primary places</translation>
-    </message>
-    <message>
-        <source>小学覆盖率</source>
-        <translation>Primary coverage</translation>
-    </message>
-    <message>
-        <source>初中学位</source>
-        <translation>Junior middle places</translation>
-    </message>
-    <message>
-        <source>初中覆盖率</source>
-        <translation>Junior middle coverage</translation>
-    </message>
-    <message>
-        <source>卫生服务登记</source>
-        <translation>Clinic registrations</translation>
-    </message>
-    <message>
-        <source>卫生服务覆盖率</source>
-        <translation>Clinic coverage</translation>
-    </message>
-    <message>
-        <source>平均步行（米）</source>
-        <translation>Mean walk (m)</translation>
     </message>
 </context>
 <context>
