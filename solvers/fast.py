@@ -293,10 +293,23 @@ def solve_fast(problem: JointProblem, *, time_limit: float | None = None,
     logger.info("fast path: %s", size)
 
     stopped = {"cancelled": False}
+    # A MIP run may stop early once its best solution is within the gap of
+    # ``target`` (a bound of the whole level that HiGHS does not know).
+    goal: dict[str, float | None] = {"target": None, "best": None}
 
     def interrupt(callback_type, message, data_out, data_in, user_data):
+        kinds_cb = highspy.cb.HighsCallbackType
+        if callback_type == kinds_cb.kCallbackMipImprovingSolution:
+            goal["best"] = float(data_out.objective_function_value)
+            return
         if cancel is not None and cancel():
             stopped["cancelled"] = True
+            data_in.user_interrupt = True
+            return
+        target, best = goal["target"], goal["best"]
+        if callback_type == kinds_cb.kCallbackMipInterrupt and target is not None \
+                and best is not None \
+                and abs(target - best) <= gap * max(abs(best), 1e-9) + 1e-6:
             data_in.user_interrupt = True
 
     def new_highs():
@@ -305,13 +318,13 @@ def solve_fast(problem: JointProblem, *, time_limit: float | None = None,
         highs.setOptionValue("mip_rel_gap", float(gap))
         if threads:
             highs.setOptionValue("threads", int(threads))
-        if cancel is not None:
-            kinds_cb = highspy.cb.HighsCallbackType
-            highs.setCallback(interrupt, None)
-            for kind in (kinds_cb.kCallbackSimplexInterrupt,
-                         kinds_cb.kCallbackIpmInterrupt,
-                         kinds_cb.kCallbackMipInterrupt):
-                highs.startCallback(kind)
+        kinds_cb = highspy.cb.HighsCallbackType
+        highs.setCallback(interrupt, None)
+        for kind in (kinds_cb.kCallbackSimplexInterrupt,
+                     kinds_cb.kCallbackIpmInterrupt,
+                     kinds_cb.kCallbackMipInterrupt,
+                     kinds_cb.kCallbackMipImprovingSolution):
+            highs.startCallback(kind)
         return highs
 
     # Both masters start with every column but the v[tau, c] (the counts n,
@@ -330,6 +343,7 @@ def solve_fast(problem: JointProblem, *, time_limit: float | None = None,
                   np.zeros(relaxed_model.full.n_cols))
     mip_master = _Master(new_highs(), highspy, group_model.full,
                          group_model.columns.offset)
+    mip_master.goal = goal
     mip_master.add(np.arange(group_model.columns.offset, dtype=np.int64),
                    np.zeros(group_model.full.n_cols))
     shift = group_model.columns.offset - relaxed_model.columns.offset
@@ -712,6 +726,7 @@ class _Master:
     """
 
     def __init__(self, highs, highspy, full: _FullLp, v_offset: int):
+        self.goal: dict | None = None
         self.v_offset = v_offset
         self.kind_starts: np.ndarray | None = None
         self.class_of_v: np.ndarray | None = None
@@ -816,8 +831,14 @@ LP_GAP_SHARE = 0.5
 master's LP and the bound of the full LP (the MIP gets the rest)."""
 
 
+MIP_SHARE = 0.3
+"""Share of the time left at the start of a level kept for its MIP: column
+generation stops there with the bound it has, so a time-limited solve still
+ends with a solution and its gap."""
+
+
 def _solve_lp(master: _Master, cost: np.ndarray, sense: str, deadline,
-              gap: float) -> tuple:
+              gap: float, stop_at: float | None = None) -> tuple:
     """The LP relaxation of the full model by column generation on the master.
 
     After each round the master's duals give a bound on the full LP (the
@@ -862,7 +883,10 @@ def _solve_lp(master: _Master, cost: np.ndarray, sense: str, deadline,
                     "%d price in, master %.1f, bound %.1f", rounds,
                     time.perf_counter() - clock, len(master.cols), len(candidates),
                     objective, bound)
-        if not len(candidates) or slack <= gap * max(abs(objective), 1.0):
+        late = stop_at is not None and time.perf_counter() >= stop_at
+        if late:
+            logger.info("fast path: column generation stopped for the MIP's time")
+        if late or not len(candidates) or slack <= gap * max(abs(objective), 1.0):
             relaxed = np.zeros(master.full.n_cols)
             relaxed[master.cols] = np.asarray(solution.col_value)
             # What one unit of each column left out costs (at the LP
@@ -894,8 +918,10 @@ def _solve_level(lp_master: _Master, lp_cost: np.ndarray, mip_master: _Master,
     highs, highspy = mip_master.highs, mip_master.highspy
     deadline = None if time_limit is None else start + time_limit
     clock = time.perf_counter()
+    stop_at = None if deadline is None else clock + (1 - MIP_SHARE) * (
+        deadline - clock)
     lp_status, bound, relaxed, _loss = _solve_lp(lp_master, lp_cost, sense,
-                                                 deadline, gap * LP_GAP_SHARE)
+                                                 deadline, gap * LP_GAP_SHARE, stop_at)
     logger.info("fast path LP relaxation: %.2f s, %s", time.perf_counter() - clock,
                 lp_status)
     if relaxed is None:
@@ -926,7 +952,12 @@ def _solve_level(lp_master: _Master, lp_cost: np.ndarray, mip_master: _Master,
     if deadline is not None:
         _time_limit(highs, max(deadline - time.perf_counter(), 0.01))
     clock = time.perf_counter()
+    goal = mip_master.goal
+    if goal is not None:  # stop at a solution within the gap of the LP bound
+        goal["target"], goal["best"] = bound, None
     highs.run()
+    if goal is not None:
+        goal["target"] = None
     logger.info("fast path MIP near the LP optimum: %.2f s, %s",
                 time.perf_counter() - clock, highs.getModelStatus())
     near_status = highs.getModelStatus()
