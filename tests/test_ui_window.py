@@ -391,3 +391,26 @@ def test_tables_filter_and_sort(window, open_in, qtbot, tiny_gpkg):
     tab.view.sortByColumn(age, Qt.SortOrder.DescendingOrder)
     ages = [tab.proxy.index(r, age).data() for r in range(tab.proxy.rowCount())]
     assert [int(a) for a in ages] == sorted((int(a) for a in ages), reverse=True)
+
+
+def test_first_screen_offers_the_sample_county(qtbot, ui_settings, monkeypatch,
+                                              open_in, tiny_gpkg):
+    # Issue #7: a new planner can try the sample county from the first screen.
+    from ui.app import create_window
+    from ui.main_window import MainWindow
+
+    asked = []
+    monkeypatch.setattr(MainWindow, "open_sample", lambda self: asked.append(self))
+    main = create_window(None, ui_settings, "zh_CN")
+    main.interactive = False
+    qtbot.addWidget(main)
+    main.resize(1280, 720)
+    main.show()
+    button = main.map_view.sample_button
+    assert button.isVisible() and button.text() == "打开示例县（昭觉县）"
+    assert not main.map_view.legend.isVisible()  # nothing to explain yet
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert asked == [main]
+    open_in(main, tiny_gpkg)
+    assert not button.isVisible()
+    assert main.map_view.legend.isVisible()

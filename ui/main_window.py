@@ -434,6 +434,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.tables.selection_changed.connect(self._table_selection)
         self.map_view.building_clicked.connect(self._map_building)
+        self.map_view.sample_requested.connect(self.open_sample)
         self.map_view.facility_clicked.connect(self._map_facility)
         self.unserved.household_selected.connect(self.select_household)
         self.alerts.household_selected.connect(self.select_household)

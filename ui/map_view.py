@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
     QGraphicsView,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QStyleOptionGraphicsItem,
     QToolButton,
     QVBoxLayout,
@@ -630,10 +631,13 @@ class MapView(QGraphicsView):
         Unit ids of the building the user selected on the map.
     facility_clicked(str)
         The facility id the user selected on the map.
+    sample_requested()
+        The user asked for the sample county from the empty map.
     """
 
     building_clicked = Signal(list)
     facility_clicked = Signal(str)
+    sample_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -652,6 +656,11 @@ class MapView(QGraphicsView):
         self.legend.resized.connect(self._place_legend)
         self.empty_text = self.tr("打开或导入一个项目后，这里显示县界、安置点、"
                                   "楼栋、学校和卫生服务设施。")
+        # The first screen offers the sample county at once.
+        self.sample_button = QPushButton(self.tr("打开示例县（昭觉县）"), self)
+        self.sample_button.setObjectName("sampleButton")
+        self.sample_button.clicked.connect(self.sample_requested)
+        self.legend.hide()
         self._syncing = False
         self._has_project = False
         self.marks: dict[str, tuple[dict, dict]] = {}
@@ -675,6 +684,9 @@ class MapView(QGraphicsView):
                     self.set_layer_visible(key, box.isChecked())
                 for name, (marks, points) in self.marks.items():
                     self.map_scene.show_marks(name, marks, points)
+            self.legend.setVisible(self._has_project)
+            self.sample_button.setVisible(not self._has_project)
+            self._place_legend()
         finally:
             self._syncing = False
         self.zoom_settlement()
@@ -791,6 +803,11 @@ class MapView(QGraphicsView):
         self._place_legend()
 
     def _place_legend(self) -> None:
+        self.sample_button.adjustSize()
+        button = self.sample_button.sizeHint()
+        self.sample_button.setGeometry(
+            (self.width() - button.width()) // 2, self.height() // 2 + 40,
+            button.width(), button.height())
         self.legend.adjustSize()
         hint = self.legend.sizeHint()
         self.legend.setGeometry(8, 8, hint.width(), hint.height())
@@ -803,7 +820,9 @@ class MapView(QGraphicsView):
         if not self._has_project:
             painter.setPen(QColor("#46535f"))
             area = self.viewport().rect().adjusted(30, 30, -30, -30)
-            painter.drawText(area, int(Qt.AlignmentFlag.AlignCenter
+            area.setBottom(self.sample_button.geometry().top() - 12)
+            painter.drawText(area, int(Qt.AlignmentFlag.AlignHCenter
+                                       | Qt.AlignmentFlag.AlignBottom
                                        | Qt.TextFlag.TextWordWrap), self.empty_text)
             painter.restore()
             return

@@ -1973,6 +1973,10 @@ Project files are GeoPackages and open in QGIS.</translation>
         <source>打开或导入一个项目后，这里显示县界、安置点、楼栋、学校和卫生服务设施。</source>
         <translation>Open or import a project to see the county boundary, sites, buildings, schools and clinics here.</translation>
     </message>
+    <message>
+        <source>打开示例县（昭觉县）</source>
+        <translation>Open the sample county (Zhaojue)</translation>
+    </message>
 </context>
 <context>
     <name>MappingPage</name>
@@ -2436,7 +2440,7 @@ Project files are GeoPackages and open in QGIS.</translation>
     </message>
     <message>
         <source>只调换已分配但尚未入住的户，已入住的户不动；每户调换的原因列在“变动”中。规则可在“规则”中修改。</source>
-        <translation>Only households allocated but not yet moved in can move; households living in a unit stay. Each move's reason is listed under Changes. Edit the rules under Rules.</translation>
+        <translation>Only households allocated but not yet moved in can move; households living in a unit stay. Each move&apos;s reason is listed under Changes. Edit the rules under Rules.</translation>
     </message>
     <message>
         <source>开始重新分配</source>
