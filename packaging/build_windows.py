@@ -1007,7 +1007,7 @@ def main(argv: list[str] | None = None) -> int:
                        help="lay out the installed tree but do not run makensis")
     parser.add_argument("--fast", action="store_true",
                         help="zlib compression: a larger installer built in "
-                        "about a minute instead of ten (for testing)")
+                        "about 3 minutes instead of 9-10 (for testing)")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
