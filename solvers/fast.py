@@ -297,20 +297,7 @@ def solve_fast(problem: JointProblem, *, time_limit: float | None = None,
     # ``target`` (a bound of the whole level that HiGHS does not know).
     goal: dict[str, float | None] = {"target": None, "best": None}
 
-    def interrupt(callback_type, message, data_out, data_in, user_data):
-        kinds_cb = highspy.cb.HighsCallbackType
-        if callback_type == kinds_cb.kCallbackMipImprovingSolution:
-            goal["best"] = float(data_out.objective_function_value)
-            return
-        if cancel is not None and cancel():
-            stopped["cancelled"] = True
-            data_in.user_interrupt = True
-            return
-        target, best = goal["target"], goal["best"]
-        if callback_type == kinds_cb.kCallbackMipInterrupt and target is not None \
-                and best is not None \
-                and abs(target - best) <= gap * max(abs(best), 1e-9) + 1e-6:
-            data_in.user_interrupt = True
+    interrupt = _callback(highspy.cb.HighsCallbackType, cancel, gap, stopped, goal)
 
     def new_highs():
         highs = highspy.Highs()
@@ -425,6 +412,28 @@ def solve_fast(problem: JointProblem, *, time_limit: float | None = None,
                               group_model.s_col, group_model.columns, area_class, rank)
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _callback(kinds_cb, cancel, gap: float, stopped: dict, goal: dict):
+    """HiGHS callback: stop on cancel (``stopped["cancelled"]``), and stop a
+    MIP once its best solution is within ``gap`` of ``goal["target"]``."""
+
+    def interrupt(callback_type, message, data_out, data_in, user_data):
+        if callback_type == kinds_cb.kCallbackMipImprovingSolution:
+            goal["best"] = float(data_out.objective_function_value)
+            return
+        if cancel is not None and cancel():
+            stopped["cancelled"] = True
+            data_in.user_interrupt = True
+            return
+        target, best = goal["target"], goal["best"]
+        # The flag is kept between callbacks and runs: always set it.
+        data_in.user_interrupt = bool(
+            callback_type == kinds_cb.kCallbackMipInterrupt and target is not None
+            and best is not None
+            and abs(target - best) <= gap * max(abs(best), 1e-9) + 1e-6)
+
+    return interrupt
 
 
 def _service_keys(problem: JointProblem, kinds: _Kinds, people: bool):
