@@ -293,11 +293,7 @@ def solve_fast(problem: JointProblem, *, time_limit: float | None = None,
     logger.info("fast path: %s", size)
 
     stopped = {"cancelled": False}
-    # A MIP run may stop early once its best solution is within the gap of
-    # ``target`` (a bound of the whole level that HiGHS does not know).
-    goal: dict[str, float | None] = {"target": None, "best": None}
-
-    interrupt = _callback(highspy.cb.HighsCallbackType, cancel, gap, stopped, goal)
+    interrupt = _callback(cancel, stopped)
 
     def new_highs():
         highs = highspy.Highs()
@@ -306,12 +302,12 @@ def solve_fast(problem: JointProblem, *, time_limit: float | None = None,
         if threads:
             highs.setOptionValue("threads", int(threads))
         kinds_cb = highspy.cb.HighsCallbackType
-        highs.setCallback(interrupt, None)
-        for kind in (kinds_cb.kCallbackSimplexInterrupt,
-                     kinds_cb.kCallbackIpmInterrupt,
-                     kinds_cb.kCallbackMipInterrupt,
-                     kinds_cb.kCallbackMipImprovingSolution):
-            highs.startCallback(kind)
+        if cancel is not None:
+            highs.setCallback(interrupt, None)
+            for kind in (kinds_cb.kCallbackSimplexInterrupt,
+                         kinds_cb.kCallbackIpmInterrupt,
+                         kinds_cb.kCallbackMipInterrupt):
+                highs.startCallback(kind)
         return highs
 
     # Both masters start with every column but the v[tau, c] (the counts n,
@@ -330,7 +326,6 @@ def solve_fast(problem: JointProblem, *, time_limit: float | None = None,
                   np.zeros(relaxed_model.full.n_cols))
     mip_master = _Master(new_highs(), highspy, group_model.full,
                          group_model.columns.offset)
-    mip_master.goal = goal
     mip_master.add(np.arange(group_model.columns.offset, dtype=np.int64),
                    np.zeros(group_model.full.n_cols))
     shift = group_model.columns.offset - relaxed_model.columns.offset
@@ -414,24 +409,16 @@ def solve_fast(problem: JointProblem, *, time_limit: float | None = None,
     return result
 
 
-def _callback(kinds_cb, cancel, gap: float, stopped: dict, goal: dict):
-    """HiGHS callback: stop on cancel (``stopped["cancelled"]``), and stop a
-    MIP once its best solution is within ``gap`` of ``goal["target"]``."""
+def _callback(cancel, stopped: dict):
+    """HiGHS callback: stop a run when ``cancel()`` says so (and note it in
+    ``stopped["cancelled"]``)."""
 
     def interrupt(callback_type, message, data_out, data_in, user_data):
-        if callback_type == kinds_cb.kCallbackMipImprovingSolution:
-            goal["best"] = float(data_out.objective_function_value)
-            return
-        if cancel is not None and cancel():
+        stop = cancel is not None and bool(cancel())
+        if stop:
             stopped["cancelled"] = True
-            data_in.user_interrupt = True
-            return
-        target, best = goal["target"], goal["best"]
-        # The flag is kept between callbacks and runs: always set it.
-        data_in.user_interrupt = bool(
-            callback_type == kinds_cb.kCallbackMipInterrupt and target is not None
-            and best is not None
-            and abs(target - best) <= gap * max(abs(best), 1e-9) + 1e-6)
+        # HiGHS keeps the flag between callbacks and runs: always set it.
+        data_in.user_interrupt = stop
 
     return interrupt
 
@@ -735,7 +722,6 @@ class _Master:
     """
 
     def __init__(self, highs, highspy, full: _FullLp, v_offset: int):
-        self.goal: dict | None = None
         self.v_offset = v_offset
         self.kind_starts: np.ndarray | None = None
         self.class_of_v: np.ndarray | None = None
@@ -961,12 +947,7 @@ def _solve_level(lp_master: _Master, lp_cost: np.ndarray, mip_master: _Master,
     if deadline is not None:
         _time_limit(highs, max(deadline - time.perf_counter(), 0.01))
     clock = time.perf_counter()
-    goal = mip_master.goal
-    if goal is not None:  # stop at a solution within the gap of the LP bound
-        goal["target"], goal["best"] = bound, None
     highs.run()
-    if goal is not None:
-        goal["target"] = None
     logger.info("fast path MIP near the LP optimum: %.2f s, %s",
                 time.perf_counter() - clock, highs.getModelStatus())
     near_status = highs.getModelStatus()
