@@ -542,6 +542,10 @@ def reallocate(
     outcome = solve_project(view, scenario=scenario, backend=backend,
                             time_limit=time_limit, today=today, seed=seed,
                             progress=progress, cancel=cancel, instance=instance)
+    # The run is a reallocation: its checks judge only the units it gave.
+    options = json.loads(outcome.run.get("options_json") or "{}")
+    outcome.run["options_json"] = json.dumps(options | {"reallocation": True},
+                                             ensure_ascii=False)
     result = Reallocation(outcome, pd.DataFrame(columns=CHANGE_COLUMNS), freed,
                           allow_moves, allow_service_changes, len(keep), gains)
     if outcome.solution is None:

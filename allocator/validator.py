@@ -132,6 +132,13 @@ def validate_allocation(project: Project, scenario: str = "base",
         fixed_units = set(project.locks[project.locks["kind"] == "fix"]["unit_id"])
         new = given[(given["kind"] == "allocated")
                     & ~given["unit_id"].isin(fixed_units)]  # the planner's choice
+        if options.get("reallocation"):
+            # A reallocation gives only the units it changed; a household
+            # kept in a unit from before is no rival of the waiting list,
+            # whose points may have grown since.
+            mark = new["change"] if "change" in new.columns else pd.Series(
+                None, index=new.index, dtype=object)
+            new = new[mark.notna() & (mark.astype(str) != "")]
         takers = new.assign(
             priority=new["household_id"].map(households["priority"]),
             area=new["unit_id"].map(units["area_m2"]),
