@@ -12,6 +12,7 @@ from typing import Callable
 
 import pandas as pd
 
+from allocator.paths import output_path
 from allocator.project import Project
 from allocator.rules import (
     COVERAGE_GROUPS,
@@ -51,7 +52,40 @@ def latest_run(project: Project, scenario: str) -> dict:
         raise ExportRefused(
             f"scenario {scenario!r}: the solve ended {run['status']!r} without an "
             "allocation, so no orders can be printed; solve again")
+    unsolved = unsolved_levels(run)
+    if unsolved:
+        raise ExportRefused(
+            f"scenario {scenario!r}: the stored allocation (run {run['run_id']}) "
+            f"has no solution for the level(s) {', '.join(unsolved)}, so it was "
+            "not solved and nothing is exported; solve again without a time limit "
+            "or Ctrl-C")
     return run
+
+
+def unsolved_levels(run: dict) -> list[str]:
+    """The objective levels a run has no solution for, in order.
+
+    Empty when every level has a solution (proven optimal or not). Read from
+    the run's record: a level with no objective value, a level of the run's
+    objective order that was never reached, or one its message names.
+    """
+    try:
+        levels = json.loads(run.get("levels_json") or "[]")
+    except (TypeError, ValueError):
+        levels = []
+    try:
+        options = json.loads(run.get("options_json") or "{}")
+    except (TypeError, ValueError):
+        options = {}
+    order = options.get("objective_order") or []
+    reached = {lv.get("level") for lv in levels if lv.get("objective") is not None}
+    missing = [lv.get("level") for lv in levels if lv.get("objective") is None]
+    missing += [name for name in order if name not in reached]
+    message = str(run.get("message") or "")
+    if "levels not solved:" in message:
+        missing += [n.strip() for n in
+                    message.split("levels not solved:")[1].split(",")]
+    return [name for name in dict.fromkeys(missing) if name and name not in reached]
 
 
 def run_label(run: dict) -> str:
@@ -59,6 +93,8 @@ def run_label(run: dict) -> str:
     from allocator.allocate import STATUS_LABELS
 
     label = STATUS_LABELS.get(run["status"], run["status"])
+    if run["status"] == "cancelled":
+        label += "，未证明最优"
     gap = run.get("gap")
     if run["status"] != "optimal" and gap is not None and not pd.isna(gap):
         label += f"，差距{100 * float(gap):.2f}%"
@@ -210,12 +246,25 @@ def safe_cell(value):
     return value
 
 
-def allocation_sheets(project: Project, scenario: str = "base"
+def allocation_sheets(project: Project, scenario: str = "base",
+                      households: list[str] | None = None
                       ) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
-    """The run, and the allocation and service tables with Chinese headers."""
+    """The run, and the allocation and service tables with Chinese headers
+    (only the rows of ``households`` when given)."""
     run = latest_run(project, scenario)
     allocations = project.allocations[project.allocations["scenario"] == scenario]
-    households = project.households.merge(allocations, on="household_id", how="left")
+    register = project.households
+    services = project.service_assignments[
+        project.service_assignments["scenario"] == scenario]
+    if households is not None:
+        unknown = set(households) - set(register["household_id"])
+        if unknown:
+            raise ExportRefused(
+                f"unknown household id(s): {', '.join(sorted(unknown))}; check the "
+                "户号 given with --household")
+        register = register[register["household_id"].isin(households)]
+        services = services[services["household_id"].isin(households)]
+    households = register.merge(allocations, on="household_id", how="left")
     units = project.housing_units.drop(columns="geometry").rename(
         columns={"household_id": "occupant"})
     table = households.merge(units, on="unit_id", how="left")
@@ -234,8 +283,7 @@ def allocation_sheets(project: Project, scenario: str = "base"
             {True: "是", False: "否"}),
         "原因": table["reason"],
     })
-    services = project.service_assignments[
-        project.service_assignments["scenario"] == scenario].merge(
+    services = services.merge(
         project.members[["member_id", "name", "id_number"]], on="member_id")
     facility_names = dict(zip(project.facilities["facility_id"],
                               project.facilities["name"]))
@@ -254,15 +302,17 @@ TEXT_COLUMNS = {"户号", "户主身份证号", "身份证号", "成员编号", 
                 "安置点编号"}
 
 
-def export_csv(project: Project, path: Path, scenario: str = "base") -> Path:
-    """Write the allocation table as CSV (UTF-8 with BOM, as Excel expects).
+def export_csv(project: Project, path: Path, scenario: str = "base",
+               households: list[str] | None = None) -> Path:
+    """Write the allocation table as CSV (UTF-8 with BOM, as Excel expects),
+    of all households or only ``households``.
 
     Text that a spreadsheet would run as a formula is neutralised; numbers stay
     numbers.
     """
-    _, allocations, _ = allocation_sheets(project, scenario)
+    _, allocations, _ = allocation_sheets(project, scenario, households)
     safe = allocations.map(safe_cell)
-    path = Path(path)
+    path = output_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=".export-", suffix=".csv", dir=path.parent)
     os.close(handle)
@@ -285,7 +335,7 @@ def _owner_only(path: Path) -> None:
 def write_private_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
     """Write a text output (JSON, CSV, GeoJSON) like the other exports: a new
     file renamed over the old one, readable by the owner only."""
-    path = Path(path)
+    path = output_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=".export-", suffix=path.suffix,
                                     dir=path.parent)
@@ -301,15 +351,18 @@ def write_private_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
     return path
 
 
-def export_xlsx(project: Project, path: Path, scenario: str = "base") -> Path:
-    """Write allocations, services and the run to an Excel workbook.
+def export_xlsx(project: Project, path: Path, scenario: str = "base",
+                households: list[str] | None = None) -> Path:
+    """Write allocations, services and the run to an Excel workbook, of all
+    households or only ``households``.
 
     ID numbers and household ids are written as text cells; text that starts
     with = + - @, tab or CR is neutralised so Excel never runs it.
     """
     from openpyxl import Workbook
 
-    run, sheet_allocations, sheet_services = allocation_sheets(project, scenario)
+    run, sheet_allocations, sheet_services = allocation_sheets(project, scenario,
+                                                               households)
 
     text_columns = TEXT_COLUMNS
     book = Workbook()
@@ -339,7 +392,7 @@ def export_xlsx(project: Project, path: Path, scenario: str = "base") -> Path:
     for key, value in run.items():
         info.append([str(key), safe_cell(None if pd.isna(value) else str(value))
                      if not isinstance(value, str) else safe_cell(value)])
-    path = Path(path)
+    path = output_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=".export-", suffix=".xlsx", dir=path.parent)
     os.close(handle)

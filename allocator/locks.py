@@ -83,6 +83,14 @@ def lock_problems(project: Project, household_id: str, unit_id: str,
             "no_unit", {"unit": unit_id}, f"unit {unit_id} is not in the project"))
     if problems:
         return problems
+    exited = households.at[household_id, "exited_on"] \
+        if "exited_on" in households.columns else None
+    if isinstance(exited, str) and exited:
+        problems.append(LockProblem(
+            "exited", {"household": household_id, "date": exited},
+            f"household {household_id} left the programme on {exited} (exit "
+            "confirmed); it gets no unit, so a lock on it cannot be kept"))
+        return problems
     problems += _other_kind_problems(project, household_id, unit_id, kind)
     if kind == "forbid":
         return problems

@@ -22,6 +22,7 @@ from reportlab.pdfgen.canvas import Canvas
 from allocator.export import ExportRefused, latest_run
 from allocator.fonts import find_cjk_font, missing_glyphs
 from allocator.orders import MissingGlyphError, _Typesetter, mask_id_number
+from allocator.paths import output_path
 from allocator.project import Project
 from allocator.rules import SCHOOL_KINDS
 
@@ -147,7 +148,7 @@ def write_notice_pdf(project: Project, path: Path, *, scenario: str = "base",
     MissingGlyphError
         A name has a character no font can draw; nothing is written.
     """
-    path = Path(path)
+    path = output_path(path)
     posted_on = posted_on or dt.date.today()
     run = latest_run(project, scenario)
     lines = notice_lines(project, scenario)

@@ -44,6 +44,7 @@ from allocator.fonts import (
     latin_companion,
     missing_glyphs,
 )
+from allocator.paths import output_path
 
 logger = logging.getLogger(__name__)
 
@@ -1250,7 +1251,7 @@ def write_orders_pdf(
     page (logged as a warning); the members table holds 12 members together
     with a dozen service lines on one page.
     """
-    path = Path(path)
+    path = output_path(path)
     items = list(orders)
     total = len(items)
     if not total:

@@ -31,6 +31,7 @@ import pandas as pd
 import pyogrio
 import pyogrio.errors
 
+from allocator.paths import output_path
 from allocator.rules import DEFAULTS, default_rules, rule_problems
 
 logger = logging.getLogger(__name__)
@@ -243,7 +244,7 @@ def save_project(project: Project, path: Path, *,
     ``fail_after`` is called after each layer is written (tests use it to
     force a failure half-way through a save).
     """
-    path = Path(path)
+    path = output_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     from allocator.ledger import check_append_only
 

@@ -113,3 +113,18 @@ def test_cli_lock_uses_the_same_checks(tiny_project, tmp_path, capsys):
     project = load_project(tiny_gpkg)
     assert project.locks.empty
     assert project.ledger["action"].tolist()[-2:] == ["lock", "lock"]
+
+
+def test_a_household_that_exited_cannot_be_locked(tiny_project):
+    # Found by a new user: a lock on a household whose exit was confirmed was
+    # taken, and the solve then said the household was "not in the register".
+    from allocator.locks import lock_problems
+
+    households = tiny_project.households
+    households.loc[households["household_id"] == "H4", "exited_on"] = "2026-09-01"
+    problems = lock_problems(tiny_project, "H4", "B-201", "fix")
+    assert [p.code for p in problems] == ["exited"]
+    assert problems[0].params == {"household": "H4", "date": "2026-09-01"}
+    assert "left the programme on 2026-09-01" in problems[0].message
+    assert [p.code for p in lock_problems(tiny_project, "H4", "B-201", "forbid")] \
+        == ["exited"]

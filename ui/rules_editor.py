@@ -714,6 +714,9 @@ class RulesDialog(QDialog):
         texts = {
             "no_household": (self.tr("户号 %1 不在项目中。"), p.get("household")),
             "no_unit": (self.tr("房号 %1 不在项目中。"), p.get("unit")),
+            "exited": (self.tr("%1 已于 %2 退出安置（已确认），"
+                               "不再分房，锁定无法保持。"),
+                       p.get("household"), p.get("date")),
             "housed": (self.tr("%1 已入住 %2：已安置的户不参与本次分配。"),
                        p.get("household"), p.get("unit")),
             "not_vacant": (self.tr("%1 不是空置房（状态：%2）。"), p.get("unit"),

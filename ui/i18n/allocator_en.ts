@@ -2887,6 +2887,10 @@ Project files are GeoPackages and open in QGIS.</translation>
         <translation>Unit %1 is not in the project.</translation>
     </message>
     <message>
+        <source>%1 已于 %2 退出安置（已确认），不再分房，锁定无法保持。</source>
+        <translation>%1 left the programme on %2 (exit confirmed); it gets no unit, so the lock cannot be kept.</translation>
+    </message>
+    <message>
         <source>%1 已入住 %2：已安置的户不参与本次分配。</source>
         <translation>%1 already lives in %2: housed households are not allocated again.</translation>
     </message>
