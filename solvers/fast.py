@@ -296,7 +296,7 @@ def solve_fast(problem: JointProblem, *, time_limit: float | None = None,
     interrupt = _callback(cancel, stopped)
 
     def new_highs():
-        highs = highspy.Highs()
+        highs = _quiet_highs(highspy)
         highs.setOptionValue("output_flag", False)
         highs.setOptionValue("mip_rel_gap", float(gap))
         if threads:
@@ -407,6 +407,26 @@ def solve_fast(problem: JointProblem, *, time_limit: float | None = None,
                               group_model.s_col, group_model.columns, area_class, rank)
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _quiet_highs(highspy):
+    """A HiGHS instance, without the banner it prints on the terminal when it
+    is made (a planner's output should hold only the tool's own lines)."""
+    import os
+    import sys
+
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no terminal output to protect
+        return highspy.Highs()
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            return highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _callback(cancel, stopped: dict):
