@@ -168,8 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--pdf", type=Path, help="allocation orders PDF")
     export.add_argument("--xlsx", type=Path, help="Excel workbook")
     export.add_argument("--csv", type=Path, help="allocation table as CSV")
-    export.add_argument("--household", action="append", default=None,
-                        help="only this household (repeatable)")
+    export.add_argument("--household", action="extend", nargs="+", default=None,
+                        metavar="ID", help="only these households (户号; several "
+                        "after one --household, or --household repeated)")
     export.add_argument("--changed", action="store_true",
                         help="only the households changed by the last reallocation")
 
@@ -358,6 +359,11 @@ def _report(exc: Exception, log_file: Path | None) -> int:
     if isinstance(exc, known):
         print(f"错误 error: {exc}", file=sys.stderr)
         return EXIT_DATA
+    from allocator.paths import OutputPathError
+
+    if isinstance(exc, OutputPathError):
+        print(f"错误 error: {exc}", file=sys.stderr)
+        return EXIT_DATA
     if isinstance(exc, OSError):
         print(f"错误 error: {exc.strerror or exc}: {exc.filename or ''}; check the "
               "path, free disk space and permissions", file=sys.stderr)
@@ -455,7 +461,8 @@ def _solve(project, args, quiet: bool = False):
         outcome = solve_project(project, backend=args.backend,
                                 time_limit=args.time_limit, today=args.date,
                                 seed=args.seed, progress=progress, cancel=cancelled)
-    store_outcome(project, outcome)
+    outcome = without_partial_allocation(outcome)
+    store_outcome(project, outcome)  # the run is recorded, solved or not
     status = outcome.run["status"]
     if status in ("optimal", "feasible", "cancelled") and outcome.solution is not None:
         violations = validate_allocation(without_exited(project))
@@ -464,6 +471,49 @@ def _solve(project, args, quiet: bool = False):
                 print(f"validator: {line}", file=sys.stderr)
             raise RuntimeError(f"the solution breaks {len(violations)} rule(s)")
     return outcome
+
+
+def without_partial_allocation(outcome):
+    """``outcome`` itself when every objective level has a solution; otherwise
+    the same run with no allocation, so that storing it records the run and
+    keeps the previous allocation (a solve stopped by a time limit or Ctrl-C
+    before its last level is never stored)."""
+    import dataclasses
+
+    from allocator.export import unsolved_levels
+
+    if outcome.solution is None or not unsolved_levels(outcome.run):
+        return outcome
+    return dataclasses.replace(
+        outcome, solution=None, unit_of_household={},
+        allocations=outcome.allocations.iloc[0:0],
+        service_assignments=outcome.service_assignments.iloc[0:0])
+
+
+def _not_stored(outcome, scenario: str) -> None:
+    """Say that a solve stored nothing, why, and what to do."""
+    from allocator.export import unsolved_levels
+
+    status = outcome.run["status"]
+    unsolved = unsolved_levels(outcome.run)
+    why = (f"levels not solved: {', '.join(unsolved)}" if unsolved
+           else outcome.result.message or status)
+    print(f"错误 error: scenario {scenario}: solve ended {status} ({why}); nothing "
+          "was stored, the previous allocation stays. 求解未完成，未保存任何分配，"
+          "原有分配保持不变。Solve again with a longer --time-limit (or none) and "
+          "without Ctrl-C", file=sys.stderr)
+
+
+def _not_proven(outcome) -> None:
+    """Say that a stored allocation is not proven optimal."""
+    status = outcome.run["status"]
+    if status == "optimal":
+        return
+    gap = outcome.run.get("gap")
+    gap_text = f", gap {100 * float(gap):.2f}%" if gap is not None else ""
+    print(f"注意 note: solve ended {status}: every level has a solution, stored as "
+          f"feasible, not proven optimal{gap_text} (可行解，未证明最优)",
+          file=sys.stderr)
 
 
 @contextlib.contextmanager
@@ -533,14 +583,13 @@ def _cmd_solve(args) -> int:
         return _solve_scenario(project, args)
     outcome = _solve(project, args)
     save_project(project, args.project)
-    status = outcome.run["status"]
     if outcome.solution is None:
-        print(f"错误 error: solve ended {status}; no allocation stored "
-              f"({outcome.result.message})", file=sys.stderr)
+        _not_stored(outcome, "base")
         if args.json:
             args.json.write_text(json.dumps({"run": outcome.run}, ensure_ascii=False,
                                             indent=2, default=str), encoding="utf-8")
         return EXIT_DATA
+    _not_proven(outcome)
     _write_kpis(project, args.json)
     return EXIT_OK
 
@@ -608,10 +657,10 @@ def _cmd_export(args) -> int:
                    progress=_progress_bar("orders"))
         print(f"wrote {args.pdf}")
     if args.xlsx is not None:
-        export_xlsx(project, args.xlsx)
+        export_xlsx(project, args.xlsx, households=args.household)
         print(f"wrote {args.xlsx}")
     if args.csv is not None:
-        export_csv(project, args.csv)
+        export_csv(project, args.csv, households=args.household)
         print(f"wrote {args.csv}")
     project.log("export", "scenario base",
                 after={"pdf": str(args.pdf) if args.pdf else None,
@@ -776,8 +825,9 @@ def cmd_demo(args) -> int:
           f"{len(project.housing_units)} units, {len(project.facilities)} facilities")
     outcome = _solve(project, args)
     if outcome.solution is None:
-        print(f"错误 error: solve ended {outcome.run['status']}", file=sys.stderr)
+        _not_stored(outcome, "base")
         return EXIT_DATA
+    _not_proven(outcome)
     _write_kpis(project, out / "kpis.json")
     export_pdf(project, out / "orders.pdf", progress=_progress_bar("orders"))
     export_xlsx(project, out / "allocations.xlsx")
@@ -797,20 +847,34 @@ def _solve_scenario(project, args) -> int:
     from allocator.project import save_project
     from allocator.validator import validate_allocation
 
+    name = args.scenario
+    previous = (project.allocations[project.allocations["scenario"] == name],
+                project.service_assignments[
+                    project.service_assignments["scenario"] == name])
     try:
         with _interrupt_as_cancel() as cancelled:
             outcome = scenarios.solve(
-                project, args.scenario, backend=args.backend,
+                project, name, backend=args.backend,
                 time_limit=args.time_limit, today=args.date, seed=args.seed,
                 cancel=cancelled)
-        data = scenarios.scenario_data(project, args.scenario)
+        data = scenarios.scenario_data(project, name)
     except scenarios.ScenarioError as exc:
         _print_scenario_problems(exc)
         return EXIT_DATA
+    partial = without_partial_allocation(outcome)
+    if partial is not outcome:
+        # scenarios.solve stored it: put the scenario's previous allocation back
+        import pandas as pd
+
+        for table, before in zip(("allocations", "service_assignments"), previous):
+            frame = getattr(project, table)
+            kept = frame[frame["scenario"] != name]
+            setattr(project, table, pd.concat([kept, before], ignore_index=True)
+                    if len(before) else kept.reset_index(drop=True))
+        outcome = partial
     if outcome.solution is None:
         save_project(project, args.project)  # the failed run is recorded
-        print(f"错误 error: solve ended {outcome.run['status']}; no allocation "
-              f"stored ({outcome.result.message})", file=sys.stderr)
+        _not_stored(outcome, name)
         return EXIT_DATA
     violations = validate_allocation(without_exited(data), args.scenario)
     if violations:
@@ -818,6 +882,7 @@ def _solve_scenario(project, args) -> int:
             print(f"validator: {line}", file=sys.stderr)
         raise RuntimeError(f"the solution breaks {len(violations)} rule(s)")
     save_project(project, args.project)
+    _not_proven(outcome)
     kpis = compute_kpis(data, args.scenario)
     print(kpi_table(kpis))
     if args.json:
@@ -1208,10 +1273,20 @@ def _add_dynamic_commands(commands) -> None:
 
 
 def cmd_ledger(args) -> int:
-    from allocator.ledger import ledger_entries
+    from allocator.ledger import ACTION_LABELS, ledger_entries
     from allocator.project import load_project
 
     project = load_project(args.project)
+    if args.action is not None:
+        allowed = dict(ACTION_LABELS)
+        for action in project.ledger["action"].dropna().astype(str):
+            allowed.setdefault(action, "")
+        if args.action not in allowed and args.action not in ACTION_LABELS.values():
+            names = ", ".join(f"{key} ({label})" if label else key
+                              for key, label in allowed.items())
+            print(f"错误 error: --action {args.action!r} is not a ledger action; "
+                  f"give one of: {names}", file=sys.stderr)
+            return EXIT_USAGE
     entries = ledger_entries(project, household=args.household, action=args.action,
                              since=args.since)
     for row in entries.itertuples():

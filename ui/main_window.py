@@ -76,6 +76,7 @@ def default_settings() -> QSettings:
 def _solve_job(snapshot: Project, backend: str, time_limit: float | None):
     """The allocation job: solve, store in the copy, check every rule."""
     from allocator.allocate import solve_project, store_outcome
+    from allocator.cli import without_partial_allocation
     from allocator.exits import without_exited
     from allocator.validator import validate_allocation
 
@@ -85,6 +86,8 @@ def _solve_job(snapshot: Project, backend: str, time_limit: float | None):
 
         outcome = solve_project(snapshot, backend=backend, time_limit=time_limit,
                                 progress=report, cancel=cancelled)
+        # Stopped before its last level: the run is kept, not the allocation.
+        outcome = without_partial_allocation(outcome)
         violations: list[str] = []
         if outcome.solution is not None:
             store_outcome(snapshot, outcome)

@@ -1,0 +1,258 @@
+"""Follow-ups of a new user's trial: a solve stopped before its last level is
+never stored, `export --household A B` (and its filter on Excel and CSV), and
+`ledger --action` refusing an action the ledger does not know.
+
+The tiny county (tests/data/tiny) has six households H0 to H5: H0 lives in
+A-301, H1 to H5 wait.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from allocator import allocate
+from allocator import cli as cli_module
+from allocator.cli import main
+from allocator.export import ExportRefused, export_csv, unsolved_levels
+from allocator.project import load_project, save_project
+from solvers.base import Status
+from tests.test_scenarios import NEW_SCHOOL
+
+DATE = "2026-10-01"
+
+
+@pytest.fixture()
+def solved(tiny_project, tmp_path, capsys):
+    """The tiny project saved and solved to a proven optimum."""
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    assert main(["solve", str(path), "--backend", "cpsat", "--date", DATE]) == 0
+    capsys.readouterr()
+    return path
+
+
+def _stopped_before_walk(monkeypatch, status: str):
+    """Make every solve stop as the trial's did: housed and served solved,
+    walk not (what a Ctrl-C or time limit between those levels gives)."""
+    real = allocate.solve_project
+
+    def fake(*args, **kwargs):
+        outcome = real(*args, **kwargs)
+        assert outcome.solution is not None
+        levels = json.loads(outcome.run["levels_json"])
+        names = [level["level"] for level in levels]
+        # A scenario adds a last level "kept" (closest to the base).
+        assert names[:3] == ["housed", "served", "walk"]
+        reason = "cancelled" if status == "cancelled" else "time limit reached"
+        message = f"{reason}; levels not solved: {', '.join(names[2:])}"
+        run = dict(outcome.run, status=status, message=message, objective_walk=None,
+                   gap=None, levels_json=json.dumps(levels[:2]))
+        result = dataclasses.replace(outcome.result, status=Status(status),
+                                     levels=outcome.result.levels[:2],
+                                     message=message)
+        return dataclasses.replace(outcome, run=run, result=result)
+
+    monkeypatch.setattr(allocate, "solve_project", fake)
+
+
+def _stored(path, scenario="base"):
+    project = load_project(path)
+    allocations = project.allocations[project.allocations["scenario"] == scenario]
+    services = project.service_assignments[
+        project.service_assignments["scenario"] == scenario]
+    return (allocations.sort_values("household_id").reset_index(drop=True),
+            services.sort_values(["member_id", "kind"]).reset_index(drop=True),
+            project.runs)
+
+
+# --- 1. a solve without a solution for every level stores nothing ----------
+
+@pytest.mark.parametrize("status", ["cancelled", "feasible"])
+def test_a_solve_stopped_before_its_last_level_keeps_the_previous_allocation(
+        solved, monkeypatch, capsys, status):
+    allocations, services, runs = _stored(solved)
+    assert len(allocations) == 6 and allocations["run_id"].nunique() == 1
+    _stopped_before_walk(monkeypatch, status)
+
+    assert main(["solve", str(solved), "--backend", "cpsat", "--date", DATE]) == 1
+    err = capsys.readouterr().err
+    assert f"solve ended {status} (levels not solved: walk)" in err
+    assert "nothing was stored, the previous allocation stays" in err
+
+    after, after_services, after_runs = _stored(solved)
+    pd.testing.assert_frame_equal(after, allocations)
+    pd.testing.assert_frame_equal(after_services, services)
+    # The run is recorded (the ledger says what happened), the allocation is not.
+    assert len(after_runs) == len(runs) + 1
+    assert after_runs.iloc[-1]["status"] == status
+    entry = load_project(solved).ledger.iloc[-1]
+    assert entry["action"] == "allocate"
+    assert json.loads(entry["after"])["households"] == {}
+
+    # The previous, proven allocation is still the one exported.
+    out = solved.parent / "a.csv"
+    assert main(["export", str(solved), "--csv", str(out)]) == 0
+    table = pd.read_csv(out, dtype=str, encoding="utf-8-sig")
+    assert len(table) == 6
+
+
+def test_a_solve_cancelled_at_once_stores_nothing(solved, monkeypatch, capsys):
+    allocations, _, runs = _stored(solved)
+
+    @contextlib.contextmanager
+    def cancel_at_once():
+        yield lambda: True
+
+    monkeypatch.setattr(cli_module, "_interrupt_as_cancel", cancel_at_once)
+    assert main(["solve", str(solved), "--backend", "cpsat", "--date", DATE]) == 1
+    err = capsys.readouterr().err
+    assert "solve ended cancelled" in err and "nothing was stored" in err
+    after, _, after_runs = _stored(solved)
+    pd.testing.assert_frame_equal(after, allocations)
+    assert after_runs.iloc[-1]["status"] == "cancelled"
+
+
+def test_a_first_solve_stopped_early_leaves_nothing_to_export(
+        tiny_project, tmp_path, monkeypatch, capsys):
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    _stopped_before_walk(monkeypatch, "feasible")
+    assert main(["solve", str(path), "--backend", "cpsat", "--date", DATE]) == 1
+    assert load_project(path).allocations.empty
+    capsys.readouterr()
+    assert main(["export", str(path), "--csv", str(tmp_path / "a.csv")]) == 1
+    assert "has no allocation" in capsys.readouterr().err
+    assert not (tmp_path / "a.csv").exists()
+
+
+def test_a_cancel_after_every_level_has_a_solution_is_stored_as_not_proven(
+        tiny_project, tmp_path, monkeypatch, capsys):
+    real = allocate.solve_project
+
+    def cancelled_in_walk(*args, **kwargs):
+        outcome = real(*args, **kwargs)
+        run = dict(outcome.run, status="cancelled", message="")
+        return dataclasses.replace(outcome, run=run)
+
+    monkeypatch.setattr(allocate, "solve_project", cancelled_in_walk)
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    assert main(["solve", str(path), "--backend", "cpsat", "--date", DATE]) == 0
+    assert "not proven optimal" in capsys.readouterr().err
+    allocations, _, runs = _stored(path)
+    assert len(allocations) == 6
+    assert runs.iloc[-1]["status"] == "cancelled"
+    from allocator.export import latest_run, run_label
+
+    assert "求解状态：已取消，未证明最优" in run_label(latest_run(load_project(path),
+                                                               "base"))
+
+
+def test_a_scenario_solve_stopped_early_keeps_the_scenario_allocation(
+        solved, tmp_path, monkeypatch, capsys):
+    changes = tmp_path / "school.json"
+    changes.write_text(json.dumps(NEW_SCHOOL, ensure_ascii=False), encoding="utf-8")
+    assert main(["scenario", "new", str(solved), "新建小学", "--file",
+                 str(changes)]) == 0
+    assert main(["solve", str(solved), "--scenario", "新建小学", "--backend",
+                 "cpsat", "--date", DATE]) == 0
+    capsys.readouterr()
+    base, _, _ = _stored(solved)
+    scenario, scenario_services, runs = _stored(solved, "新建小学")
+    assert len(scenario) == 6
+
+    _stopped_before_walk(monkeypatch, "cancelled")
+    assert main(["solve", str(solved), "--scenario", "新建小学", "--backend",
+                 "cpsat", "--date", DATE]) == 1
+    err = capsys.readouterr().err
+    assert ("scenario 新建小学: solve ended cancelled (levels not solved: walk, "
+            "kept)") in err
+    after, after_services, after_runs = _stored(solved, "新建小学")
+    pd.testing.assert_frame_equal(after, scenario)
+    pd.testing.assert_frame_equal(after_services, scenario_services)
+    pd.testing.assert_frame_equal(_stored(solved)[0], base)
+    assert len(after_runs) == len(runs) + 1
+
+
+def test_unsolved_levels_read_from_the_run_record():
+    order = json.dumps({"objective_order": ["housed", "served", "walk"]})
+    level = {"sense": "max", "bound": 1.0, "status": "optimal"}
+    every = [dict(level, level=n, objective=1.0) for n in ("housed", "served", "walk")]
+    assert unsolved_levels({"levels_json": json.dumps(every),
+                            "options_json": order, "message": ""}) == []
+    # Walk never reached (no level record), served reached without a value.
+    two = [every[0], dict(every[1], objective=None)]
+    assert unsolved_levels({"levels_json": json.dumps(two), "options_json": order,
+                            "message": "cancelled; levels not solved: served"}) == [
+        "served", "walk"]
+    # An old record without the order: the message still names the level.
+    assert unsolved_levels({"levels_json": json.dumps(every[:2]),
+                            "message": "time limit reached; levels not solved: walk"}
+                           ) == ["walk"]
+
+
+def test_a_stored_partial_allocation_is_refused_by_every_export(solved, tmp_path):
+    # A project file written before this fix may hold such an allocation.
+    project = load_project(solved)
+    last = project.runs.index[-1]
+    levels = json.loads(project.runs.at[last, "levels_json"])
+    project.runs.at[last, "levels_json"] = json.dumps(levels[:2])
+    project.runs.at[last, "message"] = "cancelled; levels not solved: walk"
+    project.runs.at[last, "status"] = "cancelled"
+    with pytest.raises(ExportRefused) as error:
+        export_csv(project, tmp_path / "a.csv")
+    assert "has no solution for the level(s) walk" in str(error.value)
+    assert not (tmp_path / "a.csv").exists()
+
+
+# --- 2. export --household A B ------------------------------------------------
+
+def test_export_takes_several_households_after_one_option(solved, tmp_path):
+    xlsx, csv = tmp_path / "two.xlsx", tmp_path / "two.csv"
+    assert main(["export", str(solved), "--household", "H1", "H3",
+                 "--xlsx", str(xlsx)]) == 0
+    book = load_workbook(xlsx)
+    rows = list(book["分配结果"].iter_rows(min_row=2, values_only=True))
+    assert sorted(row[0] for row in rows) == ["H1", "H3"]
+    services = list(book["公共服务"].iter_rows(min_row=2, values_only=True))
+    assert {row[0] for row in services} <= {"H1", "H3"}
+    # H1 has a son born 2022-02-01: 4 on 1 September 2026, a kindergarten place
+    # (or its reason); H1 is two people, and both appear on the service sheet.
+    assert {row[2] for row in services if row[0] == "H1"} == {"沙马木呷", "沙马伍沙"}
+
+    # Repeated --household still works, and CSV is filtered the same way.
+    assert main(["export", str(solved), "--household", "H2", "--household", "H5",
+                 "--csv", str(csv)]) == 0
+    table = pd.read_csv(csv, dtype=str, encoding="utf-8-sig")
+    assert sorted(table["户号"]) == ["H2", "H5"]
+
+
+def test_export_refuses_an_unknown_household(solved, tmp_path, capsys):
+    out = tmp_path / "x.xlsx"
+    assert main(["export", str(solved), "--household", "H1", "H9",
+                 "--xlsx", str(out)]) == 1
+    assert "unknown household id(s): H9" in capsys.readouterr().err
+    assert not out.exists()
+
+
+# --- 3. ledger --action -----------------------------------------------------
+
+def test_ledger_refuses_an_unknown_action(solved, capsys):
+    assert main(["ledger", str(solved), "--action", "nonsense"]) == 2
+    err = capsys.readouterr().err
+    assert "--action 'nonsense' is not a ledger action" in err
+    assert "allocate (分配)" in err and "exit (确认退出)" in err
+
+    # The project was imported (one entry) and solved once (one allocate).
+    assert main(["ledger", str(solved), "--action", "allocate"]) == 0
+    assert "1 of 2 ledger entries" in capsys.readouterr().err
+    assert main(["ledger", str(solved), "--action", "分配"]) == 0
+    assert "1 of 2 ledger entries" in capsys.readouterr().err
+    assert main(["ledger", str(solved), "--action", "import"]) == 0
+    assert "1 of 2 ledger entries" in capsys.readouterr().err
