@@ -19,7 +19,10 @@ Changes (a JSON or YAML mapping; every key optional)::
                         stable_job_years, members: [{name, birth_date, sex,
                         relationship, disability, id_number}]}]
 
-``lon``/``lat`` are CGCS2000 degrees (as the project stores them).
+``lon``/``lat`` are CGCS2000 degrees (as the project stores them). New
+households are checked as the register importer checks its rows (安置类别,
+性别, 残疾, 身份证号, dates not in the future, exactly one 户主); their
+priority points, like everyone's in a scenario, are those its run computed.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import LineString, Point
 
+from allocator import idnumber
+from allocator.importer import CATEGORIES, HEAD, SEXES, normalise_disability
 from allocator.project import Project
 from allocator.rules import DEFAULTS, FACILITY_KINDS, KIND_LABELS, rule_problems
 from gis.crs import CHINA_LAT, CHINA_LON
@@ -237,7 +242,8 @@ def change_problems(data: Any, source: str = "changes") -> list[str]:
 def _entry(key: str, i: int, item: Any) -> str:
     """``add_units[2] (B-202)``: an entry by its place and, if given, its id."""
     name = item.get(ID_FIELDS[key]) if isinstance(item, dict) else None
-    return f"{key}[{i}]" + (f" ({name})" if isinstance(name, str) and name else "")
+    name = name.strip() if isinstance(name, str) else ""
+    return f"{key}[{i}]" + (f" ({name})" if name else "")
 
 
 def _check_item(item: Any, key: str, where: str) -> list[str]:
@@ -276,12 +282,98 @@ def _check_item(item: Any, key: str, where: str) -> list[str]:
                         and CHINA_LAT[0] <= lat <= CHINA_LAT[1]):
         problems.append(f"{where}: lon {lon!r}, lat {lat!r} is outside China; give "
                         "CGCS2000 longitude and latitude in degrees (lon first)")
-    for name, low in (("capacity", 0), ("area_m2", 1)):
+    for name, low in (("capacity", 0), ("area_m2", 1), ("annual_income", 0),
+                      ("stable_job_years", 0)):
         value = item.get(name)
         if isinstance(value, (int, float)) and not isinstance(value, bool) \
                 and value < low:
             problems.append(f"{where}: {name} = {value!r}: must be {low} or more")
+    if key == "add_households":
+        problems += _household_problems(item, where)
+    elif key == "members":
+        problems += _member_problems(item, where)
     return problems
+
+
+def _household_problems(item: dict, where: str) -> list[str]:
+    """The values of a new household as the register importer checks them:
+    its id, its category (安置类别), a waiting date not in the future and
+    exactly one head (户主; a member without relationship counts as the
+    head when listed first)."""
+    problems = []
+    if isinstance(item.get("household_id"), str) and not item["household_id"].strip():
+        problems.append(f"{where}: household_id is empty; give the new household "
+                        "its id (户号)")
+    category = item.get("category")
+    if isinstance(category, str) and category not in CATEGORIES:
+        problems.append(f"{where}: category = {category!r}: use one of "
+                        + " / ".join(CATEGORIES))
+    waiting = _iso_date(item.get("waiting_since"))
+    if waiting is not None and waiting > dt.date.today():
+        problems.append(f"{where}: waiting_since = {item['waiting_since']!r} is in "
+                        "the future; give the date the household was registered")
+    people = item.get("members")
+    if isinstance(people, list) and people \
+            and all(isinstance(p, dict) for p in people):
+        relations = [p.get("relationship", HEAD if j == 0 else None)
+                     for j, p in enumerate(people)]
+        heads = [j for j, r in enumerate(relations)
+                 if isinstance(r, str) and r.strip() == HEAD]
+        if len(heads) != 1:
+            listed = (f" (members {', '.join(str(j) for j in heads)})"
+                      if heads else "")
+            problems.append(f"{where}: {len(heads)} members are marked {HEAD}"
+                            f"{listed}; exactly one is needed: give the head "
+                            f"relationship {HEAD} and the others theirs (配偶, 子, "
+                            "女, ...)")
+        numbers = [idnumber.normalise(p["id_number"])[0] for p in people
+                   if isinstance(p.get("id_number"), str) and p["id_number"].strip()]
+        for number in sorted({n for n in numbers if numbers.count(n) > 1}):
+            problems.append(f"{where}: ID number {idnumber.mask(number)} is given "
+                            "to two members; each person has their own")
+    return problems
+
+
+def _member_problems(item: dict, where: str) -> list[str]:
+    """The values of a new household's member as the register importer
+    checks a row: name, sex, birth date (not in the future), relationship,
+    disability and, where given, the ID number (checked against both)."""
+    problems = []
+    if isinstance(item.get("name"), str) and not item["name"].strip():
+        problems.append(f"{where}: name is empty; give the person's name (姓名)")
+    birth = _iso_date(item.get("birth_date"))
+    if birth is not None and birth > dt.date.today():
+        problems.append(f"{where}: birth_date = {item['birth_date']!r} is in the "
+                        "future; give the date of birth as YYYY-MM-DD")
+    sex = item.get("sex")
+    if isinstance(sex, str) and sex.strip().lower() not in SEXES:
+        problems.append(f"{where}: sex = {sex!r}: write 男 or 女")
+    relationship = item.get("relationship")
+    if isinstance(relationship, str) and not relationship.strip():
+        problems.append(f"{where}: relationship is empty; write 户主 for the head, "
+                        "or 配偶, 子, 女, ... for the others")
+    disability = item.get("disability")
+    if isinstance(disability, str) and normalise_disability(disability.strip())[0] \
+            is None:
+        problems.append(f"{where}: disability: "
+                        f"{normalise_disability(disability.strip())[1]}")
+    number = item.get("id_number")
+    if isinstance(number, str) and number.strip():
+        number = idnumber.normalise(number)[0]
+        sex_word = SEXES.get(sex.strip().lower()) if isinstance(sex, str) else None
+        for message in idnumber.problems(number, birth, sex_word):
+            problems.append(f"{where}: id_number: {message}")
+    return problems
+
+
+def _iso_date(value: Any) -> dt.date | None:
+    """A YYYY-MM-DD text as a date (None when it is not one)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def _usable(changes: Any) -> dict[str, Any]:
@@ -433,7 +525,35 @@ def scenario_data(project: Project, name: str) -> Project:
     """The project as scenario ``name`` sees it (the base for "base")."""
     if name == BASE:
         return project
-    return apply_changes(project, changes_of(project, name), name)
+    data = apply_changes(project, changes_of(project, name), name)
+    return with_priorities(data, _run_day(project, name))
+
+
+def with_priorities(data: Project, today: dt.date) -> Project:
+    """``data`` with every household's priority points as a solve on
+    ``today`` computes them (its rules, its households), the way
+    :func:`allocator.allocate.store_outcome` records them for the base: a
+    scenario's allocation is then checked and explained with the points it
+    was made with, new households and changed rules included."""
+    from allocator.allocate import priority_scores
+
+    points = priority_scores(data, today)
+    data.households = data.households.copy()
+    data.households["priority"] = data.households["household_id"].map(
+        points).fillna(0).astype("int64")
+    return data
+
+
+def _run_day(project: Project, name: str) -> dt.date:
+    """The day the run that made the scenario's stored allocation was
+    solved for (its --date); today when it has none yet."""
+    rows = project.allocations[project.allocations["scenario"] == name]
+    if len(rows):
+        runs = project.runs[project.runs["run_id"] == rows["run_id"].iloc[0]]
+        day = _iso_date(runs.iloc[-1]["today"]) if len(runs) else None
+        if day is not None:
+            return day
+    return dt.date.today()
 
 
 def apply_changes(project: Project, changes: dict[str, Any], name: str,
@@ -556,9 +676,15 @@ def apply_changes(project: Project, changes: dict[str, Any], name: str,
 
 
 def _added_households(project, changes, where, problems):
+    """The rows of the new households and their members, with values
+    written as the importer stores them (性别 男/女, 残疾 type and grade or
+    无); an ID number held by a person of the project already is refused."""
     households, members = [], []
     known = set(project.households["household_id"])
     accessible = set(project.rules["accessible_disabilities"])
+    numbers = {n: h for n, h in zip(project.members["id_number"],
+                                    project.members["household_id"])
+               if isinstance(n, str) and n}
     given: dict[str, int] = {}
     for i, item in enumerate(changes.get("add_households", [])):
         if item is None:
@@ -574,10 +700,22 @@ def _added_households(project, changes, where, problems):
             problems.append(f"{entry}: household_id {household_id!r} exists "
                             "already; give the new household another id")
             continue
+        people = item["members"]
+        taken = False
+        for j, person in enumerate(people):
+            number = idnumber.normalise(person.get("id_number") or "")[0]
+            if number and number in numbers:
+                problems.append(
+                    f"{entry}: {_entry('members', j, person)}: ID number "
+                    f"{idnumber.mask(number)} belongs to a member of household "
+                    f"{numbers[number]} already; check the number")
+                taken = True
+        if taken:
+            continue
         known.add(household_id)
         given[household_id] = i
-        people = item["members"]
-        disabilities = [p.get("disability", "无") or "无" for p in people]
+        disabilities = [normalise_disability(
+            (p.get("disability") or "").strip())[0] for p in people]
         households.append({
             "household_id": household_id, "size": len(people),
             "category": item["category"], "priority": 0,
@@ -588,13 +726,17 @@ def _added_households(project, changes, where, problems):
             "waiting_since": item.get("waiting_since"),
             "needs_accessible": bool(set(disabilities) & accessible)})
         for j, (person, disability) in enumerate(zip(people, disabilities)):
+            number = idnumber.normalise(person.get("id_number") or "")[0] or None
+            if number:
+                numbers[number] = household_id
             members.append({
                 "member_id": f"{household_id}-{j + 1:02d}",
-                "household_id": household_id, "name": person["name"],
-                "id_number": person.get("id_number"),
-                "birth_date": person["birth_date"], "sex": person["sex"],
+                "household_id": household_id, "name": person["name"].strip(),
+                "id_number": number,
+                "birth_date": person["birth_date"],
+                "sex": SEXES[person["sex"].strip().lower()],
                 "relationship": person.get("relationship",
-                                           "户主" if j == 0 else "其他"),
+                                           HEAD if j == 0 else "其他").strip(),
                 "disability": disability})
     return households, members
 
@@ -621,7 +763,9 @@ def solve(project: Project, name: str, **options):
                             **options)
     priority = project.households["priority"].copy()
     store_outcome(project, outcome)
-    project.households["priority"] = priority  # the base keeps its own
+    # The base keeps its own points; the scenario's, as this run computed
+    # them, come back with scenario_data (with_priorities on the run's day).
+    project.households["priority"] = priority
     return outcome
 
 
