@@ -22,6 +22,7 @@ import logging
 import os
 import sqlite3
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -367,7 +368,12 @@ def load_project(path: Path) -> Project:
     if not path.exists():
         raise ProjectError(f"{path}: project file not found")
     try:
-        return _load_project(path)
+        with warnings.catch_warnings():
+            # pyogrio warns (naming its own file) about a layer it cannot
+            # find; the error below, or the message of the check that
+            # follows, says what is wrong in the planner's terms.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return _load_project(path)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
             pyogrio.errors.FeatureError, pyogrio.errors.FieldError,
             pyogrio.errors.GeometryError, sqlite3.Error) as exc:

@@ -144,3 +144,21 @@ def test_damaged_file_is_named_with_what_to_do(tiny_project, tmp_path):
     with pytest.raises(ProjectError, match=r"p\.gpkg: the project file is damaged "
                        r"and cannot be read \(.+\); open a backup copy of it"):
         load_project(path)
+
+
+def test_a_missing_table_is_named_without_a_library_warning(tiny_project, tmp_path):
+    # Found by a new user: pyogrio's RuntimeWarning (naming a file inside the
+    # installed library) came before the project's own message.
+    import sqlite3
+    import warnings
+
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    with sqlite3.connect(path) as connection:
+        connection.execute("DROP TABLE ledger")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ProjectError, match=r"p\.gpkg: damaged project, "
+                           "missing ledger; open a backup"):
+            load_project(path)
+    assert [w for w in caught if issubclass(w.category, RuntimeWarning)] == []
