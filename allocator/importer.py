@@ -239,10 +239,10 @@ def import_files(
     county = empty_frame("county")
     if inputs.county is None:
         problems.append(Problem(
-            str(inputs.register), None, None,
-            "no --county file: orders will be headed 本县 and positions are not "
-            "checked against the county; give the county boundary with --county",
-            "warning"))
+            "县界 county boundary", None, None,
+            "no county boundary file given: orders will be headed 本县 and "
+            "positions are not checked against the county; give the county "
+            "boundary file (--county)", "warning"))
     else:
         step(f"reading {inputs.county}")
         county, found = _read_layer(inputs.county, {"名称": "name", "行政区划代码":

@@ -212,3 +212,17 @@ def test_concurrent_change_is_refused(tiny_project, tmp_path, capsys):
     lock.write_text("999999999")  # a process that is gone: taken over
     assert main(["rules", str(path)]) == 0
     assert not lock.exists()
+
+
+def test_a_missing_county_file_is_said_of_the_option(tiny_inputs):
+    # Found by a new user: the warning named the register file.
+    from dataclasses import replace
+
+    from allocator.importer import import_files
+
+    result = import_files(replace(tiny_inputs, county=None))
+    warnings = [p for p in result.problems if p.severity == "warning"
+                and "county boundary" in p.message]
+    assert len(warnings) == 1
+    assert str(warnings[0]).startswith(
+        "县界 county boundary: 警告 warning: no county boundary file given")
