@@ -1273,7 +1273,7 @@ def _add_dynamic_commands(commands) -> None:
 
 
 def cmd_ledger(args) -> int:
-    from allocator.ledger import ACTION_LABELS, ledger_entries
+    from allocator.ledger import ACTION_LABELS, ledger_entries, missing_entries
     from allocator.project import load_project
 
     project = load_project(args.project)
@@ -1298,6 +1298,13 @@ def cmd_ledger(args) -> int:
         if row.reason:
             print(f"    reason: {row.reason}")
     print(f"{len(entries)} of {len(project.ledger)} ledger entries", file=sys.stderr)
+    gaps = missing_entries(project)
+    if gaps:
+        shown = ", ".join(f"#{n}" for n in gaps[:10]) + (" ..." if len(gaps) > 10
+                                                          else "")
+        print(f"警告 warning: ledger entries {shown} are missing: the ledger is only "
+              "ever appended to, so the project file was edited outside the tool; "
+              "compare it with a backup copy", file=sys.stderr)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(_records(entries),

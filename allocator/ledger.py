@@ -192,6 +192,15 @@ def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
 
 
+def missing_entries(project: Project) -> list[int]:
+    """Entry numbers missing from 1..N: the ledger is only ever appended to,
+    so a gap means the file was edited outside the tool."""
+    numbers = pd.to_numeric(project.ledger["entry"], errors="coerce").dropna()
+    present = set(numbers.astype(int))
+    top = max(present, default=0)
+    return [n for n in range(1, top + 1) if n not in present]
+
+
 def check_append_only(project: Project, path: Path) -> None:
     """Refuse a save that would drop or change ledger entries already in ``path``.
 

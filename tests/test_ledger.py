@@ -239,3 +239,25 @@ def test_an_autosave_replaces_a_stale_one(tmp_path, capsys):
     current.log("edit", "household H2", reason="this session")
     write_autosave(current, project)  # not refused: the autosave is scratch
     assert _raw_ledger(autosave_path(project))[-1][7] == "this session"
+
+
+def test_a_gap_in_the_ledger_is_reported(tiny_project, tmp_path, capsys):
+    # Found by a new user: an entry deleted with sqlite went unnoticed.
+    import sqlite3
+
+    from allocator.cli import main
+    from allocator.ledger import missing_entries
+    from allocator.project import save_project
+
+    path = tmp_path / "p.gpkg"
+    for i in range(3):
+        tiny_project.log("edit", f"unit U{i}", reason="test")
+    save_project(tiny_project, path)
+    assert missing_entries(tiny_project) == []
+    count = len(tiny_project.ledger)
+    with sqlite3.connect(path) as connection:
+        connection.execute("DELETE FROM ledger WHERE entry = 2")
+    assert main(["ledger", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert f"{count - 1} of {count - 1} ledger entries" in err
+    assert "ledger entries #2 are missing" in err
