@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -312,17 +313,8 @@ def export_csv(project: Project, path: Path, scenario: str = "base",
     """
     _, allocations, _ = allocation_sheets(project, scenario, households)
     safe = allocations.map(safe_cell)
-    path = output_path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=".export-", suffix=".csv", dir=path.parent)
-    os.close(handle)
-    try:
+    with _replacing(path) as (temp, path):
         safe.to_csv(temp, index=False, encoding="utf-8-sig")
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    _owner_only(path)
     return path
 
 
@@ -332,22 +324,33 @@ def _owner_only(path: Path) -> None:
         os.chmod(path, 0o600)
 
 
-def write_private_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
-    """Write a text output (JSON, CSV, GeoJSON) like the other exports: a new
-    file renamed over the old one, readable by the owner only."""
-    path = output_path(path)
+@contextlib.contextmanager
+def _replacing(target: Path):
+    """Yield (a new file beside ``target``, the file it will replace): the
+    new file, once written, is renamed over the target and made readable by
+    the owner only; on any failure it is removed and the target is left as
+    it was."""
+    path = output_path(target)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=".export-", suffix=path.suffix,
                                     dir=path.parent)
+    os.close(handle)
     try:
-        with os.fdopen(handle, "w", encoding=encoding, newline="") as stream:
-            stream.write(text)
+        yield temp, path
         _owner_only(Path(temp))
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
     _owner_only(path)
+
+
+def write_private_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    """Write a text output (JSON, CSV, GeoJSON) like the other exports: a new
+    file renamed over the old one, readable by the owner only."""
+    with _replacing(path) as (temp, path):
+        with open(temp, "w", encoding=encoding, newline="") as stream:
+            stream.write(text)
     return path
 
 
@@ -392,16 +395,7 @@ def export_xlsx(project: Project, path: Path, scenario: str = "base",
     for key, value in run.items():
         info.append([str(key), safe_cell(None if pd.isna(value) else str(value))
                      if not isinstance(value, str) else safe_cell(value)])
-    path = output_path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=".export-", suffix=".xlsx", dir=path.parent)
-    os.close(handle)
-    try:
+    with _replacing(path) as (temp, path):
         book.save(temp)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    _owner_only(path)
     logger.info("wrote %s", path)
     return path
