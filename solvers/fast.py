@@ -974,6 +974,22 @@ def _solve_level(lp_master: _Master, lp_cost: np.ndarray, mip_master: _Master,
     values = None
     if highs.getInfo().primal_solution_status == 2:  # read before bounds change
         values = mip_master.full_values(highs.getSolution().col_value)
+    elif start_values is not None and _time_left(deadline):
+        # The LP's rounding missed the held levels: widen the neighbourhood
+        # to take in the previous level's solution, and start from it.
+        low = np.where(housing, np.minimum(low, start_values), low)
+        high = np.where(housing, np.maximum(high, start_values), high)
+        highs.changeColsBounds(n, every, low, high)
+        _warm(highs, highspy, start_values)
+        if deadline is not None:
+            _time_limit(highs, max(deadline - time.perf_counter(), 0.01))
+        clock = time.perf_counter()
+        highs.run()
+        near_status = highs.getModelStatus()
+        logger.info("fast path MIP near the LP optimum and the previous level: "
+                    "%.2f s, %s", time.perf_counter() - clock, near_status)
+        if highs.getInfo().primal_solution_status == 2:
+            values = mip_master.full_values(highs.getSolution().col_value)
     highs.changeColsBounds(n, every, col_lower, col_upper)
     if values is not None:
         objective = float(np.dot(mip_cost, values))
@@ -1024,6 +1040,10 @@ def _solve_level(lp_master: _Master, lp_cost: np.ndarray, mip_master: _Master,
         bound - float(np.dot(mip_cost, values))) <= gap * max(
         abs(float(np.dot(mip_cost, values))), 1e-9) + 1e-6
     return values, bound, proven, status
+
+
+def _time_left(deadline) -> bool:
+    return deadline is None or deadline - time.perf_counter() > 0.05
 
 
 def _time_limit(highs, seconds: float) -> None:
