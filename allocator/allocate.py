@@ -139,13 +139,14 @@ def build_instance(project: Project, today: dt.date) -> Instance:
     facilities = project.facilities.reset_index(drop=True)
     metric = metric_crs_for(units if not units.empty else project.sites)
 
-    # Locations: one per building (units of a building share its point).
-    # Units of a building normally share its point; units with their own
-    # points become their own locations, so distances are always exact.
-    building_key = (units["site_id"] + "|" + units["building"] + "|"
-                    + units.geometry.x.round(7).astype(str) + ","
-                    + units.geometry.y.round(7).astype(str))
-    location_codes, location_names = pd.factorize(building_key)
+    # Locations: one per point of a site. Units of a building share its
+    # point; units with their own points become their own locations, so
+    # distances are always exact; buildings recorded at one point (a register
+    # that gives only the site's point) are one location, as their distances
+    # are the same.
+    point_key = (units["site_id"] + "|" + units.geometry.x.round(7).astype(str)
+                 + "," + units.geometry.y.round(7).astype(str))
+    location_codes, location_names = pd.factorize(point_key)
     first_unit = pd.Series(np.arange(len(units))).groupby(location_codes).first()
     location_points = units.geometry.iloc[first_unit.to_numpy()].reset_index(drop=True)
     location_units: dict[int, list[int]] = defaultdict(list)
@@ -278,7 +279,7 @@ def build_instance(project: Project, today: dt.date) -> Instance:
     class_site = [str(units.at[unit_list[0], "site_id"]) for unit_list in class_units]
     _planner_inputs(problem, project, households, class_key, class_site, order,
                     wants_low)
-    labels = [" ".join(str(name).split("|")[:2]) for name in location_names]
+    labels = _location_labels(units, location_codes, len(location_names))
     return Instance(
         problem=problem,
         household_ids=household_ids,
@@ -583,6 +584,19 @@ def run_options(rules: dict[str, Any]) -> dict[str, Any]:
 def _objective(levels, name: str) -> float | None:
     level = levels.get(name)
     return None if level is None else level.objective
+
+
+def _location_labels(units: pd.DataFrame, codes: np.ndarray, n: int) -> list[str]:
+    """A label per location: its site and building, or the site alone when
+    several buildings share the point."""
+    frame = pd.DataFrame({"loc": codes, "site": units["site_id"].astype(str),
+                          "building": units["building"].astype(str)})
+    labels = [""] * n
+    for loc, rows in frame.groupby("loc"):
+        buildings = rows["building"].unique()
+        site = rows["site"].iloc[0]
+        labels[int(loc)] = f"{site} {buildings[0]}" if len(buildings) == 1 else site
+    return labels
 
 
 def lottery_rank(count: int, seed: int) -> list[int]:

@@ -54,7 +54,8 @@ FLOORS, DOORS = 6, 4  # 24 units per building
 BUILDING_SPACING_M = 45.0
 
 
-def generate_project(households: int, seed: int) -> Project:
+def generate_project(households: int, seed: int, unit_points: str = "building"
+                     ) -> Project:
     """A county with ``households`` households, seeded by ``seed``.
 
     Sites, units and facilities grow with the number of households as in a
@@ -87,6 +88,9 @@ def generate_project(households: int, seed: int) -> Project:
     per_site = np.maximum(1, rng.multinomial(n_units - n_sites, weight / weight.sum())
                           + 1)
     units = _units(site_xy, per_site, rng)
+    if unit_points == "site":  # a register that gives only each site's point
+        units["x"] = site_xy[units["site"].to_numpy(), 0]
+        units["y"] = site_xy[units["site"].to_numpy(), 1]
     n_units = len(units)
 
     # Status: occupants first (areas fit them), then vacant, reserved, repair.
@@ -321,7 +325,7 @@ STATUSES = ("optimal", "feasible", "timeout", "out_of_memory", "error")
 
 def run_benchmark(households: int, seed: int, *, time_limit: float = 60.0,
                   memory_mb: int = 4096, methods: tuple[str, ...] | None = None,
-                  echo=None) -> dict:
+                  echo=None, unit_points: str = "building") -> dict:
     """Run every method on the county of (households, seed); one process each.
 
     A method that passes ``time_limit`` seconds is killed and recorded as
@@ -336,10 +340,10 @@ def run_benchmark(households: int, seed: int, *, time_limit: float = 60.0,
     from bench.county_methods import METHODS
 
     methods = tuple(methods or METHODS)
-    project = generate_project(households, seed)
+    project = generate_project(households, seed, unit_points)
     units = project.housing_units
     report = {
-        "households": int(households), "seed": int(seed),
+        "households": int(households), "seed": int(seed), "unit_points": unit_points,
         "county": {
             "sites": len(project.sites), "units": len(units),
             "vacant_units": int((units["status"] == "vacant").sum()),
@@ -356,7 +360,7 @@ def run_benchmark(households: int, seed: int, *, time_limit: float = 60.0,
     del project
     for method in methods:
         row = _run_isolated(method, households, seed, time_limit, memory_mb,
-                            sys.executable)
+                            sys.executable, unit_points)
         report["methods"][method] = row
         if echo:
             echo(method, row)
@@ -373,7 +377,7 @@ def run_benchmark(households: int, seed: int, *, time_limit: float = 60.0,
 
 
 def _run_isolated(method: str, households: int, seed: int, time_limit: float,
-                  memory_mb: int, python: str) -> dict:
+                  memory_mb: int, python: str, unit_points: str = "building") -> dict:
     """One method in a child process; the parent watches time and memory."""
     import json
     import os
@@ -399,7 +403,7 @@ def _run_isolated(method: str, households: int, seed: int, time_limit: float,
             "PYTHONPATH", ""))
         child = subprocess.Popen(
             [python, "-m", "bench.county_methods", method, str(households), str(seed),
-             str(time_limit), str(out)],
+             str(time_limit), str(out), unit_points],
             cwd=root, env=env, preexec_fn=limit, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE)
         deadline = time.monotonic() + time_limit + grace
@@ -464,12 +468,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--memory-mb", type=int, default=4096)
     parser.add_argument("--methods", default="")
+    parser.add_argument("--unit-points", choices=("building", "site"),
+                        default="building")
     args = parser.parse_args(argv)
     return run_and_write(args.households, args.seed, args.json, args.time_limit,
-                         args.memory_mb, args.methods)
+                         args.memory_mb, args.methods, args.unit_points)
 
 
-def run_and_write(households, seed, out, time_limit, memory_mb, methods) -> int:
+def run_and_write(households, seed, out, time_limit, memory_mb, methods,
+                  unit_points: str = "building") -> int:
     """Run the benchmark for one or more sizes and write the JSON file."""
     import json as json_module
 
@@ -484,10 +491,11 @@ def run_and_write(households, seed, out, time_limit, memory_mb, methods) -> int:
 
     reports = []
     for n in households:
-        print(f"county of {n} households, seed {seed}:", flush=True)
+        print(f"county of {n} households, seed {seed}, units at their "
+              f"{unit_points}'s point:", flush=True)
         reports.append(run_benchmark(n, seed, time_limit=time_limit,
                                      memory_mb=memory_mb, methods=chosen,
-                                     echo=echo))
+                                     echo=echo, unit_points=unit_points))
     result = reports[0] if len(reports) == 1 else {"series": reports}
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json_module.dumps(result, indent=2, ensure_ascii=False),

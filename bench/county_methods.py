@@ -41,12 +41,12 @@ UNSERVED_COST = 10_000_000  # p-median cost of leaving a client unserved
 
 
 def run_method(method: str, households: int, seed: int,
-               time_limit: float) -> dict:
+               time_limit: float, unit_points: str = "building") -> dict:
     """Generate the county, run ``method`` on it, describe the outcome."""
     from allocator.allocate import build_instance, lottery_rank
     from bench.county import generate_project
 
-    project = generate_project(households, seed)
+    project = generate_project(households, seed, unit_points)
     benchmark_rules(project)
     started = time.perf_counter()
     instance = build_instance(project, TODAY)
@@ -283,9 +283,12 @@ _METHODS = {"ours": _ours, "cbc_plain": _cbc_plain, "sequential": _sequential,
 
 
 def main(argv: list[str] | None = None) -> int:
-    method, households, seed, time_limit, out = (argv or sys.argv[1:])[:5]
+    args = (argv or sys.argv[1:])
+    method, households, seed, time_limit, out = args[:5]
+    unit_points = args[5] if len(args) > 5 else "building"
     try:
-        row = run_method(method, int(households), int(seed), float(time_limit))
+        row = run_method(method, int(households), int(seed), float(time_limit),
+                         unit_points)
     except MemoryError:
         row = {"method": method, "status": "out_of_memory", "objective": None,
                "gap": None, "message": "memory limit reached"}

@@ -125,3 +125,25 @@ def test_cli_writes_the_results(tmp_path):
     assert report["households"] == 40 and report["seed"] == 2
     assert set(report["methods"]) == {"ours", "mcf_floor"}
     assert "load_average_before" in report["machine"]
+
+
+def test_units_recorded_at_their_site_point_form_one_location_per_site(county):
+    # 1,000 households: 5 sites, each of several buildings of at most 24
+    # units. With each building at its own point there is a location per
+    # building; with every unit at its site's point (a register that gives
+    # only the site), one per site, labelled by the site alone.
+    from allocator.allocate import build_instance
+    from bench.county_methods import TODAY
+
+    units = county.housing_units
+    buildings = units.groupby("site_id")["building"].nunique()
+    by_building = build_instance(county, TODAY)
+    assert len(by_building.location_label) == int(buildings.sum())
+    at_sites = generate_project(1000, 1, "site")
+    by_site = build_instance(at_sites, TODAY)
+    assert len(by_site.location_label) == len(at_sites.sites) == 5
+    assert sorted(by_site.location_label) == sorted(at_sites.sites["site_id"])
+    # The same households, units and facilities either way.
+    assert by_site.problem.class_capacity and sum(by_site.problem.class_capacity) \
+        == sum(by_building.problem.class_capacity) == 300
+    assert len(by_site.problem.groups) == len(by_building.problem.groups)
