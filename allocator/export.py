@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -124,6 +125,117 @@ def run_label(run: dict) -> str:
         label += f"，未求解的目标层：{'、'.join(unsolved)}"
     return (f"方案 {run['scenario']} · 求解状态：{label} · 求解器 {run['backend']} · "
             f"抽签种子 {run['seed']} · 运行 {run['run_id']}{opened}")
+
+
+@dataclass
+class ChangedSelection:
+    """The households whose orders ``export --changed`` prints.
+
+    ``rows`` has one row per household (household_id, unit_id, change);
+    ``note`` says, when it is not the last reallocation's, whose they are.
+    """
+
+    households: list[str]
+    rows: pd.DataFrame
+    run_id: str
+    note: str | None = None
+
+
+def changed_households(project: Project, scenario: str = "base"
+                       ) -> ChangedSelection:
+    """The households changed by the last reallocation that changed any.
+
+    Normally those of the last reallocation (the stored allocation's change
+    column). When the last reallocation changed nothing, the allocation is
+    still the one an earlier reallocation left, so the households that one
+    changed (named in its ledger entry) are chosen, with a note that says
+    so; only reallocations that changed nothing may lie between. Refused
+    (:class:`ExportRefused`, with what to do) when a solve or a promoted
+    scenario made the allocation since, or no reallocation changed anyone.
+    """
+    rows = project.allocations[project.allocations["scenario"] == scenario]
+    if rows.empty:
+        raise ExportRefused(f"scenario {scenario!r} has no allocation; run "
+                            "`allocator solve` first")
+    marked = rows["change"].map(lambda c: isinstance(c, str) and c != "")
+    run_id = str(rows["run_id"].iloc[0])
+    if marked.any():
+        changed = rows[marked].sort_values("household_id")
+        return ChangedSelection(changed["household_id"].tolist(),
+                                changed[["household_id", "unit_id", "change"]],
+                                run_id)
+    entries = project.ledger[project.ledger["object"] == f"scenario {scenario}"]
+    unchanged: list[tuple[str, str]] = []  # (run, day) of reallocations, latest first
+    reallocations: set[str] = set()
+    for action, after, time in zip(entries["action"][::-1], entries["after"][::-1],
+                                   entries["time"][::-1]):
+        try:
+            record = json.loads(after) if isinstance(after, str) and after else {}
+        except ValueError:
+            record = {}
+        if not isinstance(record, dict):
+            record = {}
+        run, day = str(record.get("run_id") or "?"), str(time)[:10]
+        if action == "reallocate":
+            reallocations.add(run)
+            if not record.get("changes"):
+                unchanged.append((run, day))
+                continue
+            return _earlier_changes(project, rows, record, run, day, unchanged)
+        if action == "allocate" and run not in reallocations \
+                and record.get("status") in EXPORTABLE:
+            raise ExportRefused(
+                f"no household is marked as changed: the allocation of scenario "
+                f"{scenario!r} was made by a solve (run {run}, {day}), not by a "
+                "reallocation; print all orders without --changed, or name "
+                "households with --household ID")
+        if action == "scenario promote":
+            raise ExportRefused(
+                f"no household is marked as changed: the allocation of scenario "
+                f"{scenario!r} comes from promoting a scenario ({day}); print all "
+                "orders without --changed, or name households with --household ID")
+    if unchanged:
+        run, day = unchanged[0]
+        raise ExportRefused(
+            f"the last reallocation (run {run}, {day}) changed no household, and "
+            "no earlier one did; nothing to print")
+    raise ExportRefused("no household changed by the last reallocation")
+
+
+def _earlier_changes(project: Project, rows: pd.DataFrame, record: dict, run: str,
+                     day: str, unchanged: list[tuple[str, str]]
+                     ) -> ChangedSelection:
+    """The households an earlier reallocation changed (see
+    :func:`changed_households`); ``unchanged`` lists the later ones."""
+    from allocator.reallocate import CHANGE_LABELS
+
+    if unchanged:
+        which = (f"the last reallocation (run {unchanged[0][0]}, {unchanged[0][1]}) "
+                 f"changed no household; the reallocation before it (run {run}, "
+                 f"{day})")
+    else:
+        which = f"the last reallocation (run {run}, {day})"
+    named = record.get("households")
+    if not isinstance(named, dict):
+        raise ExportRefused(
+            f"{which} changed households but its ledger entry does not name them; "
+            "see `allocator ledger PROJECT --action reallocate` and print them "
+            "with --household ID")
+    present = rows.drop_duplicates("household_id").set_index("household_id")
+    households = sorted(h for h in named if h in present.index)
+    if not households:
+        raise ExportRefused(
+            f"{which} changed only households that have exited, which get no "
+            "order; nothing to print")
+    table = pd.DataFrame({
+        "household_id": households,
+        "unit_id": [present.at[h, "unit_id"] for h in households],
+        "change": [CHANGE_LABELS.get(named[h], named[h]) for h in households]})
+    note = None
+    if unchanged:
+        note = (f"{which} changed {len(households)} household(s), whose allocation "
+                "has not changed since: printing their orders")
+    return ChangedSelection(households, table, run, note)
 
 
 def build_orders(project: Project, scenario: str = "base",

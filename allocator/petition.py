@@ -6,8 +6,10 @@ get only units that meet its wish (one of its preferred sites; a low floor
 when it asked for one). Everyone else keeps what the stored allocation gave:
 households living in a unit never move, and households allocated but not
 moved in move only where that is needed, because a "kept" level right after
-the housed level maximises the households left in their unit. The result
-lists every other household whose allocation changes.
+the housed level maximises the households left in their unit. Every other
+household that stays keeps its school places and clinic registration (see
+:mod:`allocator.reallocate`); one that must move is placed again from its new
+unit. The result lists every other household whose allocation changes.
 
 Model (on top of :mod:`solvers.joint`)::
 

@@ -26,6 +26,12 @@ a household when what the move gains is worth more than the move penalty
   gets a place within that limit from the new unit: the metres saved, per
   child.
 
+The school places and clinic registrations of a household allocated but
+not moved in are kept too while it stays in its unit: with ``allow_moves``
+(and in a petition) they take their capacity exactly when the household
+stays (:func:`_keep_home_places`), so households that do not move never
+trade places; a household that moves is placed again from its new unit.
+
 With ``allow_service_changes`` the school places and clinic
 registrations of housed households are allocated again with everyone else's.
 
@@ -237,6 +243,49 @@ def _keep_services(instance: Instance, services: pd.DataFrame
     instance.group_kind = [instance.group_kind[g] for g in remaining]
     instance.group_members = [instance.group_members[g] for g in remaining]
     return kept
+
+
+def _keep_home_places(instance: Instance, services: pd.DataFrame) -> int:
+    """Keep the places of households that may move while they stay home.
+
+    A household allocated before but not moved in (with ``allow_moves``, a
+    petition) has a home class instead of a fixed location. Each of its
+    groups whose members all had a place at one facility, still a candidate
+    within reach of the home, keeps that place while the household stays in
+    its home class (``JointProblem.home_places``): without this its places
+    were allocated again with the waiting households' and could be swapped
+    between neighbours for nothing. A household that moves is placed again
+    from its new unit. Kept places are taken only while they fit what the
+    capacities leave after the places of households living in their units;
+    the rest are placed again. Returns the number of groups that may be kept.
+    """
+    problem = instance.problem
+    if services.empty or not problem.household_home:
+        return 0
+    placed = services.dropna(subset=["facility_id"])
+    facility_of = {(m, k): f for m, k, f in zip(placed["member_id"], placed["kind"],
+                                                placed["facility_id"])}
+    position = {f: i for i, f in enumerate(instance.facility_ids)}
+    reserved: dict[int, int] = {}
+    places: dict[int, list[tuple[int, int]]] = {}
+    for g, group in enumerate(problem.groups):
+        home = problem.household_home.get(group.household)
+        if home is None or problem.household_location[group.household] is not None:
+            continue
+        kind = instance.group_kind[g]
+        stored = {facility_of.get((m, kind)) for m in instance.group_members[g]}
+        if len(stored) != 1 or None in stored:
+            continue
+        f = position.get(stored.pop())
+        if f is None or f not in group.facilities \
+                or (problem.class_location[home], f) not in problem.reach:
+            continue
+        if reserved.get(f, 0) + group.persons > problem.facility_capacity[f]:
+            continue  # capacity cut below the kept places: place them again
+        reserved[f] = reserved.get(f, 0) + group.persons
+        places.setdefault(group.household, []).append((g, f))
+    problem.home_places = places
+    return sum(map(len, places.values()))
 
 
 def _own_classes(instance: Instance, unit_index: dict[str, int],
@@ -537,6 +586,8 @@ def reallocate(
         adjust(view, instance)
     if allow_moves and kept:
         _homes(instance, view, kept)
+        if not allow_service_changes:
+            _keep_home_places(instance, services)
     gains = _move_gains(project, view, instance, services) \
         if moves_for_gain and kept else None
     outcome = solve_project(view, scenario=scenario, backend=backend,
@@ -550,6 +601,10 @@ def reallocate(
                           allow_moves, allow_service_changes, len(keep), gains)
     if outcome.solution is None:
         return result
+    stayed = outcome.solution.household_class
+    result.kept_services += sum(
+        len(places) for h, places in instance.problem.home_places.items()
+        if stayed[h] == instance.problem.household_home.get(h))
 
     # Households kept in their unit keep their rows (kind, reason) as before.
     before = previous.set_index("household_id")
@@ -675,16 +730,22 @@ def _places(services: pd.DataFrame) -> dict[tuple[str, str], str | None]:
 def store_reallocation(project: Project, reallocation: Reallocation,
                        reason: str = "") -> None:
     """Store the new allocation of the scenario and a ledger entry of what
-    changed (counts by kind of change, and the freed units)."""
+    changed (counts by kind of change, the households changed and the freed
+    units)."""
     from allocator.allocate import store_outcome
 
     store_outcome(project, reallocation.outcome)
-    counts = reallocation.changes["change"].value_counts().to_dict()
+    changes = reallocation.changes
+    counts = changes["change"].value_counts().to_dict()
     project.log(
         "reallocate", f"scenario {reallocation.outcome.run['scenario']}",
         after={"run_id": reallocation.outcome.run["run_id"],
                "freed_units": sorted(reallocation.freed_units),
                "changes": counts,
+               # who changed, so that `export --changed` can still print
+               # them after a later reallocation that changed nothing
+               "households": dict(zip(changes["household_id"],
+                                      changes["change"])),
                "moves_allowed": reallocation.moves_allowed,
                "service_changes_allowed": reallocation.service_changes_allowed,
                **({"move_rules": reallocation.move_gains.rules()}

@@ -70,6 +70,16 @@ a home class home(h); it must stay housed, and two levels follow "housed"::
                                               a school trip D_g > T_g cut to
                                               at most T_g) is worth more
     kept     max sum_h x[h, home(h)]          the fewest moves
+
+Kept places (issue #5): a household with a home keeps its stored school
+places and clinic registration while it stays in its home class (unless the
+planner allows service changes). For each such place (g, f)::
+
+    capacity of f:  ... + persons[g] x[h, home(h)] <= cap(f)
+    sum_f z[g, l, f] <= sum_{c: loc(c) = l, c != home(h)} x[h, c]
+
+so the place takes its capacity exactly when h stays, counts as served and
+walked from home, and g is placed again only when h moves.
 """
 
 from __future__ import annotations
@@ -134,6 +144,11 @@ class JointProblem:
     home_gain: dict[int, dict[int, int]] = field(default_factory=dict)
     family_pairs: list[tuple[int, int, int]] = field(default_factory=list)
     long_trips: dict[int, tuple[int, int, int]] = field(default_factory=dict)
+    # Kept places (issue #5): household h with a home keeps facility f for
+    # its group g while it stays in its home class (``home_places[h]`` lists
+    # the (g, f)); the caller checks that f is within reach of the home and
+    # that the kept places fit the capacities. Not used as a tie-break.
+    home_places: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     # Planner's levels and fairness options (issue #4), see the module
     # docstring: wish points per household and class, the village group of
     # each household (-1: none) with the site of each class, the order of
@@ -165,6 +180,7 @@ class JointModel:
     model: LinearModel
     x: dict[tuple[int, int], int]
     z: dict[tuple[int, int, int], int]
+    stay: dict[int, int] = field(default_factory=dict)  # kept group -> x var
 
     def decode(self, problem: JointProblem, values: list[int],
                rank: list[int] | None = None) -> JointSolution:
@@ -179,7 +195,44 @@ class JointModel:
             if values[var]:
                 group_facility[g] = f
                 group_location[g] = loc
+        _decode_kept(problem, household_class, group_facility, group_location)
         return JointSolution(household_class, group_facility, group_location)
+
+
+def _add_stay_terms(stay_terms: list[tuple[int, int, int, int]],
+                    facility_terms: dict[int, tuple[list[int], list[int]]],
+                    served_vars: list[int], served_coefs: list[int],
+                    walk_vars: list[int], walk_coefs: list[int]) -> None:
+    """Add kept places (var, facility, persons, persons x walk) to the
+    capacities and the served and walk levels, one term per variable (a
+    variable listed twice in one row would count once in some back ends)."""
+    capacity: dict[tuple[int, int], int] = defaultdict(int)
+    served: dict[int, int] = defaultdict(int)
+    walked: dict[int, int] = defaultdict(int)
+    for var, f, persons, walk in stay_terms:
+        capacity[f, var] += persons
+        served[var] += persons
+        walked[var] += walk
+    for (f, var), persons in capacity.items():
+        facility_terms[f][0].append(var)
+        facility_terms[f][1].append(persons)
+    served_vars.extend(served)
+    served_coefs.extend(served.values())
+    walk_vars.extend(walked)
+    walk_coefs.extend(walked.values())
+
+
+def _decode_kept(problem: JointProblem, household_class: list[int | None],
+                 group_facility: list[int | None],
+                 group_location: list[int | None]) -> None:
+    """Give the groups of households that stayed home their kept places."""
+    for h, places in kept_places(problem).items():
+        home = problem.household_home[h]
+        if household_class[h] != home:
+            continue
+        for g, f in places:
+            group_facility[g] = f
+            group_location[g] = problem.class_location[home]
 
 
 def build_joint_model(problem: JointProblem) -> JointModel:
@@ -219,12 +272,31 @@ def build_joint_model(problem: JointProblem) -> JointModel:
         lambda: ([], []))
     split_terms: dict[tuple[int, int], list[int]] = defaultdict(list)
     served_vars, served_coefs, walk_vars, walk_coefs = [], [], [], []
+    stay_vars: dict[int, int] = {}  # group kept at home -> x[h, home(h)]
+    stay_terms: list[tuple[int, int, int, int]] = []
+    for h, places in kept_places(problem).items():
+        home = problem.household_home[h]
+        if (h, home) not in x:
+            continue
+        walk_from = problem.class_location[home]
+        for g, f in places:
+            persons = problem.groups[g].persons
+            stay_vars[g] = x[h, home]
+            stay_terms.append((x[h, home], f, persons, persons * int(round(
+                problem.reach[walk_from, f]))))
+    _add_stay_terms(stay_terms, facility_terms, served_vars, served_coefs,
+                    walk_vars, walk_coefs)
     for g, group in enumerate(problem.groups):
         fixed_location = problem.household_location[group.household]
         if fixed_location is not None:
             locations = {fixed_location: None}
         else:
             locations = classes_by_household.get(group.household, {})
+            if g in stay_vars:  # placed again only where it moved to
+                locations = {loc: [v for v in unit_vars if v != stay_vars[g]]
+                             for loc, unit_vars in locations.items()}
+                locations = {loc: unit_vars for loc, unit_vars in locations.items()
+                             if unit_vars}
         own = []
         for loc, unit_vars in locations.items():
             at_location = []
@@ -279,9 +351,9 @@ def build_joint_model(problem: JointProblem) -> JointModel:
             walk_coefs + [problem.split_penalty] * len(penalty_vars),
         ),
     ]
-    _add_planner_levels(model, problem, x, members, z)
+    _add_planner_levels(model, problem, x, members, z, stay_vars)
     _kept_last(model, problem)
-    return JointModel(model, x, z)
+    return JointModel(model, x, z, stay_vars)
 
 
 @dataclass
@@ -321,14 +393,15 @@ class AggregatedModel:
                   else problem.class_location[household_class[h]])
             for h in range(len(problem.household_weight))
         ]
+        group_facility: list[int | None] = [None] * len(problem.groups)
+        group_location: list[int | None] = [None] * len(problem.groups)
+        _decode_kept(problem, household_class, group_facility, group_location)
         waiting_groups: dict[tuple[int, tuple[tuple[int, ...], int]], list[int]] = (
             defaultdict(list))
         for g, group in enumerate(problem.groups):
             loc = location_of[group.household]
-            if loc is not None:
+            if loc is not None and group_facility[g] is None:
                 waiting_groups[loc, group_key(problem, g)].append(g)
-        group_facility: list[int | None] = [None] * len(problem.groups)
-        group_location: list[int | None] = [None] * len(problem.groups)
         for (loc, key), groups in waiting_groups.items():
             queue = sorted(groups, key=lambda g: (rank[problem.groups[g].household], g))
             for f in key[0]:
@@ -356,7 +429,10 @@ def build_aggregated_model(problem: JointProblem) -> AggregatedModel:
 
     where G0 counts the groups of housed households and m[t, k] the groups of
     kind k in one household of type t. The objectives are those of the
-    detailed model, summed over counts.
+    detailed model, summed over counts. Households keeping places while at
+    home (``home_places``) are typed by those places too: n[t, home(t)]
+    takes the kept places' capacity (and counts them served and walked), and
+    their kept groups are not among the groups it adds at the home location.
     """
     if any(group.split_set >= 0 for group in problem.groups):
         raise ValueError("the aggregated model keeps siblings together; use "
@@ -374,6 +450,9 @@ def build_aggregated_model(problem: JointProblem) -> AggregatedModel:
     if problem.move_gains:
         own_type |= set(problem.home_gain) | {
             h for h1, h2, _gain in problem.family_pairs for h in (h1, h2)}
+    kept = kept_places(problem)
+    kept_key = {h: tuple(sorted((group_key(problem, g), f) for g, f in places))
+                for h, places in kept.items()}
     type_index: dict[tuple, int] = {}
     types: list[list[int]] = []
     fixed_groups: dict[tuple[int, tuple[tuple[int, ...], int]], int] = defaultdict(int)
@@ -384,7 +463,8 @@ def build_aggregated_model(problem: JointProblem) -> AggregatedModel:
             continue
         key = (problem.household_weight[h], tuple(sorted(problem.household_classes[h])),
                tuple(sorted(profile[h])), h if h in own_type else -1,
-               problem.household_home.get(h, -1), _planner_key(problem, h))
+               problem.household_home.get(h, -1), _planner_key(problem, h),
+               kept_key.get(h, ()))
         if key not in type_index:
             type_index[key] = len(types)
             types.append([])
@@ -396,11 +476,18 @@ def build_aggregated_model(problem: JointProblem) -> AggregatedModel:
     # new_groups[l, k] = list of (var, multiplicity) adding groups of kind k at l
     new_groups: dict[tuple[int, tuple[tuple[int, ...], int]], list[tuple[int, int]]] = (
         defaultdict(list))
+    # (var, facility, persons, walk): places kept by the households of a type
+    # that stay in their home class (n[t, home])
+    stay_terms: list[tuple[int, int, int, int]] = []
     for t, members in enumerate(types):
         h = members[0]
         kinds: dict[tuple[tuple[int, ...], int], int] = defaultdict(int)
         for key in profile[h]:
             kinds[key] += 1
+        at_home = dict(kinds)  # the groups placed again when staying home
+        home = problem.household_home.get(h)
+        for key, _f in kept_key.get(h, ()):
+            at_home[key] -= 1
         own = []
         for c in problem.household_classes[h]:
             if problem.class_capacity[c] <= 0 or (h, c) in problem.forbidden:
@@ -412,8 +499,14 @@ def build_aggregated_model(problem: JointProblem) -> AggregatedModel:
             class_terms[c].append(var)
             housed_vars.append(var)
             housed_coefs.append(problem.household_weight[h])
-            for key, count in kinds.items():
-                new_groups[problem.class_location[c], key].append((var, count))
+            if c == home and h in kept:
+                for g, f in kept[h]:
+                    persons = problem.groups[g].persons
+                    stay_terms.append((var, f, persons, persons * int(round(
+                        problem.reach[problem.class_location[c], f]))))
+            for key, count in (at_home if c == home else kinds).items():
+                if count:
+                    new_groups[problem.class_location[c], key].append((var, count))
             if h in problem.required:
                 model.fixed[var] = int(c == problem.required[h])
         model.add(own, [1] * len(own), upper=len(members), name=f"type_size[{t}]")
@@ -452,6 +545,8 @@ def build_aggregated_model(problem: JointProblem) -> AggregatedModel:
             model.add(own + [var for var, _ in adds],
                       [1] * len(own) + [-count for _, count in adds],
                       upper=fixed_groups.get(loc_key, 0), name=f"groups_at[{loc_key}]")
+    _add_stay_terms(stay_terms, facility_terms, served_vars, served_coefs,
+                    walk_vars, walk_coefs)
     for f, (variables, persons) in facility_terms.items():
         model.add(variables, persons, upper=problem.facility_capacity[f],
                   name=f"facility_capacity[{f}]")
@@ -469,6 +564,15 @@ def build_aggregated_model(problem: JointProblem) -> AggregatedModel:
     _add_planner_levels(model, problem, n, dict(enumerate(types)))
     _kept_last(model, problem)
     return AggregatedModel(model, types, n, s)
+
+
+def kept_places(problem: JointProblem) -> dict[int, list[tuple[int, int]]]:
+    """The places kept while a household stays home (see ``home_places``):
+    household -> [(group, facility)]; none for a what-if's tie-break."""
+    if problem.home_is_tiebreak:
+        return {}
+    return {h: places for h, places in problem.home_places.items()
+            if places and h in problem.household_home}
 
 
 def group_key(problem: JointProblem, g: int) -> tuple:
@@ -586,13 +690,15 @@ def order_levels(objectives: list[Objective], order: list[str]) -> list[Objectiv
 def _add_planner_levels(model: LinearModel, problem: JointProblem,
                         assign: dict[tuple[int, int], int],
                         members: dict[int, list[int]],
-                        z: dict[tuple[int, int, int], int] | None = None) -> None:
+                        z: dict[tuple[int, int, int], int] | None = None,
+                        stay: dict[int, int] | None = None) -> None:
     """Add the wishes and village levels, priority-respecting and the coverage
     gap cap to a model, and put its levels in the planner's order.
 
     ``assign[t, c]`` counts the households of ``members[t]`` (one household in
     the detailed model, a type of interchangeable ones in the aggregated one)
-    that get a unit of class c.
+    that get a unit of class c; ``stay[g]`` is the variable that keeps group
+    g's stored place (per-household model).
     """
     housed_of: dict[int, list[int]] = defaultdict(list)
     for (t, _c), var in assign.items():
@@ -638,7 +744,7 @@ def _add_planner_levels(model: LinearModel, problem: JointProblem,
     if problem.coverage_gap_cap is not None and problem.coverage_group:
         if z is None:
             raise ValueError("the coverage gap cap needs the per-household model")
-        _coverage_gap(model, problem, z, housed_of)
+        _coverage_gap(model, problem, z, housed_of, stay or {})
 
     model.objectives = order_levels(model.objectives + [
         Objective("wishes", "max", wish_vars, wish_coefs),
@@ -715,7 +821,8 @@ def _priority_respecting(model: LinearModel, problem: JointProblem,
 
 def _coverage_gap(model: LinearModel, problem: JointProblem,
                   z: dict[tuple[int, int, int], int],
-                  housed_of: dict[int, list[int]]) -> None:
+                  housed_of: dict[int, list[int]],
+                  stay: dict[int, int] | None = None) -> None:
     """Cap the gap between the coverage rates of the coverage groups.
 
     For each service kind, the coverage of group G is its people placed
@@ -748,12 +855,17 @@ def _coverage_gap(model: LinearModel, problem: JointProblem,
                 need[g_of][group.household] += group.persons
         served: dict[int, tuple[list[int], list[int]]] = defaultdict(
             lambda: ([], []))
-        for (g, _loc, _f), var in z.items():
+        placed = [(g, var) for (g, _loc, _f), var in z.items()]
+        placed += list((stay or {}).items())  # kept places, while at home
+        terms: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        for g, var in placed:  # one term per variable (kept places share one)
             group = problem.groups[g]
             g_of = problem.coverage_group[group.household]
             if group.kind == kind and g_of >= 0:
-                served[g_of][0].append(var)
-                served[g_of][1].append(scale * group.persons)
+                terms[g_of][var] += scale * group.persons
+        for g_of, by_var in terms.items():
+            served[g_of][0].extend(by_var)
+            served[g_of][1].extend(by_var.values())
         groups = sorted(set(fixed_need) | set(need))
         if len(groups) < 2:
             continue

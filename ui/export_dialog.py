@@ -36,14 +36,17 @@ logger = logging.getLogger(__name__)
 
 
 def changed_households(project: Project, scenario: str = "base") -> list[str]:
-    """Households the last reallocation changed (as `allocator export
-    --changed` picks them)."""
-    allocations = project.allocations[project.allocations["scenario"] == scenario]
-    if "change" not in allocations.columns:
+    """Households the last reallocation that changed any changed, picked as
+    `allocator export --changed` picks them (none when it would refuse)."""
+    from allocator.export import ExportRefused
+    from allocator.export import changed_households as pick
+
+    if "change" not in project.allocations.columns:
         return []
-    changed = allocations[allocations["change"].map(
-        lambda c: isinstance(c, str) and c != "").astype(bool)]
-    return sorted(changed["household_id"].unique())
+    try:
+        return sorted(pick(project, scenario).households)
+    except ExportRefused:
+        return []
 
 
 class ExportDialog(QDialog):
