@@ -3,8 +3,20 @@
 Entries are written by :meth:`allocator.project.Project.log` (time, OS user,
 action, object, before and after as JSON, reason). This module reads them
 back: the filtered list behind ``allocator ledger`` and one household's
-history for the window, and it holds the check that a save never drops or
-changes an entry that is already in the file.
+history for the window, and it holds the checks that a save never drops or
+changes an entry that is already in the file, and that no entry was edited
+or removed outside the tool.
+
+Each entry stores a hash over its own fields and the previous entry's hash
+(:func:`allocator.project.ledger_entry_hash`). An entry changed afterwards in
+another program (sqlite3, QGIS) no longer matches and is named by
+:func:`changed_entries`; a removed one leaves a gap in the numbers
+(:func:`missing_entries`). Both are reported as warnings; the project still
+opens. Entries written by versions before the chain (projects made before it)
+have no hash: they are accepted as they are, and ``allocator ledger`` says
+once, in one line, which entries those are (:func:`unprotected_entries`).
+The chain is no signature: it shows edits made by hand, but someone who
+recomputes the hashes can hide an edit.
 """
 
 from __future__ import annotations
@@ -18,7 +30,13 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 
-from allocator.project import COLUMNS, Project, ProjectError
+from allocator.project import (
+    CHAIN_KEY,
+    COLUMNS,
+    Project,
+    ProjectError,
+    ledger_entry_hash,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +86,7 @@ def ledger_entries(project: Project, *, household: str | None = None,
     -------
     pandas.DataFrame
         The ledger's columns (``entry``, ``time``, ``user``, ``action``,
-        ``object``, ``before``, ``after``, ``reason``).
+        ``object``, ``before``, ``after``, ``reason``, ``hash``).
     """
     frame = project.ledger.copy()
     if frame.empty:
@@ -199,6 +217,88 @@ def missing_entries(project: Project) -> list[int]:
     present = set(numbers.astype(int))
     top = max(present, default=0)
     return [n for n in range(1, top + 1) if n not in present]
+
+
+def _chain_start(project: Project) -> int:
+    try:
+        return int(project.metadata.get(CHAIN_KEY, 1))
+    except (TypeError, ValueError):  # edited by hand: every entry is checked
+        return 1
+
+
+def unprotected_entries(project: Project) -> list[int]:
+    """Entry numbers written before the hash chain started (by an older
+    version); a change to them cannot be detected."""
+    start = _chain_start(project)
+    numbers = pd.to_numeric(project.ledger["entry"], errors="coerce").dropna()
+    return sorted(int(n) for n in numbers if n < start)
+
+
+def changed_entries(project: Project) -> list[int]:
+    """Entry numbers whose stored hash no longer matches their content.
+
+    Entry ``n`` (from the start of the chain on) must hold
+    ``ledger_entry_hash(entry n, hash of entry n - 1)``, the hash of the
+    previous entry being "" for the first entry of the chain. An entry
+    without a hash there is reported too (its hash was removed). An entry
+    whose predecessor is missing or has no hash cannot be checked; the gap or
+    the predecessor is reported instead.
+    """
+    ledger = project.ledger
+    if ledger.empty:
+        return []
+    start = _chain_start(project)
+    records = ledger.to_dict("records")
+    by_number: dict[int, str] = {}
+    for record in records:
+        number = pd.to_numeric(record.get("entry"), errors="coerce")
+        if pd.notna(number):
+            by_number.setdefault(int(number), _text(record.get("hash")))
+    changed = []
+    for record in records:
+        number = pd.to_numeric(record.get("entry"), errors="coerce")
+        if pd.isna(number):
+            continue  # not a number: missing_entries shows the gap it leaves
+        number = int(number)
+        if number < start:
+            continue
+        stored = _text(record.get("hash"))
+        if number == start:
+            previous = ""
+        else:
+            previous = by_number.get(number - 1, "")
+            if not previous:
+                if not stored:
+                    changed.append(number)
+                continue
+        if stored != ledger_entry_hash(record, previous):
+            changed.append(number)
+    return sorted(set(changed))
+
+
+def _numbers(numbers: list[int], limit: int = 10) -> str:
+    shown = ", ".join(f"#{n}" for n in numbers[:limit])
+    return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit
+                    else "")
+
+
+def ledger_warning(project: Project) -> str | None:
+    """What is wrong with the ledger, in one text for the planner, or None:
+    entries changed or missing since they were written."""
+    changed = changed_entries(project)
+    missing = missing_entries(project)
+    parts = []
+    if changed:
+        parts.append(f"ledger entries {_numbers(changed)} were changed after they "
+                     "were written (the content no longer matches the hash stored "
+                     "with the entry)")
+    if missing:
+        parts.append(f"ledger entries {_numbers(missing)} are missing")
+    if not parts:
+        return None
+    return ("; ".join(parts) + ": the ledger is only ever appended to, so the "
+            "project file was edited outside the tool (e.g. in sqlite3 or QGIS); "
+            "compare it with a backup copy")
 
 
 def check_append_only(project: Project, path: Path) -> None:

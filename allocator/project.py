@@ -9,14 +9,23 @@ The file opens in QGIS as it is.
 
 A save writes a complete new GeoPackage beside the old one and renames it over
 the original (an atomic replace on one file system), so a crash, a full disk
-or a failure half-way leaves the previous file untouched.
+or a failure half-way leaves the previous file untouched. The half-written
+copy of a save whose process was killed is dealt with when the project is
+next opened (see :func:`tidy_interrupted_saves`).
+
+Each ledger entry carries a hash of its own content and of the entry before
+it (a hash chain; :func:`ledger_entry_hash`), so an entry edited afterwards
+in another program no longer matches (:func:`allocator.ledger.changed_entries`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import getpass
+import glob
+import hashlib
 import json
 import logging
 import os
@@ -102,6 +111,9 @@ COLUMNS: dict[str, dict[str, str]] = {
     "ledger": {
         "entry": "int", "time": "str", "user": "str", "action": "str",
         "object": "str", "before": "str", "after": "str", "reason": "str",
+        # sha256 over the entry and the previous entry's hash (empty in entries
+        # written before the chain started; see ledger_entry_hash)
+        "hash": "str",
     },
     # Households over time (issue #5): income and job by year, complaints and
     # petitions (信访), follow-up visits after placement, confirmed exits.
@@ -170,6 +182,9 @@ class Project:
         default_factory=lambda: empty_frame("follow_up_visits"))
     exits: pd.DataFrame = field(default_factory=lambda: empty_frame("exits"))
     metadata: dict[str, str] = field(default_factory=dict)
+    ledger_stored: int = field(default=0, repr=False, compare=False)
+    """How many ledger rows were read from the file; only rows after them are
+    ever given a hash (a stored entry whose hash was removed stays without)."""
 
     def log(self, action: str, obj: str, before: Any = None, after: Any = None,
             reason: str = "") -> None:
@@ -188,8 +203,16 @@ class Project:
             "after": _json(after),
             "reason": reason,
         }
+        seal_ledger(self)  # entries appended directly (exit steps) first
+        entry["hash"] = ledger_entry_hash(entry, self._last_hash())
         self.ledger = pd.concat([self.ledger, pd.DataFrame([entry])],
                                 ignore_index=True)
+        self.metadata.setdefault(CHAIN_KEY, str(entry["entry"]))
+
+    def _last_hash(self) -> str:
+        if self.ledger.empty or "hash" not in self.ledger.columns:
+            return ""
+        return _cell(self.ledger["hash"].iloc[-1])
 
     def base_allocation(self, scenario: str = "base") -> pd.DataFrame:
         """The stored allocation of a scenario (empty if never solved)."""
@@ -200,6 +223,68 @@ def _json(value: Any) -> str:
     if value is None:
         return ""
     return json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
+
+
+CHAIN_KEY = "ledger_chain_from"
+"""Metadata key: the first ledger entry written with a hash. Entries before it
+were written by a version without the chain and cannot be checked."""
+HASHED_FIELDS = ("entry", "time", "user", "action", "object", "before", "after",
+                 "reason")
+
+
+def _cell(value: Any) -> str:
+    """A stored cell as text; missing cells (None, NaN) are ""."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value)
+
+
+def ledger_entry_hash(entry: dict, previous: str) -> str:
+    """The hash of one ledger entry: sha256 over its fields and ``previous``,
+    the hash of the entry before it ("" for the first entry of the chain).
+
+    Changing any field of an entry afterwards (its time, user, action,
+    object, before, after, reason or number) changes this value, so the
+    stored hash no longer matches. The chain is not a signature: it shows
+    edits made outside the tool, it cannot stop someone who recomputes it.
+    """
+    fields = [str(int(entry["entry"])) if _cell(entry.get("entry")) else ""]
+    fields += [_cell(entry.get(name)) for name in HASHED_FIELDS[1:]]
+    text = json.dumps(fields + [previous], ensure_ascii=False,
+                      separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def seal_ledger(project: Project) -> None:
+    """Give every new ledger entry without a hash its hash.
+
+    New means after the rows read from the file (``project.ledger_stored``):
+    entries that code appended to the frame directly (the exit step does)
+    get theirs here, in order, each chained to the one before. Stored rows
+    are never touched, so a stored entry whose hash was removed in another
+    program stays reported.
+    """
+    ledger = project.ledger
+    hashes = ledger["hash"] if "hash" in ledger.columns else None
+    # Entries get their hash in order (here and in Project.log), so the new
+    # ones without a hash are the last few: look at those only.
+    first = len(ledger)
+    while first > project.ledger_stored and (
+            hashes is None or not _cell(hashes.iloc[first - 1])):
+        first -= 1
+    if first == len(ledger):
+        return
+    ledger = ledger.copy()
+    if hashes is None:
+        ledger["hash"] = None
+    ledger["hash"] = ledger["hash"].astype(object)
+    previous = _cell(ledger["hash"].iloc[first - 1]) if first else ""
+    column = ledger.columns.get_loc("hash")
+    for i in range(first, len(ledger)):
+        previous = ledger_entry_hash(ledger.iloc[i].to_dict(), previous)
+        ledger.iat[i, column] = previous
+    project.ledger = ledger
+    project.metadata.setdefault(CHAIN_KEY, str(int(ledger["entry"].iloc[first])))
 
 
 def rules_frame(rules: dict[str, Any]) -> pd.DataFrame:
@@ -247,10 +332,14 @@ def save_project(project: Project, path: Path, *,
     """
     path = output_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    reason = read_only_reason(path)
+    if reason is not None:
+        raise ProjectError(read_only_message(reason))
     from allocator.ledger import check_append_only
 
+    seal_ledger(project)  # new entries get their hash before they are written
     check_append_only(project, path)  # the ledger is never rewritten
-    _remove_stale_temporaries(path)
+    tidy_interrupted_saves(path)
     handle, temp_name = tempfile.mkstemp(
         prefix=f".{path.stem}.saving-{os.getpid()}-", suffix=".gpkg", dir=path.parent)
     os.close(handle)
@@ -290,6 +379,10 @@ def save_project(project: Project, path: Path, *,
                                         promote_to_multi=False)
             else:
                 pyogrio.write_dataframe(typed, temp, layer=name, driver="GPKG")
+            if name == "county" and os.name == "posix":
+                # owner-only before any household is written (the copy is
+                # made with the umask's mode, and may outlive a killed save)
+                os.chmod(temp, 0o600)
             if fail_after is not None:
                 fail_after(name)
         with open(temp, "rb+") as stream:
@@ -312,6 +405,9 @@ def project_lock(path: Path):
     instead. A lock left by a process that no longer runs is taken over.
     """
     path = Path(path)
+    reason = read_only_reason(path)
+    if reason is not None:
+        raise ProjectError(read_only_message(reason))
     lock = path.with_name(f".{path.name}.lock")
     for _ in range(2):
         try:
@@ -327,6 +423,11 @@ def project_lock(path: Path):
                     f"{owner}); wait for it to finish, then run this again") from None
             lock.unlink(missing_ok=True)
             continue
+        except OSError as exc:  # a share or a file system that refuses writes
+            if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise ProjectError(read_only_message(
+                    f"the folder {_folder(path)} is read-only")) from None
+            raise
         with os.fdopen(handle, "w") as stream:
             stream.write(str(os.getpid()))
         break
@@ -338,20 +439,146 @@ def project_lock(path: Path):
         lock.unlink(missing_ok=True)
 
 
-def _remove_stale_temporaries(path: Path) -> None:
-    """Delete half-written saves left by a process that was killed mid-save."""
-    for temp in path.parent.glob(f".{path.stem}.saving-*"):
-        try:
-            pid = int(temp.name.split(".saving-", 1)[1].split("-", 1)[0])
-        except ValueError:
+def _folder(path: Path) -> Path:
+    return path.parent if str(path.parent) else Path(".")
+
+
+def read_only_reason(path: Path) -> str | None:
+    """Why the project at ``path`` cannot be saved in place, or None.
+
+    A read-only project file, or a folder where no file can be made (the lock
+    and the new copy that a save renames over the project live beside it).
+    Reading commands work on such a project; commands that change it are
+    refused with :func:`read_only_message` before they change anything.
+    """
+    path = Path(path)
+    folder = _folder(path)
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"the project file {path} is read-only"
+    if folder.is_dir() and not os.access(folder, os.W_OK):
+        return f"the folder {folder} is read-only"
+    return None
+
+
+def read_only_message(reason: str) -> str:
+    """The refusal of a command that would change a read-only project."""
+    return (f"{reason}, so a command that changes the project cannot save it "
+            "there; nothing was changed. Copy the project to a folder you can "
+            "write to and run the command on the copy (commands that only read "
+            "it, such as ledger, alerts, export and scenario list/show/diff, work "
+            "where it is)")
+
+
+SIDECARS = ("-journal", "-wal", "-shm")
+"""Files SQLite keeps beside a database while it writes it."""
+
+
+def _interrupted_save(name: str) -> tuple[str, int] | None:
+    """``(project stem, pid)`` if ``name`` is a save's temporary file (or its
+    SQLite side file), else None."""
+    if not name.startswith(".") or ".saving-" not in name:
+        return None
+    stem, _, rest = name[1:].partition(".saving-")
+    pid_text = rest.split("-", 1)[0]
+    return (stem, int(pid_text)) if pid_text.isdigit() else None
+
+
+def tidy_interrupted_saves(path: Path) -> list[Path]:
+    """Deal with the temporary files of saves of ``path`` whose process ended
+    before the save finished (killed, power cut); returns the copies kept.
+
+    A save writes a new copy beside the project and renames it over the
+    project only when it is whole, so such a copy is never the project: the
+    project file still holds the last finished save. A copy cut off half-way
+    holds nothing that can be opened and is removed. A copy that was written
+    to the end (its process was killed between the last table and the
+    rename) holds the state the killed command meant to save, for example
+    a window's edits; it is kept under a visible name,
+    ``PROJECT.interrupted-save-YYYYMMDD-HHMMSS.gpkg``, and named in a warning
+    so the planner can open it, or delete it. Copies of a process that still
+    runs (another save under way) and folders that cannot be written are
+    left alone.
+    """
+    path = Path(path)
+    folder = _folder(path)
+    found: dict[Path, int] = {}
+    for temp in folder.glob(f".{glob.escape(path.stem)}.saving-*"):
+        parsed = _interrupted_save(temp.name)
+        if parsed is None or parsed[0] != path.stem:
             continue
-        if pid != os.getpid() and not _process_alive(pid):
-            logger.info("removing %s, left by an interrupted save", temp)
-            temp.unlink(missing_ok=True)
+        base = temp.name
+        for sidecar in SIDECARS:
+            base = base.removesuffix(sidecar)
+        found[temp.with_name(base)] = parsed[1]
+    kept = []
+    for temp, pid in sorted(found.items()):
+        if pid == os.getpid() or _process_alive(pid):
+            continue
+        if not os.access(folder, os.W_OK):
+            logger.info("%s: left by an interrupted save; the folder is read-only, "
+                        "so it stays", temp)
+            continue
+        try:
+            kept += _tidy_one(path, temp, pid)
+        except OSError as exc:  # opening or saving goes on without the tidy
+            logger.warning("%s: could not remove %s, left by an interrupted save "
+                           "(%s); delete it by hand", path, temp, exc.strerror or exc)
+    return kept
+
+
+def _tidy_one(path: Path, temp: Path, pid: int) -> list[Path]:
+    """Remove one interrupted save's copy, or keep it if whole."""
+    sidecars = [temp.with_name(temp.name + s) for s in SIDECARS]
+    if temp.exists() and not any(s.exists() for s in sidecars) \
+            and _whole_save(temp):
+        target = _kept_name(path, temp)
+        os.replace(temp, target)
+        logger.warning(
+            "%s: a save of this project was interrupted (its process %d ended "
+            "before it finished); the project file holds the last finished save. "
+            "The interrupted save had written everything, so it is kept as %s: "
+            "open it to see what it held, or delete it", path, pid, target)
+        return [target]
+    for leftover in [temp, *sidecars]:
+        leftover.unlink(missing_ok=True)
+    logger.warning(
+        "%s: removed %s, the unfinished copy of a save that was interrupted (its "
+        "process %d ended half-way); the project file holds the last finished "
+        "save, so run the interrupted command again if its change is missing",
+        path, temp.name, pid)
+    return []
+
+
+def _whole_save(temp: Path) -> bool:
+    """Whether a save's temporary file has every table, the metadata (written
+    last) included."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            present = {row[0] for row in pyogrio.list_layers(temp)}
+            if any(name not in present for name in LAYERS + TABLES):
+                return False
+            metadata = pyogrio.read_dataframe(temp, layer="metadata")
+    except Exception:  # cut off before its first table, or damaged
+        logger.debug("unreadable interrupted save %s", temp, exc_info=True)
+        return False
+    return "schema_version" in set(metadata["key"])
+
+
+def _kept_name(path: Path, temp: Path) -> Path:
+    stamp = dt.datetime.fromtimestamp(temp.stat().st_mtime).strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.stem}.interrupted-save-{stamp}.gpkg")
+    number = 2
+    while target.exists():
+        target = path.with_name(f"{path.stem}.interrupted-save-{stamp}-{number}.gpkg")
+        number += 1
+    return target
 
 
 def _process_alive(pid: int) -> bool:
     if os.name != "posix":
+        # TODO(#5): tell a finished process on Windows too (OpenProcess), so
+        # the leftovers of a killed save are tidied there as well
         return True  # cannot tell cheaply; leave the file alone
     try:
         os.kill(pid, 0)
@@ -362,18 +589,31 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def load_project(path: Path) -> Project:
-    """Open a project GeoPackage; raise :class:`ProjectError` with the fix."""
+def load_project(path: Path, *, check_ledger: bool = True) -> Project:
+    """Open a project GeoPackage; raise :class:`ProjectError` with the fix.
+
+    Leftovers of an interrupted save beside it are dealt with first
+    (:func:`tidy_interrupted_saves`). With ``check_ledger``, ledger entries
+    that were changed or removed outside the tool are named in a warning
+    (the project still opens; ``allocator ledger`` lists them).
+    """
     path = Path(path)
+    parsed = _interrupted_save(path.name)
+    if parsed is not None:
+        original = path.with_name(f"{parsed[0]}.gpkg")
+        raise ProjectError(
+            f"{path} is the unfinished copy of an interrupted save, not a project; "
+            f"open {original} instead")
     if not path.exists():
         raise ProjectError(f"{path}: project file not found")
+    tidy_interrupted_saves(path)
     try:
         with warnings.catch_warnings():
             # pyogrio warns (naming its own file) about a layer it cannot
             # find; the error below, or the message of the check that
             # follows, says what is wrong in the planner's terms.
             warnings.simplefilter("ignore", RuntimeWarning)
-            return _load_project(path)
+            project = _load_project(path)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
             pyogrio.errors.FeatureError, pyogrio.errors.FieldError,
             pyogrio.errors.GeometryError, sqlite3.Error) as exc:
@@ -385,6 +625,14 @@ def load_project(path: Path) -> Project:
         raise ProjectError(
             f"{path}: the project file is damaged and cannot be read ({detail}); "
             f"open a backup copy of it{hint}") from exc
+    if check_ledger:
+        from allocator.ledger import ledger_warning
+
+        warning = ledger_warning(project)
+        if warning:
+            logger.warning("%s: %s (`allocator ledger %s` marks the entries)",
+                           path, warning, path)
+    return project
 
 
 def _load_project(path: Path) -> Project:
@@ -441,6 +689,15 @@ def _load_project(path: Path) -> Project:
             f"{path}: rules cannot be used: " + "; ".join(problems)
             + "; fix them with `allocator rules PROJECT --set KEY=VALUE`")
     project.rules = rules
+    project.ledger_stored = len(project.ledger)
+    if CHAIN_KEY not in metadata:  # written before entries had hashes
+        numbers = pd.to_numeric(project.ledger["entry"], errors="coerce")
+        hashed = numbers[project.ledger["hash"].notna()].dropna()
+        if len(hashed):  # the key alone was removed: the hashes tell
+            first = int(hashed.min())
+        else:  # the entries so far cannot be checked; new ones can
+            first = int(numbers.max()) + 1 if numbers.notna().any() else 1
+        metadata[CHAIN_KEY] = str(first)
     if version < SCHEMA_VERSION:
         _migrate(project, version, missing)
     logger.info("opened project %s (%d households)", path, len(project.households))

@@ -30,9 +30,15 @@ logger = logging.getLogger(__name__)
 @contextlib.contextmanager
 def _quiet_stdout():
     """HiGHS prints its banner to the C-level stdout even with output off;
-    keep it out of the command's own output."""
+    keep it out of the command's own output.
+
+    Only file descriptor 1 is sent to the null device, and only while PuLP
+    runs HiGHS: the tool's own lines (stdout before and after, progress and
+    errors on stderr) are untouched, and PuLP's errors still raise.
+    """
     try:
-        sys.stdout.flush()
+        if sys.stdout is not None:  # None in a windowed process (pythonw)
+            sys.stdout.flush()
         saved = os.dup(1)
     except (OSError, ValueError):  # no real stdout (a GUI process)
         yield
