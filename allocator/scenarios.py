@@ -31,7 +31,7 @@ import copy
 import datetime as dt
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +130,10 @@ def parse_changes(path: Path) -> tuple[Any, list[str]]:
 
         _Loader.add_constructor(
             yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+        # An unquoted 2024-01-01 stays the text it is (dates are YYYY-MM-DD
+        # text, as in JSON), not a date object that "expected text" refuses.
+        _Loader.add_constructor("tag:yaml.org,2002:timestamp",
+                                lambda loader, node: loader.construct_scalar(node))
         try:
             data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader
         except yaml.YAMLError as exc:
@@ -264,6 +268,9 @@ def _check_item(item: Any, key: str, where: str) -> list[str]:
         if (isinstance(value, bool) and bool not in kinds) \
                 or not isinstance(value, kinds):
             expected = "a number" if float in kinds else TYPE_WORDS[kinds[0]]
+            if name == "id_number" and isinstance(value, int):
+                expected += ("; put the ID number in quotes (\"...\") so it is "
+                             "kept as written")
             problems.append(f"{where}: {name} = {value!r}: expected {expected}")
     if key == "add_facilities" and isinstance(item.get("kind"), str) \
             and item["kind"] not in KIND_NAMES:
@@ -376,10 +383,18 @@ def _iso_date(value: Any) -> dt.date | None:
         return None
 
 
+class _Rejected(dict):
+    """A new facility, unit or household with problems reported already:
+    its id (and a unit's site, a household's ID numbers) are still checked
+    against the project and the other entries, so that every problem shows
+    at once, but it is not added."""
+
+
 def _usable(changes: Any) -> dict[str, Any]:
     """The entries of ``changes`` that passed :func:`change_problems`, for
-    checking against the project too; a bad list entry becomes None, so the
-    others keep their places (and their numbers in messages)."""
+    checking against the project too; a bad list entry becomes a
+    :class:`_Rejected` (None when it is not even an object), so the others
+    keep their places (and their numbers in messages)."""
     if not isinstance(changes, dict):
         return {}
     usable: dict[str, Any] = {}
@@ -389,7 +404,8 @@ def _usable(changes: Any) -> dict[str, Any]:
             usable[key] = [item if not _check_item(item, key, "") and (
                 key != "add_households" or (item["members"] and not any(
                     _check_item(m, "members", "") for m in item["members"])))
-                else None for item in items]
+                else _Rejected(item) if isinstance(item, dict) else None
+                for item in items]
     closed = changes.get("close_facilities", [])
     if isinstance(closed, list):
         usable["close_facilities"] = [f if isinstance(f, str) else None
@@ -448,13 +464,14 @@ def create(project: Project, name: str, changes: dict[str, Any],
         With ``problems`` listing every problem; nothing is changed.
     """
     name = name.strip()
+    found = []  # the name's problem too, so that one round shows them all
     if not name or name == BASE:
-        raise ScenarioError(f"{name!r} cannot name a scenario; choose another name")
-    if name in names(project):
-        raise ScenarioError(f"scenario {name!r} exists; delete it first or choose "
-                            "another name")
+        found.append(f"{name!r} cannot name a scenario; choose another name")
+    elif name in names(project):
+        found.append(f"scenario {name!r} exists; delete it first or choose "
+                     "another name")
     source = source or f"scenario {name}"
-    found = list(problems or []) + change_problems(changes, source)
+    found += list(problems or []) + change_problems(changes, source)
     try:
         apply_changes(project, _usable(changes), name, source=source)
     except ScenarioError as exc:
@@ -574,7 +591,7 @@ def apply_changes(project: Project, changes: dict[str, Any], name: str,
     given: dict[str, int] = {}
     new_rows = []
     for i, item in enumerate(changes.get("add_facilities", [])):
-        if item is None:
+        if item is None or not _given_id(item, "facility_id"):
             continue
         entry = f"{where}: {_entry('add_facilities', i, item)}"
         if item["facility_id"] in given:
@@ -589,6 +606,8 @@ def apply_changes(project: Project, changes: dict[str, Any], name: str,
             continue
         known.add(item["facility_id"])
         given[item["facility_id"]] = i
+        if isinstance(item, _Rejected):
+            continue  # its capacities and closing are not "no such facility"
         kind = KIND_NAMES[item["kind"]]
         new_rows.append({"facility_id": item["facility_id"], "name": item["name"],
                          "kind": kind, "type_label": item["kind"],
@@ -623,8 +642,10 @@ def apply_changes(project: Project, changes: dict[str, Any], name: str,
         if item is None:
             continue
         entry = f"{where}: {_entry('add_units', i, item)}"
-        bad = False
-        if item["unit_id"] in given:
+        bad = isinstance(item, _Rejected)
+        if not _given_id(item, "unit_id"):
+            pass  # reported already
+        elif item["unit_id"] in given:
             problems.append(f"{entry}: unit_id {item['unit_id']!r} is given twice "
                             f"(also add_units[{given[item['unit_id']]}]); give each "
                             "new unit its own id")
@@ -633,11 +654,12 @@ def apply_changes(project: Project, changes: dict[str, Any], name: str,
             problems.append(f"{entry}: unit_id {item['unit_id']!r} exists already; "
                             "give the new unit another id")
             bad = True
-        if item["site_id"] not in site_ids:
+        if isinstance(item.get("site_id"), str) and item["site_id"] not in site_ids:
             problems.append(f"{entry}: site_id {item['site_id']!r}: no such site; "
                             f"use one of {', '.join(sorted(site_ids))}")
             bad = True
-        given.setdefault(item["unit_id"], i)
+        if _given_id(item, "unit_id"):
+            given.setdefault(item["unit_id"], i)
         if bad:
             continue
         unit_ids.add(item["unit_id"])
@@ -662,7 +684,11 @@ def apply_changes(project: Project, changes: dict[str, Any], name: str,
         rules["catchment_walk_m"] = catchment
     data.rules.update(rules)
     for problem in rule_problems(data.rules):
-        problems.append(f"{where}: rules: {problem}")
+        # "detour_factor: ..." names the rule; as rules.detour_factor it
+        # reads like the file's other entries.
+        key = problem.split(":", 1)[0]
+        named = key.split(".", 1)[0] in data.rules and " " not in key
+        problems.append(f"{where}: rules{'.' if named else ': '}{problem}")
 
     households, members = _added_households(project, changes, where, problems)
     if households:
@@ -689,31 +715,42 @@ def _added_households(project, changes, where, problems):
     for i, item in enumerate(changes.get("add_households", [])):
         if item is None:
             continue
-        household_id = item["household_id"]
+        rejected = isinstance(item, _Rejected)
+        household_id = item.get("household_id")
         entry = f"{where}: {_entry('add_households', i, item)}"
-        if household_id in given:
+        if not _given_id(item, "household_id"):
+            household_id = None  # reported already; its members still count
+        elif household_id in given:
             problems.append(f"{entry}: household_id {household_id!r} is given twice "
                             f"(also add_households[{given[household_id]}]); give "
                             "each new household its own id")
-            continue
-        if household_id in known:
+            rejected = True
+        elif household_id in known:
             problems.append(f"{entry}: household_id {household_id!r} exists "
                             "already; give the new household another id")
-            continue
-        people = item["members"]
-        taken = False
+            rejected = True
+        else:
+            known.add(household_id)
+            given[household_id] = i
+        people = item.get("members")
+        people = people if isinstance(people, list) else []
+        own = set()  # two members with one number: _household_problems says so
         for j, person in enumerate(people):
-            number = idnumber.normalise(person.get("id_number") or "")[0]
-            if number and number in numbers:
+            text = person.get("id_number") if isinstance(person, dict) else None
+            number = idnumber.normalise(text)[0] if isinstance(text, str) else ""
+            if not number:
+                continue
+            if number in numbers:
                 problems.append(
                     f"{entry}: {_entry('members', j, person)}: ID number "
                     f"{idnumber.mask(number)} belongs to a member of household "
                     f"{numbers[number]} already; check the number")
-                taken = True
-        if taken:
+                rejected = True
+            own.add(number)
+        if household_id is not None:
+            numbers.update(dict.fromkeys(own, household_id))
+        if rejected:
             continue
-        known.add(household_id)
-        given[household_id] = i
         disabilities = [normalise_disability(
             (p.get("disability") or "").strip())[0] for p in people]
         households.append({
@@ -727,8 +764,6 @@ def _added_households(project, changes, where, problems):
             "needs_accessible": bool(set(disabilities) & accessible)})
         for j, (person, disability) in enumerate(zip(people, disabilities)):
             number = idnumber.normalise(person.get("id_number") or "")[0] or None
-            if number:
-                numbers[number] = household_id
             members.append({
                 "member_id": f"{household_id}-{j + 1:02d}",
                 "household_id": household_id, "name": person["name"].strip(),
@@ -776,15 +811,44 @@ class Comparison:
     ``kpis``: one row per key figure, one column per scenario, then one
     column per later scenario with its difference from the first.
     ``households``: the households whose allocation differs, with the unit
-    and the service places in each scenario. ``features``: a GeoDataFrame
-    with, per differing household, a point at its unit in each scenario and
-    a line between them where the unit differs (CGCS2000).
+    and the service places in each scenario and ``differences``, what
+    differs in one line (the unit; each place by member, kind and
+    facility, old → new). ``features``: a GeoDataFrame with, per differing
+    household, a point at its unit in each scenario and a line between them
+    where the unit differs (CGCS2000), each with the household's
+    ``differences``. ``details``: per differing household, the items of
+    its differences (see :func:`_household_differences`).
     """
 
     names: list[str]
     kpis: pd.DataFrame
     households: pd.DataFrame
     features: gpd.GeoDataFrame
+    details: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def differences_of(self, household_id: str, language: str = "zh_CN") -> str:
+        """What differs for ``household_id`` in one line of ``language``
+        ("zh_CN" or "en"); empty when nothing does."""
+        return difference_text(self.details.get(household_id, []), language)
+
+    def to_json(self) -> str:
+        """The comparison as JSON: the scenarios compared, the key figures
+        (one object per column of ``kpis``, by key) and the differing
+        households, each with its unit per scenario, what differs as items
+        and as one line."""
+        households = []
+        for record in self.households.to_dict("records"):
+            household_id = record["household_id"]
+            households.append({
+                "household_id": household_id,
+                "units": {n: record[f"unit[{n}]"] for n in self.names},
+                "unit_changed": bool(record["unit_changed"]),
+                "differences": self.details.get(household_id, []),
+                "text": record["differences"]})
+        document = {"scenarios": list(self.names),
+                    "kpis": json.loads(self.kpis.to_json()),
+                    "households": households}
+        return json.dumps(document, ensure_ascii=False, indent=2)
 
     def kpi_labels(self, language: str = "zh_CN") -> list[str]:
         """The names of the rows of ``kpis`` as planners read them (Chinese,
@@ -845,31 +909,140 @@ def compare(project: Project, scenario_names: list[str]) -> Comparison:
                          for h, u in zip(rows["household_id"], rows["unit_id"])}
         services = project.service_assignments[
             project.service_assignments["scenario"] == name]
-        grouped: dict[str, list[str]] = {}
-        for row in services.sort_values(["member_id", "kind"]).itertuples():
-            facility = row.facility_id if isinstance(row.facility_id, str) else "—"
-            grouped.setdefault(row.household_id, []).append(
-                f"{row.member_id}:{row.kind}:{facility}")
-        places[name] = {h: ";".join(v) for h, v in grouped.items()}
+        grouped: dict[str, dict[tuple[str, str], str | None]] = {}
+        for row in services.itertuples():
+            facility = row.facility_id if isinstance(row.facility_id, str) else None
+            grouped.setdefault(row.household_id, {})[(row.member_id, row.kind)] = \
+                facility
+        places[name] = grouped
+    facility_names, member_names = _names(project, datas)
     everyone = sorted(set().union(*(set(u) for u in unit_of.values())))
-    rows = []
+    rows, details = [], {}
     for household_id in everyone:
         units = [unit_of[n].get(household_id) for n in scenario_names]
-        served = [places[n].get(household_id, "") for n in scenario_names]
-        if len(set(units)) == 1 and len(set(served)) == 1:
+        served = [places[n].get(household_id, {}) for n in scenario_names]
+        found = _household_differences(units, served, facility_names, member_names)
+        if not found:
             continue
+        details[household_id] = found
         row = {"household_id": household_id}
         for n, unit, service in zip(scenario_names, units, served):
             row[f"unit[{n}]"] = unit
-            row[f"services[{n}]"] = service
+            row[f"services[{n}]"] = ";".join(
+                f"{member}:{kind}:{facility or '—'}"
+                for (member, kind), facility in sorted(service.items()))
         row["unit_changed"] = len(set(units)) > 1
+        row["differences"] = difference_text(found)
         rows.append(row)
     columns = ["household_id"] + [f"{k}[{n}]" for n in scenario_names
-                                  for k in ("unit", "services")] + ["unit_changed"]
+                                  for k in ("unit", "services")] + [
+        "unit_changed", "differences"]
     households = pd.DataFrame(rows, columns=columns).astype(object)
     households = households.where(households.notna(), None)
     return Comparison(list(scenario_names), kpis, households,
-                      _features(datas, scenario_names, households))
+                      _features(datas, scenario_names, households), details)
+
+
+def _names(project: Project, datas: dict[str, Project]
+           ) -> tuple[dict[str, str], dict[str, str]]:
+    """Facility and member names of the base and every compared scenario
+    (a facility a scenario closes keeps its base name; one it adds has the
+    name it was given)."""
+    facilities: dict[str, str] = {}
+    members: dict[str, str] = {}
+    for data in (project, *datas.values()):
+        facilities.update((f, str(n)) for f, n in zip(
+            data.facilities["facility_id"], data.facilities["name"])
+            if isinstance(n, str) and n.strip())
+        members.update((m, str(n)) for m, n in zip(
+            data.members["member_id"], data.members["name"])
+            if isinstance(n, str) and n.strip())
+    return facilities, members
+
+
+def _household_differences(units: list[str | None],
+                           served: list[dict[tuple[str, str], str | None]],
+                           facility_names: dict[str, str],
+                           member_names: dict[str, str]) -> list[dict[str, Any]]:
+    """What differs for one household across the compared scenarios: its
+    unit, and each member's place of each kind (None: no place, or waiting).
+
+    Each item has ``what`` ("unit" or a facility kind), ``values`` (one per
+    scenario, in their order) and, for a place, ``member_id``,
+    ``member_name`` and ``names`` (the facilities' names, None for none).
+    """
+    found: list[dict[str, Any]] = []
+    if len(set(units)) > 1:
+        found.append({"what": "unit", "values": list(units)})
+    wanted = sorted(set().union(*(set(s) for s in served)),
+                    key=lambda key: (key[0], _KIND_ORDER.get(key[1], 9), key[1]))
+    for member_id, kind in wanted:
+        values = [s.get((member_id, kind)) for s in served]
+        if len(set(values)) == 1:
+            continue
+        found.append({"what": kind, "member_id": member_id,
+                      "member_name": member_names.get(member_id),
+                      "values": values,
+                      "names": [facility_names.get(v) if v else None
+                                for v in values]})
+    return found
+
+
+_KIND_ORDER = {kind: i for i, kind in enumerate(FACILITY_KINDS)}
+_WORDS = {
+    "zh_CN": {"unit": "房号", "waiting": "轮候", "none": "无", "sep": "；",
+              "colon": "：", "named": "{name}（{id}）", "and": "、",
+              **KIND_LABELS},
+    "en": {"unit": "unit", "waiting": "waiting", "none": "none", "sep": "; ",
+           "colon": ": ", "named": "{name} ({id})", "and": ", ",
+           "kindergarten": "kindergarten", "primary": "primary school",
+           "junior": "junior middle school", "clinic": "clinic"},
+}
+
+
+def difference_text(found: list[dict[str, Any]], language: str = "zh_CN") -> str:
+    """One household's differences in one line (the parts of
+    :func:`difference_lines` joined)."""
+    words = _WORDS["en" if language == "en" else "zh_CN"]
+    return words["sep"].join(difference_lines(found, language))
+
+
+def difference_lines(found: list[dict[str, Any]],
+                     language: str = "zh_CN") -> list[str]:
+    """One household's differences, one part per unit or place change, the
+    scenario values joined by arrows in the order compared; members with
+    the same change share a part::
+
+        房号：轮候 → B-202
+        H0-03 吉克拉且、H0-04 吉克阿果 幼儿园：第一幼儿园（K1） → 无
+    """
+    words = _WORDS["en" if language == "en" else "zh_CN"]
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for item in found:
+        groups.setdefault((item["what"], tuple(item["values"])), []).append(item)
+    parts = []
+    for (what, _), items in groups.items():
+        item = items[0]
+        if what == "unit":
+            values = [v or words["waiting"] for v in item["values"]]
+            parts.append(words["unit"] + words["colon"] + " → ".join(values))
+            continue
+        values = [words["named"].format(name=name, id=value) if name
+                  else (value or words["none"])
+                  for value, name in zip(item["values"], item["names"])]
+        who = words["and"].join(
+            m["member_id"] + (f" {m['member_name']}" if m.get("member_name")
+                              else "") for m in items)
+        label = words.get(what, what)
+        parts.append(f"{who} {label}{words['colon']}" + " → ".join(values))
+    return parts
+
+
+def _given_id(item: dict, name: str) -> bool:
+    """Whether ``item`` gives its id ``name`` as non-empty text (a missing
+    or wrong id is reported by :func:`change_problems`)."""
+    value = item.get(name)
+    return isinstance(value, str) and bool(value.strip())
 
 
 def _features(datas, scenario_names, households) -> gpd.GeoDataFrame:
@@ -884,15 +1057,18 @@ def _features(datas, scenario_names, households) -> gpd.GeoDataFrame:
             if unit in points:
                 records.append({"household_id": record["household_id"],
                                 "scenario": name, "unit_id": unit, "kind": "unit",
+                                "differences": record["differences"],
                                 "geometry": points[unit]})
         located = [points[u] for u in units if u in points]
         if record["unit_changed"] and len(located) >= 2:
             records.append({"household_id": record["household_id"],
                             "scenario": " → ".join(scenario_names),
                             "unit_id": " → ".join(u or "轮候" for u in units),
-                            "kind": "move", "geometry": LineString(located)})
+                            "kind": "move", "differences": record["differences"],
+                            "geometry": LineString(located)})
     return gpd.GeoDataFrame(
-        records, columns=["household_id", "scenario", "unit_id", "kind", "geometry"],
+        records, columns=["household_id", "scenario", "unit_id", "kind",
+                          "differences", "geometry"],
         geometry="geometry", crs="EPSG:4490")
 
 

@@ -86,6 +86,9 @@ def read_table(
 
 def _read_csv(path: Path, encoding: str | None) -> tuple[pd.DataFrame, str, list]:
     raw = path.read_bytes()
+    mixed = mixed_encoding(raw)
+    if mixed is not None:
+        return pd.DataFrame(), "", [Problem(str(path), mixed[0], None, mixed[1])]
     tried = [encoding] if encoding else ["utf-8-sig", "gb18030"]
     for candidate in tried:
         try:
@@ -99,10 +102,11 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[pd.DataFrame, str, list
             continue
         break
     else:
+        neither = _rows_by_encoding(raw)["neither"]
         return pd.DataFrame(), "", [Problem(
-            str(path), None, None,
-            "is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8 or "
-            "give --encoding")]
+            str(path), neither[0] if neither else None, None,
+            ("this row is" if neither else "is") + " neither UTF-8 nor GBK/GB18030 "
+            "text; save the whole file as CSV UTF-8 (or GBK), or give --encoding")]
     import io
 
     if not text.lstrip("\ufeff").strip():
@@ -119,6 +123,82 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[pd.DataFrame, str, list
     frame.index = pd.RangeIndex(2, 2 + len(frame))
     logger.info("read %s: %d rows, encoding %s", path, len(frame), candidate)
     return frame, candidate, []
+
+
+def mixed_encoding(raw: bytes) -> tuple[int, str] | None:
+    """The first row of a CSV text whose encoding differs from the rest's,
+    and a message saying what to do; None when every row reads alike.
+
+    Rows saved in GBK among UTF-8 ones (or the reverse) come from pasting
+    between programs. A row is GBK when it decodes as GB18030 but not as
+    UTF-8 (a UTF-8 row always decodes as UTF-8); it is UTF-8 when it
+    decodes as UTF-8 and not as GB18030, or reads as Chinese in UTF-8 (many
+    UTF-8 rows also decode as GB18030, but GBK text read as UTF-8 gives
+    Latin-extended or Greek letters, not Chinese); ASCII rows tell nothing.
+    Finding both kinds means the file mixes them. The file's encoding is
+    the header's, or else the one of most rows; the first row of the other
+    is reported. Rows are numbered as a spreadsheet shows them (header =
+    row 1); a quoted cell spanning lines stays one row (a quote byte is
+    never part of a UTF-8 or GBK character).
+    """
+    kinds = _rows_by_encoding(raw)
+    if not (kinds["UTF-8"] and kinds["GBK"]):
+        return None
+    header = next((k for k in ("UTF-8", "GBK") if 1 in kinds[k]), None)
+    if header is None:
+        header = "GBK" if len(kinds["GBK"]) > len(kinds["UTF-8"]) else "UTF-8"
+    other = "GBK" if header == "UTF-8" else "UTF-8"
+    rows = sorted(kinds[other])
+    also = ""
+    if len(rows) == 2:
+        also = f" (so is row {rows[1]})"
+    elif len(rows) > 2:
+        listed = ", ".join(str(r) for r in rows[1:6])
+        also = f" (so are rows {listed}{', ...' if len(rows) > 6 else ''})"
+    message = (f"the file mixes two text encodings: it is {header}, but row "
+               f"{rows[0]} is saved in {other}{also}, as happens when rows are "
+               "pasted from another program. Those rows show as garbled text: "
+               "type or paste them again from their source, then save the whole "
+               "file in one encoding, UTF-8 (Excel: Save As > CSV UTF-8) or GBK")
+    return rows[0], message
+
+
+def _rows_by_encoding(raw: bytes) -> dict[str, list[int]]:
+    """The spreadsheet numbers of the rows that only UTF-8 decodes, that
+    only GB18030 (GBK) decodes, and that neither does (see
+    :func:`mixed_encoding`)."""
+    kinds: dict[str, list[int]] = {"UTF-8": [], "GBK": [], "neither": []}
+    row, inside = 0, False
+    for line in raw.removeprefix(b"\xef\xbb\xbf").split(b"\n"):
+        if not inside:
+            row += 1
+        inside = inside != bool(line.count(b'"') % 2)
+        if line.isascii():
+            continue
+        utf8, gbk = _decoded(line, "utf-8"), _decoded(line, "gb18030")
+        if utf8 is not None and (gbk is None or _reads_as_chinese(utf8)):
+            kinds["UTF-8"].append(row)
+        elif gbk is not None and utf8 is None:
+            kinds["GBK"].append(row)
+        elif utf8 is None:
+            kinds["neither"].append(row)
+    return kinds
+
+
+def _decoded(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def _reads_as_chinese(text: str) -> bool:
+    """Chinese characters and none of the Latin-extended, Greek, Cyrillic,
+    ... letters (U+0100 to U+07FF) that GBK bytes read as UTF-8 by chance
+    give: many UTF-8 rows also decode as GB18030, while a GBK row hardly
+    ever reads as UTF-8 Chinese."""
+    return any(ord(c) >= 0x2E80 for c in text) \
+        and not any(0x100 <= ord(c) <= 0x7FF for c in text)
 
 
 def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str, list]:

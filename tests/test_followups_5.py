@@ -134,7 +134,7 @@ def test_scenario_diff_names_the_figures_in_chinese(solved_scenario, tmp_path,
     for key in ("primary_placed", "kindergarten_placed", "waiting", "walk_mean_m"):
         assert key not in out
     # Files keep the keys.
-    figures = json.loads(out_json.read_text(encoding="utf-8"))
+    figures = json.loads(out_json.read_text(encoding="utf-8"))["kpis"]
     assert figures["新建小学"]["primary_placed"] == 1
     assert figures["base"]["primary_placed"] == 0
     assert "小学学位" not in out_json.read_text(encoding="utf-8")

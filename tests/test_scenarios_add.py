@@ -169,8 +169,11 @@ def test_every_problem_is_reported_at_once(tiny_project):
         scenarios.create(tiny_project, "bad", {"add_households": [
             copy.deepcopy(NEW_HOUSEHOLD), household]}, source="c.json")
     problems = info.value.problems
-    assert len(problems) == 6, problems
+    # Six bad values, and the id NEW-1 that add_households[0] has already.
+    assert len(problems) == 7, problems
     assert all(p.startswith("c.json: add_households[1] (NEW-1)") for p in problems)
+    assert "household_id 'NEW-1' is given twice (also add_households[0])" \
+        in problems[-1]
     assert "bad" not in scenarios.names(tiny_project)
 
 

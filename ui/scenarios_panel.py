@@ -366,6 +366,8 @@ class ScenariosPanel(QWidget):
         self.kpis.resizeColumnsToContents()
 
     def _show_differences(self, comparison) -> None:
+        from allocator.scenarios import difference_lines
+
         frame = comparison.households
         names = comparison.names
         self.differences.clear()
@@ -375,12 +377,18 @@ class ScenariosPanel(QWidget):
                                  for n in names])
         self.differences.setRowCount(len(frame))
         waiting = self.tr("轮候")
+        language = current_language()
         for r, row in enumerate(frame.to_dict("records")):
-            self.differences.setItem(r, 0, _item(row["household_id"]))
+            # What differs (unit; each place by member, kind and facility).
+            differs = "\n".join(difference_lines(
+                comparison.details.get(row["household_id"], []), language))
+            first = _item(row["household_id"])
+            first.setToolTip(differs)
+            self.differences.setItem(r, 0, first)
             for c, name in enumerate(names, start=1):
                 unit = row.get(f"unit[{name}]") or waiting
                 item = _item(unit)
-                item.setToolTip(str(row.get(f"services[{name}]") or ""))
+                item.setToolTip(differs)
                 if row["unit_changed"]:
                     item.setForeground(QColor(SCENARIO_COLOURS[
                         min(c - 1, len(SCENARIO_COLOURS) - 1)]))
