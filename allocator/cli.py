@@ -220,6 +220,11 @@ def build_parser() -> argparse.ArgumentParser:
     county.add_argument("--methods", default="",
                         help="comma-separated subset of ours, cbc_plain, "
                         "sequential, spopt, mcf_floor, grouped_highs")
+    county.add_argument("--unit-points", choices=("building", "site"),
+                        default="building",
+                        help="where the generated units lie: each building's own "
+                        "point (default), or every unit at its site's point (a "
+                        "register that gives only the site)")
 
     realloc = commands.add_parser(
         "reallocate", help="give units freed by exits to the waiting list; nobody "
@@ -286,8 +291,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="scenarios to compare (one name: compared with base)")
     diff.add_argument("--geojson", type=Path,
                       help="write the differences as GeoJSON (opens in QGIS)")
-    diff.add_argument("--csv", type=Path, help="write the differing households")
-    diff.add_argument("--json", type=Path, help="write the key figures")
+    diff.add_argument("--csv", type=Path, help="write the differing households "
+                      "and what differs")
+    diff.add_argument("--json", type=Path, help="write the key figures and "
+                      "the differing households")
 
     petition = commands.add_parser(
         "petition", help="try a household's objection (信访) as a what-if with the "
@@ -607,13 +614,18 @@ def _progress_bar(label: str):
 
 
 def cmd_export(args) -> int:
-    from allocator.project import project_lock
+    from allocator.project import project_lock, read_only_reason
 
+    # Exporting only reads the project; in a read-only place it runs without
+    # the lock and without its ledger entry (which cannot be saved there).
+    read_only = read_only_reason(args.project) if args.project.exists() else None
+    if read_only is not None:
+        return _cmd_export(args, read_only=read_only)
     with project_lock(args.project):
         return _cmd_export(args)
 
 
-def _cmd_export(args) -> int:
+def _cmd_export(args, read_only: str | None = None) -> int:
     from allocator.export import export_csv, export_pdf, export_xlsx
     from allocator.project import load_project
 
@@ -639,17 +651,17 @@ def _cmd_export(args) -> int:
             return EXIT_DATA
     project = load_project(args.project)
     if args.changed:
-        changed = project.allocations[
-            (project.allocations["scenario"] == "base")
-            & project.allocations["change"].map(
-                lambda c: isinstance(c, str) and c != "")]
-        if changed.empty:
-            print("no household changed by the last reallocation; nothing exported",
-                  file=sys.stderr)
+        from allocator.export import ExportRefused, changed_households
+
+        try:
+            selection = changed_households(project)
+        except ExportRefused as exc:
+            print(f"错误 error: {exc}; nothing exported", file=sys.stderr)
             return EXIT_DATA
-        args.household = sorted(set(args.household or []) | set(
-            changed["household_id"]))
-        for row in changed.sort_values("household_id").itertuples():
+        if selection.note:
+            print(selection.note)
+        args.household = sorted(set(args.household or []) | set(selection.households))
+        for row in selection.rows.itertuples():
             unit = row.unit_id if isinstance(row.unit_id, str) else "轮候"
             print(f"{row.household_id}  {unit}  {row.change}")
     if args.pdf is not None:
@@ -667,6 +679,11 @@ def _cmd_export(args) -> int:
                        "xlsx": str(args.xlsx) if args.xlsx else None,
                        "csv": str(args.csv) if args.csv else None},
                 reason="allocator export")
+    if read_only is not None:
+        print(f"警告 warning: {read_only}, so this export is not recorded in the "
+              "project's ledger; to have exports recorded, copy the project to a "
+              "folder you can write to", file=sys.stderr)
+        return EXIT_OK
     from allocator.project import save_project
 
     save_project(project, args.project)
@@ -796,7 +813,7 @@ def _bench_county(args) -> int:
               f"{', '.join(METHODS)}", file=sys.stderr)
         return EXIT_USAGE
     return run_and_write(args.households, args.seed, args.json, args.time_limit,
-                         args.memory_mb, args.methods)
+                         args.memory_mb, args.methods, args.unit_points)
 
 
 def cmd_demo(args) -> int:
@@ -895,6 +912,8 @@ def _solve_scenario(project, args) -> int:
 def cmd_scenario(args) -> int:
     from allocator.project import project_lock
 
+    if args.scenario_command in ("list", "show", "diff"):
+        return _cmd_scenario(args)  # reading only: works on a read-only project
     with project_lock(args.project):
         return _cmd_scenario(args)
 
@@ -1007,8 +1026,7 @@ def _cmd_scenario(args) -> int:
                     index=False), encoding="utf-8-sig")
                 print(f"wrote {args.csv}")
             if args.json:
-                write_private_text(args.json, comparison.kpis.to_json(
-                    force_ascii=False, indent=2))
+                write_private_text(args.json, comparison.to_json())
                 print(f"wrote {args.json}")
         elif command == "promote":
             scenarios.promote(project, args.name, args.reason)
@@ -1038,6 +1056,7 @@ def _kpi_text(key: str, value, signed: bool = False) -> str:
 
 def _print_comparison(comparison) -> None:
     from allocator.kpis import display_width, pad_cell
+    from allocator.scenarios import difference_lines
 
     kpis = comparison.kpis
     labels = comparison.kpi_labels("zh_CN")  # the keys stay in JSON/CSV files
@@ -1060,6 +1079,8 @@ def _print_comparison(comparison) -> None:
         units = " | ".join(record[f"unit[{n}]"] or "轮候"
                            for n in comparison.names)
         print(f"  {record['household_id']}: {units}")
+        for part in difference_lines(comparison.details[record["household_id"]]):
+            print(f"      {part}")
     if len(households) > 30:
         print(f"  ... {len(households) - 30} more (--csv FILE writes them all)")
 
@@ -1210,7 +1231,13 @@ def _add_dynamic_commands(commands) -> None:
     """Dynamic management (issue #5): ledger, exits, alerts, register, notice."""
     ledger = commands.add_parser(
         "ledger", help="list the project's ledger (台账): every import, edit, "
-        "allocation, exit and export")
+        "allocation, exit and export",
+        description="List the project's ledger (台账). Each entry carries a hash "
+        "of itself and the entry before it: entries changed after they were "
+        "written (e.g. in sqlite3 or QGIS) or removed are named in a warning. "
+        "Entries written before the hashes began (projects made with an older "
+        "version) are accepted as they are and named once, in one line, as not "
+        "protected.")
     ledger.add_argument("project", type=Path)
     ledger.add_argument("--household", help="only entries about this household")
     ledger.add_argument("--action", help="only this action, e.g. exit, edit rules, "
@@ -1273,10 +1300,16 @@ def _add_dynamic_commands(commands) -> None:
 
 
 def cmd_ledger(args) -> int:
-    from allocator.ledger import ACTION_LABELS, ledger_entries, missing_entries
+    from allocator.ledger import (
+        ACTION_LABELS,
+        changed_entries,
+        ledger_entries,
+        ledger_warning,
+        unprotected_entries,
+    )
     from allocator.project import load_project
 
-    project = load_project(args.project)
+    project = load_project(args.project, check_ledger=False)  # said below
     if args.action is not None:
         allowed = dict(ACTION_LABELS)
         for action in project.ledger["action"].dropna().astype(str):
@@ -1289,8 +1322,11 @@ def cmd_ledger(args) -> int:
             return EXIT_USAGE
     entries = ledger_entries(project, household=args.household, action=args.action,
                              since=args.since)
+    changed = set(changed_entries(project))
     for row in entries.itertuples():
-        print(f"#{row.entry}  {row.time}  {row.user}  {row.action}  {row.object}")
+        mark = "  [已被改动 changed outside the tool]" if row.entry in changed else ""
+        print(f"#{row.entry}  {row.time}  {row.user}  {row.action}  {row.object}"
+              f"{mark}")
         if row.before:
             print(f"    before: {row.before}")
         if row.after:
@@ -1298,13 +1334,15 @@ def cmd_ledger(args) -> int:
         if row.reason:
             print(f"    reason: {row.reason}")
     print(f"{len(entries)} of {len(project.ledger)} ledger entries", file=sys.stderr)
-    gaps = missing_entries(project)
-    if gaps:
-        shown = ", ".join(f"#{n}" for n in gaps[:10]) + (" ..." if len(gaps) > 10
-                                                          else "")
-        print(f"警告 warning: ledger entries {shown} are missing: the ledger is only "
-              "ever appended to, so the project file was edited outside the tool; "
-              "compare it with a backup copy", file=sys.stderr)
+    old = unprotected_entries(project)
+    if old:
+        span = f"#{old[0]}" if len(old) == 1 else f"#{old[0]}–#{old[-1]}"
+        print(f"注意 note: entries {span} were written before entries carried a "
+              "hash (by an older version); they are accepted as they are, but a "
+              "change to them cannot be detected", file=sys.stderr)
+    warning = ledger_warning(project)
+    if warning:
+        print(f"警告 warning: {warning}", file=sys.stderr)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(_records(entries),

@@ -728,7 +728,10 @@ class ChangesPanel(QWidget):
         self.table.setRowCount(0)
         if changes.empty:
             self.summary.setText(self.tr(
-                "还没有重新分配：确认退出后运行“重新分配”，这里只列出有变动的户。"))
+                "还没有重新分配：确认退出后运行“重新分配”，这里只列出有变动的户。")
+                if freed is None else fill(self.tr(
+                    "本次重新分配没有变动任何户（腾出房屋 %1 套），"
+                    "各户的住房和学位不变。"), freed))
             return
         counts = changes["change"].value_counts().to_dict()
         text = fill(self.tr("上次重新分配变动 %1 户，其余各户的住房和学位不变。"),

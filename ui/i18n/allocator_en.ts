@@ -113,6 +113,10 @@
         <translation>No reallocation yet: after confirming exits, run Reallocate; only the households that change are listed here.</translation>
     </message>
     <message>
+        <source>本次重新分配没有变动任何户（腾出房屋 %1 套），各户的住房和学位不变。</source>
+        <translation>This reallocation changed no household (%1 units freed); every household keeps its unit and places.</translation>
+    </message>
+    <message>
         <source>上次重新分配变动 %1 户，其余各户的住房和学位不变。</source>
         <translation>The last reallocation changed %1 households; every other household keeps its unit and places.</translation>
     </message>
