@@ -925,8 +925,6 @@ def _scenario_changes(args) -> tuple[dict, list[str], str | None]:
 
     changes, problems = parse_changes(args.file) if args.file else ({}, [])
     source = str(args.file) if args.file else None
-    if not isinstance(changes, dict):
-        return changes, problems, source  # the check says what is wrong
     lists = {"close_facilities": list(args.close_facility or [])}
     tables: dict[str, dict] = {"capacities": {}, "catchments": {}, "rules": {}}
     for option, key, number in (("--capacity", "capacity", int),
@@ -955,6 +953,10 @@ def _scenario_changes(args) -> tuple[dict, list[str], str | None]:
                 lists[target].append(json.loads(item))
             except json.JSONDecodeError as exc:
                 problems.append(f"{option} {item!r}: not a JSON object ({exc.msg})")
+    if not isinstance(changes, dict):
+        # The check says what is wrong with the file; the options' own
+        # problems (found above) are reported with it.
+        return changes, problems, source
     for target, items in lists.items():
         if not items:
             continue

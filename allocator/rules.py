@@ -208,6 +208,8 @@ def area_band(size: int, rules: dict[str, Any]) -> tuple[float, float]:
 
 
 WHOLE_NUMBER_RULES = ("lottery_seed", "low_floor_max", "priority_base_weight")
+AT_LEAST = {"detour_factor": (1, "walking is never shorter than the straight line")}
+"""Number rules whose least value is above 0: the one limit a planner is told."""
 
 
 def _month_day_problems(value: Any) -> list[str]:
@@ -236,7 +238,7 @@ def rule_problems(rules: dict[str, Any]) -> list[str]:
                 problems.append(f"{key}: {value!r} must be a number")
             elif not math.isfinite(value):
                 problems.append(f"{key}: {value!r} must be a finite number")
-            elif value < 0:
+            elif value < 0 and key not in AT_LEAST:  # said once, below
                 problems.append(f"{key}: {value!r} must not be negative")
             elif key in WHOLE_NUMBER_RULES and value != int(value):
                 problems.append(f"{key}: {value!r} must be a whole number")
@@ -279,10 +281,11 @@ def rule_problems(rules: dict[str, Any]) -> list[str]:
     if isinstance(low, (int, float)) and isinstance(high, (int, float)) and low > high:
         problems.append(f"area_min_per_person_m2 ({low}) is above "
                         f"area_max_per_person_m2 ({high})")
-    detour = rules.get("detour_factor")
-    if isinstance(detour, (int, float)) and not isinstance(detour, bool) and detour < 1:
-        problems.append(f"detour_factor: {detour} must be at least 1 (walking is "
-                        "never shorter than the straight line)")
+    for key, (least, why) in AT_LEAST.items():
+        value = rules.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and math.isfinite(value) and value < least:
+            problems.append(f"{key}: {value} must be at least {least} ({why})")
     return problems
 
 

@@ -790,10 +790,14 @@ def solve(project: Project, name: str, **options):
     base = project.allocations[(project.allocations["scenario"] == "base")
                                & (project.allocations["kind"] == "allocated")]
     if len(base):
-        # Among equally good answers, the one closest to the base: the diff
-        # then shows what the change does, not a reshuffle of equals.
+        # Among equally good answers, the one closest to the base (units,
+        # then school places and clinic registrations): the diff then shows
+        # what the change does, not a reshuffle of equals.
         _homes(instance, data, dict(zip(base["household_id"], base["unit_id"])))
         instance.problem.home_is_tiebreak = True
+        instance.problem.home_places = _base_places(
+            instance, project.service_assignments[
+                project.service_assignments["scenario"] == BASE])
     outcome = solve_project(data, scenario=name, today=today, instance=instance,
                             **options)
     priority = project.households["priority"].copy()
@@ -802,6 +806,28 @@ def solve(project: Project, name: str, **options):
     # them, come back with scenario_data (with_priorities on the run's day).
     project.households["priority"] = priority
     return outcome
+
+
+def _base_places(instance, services: pd.DataFrame
+                 ) -> dict[int, list[tuple[int, int]]]:
+    """The base's place of each service group of the scenario, household ->
+    [(group, facility)], for the "kept" tie-break (``home_places`` of a
+    what-if): a group whose members all had a place at one facility that is
+    still one of its candidates (a closed facility is not)."""
+    placed = services.dropna(subset=["facility_id"])
+    facility_of = {(m, k): f for m, k, f in zip(
+        placed["member_id"], placed["kind"], placed["facility_id"])}
+    position = {f: i for i, f in enumerate(instance.facility_ids)}
+    places: dict[int, list[tuple[int, int]]] = {}
+    for g, group in enumerate(instance.problem.groups):
+        kind = instance.group_kind[g]
+        stored = {facility_of.get((m, kind)) for m in instance.group_members[g]}
+        if len(stored) != 1 or None in stored:
+            continue
+        f = position.get(stored.pop())
+        if f is not None and f in group.facilities:
+            places.setdefault(group.household, []).append((g, f))
+    return places
 
 
 @dataclass

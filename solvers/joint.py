@@ -80,6 +80,18 @@ planner allows service changes). For each such place (g, f)::
 
 so the place takes its capacity exactly when h stays, counts as served and
 walked from home, and g is placed again only when h moves.
+
+What-if scenarios (issue #5): the homes and places are the base
+allocation's and bind nothing; "kept" is the last level, a tie-break among
+answers equally good on every earlier level (walking included), and counts
+both households left in their base class and people left at their base
+place b(g) (``home_places``, here for every household with a base place)::
+
+    kept     max U sum_h x[h, home(h)] + sum_g persons[g] sum_l z[g, l, b(g)]
+
+with U one more than all people at base places, so a unit kept outweighs
+every place (units first, then places). Walking is the level before: only
+places with equal walks (rounded to the metre) are free to follow the base.
 """
 
 from __future__ import annotations
@@ -147,7 +159,9 @@ class JointProblem:
     # Kept places (issue #5): household h with a home keeps facility f for
     # its group g while it stays in its home class (``home_places[h]`` lists
     # the (g, f)); the caller checks that f is within reach of the home and
-    # that the kept places fit the capacities. Not used as a tie-break.
+    # that the kept places fit the capacities. In a what-if
+    # (``home_is_tiebreak``) they are the base's places of every household,
+    # housed or not, and bind nothing: the "kept" tie-break prefers them.
     home_places: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     # Planner's levels and fairness options (issue #4), see the module
     # docstring: wish points per household and class, the village group of
@@ -339,11 +353,15 @@ def build_joint_model(problem: JointProblem) -> JointModel:
     housed_vars = list(x.values())
     housed_coefs = [problem.household_weight[h] for (h, _c) in x]
     members = {h: [h] for h in {h for h, _c in x}}
+    base = base_places(problem)
+    same_place = [(var, problem.groups[g].persons) for (g, _loc, f), var in z.items()
+                  if base.get(g) == f]
     model.objectives = [
         Objective("housed", "max", housed_vars, housed_coefs),
         *_moves_level(model, problem, x, members, z),
         *_kept_level({(h, c): v for (h, c), v in x.items()
-                      if problem.household_home.get(h) == c}),
+                      if problem.household_home.get(h) == c}, same_place,
+                     problem),
         Objective("served", "max", served_vars, served_coefs),
         Objective(
             "walk", "min",
@@ -402,13 +420,22 @@ class AggregatedModel:
             loc = location_of[group.household]
             if loc is not None and group_facility[g] is None:
                 waiting_groups[loc, group_key(problem, g)].append(g)
+        base = base_places(problem)
         for (loc, key), groups in waiting_groups.items():
             queue = sorted(groups, key=lambda g: (rank[problem.groups[g].household], g))
-            for f in key[0]:
-                var = self.s.get((loc, key, f))
-                if var is None:
-                    continue
-                for _ in range(values[var]):
+            left = {f: values[self.s[loc, key, f]] for f in key[0]
+                    if (loc, key, f) in self.s}
+            # A what-if's groups take their base place first (the "kept"
+            # tie-break counted them so), then the lottery's order fills the rest.
+            for g in [g for g in queue if left.get(base.get(g, -1), 0) > 0]:
+                f = base[g]
+                if left[f] > 0:
+                    left[f] -= 1
+                    group_facility[g] = f
+                    group_location[g] = loc
+            queue = [g for g in queue if group_facility[g] is None]
+            for f, count in left.items():
+                for _ in range(count):
                     g = queue.pop(0)
                     group_facility[g] = f
                     group_location[g] = loc
@@ -453,6 +480,16 @@ def build_aggregated_model(problem: JointProblem) -> AggregatedModel:
     kept = kept_places(problem)
     kept_key = {h: tuple(sorted((group_key(problem, g), f) for g, f in places))
                 for h, places in kept.items()}
+    # A what-if's base places: households alike but for them are types of
+    # their own, so that the tie-break can count who keeps them.
+    base = base_places(problem)
+    base_of: dict[int, list[tuple[tuple, int]]] = defaultdict(list)
+    for g, f in base.items():
+        base_of[problem.groups[g].household].append((group_key(problem, g), f))
+    # fixed_base[l, k, f]: groups of kind k of housed households at l whose
+    # base place is f; base_adds: (var, count) adding such groups at l
+    fixed_base: dict[tuple, int] = defaultdict(int)
+    base_adds: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
     type_index: dict[tuple, int] = {}
     types: list[list[int]] = []
     fixed_groups: dict[tuple[int, tuple[tuple[int, ...], int]], int] = defaultdict(int)
@@ -460,11 +497,13 @@ def build_aggregated_model(problem: JointProblem) -> AggregatedModel:
         if loc is not None:
             for key in profile[h]:
                 fixed_groups[loc, key] += 1
+            for key, f in base_of.get(h, ()):
+                fixed_base[loc, key, f] += 1
             continue
         key = (problem.household_weight[h], tuple(sorted(problem.household_classes[h])),
                tuple(sorted(profile[h])), h if h in own_type else -1,
                problem.household_home.get(h, -1), _planner_key(problem, h),
-               kept_key.get(h, ()))
+               kept_key.get(h, ()), tuple(sorted(base_of.get(h, ()))))
         if key not in type_index:
             type_index[key] = len(types)
             types.append([])
@@ -507,6 +546,11 @@ def build_aggregated_model(problem: JointProblem) -> AggregatedModel:
             for key, count in (at_home if c == home else kinds).items():
                 if count:
                     new_groups[problem.class_location[c], key].append((var, count))
+            based: dict[tuple, int] = defaultdict(int)
+            for key, f in base_of.get(h, ()):
+                based[key, f] += 1
+            for (key, f), count in based.items():
+                base_adds[problem.class_location[c], key, f].append((var, count))
             if h in problem.required:
                 model.fixed[var] = int(c == problem.required[h])
         model.add(own, [1] * len(own), upper=len(members), name=f"type_size[{t}]")
@@ -551,13 +595,30 @@ def build_aggregated_model(problem: JointProblem) -> AggregatedModel:
         model.add(variables, persons, upper=problem.facility_capacity[f],
                   name=f"facility_capacity[{f}]")
 
+    # The tie-break's places kept: k[l, k, f] <= s[l, k, f] and at most the
+    # groups at l whose base place is f; the decoding gives those groups f
+    # first, so exactly min(s, groups) keep their base place.
+    same_place: list[tuple[int, int]] = []
+    for (loc, key, f) in sorted(set(fixed_base) | set(base_adds)):
+        var = s.get((loc, key, f))
+        if var is None:
+            continue
+        keep = model.new_var(f"base_place[{loc},{f},{key[1]}]", model.upper[var])
+        model.add([keep, var], [1, -1], upper=0, name=f"base_place_used[{loc},{f}]")
+        adds = base_adds.get((loc, key, f), [])
+        model.add([keep] + [v for v, _ in adds], [1] + [-c for _, c in adds],
+                  upper=fixed_base.get((loc, key, f), 0),
+                  name=f"base_place_groups[{loc},{f}]")
+        same_place.append((keep, key[1]))
+
     trips = {(key[2], loc, f): var for (loc, key, f), var in s.items()
              if len(key) > 2}
     model.objectives = [
         Objective("housed", "max", housed_vars, housed_coefs),
         *_moves_level(model, problem, n, dict(enumerate(types)), trips),
         *_kept_level({(t, c): v for (t, c), v in n.items()
-                      if problem.household_home.get(types[t][0]) == c}),
+                      if problem.household_home.get(types[t][0]) == c},
+                     same_place, problem),
         Objective("served", "max", served_vars, served_coefs),
         Objective("walk", "min", walk_vars, walk_coefs),
     ]
@@ -573,6 +634,14 @@ def kept_places(problem: JointProblem) -> dict[int, list[tuple[int, int]]]:
         return {}
     return {h: places for h, places in problem.home_places.items()
             if places and h in problem.household_home}
+
+
+def base_places(problem: JointProblem) -> dict[int, int]:
+    """A what-if's base places, group -> facility, that the "kept" tie-break
+    prefers (see ``home_places``); none outside a what-if."""
+    if not problem.home_is_tiebreak:
+        return {}
+    return {g: f for places in problem.home_places.values() for g, f in places}
 
 
 def group_key(problem: JointProblem, g: int) -> tuple:
@@ -652,13 +721,25 @@ def _kept_last(model: LinearModel, problem: JointProblem) -> None:
         model.objectives = [o for o in model.objectives if o.name != "kept"] + kept
 
 
-def _kept_level(home_vars: dict[tuple[int, int], int]) -> list[Objective]:
+def _kept_level(home_vars: dict[tuple[int, int], int],
+                same_place: list[tuple[int, int]] | None = None,
+                problem: JointProblem | None = None) -> list[Objective]:
     """The "kept" level: households left in their home class (none if no
-    household has a home, so a plain allocation keeps its three levels)."""
-    if not home_vars:
+    household has a home, so a plain allocation keeps its three levels).
+
+    In a what-if, ``same_place`` (var, persons per unit of var) adds the
+    people left at their base place; a household left in its class then
+    counts one more than all those people, so that units come first.
+    """
+    same_place = same_place or []
+    if not home_vars and not same_place:
         return []
     variables = list(home_vars.values())
-    return [Objective("kept", "max", variables, [1] * len(variables))]
+    unit = 1
+    if same_place and problem is not None:
+        unit = 1 + sum(problem.groups[g].persons for g in base_places(problem))
+    return [Objective("kept", "max", variables + [v for v, _ in same_place],
+                      [unit] * len(variables) + [p for _, p in same_place])]
 
 
 def _planner_key(problem: JointProblem, h: int) -> tuple:

@@ -30,7 +30,10 @@ from gis.readers import (
     LAT_HEADERS,
     LON_HEADERS,
     TABLE_SUFFIXES,
+    Problem,
+    _rows_by_encoding,
     clean_header,
+    mixed_encoding,
 )
 
 logger = logging.getLogger(__name__)
@@ -75,7 +78,7 @@ def read_headers(path: Path, encoding: str | None = None) -> list[str]:
             headers.pop()
         return headers
     if suffix in TABLE_SUFFIXES:
-        text, _used = _decode(path.read_bytes(), encoding)
+        text, _used = _decode(path, encoding)
         line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
         return [clean_header(c) for c in next(csv.reader([line]), [])]
     import pyogrio
@@ -84,13 +87,34 @@ def read_headers(path: Path, encoding: str | None = None) -> list[str]:
     return [clean_header(c) for c in info["fields"]]
 
 
-def _decode(raw: bytes, encoding: str | None) -> tuple[str, str]:
+def _decode(path: Path, encoding: str | None) -> tuple[str, str]:
+    """The text of a CSV file and the encoding it was read in.
+
+    Checked as the command line's reader checks it (:mod:`gis.readers`): a
+    file whose rows mix UTF-8 and GBK is refused with the reader's message
+    (the file, its first row in the other encoding, what to do), whatever
+    encoding is chosen; a file that no encoding reads names its first bad
+    row. Raises ValueError with the message.
+    """
+    raw = path.read_bytes()
+    mixed = mixed_encoding(raw)
+    if mixed is not None:
+        raise ValueError(str(Problem(str(path), mixed[0], None, mixed[1])))
     for candidate in ([encoding] if encoding else ["utf-8-sig", "gb18030"]):
         try:
             return raw.decode(candidate), candidate
-        except (UnicodeDecodeError, LookupError):
-            continue
-    raise ValueError("the file is neither UTF-8 nor GBK text; give its encoding")
+        except (UnicodeDecodeError, LookupError) as exc:
+            if encoding:
+                raise ValueError(str(Problem(
+                    str(path), None, None,
+                    f"cannot be read as {candidate} ({exc}); choose another text "
+                    "encoding (文本编码), or 自动识别 for UTF-8 or GBK"))) from None
+    neither = _rows_by_encoding(raw)["neither"]
+    raise ValueError(str(Problem(
+        str(path), neither[0] if neither else None, None,
+        ("this row is" if neither else "is") + " neither UTF-8 nor GBK/GB18030 "
+        "text; save the whole file as CSV UTF-8 (or GBK), or choose its text "
+        "encoding (文本编码)")))
 
 
 def auto_mapping(kind: str, headers: list[str]) -> dict[str, str | None]:
@@ -156,7 +180,7 @@ def remapped_copy(kind: str, path: Path, mapping: dict[str, str | None],
                 cell.value = rename(header, position)
         book.save(target)
     elif suffix in TABLE_SUFFIXES:
-        text, _used = _decode(path.read_bytes(), encoding)
+        text, _used = _decode(path, encoding)
         text = text.lstrip("\ufeff")
         first, _newline, rest = text.partition("\n")
         cells = next(csv.reader([first.rstrip("\r")]), [])
