@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     objectives = {tuple(lv["objective"] for lv in r["levels"]) for r in finished}
     report = {
         "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "today": args.date.isoformat(),  # the day the allocations were made
         "machine": {"python": platform.python_version(),
                     "processor": platform.machine(),
                     "cpus": os.cpu_count()},

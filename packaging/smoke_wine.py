@@ -483,8 +483,10 @@ def run_demo(px: Prefix, inst: Path, report: Report,
     out_win = "D:\\项目 输出\\示例县"
     start = time.monotonic()
     try:
-        result = px.run([python, "-m", "allocator.cli", "demo", "--out", out_win],
-                        timeout=timeout)
+        # Priority points grow with waiting time: the demo is made on the
+        # day the recorded optimum was, so that the two can be compared.
+        result = px.run([python, "-m", "allocator.cli", "demo", "--out", out_win,
+                         "--date", sample_day()], timeout=timeout)
     except subprocess.TimeoutExpired:
         px.stop()
         log = px.user_dir / "AppData" / "Local" / "allocator" / "allocator.log"
@@ -529,6 +531,11 @@ def run_demo(px: Prefix, inst: Path, report: Report,
     written = px.user_dir / "Documents" / "分配 结果.xlsx"
     report.add("PASS" if result.returncode == 0 and written.is_file() else "FAIL",
                "export from D: to Documents", f"exit {result.returncode}; {docs}")
+
+
+def sample_day(path: Path = SAMPLE_RESULTS) -> str:
+    """The day the recorded sample optimum's allocations were made."""
+    return json.loads(path.read_text(encoding="utf-8"))["today"]
 
 
 def sample_optimum(path: Path = SAMPLE_RESULTS) -> list[tuple[str, float]]:

@@ -243,3 +243,18 @@ def test_the_interrupt_flag_follows_the_cancel_button():
     pressed[0] = False
     callback(kinds.kCallbackSimplexInterrupt, "", Data(), data, None)
     assert data.user_interrupt is False
+
+
+def test_small_counties_are_solved_to_a_proven_optimum():
+    # Up to 1,000 waiting households the fast path leaves no gap; above it,
+    # the 0.1 % of solvers.fast. Housed households (a location) do not count.
+    from types import SimpleNamespace
+
+    from allocator.allocate import EXACT_UP_TO_WAITING, fast_gap
+    from solvers.fast import DEFAULT_GAP
+
+    assert EXACT_UP_TO_WAITING == 1000
+    small = SimpleNamespace(household_location=[None] * 1000 + [3] * 5000)
+    large = SimpleNamespace(household_location=[None] * 1001 + [3] * 10)
+    assert fast_gap(small) == 0.0
+    assert fast_gap(large) == DEFAULT_GAP == 0.001

@@ -62,6 +62,18 @@ def test_full_sample_county_end_to_end(sample_import, tmp_path):
     outcome = solve_project(project, backend="highs", today=TODAY)
     assert outcome.run["status"] == "optimal"
     assert outcome.run["gap"] == 0
+    # The optimum that CP-SAT and HiGHS each proved on that day
+    # (bench/results/sample_backends.json), by the aggregated model here and
+    # by the fast path that `--backend auto` takes (proven: the sample has
+    # fewer than 1,000 waiting households).
+    optimum = (56700, 20782, 10597918)
+    objectives = lambda o: (o.run["objective_housed"],  # noqa: E731
+                            o.run["objective_served"], o.run["objective_walk"])
+    assert objectives(outcome) == optimum
+    fast = solve_project(copy.deepcopy(sample_import), backend="auto", today=TODAY)
+    assert (fast.run["formulation"], fast.run["status"], fast.run["gap"]) == (
+        "fast", "optimal", 0)
+    assert objectives(fast) == optimum
     store_outcome(project, outcome)
     assert_allocation_valid(project)
 
