@@ -254,7 +254,7 @@ def apply_due_exits(project: Project, today: dt.date) -> list[str]:
         before = {"status": "已入住", "household_id": row.household_id,
                   "placed_on": units.at[i, "placed_on"]}
         entries.append({
-            "entry": len(project.ledger) + len(entries) + 1, "time": now,
+            "entry": project.next_entry() + len(entries), "time": now,
             "user": user, "action": "free unit", "object": f"unit {row.unit_id}",
             "before": _json(before),
             "after": _json({"status": "空置", "exit_on": row.exit_on}),

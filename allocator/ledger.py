@@ -33,6 +33,7 @@ import pyogrio
 from allocator.project import (
     CHAIN_KEY,
     COLUMNS,
+    LAST_KEY,
     Project,
     ProjectError,
     ledger_entry_hash,
@@ -211,12 +212,18 @@ def _json(value) -> str:
 
 
 def missing_entries(project: Project) -> list[int]:
-    """Entry numbers missing from 1..N: the ledger is only ever appended to,
-    so a gap means the file was edited outside the tool."""
+    """Entry numbers missing from 1..N, N being the last entry present or the
+    last one the project had when it was saved, whichever is larger: the
+    ledger is only ever appended to, so a gap, or fewer entries than at the
+    last save, means the file was edited outside the tool."""
     numbers = pd.to_numeric(project.ledger["entry"], errors="coerce").dropna()
     present = set(numbers.astype(int))
     top = max(present, default=0)
-    return [n for n in range(1, top + 1) if n not in present]
+    try:
+        saved = int(project.metadata.get(LAST_KEY, 0))
+    except (TypeError, ValueError):  # edited by hand: the entries present count
+        saved = 0
+    return [n for n in range(1, max(top, saved) + 1) if n not in present]
 
 
 def _chain_start(project: Project) -> int:

@@ -194,7 +194,7 @@ class Project:
         except Exception:  # no user name on some service accounts
             user = "unknown"
         entry = {
-            "entry": len(self.ledger) + 1,
+            "entry": self.next_entry(),
             "time": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             "user": user,
             "action": action,
@@ -208,6 +208,17 @@ class Project:
         self.ledger = pd.concat([self.ledger, pd.DataFrame([entry])],
                                 ignore_index=True)
         self.metadata.setdefault(CHAIN_KEY, str(entry["entry"]))
+
+    def next_entry(self) -> int:
+        """After the last entry present and the last one saved (entries cut
+        off outside the tool keep their numbers missing)."""
+        numbers = pd.to_numeric(self.ledger["entry"], errors="coerce").dropna()
+        top = int(numbers.max()) if len(numbers) else 0
+        try:
+            saved = int(self.metadata.get(LAST_KEY, 0))
+        except (TypeError, ValueError):
+            saved = 0
+        return max(top, saved) + 1
 
     def _last_hash(self) -> str:
         if self.ledger.empty or "hash" not in self.ledger.columns:
@@ -228,6 +239,9 @@ def _json(value: Any) -> str:
 CHAIN_KEY = "ledger_chain_from"
 """Metadata key: the first ledger entry written with a hash. Entries before it
 were written by a version without the chain and cannot be checked."""
+LAST_KEY = "ledger_last_entry"
+"""Metadata key: the number of the last ledger entry when the project was
+saved; fewer entries on opening means entries were cut off the end."""
 HASHED_FIELDS = ("entry", "time", "user", "action", "object", "before", "after",
                  "reason")
 
@@ -346,6 +360,9 @@ def save_project(project: Project, path: Path, *,
     os.unlink(temp_name)
     temp = Path(temp_name)
     metadata = dict(project.metadata)
+    if not project.ledger.empty:
+        # The chain's end, so that entries cut off the end are seen too.
+        metadata[LAST_KEY] = str(int(pd.to_numeric(project.ledger["entry"]).max()))
     metadata["schema_version"] = str(SCHEMA_VERSION)
     metadata["saved"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     tables = {

@@ -15,7 +15,12 @@ import sqlite3
 import pytest
 
 from allocator.cli import main
-from allocator.ledger import changed_entries, missing_entries, unprotected_entries
+from allocator.ledger import (
+    changed_entries,
+    ledger_warning,
+    missing_entries,
+    unprotected_entries,
+)
 from allocator.project import load_project, save_project
 
 
@@ -105,13 +110,14 @@ def test_the_first_entry_and_a_removed_hash_are_named(tiny_project, tmp_path):
 
 
 def test_renumbering_after_a_deletion_is_named(tiny_project, tmp_path):
-    # Deleting entry 2 and renumbering 3 and 4 closes the gap that
-    # missing_entries looks for; the hashes still tell.
+    # Deleting entry 2 and renumbering 3 and 4 closes the gap; the last save
+    # had 4 entries, so one is missing at the end, and the hashes tell which
+    # entries were touched.
     path = _saved(tiny_project, tmp_path / "p.gpkg")
     _sql(path, "DELETE FROM ledger WHERE entry = 2")
     _sql(path, "UPDATE ledger SET entry = entry - 1 WHERE entry > 2")
     project = load_project(path)
-    assert missing_entries(project) == []
+    assert missing_entries(project) == [4]
     assert changed_entries(project) == [2, 3]
 
 
@@ -122,6 +128,21 @@ def test_a_deleted_entry_is_missing_and_its_successor_not_blamed(tiny_project,
     project = load_project(path)
     assert missing_entries(project) == [2]
     assert changed_entries(project) == []  # entry 3 cannot be checked, not changed
+
+
+def test_entries_cut_off_the_end_are_missing(tiny_project, tmp_path):
+    # The tiny project has its import entry (1) and three edits (2-4); the
+    # save records 4 as the last entry, so deleting 3 and 4 (nothing after
+    # them to show a gap) is still seen, and says so on the next save.
+    path = _saved(tiny_project, tmp_path / "p.gpkg")
+    assert [row[0] for row in _rows(path)] == [1, 2, 3, 4]
+    _sql(path, "DELETE FROM ledger WHERE entry >= 3")
+    project = load_project(path)
+    assert missing_entries(project) == [3, 4]
+    assert "#3, #4 are missing" in ledger_warning(project)
+    project.log("edit", "unit U9", reason="after the cut")
+    save_project(project, path)
+    assert missing_entries(load_project(path)) == [3, 4]
 
 
 def test_opening_an_edited_project_warns_and_still_opens(tiny_project, tmp_path,
