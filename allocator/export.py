@@ -34,6 +34,25 @@ class ExportRefused(Exception):
     """The allocation cannot be exported (not solved, or no such scenario)."""
 
 
+def _register_update_after(project: Project, run: dict) -> tuple[int, str] | None:
+    """The first register update (entry number, day) logged after the entry
+    that stored ``run``'s allocation, or None (also when that entry is not
+    found, e.g. for a promoted scenario)."""
+    ledger = project.ledger
+    entries = pd.to_numeric(ledger["entry"], errors="coerce")
+    stored = None
+    for entry, action, after in zip(entries, ledger["action"], ledger["after"]):
+        if action in ("allocate", "reallocate") and isinstance(after, str) \
+                and f'"run_id": "{run.get("run_id")}"' in after:
+            stored = entry
+    if stored is None or pd.isna(stored):
+        return None
+    later = ledger[(ledger["action"] == "register update") & (entries > stored)]
+    if later.empty:
+        return None
+    return int(later["entry"].iloc[0]), str(later["time"].iloc[0])[:10]
+
+
 def latest_run(project: Project, scenario: str) -> dict:
     """The run that produced the scenario's stored allocation.
 
@@ -54,6 +73,12 @@ def latest_run(project: Project, scenario: str) -> dict:
         raise ExportRefused(
             f"scenario {scenario!r}: the solve ended {run['status']!r} without an "
             "allocation, so no orders can be printed; solve again")
+    updated = _register_update_after(project, run)
+    if updated is not None:
+        raise ExportRefused(
+            f"scenario {scenario!r}: the register was updated after its allocation "
+            f"was made (ledger entry #{updated[0]}, {updated[1]}), so its orders "
+            "would show households as they were; run `allocator solve` first")
     unsolved = unsolved_levels(run)
     if unsolved:
         raise ExportRefused(

@@ -8,6 +8,7 @@ error returns no project at all.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import logging
 import re
 import unicodedata
@@ -188,15 +189,27 @@ def normalise_disability(text: str) -> tuple[str | None, str]:
 
 
 def _rename(frame: pd.DataFrame, mapping: dict[str, str], required: tuple[str, ...],
-            check: _Checker) -> pd.DataFrame | None:
-    """Map Chinese or English headers to field names; report missing ones."""
+            check: _Checker, unknown: str = "near",
+            header_row: int | None = 1) -> pd.DataFrame | None:
+    """Map Chinese or English headers to field names; report missing ones.
+
+    A column whose header is not one of ``mapping`` is ignored, and a
+    warning names it: every such column when ``unknown`` is ``"all"`` (the
+    register, whose columns are all the tool's), only one whose header is a
+    known one written differently (blanks, brackets, a unit: 年收入(元),
+    残 疾) when it is ``"near"`` (spatial layers carry other attributes too).
+    """
     english = {v: v for v in mapping.values()}
     renamed = {}
-    for column in frame.columns:
+    ignored = []
+    for position, column in enumerate(frame.columns):
         key = str(column)
         target = mapping.get(key) or english.get(key.lower())
         if target and target not in renamed.values():
             renamed[column] = target
+        elif key != "geometry":
+            ignored.append((position, key, target))
+    _report_unknown(frame, ignored, mapping, check, unknown, header_row)
     frame = frame.rename(columns=renamed)
     reverse = {v: k for k, v in mapping.items()}
     missing = [f for f in required if f not in frame.columns]
@@ -206,6 +219,82 @@ def _rename(frame: pd.DataFrame, mapping: dict[str, str], required: tuple[str, .
                     "name them (Chinese or English)")
         return None
     return frame
+
+
+_UNIT_SUFFIXES = ("平方米", "平米", "万元", "元", "m²", "m2", "㎡", "岁", "年", "人")
+
+
+def _header_key(text: str) -> str:
+    """A header reduced for spotting a near miss: lower case, without blanks,
+    punctuation, a bracketed part (年收入(元)) or a trailing unit."""
+    key = unicodedata.normalize("NFKC", text).lower()
+    key = re.sub(r"[(\[【][^)\]】]*[)\]】]", "", key)
+    key = re.sub(r"[\s_\-./:;,'\"·、]+", "", key)
+    return key
+
+
+def _meant(header: str, mapping: dict[str, str], close: bool) -> list[str]:
+    """The known headers ``header`` may stand for: the same after
+    :func:`_header_key`, with or without a trailing unit, or (``close``) a
+    spelling close to one (Disabled for disability)."""
+    keys: dict[str, str] = {}
+    for chinese, name in mapping.items():
+        keys.setdefault(_header_key(chinese), chinese)
+        keys.setdefault(_header_key(name), chinese)
+    key = _header_key(header)
+    if not key:
+        return []
+    candidates = [key] + [key[: -len(u)] for u in _UNIT_SUFFIXES
+                          if key.endswith(u) and len(key) > len(u)]
+    for candidate in candidates:
+        if candidate in keys:
+            return [keys[candidate]]
+    if not close:
+        return []
+    near = difflib.get_close_matches(key, list(keys), n=3, cutoff=0.6)
+    return list(dict.fromkeys(keys[k] for k in near))
+
+
+def _report_unknown(frame: pd.DataFrame, ignored: list, mapping: dict[str, str],
+                    check: _Checker, unknown: str, header_row: int | None) -> None:
+    """Warn of the columns :func:`_rename` ignores (see there)."""
+    from openpyxl.utils import get_column_letter
+
+    if unknown == "none":
+        return
+    for position, header, target in ignored:
+        letter = get_column_letter(position + 1)
+        blank = not header.strip() or header.startswith("Unnamed: ")
+        if blank:
+            values = frame.iloc[:, position].map(_text)
+            if unknown == "all" and (values != "").any():
+                check.warn(header_row, letter,
+                           f"column {letter} has values but no header, so they "
+                           "are ignored; give it the header of the data it holds "
+                           "(e.g. 残疾) or delete the column")
+            continue
+        if target is not None:  # a second column for a field already read
+            first = next(str(c) for c in frame.columns
+                         if (mapping.get(str(c)) or str(c).lower()) == target)
+            check.warn(header_row, letter,
+                       f"column {letter} {header!r} repeats column {first!r} "
+                       f"({target}); only the first is read, so delete one of them")
+            continue
+        meant = _meant(header, mapping, close=unknown == "all")
+        if not meant and unknown != "all":
+            continue
+        where = f"column {letter} header {header!r} is not a known column, so " \
+            "its values are ignored"
+        if meant:
+            names = " or ".join(f"{m} ({mapping[m]})" for m in meant)
+            check.warn(header_row, letter,
+                       f"{where}; did you mean {names}? If so, write the header "
+                       f"exactly as {meant[0]} (no blanks, brackets or units)")
+        else:
+            check.warn(header_row, letter,
+                       f"{where}; known columns are " + ", ".join(mapping)
+                       + " (or their English names); rename it if it is one of "
+                       "them, otherwise it may stay")
 
 
 def import_files(
@@ -299,6 +388,7 @@ def import_files(
             lambda d: bool(set(d) & set(rules["accessible_disabilities"]))))
     households["priority"] = 0
     households.attrs.pop("wish_rows", None)
+    households.attrs.pop("register_fields", None)
     project = Project(
         county=_county_frame(county),
         sites=sites,
@@ -357,7 +447,9 @@ def _read_layer(path: Path, mapping, required, inputs: ImportInputs):
                           and p.row is None] + check.problems
     if any(p.severity == "error" and p.row is None for p in found):
         return None, found
-    renamed = _rename(frame, mapping, required, check)
+    table = Path(path).suffix.lower() in (".csv", ".txt", ".xlsx", ".xlsm")
+    renamed = _rename(frame, mapping, required, check, unknown="near",
+                      header_row=1 if table else None)
     if renamed is not None and renamed.empty and not any(
         p.severity == "error" for p in found
     ):
@@ -445,9 +537,10 @@ def _read_register(path: Path, encoding: str | None):
     frame, _, found = read_table(path, encoding=encoding)
     if found:
         return None, None, found
-    frame = _rename(frame, REGISTER_COLUMNS, REGISTER_REQUIRED, check)
+    frame = _rename(frame, REGISTER_COLUMNS, REGISTER_REQUIRED, check, unknown="all")
     if frame is None:
         return None, None, check.problems
+    present = [name for name in REGISTER_COLUMNS.values() if name in frame.columns]
     if frame.empty:
         check.error(None, None, "the register has no rows")
         return None, None, check.problems
@@ -590,6 +683,9 @@ def _read_register(path: Path, encoding: str | None):
     household_frame = pd.DataFrame(households) if households else empty_frame(
         "households").drop(columns=["needs_accessible"])
     household_frame.attrs["wish_rows"] = wish_rows  # checked against the sites
+    # The fields whose column the file has (a register update must not take a
+    # missing column for empty values).
+    household_frame.attrs["register_fields"] = present
     return members.reset_index(drop=True), household_frame, check.problems
 
 

@@ -1,11 +1,15 @@
 """Re-importing an updated register: births, deaths, households split or merged.
 
 :func:`compare_register` reads the new register with the import's checks and
-lists, household by household, what differs from the project: members added
-(births, marriages) and removed (deaths, moves away), households split into
-two (分户) or merged (合户), households added or removed, changed fields.
+lists, household by household, what differs from the project: members born
+(a new person born within the year before the update), other members added
+(marriage, return) and members removed (the register has no death mark, so a
+death and a move out of the county look alike), households split into two
+(分户) or merged (合户), households added or removed, changed fields.
 Nothing changes until :func:`apply_register_update`, which writes one ledger
-entry per household.
+entry per household. An optional column the project holds data for and the
+updated register lacks (a renamed header, say) is an error: comparing would
+clear that field for every household.
 
 People are matched by ID number (身份证号), households by 户号. A person
 who moves to another household is a move, not a removal and an addition.
@@ -50,6 +54,7 @@ class HouseholdChange:
 
     household_id: str
     kind: str
+    born: list[dict] = field(default_factory=list)
     added: list[dict] = field(default_factory=list)
     removed: list[dict] = field(default_factory=list)
     moved_in: list[dict] = field(default_factory=list)
@@ -68,7 +73,8 @@ class HouseholdChange:
             parts.append("并入 merged from " + "、".join(self.related))
         elif self.kind == "merged_away":
             parts.append("并入 merged into " + "、".join(self.related))
-        for label, people in (("新增成员 added", self.added),
+        for label, people in (("出生 born", self.born),
+                              ("新增成员 added", self.added),
                               ("减少成员 removed", self.removed),
                               ("迁入 moved in", self.moved_in),
                               ("迁出 moved out", self.moved_out)):
@@ -117,7 +123,8 @@ def _person(row) -> dict:
 
 
 def compare_register(project: Project, path: Path,
-                     encoding: str | None = None) -> RegisterDiff:
+                     encoding: str | None = None,
+                     today: dt.date | None = None) -> RegisterDiff:
     """Read an updated register and list what differs, changing nothing.
 
     Parameters
@@ -128,20 +135,33 @@ def compare_register(project: Project, path: Path,
         The updated register, in the import's layout (one row per person).
     encoding : str, optional
         Text encoding of a CSV register (UTF-8 and GBK are detected).
+    today : datetime.date, optional
+        The day of the update (default today): a new member born within the
+        year before it is listed as born.
 
     Returns
     -------
     RegisterDiff
         Problems of the file (``file:row:column: message``) and, when it has
         no errors, one :class:`HouseholdChange` per household that differs.
+        A missing optional column the project holds data for is an error.
     """
     from allocator.importer import _read_register
 
     diff = RegisterDiff(str(path))
     members, households, problems = _read_register(Path(path), encoding)
     diff.problems = list(problems)
+    if members is not None and households is not None:
+        present = households.attrs.pop("register_fields", None)
+        if present is not None:
+            diff.problems += _missing_columns(project, set(present), str(path))
     if diff.errors or members is None or households is None:
         return diff
+    today = today or dt.date.today()
+    try:
+        year_ago = today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        year_ago = today.replace(year=today.year - 1, day=28)
     diff.members, diff.households = members, households
 
     old_members = project.members
@@ -174,7 +194,9 @@ def compare_register(project: Project, path: Path,
         for row in after.to_dict("records"):
             came_from = old_of.get(row["id_number"])
             if came_from is None:
-                change.added.append(_person(row))
+                birth = _iso_date(row["birth_date"])
+                newborn = birth is not None and year_ago <= birth <= today
+                (change.born if newborn else change.added).append(_person(row))
             elif came_from != household_id:
                 change.moved_in.append(_person(row) | {"from": came_from})
         if household_id in old_ids and household_id in new_ids:
@@ -211,10 +233,64 @@ def compare_register(project: Project, path: Path,
         elif household_id not in new_ids:
             change.kind = "merged_away" if went else "removed"
             change.related = sorted(went)
-        if change.kind != "changed" or change.added or change.removed or \
+        if change.kind != "changed" or change.born or change.added or \
+                change.removed or \
                 change.moved_in or change.moved_out or change.fields:
             diff.changes.append(change)
     return diff
+
+
+def _iso_date(value) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _holds(values: pd.Series, empty=("", "无")) -> pd.Series:
+    """Which values are data rather than blanks (NaN, None, ``empty``)."""
+    return values.notna() & ~values.astype(str).str.strip().isin(empty)
+
+
+def _missing_columns(project: Project, present: set[str], file: str) -> list:
+    """An error for each optional register column the project holds data for
+    and the updated register lacks: taken as empty, it would clear the field
+    of every household (a renamed header such as 年收入(元) does that)."""
+    from allocator.importer import REGISTER_COLUMNS
+    from gis.readers import Problem
+
+    households, members = project.households, project.members
+    held: dict[str, int] = {}
+    for name in list(HOUSEHOLD_FIELDS) + ["disability"]:
+        if name in present:
+            continue
+        if name == "disability":
+            frame = members
+            data = _holds(members["disability"]) if "disability" in members else None
+        elif name not in households.columns:
+            continue
+        else:
+            frame = households
+            column = households[name]
+            if name == "stable_job_years":
+                data = column.fillna(0).astype(float) != 0
+            elif name == "wants_low_floor":
+                data = column.map(lambda v: str(v).strip().lower()
+                                  in ("true", "1", "是", "yes"))
+            else:
+                data = _holds(column)
+        if data is not None and data.any():
+            held[name] = int(frame.loc[data, "household_id"].nunique())
+    chinese = {name: header for header, name in REGISTER_COLUMNS.items()}
+    return [Problem(
+        file, None, chinese[name],
+        f"the updated register has no column {chinese[name]} ({name}), but the "
+        f"project holds it for {count} household(s); compared as it is, the "
+        f"file would clear it for all of them. If the column is there under "
+        f"another header (a warning of this file names it), rename that header "
+        f"to {chinese[name]}; if the data really is gone, add a column headed "
+        f"{chinese[name]} with empty cells")
+        for name, count in held.items()]
 
 
 def _same(a, b) -> bool:
