@@ -1005,9 +1005,14 @@ def _cmd_scenario(args) -> int:
             for row in scenarios.summary(project).itertuples():
                 print(f"{row.scenario}  [{row.status}]  {row.changes}"
                       + (f"  ({row.description})" if row.description else ""))
+                if row.out_of_date is not None:
+                    print(f"    已过期 out of date: {row.out_of_date.text()}")
         elif command == "show":
             changes = scenarios.changes_of(project, args.name)
             print(f"方案 scenario {args.name}: {scenarios.describe(changes)}")
+            stale = scenarios.out_of_date(project, args.name)
+            if stale is not None:
+                print(f"已过期 out of date: {stale.text()}")
             print(json.dumps(changes, ensure_ascii=False, indent=2))
             if project.allocations["scenario"].eq(args.name).any():
                 data = scenarios.scenario_data(project, args.name)
@@ -1016,7 +1021,20 @@ def _cmd_scenario(args) -> int:
                 print("not solved yet")
         elif command == "diff":
             names = args.names if len(args.names) > 1 else ["base"] + args.names
+            if len(set(names)) < len(names):
+                print("错误 error: nothing to compare: "
+                      + ("base is compared with itself; name a scenario to compare "
+                         "with base" if set(names) == {"base"} else
+                         "a scenario is named twice; name two different scenarios "
+                         "(one name alone is compared with base)"), file=sys.stderr)
+                return EXIT_USAGE
             comparison = scenarios.compare(project, names)
+            stamp = scenarios.base_stamp(project)
+            for name in names:
+                stale = scenarios.out_of_date(project, name, stamp=stamp)
+                if stale is not None:
+                    print(f"注意 note: {name} 已过期 out of date: {stale.text()}",
+                          file=sys.stderr)
             _print_comparison(comparison)
             if args.geojson:
                 comparison.to_geojson(args.geojson)
@@ -1095,12 +1113,23 @@ def cmd_petition(args) -> int:
 
 
 def _cmd_petition(args) -> int:
-    from allocator.petition import PetitionError, save_trial, try_petition
+    from allocator.petition import (
+        PetitionError,
+        check_scenario_name,
+        save_trial,
+        try_petition,
+    )
     from allocator.project import load_project, save_project
     from allocator.reallocate import CHANGE_LABELS
     from allocator.scenarios import ScenarioError
 
     project = load_project(args.project)
+    if args.save_as is not None:
+        try:  # before the trial, which takes a while
+            check_scenario_name(project, args.save_as)
+        except ScenarioError as exc:
+            print(f"错误 error: --save-as: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         with _interrupt_as_cancel() as cancelled:
             trial = try_petition(
@@ -1281,8 +1310,10 @@ def _add_dynamic_commands(commands) -> None:
     register.add_argument("file", type=Path, help="the updated register "
                           "(.xlsx/.csv, same columns as for import)")
     register.add_argument("--apply", action="store_true",
-                          help="apply the differences (each goes to the ledger)")
-    register.add_argument("--reason", default="", help="why (kept in the ledger)")
+                          help="apply the differences (each goes to the ledger); "
+                          "needs --reason")
+    register.add_argument("--reason", default="", help="why (kept in the ledger; "
+                          "required with --apply)")
     register.add_argument("--date", type=_date, default=None,
                           help="the day of the update (default today)")
     register.add_argument("--encoding", help="text encoding of a CSV register")
@@ -1449,6 +1480,11 @@ def cmd_alerts(args) -> int:
 def cmd_register(args) -> int:
     from allocator.project import project_lock
 
+    if args.apply and not args.reason.strip():
+        print("错误 error: register --apply needs --reason TEXT (why the register "
+              "changed, e.g. --reason \"2026年11月户籍核对\"); it is kept in the "
+              "ledger with every change. Nothing changed", file=sys.stderr)
+        return EXIT_USAGE
     if not args.apply:
         return _cmd_register(args)
     with project_lock(args.project):
@@ -1464,7 +1500,8 @@ def _cmd_register(args) -> int:
     )
 
     project = load_project(args.project)
-    diff = compare_register(project, args.file, encoding=args.encoding)
+    diff = compare_register(project, args.file, encoding=args.encoding,
+                            today=args.date or dt.date.today())
     _print_problems(diff.problems)
     if diff.errors:
         print(f"{len(diff.errors)} error(s) in {args.file}: nothing compared or "

@@ -57,6 +57,10 @@ class PetitionTrial:
     reallocation: Reallocation
     unit_before: str | None
     unit_after: str | None
+    made_against: dict | None = None
+    """The base the trial was made on (:func:`allocator.scenarios.made_against`)."""
+    option: str = ""
+    """The request as the ``allocator petition`` option (``--grant-wish``)."""
 
     @property
     def others_changed(self) -> pd.DataFrame:
@@ -123,6 +127,8 @@ def try_petition(
     cancel=None,
 ) -> PetitionTrial:
     """Try one petition on the base allocation; the project is not changed."""
+    from allocator.scenarios import made_against
+
     today = today or dt.date.today()
     if household_id not in set(project.households["household_id"]):
         raise PetitionError(f"household {household_id} is not in the project")
@@ -135,6 +141,9 @@ def try_petition(
     before = previous[previous["household_id"] == household_id]
     unit_before = before["unit_id"].iloc[0] if len(before) else None
     unit_before = unit_before if isinstance(unit_before, str) else None
+    made = made_against(project)
+    option = ("--grant-wish" if grant_wish else f"--exclude-unit {exclude_unit}"
+              if exclude_unit is not None else f"--exclude-site {exclude_site}")
 
     data = project
     units = project.housing_units
@@ -177,17 +186,44 @@ def try_petition(
         got = rows.loc[rows["household_id"] == household_id, "unit_id"]
         unit_after = got.iloc[0] if len(got) and isinstance(got.iloc[0], str) \
             else None
-    return PetitionTrial(household_id, request, result, unit_before, unit_after)
+    return PetitionTrial(household_id, request, result, unit_before, unit_after,
+                         made, option)
+
+
+def check_scenario_name(project: Project, name: str | None) -> str:
+    """The name a trial is to be saved as, checked before the trial runs
+    (it takes a while): not empty, not the base, not a scenario already.
+
+    Raises
+    ------
+    allocator.scenarios.ScenarioError
+        The name cannot be used; the message says what to do.
+    """
+    from allocator.scenarios import BASE, ScenarioError, names
+
+    name = (name or "").strip()
+    if not name:
+        raise ScenarioError("give the scenario a name (--save-as NAME)")
+    if name == BASE:
+        raise ScenarioError(f"{BASE!r} names the base; choose another name for "
+                            "the trial")
+    if name in names(project):
+        raise ScenarioError(f"scenario {name!r} exists; choose another name, or "
+                            f"delete it first with `allocator scenario delete "
+                            f"PROJECT {name}`")
+    return name
 
 
 def save_trial(project: Project, trial: PetitionTrial, name: str) -> None:
     """Store the trial's allocation as a scenario (same data as the base)."""
     from allocator.allocate import store_outcome
-    from allocator.scenarios import ScenarioError, names
+    from allocator.scenarios import stamp_run
 
-    if name == "base" or name in names(project):
-        raise ScenarioError(f"scenario {name!r} exists; choose another name")
+    name = check_scenario_name(project, name)
     outcome = trial.reallocation.outcome
+    if trial.made_against is not None:
+        stamp_run(outcome.run, {**trial.made_against, "petition": {
+            "household": trial.household_id, "option": trial.option}})
     outcome.run["scenario"] = name
     outcome.allocations["scenario"] = name
     outcome.service_assignments["scenario"] = name

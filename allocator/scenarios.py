@@ -6,6 +6,12 @@ as JSON (``changes_json``); its allocation is stored under its name in the
 changed by a scenario: :func:`scenario_data` applies the changes to a copy.
 Only :func:`promote` turns a scenario into the base, with a ledger entry.
 
+A scenario's allocation is made against the base as it was then: its run
+records :func:`base_stamp` (a hash of the base's data, rules, locks and
+allocation). Once the base changes (a solve, a promote, exits, a register
+update, rules, locks), :func:`out_of_date` says so, and :func:`promote`
+refuses it until it is solved again (a petition trial: tried again).
+
 Changes (a JSON or YAML mapping; every key optional)::
 
     add_facilities:   [{facility_id, name, kind, capacity, lon, lat}]
@@ -502,8 +508,13 @@ def delete(project: Project, name: str, reason: str = "") -> None:
 
 
 def summary(project: Project) -> pd.DataFrame:
-    """One row per scenario: name, description, created, what changes, status."""
+    """One row per scenario: name, description, created, what changes,
+    status and ``out_of_date``: an :class:`OutOfDate` when its allocation
+    was made against an earlier base, else None."""
     rows = []
+    solved = set(project.allocations["scenario"]) - {BASE}
+    stamp = base_stamp(project) if solved & set(project.scenarios["scenario"]) \
+        else None  # worked out only when some scenario could be out of date
     for row in project.scenarios.itertuples():
         changes = changes_of(project, row.scenario)
         runs = project.runs[project.runs["scenario"] == row.scenario]
@@ -511,9 +522,10 @@ def summary(project: Project) -> pd.DataFrame:
         rows.append({"scenario": row.scenario, "description": row.description or "",
                      "created": row.created, "changes": describe(changes),
                      "status": (runs.iloc[-1]["status"] if len(runs) else "未求解")
-                     if solved else "未求解"})
+                     if solved else "未求解",
+                     "out_of_date": out_of_date(project, row.scenario, stamp=stamp)})
     return pd.DataFrame(rows, columns=["scenario", "description", "created",
-                                       "changes", "status"])
+                                       "changes", "status", "out_of_date"])
 
 
 def describe(changes: dict[str, Any]) -> str:
@@ -785,6 +797,7 @@ def solve(project: Project, name: str, **options):
     from allocator.reallocate import _homes
 
     data = scenario_data(project, name)
+    made = made_against(project)  # the base this allocation is made against
     today = options.pop("today", None) or dt.date.today()
     instance = build_instance(data, today)
     base = project.allocations[(project.allocations["scenario"] == "base")
@@ -800,6 +813,7 @@ def solve(project: Project, name: str, **options):
                 project.service_assignments["scenario"] == BASE])
     outcome = solve_project(data, scenario=name, today=today, instance=instance,
                             **options)
+    stamp_run(outcome.run, made)
     priority = project.households["priority"].copy()
     store_outcome(project, outcome)
     # The base keeps its own points; the scenario's, as this run computed
@@ -909,6 +923,12 @@ def compare(project: Project, scenario_names: list[str]) -> Comparison:
 
     if len(scenario_names) < 2:
         raise ScenarioError("compare needs two or more scenarios (base counts)")
+    twice = sorted({n for n in scenario_names if scenario_names.count(n) > 1})
+    if twice:
+        raise ScenarioError(
+            f"{', '.join(repr(n) for n in twice)} is named more than once; there is "
+            "nothing to compare with itself: name two different scenarios (one "
+            "name alone is compared with base)")
     datas = {}
     for name in scenario_names:
         data = scenario_data(project, name)
@@ -1113,6 +1133,9 @@ def promote(project: Project, name: str, reason: str = "") -> None:
             or producing.iloc[-1]["status"] not in EXPORTABLE:
         raise ScenarioError(f"scenario {name!r} has no allocation to promote; run "
                             f"`allocator solve PROJECT --scenario {name}` first")
+    stale = out_of_date(project, name, check=True)
+    if stale is not None:
+        raise ScenarioError(f"scenario {name!r} cannot be promoted: {stale.text()}")
     data = scenario_data(project, name)
     before = {"base_run": _base_run(project)}
     for table in ("facilities", "housing_units", "households", "members"):
@@ -1143,3 +1166,242 @@ def promote(project: Project, name: str, reason: str = "") -> None:
 def _base_run(project: Project) -> str | None:
     rows = project.allocations[project.allocations["scenario"] == BASE]
     return None if rows.empty else rows["run_id"].iloc[0]
+
+
+# --- the base a scenario was made against -----------------------------------
+
+MADE_AGAINST = "made_against"
+"""Key in a scenario run's ``options_json``: the base it was made against,
+``{"base": base_stamp(...), "ledger": last ledger entry then}``, and for a
+petition trial ``"petition"``: the household and the request's option."""
+
+_BASE_TABLES = ("facilities", "housing_units", "households", "members", "locks")
+# Ledger actions that leave the base's data and allocation as they are.
+_NOT_BASE = {"scenario new", "scenario delete", "petition trial", "export",
+             "notice", "undo scenario new", "undo petition trial",
+             "undo scenario delete", "undo scenario solve"}
+
+
+def base_stamp(project: Project) -> str:
+    """A hash of everything the base is: its facilities, units, households,
+    members, locks, rules and its allocation with the service places.
+
+    Two projects with the same base have the same stamp, whether read from
+    the file or changed in memory (values are written as the project file
+    stores them, rows in a fixed order); any change to the base (a solve,
+    a promote, exits, a register update, rules, locks) gives another.
+    """
+    import hashlib
+
+    from allocator.project import COLUMNS
+
+    digest = hashlib.sha256()
+    frames = {name: getattr(project, name) for name in _BASE_TABLES}
+    for name in ("allocations", "service_assignments"):
+        frame = getattr(project, name)
+        frames[name] = frame[frame["scenario"] == BASE]
+    for name, frame in frames.items():
+        # A column the frame lacks yet is written empty to the file.
+        columns = [c for c in COLUMNS[name] if c != "scenario"]
+        texts = [frame[c].map(_stamp_text(COLUMNS[name][c])) if c in frame.columns
+                 else pd.Series("", index=frame.index) for c in columns]
+        if "geometry" in frame.columns and isinstance(frame, gpd.GeoDataFrame) \
+                and len(frame):
+            import shapely
+
+            geometry = frame.geometry
+            if geometry.crs is not None and geometry.crs != "EPSG:4490":
+                geometry = geometry.to_crs("EPSG:4490")
+            texts.append(pd.Series(
+                shapely.to_wkt(geometry.values, rounding_precision=7),
+                index=frame.index))
+        rows = sorted("\x1f".join(cells) for cells in zip(*texts)) if texts else []
+        digest.update(f"\x1e{name}:{','.join(columns)}\x1e".encode())
+        digest.update("\x1d".join(rows).encode("utf-8", "surrogatepass"))
+    digest.update(json.dumps(project.rules, sort_keys=True, ensure_ascii=False,
+                             default=str).encode())
+    return digest.hexdigest()
+
+
+def _stamp_text(kind: str):
+    """A cell as the project file keeps a column of ``kind``."""
+    def text(value: Any) -> str:
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return ""
+        if kind == "str":
+            return str(value)
+        if kind == "bool":
+            return "1" if bool(value) else "0"
+        try:
+            return repr(float(value))
+        except (TypeError, ValueError):
+            return str(value)
+    return text
+
+
+def made_against(project: Project) -> dict[str, Any]:
+    """What a scenario made now records of the base (see :data:`MADE_AGAINST`)."""
+    entries = pd.to_numeric(project.ledger["entry"], errors="coerce").dropna()
+    return {"base": base_stamp(project),
+            "ledger": int(entries.max()) if len(entries) else 0}
+
+
+def stamp_run(run: dict[str, Any], stamp: dict[str, Any]) -> None:
+    """Record ``stamp`` (see :func:`made_against`) in a run's options."""
+    try:
+        options = json.loads(run.get("options_json") or "{}")
+    except (TypeError, ValueError):
+        options = {}
+    run["options_json"] = json.dumps({**options, MADE_AGAINST: stamp},
+                                     ensure_ascii=False)
+
+
+def _stamp_of(project: Project, name: str) -> dict[str, Any] | None:
+    """The base the stored allocation of scenario ``name`` was made against
+    (None: not solved, or made before scenarios recorded their base)."""
+    rows = project.allocations[project.allocations["scenario"] == name]
+    if rows.empty:
+        return None
+    runs = project.runs[project.runs["run_id"] == rows["run_id"].iloc[0]]
+    if runs.empty:
+        return None
+    try:
+        options = json.loads(runs.iloc[-1]["options_json"] or "{}")
+    except (TypeError, ValueError):
+        return None
+    stamp = options.get(MADE_AGAINST) if isinstance(options, dict) else None
+    return stamp if isinstance(stamp, dict) and "base" in stamp else None
+
+
+@dataclass
+class OutOfDate:
+    """A scenario whose allocation no longer fits the base.
+
+    ``changed_by``: the ledger entries that changed the base since
+    (``"57 scenario promote scenario closeK"``; may be empty when unknown).
+    ``remedy``: "solve" (its changes still apply: solving it again makes
+    it on the current base), "petition" (a petition trial: try the petition
+    again) or "recreate" (its changes no longer apply: ``problems`` say
+    why). ``petition``: the household and option of a petition trial.
+    ``violations``: for a scenario that did not record its base, the rules
+    its allocation breaks on the current base.
+    """
+
+    scenario: str
+    changed_by: list[str]
+    remedy: str
+    petition: dict[str, Any] | None = None
+    problems: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        """What is wrong and what to do, in one line."""
+        name = self.scenario
+        if self.violations:
+            why = (f"its allocation does not fit the current base "
+                   f"({len(self.violations)} problem(s), first: {self.violations[0]})")
+        else:
+            why = "made against an earlier base"
+            if self.changed_by:
+                shown = "; ".join(self.changed_by[:3]) + (
+                    f"; and {len(self.changed_by) - 3} more"
+                    if len(self.changed_by) > 3 else "")
+                why += f" (the base changed since, ledger entry {shown})"
+        if self.remedy == "petition" and self.petition:
+            option = self.petition.get("option", "")
+            return (f"{why}; try the petition again on the current base: "
+                    f"`allocator scenario delete PROJECT {name}`, then `allocator "
+                    f"petition PROJECT --household {self.petition.get('household')} "
+                    f"{option} --save-as {name}`")
+        if self.remedy == "recreate":
+            return (f"{why}, and its changes no longer apply to the current base ("
+                    + "; ".join(self.problems) + f"); delete it (`allocator scenario "
+                    f"delete PROJECT {name}`) and create it again with `allocator "
+                    "scenario new`")
+        return (f"{why}; solve it again on the current base (its changes still "
+                f"apply): `allocator solve PROJECT --scenario {name}`")
+
+
+def out_of_date(project: Project, name: str, *, stamp: str | None = None,
+                check: bool = False) -> OutOfDate | None:
+    """Whether scenario ``name``'s allocation was made against an earlier base.
+
+    ``stamp``: the current :func:`base_stamp` (worked out when not given).
+    A scenario without an allocation is never out of date (solving makes
+    it on the current base). One that did not record its base (made by an
+    older version) is out of date only with ``check``, when its allocation
+    breaks a rule on the current base.
+    """
+    if name == BASE or not project.allocations["scenario"].eq(name).any():
+        return None
+    made = _stamp_of(project, name)
+    if made is None and not check:
+        return None
+    if made is not None:
+        stamp = stamp or base_stamp(project)
+        if made["base"] == stamp:
+            return None
+    problems: list[str] = []
+    try:
+        data = apply_changes(project, changes_of(project, name), name)
+    except ScenarioError as exc:
+        data, problems = None, exc.problems
+    violations: list[str] = []
+    if made is None:
+        if data is None:
+            violations = ["its changes no longer apply"]
+        else:
+            from allocator.exits import without_exited
+            from allocator.validator import validate_allocation
+
+            violations = _missing_references(project, data, name)
+            if not violations:
+                data = with_priorities(data, _run_day(project, name))
+                violations = validate_allocation(without_exited(data), name)
+            if not violations:
+                return None
+    petition = (made or {}).get("petition")
+    remedy = "recreate" if problems else "petition" if petition else "solve"
+    since = int((made or {}).get("ledger") or 0)
+    changed_by = _base_changes_since(project, since) if made is not None else []
+    return OutOfDate(name, changed_by, remedy, petition, problems, violations)
+
+
+def _missing_references(project: Project, data: Project, name: str) -> list[str]:
+    """The units, facilities and households the stored allocation of
+    ``name`` uses that its data (on the current base) no longer has."""
+    rows = project.allocations[project.allocations["scenario"] == name]
+    services = project.service_assignments[
+        project.service_assignments["scenario"] == name]
+    found = []
+    households = set(data.households["household_id"])
+    units = set(data.housing_units["unit_id"])
+    facilities = set(data.facilities["facility_id"])
+    for household, unit in zip(rows["household_id"], rows["unit_id"]):
+        if household not in households:
+            found.append(f"household {household} is not in the base any more")
+        elif isinstance(unit, str) and unit not in units:
+            found.append(f"household {household} has unit {unit}, which the base "
+                         "no longer has")
+    for member, kind, facility in zip(services["member_id"], services["kind"],
+                                      services["facility_id"]):
+        if isinstance(facility, str) and facility not in facilities:
+            found.append(f"member {member} has a {kind} place at {facility}, which "
+                         "the base no longer has")
+    return found
+
+
+def _base_changes_since(project: Project, entry: int) -> list[str]:
+    """The ledger entries after ``entry`` that changed the base, as
+    "number action object"."""
+    ledger = project.ledger
+    numbers = pd.to_numeric(ledger["entry"], errors="coerce")
+    found = []
+    for number, action, obj in zip(numbers, ledger["action"], ledger["object"]):
+        if pd.isna(number) or number <= entry or action in _NOT_BASE:
+            continue
+        if action in ("allocate", "reallocate") \
+                and obj != f"scenario {BASE}":
+            continue
+        found.append(f"{int(number)} {action} {obj}".strip())
+    return found

@@ -218,6 +218,7 @@ class ScenariosPanel(QWidget):
         layout.addWidget(self.note)
         layout.addWidget(split, 1)
         self.comparison = None
+        self.stale: dict[str, Any] = {}
         self.set_project(None)
 
     # -- listing -----------------------------------------------------------------
@@ -243,22 +244,56 @@ class ScenariosPanel(QWidget):
             solved = project.allocations["scenario"].eq(BASE).any()
             rows = pd.concat([pd.DataFrame([{
                 "scenario": BASE, "description": "", "created": "",
-                "changes": "", "status": "optimal" if solved else "未求解"}]),
-                rows], ignore_index=True)
+                "changes": "", "status": "optimal" if solved else "未求解",
+                "out_of_date": None}]), rows], ignore_index=True)
         self.listing.setRowCount(len(rows))
+        self.stale = {row.scenario: row.out_of_date for row in rows.itertuples()
+                      if row.out_of_date is not None}
         for r, row in enumerate(rows.itertuples()):
             name = self.tr("基准") if row.scenario == BASE else row.scenario
+            status = self._status(row.status)
+            if row.out_of_date is not None:
+                status = fill(self.tr("%1（已过期）"), status)
             values = [name, core_text(row.changes) if row.scenario != BASE else "",
-                      self._status(row.status), row.description]
+                      status, row.description]
             for c, value in enumerate(values):
                 item = _item(value)
                 item.setData(Qt.ItemDataRole.UserRole, row.scenario)
+                if row.out_of_date is not None:
+                    item.setToolTip(self.stale_text(row.out_of_date))
+                    if c == 2:
+                        item.setForeground(QColor("#b03a2e"))
                 self.listing.setItem(r, c, item)
         self.listing.resizeColumnsToContents()
         self.note.setText(self.tr(
             "方案在基准数据的副本上修改并求解，基准不受影响。选中两个或更多方案后"
             "“比较所选”：左为指标对比（含与第一个方案的差），右为分配不同的户，"
             "地图上用彩色圆圈标出各方案的房屋。"))
+
+    def stale_text(self, stale) -> str:
+        """Why a scenario is out of date and what to do, in the window's
+        language (``stale``: an :class:`allocator.scenarios.OutOfDate`)."""
+        name = stale.scenario
+        if stale.violations:
+            why = fill(self.tr("方案 %1 的分配不符合当前基准（%2 处问题）。"), name,
+                       len(stale.violations))
+        else:
+            why = fill(self.tr("方案 %1 是在较早的基准上得出的，之后基准已改变。"),
+                       name)
+            if stale.changed_by:
+                why = fill(self.tr(
+                    "方案 %1 是在较早的基准上得出的，之后基准已改变"
+                    "（见台账第 %2 条）。"),
+                    name, stale.changed_by[0].split(" ", 1)[0])
+        if stale.remedy == "petition" and stale.petition:
+            return why + fill(self.tr(
+                "请删除该方案，在当前基准上对户 %1 重新做信访试算，再保存为方案。"),
+                stale.petition.get("household"))
+        if stale.remedy == "recreate":
+            return why + fill(self.tr(
+                "其变更已不适用于当前基准：%1。请删除该方案后重新新建。"),
+                "；".join(stale.problems))
+        return why + self.tr("其变更仍适用：请重新求解该方案，再采用为基准。")
 
     def _status(self, status: str) -> str:
         names = {"optimal": self.tr("最优"), "feasible": self.tr("可行（未证明最优）"),
@@ -421,6 +456,14 @@ class ScenariosPanel(QWidget):
         names = [n for n in self.selected() if n != "base"]
         if len(names) != 1:
             self.note.setText(self.tr("请只选择一个方案来采用为基准。"))
+            return
+        stale = self.stale.get(names[0])
+        if stale is None and self.window.project is not None:
+            from allocator.scenarios import out_of_date
+
+            stale = out_of_date(self.window.project, names[0], check=True)
+        if stale is not None:
+            self.note.setText(fill(self.tr("未采用：%1"), self.stale_text(stale)))
             return
         ok, text = self.window.promote_scenario(names[0])
         self.note.setText(text)

@@ -3140,8 +3140,36 @@ Project files are GeoPackages and open in QGIS.</translation>
         <translation>Base</translation>
     </message>
     <message>
+        <source>%1（已过期）</source>
+        <translation>%1 (out of date)</translation>
+    </message>
+    <message>
         <source>方案在基准数据的副本上修改并求解，基准不受影响。选中两个或更多方案后“比较所选”：左为指标对比（含与第一个方案的差），右为分配不同的户，地图上用彩色圆圈标出各方案的房屋。</source>
         <translation>A scenario changes and solves a copy of the base data; the base is not touched. Select two or more and Compare selected: key figures side by side (with the difference from the first), the households allocated differently, and their units ringed on the map in each scenario&apos;s colour.</translation>
+    </message>
+    <message>
+        <source>方案 %1 的分配不符合当前基准（%2 处问题）。</source>
+        <translation>The allocation of scenario %1 does not fit the current base (%2 problem(s)). </translation>
+    </message>
+    <message>
+        <source>方案 %1 是在较早的基准上得出的，之后基准已改变。</source>
+        <translation>Scenario %1 was made against an earlier base; the base has changed since. </translation>
+    </message>
+    <message>
+        <source>方案 %1 是在较早的基准上得出的，之后基准已改变（见台账第 %2 条）。</source>
+        <translation>Scenario %1 was made against an earlier base; the base has changed since (see ledger entry %2). </translation>
+    </message>
+    <message>
+        <source>请删除该方案，在当前基准上对户 %1 重新做信访试算，再保存为方案。</source>
+        <translation>Delete it, try the petition of household %1 again on the current base, and keep that trial as a scenario.</translation>
+    </message>
+    <message>
+        <source>其变更已不适用于当前基准：%1。请删除该方案后重新新建。</source>
+        <translation>Its changes no longer apply to the current base: %1. Delete the scenario and create it again.</translation>
+    </message>
+    <message>
+        <source>其变更仍适用：请重新求解该方案，再采用为基准。</source>
+        <translation>Its changes still apply: solve the scenario again, then make it the base.</translation>
     </message>
     <message>
         <source>最优</source>
@@ -3194,6 +3222,10 @@ Project files are GeoPackages and open in QGIS.</translation>
     <message>
         <source>请只选择一个方案来采用为基准。</source>
         <translation>Select exactly one scenario to make the base.</translation>
+    </message>
+    <message>
+        <source>未采用：%1</source>
+        <translation>Not made the base: %1</translation>
     </message>
     <message>
         <source>请先选择要删除的方案（基准不能删除）。</source>
