@@ -172,6 +172,10 @@ def validate_allocation(project: Project, scenario: str = "base",
     sibling_schools: dict[tuple[str, str], set] = defaultdict(set)
     placed = services.dropna(subset=["facility_id"])
     for row in placed.itertuples():
+        if row.facility_id not in facilities.index:
+            violations.append(f"{row.member_id}: place at {row.facility_id}, which "
+                              "is not a facility of the project")
+            continue
         load[row.facility_id] += 1
         facility = facilities.loc[row.facility_id]
         if facility["kind"] != row.kind:

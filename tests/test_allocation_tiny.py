@@ -111,6 +111,22 @@ def test_solver_validator_catches_a_broken_allocation(tiny_project):
     assert violations == ["unit B-201 given to 2 households"], violations
 
 
+def test_validator_names_a_place_at_a_facility_the_project_lacks(tiny_project):
+    store_outcome(tiny_project, solve_project(tiny_project, backend="cpsat",
+                                              today=TINY_TODAY))
+    services = tiny_project.service_assignments
+    first = services["facility_id"].notna().idxmax()
+    member = services.at[first, "member_id"]
+    facility = services.at[first, "facility_id"]
+    tiny_project.facilities = tiny_project.facilities[
+        tiny_project.facilities["facility_id"] != facility]
+    from allocator.validator import validate_allocation
+
+    violations = validate_allocation(tiny_project)
+    assert f"{member}: place at {facility}, which is not a facility of the " \
+        "project" in violations
+
+
 def test_shortages_are_explained_with_numbers(tiny_project):
     from allocator.shortage import compute_shortages
 
