@@ -1355,6 +1355,14 @@ def cmd_ledger(args) -> int:
             return EXIT_USAGE
     entries = ledger_entries(project, household=args.household, action=args.action,
                              since=args.since)
+    if args.household is not None and args.household not in set(
+            project.households["household_id"]):
+        if ledger_entries(project, household=args.household).empty:
+            print(f"错误 error: household {args.household!r} is not in the register "
+                  "and no ledger entry names it; check the 户号", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"注意 note: household {args.household!r} is no longer in the register; "
+              "its ledger entries follow", file=sys.stderr)
     changed = set(changed_entries(project))
     for row in entries.itertuples():
         mark = "  [已被改动 changed outside the tool]" if row.entry in changed else ""

@@ -141,8 +141,11 @@ def exit_date_problems(project: Project, household_ids: list[str],
     problems = []
     latest = add_months(today, EXIT_DATE_MAX_MONTHS)
     if exit_on > latest and household_ids:
+        # The date is wrong for all of them: name a few, not hundreds.
+        named = ", ".join(household_ids[:5]) + (
+            f" and {len(household_ids) - 5} more" if len(household_ids) > 5 else "")
         problems.append(
-            f"household(s) {', '.join(household_ids)}: exit date "
+            f"household(s) {named}: exit date "
             f"{exit_on.isoformat()} is more than a year after today "
             f"({today.isoformat()}); give a date up to {latest.isoformat()}, or "
             "confirm the exit nearer the time")

@@ -375,3 +375,12 @@ def test_gbk_shapefiles_are_not_taken_for_cut_ones():
     assert truncated_utf8_fields(shp, ["设施编号", "名称", "类型", "容量"]) == []
     result = _import_with_facilities(shp)
     assert result.errors == [], [str(p) for p in result.errors]
+
+
+def test_a_date_wrong_for_many_households_names_five_of_them(tiny_project):
+    from allocator.exits import exit_date_problems
+
+    ids = [f"X{i}" for i in range(1, 8)]
+    problems = exit_date_problems(tiny_project, ids, dt.date(2027, 10, 2), TINY_TODAY)
+    assert problems[0].startswith("household(s) X1, X2, X3, X4, X5 and 2 more: "
+                                  "exit date 2027-10-02 is more than a year")

@@ -146,6 +146,11 @@ def test_ledger_command_filters(tmp_path, capsys):
     assert main(["ledger", str(project), "--since", tomorrow.isoformat()]) == 0
     assert "0 of 3 ledger entries" in capsys.readouterr().err
 
+    # A mistyped 户号 is said to be unknown, not listed as "0 entries".
+    assert main(["ledger", str(project), "--household", "H55"]) == 2
+    assert "household 'H55' is not in the register and no ledger entry names " \
+        "it" in capsys.readouterr().err
+
 
 def test_household_history_joins_ledger_and_records(tiny_project):
     import pandas as pd
