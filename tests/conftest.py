@@ -77,3 +77,23 @@ def cut_project(project, site_ids, waiting_share, seed):
 def medium_project(sample_import):
     """Sub-site 四区 (most vacancies) with a third of the waiting list."""
     return cut_project(sample_import, ["ZJ01-4"], 1 / 3, seed=7)
+
+
+@pytest.fixture
+def own_log_handlers():
+    """Each ``main`` call adds a console handler on the output it was given;
+    in one test process those of earlier tests write to closed captures. Put
+    them aside while a test runs, and drop the ones it adds."""
+    import logging
+
+    root = logging.getLogger()
+    before = list(root.handlers)
+    consoles = [h for h in before if type(h) is logging.StreamHandler]
+    for handler in consoles:
+        root.removeHandler(handler)
+    yield
+    for handler in root.handlers[:]:
+        if handler not in before:
+            root.removeHandler(handler)
+    for handler in consoles:
+        root.addHandler(handler)

@@ -25,21 +25,8 @@ from allocator.project import load_project, save_project
 
 
 @pytest.fixture(autouse=True)
-def _own_log_handlers():
-    """Each ``main`` call adds a console handler on the output it was given;
-    in one test process those of earlier tests write to closed captures. Put
-    them aside while a test here runs, and drop the ones it adds."""
-    root = logging.getLogger()
-    before = list(root.handlers)
-    consoles = [h for h in before if type(h) is logging.StreamHandler]
-    for handler in consoles:
-        root.removeHandler(handler)
-    yield
-    for handler in root.handlers[:]:
-        if handler not in before:
-            root.removeHandler(handler)
-    for handler in consoles:
-        root.addHandler(handler)
+def _own_log_handlers(own_log_handlers):
+    """Console handlers of earlier tests' ``main`` calls put aside (conftest)."""
 
 
 def _saved(project, path, edits: int = 3):

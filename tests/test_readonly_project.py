@@ -33,21 +33,8 @@ pytestmark = pytest.mark.skipif(os.name != "posix",
 
 
 @pytest.fixture(autouse=True)
-def _own_log_handlers():
-    """Each ``main`` call adds a console handler on the output it was given;
-    in one test process those of earlier tests write to closed captures. Put
-    them aside while a test here runs, and drop the ones it adds."""
-    root = logging.getLogger()
-    before = list(root.handlers)
-    consoles = [h for h in before if type(h) is logging.StreamHandler]
-    for handler in consoles:
-        root.removeHandler(handler)
-    yield
-    for handler in root.handlers[:]:
-        if handler not in before:
-            root.removeHandler(handler)
-    for handler in consoles:
-        root.addHandler(handler)
+def _own_log_handlers(own_log_handlers):
+    """Console handlers of earlier tests' ``main`` calls put aside (conftest)."""
 
 
 @pytest.fixture()
