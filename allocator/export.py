@@ -182,6 +182,7 @@ def changed_households(project: Project, scenario: str = "base"
     if rows.empty:
         raise ExportRefused(f"scenario {scenario!r} has no allocation; run "
                             "`allocator solve` first")
+    latest_run(project, scenario)  # refuses an allocation the register outgrew
     marked = rows["change"].map(lambda c: isinstance(c, str) and c != "")
     run_id = str(rows["run_id"].iloc[0])
     if marked.any():

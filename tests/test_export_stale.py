@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 from allocator.allocate import solve_project, store_outcome
-from allocator.export import ExportRefused, build_orders, latest_run
+from allocator.export import (
+    ExportRefused,
+    build_orders,
+    changed_households,
+    latest_run,
+)
 from allocator.register_update import apply_register_update, compare_register
 from tests.conftest import TINY_TODAY
 
@@ -31,6 +36,8 @@ def test_an_update_after_the_solve_stops_orders_until_the_next_solve(tiny_projec
     assert "run `allocator solve` first" in str(refused.value)
     with pytest.raises(ExportRefused):
         latest_run(tiny_project, "base")  # the notice starts here too
+    with pytest.raises(ExportRefused, match="register was updated"):
+        changed_households(tiny_project)  # not "print all orders instead"
     store_outcome(tiny_project, solve_project(tiny_project, backend="cpsat",
                                               today=TINY_TODAY))
     # The updated register: H4 and H5 left it, H6 joined it.
