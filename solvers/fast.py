@@ -14,17 +14,22 @@ formulation, level by level:
    in weight are interchangeable once level 1 is held at H*, so the
    locations are chosen for kinds tau = (fitting set, service profile) only::
 
-       n[t, q]   households of type t housed in area class q  (level 1)
+       n[t]      households of type t housed                  (level 1)
        v[tau, c] households of kind tau housed in class c
        s[l, k, f] groups of kind k (candidate facilities, size) living at
                   location l that get facility f, for (l, f) in the catchment
 
-       sum_q n[t, q] <= N_t
-       sum_{t in tau} n[t, q] = sum_{c in q} v[tau, c]      (every tau, q)
+       0 <= n[t] <= N_t
+       sum_{t in tau} n[t] = sum_c v[tau, c]                (every tau)
        sum_tau v[tau, c] <= capacity[c]
        sum_f s[l, k, f] <= G0[l, k] + sum_tau m[tau, k] sum_{c at l} v[tau, c]
        sum_{l, k} size(k) s[l, k, f] <= cap(f)
-       sum_t weight[t] sum_q n[t, q] >= H*
+       sum_t weight[t] n[t] >= H*
+
+   Every type of a kind fits the same classes, so the area class a type's
+   households take needs no variable of its own: v tells it. (An earlier
+   form split n by area class, with a link row per kind and area class and a
+   row per type; the rows it saved made the LP three times faster.)
 
    with the served and walking objectives of the joint model. Any solution
    of it unfolds into a solution of the joint model with the same three
@@ -471,7 +476,7 @@ class _Built:
     """One compact model and the maps to read it."""
 
     full: "_FullLp"
-    n_col: dict[tuple[int, int], int]
+    n_col: dict[int, int]
     s_col: dict[tuple[int, int, int], int]
     columns: "_VColumns"
     served_cols: np.ndarray
@@ -492,8 +497,6 @@ def _build(problem: JointProblem, kinds: _Kinds, flow_inputs: dict, people: bool
 
     type_count = flow_inputs["type_count"]
     type_areas = flow_inputs["type_areas"]
-    fit_q = flow_inputs["fit_q"]
-    area_class = flow_inputs["area_class"]
     area_capacity = flow_inputs["area_capacity"]
     capacity = flow_inputs["capacity"]
     class_loc = flow_inputs["class_loc"]
@@ -523,25 +526,20 @@ def _build(problem: JointProblem, kinds: _Kinds, flow_inputs: dict, people: bool
         entries_val.append(np.asarray(vals, dtype=float))
 
     inf = highspy.kHighsInf
-    # n[t, q]
-    n_col: dict[tuple[int, int], int] = {}
+    # n[t]: every type of a kind fits the same classes, so which area class
+    # its households take is told by the v columns alone.
+    n_col: dict[int, int] = {}
     weight_cols, weight_vals = [], []
-    type_rows = new_rows(np.full(len(type_count), -inf), np.asarray(type_count, float))
     n_kinds = len(kinds.kind_fit)
-    link_row: dict[tuple[int, int], int] = {}
-    for k in range(n_kinds):
-        for q in fit_q[kinds.kind_fit[k]]:
-            link_row[k, q] = new_rows(np.zeros(1), np.zeros(1))[0]
+    link_rows = new_rows(np.zeros(n_kinds), np.zeros(n_kinds))
     n_upper = []
     for t, count in enumerate(type_count):
-        k = kinds.type_kind[t]
-        for q in type_areas[t]:
-            n_col[t, q] = n_cols
-            n_upper.append(min(count, int(area_capacity[q])))
-            add([type_rows[t], link_row[k, q]], [n_cols, n_cols], [1.0, 1.0])
-            weight_cols.append(n_cols)
-            weight_vals.append(float(kinds.type_weight[t]))
-            n_cols += 1
+        n_col[t] = n_cols
+        n_upper.append(min(count, int(sum(area_capacity[q] for q in type_areas[t]))))
+        add([link_rows[kinds.type_kind[t]]], [n_cols], [1.0])
+        weight_cols.append(n_cols)
+        weight_vals.append(float(kinds.type_weight[t]))
+        n_cols += 1
     lower.append(np.zeros(len(n_upper)))
     upper.append(np.asarray(n_upper, dtype=float))
 
@@ -606,9 +604,6 @@ def _build(problem: JointProblem, kinds: _Kinds, flow_inputs: dict, people: bool
 
     # v[tau, c] for every kind and fitting class (vectorised by kind).
     class_rows = new_rows(np.full(n_classes, -inf), capacity.astype(float))
-    link_index = np.full((n_kinds, max(n_areas, 1)), -1, dtype=np.int64)
-    for (k, q), row in link_row.items():
-        link_index[k, q] = row
     columns = _VColumns(kinds, class_loc)
     columns.offset = n_cols
     for k in range(n_kinds):
@@ -619,7 +614,7 @@ def _build(problem: JointProblem, kinds: _Kinds, flow_inputs: dict, people: bool
         lower.append(np.zeros(len(classes)))
         upper.append(kind_class_upper[k].astype(float))
         add(class_rows[classes], cols, np.ones(len(classes)))
-        add(link_index[k, area_class[classes]], cols, -np.ones(len(classes)))
+        add(np.full(len(classes), link_rows[k]), cols, -np.ones(len(classes)))
         for key, m in kind_groups[k].items():
             rows = group_row[class_loc[classes], key]
             keep = rows >= 0
@@ -1058,18 +1053,15 @@ def _unfold(problem, kinds, values, n_col, s_col, columns, area_class, rank):
     """Turn counts into a class per household and a facility per group."""
     rank = rank or list(range(len(problem.household_weight)))
     household_class: list[int | None] = [None] * len(problem.household_weight)
-    # Per kind and area class: households (by type counts) and classes (by v).
-    waiting: dict[tuple[int, int], list[int]] = defaultdict(list)
+    # Per kind: households (by type counts) and classes (by v).
+    waiting: dict[int, list[int]] = defaultdict(list)
     for t, members in enumerate(kinds.type_members):
         queue = sorted(members, key=lambda h: rank[h])
-        k = kinds.type_kind[t]
-        for q in sorted({q for (tt, q) in n_col if tt == t}):
-            for _ in range(int(values[n_col[t, q]])):
-                waiting[k, q].append(queue.pop(0))
+        waiting[kinds.type_kind[t]].extend(queue[:int(values[n_col[t]])])
     counts = values[columns.offset:columns.offset + len(columns.placed)]
     for i in np.flatnonzero(counts).tolist():
         k, c = columns.placed[i]
-        queue = waiting[k, int(area_class[c])]
+        queue = waiting[k]
         for _ in range(int(counts[i])):
             household_class[queue.pop(0)] = c
     location_of = [
