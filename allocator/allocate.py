@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -150,8 +151,8 @@ def build_instance(project: Project, today: dt.date) -> Instance:
     first_unit = pd.Series(np.arange(len(units))).groupby(location_codes).first()
     location_points = units.geometry.iloc[first_unit.to_numpy()].reset_index(drop=True)
     location_units: dict[int, list[int]] = defaultdict(list)
-    for unit_index, loc in enumerate(location_codes):
-        location_units[int(loc)].append(unit_index)
+    for unit_index, loc in enumerate(location_codes.tolist()):
+        location_units[loc].append(unit_index)
 
     catchment = rules["catchment_walk_m"]
     limits = facilities["kind"].map(lambda k: float(catchment[k])).to_numpy()
@@ -172,25 +173,31 @@ def build_instance(project: Project, today: dt.date) -> Instance:
     low_floor_max = int(rules["low_floor_max"])
     vacant = units.index[units["status"] == "vacant"]
     locked_units = set(project.locks["unit_id"]) if len(project.locks) else set()
+    # Plain lists: a frame look-up per unit, or iterating a pandas string
+    # column (a call per cell), took seconds on a county.
+    unit_ids = units["unit_id"].tolist()
+    unit_locations = location_codes.tolist()
+    unit_areas = units["area_m2"].tolist()
+    unit_accessible = units["accessible"].tolist()
+    unit_floors = units["floor"].tolist()
     class_index: dict[tuple, int] = {}
     class_units: list[list[int]] = []
-    for unit_index in vacant:
-        key = (int(location_codes[unit_index]), float(units.at[unit_index, "area_m2"]),
-               bool(units.at[unit_index, "accessible"]),
-               split_floors and int(units.at[unit_index, "floor"]) <= low_floor_max)
-        if units.at[unit_index, "unit_id"] in locked_units:
-            key = key + (units.at[unit_index, "unit_id"],)  # a class of its own
+    for unit_index in vacant.tolist():
+        key = (unit_locations[unit_index], float(unit_areas[unit_index]),
+               bool(unit_accessible[unit_index]),
+               split_floors and int(unit_floors[unit_index]) <= low_floor_max)
+        if unit_ids[unit_index] in locked_units:
+            key = key + (unit_ids[unit_index],)  # a class of its own
         if key not in class_index:
             class_index[key] = len(class_units)
             class_units.append([])
-        class_units[class_index[key]].append(int(unit_index))
+        class_units[class_index[key]].append(unit_index)
     class_key = list(class_index)
 
     reference = reference_date(rules, today)
-    ages = members["birth_date"].map(
-        lambda b: age_on(dt.date.fromisoformat(b), reference))
-    ages_today = members["birth_date"].map(
-        lambda b: age_on(dt.date.fromisoformat(b), today))
+    births = members["birth_date"].map(dt.date.fromisoformat)
+    ages = births.map(lambda b: age_on(b, reference))
+    ages_today = births.map(lambda b: age_on(b, today))
     priority = priority_scores(project, today)
     base_weight = int(rules["priority_base_weight"])
     low_floor = ((ages_today >= 70) | (members["disability"] != "无")).groupby(
@@ -204,14 +211,17 @@ def build_instance(project: Project, today: dt.date) -> Instance:
     household_classes: list[list[int]] = []
     fitting: dict[tuple[int, bool], list[int]] = {}
     weights: list[int] = []
-    for row in households.itertuples():
-        loc = location_of_household.get(row.household_id)
+    points_of = priority.to_dict()
+    for household_id, size, needs_accessible in zip(
+            household_ids, households["size"].tolist(),
+            households["needs_accessible"].tolist()):
+        loc = location_of_household.get(household_id)
         household_location.append(None if loc is None else int(loc))
-        weights.append(base_weight + int(priority.get(row.household_id, 0)))
+        weights.append(base_weight + int(points_of.get(household_id, 0)))
         if loc is not None:
             household_classes.append([])
             continue
-        fit_key = (int(row.size), bool(row.needs_accessible))
+        fit_key = (int(size), bool(needs_accessible))
         if fit_key not in fitting:  # households of one size and need share a list
             low, high = area_band(fit_key[0], rules)
             fitting[fit_key] = [
@@ -229,18 +239,24 @@ def build_instance(project: Project, today: dt.date) -> Instance:
     group_kind: list[str] = []
     member_kind: dict[str, str] = {}
     split_sets = 0
-    levels = [school_level(int(age), rules) for age in ages.to_numpy()]
+    age_list = ages.tolist()
+    level_of_age = {age: school_level(int(age), rules) for age in set(age_list)}
     together = bool(rules["siblings_together"])
     # Plain lists per household (in register order): a frame filter per
     # household took over a minute for a county of 20,000 households.
-    people_of: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
-    for member_id, household_id, level in zip(members["member_id"],
-                                              members["household_id"], levels):
-        people_of[household_id].append((member_id, level))
+    people_of: dict[str, list[str]] = defaultdict(list)
+    children_of: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for member_id, household_id, age in zip(members["member_id"].tolist(),
+                                            members["household_id"].tolist(),
+                                            age_list):
+        people_of[household_id].append(member_id)
+        level = level_of_age[age]
+        if level is not None:
+            children_of[household_id, level].append(member_id)
     for household_id, people in people_of.items():
         h = position[household_id]
         for kind in SCHOOL_KINDS:
-            children = [member_id for member_id, level in people if level == kind]
+            children = children_of.get((household_id, kind))
             if not children:
                 continue
             for member_id in children:
@@ -257,7 +273,7 @@ def build_instance(project: Project, today: dt.date) -> Instance:
                     group_kind.append(kind)
                 split_sets += 1
         groups.append(ServiceGroup(h, len(people), facilities_by_kind["clinic"]))
-        group_members.append([member_id for member_id, _level in people])
+        group_members.append(people)
         group_kind.append("clinic")
 
     problem = JointProblem(
@@ -276,7 +292,8 @@ def build_instance(project: Project, today: dt.date) -> Instance:
         household_classes)
     for group, kind in zip(groups, group_kind):
         group.kind = kind
-    class_site = [str(units.at[unit_list[0], "site_id"]) for unit_list in class_units]
+    site_ids = units["site_id"].tolist()
+    class_site = [str(site_ids[unit_list[0]]) for unit_list in class_units]
     _planner_inputs(problem, project, households, class_key, class_site, order,
                     wants_low)
     labels = _location_labels(units, location_codes, len(location_names))
@@ -339,7 +356,8 @@ def _planner_inputs(problem: JointProblem, project: Project,
     problem.class_site = [site_codes[site] for site in class_site]
     waiting = [h for h, loc in enumerate(problem.household_location)
                if loc is None and problem.household_classes[h]]
-    rows = list(households.itertuples())
+    # Object columns: itertuples pays a call per cell of a string column.
+    rows = list(households.astype(object).itertuples())
 
     if "wishes" in order:
         points = rules["wish_points"]
@@ -347,9 +365,10 @@ def _planner_inputs(problem: JointProblem, project: Project,
                    int(points.get("third", 0))]
         low_points = int(points.get("low_floor", 0))
         wishes: list[dict[int, int]] = [{} for _ in rows]
+        low_wished = wants_low.tolist()
         for h in waiting:
             ranked = preferred_sites(getattr(rows[h], "preferred_sites", None))
-            low = bool(wants_low.iloc[h])
+            low = bool(low_wished[h])
             if not ranked and not low:
                 continue
             for c in problem.household_classes[h]:
@@ -606,11 +625,15 @@ def _location_labels(units: pd.DataFrame, codes: np.ndarray, n: int) -> list[str
     several buildings share the point."""
     frame = pd.DataFrame({"loc": codes, "site": units["site_id"].astype(str),
                           "building": units["building"].astype(str)})
+    # Each location's buildings in order of appearance; the first row of a
+    # location gives its site and first building.
+    buildings = frame.drop_duplicates(["loc", "building"])
+    count = buildings["loc"].value_counts().to_dict()
+    first = buildings.drop_duplicates("loc").sort_values("loc", kind="stable")
     labels = [""] * n
-    for loc, rows in frame.groupby("loc"):
-        buildings = rows["building"].unique()
-        site = rows["site"].iloc[0]
-        labels[int(loc)] = f"{site} {buildings[0]}" if len(buildings) == 1 else site
+    for loc, site, building in zip(first["loc"].tolist(), first["site"].tolist(),
+                                   first["building"].tolist()):
+        labels[loc] = f"{site} {building}" if count[loc] == 1 else site
     return labels
 
 
@@ -630,6 +653,8 @@ def _pick_units(project: Project, instance: Instance, solution: JointSolution,
     """
     draw = dict(zip(instance.household_ids, rank))
     units = project.housing_units
+    floor_of = dict(zip(units.index.tolist(), units["floor"].tolist()))
+    unit_id_of = dict(zip(units.index.tolist(), units["unit_id"].tolist()))
     by_class: dict[int, list[str]] = defaultdict(list)
     for h, c in enumerate(solution.household_class):
         if c is not None:
@@ -643,7 +668,7 @@ def _pick_units(project: Project, instance: Instance, solution: JointSolution,
         household_ids = [h for h in household_ids if h not in stay]
         ordered_units = sorted(
             members - set(stay.values()),
-            key=lambda u: (units.at[u, "floor"], units.at[u, "unit_id"]))
+            key=lambda u: (floor_of[u], unit_id_of[u]))
         ordered_households = sorted(household_ids, key=lambda h: (
             not (bool(instance.needs_low_floor.get(h, False))
                  or instance.wants_low_floor.get(h, False)), draw[h]))
@@ -656,13 +681,17 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
     rules = project.rules
     units = project.housing_units
     households = project.households
-    # Plain dicts: a frame look-up per household took seconds on a county.
-    size_of = dict(zip(households["household_id"], households["size"]))
-    accessible_of = dict(zip(households["household_id"],
-                             households["needs_accessible"]))
+    # Plain dicts, built from lists: a frame look-up per household, or
+    # iterating a pandas string column (a call per cell), took seconds.
+    household_ids = households["household_id"].tolist()
+    size_of = dict(zip(household_ids, households["size"].tolist()))
+    accessible_of = dict(zip(household_ids, households["needs_accessible"].tolist()))
     occupied = units[units["status"] == "occupied"]
-    occupied_unit = dict(zip(occupied["household_id"], occupied["unit_id"]))
-    occupied_since = dict(zip(occupied["household_id"], occupied["placed_on"]))
+    occupants = occupied["household_id"].tolist()
+    occupied_unit = dict(zip(occupants, occupied["unit_id"].tolist()))
+    occupied_since = dict(zip(occupants, occupied["placed_on"].tolist()))
+    points_of = instance.priority.to_dict()
+    position_of = {label: i for i, label in enumerate(units.index.tolist())}
     fixed_reason = {}
     if len(project.locks):
         fixes = project.locks[project.locks["kind"] == "fix"]
@@ -675,13 +704,15 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
     holder_priority: dict[int, list[int]] = defaultdict(list)
     for h, c in enumerate(solution.household_class):
         if c is not None:
-            holder_priority[c].append(int(instance.priority[instance.household_ids[h]]))
+            holder_priority[c].append(int(points_of[instance.household_ids[h]]))
+    # Households of one size and need share their classes: count them once.
+    taken_of: dict[tuple[int, ...], tuple[int, list[int]]] = {}
 
     for h, household_id in enumerate(instance.household_ids):
         size = int(size_of[household_id])
         needs_accessible = accessible_of[household_id]
         low, high = area_band(size, rules)
-        points = int(instance.priority.get(household_id, 0))
+        points = int(points_of.get(household_id, 0))
         if household_id in occupied_unit:
             unit_id = occupied_unit[household_id]
             placed = occupied_since[household_id] or "此前"
@@ -692,7 +723,7 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
             continue
         c = solution.household_class[h]
         if c is not None:
-            position = units.index.get_loc(chosen[household_id])
+            position = position_of[chosen[household_id]]
             access = ("；本户需无障碍住房，已分配首层无障碍房"
                       if needs_accessible else "")
             how = (f"规划人员锁定（{fixed_reason[household_id] or '未注明原因'}）"
@@ -704,16 +735,19 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
                 f"面积{unit_areas[position]:g} m²在本户{size}人的面积标准"
                 f"{low:g}–{high:g} m²内{access}；同类房源内楼层按抽签确定"))
             continue
-        eligible = instance.problem.household_classes[h]
-        count = sum(len(instance.class_units[k]) for k in eligible)
+        eligible = tuple(instance.problem.household_classes[h])
+        if eligible not in taken_of:
+            taken_of[eligible] = (
+                sum(len(instance.class_units[k]) for k in eligible),
+                sorted(p for k in eligible for p in holder_priority.get(k, [])))
+        count, taken = taken_of[eligible]
         need = "、无障碍" if needs_accessible else ""
         if count == 0:
             reason = (f"轮候：没有面积在{low:g}–{high:g} m²{need}范围内的空置房源"
                       f"（本户{size}人）；可申请分户或等待合适房源")
         else:
-            taken = [p for k in eligible for p in holder_priority.get(k, [])]
-            higher = sum(p > points for p in taken)
-            same = sum(p == points for p in taken)
+            higher = len(taken) - bisect_right(taken, points)
+            same = bisect_right(taken, points) - bisect_left(taken, points)
             lower = len(taken) - higher - same
             reason = (f"轮候：符合本户条件（{low:g}–{high:g} m²{need}）的空置房源"
                       f"共{count}套，已全部分配：优先级高于本户（{points}分）的户"
@@ -829,8 +863,8 @@ def _service_rows(project, instance, solution, chosen, run_id, scenario):
     units = project.housing_units
     occupied_loc = {
         hid: int(instance.unit_location[position])
-        for position, (hid, status) in enumerate(zip(units["household_id"],
-                                                     units["status"]))
+        for position, (hid, status) in enumerate(zip(units["household_id"].tolist(),
+                                                     units["status"].tolist()))
         if hid and status == "occupied"
     }
     # Final location of each household.
@@ -844,6 +878,16 @@ def _service_rows(project, instance, solution, chosen, run_id, scenario):
             used[f] += problem.groups[g].persons
     metric = metric_crs_for(units)
     catchment = rules["catchment_walk_m"]
+    # The candidates in reach of a location: groups of a kind share theirs.
+    reachable: dict[tuple[int, tuple[int, ...]], list[int]] = {}
+
+    def within_reach(loc: int, group: ServiceGroup) -> list[int]:
+        key = (loc, tuple(group.facilities))
+        if key not in reachable:
+            reachable[key] = [ff for ff in group.facilities
+                              if (loc, ff) in problem.reach]
+        return reachable[key]
+
     # The nearest facility of a kind, for the buildings whose groups have
     # none in reach: one distance query per kind for all those buildings.
     wanted: dict[str, set[int]] = defaultdict(set)
@@ -851,8 +895,7 @@ def _service_rows(project, instance, solution, chosen, run_id, scenario):
         if solution.group_facility[g] is not None:
             continue
         loc = location.get(instance.household_ids[group.household])
-        if loc is not None and not any((loc, ff) in problem.reach
-                                       for ff in group.facilities):
+        if loc is not None and not within_reach(loc, group):
             wanted[instance.group_kind[g]].add(loc)
     nearest_cache: dict[tuple[int, str], tuple[int, float]] = {}
     for kind, locs in wanted.items():
@@ -896,7 +939,7 @@ def _service_rows(project, instance, solution, chosen, run_id, scenario):
         if loc is None:
             reason = f"本户尚在轮候，分得住房后再安排{label}"
         else:
-            within = [ff for ff in group.facilities if (loc, ff) in problem.reach]
+            within = within_reach(loc, group)
             if not within:
                 ff, walk = nearest(loc, kind)
                 if ff < 0:

@@ -243,21 +243,25 @@ def apply_due_exits(project: Project, today: dt.date) -> list[str]:
         lambda d: dt.date.fromisoformat(d) <= today)
     # One pass over the units for all due exits (a pass per exit, and a ledger
     # write per exit, took minutes for a thousand exits in a large county).
-    occupant = {(u, h): i for i, u, h in zip(units.index, units["unit_id"],
-                                             units["household_id"])
+    # Plain lists: iterating a pandas string column costs a call per cell.
+    occupant = {(u, h): i for i, u, h in zip(units.index.tolist(),
+                                             units["unit_id"].tolist(),
+                                             units["household_id"].tolist())
                 if isinstance(h, str)}
+    placed_on = dict(zip(units.index.tolist(), units["placed_on"].tolist()))
     freed, entries, rows = [], [], []
     now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     user = _user()
+    first_entry = project.next_entry()  # the ledger grows only after the loop
     for row in exits[due].itertuples():
         i = occupant.pop((row.unit_id, row.household_id), None)
         if i is None:
             continue
         rows.append(i)
         before = {"status": "已入住", "household_id": row.household_id,
-                  "placed_on": units.at[i, "placed_on"]}
+                  "placed_on": placed_on[i]}
         entries.append({
-            "entry": project.next_entry() + len(entries), "time": now,
+            "entry": first_entry + len(entries), "time": now,
             "user": user, "action": "free unit", "object": f"unit {row.unit_id}",
             "before": _json(before),
             "after": _json({"status": "空置", "exit_on": row.exit_on}),

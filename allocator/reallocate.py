@@ -149,21 +149,26 @@ def previous_services(project: Project, scenario: str) -> pd.DataFrame:
 def freed_units(project: Project, previous: pd.DataFrame,
                 today: dt.date | None = None) -> dict[str, str]:
     """Units freed since ``previous``: unit id -> the household that left it."""
-    present = set(current_households(project, today)["household_id"])
-    units = project.housing_units.set_index("unit_id")
+    present = set(current_households(project, today)["household_id"].tolist())
+    units = project.housing_units
+    vacant = set(units.loc[units["status"] == "vacant", "unit_id"].tolist())
     freed: dict[str, str] = {}
-    for row in previous.dropna(subset=["unit_id"]).itertuples():
-        if row.unit_id not in units.index \
-                or units.at[row.unit_id, "status"] != "vacant":
+    stored = previous.dropna(subset=["unit_id"])
+    for household_id, unit_id, kind in zip(stored["household_id"].tolist(),
+                                           stored["unit_id"].tolist(),
+                                           stored["kind"].tolist()):
+        if unit_id not in vacant:
             continue
-        if row.household_id not in present or row.kind == "existing":
-            freed[row.unit_id] = row.household_id
-    listed = set(previous["household_id"])  # exits reallocated before are not
-    for row in project.exits.itertuples():  # the exit ledger names the unit
-        if row.household_id in listed and isinstance(row.unit_id, str) \
-                and row.unit_id in units.index \
-                and units.at[row.unit_id, "status"] == "vacant":
-            freed.setdefault(row.unit_id, row.household_id)
+        if household_id not in present or kind == "existing":
+            freed[unit_id] = household_id
+    # The exit ledger names the unit; exits reallocated before are not listed.
+    listed = set(previous["household_id"].tolist())
+    exits = project.exits
+    for household_id, unit_id in zip(exits["household_id"].tolist(),
+                                     exits["unit_id"].tolist()):
+        if household_id in listed and isinstance(unit_id, str) \
+                and unit_id in vacant:
+            freed.setdefault(unit_id, household_id)
     return freed
 
 
@@ -177,21 +182,23 @@ def _view(project: Project, previous: pd.DataFrame, fixed: bool, today: dt.date
     """
     view = copy.copy(project)
     households = current_households(project, today)
-    present = set(households["household_id"])
+    present = set(households["household_id"].tolist())
     view.households = households.reset_index(drop=True)
     view.members = project.members[
         project.members["household_id"].isin(present)].reset_index(drop=True)
     units = project.housing_units.copy()
-    status = dict(zip(units["unit_id"], units["status"]))
+    status = dict(zip(units["unit_id"].tolist(), units["status"].tolist()))
     kept: dict[str, str] = {}
     lost: list[str] = []
-    for row in previous[previous["kind"] == "allocated"].itertuples():
-        if row.household_id not in present or not isinstance(row.unit_id, str):
+    allocated = previous[previous["kind"] == "allocated"]
+    for household_id, unit_id in zip(allocated["household_id"].tolist(),
+                                      allocated["unit_id"].tolist()):
+        if household_id not in present or not isinstance(unit_id, str):
             continue
-        if status.get(row.unit_id) == "vacant":
-            kept[row.household_id] = row.unit_id
+        if status.get(unit_id) == "vacant":
+            kept[household_id] = unit_id
         else:
-            lost.append(row.household_id)
+            lost.append(household_id)
     if fixed and kept:
         index = units["unit_id"].isin(set(kept.values()))
         owner = {u: h for h, u in kept.items()}
@@ -217,8 +224,7 @@ def _keep_services(instance: Instance, services: pd.DataFrame
     if services.empty:
         return []
     placed = services.dropna(subset=["facility_id"])
-    facility_of = {(m, k): f for m, k, f in zip(placed["member_id"], placed["kind"],
-                                                placed["facility_id"])}
+    facility_of = _facility_of(placed)
     position = {f: i for i, f in enumerate(instance.facility_ids)}
     keep: list[tuple[int, int]] = []  # (group, facility)
     for g, group in enumerate(problem.groups):
@@ -245,6 +251,12 @@ def _keep_services(instance: Instance, services: pd.DataFrame
     return kept
 
 
+def _facility_of(placed: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """The facility of each (member, kind) place."""
+    return dict(zip(zip(placed["member_id"].tolist(), placed["kind"].tolist()),
+                    placed["facility_id"].tolist()))
+
+
 def _keep_home_places(instance: Instance, services: pd.DataFrame) -> int:
     """Keep the places of households that may move while they stay home.
 
@@ -263,8 +275,7 @@ def _keep_home_places(instance: Instance, services: pd.DataFrame) -> int:
     if services.empty or not problem.household_home:
         return 0
     placed = services.dropna(subset=["facility_id"])
-    facility_of = {(m, k): f for m, k, f in zip(placed["member_id"], placed["kind"],
-                                                placed["facility_id"])}
+    facility_of = _facility_of(placed)
     position = {f: i for i, f in enumerate(instance.facility_ids)}
     reserved: dict[int, int] = {}
     places: dict[int, list[tuple[int, int]]] = {}
@@ -443,8 +454,7 @@ def _move_gains(project: Project, view: Project, instance: Instance,
                 gains.partners.setdefault(second, []).append(first)
 
     placed = services.dropna(subset=["facility_id"])
-    walk_of = {(m, k): float(w) for m, k, w in zip(
-        placed["member_id"], placed["kind"], placed["distance_m"])}
+    walk_of = _walk_of(placed)
     facilities = view.facilities.reset_index(drop=True)
     metric = metric_crs_for(units)
     detour = float(view.rules["detour_factor"])
@@ -490,6 +500,13 @@ def _move_gains(project: Project, view: Project, instance: Instance,
     return gains
 
 
+def _walk_of(placed: pd.DataFrame) -> dict[tuple[str, str], float]:
+    """The walk in metres to each (member, kind) place."""
+    return {(m, k): float(w) for m, k, w in zip(
+        placed["member_id"].tolist(), placed["kind"].tolist(),
+        placed["distance_m"].tolist())}
+
+
 def _move_texts(project: Project, gains: MoveGains, before: dict[str, str | None],
                 after: dict[str, str | None], services: pd.DataFrame
                 ) -> dict[str, str]:
@@ -512,8 +529,7 @@ def _move_texts(project: Project, gains: MoveGains, before: dict[str, str | None
         return site(living.get(household_id) or after.get(household_id))
 
     placed = services.dropna(subset=["facility_id"])
-    walk_after = {(m, k): float(w) for m, k, w in zip(
-        placed["member_id"], placed["kind"], placed["distance_m"])}
+    walk_after = _walk_of(placed)
     texts: dict[str, str] = {}
     for household_id, unit_after in after.items():
         unit_before = before.get(household_id)
@@ -615,22 +631,21 @@ def reallocate(
     if keep:
         kept_places = {(m, kind) for members, kind, _f in keep for m in members}
         kept_rows = services[[(m, k) in kept_places for m, k in zip(
-            services["member_id"], services["kind"])]].copy()
+            services["member_id"].tolist(), services["kind"].tolist())]].copy()
         kept_rows["scenario"] = scenario
         kept_rows["run_id"] = outcome.run["run_id"]
         outcome.service_assignments = pd.concat(
             [outcome.service_assignments, kept_rows], ignore_index=True)
     gained = {} if gains is None else _move_texts(
-        project, gains, dict(zip(previous["household_id"], previous["unit_id"])),
-        dict(zip(rows["household_id"], rows["unit_id"])),
+        project, gains, _unit_of(previous), _unit_of(rows),
         outcome.service_assignments)
     changes = _changes(project, previous, services, rows, outcome.service_assignments,
                        freed, lost, released, move_reason, gained)
-    reasons = dict(zip(changes["household_id"], changes["reason"]))
+    reasons = dict(zip(changes["household_id"].tolist(), changes["reason"].tolist()))
     rows["change"] = rows["household_id"].map(reasons)
     rows["reason"] = [
         f"变动原因：{reasons[h]}。{r}" if h in reasons else r
-        for h, r in zip(rows["household_id"], rows["reason"])]
+        for h, r in zip(rows["household_id"].tolist(), rows["reason"].tolist())]
     outcome.allocations = rows
     result.changes = changes
     return result
@@ -647,8 +662,8 @@ def _changes(project: Project, previous: pd.DataFrame, services_before: pd.DataF
     ``gained`` is what a household's move gained (it replaces
     ``move_reason`` for that household).
     """
-    before = dict(zip(previous["household_id"], previous["unit_id"]))
-    after = dict(zip(rows["household_id"], rows["unit_id"]))
+    before = _unit_of(previous)
+    after = _unit_of(rows)
     released = released or {}
     gained = gained or {}
     vacated = {unit: h for h, unit in before.items()
@@ -662,7 +677,7 @@ def _changes(project: Project, previous: pd.DataFrame, services_before: pd.DataF
             return f"户{released[unit_id]}调整住房后腾出房屋{unit_id}"
         return None
 
-    kind_after = dict(zip(rows["household_id"], rows["kind"]))
+    kind_after = dict(zip(rows["household_id"].tolist(), rows["kind"].tolist()))
     records = []
     for unit_id, household_id in sorted(freed.items(), key=lambda p: p[1]):
         if household_id not in after:
@@ -698,9 +713,10 @@ def _changes(project: Project, previous: pd.DataFrame, services_before: pd.DataF
     changed = {r["household_id"] for r in records}
     place_before = _places(services_before)
     place_after = _places(services_after)
-    names = dict(zip(project.facilities["facility_id"], project.facilities["name"]))
-    member_household = dict(zip(services_after["member_id"],
-                                services_after["household_id"]))
+    names = dict(zip(project.facilities["facility_id"].tolist(),
+                     project.facilities["name"].tolist()))
+    member_household = dict(zip(services_after["member_id"].tolist(),
+                                services_after["household_id"].tolist()))
     by_household: dict[str, list[str]] = {}
     for (member_id, kind), facility in place_after.items():
         old = place_before.get((member_id, kind))
@@ -721,10 +737,18 @@ def _changes(project: Project, previous: pd.DataFrame, services_before: pd.DataF
     return pd.DataFrame(records, columns=CHANGE_COLUMNS)
 
 
+def _unit_of(allocations: pd.DataFrame) -> dict[str, str | None]:
+    """The unit of each household of an allocation (NaN or None: no unit)."""
+    # Plain lists: iterating a pandas string column costs a call per cell.
+    return dict(zip(allocations["household_id"].tolist(),
+                    allocations["unit_id"].tolist()))
+
+
 def _places(services: pd.DataFrame) -> dict[tuple[str, str], str | None]:
     return {(m, k): (f if isinstance(f, str) else None)
-            for m, k, f in zip(services["member_id"], services["kind"],
-                               services["facility_id"])}
+            for m, k, f in zip(services["member_id"].tolist(),
+                               services["kind"].tolist(),
+                               services["facility_id"].tolist())}
 
 
 def store_reallocation(project: Project, reallocation: Reallocation,
