@@ -27,9 +27,9 @@ formulation, level by level:
        sum_t weight[t] n[t] >= H*
 
    Every type of a kind fits the same classes, so the area class a type's
-   households take needs no variable of its own: v tells it. (An earlier
-   form split n by area class, with a link row per kind and area class and a
-   row per type; the rows it saved made the LP three times faster.)
+   households take needs no variable of its own: v tells it, and the model
+   needs one link row per kind (not one per kind and area class, nor a row
+   per type), which keeps the LP small.
 
    with the served and walking objectives of the joint model. Any solution
    of it unfolds into a solution of the joint model with the same three
