@@ -38,19 +38,22 @@ formulation, level by level:
    Each level is solved in two steps. **The bound** is the LP relaxation,
    taken on the persons model (a group key per kind of facility, counting
    persons: a fractional group is just its persons, so this LP equals the
-   group model's relaxation and is far smaller) by **column generation**:
-   the master starts with the counts n, the service columns and the v
-   columns of one housing that reaches level 1; after each round the duals
-   price every v column left out (a vectorised ``c - A^T y``), the best few
-   of each kind come in, and the master is solved again from its basis.
-   The rounds stop when nothing prices in (the master's LP is the full
-   LP's) or the Lagrangian bound (master optimum plus, per class of units,
-   its capacity times the best reduced cost left out) is within half the
-   allowed gap. **The solution** is the group model's MIP on the columns
-   the LP took, with the housing counts held between the floor and ceiling
-   of their LP values, then, if that misses the gap, without that hold. A
-   level stops at a relative gap of at most ``gap`` (0.1 % by default)
-   against the LP bound; the gap is then reported, never hidden.
+   group model's relaxation and is far smaller) by **column generation**: the
+   master starts with the counts n, the service columns and the v columns of
+   one housing that reaches level 1; after each round the duals price every v
+   column left out (a vectorised ``c - A^T y``), the best few of each kind
+   come in, columns idle at zero with a poor reduced cost leave a master grown
+   past three columns per row, and the master is solved again from its basis.
+   The rounds stop when nothing prices in (the master's LP is the full LP's)
+   or the Lagrangian bound (master optimum plus, per class of units, its
+   capacity times the best reduced cost left out) is within half the allowed
+   gap. **The solution** is the group model's MIP on the columns the LP took,
+   with the housing counts held between the floor and ceiling of their LP
+   values (widened to take in the previous level's solution, its start); if
+   that misses the gap, the LP is solved to its optimum and the MIP runs again
+   on the columns that reduced-cost fixing keeps. A level stops at a relative
+   gap of at most ``gap`` (0.1 % by default) against the LP bound; the gap is
+   then reported, never hidden.
 
 What it cannot do: planner locks (fixed or forbidden units), split siblings,
 wishes, village groups, reallocation with moves, the coverage gap cap, or
@@ -58,7 +61,9 @@ levels in another order than housed, served, walk; :func:`unsupported` says
 why, and the product then uses the aggregated or detailed model. Column
 generation keeps the master small, but on a large county (20,000 households,
 875 buildings) the duals of the first rounds are poor and it takes tens of
-rounds to converge; see ``bench/results/county_20000.json``.
+rounds to converge, and the integer model of the walking level spends most
+of its time finding a first solution near the LP's; see
+``bench/results/county_20000.json``.
 """
 
 from __future__ import annotations
