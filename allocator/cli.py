@@ -1183,6 +1183,8 @@ def _cmd_reallocate(args) -> int:
     from allocator.reallocate import (
         CHANGE_LABELS,
         ReallocationError,
+        outgrown_units,
+        previous_allocation,
         reallocate,
         store_reallocation,
         validation_view,
@@ -1208,6 +1210,21 @@ def _cmd_reallocate(args) -> int:
         except ScenarioError as exc:
             print(f"错误 error: {exc}", file=sys.stderr)
             return EXIT_DATA
+    if not args.allow_moves:
+        try:
+            outgrown = outgrown_units(data, previous_allocation(
+                data, args.scenario), today)
+        except ReallocationError as exc:
+            print(f"错误 error: {exc}", file=sys.stderr)
+            return EXIT_DATA
+        if outgrown:
+            _outgrown_refused(outgrown, args)
+            return EXIT_USAGE
+    made = None
+    if args.scenario != "base":
+        from allocator.scenarios import made_against
+
+        made = made_against(project)  # the base, exits due today included
     try:
         with _interrupt_as_cancel() as cancelled:
             result = reallocate(
@@ -1223,8 +1240,17 @@ def _cmd_reallocate(args) -> int:
         print(f"错误 error: reallocation ended {result.outcome.run['status']}; "
               f"nothing changed ({result.outcome.result.message})", file=sys.stderr)
         return EXIT_DATA
+    priority = project.households["priority"].copy()
+    if made is not None:
+        # Recorded as `allocator solve --scenario` does: list, show and diff
+        # mark the scenario out of date once the base changes.
+        from allocator.scenarios import stamp_run
+
+        stamp_run(result.outcome.run, made)
     store_reallocation(project, result)
     if data is not project:
+        # The base keeps its own priority points; the scenario's are its run's.
+        project.households["priority"] = priority
         data.allocations, data.service_assignments = (
             project.allocations, project.service_assignments)
         data.runs = project.runs
@@ -1256,6 +1282,22 @@ def _cmd_reallocate(args) -> int:
             "changes": _records(changes)}, ensure_ascii=False, indent=2,
             default=str), encoding="utf-8")
     return EXIT_OK
+
+
+def _outgrown_refused(outgrown, args) -> None:
+    """Why `reallocate` without --allow-moves refuses households whose
+    allocated unit no longer fits their size, and what to do."""
+    scenario = f" --scenario {args.scenario}" if args.scenario != "base" else ""
+    print(f"错误 error: {len(outgrown)} household(s) were allocated a unit they "
+          "have not moved into, and after a register update the unit no longer "
+          "fits the household's size (家庭人口变化，原分配房屋不再适合); "
+          "kept, it would break the area rule:", file=sys.stderr)
+    for household in outgrown:
+        print(f"  {household.text()}", file=sys.stderr)
+    print(f"Nothing was changed. To re-house them (a unit that fits, or back on "
+          f"the waiting list), run `allocator reallocate {args.project}{scenario} "
+          f"--allow-moves`; or solve the allocation again with `allocator solve "
+          f"{args.project}{scenario}`", file=sys.stderr)
 
 
 def _add_dynamic_commands(commands) -> None:

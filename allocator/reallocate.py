@@ -32,6 +32,13 @@ not moved in are kept too while it stays in its unit: with ``allow_moves``
 stays (:func:`_keep_home_places`), so households that do not move never
 trade places; a household that moves is placed again from its new unit.
 
+A household allocated a unit whose size changed since (a register update:
+a birth, a death, 分户) may no longer fit that unit's area band
+(:func:`outgrown_units`). Keeping the unit would break the area rule, so
+the command refuses to start without ``allow_moves``; with it the household
+moves to a unit that fits, or waits again, and its change says why
+(家庭人口变化，原分配房屋不再适合).
+
 With ``allow_service_changes`` the school places and clinic
 registrations of housed households are allocated again with everyone else's.
 
@@ -57,7 +64,7 @@ from allocator.allocate import (
     solve_project,
 )
 from allocator.project import Project
-from allocator.rules import DEFAULTS, KIND_LABELS, SCHOOL_KINDS
+from allocator.rules import DEFAULTS, KIND_LABELS, SCHOOL_KINDS, area_band
 from gis.distance import metric_crs_for, nearest_walk
 
 logger = logging.getLogger(__name__)
@@ -72,8 +79,39 @@ CHANGE_LABELS = {
 }
 
 
+OUTGROWN_REASON = "家庭人口变化（现{size}人），原分配房屋不再适合"
+"""Why a household allocated a unit it no longer fits moves or waits again."""
+
+
 class ReallocationError(ValueError):
     """A reallocation that cannot start; the message says why and what to do."""
+
+
+@dataclass
+class Outgrown:
+    """A household allocated a unit (not moved in) that no longer fits its
+    size, after a register update (a birth, a death, 分户)."""
+
+    household_id: str
+    name: str  # the head's (户主)
+    unit_id: str
+    area_m2: float
+    size: int
+    low: float
+    high: float
+
+    def text(self) -> str:
+        """One line for the planner, in Chinese."""
+        return (f"户{self.household_id}（户主{self.name}）现{self.size}人，"
+                f"已分配未入住的房屋{self.unit_id}面积{_m2(self.area_m2)} m²，"
+                f"不在{self.size}人的面积标准{_m2(self.low)}–{_m2(self.high)} m²内")
+
+    def reason(self) -> str:
+        return OUTGROWN_REASON.format(size=self.size)
+
+
+def _m2(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 @dataclass
@@ -170,6 +208,40 @@ def freed_units(project: Project, previous: pd.DataFrame,
                 and unit_id in vacant:
             freed.setdefault(unit_id, household_id)
     return freed
+
+
+def outgrown_units(project: Project, previous: pd.DataFrame,
+                   today: dt.date | None = None) -> list[Outgrown]:
+    """Households allocated a unit by ``previous`` and not moved in whose unit
+    (still vacant) is outside the area band of their size now, in 户号 order.
+
+    Their size changed after the allocation (a register update); keeping the
+    unit would break the area rule, so they must move or wait again
+    (``allow_moves``) or the scenario be solved again.
+    """
+    households = current_households(project, today)
+    size_of = dict(zip(households["household_id"].tolist(),
+                       households["size"].tolist()))
+    units = project.housing_units
+    vacant = units[units["status"] == "vacant"]
+    area_of = dict(zip(vacant["unit_id"].tolist(), vacant["area_m2"].tolist()))
+    members = project.members
+    heads = members[members["relationship"] == "户主"]
+    name_of = dict(zip(members["household_id"].tolist(), members["name"].tolist()))
+    name_of |= dict(zip(heads["household_id"].tolist(), heads["name"].tolist()))
+    found = []
+    allocated = previous[previous["kind"] == "allocated"]
+    for household_id, unit_id in sorted(zip(allocated["household_id"].tolist(),
+                                            allocated["unit_id"].tolist())):
+        if household_id not in size_of or unit_id not in area_of:
+            continue
+        size = int(size_of[household_id])
+        low, high = area_band(size, project.rules)
+        area = float(area_of[unit_id])
+        if not low <= area <= high:
+            found.append(Outgrown(household_id, str(name_of.get(household_id, "")),
+                                  unit_id, area, size, low, high))
+    return found
 
 
 def _view(project: Project, previous: pd.DataFrame, fixed: bool, today: dt.date
@@ -586,6 +658,9 @@ def reallocate(
     previous = previous_allocation(project, scenario)
     freed = freed_units(project, previous, today)
     view, kept, lost = _view(project, previous, not allow_moves, today)
+    outgrown = {o.household_id: o.reason()
+                for o in outgrown_units(project, previous, today)
+                if o.household_id in kept}
     if release and not allow_moves:
         raise ValueError("releasing households needs allow_moves")
     if moves_for_gain and not allow_moves:
@@ -640,7 +715,7 @@ def reallocate(
         project, gains, _unit_of(previous), _unit_of(rows),
         outcome.service_assignments)
     changes = _changes(project, previous, services, rows, outcome.service_assignments,
-                       freed, lost, released, move_reason, gained)
+                       freed, lost, released, move_reason, gained, outgrown)
     reasons = dict(zip(changes["household_id"].tolist(), changes["reason"].tolist()))
     rows["change"] = rows["household_id"].map(reasons)
     rows["reason"] = [
@@ -656,16 +731,20 @@ def _changes(project: Project, previous: pd.DataFrame, services_before: pd.DataF
              freed: dict[str, str], lost: list[str],
              released: dict[str, str] | None = None,
              move_reason: str = "",
-             gained: dict[str, str] | None = None) -> pd.DataFrame:
+             gained: dict[str, str] | None = None,
+             outgrown: dict[str, str] | None = None) -> pd.DataFrame:
     """Every household whose allocation differs from ``previous``, with why.
 
     ``gained`` is what a household's move gained (it replaces
-    ``move_reason`` for that household).
+    ``move_reason`` for that household). ``outgrown``: households whose
+    allocated unit no longer fits their size, with why (see
+    :class:`Outgrown`); it replaces both for them.
     """
     before = _unit_of(previous)
     after = _unit_of(rows)
     released = released or {}
     gained = gained or {}
+    outgrown = outgrown or {}
     vacated = {unit: h for h, unit in before.items()
                if isinstance(unit, str) and isinstance(after.get(h), str)
                and after[h] != unit}
@@ -699,13 +778,14 @@ def _changes(project: Project, previous: pd.DataFrame, services_before: pd.DataF
                             "reason": f"{why}，分配给轮候户{household_id}"})
         elif unit_after is None:
             why = ("原分配房屋已不可用（非空置）" if household_id in lost
-                   else "原分配房屋改分他户")
+                   else outgrown.get(household_id, "原分配房屋改分他户"))
             records.append({"household_id": household_id, "change": "unhoused",
                             "unit_before": unit_before, "unit_after": None,
                             "reason": f"{why}：{unit_before}，重新轮候"})
         else:
             why = f"（{source(unit_after)}）" if source(unit_after) else ""
-            purpose = gained.get(household_id, move_reason)
+            purpose = outgrown.get(household_id) or gained.get(household_id,
+                                                              move_reason)
             records.append({"household_id": household_id, "change": "moved",
                             "unit_before": unit_before, "unit_after": unit_after,
                             "reason": f"由房屋{unit_before}调换至{unit_after}{why}"

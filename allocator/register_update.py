@@ -9,7 +9,9 @@ death and a move out of the county look alike), households split into two
 Nothing changes until :func:`apply_register_update`, which writes one ledger
 entry per household. An optional column the project holds data for and the
 updated register lacks (a renamed header, say) is an error: comparing would
-clear that field for every household.
+clear that field for every household; so is a 残疾 column left blank in every
+row while the project holds disabilities (a blank reads as 无). A person born
+after the day of the update is an error too (a date in the future).
 
 People are matched by ID number (身份证号), households by 户号. A person
 who moves to another household is a move, not a removal and an addition.
@@ -137,27 +139,33 @@ def compare_register(project: Project, path: Path,
         Text encoding of a CSV register (UTF-8 and GBK are detected).
     today : datetime.date, optional
         The day of the update (default today): a new member born within the
-        year before it is listed as born.
+        year before it is listed as born; anyone born after it is an error.
 
     Returns
     -------
     RegisterDiff
         Problems of the file (``file:row:column: message``) and, when it has
         no errors, one :class:`HouseholdChange` per household that differs.
-        A missing optional column the project holds data for is an error.
+        A missing optional column the project holds data for is an error,
+        as is a wholly blank 残疾 column while the project holds disabilities.
     """
     from allocator.importer import _read_register
 
     diff = RegisterDiff(str(path))
     members, households, problems = _read_register(Path(path), encoding)
     diff.problems = list(problems)
+    today = today or dt.date.today()
+    raw = _RawTable(Path(path), encoding)
     if members is not None and households is not None:
         present = households.attrs.pop("register_fields", None)
         if present is not None:
             diff.problems += _missing_columns(project, set(present), str(path))
+            if "disability" in present:
+                diff.problems += _emptied_disability(project, members, raw)
+        if not diff.errors:
+            diff.problems += _born_after(members, raw, today)
     if diff.errors or members is None or households is None:
         return diff
-    today = today or dt.date.today()
     try:
         year_ago = today.replace(year=today.year - 1)
     except ValueError:  # 29 February
@@ -250,6 +258,92 @@ def _iso_date(value) -> dt.date | None:
 def _holds(values: pd.Series, empty=("", "无")) -> pd.Series:
     """Which values are data rather than blanks (NaN, None, ``empty``)."""
     return values.notna() & ~values.astype(str).str.strip().isin(empty)
+
+
+class _RawTable:
+    """The updated register as read, before the import's checks: read again
+    only when a check needs what the import does not keep (the spreadsheet
+    row of each person, blank cells told from 无)."""
+
+    def __init__(self, path: Path, encoding: str | None) -> None:
+        self.path, self.encoding = path, encoding
+        self._frame: pd.DataFrame | None = None
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        if self._frame is None:
+            from gis.readers import read_table
+
+            self._frame, _, _ = read_table(self.path, encoding=self.encoding)
+        return self._frame
+
+    def column(self, name: str) -> pd.Series | None:
+        """The first column the import reads as field ``name`` (Chinese or
+        English header), as it is in the file."""
+        from allocator.importer import REGISTER_COLUMNS
+
+        for column in self.frame.columns:
+            key = str(column)
+            if REGISTER_COLUMNS.get(key) == name or key.lower() == name:
+                return self.frame[column]
+        return None
+
+    def rows(self, count: int) -> list[int | None]:
+        """The spreadsheet row of each of the ``count`` persons the import
+        read (in file order; every row is a person when it found no error)."""
+        index = [int(r) for r in self.frame.index]
+        return index if len(index) == count else [None] * count
+
+
+def _emptied_disability(project: Project, members: pd.DataFrame,
+                        raw: _RawTable) -> list:
+    """An error when the update's 残疾 column is blank in every row and the
+    project holds disabilities: a blank cell reads as 无, so the file would
+    clear every disability (and the need for an accessible unit) as a
+    missing column would. A column of 无 clears them on purpose."""
+    from gis.readers import Problem
+
+    old = project.members
+    if "disability" not in old.columns or _holds(members["disability"]).any():
+        return []
+    held = _holds(old["disability"])
+    if not held.any():
+        return []
+    column = raw.column("disability")
+    if column is None or _holds(column, empty=("",)).any():
+        return []
+    count = int(old.loc[held, "household_id"].nunique())
+    return [Problem(
+        str(raw.path), None, "残疾",
+        f"the updated register's column 残疾 (disability) is empty in every row, "
+        f"but the project holds a disability for {count} household(s); compared "
+        f"as it is, the file would clear it (and the need for an accessible "
+        f"unit) for all of them. Fill the column in from the register (type and "
+        f"grade, e.g. 肢体二级); if nobody has a disability any more, write 无 "
+        f"in its cells")]
+
+
+def _born_after(members: pd.DataFrame, raw: _RawTable, today: dt.date) -> list:
+    """An error for each person born after the day of the update: a register
+    of that day cannot list them (a mistyped date, or the wrong --date)."""
+    from gis.readers import Problem
+
+    births = [_iso_date(b) for b in members["birth_date"].tolist()]
+    late = [i for i, birth in enumerate(births) if birth is not None
+            and birth > today]
+    if not late:
+        return []
+    rows = raw.rows(len(members))
+    names = members["name"].tolist()
+    households = members["household_id"].tolist()
+    return [Problem(
+        str(raw.path), rows[i], "出生日期",
+        f"{names[i]} (household {households[i]}) was born on "
+        f"{births[i].isoformat()}, after the day of this update "
+        f"({today.isoformat()}): a date in the future. Correct the birth date "
+        f"(and the ID number's birth digits), or give the day of the update "
+        f"with --date YYYY-MM-DD")
+        for i in late]
 
 
 def _missing_columns(project: Project, present: set[str], file: str) -> list:

@@ -156,6 +156,10 @@ CHANGE = (
     Template("given_away", "原分配房屋改分他户：{unit:id}，重新轮候",
              "the unit allocated before went to another household: {unit}; back "
              "on the waiting list"),
+    Template("outgrown_waits",
+             "家庭人口变化（现{size}人），原分配房屋不再适合：{unit:id}，重新轮候",
+             "the household's size changed (now {size}) and the unit allocated "
+             "before no longer fits it: {unit}; back on the waiting list"),
     Template("services", "学位或卫生服务变动：{places}",
              "school or clinic place changed: {places}"),
 )
@@ -171,6 +175,9 @@ MOVE_SOURCE = (
 MOVE_GAIN = (
     Template("more_housed", "使更多轮候户得到安置",
              "so that more waiting households are housed"),
+    Template("outgrown", "家庭人口变化（现{size}人），原分配房屋不再适合",
+             "the household's size changed (now {size}) and the unit allocated "
+             "before no longer fits it"),
     Template("petition_room", "为试算{request}让出房源",
              "making room to try: {request}"),
     Template("family", "与分户家庭{partner:id}同点安置（{site}）",

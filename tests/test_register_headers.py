@@ -209,8 +209,7 @@ def test_apply_without_a_reason_is_a_usage_error(tmp_path, tiny_project, capsys,
     (dt.date(2026, 11, 20), "出生 born"),
     (dt.date(2027, 8, 15), "出生 born"),        # exactly one year: still a birth
     (dt.date(2027, 8, 16), "新增成员 added"),   # over a year old: joined
-    (dt.date(2026, 8, 14), "新增成员 added"),   # not yet born on that day
-])
+])  # not yet born on the day: refused (tests/test_register_edges.py)
 def test_a_new_member_born_within_the_year_is_a_birth(tiny_project, today, label):
     (h0,) = [c for c in compare_register(tiny_project, UPDATE, today=today).changes
              if c.household_id == "H0"]

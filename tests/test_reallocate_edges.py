@@ -1,0 +1,181 @@
+"""Reallocation after a register update changed a household's size, and
+reallocating a scenario, on the tiny county.
+
+With the rule area_min_per_person_m2 = 20 (the county's own, above the 12
+m² default; 25 m² stays the top) the area bands are 1 person 20–25 m²,
+2 people 40–50, 3 people 60–75, 4 people 80–100. The first allocation is
+then the tiny hand solution (tests/test_allocation_tiny.py): H1 (2, needs
+an accessible unit) A-101 (50 m², accessible), H2 (3) A-201 (75 m², the
+only unit of 60–75), H3 (2) B-101 (50 m²), H4 (1, aged 70+) B-201 (25
+m²), H5 (1) waits; H0 (4) lives in A-301 (100 m²).
+
+The update of 2026-10-01 adds 俄木阿依, born 2026-09-01, to H2 (head 俄木石布),
+which has not moved in: 4 people need 80–100 m², and A-201 (75 m²) no
+longer fits. The only unit of 80–100 m² is A-301, H0's.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from allocator import scenarios
+from allocator.cli import main
+from allocator.project import load_project, save_project
+from allocator.texts import in_language
+from tests.conftest import TINY
+
+DAY = "2026-10-01"
+# 俄木阿依: ID birth digits 20260901, sequence 002 (even: female); the
+# ISO 7064 MOD 11-2 check digit of 51343120260901002 is 8 (worked out by hand:
+# weighted sum 246, 246 mod 11 = 4, and 4 maps to 8).
+NEWBORN = ("H2,俄木阿依,513431202609010028,女,女,2026-09-01,工程搬迁,无,,,"
+           "普提村,城北乡,城北乡,")
+OUTGROWN_LINE = ("户H2（户主俄木石布）现4人，已分配未入住的房屋A-201面积75 m²，"
+                 "不在4人的面积标准80–100 m²内")
+
+
+def _units(frame):
+    return {h: (u if isinstance(u, str) else None)
+            for h, u in zip(frame["household_id"], frame["unit_id"])}
+
+
+def _update(tmp_path):
+    """The tiny register with H2's newborn after H2's last member (row 10)."""
+    lines = (TINY / "register.csv").read_text(encoding="utf-8-sig").splitlines()
+    lines.insert(9, NEWBORN)
+    path = tmp_path / "register_2026_10.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    return path
+
+
+@pytest.fixture()
+def grown(tiny_project, tmp_path, capsys):
+    """The project file after the first allocation and H2's birth."""
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    assert main(["rules", str(path), "--set", "area_min_per_person_m2=20",
+                 "--reason", "县定人均最低面积"]) == 0
+    assert main(["solve", str(path), "--backend", "cpsat", "--date", DAY]) == 0
+    solved = load_project(path).allocations
+    assert _units(solved) == {
+        "H0": "A-301", "H1": "A-101", "H2": "A-201", "H3": "B-101",
+        "H4": "B-201", "H5": None}
+    assert main(["register", str(path), str(_update(tmp_path)), "--apply",
+                 "--reason", "2026年10月户籍核对", "--date", DAY]) == 0
+    sizes = load_project(path).households.set_index("household_id")["size"]
+    assert sizes["H2"] == 4
+    capsys.readouterr()
+    return path
+
+
+def _changes(path):
+    written = json.loads(path.read_text(encoding="utf-8"))
+    return {c["household_id"]: (c["change"], c["reason"]) for c in written["changes"]}
+
+
+def test_reallocate_names_the_household_that_outgrew_its_unit(grown, capsys):
+    stored = grown.read_bytes()
+    code = main(["reallocate", str(grown), "--backend", "cpsat", "--date", DAY])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert OUTGROWN_LINE in err
+    assert "no longer fits the household's size" in err
+    assert f"`allocator reallocate {grown} --allow-moves`" in err
+    assert f"`allocator solve {grown}`" in err
+    assert "validator" not in err and "Traceback" not in err
+    assert out == ""
+    assert grown.read_bytes() == stored  # nothing written
+
+
+def test_with_moves_it_waits_again_and_says_why(grown, tmp_path, capsys):
+    changes = tmp_path / "changes.json"
+    assert main(["reallocate", str(grown), "--allow-moves", "--backend", "cpsat",
+                 "--date", DAY, "--json", str(changes)]) == 0
+    # No unit of 80–100 m² is vacant: H2 goes back on the waiting list, and
+    # nobody waiting (H5, one person) fits A-201.
+    assert _changes(changes) == {"H2": (
+        "unhoused", "家庭人口变化（现4人），原分配房屋不再适合：A-201，重新轮候")}
+    assert "H2  住房不可用，重新轮候  家庭人口变化（现4人），原分配房屋不再适合" \
+        in capsys.readouterr().out
+    assert in_language("家庭人口变化（现4人），原分配房屋不再适合：A-201，重新轮候",
+                       "en") == (
+        "the household's size changed (now 4) and the unit allocated before no "
+        "longer fits it: A-201; back on the waiting list")
+
+
+def test_with_moves_it_moves_to_a_unit_that_fits_and_says_why(grown, tmp_path):
+    # H0 exits: A-301 (100 m²) is freed, the one unit of 80–100 m².
+    project = load_project(grown)
+    project.exits = pd.DataFrame([{
+        "household_id": "H0", "unit_id": "A-301", "exit_on": DAY,
+        "confirmed": DAY, "user": "test", "reason": "退出机制", "freed_on": None}])
+    project.households.loc[project.households["household_id"] == "H0",
+                           "exited_on"] = DAY
+    save_project(project, grown)
+    changes = tmp_path / "changes.json"
+    assert main(["reallocate", str(grown), "--allow-moves", "--backend", "cpsat",
+                 "--date", DAY, "--json", str(changes)]) == 0
+    moved = ("由房屋A-201调换至A-301（户H0退出腾出房屋A-301），"
+             "家庭人口变化（现4人），原分配房屋不再适合")
+    # H1's child takes one of the two kindergarten places H0's children left
+    # (as in tests/test_reallocate.py); nobody else moves.
+    assert _changes(changes) == {
+        "H0": ("exited", "户H0退出，腾出房屋A-301"),
+        "H2": ("moved", moved),
+        "H1": ("service", "学位或卫生服务变动：H1-02幼儿园由无改为第一幼儿园"),
+    }
+    rows = load_project(grown).allocations
+    assert _units(rows) == {
+        "H1": "A-101", "H2": "A-301", "H3": "B-101", "H4": "B-201", "H5": None}
+    assert in_language(moved, "en") == (
+        "moved from unit A-201 to A-301 (unit A-301 freed when household H0 "
+        "exited), the household's size changed (now 4) and the unit allocated "
+        "before no longer fits it")
+
+
+def test_a_scenario_reallocation_records_its_base(tiny_project, tmp_path, capsys):
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    assert main(["solve", str(path), "--backend", "cpsat", "--date", DAY]) == 0
+    # A higher low-income line gives H0 (30,000 yuan for 4: 7,500 a person),
+    # H2 (6,667) and H3 (10,000) 15 more points in the scenario only.
+    assert main(["scenario", "new", str(path), "低收入线", "--rule",
+                 "low_income_per_person_yuan=11000"]) == 0
+    base_points = load_project(path).households.set_index(
+        "household_id")["priority"].to_dict()
+    # H0 7 waiting years; H1 disability 30, low income 15, 2 years; H4 aged
+    # 70+ 20, 1 year; H2, H3, H5 1 year (5 points a year).
+    assert base_points == {"H0": 35, "H1": 55, "H2": 5, "H3": 5, "H4": 25,
+                           "H5": 5}
+    capsys.readouterr()
+    assert main(["reallocate", str(path), "--scenario", "低收入线", "--backend",
+                 "cpsat", "--date", DAY]) == 0
+
+    project = load_project(path)
+    rows = project.allocations[project.allocations["scenario"] == "低收入线"]
+    run = project.runs[project.runs["run_id"] == rows["run_id"].iloc[0]].iloc[-1]
+    made = json.loads(run["options_json"])["made_against"]
+    assert made["base"] == scenarios.base_stamp(project)
+    # The base keeps its own points: the scenario's were its run's alone.
+    assert project.households.set_index("household_id")["priority"].to_dict() \
+        == base_points
+    assert scenarios.out_of_date(project, "低收入线") is None
+    capsys.readouterr()
+    assert main(["scenario", "list", str(path)]) == 0
+    assert "已过期" not in capsys.readouterr().out
+
+    # The base changes: the scenario is now out of date and cannot be promoted.
+    assert main(["rules", str(path), "--set", "area_max_per_person_m2=30",
+                 "--reason", "测试"]) == 0
+    stale = scenarios.out_of_date(load_project(path), "低收入线")
+    assert stale is not None and stale.remedy == "solve"
+    assert any("edit rules" in entry for entry in stale.changed_by)
+    capsys.readouterr()
+    assert main(["scenario", "list", str(path)]) == 0
+    assert "已过期 out of date: made against an earlier base" in \
+        capsys.readouterr().out
+    assert main(["scenario", "promote", str(path), "低收入线"]) == 1
+    assert "cannot be promoted" in capsys.readouterr().err
