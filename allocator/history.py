@@ -238,7 +238,11 @@ def read_histories(paths: dict, households: set[str] | None,
         信访) and ``visits`` (follow-up visits done); a missing key or None
         skips that file. CSV (UTF-8 or GBK) or Excel, Chinese or English
         headers (see ``HISTORY_COLUMNS``, ``PETITION_COLUMNS``,
-        ``VISIT_COLUMNS``).
+        ``VISIT_COLUMNS``). A header the tool does not know is a warning
+        naming its column letter and the header it may stand for (as for the
+        register); a file without a column of ``HISTORY_REQUIRED``,
+        ``PETITION_REQUIRED`` or ``VISIT_REQUIRED`` is an error naming the file
+        and the column.
     households : set of str or None
         Household ids of the register (None when the register could not be
         read: then ids are not checked).
@@ -263,6 +267,9 @@ def read_histories(paths: dict, households: set[str] | None,
         ("petitions", "petitions", PETITION_COLUMNS, PETITION_REQUIRED),
         ("visits", "follow_up_visits", VISIT_COLUMNS, VISIT_REQUIRED),
     )
+    described = {"history": "income and job history file (--history)",
+                 "petitions": "complaints and petitions file (--petitions)",
+                 "visits": "follow-up visits file (--visits)"}
     this_year = dt.date.today().year
     for key, table, mapping, required in specs:
         path = paths.get(key)
@@ -273,7 +280,11 @@ def read_histories(paths: dict, households: set[str] | None,
         if found:
             problems += found
             continue
-        frame = _rename(raw, mapping, required, check)
+        # Every column of these files is the tool's: a header it does not
+        # know is named, as for the register (a misspelt 稳定就业年限 would
+        # otherwise read as 0 years and change who may exit).
+        frame = _rename(raw, mapping, required, check, unknown="all",
+                        what=described[key])
         if frame is None:
             problems += check.problems
             continue

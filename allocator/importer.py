@@ -190,14 +190,18 @@ def normalise_disability(text: str) -> tuple[str | None, str]:
 
 def _rename(frame: pd.DataFrame, mapping: dict[str, str], required: tuple[str, ...],
             check: _Checker, unknown: str = "near",
-            header_row: int | None = 1) -> pd.DataFrame | None:
+            header_row: int | None = 1,
+            what: str | None = None) -> pd.DataFrame | None:
     """Map Chinese or English headers to field names; report missing ones.
 
     A column whose header is not one of ``mapping`` is ignored, and a
     warning names it: every such column when ``unknown`` is ``"all"`` (the
-    register, whose columns are all the tool's), only one whose header is a
-    known one written differently (blanks, brackets, a unit: 年收入(元),
-    残 疾) when it is ``"near"`` (spatial layers carry other attributes too).
+    register and the history files, whose columns are all the tool's), only
+    one whose header is a known one written differently (blanks, brackets, a
+    unit: 年收入(元), 残 疾) when it is ``"near"`` (spatial layers carry other
+    attributes too). ``what`` names the file in the planner's words (the
+    history files); then each missing column is an error of its own, naming
+    the column whose header may have been meant for it.
     """
     english = {v: v for v in mapping.values()}
     renamed = {}
@@ -213,12 +217,33 @@ def _rename(frame: pd.DataFrame, mapping: dict[str, str], required: tuple[str, .
     frame = frame.rename(columns=renamed)
     reverse = {v: k for k, v in mapping.items()}
     missing = [f for f in required if f not in frame.columns]
+    if missing and what is not None:
+        for name in missing:
+            check.error(None, reverse[name],
+                        _missing_column(what, reverse[name], name, ignored, mapping))
+        return None
     if missing:
         names = ", ".join(f"{reverse[f]} ({f})" for f in missing)
         check.error(None, None, f"missing column(s) {names}; the header row must "
                     "name them (Chinese or English)")
         return None
     return frame
+
+
+def _missing_column(what: str, header: str, name: str, ignored: list,
+                    mapping: dict[str, str]) -> str:
+    """The refusal of a file without a column it needs, with the column whose
+    header may have been meant for it (see :func:`_meant`)."""
+    from openpyxl.utils import get_column_letter
+
+    text = f"the {what} has no column {header} ({name}), which it needs"
+    for position, found, target in ignored:
+        if target is None and header in _meant(found, mapping, close=True):
+            letter = get_column_letter(position + 1)
+            return (f"{text}: column {letter} {found!r} may be it, so write its "
+                    f"header exactly as {header}; nothing is imported until then")
+    return (f"{text}: add the column with the header {header} (or {name}); nothing "
+            "is imported until then")
 
 
 _UNIT_SUFFIXES = ("平方米", "平米", "万元", "元", "m²", "m2", "㎡", "岁", "年", "人")

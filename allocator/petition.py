@@ -9,7 +9,9 @@ moved in move only where that is needed, because a "kept" level right after
 the housed level maximises the households left in their unit. Every other
 household that stays keeps its school places and clinic registration (see
 :mod:`allocator.reallocate`); one that must move is placed again from its new
-unit. The result lists every other household whose allocation changes.
+unit. The result lists every other household whose allocation changes,
+and for each household whose unit changes, the school places and clinic
+registrations it loses or changes with it (:func:`place_changes`).
 
 Model (on top of :mod:`solvers.joint`)::
 
@@ -30,7 +32,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -40,12 +42,68 @@ from allocator.reallocate import (
     Reallocation,
     ReallocationError,
     previous_allocation,
+    previous_services,
     reallocate,
 )
+from allocator.rules import KIND_LABELS
+
+PLACE_CHANGE_COLUMNS = ["household_id", "member_id", "kind", "facility_before",
+                        "facility_after", "text"]
+PLACES_HEADING = "学位或卫生服务变动："
+"""How a change's reason introduces its school and clinic places (the words
+:mod:`allocator.reallocate` uses for a household whose places alone change)."""
 
 
 class PetitionError(ValueError):
     """A petition that cannot be tried; the message says why."""
+
+
+def place_changes(project: Project, reallocation: Reallocation,
+                  household_ids: list[str]) -> pd.DataFrame:
+    """The school places and clinic registrations that differ between the base
+    allocation and a trial, for the members of ``household_ids``.
+
+    A household whose unit changes is placed again from its new unit, so a
+    child may lose a school place within walking reach, or get another
+    school; a household put back on the waiting list loses its places.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per member and kind (``PLACE_CHANGE_COLUMNS``), in the order
+        of ``household_ids``, then member, then kindergarten, primary, junior,
+        clinic: ``facility_before`` and ``facility_after`` are facility ids
+        (None: no place), ``text`` reads ``H3-01卫生服务由社区卫生服务中心改为无``.
+    """
+    def places(rows: pd.DataFrame) -> dict[tuple[str, str], str | None]:
+        return {(m, k): (f if isinstance(f, str) and f else None)
+                for m, k, f in zip(rows["member_id"].tolist(), rows["kind"].tolist(),
+                                   rows["facility_id"].tolist())}
+
+    before = places(previous_services(project, "base"))
+    after_rows = reallocation.outcome.service_assignments
+    after = places(after_rows)
+    names = dict(zip(project.facilities["facility_id"].tolist(),
+                     project.facilities["name"].tolist()))
+    household_of = dict(zip(after_rows["member_id"].tolist(),
+                            after_rows["household_id"].tolist()))
+    order = {kind: i for i, kind in enumerate(KIND_LABELS)}
+    wanted = {h: i for i, h in enumerate(household_ids)}
+    records = []
+    for (member_id, kind), facility in after.items():
+        household_id = household_of.get(member_id)
+        old = before.get((member_id, kind))
+        if household_id not in wanted or old == facility:
+            continue
+        was = names.get(old, old) if old else "无"
+        now = names.get(facility, facility) if facility else "无"
+        text = f"{member_id}{KIND_LABELS[kind]}由{was}改为{now}"
+        records.append({"household_id": household_id, "member_id": member_id,
+                        "kind": kind, "facility_before": old,
+                        "facility_after": facility, "text": text})
+    records.sort(key=lambda r: (wanted[r["household_id"]], r["member_id"],
+                                order.get(r["kind"], len(order))))
+    return pd.DataFrame(records, columns=PLACE_CHANGE_COLUMNS, dtype=object)
 
 
 @dataclass
@@ -61,6 +119,11 @@ class PetitionTrial:
     """The base the trial was made on (:func:`allocator.scenarios.made_against`)."""
     option: str = ""
     """The request as the ``allocator petition`` option (``--grant-wish``)."""
+    place_changes: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=PLACE_CHANGE_COLUMNS))
+    """School places and clinic registrations of the households whose unit
+    changes (the petitioner and those moved for it), before and after; see
+    :func:`place_changes`."""
 
     @property
     def others_changed(self) -> pd.DataFrame:
@@ -181,13 +244,24 @@ def try_petition(
     mine = changes["household_id"] == household_id
     changes.loc[mine, "reason"] = f"信访试算：{request}；" + changes.loc[
         mine, "reason"].str.replace(f"，为试算{request}让出房源", "")
+    lost = pd.DataFrame(columns=PLACE_CHANGE_COLUMNS)
     if result.solved:
         rows = result.outcome.allocations
         got = rows.loc[rows["household_id"] == household_id, "unit_id"]
         unit_after = got.iloc[0] if len(got) and isinstance(got.iloc[0], str) \
             else None
+        # A household whose unit changes is placed again from its new unit:
+        # its places lost or changed go on its line, after the unit change.
+        moved = changes[changes["change"].isin(["moved", "unhoused"])]
+        lost = place_changes(project, result, moved["household_id"].tolist())
+        for moved_id, group in lost.groupby("household_id", sort=False):
+            at = changes["household_id"] == moved_id
+            reason = changes.loc[at, "reason"].iloc[0]
+            if PLACES_HEADING not in reason:  # not said already
+                changes.loc[at, "reason"] = (f"{reason}；{PLACES_HEADING}"
+                                             + "；".join(group["text"]))
     return PetitionTrial(household_id, request, result, unit_before, unit_after,
-                         made, option)
+                         made, option, lost)
 
 
 def check_scenario_name(project: Project, name: str | None) -> str:

@@ -532,14 +532,17 @@ def tidy_interrupted_saves(path: Path) -> list[Path]:
         if pid == os.getpid() or _process_alive(pid):
             continue
         if not os.access(folder, os.W_OK):
-            logger.info("%s: left by an interrupted save; the folder is read-only, "
-                        "so it stays", temp)
+            logger.info("%s: 被中断的保存留下的文件；所在文件夹只读，故保留。 Left "
+                        "by an interrupted save; the folder is read-only, so it "
+                        "stays", temp)
             continue
         try:
             kept += _tidy_one(path, temp, pid)
         except OSError as exc:  # opening or saving goes on without the tidy
-            logger.warning("%s: could not remove %s, left by an interrupted save "
-                           "(%s); delete it by hand", path, temp, exc.strerror or exc)
+            reason = exc.strerror or exc
+            logger.warning("%s: 无法删除被中断的保存留下的文件 %s（%s），请手动删除。 "
+                           "Could not remove %s, left by an interrupted save (%s); "
+                           "delete it by hand", path, temp, reason, temp, reason)
     return kept
 
 
@@ -551,18 +554,23 @@ def _tidy_one(path: Path, temp: Path, pid: int) -> list[Path]:
         target = _kept_name(path, temp)
         os.replace(temp, target)
         logger.warning(
-            "%s: a save of this project was interrupted (its process %d ended "
-            "before it finished); the project file holds the last finished save. "
-            "The interrupted save had written everything, so it is kept as %s: "
-            "open it to see what it held, or delete it", path, pid, target)
+            "%s: 本项目的一次保存被中断（进程 %d 在保存完成前结束），项目文件仍是最后"
+            "一次完成的保存。被中断的保存已全部写完，另存为 %s：可打开查看其中内容，"
+            "或将其删除。 A save of this project was interrupted (its process %d "
+            "ended before it finished); the project file holds the last finished "
+            "save. The interrupted save had written everything, so it is kept as "
+            "%s: open it to see what it held, or delete it",
+            path, pid, target, pid, target)
         return [target]
     for leftover in [temp, *sidecars]:
         leftover.unlink(missing_ok=True)
     logger.warning(
-        "%s: removed %s, the unfinished copy of a save that was interrupted (its "
-        "process %d ended half-way); the project file holds the last finished "
+        "%s: 已删除 %s，这是一次被中断的保存（进程 %d 中途结束）未写完的副本；项目"
+        "文件仍是最后一次完成的保存，如该命令的修改没有保存下来，请重新运行该命令。 "
+        "The unfinished copy %s of a save that was interrupted (its process %d "
+        "ended half-way) was removed; the project file holds the last finished "
         "save, so run the interrupted command again if its change is missing",
-        path, temp.name, pid)
+        path, temp.name, pid, temp.name, pid)
     return []
 
 
@@ -619,6 +627,7 @@ def load_project(path: Path, *, check_ledger: bool = True) -> Project:
     if parsed is not None:
         original = path.with_name(f"{parsed[0]}.gpkg")
         raise ProjectError(
+            f"{path} 是一次被中断的保存留下的副本，不是项目文件；请打开 {original}。 "
             f"{path} is the unfinished copy of an interrupted save, not a project; "
             f"open {original} instead")
     if not path.exists():

@@ -249,7 +249,8 @@ def test_petition_moves_one_household_and_only_its_places_change(county):
         "A1": "F-101", "B1": "G-102", "Q1": "F-102"}
     assert _changes(trial.others_changed) == {
         "B1": ("moved", "由房屋F-102调换至G-102（户Q1调整住房后腾出房屋G-102），"
-                        "为试算户Q1不接受安置点S2让出房源")}
+                        "为试算户Q1不接受安置点S2让出房源；学位或卫生服务变动："
+                        "B1-01卫生服务由城北卫生室改为北街卫生室")}
     assert _places(trial.reallocation.outcome.service_assignments) == {
         **FIRST_PLACES, ("B1-01", "clinic"): "C3",
         ("Q1-01", "clinic"): "C1", ("Q1-02", "clinic"): "C1"}
