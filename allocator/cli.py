@@ -1203,9 +1203,14 @@ def _cmd_reallocate(args) -> int:
             print(f"{len(freed_now)} unit(s) freed by exits due on or before {today}")
     data = project
     if args.scenario != "base":
-        from allocator.scenarios import ScenarioError, scenario_data
+        from allocator.scenarios import (
+            ScenarioError,
+            refuse_petition_solve,
+            scenario_data,
+        )
 
         try:
+            refuse_petition_solve(project, args.scenario)
             data = scenario_data(project, args.scenario)
         except ScenarioError as exc:
             print(f"错误 error: {exc}", file=sys.stderr)

@@ -792,10 +792,12 @@ def _added_households(project, changes, where, problems):
 
 def solve(project: Project, name: str, **options):
     """Solve scenario ``name`` on its own data and store its allocation under
-    its name; the base's data and allocation are not touched."""
+    its name; the base's data and allocation are not touched. A petition
+    trial is refused (see :func:`refuse_petition_solve`)."""
     from allocator.allocate import build_instance, solve_project, store_outcome
     from allocator.reallocate import _homes
 
+    refuse_petition_solve(project, name)
     data = scenario_data(project, name)
     made = made_against(project)  # the base this allocation is made against
     today = options.pop("today", None) or dt.date.today()
@@ -1254,6 +1256,46 @@ def stamp_run(run: dict[str, Any], stamp: dict[str, Any]) -> None:
         options = {}
     run["options_json"] = json.dumps({**options, MADE_AGAINST: stamp},
                                      ensure_ascii=False)
+
+
+def petition_trial(project: Project, name: str) -> dict[str, Any] | None:
+    """The household and option of the petition trial that made scenario
+    ``name`` (empty when the trial is older than that record), or None when
+    no petition trial made it."""
+    stamp = _stamp_of(project, name)
+    if stamp and isinstance(stamp.get("petition"), dict):
+        return stamp["petition"]
+    rows = project.scenarios[project.scenarios["scenario"] == name]
+    if len(rows) and str(rows["description"].iloc[0]).startswith("信访试算"):
+        return {}
+    return None
+
+
+def refuse_petition_solve(project: Project, name: str) -> None:
+    """Stop a solve or reallocation of a petition trial's scenario.
+
+    A trial's condition (a unit or site the household refuses, or its wish
+    granted) is not one of the scenario's changes: solving the scenario again
+    would drop it and give the base's answer under the trial's name, which a
+    promote would then make the base. The trial is run again instead.
+    """
+    petition = petition_trial(project, name)
+    if petition is None:
+        return
+    if petition.get("household"):
+        how = (f"`allocator scenario delete PROJECT {name}`, then `allocator "
+               f"petition PROJECT --household {petition['household']} "
+               f"{petition.get('option', '')} --save-as {name}`")
+    else:
+        how = (f"`allocator scenario delete PROJECT {name}`, then the petition "
+               f"again with `allocator petition PROJECT ... --save-as {name}`")
+    raise ScenarioError(
+        f"方案 {name} 是信访试算，试算的条件不是方案的变更，"
+        f"重新求解会丢掉它，请重新试算。"
+        f"scenario {name} is a petition trial: its condition (the unit or site "
+        f"the household refuses, or its wish) is not one of the scenario's "
+        f"changes, so solving it again would drop it; to try it on the current "
+        f"base, run the petition again: {how}")
 
 
 def _stamp_of(project: Project, name: str) -> dict[str, Any] | None:

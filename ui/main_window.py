@@ -1218,6 +1218,13 @@ class MainWindow(QMainWindow):
         """Solve one scenario on its own data in a worker thread."""
         if self.project is None:
             return None
+        from allocator.scenarios import ScenarioError, refuse_petition_solve
+
+        try:
+            refuse_petition_solve(self.project, name)
+        except ScenarioError as exc:
+            self.errors.notice(str(exc), "warning")
+            return None
         snapshot = copy.deepcopy(self.project)
         backend, time_limit = self.backend, self.time_limit
 
