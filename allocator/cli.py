@@ -118,6 +118,10 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
                         "(户号, 日期, 类型 投诉/信访, 事由, 办理状态), .csv/.xlsx")
     parser.add_argument("--visits", type=Path, help="follow-up visits done "
                         "(户号, 回访月份, 回访日期, 回访人, 情况), .csv/.xlsx")
+    parser.add_argument("--date", type=_date, default=None,
+                        help="the day the files were made (default today): birth, "
+                        "waiting-list and move-in dates after it, or before "
+                        "1900-01-01, are refused")
 
 
 def _add_solve_options(parser: argparse.ArgumentParser) -> None:
@@ -389,7 +393,8 @@ def _inputs(args):
                         facilities=args.facilities, county=args.county, crs=args.crs,
                         coords=args.coords, encoding=args.encoding,
                         repair_geometry=args.repair_geometry, history=args.history,
-                        petitions=args.petitions, visits=args.visits)
+                        petitions=args.petitions, visits=args.visits,
+                        today=args.date)
 
 
 def _print_problems(problems, per_column: int = 20) -> None:
@@ -1364,6 +1369,10 @@ def _add_dynamic_commands(commands) -> None:
     register.add_argument("--date", type=_date, default=None,
                           help="the day of the update (default today)")
     register.add_argument("--encoding", help="text encoding of a CSV register")
+    register.add_argument("--allow-many-removals", action="store_true",
+                          help="apply an update that removes more than 10 %% of "
+                          "the households (at least 10); without it such an "
+                          "update is refused, as the file may be incomplete")
 
     notice = commands.add_parser(
         "notice", help="public notice (公示名单) PDF of an allocation: masked "
@@ -1552,6 +1561,7 @@ def _cmd_register(args) -> int:
         RegisterUpdateError,
         apply_register_update,
         compare_register,
+        mass_removal,
     )
 
     project = load_project(args.project)
@@ -1567,13 +1577,21 @@ def _cmd_register(args) -> int:
     if not diff.changes:
         print("no differences", file=sys.stderr)
         return EXIT_OK
+    many = mass_removal(project, diff)
     if not args.apply:
+        if many is not None:
+            print(f"警告 warning: {many} (with --apply)", file=sys.stderr)
         print(f"{len(diff.changes)} household change(s); nothing changed yet: add "
               "--apply --reason TEXT to record them", file=sys.stderr)
         return EXIT_OK
+    if many is not None and not args.allow_many_removals:
+        print(f"错误 error: {many} (with --apply). Nothing changed",
+              file=sys.stderr)
+        return EXIT_DATA
     try:
         apply_register_update(project, diff, reason=args.reason,
-                              today=args.date or dt.date.today())
+                              today=args.date or dt.date.today(),
+                              allow_many_removals=args.allow_many_removals)
     except RegisterUpdateError as exc:
         print(f"错误 error: {exc}; nothing changed", file=sys.stderr)
         return EXIT_DATA

@@ -422,6 +422,7 @@ def allocation_sheets(project: Project, scenario: str = "base",
             {True: "是", False: "否"}),
         "原因": table["reason"],
     })
+    _mark_exited(project, table, sheet_allocations)
     services = services.merge(
         project.members[["member_id", "name", "id_number"]], on="member_id")
     facility_names = dict(zip(project.facilities["facility_id"],
@@ -437,6 +438,45 @@ def allocation_sheets(project: Project, scenario: str = "base",
     return run, sheet_allocations, sheet_services
 
 
+def _mark_exited(project: Project, table: pd.DataFrame,
+                 sheet: pd.DataFrame) -> None:
+    """Rows of households that exited (退出机制), in place.
+
+    One that has left its unit has no allocation row: its 结果 is 已退出 and
+    its 原因 the exit date and the unit it left (房号 stays empty: the unit
+    may have gone to another household, which the same table lists with it),
+    with no priority score, as it is on no list. One whose exit date is
+    still ahead keeps its row; its 原因 says when it leaves.
+    """
+    exits = project.exits.drop_duplicates("household_id", keep="last")
+    exit_on = dict(zip(exits["household_id"], exits["exit_on"]))
+    left = dict(zip(exits["household_id"], exits["unit_id"]))
+    if "exited_on" in table.columns:
+        for household_id, day in zip(table["household_id"], table["exited_on"]):
+            if isinstance(day, str) and day:
+                exit_on.setdefault(household_id, day)
+    if not exit_on:
+        return
+    # No score for a household on no list; the others' stay whole numbers.
+    sheet["优先级得分"] = sheet["优先级得分"].astype(object)
+    for i, household_id, kind in zip(sheet.index, table["household_id"],
+                                     table["kind"]):
+        day = exit_on.get(household_id)
+        if day is None:
+            continue
+        unit = left.get(household_id)
+        unit = unit if isinstance(unit, str) and unit else None
+        if isinstance(kind, str):  # still in its unit until the exit date
+            reason = sheet.at[i, "原因"]
+            sheet.at[i, "原因"] = f"已确认退出，{day}腾出房屋" + (
+                f"{unit}" if unit else "") + (
+                f"；{reason}" if isinstance(reason, str) and reason else "")
+            continue
+        sheet.at[i, "结果"] = "已退出"
+        sheet.at[i, "优先级得分"] = None
+        sheet.at[i, "原因"] = f"{day}退出" + (f"，腾出房屋{unit}" if unit else "")
+
+
 TEXT_COLUMNS = {"户号", "户主身份证号", "身份证号", "成员编号", "房号", "设施编号",
                 "安置点编号"}
 
@@ -450,7 +490,15 @@ def export_csv(project: Project, path: Path, scenario: str = "base",
     numbers.
     """
     _, allocations, _ = allocation_sheets(project, scenario, households)
-    safe = allocations.map(safe_cell)
+    safe = allocations.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object:
+            # Kept as objects: mapped, a column of whole numbers with a blank
+            # (an exited household's score) would turn into 55.0.
+            safe[column] = pd.Series([safe_cell(v) for v in safe[column]],
+                                     index=safe.index, dtype=object)
+        else:
+            safe[column] = safe[column].map(safe_cell)
     with _replacing(path) as (temp, path):
         safe.to_csv(temp, index=False, encoding="utf-8-sig")
     return path

@@ -71,6 +71,10 @@ DISABILITY_TYPES = ("视力", "听力", "言语", "肢体", "智力", "精神", 
 GRADES = {"一": "一", "二": "二", "三": "三", "四": "四", "1": "一", "2": "二",
           "3": "三", "4": "四"}
 YES = {"是", "有", "yes", "y", "true", "1"}
+# No birth, waiting-list registration or move-in date lies before this day: an
+# earlier one is a typing mistake (1850 for 1950), and a waiting date that old
+# would give a century of waiting-time points.
+EARLIEST_DATE = dt.date(1900, 1, 1)
 NO = {"否", "无", "no", "n", "false", "0", ""}
 
 
@@ -92,6 +96,9 @@ class ImportInputs:
     history: Path | None = None
     petitions: Path | None = None
     visits: Path | None = None
+    # The day of the import (default today): no date of the files may lie
+    # after it.
+    today: dt.date | None = None
 
 
 @dataclass
@@ -337,8 +344,10 @@ def import_files(
         if progress is not None:
             progress(message)
 
+    today = inputs.today or dt.date.today()
     step(f"reading {inputs.register}")
-    members, households, found = _read_register(inputs.register, inputs.encoding)
+    members, households, found = _read_register(inputs.register, inputs.encoding,
+                                                today)
     problems += found
     step(f"reading {inputs.sites}")
     sites, found = _read_layer(inputs.sites, SITE_COLUMNS, SITE_REQUIRED, inputs)
@@ -397,7 +406,8 @@ def import_files(
         if any(p.severity == "error" and p.file == str(inputs.sites)
                for p in problems):
             site_ids = None
-        units, found = _check_units(units, inputs.units, site_ids, register_ids)
+        units, found = _check_units(units, inputs.units, site_ids, register_ids,
+                                    today)
         problems += found
         if site_ids is not None:
             problems += _check_wishes(households, inputs.register, site_ids)
@@ -557,8 +567,36 @@ def _truncated_message(cut: list[tuple[str, str | None]]) -> str:
             "Excel table with 经度/纬度 columns")
 
 
-def _read_register(path: Path, encoding: str | None):
+def _date_bounds(check: _Checker, row: Any, column: str, day: dt.date,
+                 today: dt.date, what: str, fix: str,
+                 future: bool = True) -> None:
+    """An error when ``day`` lies after ``today`` (with ``future``) or before
+    :data:`EARLIEST_DATE`; ``what`` names the date, ``fix`` where to look it
+    up."""
+    if future and day > today:
+        check.error(row, column,
+                    f"{what} {day.isoformat()} is after the day of this import "
+                    f"({today.isoformat()}): a date in the future. Correct it from "
+                    f"{fix}, or give the day the file was made with "
+                    "--date YYYY-MM-DD")
+    elif day < EARLIEST_DATE:
+        check.error(row, column,
+                    f"{what} {day.isoformat()} is before "
+                    f"{EARLIEST_DATE.isoformat()}, which cannot be right (a "
+                    f"mistyped year?); correct it from {fix}")
+
+
+def _read_register(path: Path, encoding: str | None, today: dt.date | None = None,
+                   future: bool = True):
+    """Read and check a register (one row per person).
+
+    Birth and waiting-list dates must lie between :data:`EARLIEST_DATE` and
+    ``today`` (default today). With ``future`` False only the lower bound is
+    checked: a register update checks births after its day itself, in its
+    own words.
+    """
     check = _Checker(path)
+    today = today or dt.date.today()
     frame, _, found = read_table(path, encoding=encoding)
     if found:
         return None, None, found
@@ -595,6 +633,10 @@ def _read_register(path: Path, encoding: str | None):
         if birth is None:
             check.error(row, "出生日期", f"{_text(cells.get('birth_date'))!r} is not a "
                         "date; write it as YYYY-MM-DD")
+        else:
+            _date_bounds(check, row, "出生日期", birth, today, "birth date",
+                         "the 户口簿 (and the birth digits of the ID number with "
+                         "it)", future=future)
         sex = SEXES.get(_text(cells.get("sex")).lower())
         if sex is None:
             check.error(row, "性别", f"{_text(cells.get('sex'))!r}: write 男 or 女")
@@ -673,6 +715,12 @@ def _read_register(path: Path, encoding: str | None):
         if _text(head["waiting_since"]) and waiting is None:
             check.error(int(head["row"]), "轮候登记日期",
                         f"{_text(head['waiting_since'])!r} is not a date")
+        elif waiting is not None:
+            # The waiting time gives priority points: a wrong date moves the
+            # household up or down the list.
+            _date_bounds(check, int(head["row"]), "轮候登记日期", waiting, today,
+                         f"household {household_id}'s waiting-list date",
+                         "the waiting-list record (轮候登记表)", future=future)
         sites = [part.strip() for part in re.split(r"[|｜,，、;；]", str(
             head["preferred_sites"])) if part.strip()]
         if len(set(sites)) < len(sites):
@@ -781,8 +829,9 @@ def _check_facilities(frame: gpd.GeoDataFrame, path: Path):
 
 
 def _check_units(frame: gpd.GeoDataFrame, path: Path, site_ids: set[str] | None,
-                 known_households: set[str]):
+                 known_households: set[str], today: dt.date | None = None):
     check = _Checker(path)
+    today = today or dt.date.today()
     frame = frame.copy()
     for column in ("unit_id", "site_id", "building"):
         frame[column] = frame[column].map(_text)
@@ -835,8 +884,10 @@ def _check_units(frame: gpd.GeoDataFrame, path: Path, site_ids: set[str] | None,
         if _text(cells.get("placed_on")) and date is None:
             check.error(row, "入住日期", f"{_text(cells.get('placed_on'))!r} is not a "
                         "date; write it as YYYY-MM-DD")
-        elif date is not None and date > dt.date.today():
-            check.warn(row, "入住日期", f"{date} is in the future")
+        elif date is not None:
+            # Years housed count from it (exit rule, alerts).
+            _date_bounds(check, row, "入住日期", date, today, "move-in date",
+                         "the handover record (入住登记) of the unit")
         placed.append(date.isoformat() if date else None)
     frame["geometry"] = _as_points(frame.geometry)
     frame["floor"] = floors

@@ -11,7 +11,8 @@ entry per household. An optional column the project holds data for and the
 updated register lacks (a renamed header, say) is an error: comparing would
 clear that field for every household; so is a 残疾 column left blank in every
 row while the project holds disabilities (a blank reads as 无). A person born
-after the day of the update is an error too (a date in the future).
+after the day of the update is an error too (a date in the future), as is a
+birth or waiting-list date before 1900 (see the import).
 
 People are matched by ID number (身份证号), households by 户号. A person
 who moves to another household is a move, not a removal and an addition.
@@ -44,6 +45,14 @@ MEMBER_FIELDS = {"name": "姓名", "relationship": "与户主关系", "sex": "�
 KIND_LABELS = {"changed": "变更", "split": "分户", "split_off": "分户新立",
                "merged": "合户", "merged_away": "并入他户", "added": "新增户",
                "removed": "注销户"}
+
+
+# An update that removes more than this share of the project's households
+# (and at least MASS_REMOVAL_MIN_COUNT of them) is taken for an incomplete
+# file (a partial export, a half-saved sheet) until the planner confirms it.
+MASS_REMOVAL_SHARE = 0.10
+MASS_REMOVAL_MIN_COUNT = 10
+MASS_REMOVAL_OPTION = "--allow-many-removals"
 
 
 class RegisterUpdateError(ValueError):
@@ -118,6 +127,36 @@ class RegisterDiff:
         """The changes, one line per household, in 户号 order."""
         return [change.text() for change in self.changes]
 
+    def removed_households(self) -> list[str]:
+        """The households that leave the register (注销户), not merged ones."""
+        return [c.household_id for c in self.changes if c.kind == "removed"]
+
+
+def mass_removal(project: Project, diff: RegisterDiff) -> str | None:
+    """Why ``diff`` looks like an incomplete register, or None.
+
+    An update that removes more than :data:`MASS_REMOVAL_SHARE` of the
+    project's households, and at least :data:`MASS_REMOVAL_MIN_COUNT`, would
+    free all their units; a file holding only part of the register (the first
+    rows of an export, a half-saved sheet) does exactly that.
+    """
+    removed = diff.removed_households()
+    total = len(project.households)
+    if not total or len(removed) < MASS_REMOVAL_MIN_COUNT or \
+            len(removed) <= MASS_REMOVAL_SHARE * total:
+        return None
+    in_units = set(project.housing_units.loc[
+        project.housing_units["status"] == "occupied", "household_id"].dropna())
+    housed = sum(h in in_units for h in removed)
+    units = f", and would free the units of {housed} of them" if housed else ""
+    shown = "、".join(removed[:5]) + (" ..." if len(removed) > 5 else "")
+    return (f"{diff.file} would remove {len(removed)} of the project's {total} "
+            f"households ({100 * len(removed) / total:.1f} %: {shown}) as 注销户"
+            f"{units}. The file may be incomplete (only part of the register "
+            f"exported, or saved half-way): check that it holds every household. "
+            f"If these households really left the register, confirm with "
+            f"{MASS_REMOVAL_OPTION}")
+
 
 def _person(row) -> dict:
     return {"name": row["name"], "relationship": row["relationship"],
@@ -152,9 +191,13 @@ def compare_register(project: Project, path: Path,
     from allocator.importer import _read_register
 
     diff = RegisterDiff(str(path))
-    members, households, problems = _read_register(Path(path), encoding)
-    diff.problems = list(problems)
     today = today or dt.date.today()
+    # TODO(#5): refuse a waiting-list date after the day of the update too;
+    # the bundled update of tests/data/register_update holds one (H6,
+    # 2026-09-15) that tests read with earlier days.
+    members, households, problems = _read_register(Path(path), encoding, today,
+                                                   future=False)
+    diff.problems = list(problems)
     raw = _RawTable(Path(path), encoding)
     if members is not None and households is not None:
         present = households.attrs.pop("register_fields", None)
@@ -401,7 +444,8 @@ def _same(a, b) -> bool:
 
 
 def apply_register_update(project: Project, diff: RegisterDiff, reason: str = "",
-                          today: dt.date | None = None) -> None:
+                          today: dt.date | None = None,
+                          allow_many_removals: bool = False) -> None:
     """Make the project's register the updated one and record every change.
 
     Household fields the register does not carry (priority, exits, wishes)
@@ -413,11 +457,17 @@ def apply_register_update(project: Project, diff: RegisterDiff, reason: str = ""
     Raises
     ------
     RegisterUpdateError
-        The file has errors, or a merge would give one household two units
-        (free one first: exit or edit the unit); nothing is changed.
+        The file has errors, a merge would give one household two units
+        (free one first: exit or edit the unit), or the update removes so many
+        households that the file may be incomplete (:func:`mass_removal`) and
+        ``allow_many_removals`` is not set; nothing is changed.
     """
     if diff.errors or diff.members is None or diff.households is None:
         raise RegisterUpdateError(f"{diff.file} has errors; fix them first")
+    if not allow_many_removals:
+        many = mass_removal(project, diff)
+        if many is not None:
+            raise RegisterUpdateError(many)
     today = today or dt.date.today()
     units = project.housing_units
     occupied = units[(units["status"] == "occupied") & units["household_id"].notna()]
