@@ -876,6 +876,13 @@ def _service_rows(project, instance, solution, chosen, run_id, scenario):
     for g, f in enumerate(solution.group_facility):
         if f is not None:
             used[f] += problem.groups[g].persons
+    # Places kept outside the problem (a reallocation keeps the places of the
+    # households living in their units and takes them out of the capacities)
+    # are used too.
+    capacities = facilities["capacity"].astype(int).tolist()
+    for f, left in enumerate(problem.facility_capacity):
+        if capacities[f] > left:
+            used[f] += capacities[f] - left
     metric = metric_crs_for(units)
     catchment = rules["catchment_walk_m"]
     # The candidates in reach of a location: groups of a kind share theirs.

@@ -1154,6 +1154,9 @@ def _cmd_petition(args) -> int:
     print(f"信访试算 petition: {trial.request}")
     print(f"  {args.household}: {trial.unit_before or '轮候'} -> "
           f"{trial.unit_after or '轮候（无符合条件的房源）'}")
+    places = trial.place_changes
+    for text in places.loc[places["household_id"] == args.household, "text"]:
+        print(f"      {text}")
     print(f"  other households changed: {len(others)} (status {run['status']})")
     for row in others.itertuples():
         print(f"  {row.household_id}  {CHANGE_LABELS[row.change]}  {row.reason}")
@@ -1162,7 +1165,8 @@ def _cmd_petition(args) -> int:
         args.json.write_text(json.dumps({
             "request": trial.request, "household_id": args.household,
             "unit_before": trial.unit_before, "unit_after": trial.unit_after,
-            "run": run, "changes": _records(trial.reallocation.changes)},
+            "run": run, "changes": _records(trial.reallocation.changes),
+            "place_changes": _records(trial.place_changes)},
             ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     if args.save_as:
         try:

@@ -39,6 +39,7 @@ import pandas as pd
 from allocator.allocate import Instance, preferred_sites, wants_low_floor
 from allocator.project import Project
 from allocator.reallocate import (
+    PLACES_HEADING,
     Reallocation,
     ReallocationError,
     previous_allocation,
@@ -49,9 +50,6 @@ from allocator.rules import KIND_LABELS
 
 PLACE_CHANGE_COLUMNS = ["household_id", "member_id", "kind", "facility_before",
                         "facility_after", "text"]
-PLACES_HEADING = "学位或卫生服务变动："
-"""How a change's reason introduces its school and clinic places (the words
-:mod:`allocator.reallocate` uses for a household whose places alone change)."""
 
 
 class PetitionError(ValueError):
@@ -252,10 +250,17 @@ def try_petition(
             else None
         # A household whose unit changes is placed again from its new unit:
         # its places lost or changed go on its line, after the unit change.
+        # The reallocation lists them for a household that moved; one put
+        # back on the waiting list, and the petitioner whatever its change,
+        # get them here.
         moved = changes[changes["change"].isin(["moved", "unhoused"])]
-        lost = place_changes(project, result, moved["household_id"].tolist())
+        listed = [household_id] + [h for h in moved["household_id"].tolist()
+                                   if h != household_id]
+        lost = place_changes(project, result, listed)
         for moved_id, group in lost.groupby("household_id", sort=False):
             at = changes["household_id"] == moved_id
+            if not at.any():  # waits before and after: no change line
+                continue
             reason = changes.loc[at, "reason"].iloc[0]
             if PLACES_HEADING not in reason:  # not said already
                 changes.loc[at, "reason"] = (f"{reason}；{PLACES_HEADING}"

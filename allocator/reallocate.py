@@ -43,7 +43,9 @@ With ``allow_service_changes`` the school places and clinic
 registrations of housed households are allocated again with everyone else's.
 
 The result is the whole new allocation of the scenario plus a table of what
-changed, each change with its reason (户X退出腾出房屋Y).
+changed, each change with its reason (户X退出腾出房屋Y). A household that
+moved is placed again from its new unit: its reason lists the school places
+and clinic registrations that changed with the move (；学位或卫生服务变动：…).
 """
 
 from __future__ import annotations
@@ -78,6 +80,10 @@ CHANGE_LABELS = {
     "service": "学位或卫生服务变动",
 }
 
+
+PLACES_HEADING = "学位或卫生服务变动："
+"""How a change's reason introduces the school places and clinic
+registrations that changed with it (alone, or after a move)."""
 
 OUTGROWN_REASON = "家庭人口变化（现{size}人），原分配房屋不再适合"
 """Why a household allocated a unit it no longer fits moves or waits again."""
@@ -790,14 +796,39 @@ def _changes(project: Project, previous: pd.DataFrame, services_before: pd.DataF
                             "unit_before": unit_before, "unit_after": unit_after,
                             "reason": f"由房屋{unit_before}调换至{unit_after}{why}"
                             + (f"，{purpose}" if purpose else "")})
+    by_household = _place_texts(project, services_before, services_after,
+                                kind_after)
+    # A household that moved is placed again from its new unit: the places it
+    # gains, loses or changes follow its move.
+    for record in records:
+        texts = by_household.get(record["household_id"])
+        if record["change"] == "moved" and texts:
+            record["reason"] += f"；{PLACES_HEADING}" + "；".join(texts)
     changed = {r["household_id"] for r in records}
+    for household_id, texts in sorted(by_household.items()):
+        if household_id in changed or household_id not in after:
+            continue
+        records.append({"household_id": household_id, "change": "service",
+                        "unit_before": before.get(household_id),
+                        "unit_after": after.get(household_id),
+                        "reason": PLACES_HEADING + "；".join(texts)})
+    return pd.DataFrame(records, columns=CHANGE_COLUMNS)
+
+
+def _place_texts(project: Project, services_before: pd.DataFrame,
+                 services_after: pd.DataFrame, kind_after: dict[str, str]
+                 ) -> dict[str, list[str]]:
+    """The school places and clinic registrations that differ, by household
+    (households left waiting are not listed), each ``H1-02幼儿园由无改为第一幼儿园``,
+    by member, then kindergarten, primary, junior, clinic."""
     place_before = _places(services_before)
     place_after = _places(services_after)
     names = dict(zip(project.facilities["facility_id"].tolist(),
                      project.facilities["name"].tolist()))
     member_household = dict(zip(services_after["member_id"].tolist(),
                                 services_after["household_id"].tolist()))
-    by_household: dict[str, list[str]] = {}
+    order = {kind: i for i, kind in enumerate(KIND_LABELS)}
+    found: dict[str, list[tuple[str, int, str]]] = {}
     for (member_id, kind), facility in place_after.items():
         old = place_before.get((member_id, kind))
         household_id = member_household[member_id]
@@ -806,15 +837,10 @@ def _changes(project: Project, previous: pd.DataFrame, services_before: pd.DataF
         text = (f"{member_id}{KIND_LABELS[kind]}由"
                 f"{names.get(old, old) if old else '无'}改为"
                 f"{names.get(facility, facility) if facility else '无'}")
-        by_household.setdefault(household_id, []).append(text)
-    for household_id, texts in sorted(by_household.items()):
-        if household_id in changed or household_id not in after:
-            continue
-        records.append({"household_id": household_id, "change": "service",
-                        "unit_before": before.get(household_id),
-                        "unit_after": after.get(household_id),
-                        "reason": "学位或卫生服务变动：" + "；".join(texts)})
-    return pd.DataFrame(records, columns=CHANGE_COLUMNS)
+        found.setdefault(household_id, []).append(
+            (member_id, order.get(kind, len(order)), text))
+    return {h: [text for _m, _k, text in sorted(items)]
+            for h, items in found.items()}
 
 
 def _unit_of(allocations: pd.DataFrame) -> dict[str, str | None]:

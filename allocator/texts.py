@@ -162,7 +162,16 @@ CHANGE = (
              "before no longer fits it: {unit}; back on the waiting list"),
     Template("services", "学位或卫生服务变动：{places}",
              "school or clinic place changed: {places}"),
+    # Why a reallocation without moves cannot start (Outgrown.text).
+    Template("outgrown_unit",
+             "户{household:id}（户主{name}）现{size}人，已分配未入住的房屋{unit:id}"
+             "面积{area} m²，不在{band_size}人的面积标准{low}–{high} m²内",
+             "household {household} (head {name}) now has {size} people; unit "
+             "{unit}, allocated and not moved into, has {area} m², outside the "
+             "{low}–{high} m² band for {band_size} people"),
 )
+SERVICES = next(t for t in CHANGE if t.key == "services")
+PLACES_ZH = SERVICES.zh[:SERVICES.zh.index("{")]  # 学位或卫生服务变动：
 # Where a moved household's new unit came from (in brackets) and what the
 # move gained (after "，", parts separated by "；").
 MOVE_SOURCE = (
@@ -283,11 +292,13 @@ def _places_en(text: str) -> str:
 
 
 def _move_detail_en(text: str) -> str:
-    """The tail of a move: "（source）" and "，gain；gain…", each optional."""
+    """The tail of a move: "（source）", "，gain；gain…" and "；学位或卫生服务变动：
+    place；place…" (the places that changed with the move), each optional."""
+    text, places = _split_places(text)
     found = re.fullmatch(r"(?:（(?P<source>.*?)）)?(?:，(?P<gain>.*))?", text,
                          re.DOTALL)
     if found is None:
-        return text
+        return text + (f"；{places}" if places else "")
     english = ""
     if found.group("source") is not None:
         match = _match(MOVE_SOURCE, found.group("source"))
@@ -299,7 +310,18 @@ def _move_detail_en(text: str) -> str:
             match = _match(MOVE_GAIN, part)
             parts.append(part if match is None else _english(*match))
         english += ", " + "; ".join(parts)
+    if places:
+        english += "; " + _english(*_match((SERVICES,), places))
     return english
+
+
+def _split_places(text: str) -> tuple[str, str]:
+    """A change's text and the "学位或卫生服务变动：…" part that ends it ("" when
+    it has none)."""
+    at = text.find("；" + PLACES_ZH)
+    if at < 0 or _match((SERVICES,), text[at + 1:]) is None:
+        return text, ""
+    return text[:at], text[at + 1:]
 
 
 def _request_en(text: str) -> str:
@@ -384,6 +406,9 @@ def in_language(text: str | None, language: str) -> str:
     match = _match(CHANGE + HOUSING + SERVICE, text)
     if match is not None:
         return _english(*match)
+    rest, places = _split_places(text)
+    if places and rest:  # a change, then the places that changed with it
+        return in_language(rest, "en") + "; " + in_language(places, "en")
     if "；" in text:  # alerts and exit grounds: parts, each translated
         parts = [_piece_en(part) for part in text.split("；")]
         if parts != text.split("；"):

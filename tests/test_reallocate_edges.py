@@ -121,10 +121,13 @@ def test_with_moves_it_moves_to_a_unit_that_fits_and_says_why(grown, tmp_path):
     moved = ("由房屋A-201调换至A-301（户H0退出腾出房屋A-301），"
              "家庭人口变化（现4人），原分配房屋不再适合")
     # H1's child takes one of the two kindergarten places H0's children left
-    # (as in tests/test_reallocate.py); nobody else moves.
+    # (as in tests/test_reallocate.py); nobody else moves. H2, placed again
+    # from A-301 (A栋, as A-201), keeps 社区卫生服务中心 and its newborn,
+    # not a member at the first allocation, is registered there too.
     assert _changes(changes) == {
         "H0": ("exited", "户H0退出，腾出房屋A-301"),
-        "H2": ("moved", moved),
+        "H2": ("moved", moved + "；学位或卫生服务变动：H2-04卫生服务由无改为"
+               "社区卫生服务中心"),
         "H1": ("service", "学位或卫生服务变动：H1-02幼儿园由无改为第一幼儿园"),
     }
     rows = load_project(grown).allocations

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from allocator.project import Project
-from ui.language import core_text, fill
+from ui.language import core_text, current_language, fill
 from ui.screen import fit_to_screen
 
 logger = logging.getLogger(__name__)
@@ -668,12 +668,49 @@ class ReallocateDialog(QDialog):
         self.scope_label.setEnabled(allowed)
 
     def start(self) -> bool:
-        """Start the reallocation with the options chosen; True when it runs."""
-        job = self.window.reallocate(allow_moves=self.allow_moves.isChecked())
+        """Start the reallocation with the options chosen; True when it runs.
+
+        Without moves, households allocated a unit they have not moved into
+        and no longer fit (a register update changed their size) would break
+        the area rule: the dialog names them and says what to do instead of
+        starting (as ``allocator reallocate`` does)."""
+        allow_moves = self.allow_moves.isChecked()
+        if not allow_moves and self._refuse_outgrown():
+            return False
+        job = self.window.reallocate(allow_moves=allow_moves)
         if job is None:
             self.status.setText(self.tr("没有开始重新分配：原因见窗口下方的提示。"))
             return False
         self.accept()
+        return True
+
+    def _refuse_outgrown(self) -> bool:
+        """Name the households whose allocated unit no longer fits their size
+        (:func:`allocator.reallocate.outgrown_units`); True when there are any."""
+        from allocator.reallocate import (
+            ReallocationError,
+            outgrown_units,
+            previous_allocation,
+        )
+
+        project = self.window.project
+        if project is None:
+            return False
+        try:
+            outgrown = outgrown_units(project, previous_allocation(project, "base"),
+                                      self.window.today())
+        except ReallocationError:
+            return False  # no allocation yet: the window says so
+        if not outgrown:
+            return False
+        problem = fill(self.tr("%1 户已分配但尚未入住的房屋在户籍变化后不再适合"
+                               "家庭人口，保留原房将违反面积标准："), len(outgrown))
+        fix = self.tr("未作任何改动。请勾选“允许调换住房”后再开始（这些户调换到"
+                      "合适的房屋，或重新轮候）；或运行“分配”重新求解。")
+        lines = [core_text(household.text()) for household in outgrown]
+        self.status.setText("\n".join([problem, *lines, fix]))
+        joint = "; " if current_language() == "en" else "；"
+        self.window.errors.notice(f"{problem} {joint.join(lines)} {fix}", "warning")
         return True
 
 

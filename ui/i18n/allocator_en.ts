@@ -2454,6 +2454,14 @@ Project files are GeoPackages and open in QGIS.</translation>
         <source>没有开始重新分配：原因见窗口下方的提示。</source>
         <translation>The reallocation did not start: see the message at the bottom of the window.</translation>
     </message>
+    <message>
+        <source>%1 户已分配但尚未入住的房屋在户籍变化后不再适合家庭人口，保留原房将违反面积标准：</source>
+        <translation>%1 household(s) were allocated a unit they have not moved into, and after a register update the unit no longer fits the household's size; keeping it would break the area rule:</translation>
+    </message>
+    <message>
+        <source>未作任何改动。请勾选“允许调换住房”后再开始（这些户调换到合适的房屋，或重新轮候）；或运行“分配”重新求解。</source>
+        <translation>Nothing was changed. Tick “Allow moves” and start again (these households move to a unit that fits, or wait again); or run “Allocate” to solve the allocation again.</translation>
+    </message>
 </context>
 <context>
     <name>RuleChoices</name>
