@@ -1127,6 +1127,7 @@ def promote(project: Project, name: str, reason: str = "") -> None:
 
     if name == BASE:
         raise ScenarioError("the base is the base already; name a scenario")
+    petition = petition_trial(project, name)
     changes = changes_of(project, name)
     rows = project.allocations[project.allocations["scenario"] == name]
     runs = project.runs[project.runs["scenario"] == name]
@@ -1163,6 +1164,42 @@ def promote(project: Project, name: str, reason: str = "") -> None:
     project.log("scenario promote", f"scenario {name}", before=before,
                 after={"changes": changes, "run_id": run.iloc[0]["run_id"]},
                 reason=reason or "allocator scenario promote")
+    if petition:
+        _lock_petition(project, petition, rows, name)
+
+
+def _lock_petition(project: Project, petition: dict[str, Any],
+                   rows: pd.DataFrame, name: str) -> None:
+    """Keep a promoted petition trial's condition as planner's locks, so that
+    a later solve does not undo it: the unit (or every unit of the site) the
+    household refused is forbidden to it; a granted wish fixes the unit it
+    got. A lock that cannot be kept (see :mod:`allocator.locks`) is skipped
+    with a warning."""
+    from allocator.locks import LockRefused, add_lock
+
+    household = petition.get("household")
+    option = str(petition.get("option", "")).split()
+    if not household or not option:
+        return
+    why = f"信访办结（方案 {name} 晋升为基准）petition trial {name} promoted"
+    if option[0] == "--exclude-unit" and len(option) > 1:
+        targets = [(option[1], "forbid")]
+    elif option[0] == "--exclude-site" and len(option) > 1:
+        units = project.housing_units
+        targets = [(u, "forbid") for u in
+                   units.loc[units["site_id"] == option[1], "unit_id"].tolist()]
+    elif option[0] == "--grant-wish":
+        got = rows.loc[rows["household_id"] == household, "unit_id"]
+        unit = got.iloc[0] if len(got) else None
+        targets = [(unit, "fix")] if isinstance(unit, str) and unit else []
+    else:
+        targets = []
+    for unit, kind in targets:
+        try:
+            add_lock(project, household, unit, kind, why)
+        except LockRefused as exc:
+            logger.warning("%s: the petition's %s lock on %s was not kept: %s",
+                           household, kind, unit, exc)
 
 
 def _base_run(project: Project) -> str | None:

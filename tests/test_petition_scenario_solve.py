@@ -14,6 +14,7 @@ import pytest
 from allocator import scenarios
 from allocator.cli import main
 from allocator.project import load_project, save_project
+from tests.test_petition import tiny_built  # noqa: F401  (fixture)
 from tests.test_scenario_stale import wish_trial  # noqa: F401  (fixture)
 
 
@@ -70,3 +71,31 @@ def test_an_older_trial_without_its_record_is_known_by_its_description(
     with pytest.raises(scenarios.ScenarioError, match="run the petition again"):
         scenarios.solve(wish_trial, "信访H2", backend="cpsat")
 
+
+
+def test_a_promoted_exclusion_survives_the_next_solve(tiny_built):  # noqa: F811
+    from allocator.allocate import solve_project, store_outcome
+    from allocator.petition import save_trial, try_petition
+    from tests.conftest import TINY_TODAY
+
+    trial = try_petition(tiny_built, "H2", exclude_unit="A-201", today=TINY_TODAY,
+                         backend="cpsat")
+    save_trial(tiny_built, trial, "信访H2")
+    scenarios.promote(tiny_built, "信访H2", "信访办结")
+    locks = tiny_built.locks
+    assert locks[["household_id", "unit_id", "kind"]].values.tolist() == [
+        ["H2", "A-201", "forbid"]]
+    assert tiny_built.ledger.iloc[-1]["action"] == "lock"
+    # A plain solve afterwards: without the lock H2 gets A-201 back (the
+    # base answer of tests/test_petition.py); with it H2 keeps B-101.
+    outcome = solve_project(tiny_built, backend="cpsat", today=TINY_TODAY)
+    assert outcome.run["status"] == "optimal"
+    store_outcome(tiny_built, outcome)
+    assert _units(tiny_built, "base")["H2"] == "B-101"
+
+
+def test_a_promoted_wish_is_fixed_to_the_unit_it_got(wish_trial):  # noqa: F811
+    scenarios.promote(wish_trial, "信访H2", "信访办结")
+    locks = wish_trial.locks
+    assert locks[["household_id", "unit_id", "kind"]].values.tolist() == [
+        ["H2", "B-101", "fix"]]
