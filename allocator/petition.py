@@ -45,8 +45,8 @@ from allocator.reallocate import (
     previous_allocation,
     previous_services,
     reallocate,
+    service_changes,
 )
-from allocator.rules import KIND_LABELS
 
 PLACE_CHANGE_COLUMNS = ["household_id", "member_id", "kind", "facility_before",
                         "facility_after", "text"]
@@ -73,34 +73,13 @@ def place_changes(project: Project, reallocation: Reallocation,
         clinic: ``facility_before`` and ``facility_after`` are facility ids
         (None: no place), ``text`` reads ``H3-01卫生服务由社区卫生服务中心改为无``.
     """
-    def places(rows: pd.DataFrame) -> dict[tuple[str, str], str | None]:
-        return {(m, k): (f if isinstance(f, str) and f else None)
-                for m, k, f in zip(rows["member_id"].tolist(), rows["kind"].tolist(),
-                                   rows["facility_id"].tolist())}
-
-    before = places(previous_services(project, "base"))
-    after_rows = reallocation.outcome.service_assignments
-    after = places(after_rows)
-    names = dict(zip(project.facilities["facility_id"].tolist(),
-                     project.facilities["name"].tolist()))
-    household_of = dict(zip(after_rows["member_id"].tolist(),
-                            after_rows["household_id"].tolist()))
-    order = {kind: i for i, kind in enumerate(KIND_LABELS)}
     wanted = {h: i for i, h in enumerate(household_ids)}
-    records = []
-    for (member_id, kind), facility in after.items():
-        household_id = household_of.get(member_id)
-        old = before.get((member_id, kind))
-        if household_id not in wanted or old == facility:
-            continue
-        was = names.get(old, old) if old else "无"
-        now = names.get(facility, facility) if facility else "无"
-        text = f"{member_id}{KIND_LABELS[kind]}由{was}改为{now}"
-        records.append({"household_id": household_id, "member_id": member_id,
-                        "kind": kind, "facility_before": old,
-                        "facility_after": facility, "text": text})
-    records.sort(key=lambda r: (wanted[r["household_id"]], r["member_id"],
-                                order.get(r["kind"], len(order))))
+    records = [r for r in service_changes(project,
+                                          previous_services(project, "base"),
+                                          reallocation.outcome.service_assignments)
+               if r["household_id"] in wanted]
+    # Stable: by household as asked, then member and kind as found.
+    records.sort(key=lambda r: wanted[r["household_id"]])
     return pd.DataFrame(records, columns=PLACE_CHANGE_COLUMNS, dtype=object)
 
 

@@ -815,32 +815,50 @@ def _changes(project: Project, previous: pd.DataFrame, services_before: pd.DataF
     return pd.DataFrame(records, columns=CHANGE_COLUMNS)
 
 
-def _place_texts(project: Project, services_before: pd.DataFrame,
-                 services_after: pd.DataFrame, kind_after: dict[str, str]
-                 ) -> dict[str, list[str]]:
-    """The school places and clinic registrations that differ, by household
-    (households left waiting are not listed), each ``H1-02幼儿园由无改为第一幼儿园``,
-    by member, then kindergarten, primary, junior, clinic."""
-    place_before = _places(services_before)
-    place_after = _places(services_after)
+def service_changes(project: Project, services_before: pd.DataFrame,
+                    services_after: pd.DataFrame) -> list[dict]:
+    """Every school place and clinic registration that differs between two
+    service tables, one record per member and kind (``household_id``,
+    ``member_id``, ``kind``, ``facility_before``, ``facility_after``, None for
+    no place, and ``text``: ``H1-02幼儿园由无改为第一幼儿园``), by member, then
+    kindergarten, primary, junior, clinic."""
+    def places(services: pd.DataFrame) -> dict[tuple[str, str], str | None]:
+        return {key: (f if isinstance(f, str) and f else None)
+                for key, f in _places(services).items()}
+
+    place_before = places(services_before)
+    place_after = places(services_after)
     names = dict(zip(project.facilities["facility_id"].tolist(),
                      project.facilities["name"].tolist()))
     member_household = dict(zip(services_after["member_id"].tolist(),
                                 services_after["household_id"].tolist()))
     order = {kind: i for i, kind in enumerate(KIND_LABELS)}
-    found: dict[str, list[tuple[str, int, str]]] = {}
+    records = []
     for (member_id, kind), facility in place_after.items():
         old = place_before.get((member_id, kind))
-        household_id = member_household[member_id]
-        if old == facility or kind_after.get(household_id) == "waiting":
+        if old == facility:
             continue
         text = (f"{member_id}{KIND_LABELS[kind]}由"
                 f"{names.get(old, old) if old else '无'}改为"
                 f"{names.get(facility, facility) if facility else '无'}")
-        found.setdefault(household_id, []).append(
-            (member_id, order.get(kind, len(order)), text))
-    return {h: [text for _m, _k, text in sorted(items)]
-            for h, items in found.items()}
+        records.append({"household_id": member_household[member_id],
+                        "member_id": member_id, "kind": kind,
+                        "facility_before": old, "facility_after": facility,
+                        "text": text})
+    records.sort(key=lambda r: (r["member_id"], order.get(r["kind"], len(order))))
+    return records
+
+
+def _place_texts(project: Project, services_before: pd.DataFrame,
+                 services_after: pd.DataFrame, kind_after: dict[str, str]
+                 ) -> dict[str, list[str]]:
+    """The texts of :func:`service_changes` by household, households left
+    waiting not listed."""
+    found: dict[str, list[str]] = {}
+    for record in service_changes(project, services_before, services_after):
+        if kind_after.get(record["household_id"]) != "waiting":
+            found.setdefault(record["household_id"], []).append(record["text"])
+    return found
 
 
 def _unit_of(allocations: pd.DataFrame) -> dict[str, str | None]:
