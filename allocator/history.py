@@ -22,6 +22,10 @@ from allocator.project import Project
 
 logger = logging.getLogger(__name__)
 
+EARLIEST_DAY = dt.date(1990, 1, 1)
+"""The earliest complaint, petition or visit date the files may hold (as the
+income history's earliest year)."""
+
 JOB_STATUSES = ("稳定就业", "灵活就业", "务农", "无业")
 EMPLOYED = ("稳定就业", "灵活就业")
 PETITION_KINDS = ("投诉", "信访")
@@ -343,8 +347,12 @@ def read_histories(paths: dict, households: set[str] | None,
                     check.error(row, reverse["date"], f"{record['date']!r} is not a "
                                 "date; write it as YYYY-MM-DD")
                     continue
-                if day > dt.date.today():
-                    check.warn(row, reverse["date"], f"{day} is in the future")
+                if not EARLIEST_DAY <= day <= dt.date.today():
+                    # A future or far-off date would count (or not) among the
+                    # complaints of the last 12 months the alerts read.
+                    check.error(row, reverse["date"], f"{day} is not a date between "
+                                f"{EARLIEST_DAY} and today; correct the date")
+                    continue
                 if record["kind"] not in PETITION_KINDS:
                     check.error(row, reverse["kind"], f"{record['kind']!r}: use "
                                 + " or ".join(PETITION_KINDS))
@@ -368,6 +376,10 @@ def read_histories(paths: dict, households: set[str] | None,
                 if record["done_on"] and day is None:
                     check.error(row, reverse["done_on"], f"{record['done_on']!r} is "
                                 "not a date; write it as YYYY-MM-DD")
+                    continue
+                if day is not None and not EARLIEST_DAY <= day <= dt.date.today():
+                    check.error(row, reverse["done_on"], f"{day} is not a date "
+                                f"between {EARLIEST_DAY} and today; correct the date")
                     continue
                 key_ = (household_id, int(month))
                 if key_ in seen:
