@@ -205,6 +205,7 @@ def compare_register(project: Project, path: Path,
             diff.problems += _missing_columns(project, set(present), str(path))
             if "disability" in present:
                 diff.problems += _emptied_disability(project, members, raw)
+                diff.problems += _blanked_disabilities(project, members, raw)
         if not diff.errors:
             diff.problems += _born_after(members, raw, today)
     if diff.errors or members is None or households is None:
@@ -364,6 +365,40 @@ def _emptied_disability(project: Project, members: pd.DataFrame,
         f"unit) for all of them. Fill the column in from the register (type and "
         f"grade, e.g. 肢体二级); if nobody has a disability any more, write 无 "
         f"in its cells")]
+
+
+def _blanked_disabilities(project: Project, members: pd.DataFrame,
+                          raw: _RawTable) -> list:
+    """A warning for each person whose 残疾 cell is blank while the project
+    holds a disability for them: a blank reads as 无 and clears it (and the
+    household's need for an accessible unit), which a cell left empty by
+    mistake should not do silently. A cell of 无 clears it on purpose; a
+    wholly blank column is refused (:func:`_emptied_disability`)."""
+    from gis.readers import Problem
+
+    old = project.members
+    column = raw.column("disability")
+    if "disability" not in old.columns or column is None \
+            or len(column) != len(members):
+        return []
+    held = dict(zip(old["id_number"].tolist(), old["disability"].tolist()))
+    blank = ~_holds(column, empty=("",)).to_numpy()
+    if blank.all():
+        return []  # the whole column: refused as such, or nothing held
+    rows = raw.rows(len(members))
+    problems = []
+    for i, (id_number, name) in enumerate(zip(members["id_number"].tolist(),
+                                              members["name"].tolist())):
+        was = held.get(id_number)
+        if not blank[i] or not isinstance(was, str) or was.strip() in ("", "无"):
+            continue
+        problems.append(Problem(
+            str(raw.path), rows[i], "残疾",
+            f"{name}: the cell is blank, which reads as 无 and clears the "
+            f"disability the project holds ({was}) and the need for an accessible "
+            f"unit with it; write 无 if it is really gone, or fill it in",
+            severity="warning"))
+    return problems
 
 
 def _born_after(members: pd.DataFrame, raw: _RawTable, today: dt.date) -> list:

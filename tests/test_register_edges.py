@@ -147,3 +147,24 @@ def test_register_command_refuses_the_blank_column(tmp_path, tiny_project,
     assert "nothing compared or changed" in err
     assert path.read_bytes() == stored
     assert len(load_project(path).ledger) == len(tiny_project.ledger)
+
+
+def test_one_blank_cell_that_clears_a_disability_is_named(tmp_path, tiny_project):
+    # The project also holds 视力二级 for the first member of H3; the update
+    # keeps H1's 肢体一级 and leaves H3's cell blank: it still reads as 无 (the
+    # change is listed), with a warning naming the person and the cell.
+    members = tiny_project.members
+    first_h3 = members.index[members["household_id"] == "H3"][0]
+    members.loc[first_h3, "disability"] = "视力二级"
+    name = members.loc[first_h3, "name"]
+    register = _with_column(tmp_path, "残疾",
+                            lambda cell: cell if cell == "肢体一级" else "")
+    diff = compare_register(tiny_project, register)
+    assert diff.errors == []
+    assert diff.lines() == [f"H3  变更 changed  {name} 残疾: 视力二级 → 无"]
+    warnings = [p for p in diff.problems if p.severity == "warning"
+                and p.column == "残疾"]
+    assert len(warnings) == 1
+    assert warnings[0].row is not None and warnings[0].row > 1
+    assert name in warnings[0].message and "视力二级" in warnings[0].message
+    assert "write 无" in warnings[0].message
