@@ -18,10 +18,7 @@ from __future__ import annotations
 import json
 import warnings
 
-import geopandas as gpd
-import pandas as pd
 import pytest
-from shapely.geometry import Point
 
 from allocator import scenarios
 from allocator.allocate import solve_project, store_outcome
@@ -29,6 +26,7 @@ from allocator.cli import main
 from allocator.petition import save_trial, try_petition
 from allocator.project import load_project, save_project
 from tests.conftest import TINY_TODAY
+from tests.test_petition import tiny_built  # noqa: F401  (fixture)
 from tests.test_scenarios import CLOSE_KINDERGARTEN, NEW_SCHOOL
 
 
@@ -139,20 +137,11 @@ def test_changes_that_no_longer_apply_ask_for_a_new_scenario(two_scenarios):
 
 
 @pytest.fixture()
-def wish_trial(tiny_project):
-    """As tests/test_petition.py: after the first allocation a 30 m² unit
-    B-102 (floor 1) is built and H2 asks for a low floor (floor 1): H2 gets
-    B-101 and H3, who held it, B-102."""
-    store_outcome(tiny_project, solve_project(tiny_project, backend="cpsat",
-                                              today=TINY_TODAY))
-    units = tiny_project.housing_units
-    new = gpd.GeoDataFrame(
-        [{"unit_id": "B-102", "site_id": "S1", "building": "B栋", "floor": 1,
-          "area_m2": 30.0, "accessible": False, "status": "vacant",
-          "household_id": None, "placed_on": None,
-          "geometry": Point(102.85, 28.04)}],
-        geometry="geometry", crs="EPSG:4490").to_crs(units.crs)
-    tiny_project.housing_units = pd.concat([units, new], ignore_index=True)
+def wish_trial(tiny_built):  # noqa: F811
+    """As tests/test_petition.py (``tiny_built``: after the first allocation a
+    30 m² unit B-102 on floor 1 is built), and H2 asks for a low floor (floor
+    1): H2 gets B-101 and H3, who held it, B-102."""
+    tiny_project = tiny_built
     tiny_project.rules["low_floor_max"] = 1
     tiny_project.households["wants_low_floor"] = tiny_project.households[
         "household_id"].eq("H2")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from allocator.project import save_project
+from tests.test_petition import tiny_built  # noqa: F401  (fixture)
 from tests.test_scenario_stale import wish_trial  # noqa: F401  (fixture)
 
 pytest.importorskip("PySide6")
