@@ -258,3 +258,30 @@ def test_small_counties_are_solved_to_a_proven_optimum():
     large = SimpleNamespace(household_location=[None] * 1001 + [3] * 10)
     assert fast_gap(small) == 0.0
     assert fast_gap(large) == DEFAULT_GAP == 0.001
+
+
+@pytest.mark.parametrize("worth", [10.0, 0.0])
+def test_walking_level_with_the_served_level_as_a_penalty(worth, caplog,
+                                                          monkeypatch):
+    # The walking level's first MIP holds the housing at the LP's rounding
+    # and turns the served level into a penalty. Worth ten times the longest
+    # walk, its answer keeps the served level and is taken; worth nothing, it
+    # serves nobody, misses the level and the MIP with the level as a row
+    # runs instead. Either way the answer is the per-household MIP's optimum.
+    import logging
+
+    import solvers.fast as fast
+
+    _project, problem = _generated(400, 5)
+    monkeypatch.setattr(fast, "HELD_WORTH", worth)
+    with caplog.at_level(logging.INFO, logger="solvers.fast"):
+        result = solve_fast(problem, gap=0.0)
+    tried = [r.getMessage() for r in caplog.records
+             if "previous level as a penalty" in r.getMessage()]
+    assert len(tried) == 1
+    assert ("keeps it" if worth else "misses it (0.0 of") in tried[0]
+    assert check_joint(problem, result.solution) == []
+    ours = joint_objectives(problem, result.solution)
+    assert ours == result.objectives
+    assert result.status == Status.OPTIMAL
+    assert ours == _mip_optimum(problem, "highs")
