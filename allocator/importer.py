@@ -592,8 +592,8 @@ def _read_register(path: Path, encoding: str | None, today: dt.date | None = Non
 
     Birth and waiting-list dates must lie between :data:`EARLIEST_DATE` and
     ``today`` (default today). With ``future`` False only the lower bound is
-    checked: a register update checks births after its day itself, in its
-    own words.
+    checked: a register update checks births and waiting-list dates after its
+    day itself, in its own words.
     """
     check = _Checker(path)
     today = today or dt.date.today()

@@ -11,8 +11,9 @@ entry per household. An optional column the project holds data for and the
 updated register lacks (a renamed header, say) is an error: comparing would
 clear that field for every household; so is a 残疾 column left blank in every
 row while the project holds disabilities (a blank reads as 无). A person born
-after the day of the update is an error too (a date in the future), as is a
-birth or waiting-list date before 1900 (see the import).
+after the day of the update is an error too (a date in the future), and so is
+a household's waiting-list date (轮候登记日期) after it, as is a birth or
+waiting-list date before 1900 (see the import).
 
 People are matched by ID number (身份证号), households by 户号. A person
 who moves to another household is a move, not a removal and an addition.
@@ -178,7 +179,8 @@ def compare_register(project: Project, path: Path,
         Text encoding of a CSV register (UTF-8 and GBK are detected).
     today : datetime.date, optional
         The day of the update (default today): a new member born within the
-        year before it is listed as born; anyone born after it is an error.
+        year before it is listed as born; anyone born after it, or a
+        waiting-list date after it, is an error.
 
     Returns
     -------
@@ -192,9 +194,8 @@ def compare_register(project: Project, path: Path,
 
     diff = RegisterDiff(str(path))
     today = today or dt.date.today()
-    # TODO(#5): refuse a waiting-list date after the day of the update too;
-    # the bundled update of tests/data/register_update holds one (H6,
-    # 2026-09-15) that tests read with earlier days.
+    # The import's check of dates after its day speaks of an import; the
+    # update names its own day (:func:`_after_the_day`).
     members, households, problems = _read_register(Path(path), encoding, today,
                                                    future=False)
     diff.problems = list(problems)
@@ -207,7 +208,7 @@ def compare_register(project: Project, path: Path,
                 diff.problems += _emptied_disability(project, members, raw)
                 diff.problems += _blanked_disabilities(project, members, raw)
         if not diff.errors:
-            diff.problems += _born_after(members, raw, today)
+            diff.problems += _after_the_day(members, households, raw, today)
     if diff.errors or members is None or households is None:
         return diff
     try:
@@ -401,27 +402,43 @@ def _blanked_disabilities(project: Project, members: pd.DataFrame,
     return problems
 
 
-def _born_after(members: pd.DataFrame, raw: _RawTable, today: dt.date) -> list:
-    """An error for each person born after the day of the update: a register
-    of that day cannot list them (a mistyped date, or the wrong --date)."""
+def _after_the_day(members: pd.DataFrame, households: pd.DataFrame,
+                   raw: _RawTable, today: dt.date) -> list:
+    """An error for each person born after the day of the update, then for
+    each household whose waiting-list date (on its head's row) is after it: a
+    register of that day cannot hold them (a mistyped date, or the wrong
+    --date). A waiting date in the future would also count waiting time
+    towards priority that has not passed."""
+    from allocator.importer import HEAD
     from gis.readers import Problem
 
-    births = [_iso_date(b) for b in members["birth_date"].tolist()]
-    late = [i for i, birth in enumerate(births) if birth is not None
-            and birth > today]
-    if not late:
-        return []
     rows = raw.rows(len(members))
     names = members["name"].tolist()
-    households = members["household_id"].tolist()
-    return [Problem(
-        str(raw.path), rows[i], "出生日期",
-        f"{names[i]} (household {households[i]}) was born on "
-        f"{births[i].isoformat()}, after the day of this update "
-        f"({today.isoformat()}): a date in the future. Correct the birth date "
-        f"(and the ID number's birth digits), or give the day of the update "
-        f"with --date YYYY-MM-DD")
-        for i in late]
+    of = members["household_id"].tolist()
+    problems = []
+    for i, birth in enumerate(_iso_date(b) for b in members["birth_date"].tolist()):
+        if birth is not None and birth > today:
+            problems.append(Problem(
+                str(raw.path), rows[i], "出生日期",
+                f"{names[i]} (household {of[i]}) was born on "
+                f"{birth.isoformat()}, after the day of this update "
+                f"({today.isoformat()}): a date in the future. Correct the birth "
+                f"date (and the ID number's birth digits), or give the day of the "
+                f"update with --date YYYY-MM-DD"))
+    heads = {h: rows[i] for i, (h, relationship) in enumerate(
+        zip(of, members["relationship"].tolist())) if relationship == HEAD}
+    for household_id, since in zip(households["household_id"].tolist(),
+                                   households["waiting_since"].tolist()):
+        waiting = _iso_date(since) if isinstance(since, str) else None
+        if waiting is not None and waiting > today:
+            problems.append(Problem(
+                str(raw.path), heads.get(household_id), "轮候登记日期",
+                f"household {household_id}'s waiting-list date "
+                f"{waiting.isoformat()} is after the day of this update "
+                f"({today.isoformat()}): a date in the future. Correct it from "
+                f"the waiting-list record (轮候登记表), or give the day of the "
+                f"update with --date YYYY-MM-DD"))
+    return problems
 
 
 def _missing_columns(project: Project, present: set[str], file: str) -> list:

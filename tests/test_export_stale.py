@@ -26,8 +26,9 @@ def test_an_update_after_the_solve_stops_orders_until_the_next_solve(tiny_projec
                                               today=TINY_TODAY))
     assert [o.household_id for o in build_orders(tiny_project)][:2] == ["H0", "H1"]
     entries = len(tiny_project.ledger)
-    apply_register_update(tiny_project, compare_register(tiny_project, UPDATE),
-                          today=dt.date(2026, 11, 20))
+    apply_register_update(tiny_project, compare_register(
+        tiny_project, UPDATE, today=dt.date(2026, 11, 20)),
+        today=dt.date(2026, 11, 20))
     first_update = entries + 1  # the update's entries follow the solve's
     assert tiny_project.ledger["action"].iloc[first_update - 1] == "register update"
     with pytest.raises(ExportRefused) as refused:

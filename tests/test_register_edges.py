@@ -4,7 +4,8 @@ after the day of the update, and a 残疾 column left blank in every row.
 The tiny register (tests/data/tiny/register.csv, columns A 户号 ... H 残疾 ...)
 has one disability: H1's head 沙马木呷 (肢体一级), row 6. The update of
 tests/data/register_update adds 吉克阿依 (H0), born 2026-08-15, on its row 6
-(the header is row 1, H0's five members rows 2 to 6).
+(the header is row 1, H0's five members rows 2 to 6); every other date of
+that file, waiting-list dates included, is earlier.
 """
 
 from __future__ import annotations
