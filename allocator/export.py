@@ -278,15 +278,7 @@ def build_orders(project: Project, scenario: str = "base",
     office = f"{county}易地扶贫搬迁安置工作领导小组办公室"
     allocations = project.allocations[
         project.allocations["scenario"] == scenario].sort_values("household_id")
-    # An order's number is the household's place in the register (exited
-    # households keep theirs), so a reprint, or the orders of a later
-    # reallocation, never give one household's number to another.
-    # TODO(#5): store issued numbers, so that a register update that removes
-    # households cannot shift them either.
-    register = project.households["household_id"].tolist()
-    numbers = dict(zip(register, range(1, len(register) + 1)))
-    extra = [h for h in allocations["household_id"] if h not in numbers]
-    numbers.update(zip(extra, range(len(register) + 1, len(register) + 1 + len(extra))))
+    numbers = order_numbers(project, scenario)
     if households is not None:
         unknown = set(households) - set(allocations["household_id"])
         if unknown:
@@ -365,16 +357,88 @@ def build_orders(project: Project, scenario: str = "base",
     return orders
 
 
+def order_numbers(project: Project, scenario: str = "base") -> dict[str, int]:
+    """The number of each household's allocation order (分配通知书编号).
+
+    A household keeps the number stored in the project
+    (``project.order_numbers``) once an export of orders gave it one, so a
+    reprint carries the number already handed out, whatever changed in the
+    register since. Households without one get the next numbers after the
+    highest ever given (also those of households that have left the
+    register, so that no number is given twice), in register order, then
+    those of the allocation not in the register, by 户号. Before the first
+    export nothing is stored, so the numbers are the places in the register.
+
+    Only reads the project; :func:`record_order_numbers` stores the numbers
+    once orders carrying them have been written.
+    """
+    numbers: dict[str, int] = {}
+    stored = project.order_numbers
+    for household_id, number in zip(stored["household_id"], stored["number"]):
+        if isinstance(household_id, str) and household_id not in numbers \
+                and not pd.isna(number):
+            numbers[household_id] = int(number)
+    allocated = project.allocations.loc[
+        project.allocations["scenario"] == scenario, "household_id"]
+    households = list(dict.fromkeys(
+        project.households["household_id"].tolist() + sorted(allocated)))
+    following = max(numbers.values(), default=0) + 1
+    for household_id in households:
+        if household_id not in numbers:
+            numbers[household_id] = following
+            following += 1
+    return numbers
+
+
+def record_order_numbers(project: Project, numbers: dict[str, int],
+                         issued: dt.date) -> list[str]:
+    """Store the order numbers of the households that have none stored yet,
+    as given on ``issued``; returns those households (in the order given).
+
+    A number stored already keeps its household (a household's stored number
+    is never changed); a new number that another household holds is refused
+    (``ValueError``), and nothing is stored then. The change is in memory, to
+    be saved with the project like the export's ledger entry.
+    """
+    stored = project.order_numbers
+    held = {int(n): h for n, h in zip(stored["number"], stored["household_id"])
+            if not pd.isna(n)}
+    known = set(stored["household_id"])
+    new = {h: int(n) for h, n in numbers.items() if h not in known}
+    given = pd.Series(list(new.values()), dtype="int64")
+    clashes = [f"{n} ({h}; {held[n]} holds it)" for h, n in new.items() if n in held]
+    clashes += [f"{n} (twice in the new numbers)"
+                for n in given[given.duplicated()].unique()]
+    if clashes:
+        raise ValueError("order number(s) already given: " + ", ".join(clashes))
+    if not new:
+        return []
+    rows = pd.DataFrame({"household_id": list(new), "number": given,
+                         "issued": issued.isoformat()})
+    project.order_numbers = rows if stored.empty else pd.concat(
+        [stored, rows], ignore_index=True)
+    return list(new)
+
+
 def export_pdf(project: Project, path: Path, scenario: str = "base",
                households: list[str] | None = None,
                progress: Callable[[int, int], None] | None = None,
                cancel: Callable[[], bool] | None = None) -> Path:
-    """Write the allocation orders of ``scenario`` to ``path``."""
+    """Write the allocation orders of ``scenario`` to ``path``.
+
+    Once the file is written, the order numbers of all households (printed
+    or not, so that which households a later export selects never changes a
+    number) are stored in ``project`` (:func:`record_order_numbers`): the
+    caller saves the project, as it does with the export's ledger entry. A
+    failed or cancelled export stores nothing.
+    """
     from allocator.orders import write_orders_pdf
 
-    orders = build_orders(project, scenario, households)
+    issued = dt.date.today()
+    orders = build_orders(project, scenario, households, issue_date=issued)
     written = write_orders_pdf(orders, Path(path), progress=progress, cancel=cancel)
     _owner_only(written)
+    record_order_numbers(project, order_numbers(project, scenario), issued)
     return written
 
 

@@ -4,7 +4,8 @@ Layers (CGCS2000, EPSG:4490): ``county``, ``sites``, ``housing_units``,
 ``facilities``. Attribute tables: ``households``, ``members``, ``rules``,
 ``scenarios``, ``runs``, ``allocations``, ``service_assignments``, ``ledger``,
 ``locks``, the households' histories (``household_history``, ``petitions``,
-``follow_up_visits``, ``exits``) and ``metadata`` (with the schema version).
+``follow_up_visits``, ``exits``), the numbers given to allocation orders
+(``order_numbers``) and ``metadata`` (with the schema version).
 The file opens in QGIS as it is.
 
 A save writes a complete new GeoPackage beside the old one and renames it over
@@ -23,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import functools
 import getpass
 import glob
 import hashlib
@@ -46,13 +48,14 @@ from allocator.rules import DEFAULTS, default_rules, rule_problems
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3  # 2 added the locks table; 3 wishes, histories, exits, scenarios
+SCHEMA_VERSION = 4  # 2 added the locks table; 3 wishes, histories, exits,
+# scenarios; 4 the order numbers issued
 LAYERS = ("county", "sites", "housing_units", "facilities")
 TABLES = (
     "households", "members", "rules", "scenarios", "runs", "allocations",
     "service_assignments", "ledger", "locks",
     "household_history", "petitions", "follow_up_visits", "exits",
-    "metadata",
+    "order_numbers", "metadata",
 )
 
 COLUMNS: dict[str, dict[str, str]] = {
@@ -133,6 +136,11 @@ COLUMNS: dict[str, dict[str, str]] = {
         "household_id": "str", "unit_id": "str", "exit_on": "str",
         "confirmed": "str", "user": "str", "reason": "str", "freed_on": "str",
     },
+    # The number of each household's allocation order (分配通知书编号), given
+    # once and kept (allocator.export.order_numbers): ``issued`` is the day of
+    # the export that gave it. Households that left the register keep theirs,
+    # so that no number is given twice.
+    "order_numbers": {"household_id": "str", "number": "int", "issued": "str"},
     "metadata": {"key": "str", "value": "str"},
 }
 
@@ -181,6 +189,8 @@ class Project:
     follow_up_visits: pd.DataFrame = field(
         default_factory=lambda: empty_frame("follow_up_visits"))
     exits: pd.DataFrame = field(default_factory=lambda: empty_frame("exits"))
+    order_numbers: pd.DataFrame = field(
+        default_factory=lambda: empty_frame("order_numbers"))
     metadata: dict[str, str] = field(default_factory=dict)
     ledger_stored: int = field(default=0, repr=False, compare=False)
     """How many ledger rows were read from the file; only rows after them are
@@ -383,6 +393,7 @@ def save_project(project: Project, path: Path, *,
         "petitions": project.petitions,
         "follow_up_visits": project.follow_up_visits,
         "exits": project.exits,
+        "order_numbers": project.order_numbers,
         "metadata": pd.DataFrame(
             {"key": list(metadata), "value": list(metadata.values())}),
     }
@@ -574,20 +585,31 @@ def _tidy_one(path: Path, temp: Path, pid: int) -> list[Path]:
     return []
 
 
+TABLE_SINCE = {"order_numbers": 4}
+"""Tables newer than the first schema, with the version that added them."""
+
+
 def _whole_save(temp: Path) -> bool:
-    """Whether a save's temporary file has every table, the metadata (written
-    last) included."""
+    """Whether a save's temporary file has every table of its schema version,
+    the metadata (written last) included; a save by an earlier version of the
+    program lacks the tables added since and is still whole."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             present = {row[0] for row in pyogrio.list_layers(temp)}
-            if any(name not in present for name in LAYERS + TABLES):
+            if "metadata" not in present:
                 return False
             metadata = pyogrio.read_dataframe(temp, layer="metadata")
     except Exception:  # cut off before its first table, or damaged
         logger.debug("unreadable interrupted save %s", temp, exc_info=True)
         return False
-    return "schema_version" in set(metadata["key"])
+    values = dict(zip(metadata["key"], metadata["value"]))
+    try:
+        version = int(values["schema_version"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    return all(name in present for name in LAYERS + TABLES
+               if TABLE_SINCE.get(name, 0) <= version)
 
 
 def _kept_name(path: Path, temp: Path) -> Path:
@@ -601,10 +623,14 @@ def _kept_name(path: Path, temp: Path) -> Path:
 
 
 def _process_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs; when that cannot be told, True (a
+    lock or a save's copy of a running process must be left alone)."""
+    if os.name == "nt":
+        import ctypes
+
+        return _windows_process_alive(pid, _kernel32(), ctypes.get_last_error)
     if os.name != "posix":
-        # TODO(#5): tell a finished process on Windows too (OpenProcess), so
-        # the leftovers of a killed save are tidied there as well
-        return True  # cannot tell cheaply; leave the file alone
+        return True  # cannot tell; leave the file alone
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -612,6 +638,60 @@ def _process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+PROCESS_QUERY_LIMITED_INFORMATION = 0x1000
+STILL_ACTIVE = 259
+ERROR_ACCESS_DENIED = 5
+ERROR_INVALID_PARAMETER = 87
+
+
+@functools.lru_cache(maxsize=1)
+def _kernel32() -> Any:
+    """kernel32 with the signatures :func:`_windows_process_alive` uses (a
+    library object of its own, so that other users of ``ctypes.windll`` keep
+    theirs)."""
+    import ctypes
+    from ctypes import wintypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+    kernel32.OpenProcess.argtypes = (wintypes.DWORD, wintypes.BOOL, wintypes.DWORD)
+    kernel32.OpenProcess.restype = wintypes.HANDLE
+    kernel32.GetExitCodeProcess.argtypes = (wintypes.HANDLE,
+                                            ctypes.POINTER(wintypes.DWORD))
+    kernel32.GetExitCodeProcess.restype = wintypes.BOOL
+    kernel32.CloseHandle.argtypes = (wintypes.HANDLE,)
+    kernel32.CloseHandle.restype = wintypes.BOOL
+    return kernel32
+
+
+def _windows_process_alive(pid: int, kernel32: Any,
+                           last_error: Callable[[], int]) -> bool:
+    """Whether process ``pid`` runs, asked of Windows' ``kernel32``.
+
+    ``last_error`` returns the error code of the last failed call
+    (``ctypes.get_last_error``). No process with that id (OpenProcess fails
+    with ERROR_INVALID_PARAMETER) or one that has ended (its exit code is
+    no longer STILL_ACTIVE) is not alive. A process that may not be opened
+    (ERROR_ACCESS_DENIED: another user's) runs, and so does anything that
+    cannot be told. A process that ended with the code 259 itself reads as
+    running: its files are then left alone, the safe side.
+    """
+    import ctypes
+    from ctypes import wintypes
+
+    if not 0 < pid <= 0xFFFFFFFF:  # no process has such an id (a DWORD)
+        return False
+    handle = kernel32.OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, False, pid)
+    if not handle:  # ERROR_ACCESS_DENIED among others: it may run
+        return last_error() != ERROR_INVALID_PARAMETER
+    try:
+        code = wintypes.DWORD(STILL_ACTIVE)
+        if not kernel32.GetExitCodeProcess(handle, ctypes.pointer(code)):
+            return True
+        return code.value == STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
 
 
 def load_project(path: Path, *, check_ledger: bool = True) -> Project:

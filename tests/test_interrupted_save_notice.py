@@ -151,3 +151,29 @@ def test_the_command_line_prints_the_notice(saved, capsys):
     assert f"{saved}: 已删除 {leftover.name}，这是一次被中断的保存" in err
     _chinese_then_english(err, "请重新运行该命令。", "The unfinished copy")
     assert "Traceback" not in err
+
+
+def _without_order_numbers(path: Path, version: str) -> None:
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        db.execute("drop table order_numbers")
+        for table in ("gpkg_contents", "gpkg_ogr_contents"):
+            db.execute(f"delete from {table} where table_name = 'order_numbers'")
+        db.execute("update metadata set value = ? where key = 'schema_version'",
+                   (version,))
+
+
+@pytest.mark.parametrize("version, whole", [("3", True), ("4", False)])
+def test_a_copy_saved_by_the_previous_version_is_whole_without_newer_tables(
+        saved, version, whole):
+    # Schema 3 had no order numbers: a copy it wrote to the end is whole and
+    # kept; a schema-4 copy without them was cut off and is removed.
+    pid = _pid_of_ended()
+    leftover = saved.parent / f".p.saving-{pid}-old.gpkg"
+    shutil.copy2(saved, leftover)
+    _without_order_numbers(leftover, version)
+    load_project(saved)
+    kept = sorted(saved.parent.glob("p.interrupted-save-*.gpkg"))
+    assert not leftover.exists()
+    assert len(kept) == (1 if whole else 0)

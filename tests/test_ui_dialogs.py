@@ -176,4 +176,10 @@ def test_export_selected_households_with_progress(window, open_in, allocate_in, 
     assert (tmp_path / "allocations.xlsx").exists()
     assert dialog.progress.value() == dialog.progress.maximum()
     assert window.project.ledger.iloc[-1]["action"] == "export"
+    # The orders' numbers are the project's now, for every household (by
+    # register place on a first export), and go into the next save.
+    numbers = dict(zip(window.project.order_numbers["household_id"],
+                       window.project.order_numbers["number"]))
+    assert numbers == {"H0": 1, "H1": 2, "H2": 3, "H3": 4, "H4": 5, "H5": 6}
+    assert window.is_dirty()
     dialog.reject()

@@ -194,6 +194,7 @@ class ExportDialog(QDialog):
             self.status.setText(self.tr("请至少选择一种文件。"))
             return None
         snapshot = copy.deepcopy(self.project)
+        self._snapshot = snapshot
         households = self.households()
 
         def work(progress, cancelled):
@@ -264,6 +265,10 @@ class ExportDialog(QDialog):
         self.open_folder.setVisible(True)
         logger.info("exported %s", ", ".join(written))
         self.notice_path = paths[2]
+        if paths[0]:
+            # The orders' numbers, given on the copy the export read, are
+            # the project's from now on (saved with it).
+            self.project.order_numbers = self._snapshot.order_numbers.copy()
         self.exported.emit(paths[0], paths[1])
 
     def _failed(self, exc: BaseException, trace: str) -> None:
