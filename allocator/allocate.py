@@ -24,8 +24,9 @@ from allocator.rules import (
     KIND_LABELS,
     OBJECTIVE_LABELS,
     SCHOOL_KINDS,
-    age_on,
+    ages_on,
     area_band,
+    birth_days,
     objective_order,
     reference_date,
     school_level,
@@ -95,14 +96,22 @@ class AllocationOutcome:
 
 def priority_scores(project: Project, today: dt.date) -> pd.Series:
     """Priority points per household from the project's editable rules."""
+    return _priority_scores(project, today,
+                            birth_days(project.members["birth_date"]))
+
+
+def _priority_scores(project: Project, today: dt.date,
+                     births: tuple[np.ndarray, np.ndarray]) -> pd.Series:
+    """:func:`priority_scores` with the members' :func:`birth_days` read."""
     rules = project.rules
     points = rules["priority_points"]
     members = project.members
-    ages = members["birth_date"].map(lambda b: age_on(dt.date.fromisoformat(b), today))
-    by_household = members.assign(age=ages).groupby("household_id")
-    disabled = (members["disability"] != "无").groupby(
-        members["household_id"]).any()  # vectorised: one pass
-    aged = by_household["age"].max() >= 70
+    ages = pd.Series(ages_on(births, today), index=members.index)
+    # One grouping for both: a member disabled, a member aged 70 or more.
+    flags = pd.DataFrame({"disabled": members["disability"] != "无",
+                          "aged": ages >= 70}).groupby(
+        members["household_id"]).any()
+    disabled, aged = flags["disabled"], flags["aged"]
     households = project.households.set_index("household_id")
     score = pd.Series(0, index=households.index, dtype="int64")
     score += disabled.reindex(score.index, fill_value=False).astype(int) * int(
@@ -114,11 +123,26 @@ def priority_scores(project: Project, today: dt.date) -> pd.Series:
     per_person = households["annual_income"] / households["size"].clip(lower=1)
     low = per_person < float(rules["low_income_per_person_yuan"])
     score += low.fillna(False).astype(int) * int(points.get("low_income", 0))
-    since = households["waiting_since"].map(
-        lambda d: dt.date.fromisoformat(d) if isinstance(d, str) and d else None)
-    years = since.map(lambda d: 0 if d is None else max(0, (today - d).days // 365))
-    score += years.astype(int) * int(points.get("per_waiting_year", 0))
+    score += _waiting_years(households["waiting_since"], today) * int(
+        points.get("per_waiting_year", 0))
     return score
+
+
+def _points_of(priority: pd.Series) -> dict[str, int]:
+    """The priority points of each household as a plain dict (from lists:
+    ``Series.to_dict`` iterates the string index a cell at a time)."""
+    return dict(zip(priority.index.tolist(), priority.tolist()))
+
+
+def _waiting_years(since: pd.Series, today: dt.date) -> pd.Series:
+    """Full years (of 365 days) each household has waited by ``today``; 0
+    without a date or for one after ``today``. Each distinct date is read
+    once: a county repeats the same few hundred."""
+    codes, distinct = pd.factorize(since.astype(object), use_na_sentinel=False)
+    years = [0 if not (isinstance(d, str) and d)
+             else max(0, (today - dt.date.fromisoformat(d)).days // 365)
+             for d in distinct.tolist()]
+    return pd.Series(np.array(years, dtype=int)[codes], index=since.index)
 
 
 def build_instance(project: Project, today: dt.date) -> Instance:
@@ -127,16 +151,20 @@ def build_instance(project: Project, today: dt.date) -> Instance:
     units = project.housing_units.reset_index(drop=True)
     households = project.households.reset_index(drop=True)
     members = project.members
+    # Read once for the priority points (every member) and the ages below.
+    all_births = births = birth_days(members["birth_date"])
     # Exited households (退出, issue #5) whose unit has been freed leave the
     # model: they never go back on the waiting list. Until the exit date they
     # are still housed and keep their unit and services.
     from allocator.history import exited_mask
 
-    in_units = set(units.loc[units["status"] == "occupied", "household_id"])
+    in_units = set(units.loc[units["status"] == "occupied", "household_id"].tolist())
     gone = exited_mask(households) & ~households["household_id"].isin(in_units)
     if gone.any():
         households = households[~gone].reset_index(drop=True)
-        members = members[members["household_id"].isin(households["household_id"])]
+        stay = members["household_id"].isin(households["household_id"]).to_numpy()
+        members = members[stay]
+        births = (births[0][stay], births[1][stay])
     facilities = project.facilities.reset_index(drop=True)
     metric = metric_crs_for(units if not units.empty else project.sites)
 
@@ -158,11 +186,10 @@ def build_instance(project: Project, today: dt.date) -> Instance:
     limits = facilities["kind"].map(lambda k: float(catchment[k])).to_numpy()
     reach_pairs = within_walk(location_points, facilities.geometry, limits,
                               float(rules["detour_factor"]), metric)
-    reach = {
-        (int(o), int(f)): int(round(w))
-        for o, f, w in zip(reach_pairs.origin, reach_pairs.facility,
-                           reach_pairs.walk_m)
-    }
+    # Walks rounded half to even, as round() does.
+    reach = dict(zip(
+        zip(reach_pairs.origin.tolist(), reach_pairs.facility.tolist()),
+        np.rint(reach_pairs.walk_m).astype(np.int64).tolist()))
 
     # Classes of interchangeable vacant units; low floors are a class of
     # their own when some household asks for one and wishes are a level.
@@ -195,23 +222,23 @@ def build_instance(project: Project, today: dt.date) -> Instance:
     class_key = list(class_index)
 
     reference = reference_date(rules, today)
-    births = members["birth_date"].map(dt.date.fromisoformat)
-    ages = births.map(lambda b: age_on(b, reference))
-    ages_today = births.map(lambda b: age_on(b, today))
-    priority = priority_scores(project, today)
+    ages = pd.Series(ages_on(births, reference), index=members.index)
+    ages_today = pd.Series(ages_on(births, today), index=members.index)
+    priority = _priority_scores(project, today, all_births)
     base_weight = int(rules["priority_base_weight"])
     low_floor = ((ages_today >= 70) | (members["disability"] != "无")).groupby(
         members["household_id"]).any().astype(bool)  # vectorised: one pass
 
     occupied = units[units["status"] == "occupied"]
     location_of_household = dict(zip(
-        occupied["household_id"], location_codes[occupied.index.to_numpy()]))
+        occupied["household_id"].tolist(),
+        location_codes[occupied.index.to_numpy()].tolist()))
     household_ids = households["household_id"].tolist()
     household_location: list[int | None] = []
     household_classes: list[list[int]] = []
     fitting: dict[tuple[int, bool], list[int]] = {}
     weights: list[int] = []
-    points_of = priority.to_dict()
+    points_of = _points_of(priority)
     for household_id, size, needs_accessible in zip(
             household_ids, households["size"].tolist(),
             households["needs_accessible"].tolist()):
@@ -245,34 +272,38 @@ def build_instance(project: Project, today: dt.date) -> Instance:
     # Plain lists per household (in register order): a frame filter per
     # household took over a minute for a county of 20,000 households.
     people_of: dict[str, list[str]] = defaultdict(list)
-    children_of: dict[tuple[str, str], list[str]] = defaultdict(list)
+    children_of: dict[str, dict[str, list[str]]] = {}  # household -> level
     for member_id, household_id, age in zip(members["member_id"].tolist(),
                                             members["household_id"].tolist(),
                                             age_list):
         people_of[household_id].append(member_id)
         level = level_of_age[age]
         if level is not None:
-            children_of[household_id, level].append(member_id)
+            children_of.setdefault(household_id, {}).setdefault(
+                level, []).append(member_id)
+    clinics = facilities_by_kind["clinic"]
     for household_id, people in people_of.items():
         h = position[household_id]
-        for kind in SCHOOL_KINDS:
-            children = children_of.get((household_id, kind))
+        levels = children_of.get(household_id)
+        for kind in SCHOOL_KINDS if levels else ():
+            children = levels.get(kind)
             if not children:
                 continue
             for member_id in children:
                 member_kind[member_id] = kind
             if together or len(children) == 1:
-                groups.append(ServiceGroup(h, len(children), facilities_by_kind[kind]))
+                groups.append(ServiceGroup(h, len(children), facilities_by_kind[kind],
+                                           kind=kind))
                 group_members.append(children)
                 group_kind.append(kind)
             else:
                 for member_id in children:
                     groups.append(ServiceGroup(h, 1, facilities_by_kind[kind],
-                                               split_set=split_sets))
+                                               split_set=split_sets, kind=kind))
                     group_members.append([member_id])
                     group_kind.append(kind)
                 split_sets += 1
-        groups.append(ServiceGroup(h, len(people), facilities_by_kind["clinic"]))
+        groups.append(ServiceGroup(h, len(people), clinics, kind="clinic"))
         group_members.append(people)
         group_kind.append("clinic")
 
@@ -290,8 +321,6 @@ def build_instance(project: Project, today: dt.date) -> Instance:
     problem.required, problem.forbidden = _lock_classes(
         project, households, units, class_index, class_key, household_location,
         household_classes)
-    for group, kind in zip(groups, group_kind):
-        group.kind = kind
     site_ids = units["site_id"].tolist()
     class_site = [str(site_ids[unit_list[0]]) for unit_list in class_units]
     _planner_inputs(problem, project, households, class_key, class_site, order,
@@ -314,7 +343,7 @@ def build_instance(project: Project, today: dt.date) -> Instance:
         priority=priority,
         needs_low_floor=low_floor,
         class_site=class_site,
-        wants_low_floor=dict(zip(household_ids, wants_low.astype(bool))),
+        wants_low_floor=dict(zip(household_ids, wants_low.astype(bool).tolist())),
     )
 
 
@@ -354,6 +383,9 @@ def _planner_inputs(problem: JointProblem, project: Project,
     problem.priority_respecting = bool(rules.get("priority_respecting", True))
     site_codes = {site: i for i, site in enumerate(sorted(set(class_site)))}
     problem.class_site = [site_codes[site] for site in class_site]
+    by = str(rules.get("coverage_gap_groups") or "")
+    if not by and "wishes" not in order and "village" not in order:
+        return
     waiting = [h for h, loc in enumerate(problem.household_location)
                if loc is None and problem.household_classes[h]]
     # Object columns: itertuples pays a call per cell of a string column.
@@ -392,7 +424,6 @@ def _planner_inputs(problem: JointProblem, project: Project,
             for h in h_list:
                 problem.household_village[h] = v
 
-    by = str(rules.get("coverage_gap_groups") or "")
     if by:
         keys = [coverage_key(row, by) for row in rows]
         codes = {key: i for i, key in enumerate(sorted(set(keys)))}
@@ -690,7 +721,7 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
     occupants = occupied["household_id"].tolist()
     occupied_unit = dict(zip(occupants, occupied["unit_id"].tolist()))
     occupied_since = dict(zip(occupants, occupied["placed_on"].tolist()))
-    points_of = instance.priority.to_dict()
+    points_of = _points_of(instance.priority)
     position_of = {label: i for i, label in enumerate(units.index.tolist())}
     fixed_reason = {}
     if len(project.locks):
@@ -708,11 +739,10 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
     # Households of one size and need share their classes: count them once.
     taken_of: dict[tuple[int, ...], tuple[int, list[int]]] = {}
 
+    bands: dict[int, tuple[float, float]] = {}
     for h, household_id in enumerate(instance.household_ids):
         size = int(size_of[household_id])
         needs_accessible = accessible_of[household_id]
-        low, high = area_band(size, rules)
-        points = int(points_of.get(household_id, 0))
         if household_id in occupied_unit:
             unit_id = occupied_unit[household_id]
             placed = occupied_since[household_id] or "此前"
@@ -721,6 +751,10 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
                              f"既有安置：{placed}入住{unit_id}，本次不调整住房，"
                              "仅按住址安排学位和卫生服务"))
             continue
+        if size not in bands:
+            bands[size] = area_band(size, rules)
+        low, high = bands[size]
+        points = int(points_of.get(household_id, 0))
         c = solution.household_class[h]
         if c is not None:
             position = position_of[chosen[household_id]]
@@ -754,7 +788,7 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
                       f"{higher}套，同分户{same}套（抽签），低于本户的户{lower}套"
                       "（这些户只能使用这类房源，分给它们可多安置户数）")
         rows.append(_row(scenario, run_id, household_id, None, "waiting", reason))
-    return pd.DataFrame(rows)
+    return _frame(rows, ALLOCATION_ROW)
 
 
 def wish_texts(project: Project, instance: Instance, solution: JointSolution,
@@ -766,7 +800,8 @@ def wish_texts(project: Project, instance: Instance, solution: JointSolution,
     rules = project.rules
     order = objective_order(rules)
     households = project.households
-    preferred = dict(zip(households["household_id"], households["preferred_sites"])) \
+    preferred = dict(zip(households["household_id"].tolist(),
+                         households["preferred_sites"].tolist())) \
         if "preferred_sites" in households.columns else {}
     units = project.housing_units
     sites = dict(zip(project.sites["site_id"], project.sites["name"]))
@@ -851,9 +886,21 @@ def _unmet(what: str, classes: list[int], instance: Instance,
             f"{'、'.join(earlier) or '更靠前的目标'}先于安置意愿")
 
 
+ALLOCATION_ROW = ["scenario", "run_id", "household_id", "unit_id", "kind",
+                  "reason"]
+SERVICE_ROW = ["scenario", "run_id", "member_id", "household_id", "kind",
+               "facility_id", "distance_m", "reason"]
+
+
+def _frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+    """The frame of rows made by :func:`_row` or :func:`_services` (tuples:
+    a dict per row cost more to make and to read); no columns when there
+    are no rows."""
+    return pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame([])
+
+
 def _row(scenario, run_id, household_id, unit_id, kind, reason):
-    return {"scenario": scenario, "run_id": run_id, "household_id": household_id,
-            "unit_id": unit_id, "kind": kind, "reason": reason}
+    return (scenario, run_id, household_id, unit_id, kind, reason)
 
 
 def _service_rows(project, instance, solution, chosen, run_id, scenario):
@@ -885,15 +932,22 @@ def _service_rows(project, instance, solution, chosen, run_id, scenario):
             used[f] += capacities[f] - left
     metric = metric_crs_for(units)
     catchment = rules["catchment_walk_m"]
-    # The candidates in reach of a location: groups of a kind share theirs.
-    reachable: dict[tuple[int, tuple[int, ...]], list[int]] = {}
+    # The candidates in reach of a location: groups of a kind share theirs
+    # (one list of candidates, told apart by identity: the groups hold them
+    # all while this runs, and a tuple of a long list per group cost more
+    # than the look-up).
+    reachable: dict[tuple[int, int], list[int]] = {}
+    reach_of: dict[int, set[int]] = defaultdict(set)  # location -> facilities
+    for loc, ff in problem.reach:
+        reach_of[loc].add(ff)
 
     def within_reach(loc: int, group: ServiceGroup) -> list[int]:
-        key = (loc, tuple(group.facilities))
-        if key not in reachable:
-            reachable[key] = [ff for ff in group.facilities
-                              if (loc, ff) in problem.reach]
-        return reachable[key]
+        key = (loc, id(group.facilities))
+        found = reachable.get(key)
+        if found is None:
+            near = reach_of.get(loc, ())
+            found = reachable[key] = [ff for ff in group.facilities if ff in near]
+        return found
 
     # The nearest facility of a kind, for the buildings whose groups have
     # none in reach: one distance query per kind for all those buildings.
@@ -938,9 +992,9 @@ def _service_rows(project, instance, solution, chosen, run_id, scenario):
             walk = problem.reach[solution.group_location[g], f]
             reason = (f"{facility_name[f]}，步行{walk} m，在服务半径"
                       f"{catchment[kind]} m内")
-            for member_id in instance.group_members[g]:
-                rows.append(_service(scenario, run_id, member_id, household_id, kind,
-                                     facility_id[f], float(walk), reason))
+            rows.extend(_services(scenario, run_id, instance.group_members[g],
+                                  household_id, kind, facility_id[f], float(walk),
+                                  reason))
             continue
         loc = location.get(household_id)
         if loc is None:
@@ -972,17 +1026,16 @@ def _service_rows(project, instance, solution, chosen, run_id, scenario):
                               f"本组{group.persons}人需同校同时安排")
                 else:
                     reason = f"服务半径内的{'、'.join(parts)}名额已满"
-        for member_id in instance.group_members[g]:
-            rows.append(_service(scenario, run_id, member_id, household_id, kind,
-                                 None, np.nan, reason))
-    return pd.DataFrame(rows)
+        rows.extend(_services(scenario, run_id, instance.group_members[g],
+                              household_id, kind, None, np.nan, reason))
+    return _frame(rows, SERVICE_ROW)
 
 
-def _service(scenario, run_id, member_id, household_id, kind, facility_id, walk,
-             reason):
-    return {"scenario": scenario, "run_id": run_id, "member_id": member_id,
-            "household_id": household_id, "kind": kind, "facility_id": facility_id,
-            "distance_m": walk, "reason": reason}
+def _services(scenario, run_id, member_ids, household_id, kind, facility_id, walk,
+              reason):
+    """The rows (:data:`SERVICE_ROW`) of a group's members, one place each."""
+    return [(scenario, run_id, member_id, household_id, kind, facility_id, walk,
+             reason) for member_id in member_ids]
 
 
 def store_outcome(project: Project, outcome: AllocationOutcome) -> None:

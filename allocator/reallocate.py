@@ -55,8 +55,9 @@ import datetime as dt
 import json
 import logging
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 
 from allocator.allocate import (
@@ -162,9 +163,11 @@ def current_households(project: Project, today: dt.date | None = None
         return households
     last = (today or dt.date.max).isoformat()
     units = project.housing_units
-    living = set(units.loc[units["status"] == "occupied", "household_id"])
-    exited = households["exited_on"].map(
-        lambda v: isinstance(v, str) and v != "" and v <= last)
+    living = set(units.loc[units["status"] == "occupied", "household_id"].tolist())
+    # A list, not Series.map: a call per household through pandas cost more.
+    exited = pd.Series([isinstance(v, str) and v != "" and v <= last
+                        for v in households["exited_on"].tolist()],
+                       index=households.index, dtype=bool)
     return households[~exited | households["household_id"].isin(living)]
 
 
@@ -283,7 +286,8 @@ def _view(project: Project, previous: pd.DataFrame, fixed: bool, today: dt.date
         units.loc[index, "status"] = "occupied"
         units.loc[index, "household_id"] = units.loc[index, "unit_id"].map(owner)
     view.housing_units = units
-    housed = set(kept) | set(units.loc[units["status"] == "occupied", "household_id"])
+    housed = set(kept) | set(
+        units.loc[units["status"] == "occupied", "household_id"].tolist())
     locks = project.locks
     view.locks = locks[~((locks["kind"] == "fix") & locks["household_id"].isin(housed))
                        & locks["household_id"].isin(present)]
@@ -305,16 +309,24 @@ def _keep_services(instance: Instance, services: pd.DataFrame
     facility_of = _facility_of(placed)
     position = {f: i for i, f in enumerate(instance.facility_ids)}
     keep: list[tuple[int, int]] = []  # (group, facility)
+    # Groups of a kind share one list of candidates: a set of it, made once
+    # per list (by identity; the groups hold the lists while this runs).
+    candidates: dict[int, set[int]] = {}
+    group_kind, group_members = instance.group_kind, instance.group_members
     for g, group in enumerate(problem.groups):
         loc = problem.household_location[group.household]
         if loc is None:
             continue
-        kind = instance.group_kind[g]
-        stored = {facility_of.get((m, kind)) for m in instance.group_members[g]}
+        stored = set(map(facility_of.get(group_kind[g], {}).get, group_members[g]))
         if len(stored) != 1 or None in stored:
             continue
         f = position.get(stored.pop())
-        if f is None or f not in group.facilities or (loc, f) not in problem.reach:
+        if f is None or (loc, f) not in problem.reach:
+            continue
+        allowed = candidates.get(id(group.facilities))
+        if allowed is None:
+            allowed = candidates[id(group.facilities)] = set(group.facilities)
+        if f not in allowed:
             continue
         if problem.facility_capacity[f] < group.persons:
             continue  # capacity cut below the kept places: place them again
@@ -329,10 +341,28 @@ def _keep_services(instance: Instance, services: pd.DataFrame
     return kept
 
 
-def _facility_of(placed: pd.DataFrame) -> dict[tuple[str, str], str]:
-    """The facility of each (member, kind) place."""
-    return dict(zip(zip(placed["member_id"].tolist(), placed["kind"].tolist()),
-                    placed["facility_id"].tolist()))
+def _facility_of(placed: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """The facility of each place: kind -> member -> facility (the last row
+    of a member and kind counts)."""
+    return {kind: dict(zip(members.tolist(), facilities.tolist()))
+            for kind, (members, facilities)
+            in _by_kind(placed, placed["facility_id"].to_numpy(dtype=object))}
+
+
+def _by_kind(services: pd.DataFrame, values: np.ndarray
+             ) -> list[tuple[Any, tuple[np.ndarray, np.ndarray]]]:
+    """For each kind of ``services`` (in order of first row), the member ids
+    of its rows and the matching ``values``, in row order. Per kind, not per
+    (member, kind) pair: a tuple per place made the look-ups slower than the
+    work they served."""
+    members = services["member_id"].to_numpy(dtype=object)
+    codes, kinds = pd.factorize(services["kind"].to_numpy(dtype=object),
+                                use_na_sentinel=False)
+    found = []
+    for code, kind in enumerate(kinds.tolist()):
+        rows = np.flatnonzero(codes == code)
+        found.append((kind, (members[rows], values[rows])))
+    return found
 
 
 def _keep_home_places(instance: Instance, services: pd.DataFrame) -> int:
@@ -361,8 +391,8 @@ def _keep_home_places(instance: Instance, services: pd.DataFrame) -> int:
         home = problem.household_home.get(group.household)
         if home is None or problem.household_location[group.household] is not None:
             continue
-        kind = instance.group_kind[g]
-        stored = {facility_of.get((m, kind)) for m in instance.group_members[g]}
+        of_kind = facility_of.get(instance.group_kind[g], {})
+        stored = {of_kind.get(m) for m in instance.group_members[g]}
         if len(stored) != 1 or None in stored:
             continue
         f = position.get(stored.pop())
@@ -507,8 +537,11 @@ def _move_gains(project: Project, view: Project, instance: Instance,
         units.loc[units["status"] == "occupied", "household_id"],
         units.loc[units["status"] == "occupied", "site_id"]))
 
-    # TODO(#5): a split-off household still waiting is not steered to its
-    # family's site when it gets a unit (only households housed before are).
+    # Only households housed before gain from a family's site. A split-off
+    # household still waiting gets no gain: with one, the moves level (after
+    # "housed") could house it instead of a waiting household of the same
+    # priority that the lottery put ahead of it; a waiting household is
+    # housed by priority and lottery alone.
     for family in family_links(project):
         members = sorted(h for h in family if h in position
                          and (position[h] in home or h in living_site))
@@ -710,9 +743,14 @@ def reallocate(
     for column in ("kind", "reason"):
         rows.loc[same, column] = rows.loc[same, "household_id"].map(before[column])
     if keep:
-        kept_places = {(m, kind) for members, kind, _f in keep for m in members}
-        kept_rows = services[[(m, k) in kept_places for m, k in zip(
-            services["member_id"].tolist(), services["kind"].tolist())]].copy()
+        kept_places: dict[str, set[str]] = {}  # kind -> members
+        for members, kind, _f in keep:
+            kept_places.setdefault(kind, set()).update(members)
+        kinds = services["kind"].to_numpy(dtype=object)
+        chosen = np.zeros(len(services), dtype=bool)
+        for kind, members in kept_places.items():
+            chosen |= (kinds == kind) & services["member_id"].isin(members).to_numpy()
+        kept_rows = services[chosen].copy()
         kept_rows["scenario"] = scenario
         kept_rows["run_id"] = outcome.run["run_id"]
         outcome.service_assignments = pd.concat(
@@ -822,9 +860,13 @@ def service_changes(project: Project, services_before: pd.DataFrame,
     ``member_id``, ``kind``, ``facility_before``, ``facility_after``, None for
     no place, and ``text``: ``H1-02幼儿园由无改为第一幼儿园``), by member, then
     kindergarten, primary, junior, clinic."""
-    def places(services: pd.DataFrame) -> dict[tuple[str, str], str | None]:
-        return {key: (f if isinstance(f, str) and f else None)
-                for key, f in _places(services).items()}
+    def places(services: pd.DataFrame) -> dict[Any, dict[str, str | None]]:
+        """kind -> member -> facility (None: no place)."""
+        facilities = np.array([f if isinstance(f, str) and f else None
+                               for f in services["facility_id"].tolist()],
+                              dtype=object)
+        return {kind: dict(zip(members.tolist(), values.tolist()))
+                for kind, (members, values) in _by_kind(services, facilities)}
 
     place_before = places(services_before)
     place_after = places(services_after)
@@ -834,17 +876,21 @@ def service_changes(project: Project, services_before: pd.DataFrame,
                                 services_after["household_id"].tolist()))
     order = {kind: i for i, kind in enumerate(KIND_LABELS)}
     records = []
-    for (member_id, kind), facility in place_after.items():
-        old = place_before.get((member_id, kind))
-        if old == facility:
-            continue
-        text = (f"{member_id}{KIND_LABELS[kind]}由"
-                f"{names.get(old, old) if old else '无'}改为"
-                f"{names.get(facility, facility) if facility else '无'}")
-        records.append({"household_id": member_household[member_id],
-                        "member_id": member_id, "kind": kind,
-                        "facility_before": old, "facility_after": facility,
-                        "text": text})
+    for kind, after in place_after.items():
+        before = place_before.get(kind, {})
+        for member_id, facility in after.items():
+            old = before.get(member_id)
+            if old == facility:
+                continue
+            text = (f"{member_id}{KIND_LABELS[kind]}由"
+                    f"{names.get(old, old) if old else '无'}改为"
+                    f"{names.get(facility, facility) if facility else '无'}")
+            records.append({"household_id": member_household[member_id],
+                            "member_id": member_id, "kind": kind,
+                            "facility_before": old, "facility_after": facility,
+                            "text": text})
+    # (member, kind) pairs are distinct, so the order does not depend on the
+    # order they were found in.
     records.sort(key=lambda r: (r["member_id"], order.get(r["kind"], len(order))))
     return records
 
@@ -866,13 +912,6 @@ def _unit_of(allocations: pd.DataFrame) -> dict[str, str | None]:
     # Plain lists: iterating a pandas string column costs a call per cell.
     return dict(zip(allocations["household_id"].tolist(),
                     allocations["unit_id"].tolist()))
-
-
-def _places(services: pd.DataFrame) -> dict[tuple[str, str], str | None]:
-    return {(m, k): (f if isinstance(f, str) else None)
-            for m, k, f in zip(services["member_id"].tolist(),
-                               services["kind"].tolist(),
-                               services["facility_id"].tolist())}
 
 
 def store_reallocation(project: Project, reallocation: Reallocation,
