@@ -109,10 +109,17 @@ def test_kill_during_save_leaves_a_whole_project(tiny_project, tmp_path):
         reopened = load_project(target)
         assert list(reopened.members["id_number"]) == list(
             tiny_project.members["id_number"])
-    # The next save clears what the killed saves left behind.
+    # The next save clears what the killed saves left behind: an unfinished
+    # copy is removed; one killed after its last table and before the rename
+    # (rare, and likelier on a busy machine) is whole and kept under its own
+    # name for the planner to look at.
     save_project(tiny_project, target)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["project.gpkg",
-                                                          "source.gpkg"]
+    kept = sorted(tmp_path.glob("project.interrupted-save-*.gpkg"))
+    for copy in kept:
+        assert list(load_project(copy).members["id_number"]) == list(
+            tiny_project.members["id_number"])
+    assert sorted(p.name for p in tmp_path.iterdir()
+                  if p not in kept) == ["project.gpkg", "source.gpkg"]
 
 
 def test_older_schema_is_migrated(tiny_project, tmp_path):
