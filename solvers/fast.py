@@ -1028,6 +1028,9 @@ def _solve_level(lp_master: _Master, lp_cost: np.ndarray, mip_master: _Master,
                                   bound, gap, deadline)
     if values is not None:
         near_status = highs.getModelStatus()
+        # The housing held for that MIP is free again: the proof that
+        # follows is over every solution of the level.
+        highs.changeColsBounds(n, every, col_lower, col_upper)
         highs.setOptionValue("presolve", "off")
         return _after_near(lp_master, lp_cost, mip_master, mip_cost, shift, sense,
                            values, previous, bound, near_status, gap, deadline)
