@@ -21,7 +21,7 @@ import pytest
 
 from allocator.cli import main
 from allocator.project import SCHEMA_VERSION, load_project, save_project
-from tests.conftest import TINY, TINY_TODAY
+from tests.conftest import TINY_TODAY, tiny_solved_by_cli
 
 UPDATE = Path(__file__).parent / "data" / "register_update" / "register_2026_11.csv"
 ORDER = re.compile(r"户编号：(\S+) \S*〔(\d{4})〕(\d{4})号")
@@ -49,15 +49,7 @@ def _stored(path: Path) -> dict[str, int]:
 
 
 def _solved(folder: Path) -> Path:
-    path = folder / "p.gpkg"
-    assert main(["import", "--register", str(TINY / "register.csv"),
-                 "--sites", str(TINY / "sites.geojson"),
-                 "--units", str(TINY / "units.csv"),
-                 "--facilities", str(TINY / "facilities.csv"),
-                 "--county", str(TINY / "county.geojson"), "--out", str(path)]) == 0
-    assert main(["solve", str(path), "--backend", "cpsat",
-                 "--date", "2026-10-01"]) == 0
-    return path
+    return tiny_solved_by_cli(folder / "p.gpkg")
 
 
 def test_numbers_survive_a_register_update_that_removes_households(tmp_path):

@@ -26,7 +26,7 @@ import pytest
 
 from allocator.cli import main
 from allocator.project import ProjectError, load_project, save_project
-from tests.conftest import TINY
+from tests.conftest import tiny_solved_by_cli
 
 pytestmark = pytest.mark.skipif(os.name != "posix",
                                 reason="file modes and kill -9 as on POSIX")
@@ -69,14 +69,7 @@ def make_read_only():
 def solved_project(tmp_path_factory):
     """The tiny county imported, solved and with one solved scenario."""
     folder = tmp_path_factory.mktemp("solved")
-    path = folder / "p.gpkg"
-    assert main(["import", "--register", str(TINY / "register.csv"),
-                 "--sites", str(TINY / "sites.geojson"),
-                 "--units", str(TINY / "units.csv"),
-                 "--facilities", str(TINY / "facilities.csv"),
-                 "--county", str(TINY / "county.geojson"), "--out", str(path)]) == 0
-    assert main(["solve", str(path), "--backend", "cpsat",
-                 "--date", "2026-10-01"]) == 0
+    path = tiny_solved_by_cli(folder / "p.gpkg")
     assert main(["scenario", "new", str(path), "关闭幼儿园",
                  "--close-facility", "K1"]) == 0
     assert main(["solve", str(path), "--scenario", "关闭幼儿园", "--backend",
