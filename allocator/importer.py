@@ -704,11 +704,11 @@ def _read_register(path: Path, encoding: str | None, today: dt.date | None = Non
                        f"household {household_id} has several categories; the "
                        f"head's ({head['category']}) is used")
         income = _number(head["annual_income"])
-        if head["annual_income"] not in (None, "") and income is None:
+        if _text(head["annual_income"]) and income is None:
             check.error(int(head["row"]), "年收入",
                         f"{_text(head['annual_income'])!r} is not a number")
         years = _number(head["stable_job_years"])
-        if head["stable_job_years"] not in (None, "") and years is None:
+        if _text(head["stable_job_years"]) and years is None:
             check.error(int(head["row"]), "稳定就业年限",
                         f"{_text(head['stable_job_years'])!r} is not a number")
         waiting = _date(head["waiting_since"]) if _text(head["waiting_since"]) else None

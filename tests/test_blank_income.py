@@ -1,0 +1,35 @@
+"""A blank 年收入 or 稳定就业年限 cell is blank, not a bad number, whether the
+cell is empty in Excel or holds only spaces (the README: a column whose data
+is gone is kept with empty cells)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from allocator.importer import _read_register
+from tests.conftest import TINY
+
+
+def test_blank_income_and_job_years_read_as_unknown(tmp_path):
+    register = pd.read_csv(TINY / "register.csv", dtype=str, keep_default_na=False)
+    heads = register["与户主关系"] == "户主"
+    register.loc[heads, "年收入"] = "  "
+    register.loc[heads, "稳定就业年限"] = ""
+    path = tmp_path / "register.xlsx"
+    register.to_excel(path, index=False)  # empty cells, as Excel keeps them
+    members, households, problems = _read_register(path, None, dt.date(2026, 10, 1))
+    assert [p for p in problems if "年收入" in str(p) or "稳定就业年限" in str(p)] == []
+    assert households["annual_income"].isna().all()
+    assert len(households) == heads.sum()
+
+
+def test_a_word_in_the_income_column_is_still_refused(tmp_path):
+    register = pd.read_csv(TINY / "register.csv", dtype=str, keep_default_na=False)
+    register.loc[0, "年收入"] = "三万"
+    path = tmp_path / "register.csv"
+    register.to_csv(path, index=False, encoding="utf-8-sig")
+    _members, _households, problems = _read_register(path, None, dt.date(2026, 10, 1))
+    assert any("年收入" in str(p) and "'三万' is not a number" in str(p)
+               for p in problems)
