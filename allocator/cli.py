@@ -685,9 +685,12 @@ def _cmd_export(args, read_only: str | None = None) -> int:
                        "csv": str(args.csv) if args.csv else None},
                 reason="allocator export")
     if read_only is not None:
+        numbers = (" and the order numbers it printed are not stored (a later "
+                   "export of a changed register could give them to other "
+                   "households)" if args.pdf is not None else "")
         print(f"警告 warning: {read_only}, so this export is not recorded in the "
-              "project's ledger; to have exports recorded, copy the project to a "
-              "folder you can write to", file=sys.stderr)
+              f"project's ledger{numbers}; to have exports recorded, copy the "
+              "project to a folder you can write to", file=sys.stderr)
         return EXIT_OK
     from allocator.project import save_project
 
@@ -1548,6 +1551,13 @@ def cmd_alerts(args) -> int:
 def cmd_register(args) -> int:
     from allocator.project import project_lock
 
+    if args.date is not None and args.date > dt.date.today():
+        print(f"错误 error: --date {args.date.isoformat()} is after today "
+              f"({dt.date.today().isoformat()}): an update records the register "
+              "as it stood on a day that has come (its births and waiting-list "
+              "dates are checked against that day); give that day or leave "
+              "--date out for today. Nothing compared or changed", file=sys.stderr)
+        return EXIT_USAGE
     if args.apply and not args.reason.strip():
         print("错误 error: register --apply needs --reason TEXT (why the register "
               "changed, e.g. --reason \"2026年11月户籍核对\"); it is kept in the "

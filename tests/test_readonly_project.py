@@ -140,7 +140,12 @@ def test_an_export_from_a_read_only_folder_says_it_is_not_in_the_ledger(
     assert main(["export", str(project), "--csv", str(tmp_path / "a.csv")]) == 0
     err = capsys.readouterr().err
     assert f"the folder {project.parent} is read-only" in err
-    assert "not recorded in the project's ledger" in err
+    assert "not recorded in the project's ledger;" in err
+    # Orders carry numbers that cannot be stored there: said too.
+    assert main(["export", str(project), "--pdf", str(tmp_path / "o.pdf")]) == 0
+    err = capsys.readouterr().err
+    assert ("not recorded in the project's ledger and the order numbers it "
+            "printed are not stored") in err
 
 
 @pytest.mark.parametrize("template", WRITING, ids=lambda t: " ".join(t[:2]))

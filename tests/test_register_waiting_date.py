@@ -113,3 +113,20 @@ def test_register_command_refuses_it_and_changes_nothing(late_h5, tmp_path,
                  "户籍核对", "--date", WAITING]) == 0
     households = load_project(path).households.set_index("household_id")
     assert households.at["H5", "waiting_since"] == WAITING
+
+
+def test_an_update_day_after_today_is_refused(tmp_path, capsys):
+    # Without a limit, --date 2040-01-01 let a waiting-list date of 2027 in.
+    from tests.conftest import tiny_solved_by_cli
+
+    project = tiny_solved_by_cli(tmp_path / "p.gpkg")
+    before = project.read_bytes()
+    later = dt.date.today() + dt.timedelta(days=1)
+    capsys.readouterr()
+    code = main(["register", str(project), str(TINY / "register.csv"),
+                 "--date", later.isoformat(), "--apply", "--reason", "核对"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"--date {later.isoformat()} is after today" in err
+    assert "Nothing compared or changed" in err
+    assert project.read_bytes() == before
