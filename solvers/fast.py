@@ -983,8 +983,8 @@ def _solve_level(lp_master: _Master, lp_cost: np.ndarray, mip_master: _Master,
     solution joins (reduced-cost fixing), and the MIP on those columns runs
     from that solution, its dual bound then holding for the whole model.
 
-    With ``held`` (the previous level's cost over the group model and what
-    one unit of it is worth in this level's objective), the first MIP is
+    With ``held`` (the previous level's cost over the group model and the
+    longest walk of one unit of it), the first MIP is
     tried with the previous level as a penalty instead of a constraint (see
     :func:`_held_as_penalty`); its solution is taken when it keeps the
     previous level, and the MIP above runs only when it does not.
@@ -1170,7 +1170,7 @@ def _held_as_penalty(master: _Master, cost: np.ndarray, cols: np.ndarray,
         if left <= 0.1:
             return None
         _time_limit(highs, left / 2)
-    more_is_better = np.isfinite(row_low) and row_low > -highspy.kHighsInf
+    more_is_better = bool(row_low > -highspy.kHighsInf)
     sign = (1.0 if sense == "min" else -1.0) * (1.0 if more_is_better else -1.0)
     penalised = cost - sign * worth * held_cost
     rel_gap = float(highs.getOptionValue("mip_rel_gap")[1])
@@ -1182,7 +1182,6 @@ def _held_as_penalty(master: _Master, cost: np.ndarray, cols: np.ndarray,
         highs.changeRowBounds(row, -highspy.kHighsInf, row_low)
     else:
         highs.changeRowBounds(row, row_high, highspy.kHighsInf)
-
     highs.changeColsCost(n, every, penalised[cols].astype(float))
     highs.setOptionValue("presolve", "on")
     highs.setOptionValue("mip_rel_gap", 0.0)
