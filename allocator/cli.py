@@ -1512,8 +1512,9 @@ def _cmd_exits(args) -> int:
     save_project(project, args.project)
     freed = project.exits[project.exits["household_id"].isin(targets)
                           & project.exits["freed_on"].notna()]
+    later = len(targets) - len(freed)
     print(f"confirmed {len(targets)} exit(s) on {exit_on}; {len(freed)} unit(s) "
-          f"空置 vacant now, {len(targets) - len(freed)} freed on {exit_on}")
+          "空置 vacant now" + (f", {later} to be freed on {exit_on}" if later else ""))
     return EXIT_OK
 
 

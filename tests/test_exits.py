@@ -209,7 +209,9 @@ def test_exits_command_lists_then_applies(tiny_project, tmp_path, capsys):
     future = (dt.date.today() + dt.timedelta(days=30)).isoformat()
     assert main(["exits", str(path), "--apply", "--date", future,
                  "--reason", "年度退出审核"]) == 0
-    assert "confirmed 1 exit(s)" in capsys.readouterr().out
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"confirmed 1 exit(s) on {future}; 0 unit(s) 空置 vacant now, 1 to be "
+        f"freed on {future}")
     opened = load_project(path)
     assert opened.exits.iloc[0]["exit_on"] == future
     assert opened.exits.iloc[0]["freed_on"] is None
@@ -261,3 +263,14 @@ def test_exit_rules_are_set_and_checked_by_the_rules_command(tiny_project, tmp_p
     assert out.rstrip().endswith("户人数 4 >= 5（未满足）")
     entry = load_project(path).ledger.iloc[-1]
     assert entry["action"] == "edit rules" and entry["reason"] == "大户暂缓退出"
+
+
+def test_exits_freed_today_are_said_vacant_now_only(tiny_project, tmp_path, capsys):
+    _history(tiny_project, [("H0", 2025, 64000, "稳定就业", 3)])
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    today = dt.date.today().isoformat()
+    assert main(["exits", str(path), "--apply", "--reason", "年度退出审核"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"confirmed 1 exit(s) on {today}; 1 unit(s) 空置 vacant now")
+    assert load_project(path).exits.iloc[0]["freed_on"] == today
