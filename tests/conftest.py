@@ -31,6 +31,25 @@ def tiny_solved_by_cli(path: Path) -> Path:
     return path
 
 
+def petition_excluding_a201(project, folder: Path, capsys) -> tuple[list[str], dict]:
+    """Save ``project`` and run ``allocator petition`` for H2 refusing A-201 (CP-SAT,
+    on TINY_TODAY) as a planner would; its output lines and its --json file."""
+    import json
+
+    from allocator.cli import main
+    from allocator.project import save_project
+
+    path = folder / "p.gpkg"
+    save_project(project, path)
+    capsys.readouterr()
+    out_json = folder / "trial.json"
+    assert main(["petition", str(path), "--household", "H2", "--exclude-unit",
+                 "A-201", "--backend", "cpsat", "--date", TINY_TODAY.isoformat(),
+                 "--json", str(out_json)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    return lines, json.loads(out_json.read_text(encoding="utf-8"))
+
+
 @pytest.fixture(scope="session")
 def tiny_inputs():
     from allocator.importer import ImportInputs

@@ -31,7 +31,7 @@ from allocator.cli import main
 from allocator.petition import try_petition
 from allocator.project import load_project, save_project
 from allocator.texts import in_language
-from tests.conftest import TINY_TODAY
+from tests.conftest import TINY_TODAY, petition_excluding_a201
 from tests.test_reallocate_edges import DAY, OUTGROWN_LINE, _update
 
 
@@ -127,18 +127,10 @@ def test_a_petition_lists_the_places_once(tiny_built):
 
 def test_the_petition_command_prints_the_petitioners_places(tiny_built, tmp_path,
                                                              capsys):
-    path = tmp_path / "p.gpkg"
-    save_project(tiny_built, path)
-    capsys.readouterr()
-    out_json = tmp_path / "trial.json"
-    assert main(["petition", str(path), "--household", "H2", "--exclude-unit",
-                 "A-201", "--backend", "cpsat", "--date", TINY_TODAY.isoformat(),
-                 "--json", str(out_json)]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    lines, written = petition_excluding_a201(tiny_built, tmp_path, capsys)
     at = lines.index("  H2: A-201 -> B-101")
     assert lines[at + 1] == "      H2-03小学由无改为第一小学"
     assert lines[at + 2] == "  other households changed: 1 (status optimal)"
-    written = json.loads(out_json.read_text(encoding="utf-8"))
     assert written["place_changes"] == [{
         "household_id": "H2", "member_id": "H2-03", "kind": "primary",
         "facility_before": None, "facility_after": "P1",

@@ -23,18 +23,14 @@ thousandth of a degree of latitude is about 111 m.
 
 from __future__ import annotations
 
-import json
-
 import geopandas as gpd
 import pandas as pd
 import pytest
 from shapely.geometry import Point
 
 from allocator.allocate import solve_project, store_outcome
-from allocator.cli import main
 from allocator.petition import try_petition
-from allocator.project import save_project
-from tests.conftest import TINY_TODAY
+from tests.conftest import TINY_TODAY, petition_excluding_a201
 
 MOVE_H3 = "由房屋B-101调换至B-102，为试算户H2不接受房屋A-201让出房源"
 
@@ -106,18 +102,10 @@ def test_the_places_are_listed_member_by_member(built_north):
 
 
 def test_the_petition_command_prints_the_places(built_north, tmp_path, capsys):
-    path = tmp_path / "p.gpkg"
-    save_project(built_north, path)
-    capsys.readouterr()
-    out_json = tmp_path / "trial.json"
-    assert main(["petition", str(path), "--household", "H2", "--exclude-unit",
-                 "A-201", "--backend", "cpsat", "--date", TINY_TODAY.isoformat(),
-                 "--json", str(out_json)]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    lines, written = petition_excluding_a201(built_north, tmp_path, capsys)
     assert "  H2: A-201 -> B-101" in lines
     assert "  other households changed: 1 (status optimal)" in lines
     assert ("  H3  调换住房  " + MOVE_H3 + "；学位或卫生服务变动：H3-01卫生服务由"
             "社区卫生服务中心改为无；H3-02卫生服务由社区卫生服务中心改为无") in lines
-    written = json.loads(out_json.read_text(encoding="utf-8"))
     (h3,) = [c for c in written["changes"] if c["household_id"] == "H3"]
     assert h3["reason"].endswith("H3-02卫生服务由社区卫生服务中心改为无")
