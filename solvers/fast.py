@@ -877,17 +877,38 @@ than this many columns per row (see :meth:`_Master.unpromising`)."""
 PRICING_PER_KIND = 8
 """Columns priced in per kind of household and round of column generation."""
 
+PRICING_PER_CLASS = 2
+"""Columns priced in per class of units and round, besides those per kind.
+The best columns of each kind tend to be the same few classes (the buildings
+nearest free school and clinic places), so with the kinds' best only, the
+other classes come in a few per round: on a 20,000-household county of 875
+buildings the served level took 50 rounds (22 s) and the walking level 14
+(14 s); with the best two of each class as well, 9 (18 s) and 4 (9 s)."""
+
 
 def _best_per_kind(candidates: np.ndarray, better: np.ndarray,
                    master: "_Master") -> np.ndarray:
     """The most improving candidates of each kind (v columns of one kind are
-    contiguous) plus every candidate that is not a v column."""
+    contiguous) and of each class of units, plus every candidate that is not
+    a v column."""
     kind = master.kind_of_column(candidates)
-    order = np.lexsort((-better[candidates], kind))
-    ranked, kinds = candidates[order], kind[order]
-    first = np.searchsorted(kinds, kinds, side="left")
-    keep = (np.arange(len(ranked)) - first) < PRICING_PER_KIND
-    return ranked[keep | (kinds < 0)]
+    chosen = candidates[kind < 0]
+    picked = [chosen, _best_of_each(candidates[kind >= 0], kind[kind >= 0], better,
+                                    PRICING_PER_KIND)]
+    if master.class_of_v is not None and PRICING_PER_CLASS:
+        v = candidates[kind >= 0]
+        picked.append(_best_of_each(v, master.class_of_v[v - master.v_offset], better,
+                                    PRICING_PER_CLASS))
+    return np.unique(np.concatenate(picked))
+
+
+def _best_of_each(cols: np.ndarray, label: np.ndarray, better: np.ndarray,
+                  how_many: int) -> np.ndarray:
+    """The ``how_many`` columns of each label with the best ``better``."""
+    order = np.lexsort((-better[cols], label))
+    ranked, labels = cols[order], label[order]
+    first = np.searchsorted(labels, labels, side="left")
+    return ranked[(np.arange(len(ranked)) - first) < how_many]
 
 
 LP_GAP_SHARE = 0.5
