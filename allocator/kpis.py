@@ -247,8 +247,16 @@ def kpi_table(kpis: dict[str, Any]) -> str:
             f" ({run.get('formulation') or '-'})  "
             f"time: {run.get('seconds')} s  gap: "
             f"{'-' if gap is None else f'{100 * gap:.3f}%'}  seed: {run.get('seed')}")
+        try:
+            options = json.loads(run.get("options_json") or "{}")
+        except ValueError:
+            options = {}
+        # A reallocation's model places only the households it may change:
+        # its objectives count those, not the county (the table above does).
+        scope = (" (this reallocation's model: only the households it could place or move)"
+                 if isinstance(options, dict) and options.get("reallocation") else "")
         lines.append(
-            f"objectives: housed(weighted)={run.get('objective_housed')}  "
+            f"objectives{scope}: housed(weighted)={run.get('objective_housed')}  "
             f"served={run.get('objective_served')}  walk={run.get('objective_walk')}"
             f"  wishes={run.get('objective_wishes')}  "
             f"village={run.get('objective_village')}")

@@ -275,7 +275,7 @@ def check_scenario_name(project: Project, name: str | None) -> str:
 def save_trial(project: Project, trial: PetitionTrial, name: str) -> None:
     """Store the trial's allocation as a scenario (same data as the base)."""
     from allocator.allocate import store_outcome
-    from allocator.scenarios import stamp_run
+    from allocator.scenarios import BASE, stamp_run
 
     name = check_scenario_name(project, name)
     outcome = trial.reallocation.outcome
@@ -283,8 +283,15 @@ def save_trial(project: Project, trial: PetitionTrial, name: str) -> None:
         stamp_run(outcome.run, {**trial.made_against, "petition": {
             "household": trial.household_id, "option": trial.option}})
     outcome.run["scenario"] = name
-    outcome.allocations["scenario"] = name
-    outcome.service_assignments["scenario"] = name
+    # The run was made on the base's data; stored as the trial's scenario, its
+    # id names the scenario as every other run's does.
+    old_id = outcome.run["run_id"]
+    new_id = name + old_id[len(BASE):] if old_id.startswith(BASE + "-") else old_id
+    outcome.run["run_id"] = new_id
+    for table in (outcome.allocations, outcome.service_assignments):
+        table["scenario"] = name
+        if "run_id" in table.columns:
+            table.loc[table["run_id"] == old_id, "run_id"] = new_id
     row = {"scenario": name, "description": f"信访试算：{trial.request}",
            "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
            "changes_json": json.dumps({}, ensure_ascii=False)}

@@ -109,6 +109,27 @@ def test_saved_trial_compares_with_the_base(tiny_built):
     households = compare(tiny_built, ["base", "信访H2"]).households
     moved = households[households["unit_changed"]]
     assert sorted(moved["household_id"]) == ["H2", "H3"]
+    # The trial's run is stored under its own name, as every scenario's is.
+    run = tiny_built.runs.iloc[-1]
+    assert run["scenario"] == "信访H2" and run["run_id"].startswith("信访H2-")
+    for table in (tiny_built.allocations, tiny_built.service_assignments):
+        rows = table[table["scenario"] == "信访H2"]
+        assert len(rows) and set(rows["run_id"]) <= {run["run_id"]}
+
+
+def test_a_reallocations_objectives_are_said_to_count_only_its_households(
+        tiny_built):
+    from allocator.kpis import compute_kpis, kpi_table
+    from allocator.scenarios import scenario_data
+
+    trial = try_petition(tiny_built, "H2", exclude_unit="A-201", today=TINY_TODAY,
+                         backend="cpsat")
+    save_trial(tiny_built, trial, "信访H2")
+    table = kpi_table(compute_kpis(scenario_data(tiny_built, "信访H2"), "信访H2"))
+    assert ("objectives (this reallocation's model: only the households it could "
+            "place or move): housed(weighted)=") in table
+    base = kpi_table(compute_kpis(tiny_built, "base"))
+    assert "\nobjectives: housed(weighted)=" in base
 
 
 def test_household_in_a_class_with_a_vacant_unit_keeps_its_own_unit(tiny_built):
