@@ -86,6 +86,8 @@ def _positive(text: str) -> float:
         value = float(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from exc
+    if value != value or value == float("inf"):  # nan, inf, 1e999
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
     if value <= 0:
         raise argparse.ArgumentTypeError("must be more than 0")
     return value
@@ -209,6 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
     gap.add_argument("--backend", choices=("auto", "cpsat", "highs", "cbc"),
                      default="auto")
     gap.add_argument("--json", type=Path, required=True, help="result file")
+    gap.add_argument("--problem", type=int, default=None,
+                     help="which problem (1, 2, ...) of an OR-Library file that "
+                     "holds several (gap1-gap12)")
     county = bench_commands.add_parser(
         "county", help="generate a county and run every method on it, each in its "
         "own process with time and memory limits (needs a source checkout)")
@@ -502,18 +507,21 @@ def without_partial_allocation(outcome):
         service_assignments=outcome.service_assignments.iloc[0:0])
 
 
-def _not_stored(outcome, scenario: str) -> None:
-    """Say that a solve stored nothing, why, and what to do."""
+def _not_stored(outcome, scenario: str, kept: bool = True) -> None:
+    """Say that a solve stored nothing, why, and what to do; ``kept``: the
+    scenario has an allocation from an earlier solve, which stays."""
     from allocator.export import unsolved_levels
 
     status = outcome.run["status"]
     unsolved = unsolved_levels(outcome.run)
     why = (f"levels not solved: {', '.join(unsolved)}" if unsolved
            else outcome.result.message or status)
+    stays = ("the previous allocation stays. 求解未完成，未保存任何分配，原有分配保持"
+             "不变。" if kept else f"scenario {scenario} has no allocation yet. "
+             "求解未完成，未保存任何分配，该方案尚无分配。")
     print(f"错误 error: scenario {scenario}: solve ended {status} ({why}); nothing "
-          "was stored, the previous allocation stays. 求解未完成，未保存任何分配，"
-          "原有分配保持不变。Solve again with a longer --time-limit (or none) and "
-          "without Ctrl-C", file=sys.stderr)
+          f"was stored, {stays}Solve again with a longer --time-limit (or none) "
+          "and without Ctrl-C", file=sys.stderr)
 
 
 def _not_proven(outcome) -> None:
@@ -593,10 +601,11 @@ def _cmd_solve(args) -> int:
     project = load_project(args.project)
     if args.scenario != "base":
         return _solve_scenario(project, args)
+    solved_before = project.allocations["scenario"].eq("base").any()
     outcome = _solve(project, args)
     save_project(project, args.project)
     if outcome.solution is None:
-        _not_stored(outcome, "base")
+        _not_stored(outcome, "base", kept=bool(solved_before))
         if args.json:
             args.json.write_text(json.dumps({"run": outcome.run}, ensure_ascii=False,
                                             indent=2, default=str), encoding="utf-8")
@@ -782,13 +791,33 @@ def _cmd_lock(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from solvers.gap import GapFormatError, solve_gap
+    from solvers.gap import GapFormatError, read_orlib_gap_problems, solve_gap
 
     if args.bench_command == "county":
         return _bench_county(args)
+    if not args.file.exists():
+        print(f"错误 error: {args.file}: file not found", file=sys.stderr)
+        return EXIT_USAGE
+    if args.file.is_dir():
+        print(f"错误 error: {args.file}: is a folder, not a GAP file", file=sys.stderr)
+        return EXIT_USAGE
     try:
-        result = solve_gap(args.file, args.sense, args.backend, args.time_limit)
-    except (GapFormatError, FileNotFoundError) as exc:
+        count = len(read_orlib_gap_problems(args.file))
+    except GapFormatError as exc:
+        print(f"错误 error: {exc}", file=sys.stderr)
+        return EXIT_DATA
+    if args.problem is None and count > 1:
+        print(f"错误 error: {args.file} holds {count} problems; choose one with "
+              f"--problem 1 to {count}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.problem is not None and not 1 <= args.problem <= count:
+        print(f"错误 error: --problem {args.problem}: {args.file} holds "
+              f"{count} problem(s)", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        result = solve_gap(args.file, args.sense, args.backend, args.time_limit,
+                           problem=args.problem)
+    except (GapFormatError, OSError) as exc:
         print(f"错误 error: {exc}", file=sys.stderr)
         return EXIT_DATA
     args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -850,7 +879,7 @@ def cmd_demo(args) -> int:
           f"{len(project.housing_units)} units, {len(project.facilities)} facilities")
     outcome = _solve(project, args)
     if outcome.solution is None:
-        _not_stored(outcome, "base")
+        _not_stored(outcome, "base", kept=False)  # a new import: nothing before
         return EXIT_DATA
     _not_proven(outcome)
     _write_kpis(project, out / "kpis.json")
@@ -899,7 +928,7 @@ def _solve_scenario(project, args) -> int:
         outcome = partial
     if outcome.solution is None:
         save_project(project, args.project)  # the failed run is recorded
-        _not_stored(outcome, name)
+        _not_stored(outcome, name, kept=len(previous[0]) > 0)
         return EXIT_DATA
     violations = validate_allocation(without_exited(data), args.scenario)
     if violations:
@@ -926,14 +955,19 @@ def cmd_scenario(args) -> int:
         return _cmd_scenario(args)
 
 
-def _scenario_changes(args) -> tuple[dict, list[str], str | None]:
-    """The changes given as a file and as options, merged (options last),
-    with every problem found in reading them and the name of the file."""
+def _scenario_changes(args) -> tuple[dict, list[str], str | None, dict]:
+    """The changes given as a file and as options, merged, with every
+    problem found in reading them, the name of the file and the option that
+    gave each merged entry (``origins`` of :func:`scenarios.create`). A
+    table entry (a capacity, a catchment, a rule) given twice with different
+    values, by two options or by an option and the file, is a problem."""
     from allocator.scenarios import parse_changes
 
     changes, problems = parse_changes(args.file) if args.file else ({}, [])
     source = str(args.file) if args.file else None
-    lists = {"close_facilities": list(args.close_facility or [])}
+    origins: dict[tuple[str, object], str] = {}
+    lists = {"close_facilities": [(item, f"--close-facility {item!r}")
+                                  for item in args.close_facility or []]}
     tables: dict[str, dict] = {"capacities": {}, "catchments": {}, "rules": {}}
     for option, key, number in (("--capacity", "capacity", int),
                                 ("--catchment", "catchment", float),
@@ -952,36 +986,51 @@ def _scenario_changes(args) -> tuple[dict, list[str], str | None]:
                     problems.append(f"{option} {item!r}: {text!r} is not a number")
                     continue
                 value = text
-            tables[target][name.strip()] = value
+            name, label = name.strip(), f"{option} {item!r}"
+            if name in tables[target]:
+                if tables[target][name][0] != value:
+                    problems.append(f"{label}: {name} is given twice with "
+                                    f"different values (also "
+                                    f"{tables[target][name][1]}); keep one")
+                continue
+            tables[target][name] = (value, label)
     for option, key, target in (("--add-facility", "add_facility", "add_facilities"),
                                 ("--add-unit", "add_unit", "add_units")):
         lists[target] = []
-        for item in getattr(args, key):
+        for n, item in enumerate(getattr(args, key), start=1):
             try:
-                lists[target].append(json.loads(item))
+                lists[target].append((json.loads(item), f"{option} #{n}"))
             except json.JSONDecodeError as exc:
                 problems.append(f"{option} {item!r}: not a JSON object ({exc.msg})")
     if not isinstance(changes, dict):
         # The check says what is wrong with the file; the options' own
         # problems (found above) are reported with it.
-        return changes, problems, source
+        return changes, problems, source, origins
     for target, items in lists.items():
         if not items:
             continue
         if isinstance(changes.setdefault(target, []), list):
-            changes[target].extend(items)
+            for item, label in items:
+                origins[(target, len(changes[target]))] = label
+                changes[target].append(item)
         else:
             problems.append(f"{source}: {target} is not a list, so the options "
                             "cannot add to it")
     for target, table in tables.items():
         if not table:
             continue
-        if isinstance(changes.setdefault(target, {}), dict):
-            changes[target].update(table)
-        else:
+        if not isinstance(changes.setdefault(target, {}), dict):
             problems.append(f"{source}: {target} is not a mapping, so the options "
                             "cannot add to it")
-    return changes, problems, source
+            continue
+        for name, (value, label) in table.items():
+            if name in changes[target] and changes[target][name] != value:
+                problems.append(f"{label}: {source} gives {target}.{name} = "
+                                f"{changes[target][name]!r} already; keep one")
+                continue
+            changes[target][name] = value
+            origins[(target, name)] = label
+    return changes, problems, source, origins
 
 
 def _print_scenario_problems(exc) -> None:
@@ -1002,13 +1051,15 @@ def _cmd_scenario(args) -> int:
     command = args.scenario_command
     try:
         if command == "new":
-            changes, problems, source = _scenario_changes(args)
-            scenarios.create(project, args.name, changes, args.description,
-                             source=source, problems=problems)
+            changes, problems, source, origins = _scenario_changes(args)
+            name = scenarios.create(project, args.name, changes, args.description,
+                                    source=source, problems=problems,
+                                    origins=origins)
             save_project(project, args.project)
-            print(f"方案 scenario {args.name}: {scenarios.describe(changes)}")
-            print(f"solve it with `allocator solve {args.project} --scenario "
-                  f"{args.name}`")
+            print(f"方案 scenario {name}: {scenarios.describe(changes)}")
+            print(f"solve it with `allocator solve "
+                  f"{scenarios.shell_word(str(args.project))} --scenario "
+                  f"{scenarios.shell_word(name)}`")
         elif command == "list":
             for row in scenarios.summary(project).itertuples():
                 print(f"{row.scenario}  [{row.status}]  {row.changes}"
@@ -1138,6 +1189,10 @@ def _cmd_petition(args) -> int:
         except ScenarioError as exc:
             print(f"错误 error: --save-as: {exc}", file=sys.stderr)
             return EXIT_USAGE
+    # Moves (and a wish) need the aggregated model: minutes on a county.
+    print("信访试算中 trying the petition: other households may move, so this "
+          "takes longer than a solve (minutes on a county with --grant-wish); "
+          "Ctrl-C stops it and nothing changes", file=sys.stderr)
     try:
         with _interrupt_as_cancel() as cancelled:
             trial = try_petition(
@@ -1178,8 +1233,11 @@ def _cmd_petition(args) -> int:
             print(f"错误 error: {exc}", file=sys.stderr)
             return EXIT_DATA
         save_project(project, args.project)
+        from allocator.scenarios import shell_word
+
         print(f"stored as scenario {args.save_as}; compare it with `allocator "
-              f"scenario diff {args.project} {args.save_as}`")
+              f"scenario diff {shell_word(str(args.project))} "
+              f"{shell_word(args.save_as.strip())}`")
     return EXIT_OK
 
 
@@ -1304,7 +1362,11 @@ def _cmd_reallocate(args) -> int:
 def _outgrown_refused(outgrown, args) -> None:
     """Why `reallocate` without --allow-moves refuses households whose
     allocated unit no longer fits their size, and what to do."""
-    scenario = f" --scenario {args.scenario}" if args.scenario != "base" else ""
+    from allocator.scenarios import shell_word
+
+    scenario = (f" --scenario {shell_word(args.scenario)}" if args.scenario != "base"
+                else "")
+    project_word = shell_word(str(args.project))
     print(f"错误 error: {len(outgrown)} household(s) were allocated a unit they "
           "have not moved into, and after a register update the unit no longer "
           "fits the household's size (家庭人口变化，原分配房屋不再适合); "
@@ -1312,9 +1374,9 @@ def _outgrown_refused(outgrown, args) -> None:
     for household in outgrown:
         print(f"  {household.text()}", file=sys.stderr)
     print(f"Nothing was changed. To re-house them (a unit that fits, or back on "
-          f"the waiting list), run `allocator reallocate {args.project}{scenario} "
+          f"the waiting list), run `allocator reallocate {project_word}{scenario} "
           f"--allow-moves`; or solve the allocation again with `allocator solve "
-          f"{args.project}{scenario}`", file=sys.stderr)
+          f"{project_word}{scenario}`", file=sys.stderr)
 
 
 def _add_dynamic_commands(commands) -> None:

@@ -257,8 +257,11 @@ def check_scenario_name(project: Project, name: str | None) -> str:
     allocator.scenarios.ScenarioError
         The name cannot be used; the message says what to do.
     """
-    from allocator.scenarios import BASE, ScenarioError, names
+    from allocator.scenarios import BASE, ScenarioError, name_problems, names
 
+    problems = name_problems(name or "")
+    if problems:
+        raise ScenarioError("; ".join(problems))
     name = (name or "").strip()
     if not name:
         raise ScenarioError("give the scenario a name (--save-as NAME)")

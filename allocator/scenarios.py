@@ -37,6 +37,8 @@ import copy
 import datetime as dt
 import json
 import logging
+import shlex
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,6 +83,27 @@ ID_FIELDS = {"add_facilities": "facility_id", "add_units": "unit_id",
              "add_households": "household_id", "members": "name"}
 TYPE_WORDS = {str: "text", int: "a whole number", float: "a number",
               bool: "true or false", list: "a list"}
+TABLES = ("capacities", "catchments", "rules")
+LIMITS: dict[str, tuple[float, float, str]] = {
+    "capacity": (0, 1_000_000, "use a whole number of places from 0 to 1,000,000"),
+    "floor": (1, 100, "use a whole floor number from 1 (the ground floor) to 100"),
+    "area_m2": (1, 1_000, "use square metres from 1 to 1,000"),
+    "annual_income": (0, 100_000_000, "use yuan a year from 0 to 100,000,000"),
+    "stable_job_years": (0, 80, "use years from 0 to 80"),
+}
+"""The range of each number a scenario change gives: (least, most, what to
+write). The project stores them as 64-bit numbers; these ranges are far
+inside that and far outside any real county."""
+CATCHMENT_MAX = 100_000
+RULE_NUMBER_MAX = 1_000_000_000
+NAME_MAX = 64
+NAME_RULE = (f"a scenario name is up to {NAME_MAX} characters: letters (Chinese "
+             "too), digits, spaces and punctuation, not only dots, and no control "
+             "characters such as a newline or a tab")
+EXTENSIONS = (".json", ".yaml", ".yml")
+# Characters that break a line or reorder the text shown around them.
+_HIDDEN = {"\u2028", "\u2029", *map(chr, range(0x202A, 0x202F)),
+           *map(chr, range(0x2066, 0x206A))}
 
 
 class ScenarioError(ValueError):
@@ -105,6 +128,11 @@ def parse_changes(path: Path) -> tuple[Any, list[str]]:
         The file is missing, not UTF-8 or not valid JSON/YAML.
     """
     path = Path(path)
+    if path.suffix.lower() not in EXTENSIONS:
+        kind = f"a {path.suffix} file" if path.suffix else "a file without extension"
+        raise ScenarioError(
+            f"{path}: {kind} is not read as changes; write them as JSON (.json) or "
+            "YAML (.yaml or .yml) and name the file so")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -180,11 +208,18 @@ def check_changes(data: Any, source: str = "changes") -> dict[str, Any]:
     return data
 
 
-def change_problems(data: Any, source: str = "changes") -> list[str]:
+def change_problems(data: Any, source: str = "changes",
+                    origins: dict[tuple[str, Any], str] | None = None) -> list[str]:
     """Every problem of the shape and values of a changes mapping, each
     naming its entry (``add_units[2] (B-202)``: the list, the entry's place
-    counted from 0 and its id) and what to do."""
+    counted from 0 and its id) and what to do. ``origins`` names the entries
+    given as command-line options: (key, place in the list or id in the
+    table) -> the option as given (``--capacity 'K1=3'``)."""
     problems: list[str] = []
+    if data is None:
+        return [f"{source}: the file holds no changes (it is empty or null); "
+                "expected a mapping of changes with keys " + ", ".join(KEYS)
+                + ", e.g. " + _example(source)]
     if not isinstance(data, dict):
         return [f"{source}: expected a mapping with keys {', '.join(KEYS)}, got "
                 f"{type(data).__name__}"]
@@ -199,7 +234,7 @@ def change_problems(data: Any, source: str = "changes") -> list[str]:
                             f"new item (got {type(items).__name__})")
             continue
         for i, item in enumerate(items):
-            where = f"{source}: {_entry(key, i, item)}"
+            where = _at(source, key, i, item, origins)
             problems += _check_item(item, key, where)
             if key == "add_households" and isinstance(item, dict) \
                     and isinstance(item.get("members"), list):
@@ -216,36 +251,195 @@ def change_problems(data: Any, source: str = "changes") -> list[str]:
     else:
         for i, facility_id in enumerate(closed):
             if not isinstance(facility_id, str) or not facility_id.strip():
-                problems.append(f"{source}: close_facilities[{i}] = {facility_id!r}:"
-                                " give a facility id (设施编号) as text")
+                problems.append(
+                    f"{_valued(source, 'close_facilities', i, facility_id, origins)}:"
+                    " give a facility id (设施编号) as text")
     capacities = data.get("capacities", {})
     if not isinstance(capacities, dict):
         problems.append(f"{source}: capacities must map facility id to a number")
     else:
         for facility_id, value in capacities.items():
+            where = _valued(source, "capacities", facility_id, value, origins)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                problems.append(f"{source}: capacities.{facility_id} = {value!r}: "
-                                "use a whole number of places, 0 or more")
+                problems.append(f"{where}: use a whole number of places, 0 or more")
+            elif (problem := range_problem("capacity", value)) is not None:
+                problems.append(f"{where}: {problem}")
     catchments = data.get("catchments", {})
     if not isinstance(catchments, dict):
         problems.append(f"{source}: catchments must map a facility kind to metres")
     else:
         for kind, value in catchments.items():
             if kind not in KIND_NAMES:
-                problems.append(f"{source}: catchments.{kind}: unknown kind; use "
-                                + ", ".join(FACILITY_KINDS))
-            elif isinstance(value, bool) or not isinstance(value, (int, float)) \
-                    or value <= 0:
-                problems.append(f"{source}: catchments.{kind} = {value!r}: use "
-                                "metres, more than 0")
+                problems.append(f"{_at(source, 'catchments', kind, None, origins)}: "
+                                "unknown kind; use " + ", ".join(FACILITY_KINDS))
+            elif not _catchment_ok(value):
+                problems.append(f"{_valued(source, 'catchments', kind, value, origins)}"
+                                f": use metres, more than 0 and at most "
+                                f"{CATCHMENT_MAX:,}")
     rules = data.get("rules", {})
     if not isinstance(rules, dict):
         problems.append(f"{source}: rules must map rule keys to values")
     else:
-        for key in rules:
+        for key, value in rules.items():
+            where = _at(source, "rules", key, None, origins)
             if key not in DEFAULTS:
-                problems.append(f"{source}: rules.{key}: unknown rule; see "
+                problems.append(f"{where}: unknown rule; see "
                                 "`allocator rules PROJECT` for the keys")
+            else:
+                problems += _rule_number_problems(value, where, origins is not None
+                                                  and ("rules", key) in origins)
+    return problems + _conflicts(data, source, origins)
+
+
+def _example(source: str) -> str:
+    """One change written as the file ``source`` would write it."""
+    if source.lower().endswith((".yaml", ".yml")):
+        return "capacities: {FACILITY_ID: 300}"
+    return '{"capacities": {"FACILITY_ID": 300}}'
+
+
+def range_problem(name: str, value: Any) -> str | None:
+    """What is wrong with number ``name`` of a change (see :data:`LIMITS`):
+    None when it is in its range (or not a number: the type check says so)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    low, high, text = LIMITS[name]
+    if value != value or not low <= value <= high:  # NaN is in no range
+        return f"out of range; {text}"
+    return None
+
+
+def _catchment_ok(value: Any) -> bool:
+    return (not isinstance(value, bool) and isinstance(value, (int, float))
+            and 0 < value <= CATCHMENT_MAX)
+
+
+def _rule_number_problems(value: Any, where: str, option: bool = False,
+                          path: str = "") -> list[str]:
+    """Each number inside a rule's value that no rule could use: NaN,
+    infinite, or beyond ±:data:`RULE_NUMBER_MAX` (the rules' own checks,
+    :func:`allocator.rules.rule_problems`, say the rest)."""
+    if isinstance(value, dict):
+        return [p for k, v in value.items()
+                for p in _rule_number_problems(v, where, option, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value)
+                for p in _rule_number_problems(v, where, option, f"{path}[{i}]")]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+            value == value and -RULE_NUMBER_MAX <= value <= RULE_NUMBER_MAX):
+        return []
+    shown = f"{where}{path}" if option and not path else f"{where}{path} = {value!r}"
+    if option and path:
+        shown = f"{where}: {path.lstrip('.')} = {value!r}"
+    return [f"{shown}: out of range; a number in a rule is from "
+            f"{-RULE_NUMBER_MAX:,} to {RULE_NUMBER_MAX:,}"]
+
+
+def _at(source: str, key: str, pos: Any, item: Any = None,
+        origins: dict[tuple[str, Any], str] | None = None) -> str:
+    """Where an entry is given: ``FILE: add_units[2] (B-202)``,
+    ``FILE: capacities.K1``, or the option that gave it (see
+    :func:`change_problems`), with the id of a new item."""
+    origin = (origins or {}).get((key, pos))
+    if key in TABLES:
+        return origin or f"{source}: {key}.{pos}"
+    if key == "close_facilities":
+        return origin or f"{source}: close_facilities[{pos}]"
+    if origin:
+        name = _entry(key, 0, item).partition(" ")[2]
+        return f"{origin} {name}".strip()
+    return f"{source}: {_entry(key, pos, item)}"
+
+
+def _valued(source: str, key: str, pos: Any, value: Any,
+            origins: dict[tuple[str, Any], str] | None = None) -> str:
+    """:func:`_at` with the value (an option as given shows it already)."""
+    if (key, pos) in (origins or {}):
+        return _at(source, key, pos, None, origins)
+    return f"{_at(source, key, pos, None, origins)} = {value!r}"
+
+
+def _conflicts(data: dict, source: str,
+               origins: dict[tuple[str, Any], str] | None) -> list[str]:
+    """Changes of one scenario that contradict each other or repeat with
+    another value, each naming both: a facility closed twice, closed and
+    given a capacity, added and closed, added with one capacity and given
+    another; one kind's catchment given twice (``幼儿园`` and
+    ``kindergarten``; ``catchments`` and ``rules.catchment_walk_m``)."""
+    problems: list[str] = []
+
+    def at(key: str, pos: Any) -> str:
+        return _at(source, key, pos, None, origins)
+
+    def other(key: str, pos: Any, item: Any = None) -> str:
+        """The other entry of a pair, without the file named again."""
+        text = _at(source, key, pos, item, origins)
+        prefix = f"{source}: "
+        return text[len(prefix):] if text.startswith(prefix) else text
+
+    closed_at: dict[str, int] = {}
+    closed = data.get("close_facilities")
+    for i, facility_id in enumerate(closed if isinstance(closed, list) else []):
+        if not isinstance(facility_id, str) or not facility_id.strip():
+            continue
+        if facility_id in closed_at:
+            first = other("close_facilities", closed_at[facility_id])
+            again = "is given twice" if first == at("close_facilities", i) \
+                else f"closes {facility_id!r} again (also {first})"
+            problems.append(f"{at('close_facilities', i)}: {again}; close each "
+                            "facility once")
+        else:
+            closed_at[facility_id] = i
+    added: dict[str, dict] = {}
+    added_at: dict[str, int] = {}
+    facilities = data.get("add_facilities")
+    for i, item in enumerate(facilities if isinstance(facilities, list) else []):
+        if isinstance(item, dict) and _given_id(item, "facility_id") \
+                and item["facility_id"] not in added:
+            added[item["facility_id"]], added_at[item["facility_id"]] = item, i
+    for facility_id, i in closed_at.items():
+        if facility_id in added:
+            adds = other("add_facilities", added_at[facility_id], added[facility_id])
+            problems.append(f"{at('close_facilities', i)}: closes {facility_id!r}, "
+                            f"which {adds} adds in the same scenario; either add "
+                            "it or close it")
+    capacities = data.get("capacities")
+    for facility_id, value in (capacities.items()
+                               if isinstance(capacities, dict) else ()):
+        where = _valued(source, "capacities", facility_id, value, origins)
+        if facility_id in closed_at:
+            closes = other("close_facilities", closed_at[facility_id])
+            problems.append(f"{where}: changes the capacity of {facility_id!r}, "
+                            f"which {closes} closes in the same scenario; either "
+                            "close it or change its capacity")
+        elif facility_id in added and added[facility_id].get("capacity") != value:
+            adds = other("add_facilities", added_at[facility_id], added[facility_id])
+            problems.append(f"{where}: {adds} adds {facility_id!r} with another "
+                            f"capacity ({added[facility_id].get('capacity')!r}); "
+                            "give its capacity once, in add_facilities")
+    catchments = data.get("catchments")
+    seen: dict[str, Any] = {}
+    for kind, value in (catchments.items() if isinstance(catchments, dict) else ()):
+        canonical = KIND_NAMES.get(kind) if isinstance(kind, str) else None
+        if canonical is None or not _catchment_ok(value):
+            continue  # reported as it is
+        if canonical in seen and catchments[seen[canonical]] != value:
+            problems.append(
+                f"{_valued(source, 'catchments', kind, value, origins)}: the "
+                f"{canonical} catchment is given twice with different metres (also "
+                f"{other('catchments', seen[canonical])} = "
+                f"{catchments[seen[canonical]]!r}); give it once")
+        seen.setdefault(canonical, kind)
+    rules = data.get("rules")
+    walk = rules.get("catchment_walk_m") if isinstance(rules, dict) else None
+    for canonical, kind in seen.items():
+        if isinstance(walk, dict) and _catchment_ok(walk.get(canonical)) \
+                and walk[canonical] != catchments[kind]:
+            problems.append(
+                f"{_valued(source, 'catchments', kind, catchments[kind], origins)}: "
+                f"the {canonical} catchment is also given by "
+                f"{other('rules', 'catchment_walk_m')} ({walk[canonical]!r}); give "
+                "it once")
     return problems
 
 
@@ -295,12 +489,16 @@ def _check_item(item: Any, key: str, where: str) -> list[str]:
                         and CHINA_LAT[0] <= lat <= CHINA_LAT[1]):
         problems.append(f"{where}: lon {lon!r}, lat {lat!r} is outside China; give "
                         "CGCS2000 longitude and latitude in degrees (lon first)")
-    for name, low in (("capacity", 0), ("area_m2", 1), ("annual_income", 0),
-                      ("stable_job_years", 0)):
+    for name in LIMITS:
         value = item.get(name)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) \
-                and value < low:
-            problems.append(f"{where}: {name} = {value!r}: must be {low} or more")
+        if name not in FIELDS[key] or isinstance(value, bool) \
+                or not isinstance(value, FIELDS[key][name]):
+            continue  # not this entry's, or reported above
+        if name != "floor" and value < LIMITS[name][0]:
+            problems.append(f"{where}: {name} = {value!r}: must be "
+                            f"{LIMITS[name][0]} or more")
+        elif (problem := range_problem(name, value)) is not None:
+            problems.append(f"{where}: {name} = {value!r}: {problem}")
     if key == "add_households":
         problems += _household_problems(item, where)
     elif key == "members":
@@ -423,14 +621,15 @@ def _usable(changes: Any) -> dict[str, Any]:
     if isinstance(usable.get("capacities"), dict):
         usable["capacities"] = {
             f: v for f, v in usable["capacities"].items()
-            if isinstance(v, int) and not isinstance(v, bool) and v >= 0}
+            if isinstance(v, int) and not isinstance(v, bool) and v >= 0
+            and range_problem("capacity", v) is None}
     if isinstance(usable.get("catchments"), dict):
         usable["catchments"] = {
             k: v for k, v in usable["catchments"].items()
-            if k in KIND_NAMES and isinstance(v, (int, float))
-            and not isinstance(v, bool) and v > 0}
+            if k in KIND_NAMES and _catchment_ok(v)}
     if isinstance(usable.get("rules"), dict):
-        usable["rules"] = {k: v for k, v in usable["rules"].items() if k in DEFAULTS}
+        usable["rules"] = {k: v for k, v in usable["rules"].items()
+                           if k in DEFAULTS and not _rule_number_problems(v, "")}
     return usable
 
 
@@ -452,9 +651,43 @@ def changes_of(project: Project, name: str) -> dict[str, Any]:
     return json.loads(text) if isinstance(text, str) and text else {}
 
 
+def name_problems(name: str) -> list[str]:
+    """What is wrong with ``name`` as a scenario name (see :data:`NAME_RULE`);
+    empty when it can be used (a name taken already is not checked here)."""
+    hidden = sorted({c for c in name if c in _HIDDEN or unicodedata.category(c)
+                     in ("Cc", "Zl", "Zp")})
+    problems = []
+    if hidden:
+        shown = ", ".join(_CONTROL_NAMES.get(c, f"U+{ord(c):04X}") for c in hidden)
+        problems.append(f"scenario name {name!r} has a control character "
+                        f"({shown}); {NAME_RULE}")
+    name = name.strip()
+    if len(name) > NAME_MAX:
+        problems.append(f"scenario name {name[:20]!r}... is {len(name)} characters "
+                        f"long; {NAME_RULE}")
+    if name and not name.strip("."):
+        problems.append(f"scenario name {name!r} is only dots; {NAME_RULE}")
+    return problems
+
+
+_CONTROL_NAMES = {"\n": "a newline", "\r": "a carriage return", "\t": "a tab",
+                  "\x00": "a NUL", "\x1b": "an escape", "\x7f": "a delete"}
+
+
+def shell_word(text: str) -> str:
+    """``text`` as one word of a command to paste into a shell:
+    :func:`shlex.quote`, which leaves plain words as they are; a word of
+    letters (Chinese too) and digits with ``-_.,:/@%+=`` needs no quotes
+    either."""
+    if text and all(c.isalnum() or c in "-_.,:/@%+=" for c in text):
+        return text
+    return shlex.quote(text)
+
+
 def create(project: Project, name: str, changes: dict[str, Any],
            description: str = "", reason: str = "", *, source: str | None = None,
-           problems: list[str] | None = None) -> None:
+           problems: list[str] | None = None,
+           origins: dict[tuple[str, Any], str] | None = None) -> str:
     """Add a scenario after checking that its changes apply to the base.
 
     Every problem is reported at once: the shape and values of each entry
@@ -462,24 +695,29 @@ def create(project: Project, name: str, changes: dict[str, Any],
     (ids that exist already or are given twice, unknown facilities and
     sites, rule values). ``source`` names the changes in messages (a file;
     default ``scenario NAME``); ``problems`` are ones found earlier (in
-    reading the file, say) to report with the rest.
+    reading the file, say) to report with the rest; ``origins`` names the
+    entries given as options (see :func:`change_problems`). Returns the
+    name stored (without spaces around it).
 
     Raises
     ------
     ScenarioError
         With ``problems`` listing every problem; nothing is changed.
     """
+    found = name_problems(name)  # so that one round shows every problem
     name = name.strip()
-    found = []  # the name's problem too, so that one round shows them all
-    if not name or name == BASE:
+    if found:
+        pass
+    elif not name or name == BASE:
         found.append(f"{name!r} cannot name a scenario; choose another name")
     elif name in names(project):
         found.append(f"scenario {name!r} exists; delete it first or choose "
                      "another name")
     source = source or f"scenario {name}"
-    found += list(problems or []) + change_problems(changes, source)
+    found += list(problems or []) + change_problems(changes, source, origins)
     try:
-        apply_changes(project, _usable(changes), name, source=source)
+        apply_changes(project, _usable(changes), name, source=source,
+                      origins=origins)
     except ScenarioError as exc:
         found += exc.problems
     if found:
@@ -491,6 +729,7 @@ def create(project: Project, name: str, changes: dict[str, Any],
                                   ignore_index=True)
     project.log("scenario new", f"scenario {name}", after=changes,
                 reason=reason or description)
+    return name
 
 
 def delete(project: Project, name: str, reason: str = "") -> None:
@@ -586,12 +825,14 @@ def _run_day(project: Project, name: str) -> dt.date:
 
 
 def apply_changes(project: Project, changes: dict[str, Any], name: str,
-                  source: str | None = None) -> Project:
+                  source: str | None = None,
+                  origins: dict[tuple[str, Any], str] | None = None) -> Project:
     """A copy of ``project`` with ``changes`` applied; the base is untouched.
 
     Raises :class:`ScenarioError` with every change that does not apply
-    (``source`` names the changes in messages). A None in a list of new
-    items is a bad entry reported already, skipped here.
+    (``source`` names the changes in messages, ``origins`` the entries
+    given as options). A None in a list of new items is a bad entry
+    reported already, skipped here.
     """
     data = copy.copy(project)
     data.rules = copy.deepcopy(project.rules)
@@ -605,7 +846,7 @@ def apply_changes(project: Project, changes: dict[str, Any], name: str,
     for i, item in enumerate(changes.get("add_facilities", [])):
         if item is None or not _given_id(item, "facility_id"):
             continue
-        entry = f"{where}: {_entry('add_facilities', i, item)}"
+        entry = _at(where, "add_facilities", i, item, origins)
         if item["facility_id"] in given:
             problems.append(f"{entry}: facility_id {item['facility_id']!r} is given "
                             f"twice (also add_facilities[{given[item['facility_id']]}]"
@@ -631,19 +872,29 @@ def apply_changes(project: Project, changes: dict[str, Any], name: str,
             ignore_index=True)
     for facility_id, value in changes.get("capacities", {}).items():
         if facility_id not in known:
-            problems.append(f"{where}: capacities.{facility_id}: no such facility; "
-                            "use a facility id (设施编号) of the project or of "
-                            "add_facilities")
+            problems.append(f"{_at(where, 'capacities', facility_id, None, origins)}"
+                            ": no such facility; use a facility id (设施编号) of "
+                            "the project or of add_facilities")
             continue
         facilities.loc[facilities["facility_id"] == facility_id, "capacity"] = value
     closed = [f for f in changes.get("close_facilities", []) if f is not None]
     for i, facility_id in enumerate(changes.get("close_facilities", [])):
         if facility_id is not None and facility_id not in known:
-            problems.append(f"{where}: close_facilities[{i}]: no facility "
-                            f"{facility_id!r}; use a facility id (设施编号) of "
-                            "the project")
+            problems.append(f"{_at(where, 'close_facilities', i, None, origins)}: "
+                            f"no facility {facility_id!r}; use a facility id "
+                            "(设施编号) of the project")
     data.facilities = facilities[~facilities["facility_id"].isin(closed)].reset_index(
         drop=True)
+    left = set(data.facilities["kind"])
+    for kind, value in changes.get("catchments", {}).items():
+        gone = facilities.loc[facilities["facility_id"].isin(closed)
+                              & facilities["kind"].eq(KIND_NAMES[kind]), "facility_id"]
+        if KIND_NAMES[kind] not in left and len(gone):
+            problems.append(
+                f"{_valued(where, 'catchments', kind, value, origins)}: changes the "
+                f"{KIND_NAMES[kind]} catchment, but close_facilities closes every "
+                f"{KIND_NAMES[kind]} ({', '.join(sorted(gone))}); either keep one "
+                "open or leave the catchment as it is")
 
     units = project.housing_units
     unit_ids = set(units["unit_id"])
@@ -653,7 +904,7 @@ def apply_changes(project: Project, changes: dict[str, Any], name: str,
     for i, item in enumerate(changes.get("add_units", [])):
         if item is None:
             continue
-        entry = f"{where}: {_entry('add_units', i, item)}"
+        entry = _at(where, "add_units", i, item, origins)
         bad = isinstance(item, _Rejected)
         if not _given_id(item, "unit_id"):
             pass  # reported already
@@ -702,7 +953,8 @@ def apply_changes(project: Project, changes: dict[str, Any], name: str,
         named = key.split(".", 1)[0] in data.rules and " " not in key
         problems.append(f"{where}: rules{'.' if named else ': '}{problem}")
 
-    households, members = _added_households(project, changes, where, problems)
+    households, members = _added_households(project, changes, where, problems,
+                                            origins)
     if households:
         data.households = pd.concat([project.households, pd.DataFrame(households)],
                                     ignore_index=True)
@@ -713,7 +965,7 @@ def apply_changes(project: Project, changes: dict[str, Any], name: str,
     return data
 
 
-def _added_households(project, changes, where, problems):
+def _added_households(project, changes, where, problems, origins=None):
     """The rows of the new households and their members, with values
     written as the importer stores them (性别 男/女, 残疾 type and grade or
     无); an ID number held by a person of the project already is refused."""
@@ -729,7 +981,7 @@ def _added_households(project, changes, where, problems):
             continue
         rejected = isinstance(item, _Rejected)
         household_id = item.get("household_id")
-        entry = f"{where}: {_entry('add_households', i, item)}"
+        entry = _at(where, "add_households", i, item, origins)
         if not _given_id(item, "household_id"):
             household_id = None  # reported already; its members still count
         elif household_id in given:
@@ -936,7 +1188,8 @@ def compare(project: Project, scenario_names: list[str]) -> Comparison:
         data = scenario_data(project, name)
         if not project.allocations["scenario"].eq(name).any():
             raise ScenarioError(f"scenario {name!r} has no allocation; run "
-                                f"`allocator solve PROJECT --scenario {name}` first")
+                                f"`allocator solve PROJECT --scenario "
+                                f"{shell_word(name)}` first")
         datas[name] = data
 
     table = {}
@@ -1135,7 +1388,8 @@ def promote(project: Project, name: str, reason: str = "") -> None:
     if rows.empty or producing.empty \
             or producing.iloc[-1]["status"] not in EXPORTABLE:
         raise ScenarioError(f"scenario {name!r} has no allocation to promote; run "
-                            f"`allocator solve PROJECT --scenario {name}` first")
+                            f"`allocator solve PROJECT --scenario "
+                                f"{shell_word(name)}` first")
     stale = out_of_date(project, name, check=True)
     if stale is not None:
         raise ScenarioError(f"scenario {name!r} cannot be promoted: {stale.text()}")
@@ -1319,13 +1573,15 @@ def refuse_petition_solve(project: Project, name: str) -> None:
     petition = petition_trial(project, name)
     if petition is None:
         return
+    word = shell_word(name)
     if petition.get("household"):
-        how = (f"`allocator scenario delete PROJECT {name}`, then `allocator "
-               f"petition PROJECT --household {petition['household']} "
-               f"{petition.get('option', '')} --save-as {name}`")
+        household = shell_word(str(petition["household"]))
+        how = (f"`allocator scenario delete PROJECT {word}`, then `allocator "
+               f"petition PROJECT --household {household} "
+               f"{petition.get('option', '')} --save-as {word}`")
     else:
-        how = (f"`allocator scenario delete PROJECT {name}`, then the petition "
-               f"again with `allocator petition PROJECT ... --save-as {name}`")
+        how = (f"`allocator scenario delete PROJECT {word}`, then the petition "
+               f"again with `allocator petition PROJECT ... --save-as {word}`")
     raise ScenarioError(
         f"方案 {name} 是信访试算，试算的条件不是方案的变更，"
         f"重新求解会丢掉它，请重新试算。"
@@ -1386,19 +1642,21 @@ class OutOfDate:
                     f"; and {len(self.changed_by) - 3} more"
                     if len(self.changed_by) > 3 else "")
                 why += f" (the base changed since, ledger entry {shown})"
+        word = shell_word(name)
         if self.remedy == "petition" and self.petition:
             option = self.petition.get("option", "")
+            household = shell_word(str(self.petition.get("household")))
             return (f"{why}; try the petition again on the current base: "
-                    f"`allocator scenario delete PROJECT {name}`, then `allocator "
-                    f"petition PROJECT --household {self.petition.get('household')} "
-                    f"{option} --save-as {name}`")
+                    f"`allocator scenario delete PROJECT {word}`, then `allocator "
+                    f"petition PROJECT --household {household} "
+                    f"{option} --save-as {word}`")
         if self.remedy == "recreate":
             return (f"{why}, and its changes no longer apply to the current base ("
                     + "; ".join(self.problems) + f"); delete it (`allocator scenario "
-                    f"delete PROJECT {name}`) and create it again with `allocator "
+                    f"delete PROJECT {word}`) and create it again with `allocator "
                     "scenario new`")
         return (f"{why}; solve it again on the current base (its changes still "
-                f"apply): `allocator solve PROJECT --scenario {name}`")
+                f"apply): `allocator solve PROJECT --scenario {word}`")
 
 
 def out_of_date(project: Project, name: str, *, stamp: str | None = None,

@@ -15,6 +15,7 @@ the bare structure.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,29 +44,128 @@ class GapFormatError(ValueError):
     """A file that is not an OR-Library GAP instance."""
 
 
-def read_orlib_gap(path: Path) -> GapInstance:
-    """Read one problem in OR-Library format: ``m n``, m x n costs, m x n
-    resource use, m capacities (whitespace-separated integers)."""
-    path = Path(path)
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+
+
+def _tokens(path: Path) -> list[tuple[str, int]]:
+    """Every whitespace-separated token of the file with its 1-based line."""
     try:
-        numbers = [int(token) for token in path.read_text().split()]
-    except ValueError as exc:
-        raise GapFormatError(f"{path}: not a GAP instance ({exc})") from None
-    if len(numbers) < 2:
-        raise GapFormatError(f"{path}: not a GAP instance (empty)")
-    agents, jobs = numbers[0], numbers[1]
-    expected = 2 + 2 * agents * jobs + agents
-    if agents <= 0 or jobs <= 0 or len(numbers) != expected:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise GapFormatError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise GapFormatError(f"{path}: is a folder, not a GAP file") from None
+    except UnicodeDecodeError:
+        raise GapFormatError(f"{path}: not a GAP instance (not a text file)") from None
+    except OSError as exc:
+        raise GapFormatError(f"{path}: cannot be read ({exc.strerror})") from None
+    return [(token, number) for number, line in enumerate(text.split("\n"), 1)
+            for token in line.split()]
+
+
+def _whole(token: str, line: int, where: str) -> int:
+    if not _WHOLE.fullmatch(token):
+        raise GapFormatError(f"{where} (line {line}): {token!r} is not a whole number")
+    return int(token)
+
+
+def _read_problem(path: Path, tokens: list[tuple[str, int]], start: int,
+                  label: str) -> tuple[GapInstance, int]:
+    """The problem whose header is at ``tokens[start]``; also where it ends."""
+    where = f"{path}: {label}"
+    if start + 2 > len(tokens):
+        raise GapFormatError(f"{where}: the file ends before its header "
+                             "(number of agents, number of jobs)")
+    agents = _whole(*tokens[start], f"{where}, header")
+    jobs = _whole(*tokens[start + 1], f"{where}, header")
+    if agents <= 0 or jobs <= 0:
         raise GapFormatError(
-            f"{path}: expected {expected} numbers for {agents} agents x {jobs} jobs, "
-            f"found {len(numbers)}; is it one problem in OR-Library format?")
-    data = numbers[2:]
-    cost = [data[i * jobs:(i + 1) * jobs] for i in range(agents)]
-    offset = agents * jobs
-    resource = [data[offset + i * jobs: offset + (i + 1) * jobs]
+            f"{where}, header (line {tokens[start][1]}): {agents} agents x {jobs} "
+            "jobs; the numbers of agents and jobs must be positive whole numbers")
+    expected = 2 + 2 * agents * jobs + agents
+    position = start + 2
+
+    def take(spot: str, signed: bool) -> int:
+        nonlocal position
+        if position >= len(tokens):
+            raise GapFormatError(
+                f"{where}: expected {expected} numbers for {agents} agents x "
+                f"{jobs} jobs, found {position - start}; the file ends at {spot}")
+        token, line = tokens[position]
+        value = _whole(token, line, f"{where}, {spot}")
+        if value < 0 and not signed:
+            raise GapFormatError(
+                f"{where}, {spot} (line {line}): {value} is negative; resource "
+                "use and capacities must be 0 or more")
+        position += 1
+        return value
+
+    # Costs may be negative: the format puts no sign on them, and every job
+    # goes to exactly one agent, so adding a constant to a job's costs shifts
+    # every assignment's objective alike (under --sense max they are profits).
+    # Resource use and capacities are amounts consumed and held: a negative
+    # one would let an agent gain room by taking a job. Every published
+    # instance has all three positive.
+    cost = [[take(f"costs, agent {i + 1}, job {j + 1}", signed=True)
+             for j in range(jobs)] for i in range(agents)]
+    resource = [[take(f"resource use, agent {i + 1}, job {j + 1}", signed=False)
+                 for j in range(jobs)] for i in range(agents)]
+    capacity = [take(f"capacities, agent {i + 1}", signed=False)
                 for i in range(agents)]
-    capacity = data[2 * offset:]
-    return GapInstance(cost, resource, capacity)
+    return GapInstance(cost, resource, capacity), position
+
+
+def read_orlib_gap_problems(path: Path) -> list[GapInstance]:
+    """Every problem of an OR-Library GAP file.
+
+    Two layouts: one problem (``m n``, m x n costs, m x n resource use, m
+    capacities, as in the split files and Yagiura's instances), or OR-Library's
+    gap1-gap12 files, whose first line holds only the number of problems P,
+    followed by P problems. All numbers are whole and whitespace-separated."""
+    path = Path(path)
+    tokens = _tokens(path)
+    if not tokens:
+        raise GapFormatError(f"{path}: not a GAP instance (empty)")
+    several = sum(1 for _, line in tokens if line == tokens[0][1]) == 1
+    if not several:
+        instance, end = _read_problem(path, tokens, 0, "problem 1")
+        if end < len(tokens):
+            raise GapFormatError(
+                f"{path}: problem 1: expected {end} numbers for {instance.agents} "
+                f"agents x {instance.jobs} jobs, found {len(tokens)} (more from "
+                f"line {tokens[end][1]} on); is it one problem in OR-Library "
+                "format?")
+        return [instance]
+    count = _whole(tokens[0][0], tokens[0][1], f"{path}: number of problems")
+    if count <= 0:
+        raise GapFormatError(
+            f"{path}: number of problems (line {tokens[0][1]}): {count}; it must "
+            "be a positive whole number")
+    problems, position = [], 1
+    for p in range(count):
+        instance, position = _read_problem(
+            path, tokens, position, f"problem {p + 1} of {count}")
+        problems.append(instance)
+    if position < len(tokens):
+        raise GapFormatError(
+            f"{path}: the first line says {count} problem(s), but numbers follow "
+            f"the last one (from line {tokens[position][1]} on)")
+    return problems
+
+
+def read_orlib_gap(path: Path, problem: int | None = None) -> GapInstance:
+    """Problem ``problem`` (1-based) of an OR-Library GAP file; without it, the
+    file's only problem."""
+    problems = read_orlib_gap_problems(path)
+    if problem is None:
+        if len(problems) > 1:
+            raise GapFormatError(f"{path}: holds {len(problems)} problems; "
+                                 "choose one")
+        problem = 1
+    if not 1 <= problem <= len(problems):
+        raise GapFormatError(f"{path}: holds {len(problems)} problem(s), not "
+                             f"a problem {problem}")
+    return problems[problem - 1]
 
 
 def build_gap_model(instance: GapInstance, sense: str = "min") -> LinearModel:
@@ -88,21 +188,25 @@ def build_gap_model(instance: GapInstance, sense: str = "min") -> LinearModel:
 
 
 def solve_gap(path: Path, sense: str = "min", backend: str = "auto",
-              time_limit: float | None = None) -> dict:
-    """Solve one instance; the JSON-ready result of ``allocator bench gap``."""
+              time_limit: float | None = None, problem: int | None = None) -> dict:
+    """Solve one instance; the JSON-ready result of ``allocator bench gap``.
+
+    ``problem`` (1-based) picks a problem of a file that holds several; the
+    result then names it ``<file>_<problem>``, as the split files are named."""
     start = time.perf_counter()
-    instance = read_orlib_gap(path)
+    instance = read_orlib_gap(path, problem)
     model = build_gap_model(instance, sense)
     name = "highs" if backend == "auto" else backend
     from solvers import get_backend
 
     result = get_backend(name).solve(model, time_limit=time_limit)
+    stem = Path(path).stem
     level = result.levels[0] if result.levels else None
     status = result.status.value
     if status == "cancelled":
         status = "timeout"
     return {
-        "instance": Path(path).stem,
+        "instance": stem if problem is None else f"{stem}_{problem}",
         "sense": sense,
         "backend": name,
         "status": status,

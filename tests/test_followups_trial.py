@@ -73,6 +73,18 @@ def _stored(path, scenario="base"):
 
 # --- 1. a solve without a solution for every level stores nothing ----------
 
+
+def test_a_stopped_first_solve_says_there_is_no_allocation_yet(
+        tiny_project, tmp_path, monkeypatch, capsys):
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    _stopped_before_walk(monkeypatch, "feasible")
+    assert main(["solve", str(path), "--backend", "cpsat", "--date", DATE]) == 1
+    err = capsys.readouterr().err
+    assert "nothing was stored, scenario base has no allocation yet." in err
+    assert "previous allocation" not in err
+    assert load_project(path).allocations.empty
+
 @pytest.mark.parametrize("status", ["cancelled", "feasible"])
 def test_a_solve_stopped_before_its_last_level_keeps_the_previous_allocation(
         solved, monkeypatch, capsys, status):

@@ -172,3 +172,14 @@ def test_shared_class_lists_get_a_split_class_once(tiny_built):
     assert any(pair in classes for classes in before)
     for h, classes in enumerate(problem.household_classes):
         assert classes == before[h] + ([new] if pair in before[h] else [])
+
+
+def test_a_trial_is_not_saved_under_a_name_a_scenario_could_not_have(tiny_built):
+    from allocator.petition import check_scenario_name
+    from allocator.scenarios import ScenarioError
+
+    with pytest.raises(ScenarioError, match="has a control character"):
+        check_scenario_name(tiny_built, "信访\nH2")
+    with pytest.raises(ScenarioError, match="is only dots"):
+        check_scenario_name(tiny_built, "..")
+    assert check_scenario_name(tiny_built, " 信访 H2 ") == "信访 H2"

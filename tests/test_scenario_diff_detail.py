@@ -181,7 +181,12 @@ def test_a_bad_new_facility_is_not_called_missing(tiny_project):
         "add_facilities[0]); give each new facility its own id",
         "c.json: add_facilities[2] (K1): facility_id 'K1' exists already; give "
         "the new facility another id, or change the existing one with "
-        "capacities"])
+        "capacities",
+        "c.json: close_facilities[0]: closes 'P9', which add_facilities[0] (P9) "
+        "adds in the same scenario; either add it or close it",
+        "c.json: capacities.P9 = 4: changes the capacity of 'P9', which "
+        "close_facilities[0] closes in the same scenario; either close it or "
+        "change its capacity"])
 
 
 def test_bad_households_are_checked_for_ids_and_id_numbers(tiny_project):
