@@ -1688,7 +1688,8 @@ def cmd_notice(args) -> int:
 
 
 def _cmd_notice(args) -> int:
-    from allocator.notice import write_notice_pdf
+    from allocator.export import latest_run
+    from allocator.notice import OutOfDateNotice, refuse_out_of_date, write_notice_pdf
     from allocator.project import load_project, save_project
 
     if args.objection_days < 1:
@@ -1697,12 +1698,18 @@ def _cmd_notice(args) -> int:
     if args.pdf.is_dir():
         print(f"错误 error: {args.pdf} is a folder; give a file name", file=sys.stderr)
         return EXIT_USAGE
+    project = load_project(args.project)
+    latest_run(project, args.scenario)  # an unsolved or outgrown allocation
+    try:
+        refuse_out_of_date(project, args.scenario)
+    except OutOfDateNotice as exc:
+        print(f"错误 error: {exc}; nothing written", file=sys.stderr)
+        return EXIT_USAGE
     args.pdf.parent.mkdir(parents=True, exist_ok=True)
     if not _writable(args.pdf.parent):
         print(f"错误 error: cannot write in {args.pdf.parent}; nothing written",
               file=sys.stderr)
         return EXIT_DATA
-    project = load_project(args.project)
     posted = args.date or dt.date.today()
     summary = write_notice_pdf(project, args.pdf, scenario=args.scenario,
                                posted_on=posted, objection_days=args.objection_days)

@@ -330,7 +330,10 @@ def build_orders(project: Project, scenario: str = "base",
                     else float(first["distance_m"]),
                     "" if placed else first["reason"]))
         unit = units.loc[row.unit_id] if isinstance(row.unit_id, str) else None
-        origin = f"{info['origin_township']}{info['origin_village']}"
+        # A household a scenario added has no origin: blank, printed as a dash.
+        origin = "".join(part for part in (info["origin_township"],
+                                           info["origin_village"])
+                         if isinstance(part, str))
         orders.append(AllocationOrder(
             order_number=f"{order_prefix}〔{issue_date.year}〕{number:04d}号",
             issue_date=issue_date,

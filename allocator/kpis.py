@@ -253,7 +253,8 @@ def kpi_table(kpis: dict[str, Any]) -> str:
             options = {}
         # A reallocation's model places only the households it may change:
         # its objectives count those, not the county (the table above does).
-        scope = (" (this reallocation's model: only the households it could place or move)"
+        scope = (" (this reallocation's model: only the households it could "
+                 "place or move)"
                  if isinstance(options, dict) and options.get("reallocation") else "")
         lines.append(
             f"objectives{scope}: housed(weighted)={run.get('objective_housed')}  "

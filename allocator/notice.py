@@ -21,7 +21,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from allocator.export import ExportRefused, latest_run
 from allocator.fonts import find_cjk_font, missing_glyphs
-from allocator.orders import MissingGlyphError, _Typesetter, mask_id_number
+from allocator.orders import MissingGlyphError, _as_text, _Typesetter, mask_id_number
 from allocator.paths import output_path
 from allocator.project import Project
 from allocator.rules import SCHOOL_KINDS
@@ -36,6 +36,12 @@ COLUMNS = (  # title, width in points
     ("序号", 30), ("户号", 62), ("户主", 52), ("身份证号", 108), ("人数", 30),
     ("分配房号", 96), ("子女就读学校", 133.3),
 )
+DASH = "—"  # printed for a missing text (no ID number, no head recorded)
+
+
+class OutOfDateNotice(ExportRefused):
+    """The scenario's allocation was made against an earlier base: a notice
+    of it would post an allocation that no longer stands."""
 
 
 def mask_name(name: str) -> str:
@@ -44,7 +50,7 @@ def mask_name(name: str) -> str:
     Names written with a middle dot (彝族 names transcribed as 吉克·阿呷)
     keep the dot's place: 吉克·阿呷 -> 吉*·*呷.
     """
-    text = str(name or "").strip()
+    text = _as_text(name).strip()
     if len(text) <= 1:
         return text
     if len(text) == 2:
@@ -73,15 +79,20 @@ def notice_lines(project: Project, scenario: str = "base") -> list[NoticeLine]:
     ------
     ExportRefused
         The scenario has no solved allocation, or it houses nobody new.
+    OutOfDateNotice
+        The scenario is out of date (its base changed after it was solved).
     """
     latest_run(project, scenario)  # refuses an unsolved scenario
+    refuse_out_of_date(project, scenario)
     allocations = project.allocations[
         (project.allocations["scenario"] == scenario)
         & (project.allocations["kind"] == "allocated")].sort_values("household_id")
     if allocations.empty:
         raise ExportRefused(f"scenario {scenario!r} gives no household a new unit; "
                             "there is nothing to post")
-    members = project.members
+    # The scenario's own households and facilities (those it adds, too).
+    data = project if scenario == "base" else _scenario_data(project, scenario)
+    members = data.members
     heads = members[members["relationship"] == "户主"].drop_duplicates(
         "household_id").set_index("household_id")
     sizes = members.groupby("household_id").size()
@@ -90,7 +101,9 @@ def notice_lines(project: Project, scenario: str = "base") -> list[NoticeLine]:
                       & services["kind"].isin(SCHOOL_KINDS)]
     waiting_for_place = set(pupils.loc[pupils["facility_id"].isna(), "household_id"])
     schools = pupils[pupils["facility_id"].notna()]
-    names = dict(zip(project.facilities["facility_id"], project.facilities["name"]))
+    facilities = data.facilities
+    names = {i: _as_text(name).strip() or i
+             for i, name in zip(facilities["facility_id"], facilities["name"])}
     school_of = schools.groupby("household_id")["facility_id"].agg(
         lambda ids: "、".join(dict.fromkeys(names.get(i, i) for i in ids)))
     lines = []
@@ -99,12 +112,43 @@ def notice_lines(project: Project, scenario: str = "base") -> list[NoticeLine]:
             else None
         lines.append(NoticeLine(
             number=number, household_id=row.household_id,
-            head=mask_name(head["name"]) if head is not None else "",
-            id_number=mask_id_number(head["id_number"]) if head is not None else "",
-            size=int(sizes.get(row.household_id, 0)), unit=str(row.unit_id),
+            head=(mask_name(head["name"]) if head is not None else "") or DASH,
+            id_number=(mask_id_number(head["id_number"]) if head is not None
+                       else "") or DASH,
+            size=int(sizes.get(row.household_id, 0)),
+            unit=_as_text(row.unit_id).strip() or DASH,
             schools=_schools(school_of.get(row.household_id),
                              row.household_id in waiting_for_place)))
     return lines
+
+
+def refuse_out_of_date(project: Project, scenario: str) -> None:
+    """Stop a notice of an out-of-date scenario (a petition trial's too).
+
+    A notice is posted for objections, so it must show an allocation that
+    stands on the current base; what to do is said as ``scenario promote``
+    says it (solve it again, run the petition again or create it again).
+
+    Raises
+    ------
+    OutOfDateNotice
+        The scenario's base changed after it was solved.
+    """
+    if scenario == "base":
+        return
+    from allocator.scenarios import out_of_date
+
+    stale = out_of_date(project, scenario, check=True)
+    if stale is not None:
+        raise OutOfDateNotice(
+            f"scenario {scenario!r} is out of date (已过期), so no public notice "
+            f"is printed for it: {stale.text()}")
+
+
+def _scenario_data(project: Project, scenario: str) -> Project:
+    from allocator.scenarios import scenario_data
+
+    return scenario_data(project, scenario)
 
 
 def _schools(names: str | None, someone_waits: bool) -> str:
@@ -145,6 +189,8 @@ def write_notice_pdf(project: Project, path: Path, *, scenario: str = "base",
     ------
     ExportRefused
         No solved allocation, or nobody newly housed.
+    OutOfDateNotice
+        The scenario is out of date; nothing is written.
     MissingGlyphError
         A name has a character no font can draw; nothing is written.
     """

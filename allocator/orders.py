@@ -289,13 +289,15 @@ class ExportCancelled(Exception):
 # ---------------------------------------------------------------------------
 
 
-def mask_id_number(s: str) -> str:
+def mask_id_number(s: object) -> str:
     """Mask an ID number for printing.
 
     Parameters
     ----------
     s : str
-        ID number; surrounding whitespace is ignored.
+        ID number; surrounding whitespace is ignored.  A missing one (None,
+        NaN: an empty cell, or a household added without ID numbers) gives
+        "", for the caller to print as a dash.
 
     Returns
     -------
@@ -305,7 +307,7 @@ def mask_id_number(s: str) -> str:
         10 characters or fewer are masked entirely, since keeping 6 + 4 of
         them would reveal the whole value.
     """
-    t = s.strip()
+    t = _as_text(s).strip()
     n = len(t)
     if n <= 10:
         return "*" * n
@@ -325,13 +327,31 @@ _SUBSTITUTES = {
 }
 
 
-def _as_text(value: object) -> str:
-    """Field value as text; None and NaN (missing cells in tables) become ""."""
+# What str() makes of a missing value in a table (NaN, None, pd.NA, NaT):
+# never a real name, ID number, place or category, so printed as missing.
+_MISSING_WORDS = frozenset({"nan", "NaN", "None", "<NA>", "NaT"})
+
+
+def _missing(value: object) -> bool:
+    """Whether a field value is missing: None, NaN, pd.NA or NaT."""
     if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    try:
+        return bool(value != value)  # NaT is not equal to itself
+    except (TypeError, ValueError):
+        return True  # pd.NA: neither equal nor unequal to itself
+
+
+def _as_text(value: object) -> str:
+    """Field value as text; None and NaN (missing cells in tables) become "",
+    and so does the text str() makes of one ("nan", "None")."""
+    if isinstance(value, str):
+        return "" if value.strip() in _MISSING_WORDS else value
+    if _missing(value):
         return ""
-    if isinstance(value, float) and math.isnan(value):
-        return ""
-    return value if isinstance(value, str) else str(value)
+    return str(value)
 
 
 def _format_date(d: datetime.date) -> str:
@@ -339,15 +359,19 @@ def _format_date(d: datetime.date) -> str:
 
 
 def _format_area(a: float | None) -> str:
-    return "—" if a is None else f"{a:.2f}"
+    return "—" if _missing(a) else f"{a:.2f}"
 
 
 def _format_distance(d: float | None) -> str:
-    return "—" if d is None else f"{d:.0f}"
+    return "—" if _missing(d) else f"{d:.0f}"
+
+
+def _format_floor(f: int | None) -> str:
+    return "—" if _missing(f) else str(int(f))
 
 
 def _format_yes_no(v: bool | None) -> str:
-    if v is None:
+    if _missing(v):
         return "—"
     return "是" if v else "否"
 
@@ -430,11 +454,11 @@ def _prepare(order: AllocationOrder, clean: _Cleaner) -> _Prepared:
         members.append(
             (
                 str(i),
-                c("姓名", m.name),
-                c("与户主关系", m.relationship),
-                c("性别", m.sex),
-                str(m.age),
-                c("身份证号", mask_id_number(_as_text(m.id_number))) or "—",
+                c("姓名", m.name) or "—",
+                c("与户主关系", m.relationship) or "—",
+                c("性别", m.sex) or "—",
+                "—" if _missing(m.age) else str(m.age),
+                c("身份证号", mask_id_number(m.id_number)) or "—",
             )
         )
 
@@ -453,7 +477,7 @@ def _prepare(order: AllocationOrder, clean: _Cleaner) -> _Prepared:
             c("安置点", order.site_name) or "—",
             c("楼栋", order.building) or "—",
             c("房号", order.unit_number) or "—",
-            "—" if order.floor is None else str(order.floor),
+            _format_floor(order.floor),
             _format_area(order.area_m2),
             _format_yes_no(order.accessible),
         )
@@ -463,18 +487,20 @@ def _prepare(order: AllocationOrder, clean: _Cleaner) -> _Prepared:
     # households still fit one page.
     groups: dict[tuple[str, str, str, str], list[str]] = {}
     for s in order.services:
-        service = c("服务类别", s.service)
-        if s.facility_name:
+        service = c("服务类别", s.service) or "—"
+        if _as_text(s.facility_name).strip():
             facility = c("机构名称", s.facility_name)
         else:
             facility = "无学位" if service in SCHOOL_SERVICES else "未安排"
         key = (
             service,
             facility,
-            _format_distance(s.distance_m if s.facility_name else None),
+            _format_distance(
+                s.distance_m if _as_text(s.facility_name).strip() else None
+            ),
             c("说明", s.note, multiline=True),
         )
-        name = c("服务对象", s.member_name)
+        name = c("服务对象", s.member_name) or "—"
         names = groups.setdefault(key, [])
         if name not in names:
             names.append(name)
@@ -491,11 +517,10 @@ def _prepare(order: AllocationOrder, clean: _Cleaner) -> _Prepared:
         office=c("发文机关", order.office),
         county=c("县名", order.county),
         household_id=c("户编号", order.household_id),
-        head_name=c("户主姓名", order.head_name),
-        head_id=c("户主身份证号", mask_id_number(_as_text(order.head_id_number)))
-        or "—",
-        category=c("安置类别", order.category),
-        origin=c("原居住地", order.origin),
+        head_name=c("户主姓名", order.head_name) or "—",
+        head_id=c("户主身份证号", mask_id_number(order.head_id_number)) or "—",
+        category=c("安置类别", order.category) or "—",
+        origin=c("原居住地", order.origin) or "—",
         members=members,
         unit=unit,
         services=services,
