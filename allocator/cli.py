@@ -1033,6 +1033,20 @@ def _scenario_changes(args) -> tuple[dict, list[str], str | None, dict]:
     return changes, problems, source, origins
 
 
+def _print_exit_rule_effect(project, names: list[str]) -> None:
+    """For each scenario that changes the exit rule: who would qualify."""
+    from allocator import scenarios
+    from allocator.exits import exit_rule_effect
+
+    for name in names:
+        if name == scenarios.BASE:
+            continue
+        effect = exit_rule_effect(project, scenarios.scenario_data(project, name),
+                                  dt.date.today())
+        if effect is not None:
+            print(f"{name}: {effect}")
+
+
 def _print_scenario_problems(exc) -> None:
     """Each problem of a :class:`ScenarioError` on its own line."""
     problems = getattr(exc, "problems", None) or [str(exc)]
@@ -1069,6 +1083,7 @@ def _cmd_scenario(args) -> int:
         elif command == "show":
             changes = scenarios.changes_of(project, args.name)
             print(f"方案 scenario {args.name}: {scenarios.describe(changes)}")
+            _print_exit_rule_effect(project, [args.name])
             stale = scenarios.out_of_date(project, args.name)
             if stale is not None:
                 print(f"已过期 out of date: {stale.text()}")
@@ -1095,6 +1110,7 @@ def _cmd_scenario(args) -> int:
                     print(f"注意 note: {name} 已过期 out of date: {stale.text()}",
                           file=sys.stderr)
             _print_comparison(comparison)
+            _print_exit_rule_effect(project, names)
             if args.geojson:
                 comparison.to_geojson(args.geojson)
                 print(f"wrote {args.geojson}")

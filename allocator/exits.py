@@ -129,6 +129,35 @@ def qualifying_households(project: Project, today: dt.date) -> pd.DataFrame:
         drop=True)
 
 
+EXIT_RULE_KEYS = ("county_average_income_yuan", "exit_income_basis",
+                  "stable_job_years_for_exit", "exit_conditions")
+"""The rules that make up the exit rule."""
+
+
+def exit_rule_effect(base: Project, data: Project, today: dt.date) -> str | None:
+    """What a scenario's exit rule does, in one line, or None when its rules
+    are the base's: how many households living in a unit qualify under each
+    (``data`` is the scenario's project, see
+    :func:`allocator.scenarios.scenario_data`). A scenario's allocation does
+    not make anyone exit: exits are confirmed on the base (`allocator
+    exits`), so the line says who would qualify, and the units they hold."""
+    if all(base.rules.get(key) == data.rules.get(key) for key in EXIT_RULE_KEYS):
+        return None
+    before = qualifying_households(base, today)
+    after = qualifying_households(data, today)
+    gained = sorted(set(after["household_id"]) - set(before["household_id"]))
+    lost = sorted(set(before["household_id"]) - set(after["household_id"]))
+    text = (f"退出资格 exit rule: {len(after)} household(s) living in a unit "
+            f"qualify under this scenario's rule on {today}, {len(before)} under "
+            f"the base's ({len(gained)} more, {len(lost)} fewer)")
+    if gained:
+        shown = "、".join(gained[:10]) + ("…" if len(gained) > 10 else "")
+        text += f"; newly qualifying: {shown}"
+    return (text + ". The allocation does not change until exits are "
+            "confirmed on the base (`allocator exits PROJECT --apply`), which "
+            "frees their units for the waiting list")
+
+
 def exit_date_problems(project: Project, household_ids: list[str],
                        exit_on: dt.date, today: dt.date) -> list[str]:
     """Why ``exit_on`` cannot be the transition date of these households.

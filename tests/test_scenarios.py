@@ -12,6 +12,7 @@ children; H5 (1 person) waits since only the 25 m² unit fits it.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -284,3 +285,28 @@ def _units(project, scenario):
     rows = project.allocations[project.allocations["scenario"] == scenario]
     return {h: (u if isinstance(u, str) else None)
             for h, u in zip(rows["household_id"], rows["unit_id"])}
+
+
+def test_an_exit_rule_scenario_says_who_would_qualify(tiny_project, tmp_path, capsys):
+    # H0 (in A-301) has 30,000 yuan a year for its 4 members (7,500 each) and
+    # 2 years of stable job: under the base's rule (more than 15,000 per head,
+    # 3 years) it does not qualify; under 5,000 and 2 years it does.
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    facts = tiny_project.households.set_index("household_id").loc["H0"]
+    size = int((tiny_project.members["household_id"] == "H0").sum())
+    assert (facts["annual_income"], size, facts["stable_job_years"]) == (30000, 4, 2)
+    assert main(["scenario", "new", str(path), "宽松退出", "--rule",
+                 "county_average_income_yuan=5000", "--rule",
+                 "stable_job_years_for_exit=2"]) == 0
+    assert main(["scenario", "new", str(path), "加学位", "--capacity", "P1=60"]) == 0
+    capsys.readouterr()
+    today = dt.date.today()
+    line = (f"宽松退出: 退出资格 exit rule: 1 household(s) living in a unit qualify "
+            f"under this scenario's rule on {today}, 0 under the base's (1 more, "
+            f"0 fewer); newly qualifying: H0. The allocation does not change")
+    assert main(["scenario", "show", str(path), "宽松退出"]) == 0
+    assert line in capsys.readouterr().out
+    # A scenario that leaves the exit rule alone says nothing of it.
+    assert main(["scenario", "show", str(path), "加学位"]) == 0
+    assert "退出资格" not in capsys.readouterr().out
