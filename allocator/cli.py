@@ -1082,7 +1082,11 @@ def _cmd_scenario(args) -> int:
                     print(f"    已过期 out of date: {row.out_of_date.text()}")
         elif command == "show":
             changes = scenarios.changes_of(project, args.name)
-            print(f"方案 scenario {args.name}: {scenarios.describe(changes)}")
+            row = project.scenarios[project.scenarios["scenario"] == args.name]
+            description = row["description"].iloc[0] if len(row) else None
+            print(f"方案 scenario {args.name}: "
+                  + (description if not changes and scenarios.is_trial(description)
+                     else scenarios.describe(changes)))
             _print_exit_rule_effect(project, [args.name])
             stale = scenarios.out_of_date(project, args.name)
             if stale is not None:

@@ -109,6 +109,11 @@ def test_saved_trial_compares_with_the_base(tiny_built):
     households = compare(tiny_built, ["base", "信访H2"]).households
     moved = households[households["unit_changed"]]
     assert sorted(moved["household_id"]) == ["H2", "H3"]
+    # It changes no data: the list says what it tried instead of 无变更.
+    from allocator.scenarios import summary
+
+    listed = summary(tiny_built).set_index("scenario").loc["信访H2"]
+    assert listed["changes"] == f"信访试算：{trial.request}" == listed["description"]
     # The trial's run is stored under its own name, as every scenario's is.
     run = tiny_built.runs.iloc[-1]
     assert run["scenario"] == "信访H2" and run["run_id"].startswith("信访H2-")
