@@ -1036,10 +1036,11 @@ def _scenario_changes(args) -> tuple[dict, list[str], str | None, dict]:
 def _print_exit_rule_effect(project, names: list[str]) -> None:
     """For each scenario that changes the exit rule: who would qualify."""
     from allocator import scenarios
-    from allocator.exits import exit_rule_effect
+    from allocator.exits import changes_exit_rule, exit_rule_effect
 
     for name in names:
-        if name == scenarios.BASE:
+        if name == scenarios.BASE or not changes_exit_rule(
+                scenarios.changes_of(project, name)):
             continue
         effect = exit_rule_effect(project, scenarios.scenario_data(project, name),
                                   dt.date.today())

@@ -134,6 +134,12 @@ EXIT_RULE_KEYS = ("county_average_income_yuan", "exit_income_basis",
 """The rules that make up the exit rule."""
 
 
+def changes_exit_rule(changes: dict) -> bool:
+    """Whether a scenario's changes touch the exit rule."""
+    rules = changes.get("rules") or {}
+    return isinstance(rules, dict) and any(key in rules for key in EXIT_RULE_KEYS)
+
+
 def exit_rule_effect(base: Project, data: Project, today: dt.date) -> str | None:
     """What a scenario's exit rule does, in one line, or None when its rules
     are the base's: how many households living in a unit qualify under each

@@ -327,3 +327,25 @@ def test_public_notice_from_the_export_dialog(window, open_in, allocate_in, qtbo
     assert "H0" not in text  # already housed: not on the notice
     assert project.ledger["action"].iloc[-1] == "notice"
     export.reject()
+
+
+def test_an_exit_rule_scenario_says_who_would_qualify(window, open_in, allocate_in,
+                                                      qtbot, dynamic_gpkg):
+    # H0 lives in A-301 with 80,000 yuan for 4 members (20,000 each) and 5
+    # years of stable job: it qualifies under the base's rule (more than
+    # 15,000), not under 25,000.
+    window._today = TODAY
+    project = open_in(window, dynamic_gpkg)
+    assert allocate_in(window, "highs")["status"] == "optimal"
+    assert window.create_scenario(
+        "严格退出", {"rules": {"county_average_income_yuan": 25000}}, "")[0]
+    with qtbot.waitSignal(window.allocation_finished, timeout=180000) as done:
+        window.solve_scenario("严格退出")
+    assert done.args[0]["status"] == "optimal"
+    panel = window.scenarios
+    panel.set_project(project)
+    panel.select(["base", "严格退出"])
+    assert panel.compare_selected()
+    assert ("严格退出: 退出资格 exit rule: 0 household(s) living in a unit qualify "
+            "under this scenario's rule on 2026-10-01, 1 under the base's (0 more, "
+            "1 fewer). The allocation does not change") in panel.note.text()

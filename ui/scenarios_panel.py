@@ -367,11 +367,29 @@ class ScenariosPanel(QWidget):
         self._draw(comparison)
         moved = int(comparison.households["unit_changed"].sum()) \
             if len(comparison.households) else 0
-        self.note.setText(fill(self.tr(
+        text = fill(self.tr(
             "比较 %1：%2 户的分配不同，其中 %3 户住房不同（地图上的彩色圆圈）。"),
             " / ".join(self._label(n) for n in names), len(comparison.households),
-            moved))
+            moved)
+        self.note.setText("\n".join([text] + self._exit_rule_effects(names)))
         return True
+
+    def _exit_rule_effects(self, names: list[str]) -> list[str]:
+        """One line per compared scenario that changes the exit rule: who
+        would qualify under it (its allocation does not show that)."""
+        from allocator.exits import changes_exit_rule, exit_rule_effect
+        from allocator.scenarios import BASE, changes_of, scenario_data
+
+        project = self.window.project
+        lines = []
+        for name in names:
+            if name == BASE or not changes_exit_rule(changes_of(project, name)):
+                continue
+            effect = exit_rule_effect(project, scenario_data(project, name),
+                                      self.window.today())
+            if effect is not None:
+                lines.append(f"{self._label(name)}: {effect}")
+        return lines
 
     def _label(self, name: str) -> str:
         return self.tr("基准") if name == "base" else name
