@@ -73,18 +73,6 @@ def _stored(path, scenario="base"):
 
 # --- 1. a solve without a solution for every level stores nothing ----------
 
-
-def test_a_stopped_first_solve_says_there_is_no_allocation_yet(
-        tiny_project, tmp_path, monkeypatch, capsys):
-    path = tmp_path / "p.gpkg"
-    save_project(tiny_project, path)
-    _stopped_before_walk(monkeypatch, "feasible")
-    assert main(["solve", str(path), "--backend", "cpsat", "--date", DATE]) == 1
-    err = capsys.readouterr().err
-    assert "nothing was stored, scenario base has no allocation yet." in err
-    assert "previous allocation" not in err
-    assert load_project(path).allocations.empty
-
 @pytest.mark.parametrize("status", ["cancelled", "feasible"])
 def test_a_solve_stopped_before_its_last_level_keeps_the_previous_allocation(
         solved, monkeypatch, capsys, status):
@@ -137,7 +125,9 @@ def test_a_first_solve_stopped_early_leaves_nothing_to_export(
     _stopped_before_walk(monkeypatch, "feasible")
     assert main(["solve", str(path), "--backend", "cpsat", "--date", DATE]) == 1
     assert load_project(path).allocations.empty
-    capsys.readouterr()
+    err = capsys.readouterr().err
+    assert "nothing was stored, scenario base has no allocation yet." in err
+    assert "previous allocation" not in err
     assert main(["export", str(path), "--csv", str(tmp_path / "a.csv")]) == 1
     assert "has no allocation" in capsys.readouterr().err
     assert not (tmp_path / "a.csv").exists()
