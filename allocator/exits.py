@@ -140,13 +140,15 @@ def changes_exit_rule(changes: dict) -> bool:
     return isinstance(rules, dict) and any(key in rules for key in EXIT_RULE_KEYS)
 
 
-def exit_rule_effect(base: Project, data: Project, today: dt.date) -> str | None:
+def exit_rule_effect(base: Project, data: Project, today: dt.date,
+                     confirm: str = "`allocator exits PROJECT --apply`") -> str | None:
     """What a scenario's exit rule does, in one line, or None when its rules
     are the base's: how many households living in a unit qualify under each
     (``data`` is the scenario's project, see
     :func:`allocator.scenarios.scenario_data`). A scenario's allocation does
     not make anyone exit: exits are confirmed on the base (`allocator
-    exits`), so the line says who would qualify, and the units they hold."""
+    exits`), so the line says who would qualify, and the units they hold;
+    ``confirm`` says where exits are confirmed."""
     if all(base.rules.get(key) == data.rules.get(key) for key in EXIT_RULE_KEYS):
         return None
     before = qualifying_households(base, today)
@@ -160,8 +162,8 @@ def exit_rule_effect(base: Project, data: Project, today: dt.date) -> str | None
         shown = "、".join(gained[:10]) + ("…" if len(gained) > 10 else "")
         text += f"; newly qualifying: {shown}"
     return (text + ". The allocation does not change until exits are "
-            "confirmed on the base (`allocator exits PROJECT --apply`), which "
-            "frees their units for the waiting list")
+            f"confirmed on the base ({confirm}), which frees their units for "
+            "the waiting list")
 
 
 def exit_date_problems(project: Project, household_ids: list[str],

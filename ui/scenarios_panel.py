@@ -386,7 +386,8 @@ class ScenariosPanel(QWidget):
             if name == BASE or not changes_exit_rule(changes_of(project, name)):
                 continue
             effect = exit_rule_effect(project, scenario_data(project, name),
-                                      self.window.today())
+                                      self.window.today(),
+                                      confirm=self.tr("动态管理 > 退出审核"))
             if effect is not None:
                 lines.append(f"{self._label(name)}: {effect}")
         return lines

@@ -2456,7 +2456,7 @@ Project files are GeoPackages and open in QGIS.</translation>
     </message>
     <message>
         <source>%1 户已分配但尚未入住的房屋在户籍变化后不再适合家庭人口，保留原房将违反面积标准：</source>
-        <translation>%1 household(s) were allocated a unit they have not moved into, and after a register update the unit no longer fits the household's size; keeping it would break the area rule:</translation>
+        <translation>%1 household(s) were allocated a unit they have not moved into, and after a register update the unit no longer fits the household&apos;s size; keeping it would break the area rule:</translation>
     </message>
     <message>
         <source>未作任何改动。请勾选“允许调换住房”后再开始（这些户调换到合适的房屋，或重新轮候）；或运行“分配”重新求解。</source>
@@ -3206,6 +3206,10 @@ Project files are GeoPackages and open in QGIS.</translation>
     <message>
         <source>比较 %1：%2 户的分配不同，其中 %3 户住房不同（地图上的彩色圆圈）。</source>
         <translation>Comparing %1: %2 households allocated differently, %3 of them in another unit (rings on the map).</translation>
+    </message>
+    <message>
+        <source>动态管理 &gt; 退出审核</source>
+        <translation>Dynamic management &gt; Exit review</translation>
     </message>
     <message>
         <source>%1 与 %2 之差</source>
