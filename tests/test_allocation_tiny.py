@@ -171,6 +171,12 @@ def test_priority_respecting_is_checked_independently(tiny_project):
     allocations["change"] = None
     assert not any("H4 (priority 25) waits" in v
                    for v in validate_allocation(tiny_project))
+    # Kept in B-201 with only a school place changed (a child grown into
+    # school age a year later): still no rival.
+    allocations.loc[allocations["household_id"] == "H5", "change"] = (
+        "学位或卫生服务变动：新增小学学位：第一小学")
+    assert not any("H4 (priority 25) waits" in v
+                   for v in validate_allocation(tiny_project))
     allocations.loc[allocations["household_id"] == "H5", "change"] = "新分配"
     assert "H4 (priority 25) waits while H5 (priority 5) got fitting unit B-201" \
         in validate_allocation(tiny_project)
