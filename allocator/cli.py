@@ -1696,8 +1696,16 @@ def _cmd_register(args) -> int:
     save_project(project, args.project)
     print(f"applied {len(diff.changes)} household change(s); each is in the ledger")
     if len(project.allocations):
-        print("the stored allocation predates this update: run `allocator solve` "
-              "again before printing orders or a notice", file=sys.stderr)
+        from allocator.scenarios import shell_word
+
+        # A reallocation keeps the households already housed in their units;
+        # a new solve would allocate everyone afresh and move many of them.
+        print("the stored allocation predates this update: before printing "
+              "orders or a notice, run `allocator reallocate "
+              f"{shell_word(str(args.project))}` (households already housed keep "
+              "their units; add --allow-moves if it names one the update left in "
+              "a unit that no longer fits); `allocator solve` would allocate "
+              "everyone afresh and may move many households", file=sys.stderr)
     return EXIT_OK
 
 

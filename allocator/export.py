@@ -78,7 +78,9 @@ def latest_run(project: Project, scenario: str) -> dict:
         raise ExportRefused(
             f"scenario {scenario!r}: the register was updated after its allocation "
             f"was made (ledger entry #{updated[0]}, {updated[1]}), so its orders "
-            "would show households as they were; run `allocator solve` first")
+            "would show households as they were; run `allocator reallocate` first "
+            "(households already housed keep their units), or `allocator solve` "
+            "to allocate everyone afresh")
     unsolved = unsolved_levels(run)
     if unsolved:
         raise ExportRefused(

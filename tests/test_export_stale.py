@@ -34,7 +34,7 @@ def test_an_update_after_the_solve_stops_orders_until_the_next_solve(tiny_projec
     with pytest.raises(ExportRefused) as refused:
         build_orders(tiny_project)
     assert f"ledger entry #{first_update}" in str(refused.value)
-    assert "run `allocator solve` first" in str(refused.value)
+    assert "run `allocator reallocate` first" in str(refused.value)
     with pytest.raises(ExportRefused):
         latest_run(tiny_project, "base")  # the notice starts here too
     with pytest.raises(ExportRefused, match="register was updated"):
