@@ -1045,7 +1045,29 @@ def _print_exit_rule_effect(project, names: list[str]) -> None:
         effect = exit_rule_effect(project, scenarios.scenario_data(project, name),
                                   dt.date.today())
         if effect is not None:
-            print(f"{name}: {effect}")
+            # Every household named: the planner checks them one by one.
+            print(f"{name}: {effect.text(names=None)}")
+
+
+def _with_exit_rules(project, names: list[str], text: str) -> str:
+    """A comparison's JSON with, for each scenario that changes the exit
+    rule, who qualifies under it and under the base's (``exit_rule``)."""
+    from allocator import scenarios
+    from allocator.exits import changes_exit_rule, exit_rule_effect
+
+    effects = {}
+    for name in names:
+        if name != scenarios.BASE and changes_exit_rule(
+                scenarios.changes_of(project, name)):
+            effect = exit_rule_effect(project, scenarios.scenario_data(project, name),
+                                      dt.date.today())
+            if effect is not None:
+                effects[name] = effect.to_dict()
+    if not effects:
+        return text
+    data = json.loads(text)
+    data["exit_rule"] = effects
+    return json.dumps(data, ensure_ascii=False, indent=2)
 
 
 def _print_scenario_problems(exc) -> None:
@@ -1126,7 +1148,8 @@ def _cmd_scenario(args) -> int:
                     index=False), encoding="utf-8-sig")
                 print(f"wrote {args.csv}")
             if args.json:
-                write_private_text(args.json, comparison.to_json())
+                write_private_text(args.json, _with_exit_rules(
+                    project, names, comparison.to_json()))
                 print(f"wrote {args.json}")
         elif command == "promote":
             scenarios.promote(project, args.name, args.reason)

@@ -19,6 +19,7 @@ import datetime as dt
 import getpass
 import logging
 import operator
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -140,30 +141,60 @@ def changes_exit_rule(changes: dict) -> bool:
     return isinstance(rules, dict) and any(key in rules for key in EXIT_RULE_KEYS)
 
 
-def exit_rule_effect(base: Project, data: Project, today: dt.date,
-                     confirm: str = "`allocator exits PROJECT --apply`") -> str | None:
-    """What a scenario's exit rule does, in one line, or None when its rules
-    are the base's: how many households living in a unit qualify under each
-    (``data`` is the scenario's project, see
-    :func:`allocator.scenarios.scenario_data`). A scenario's allocation does
-    not make anyone exit: exits are confirmed on the base (`allocator
-    exits`), so the line says who would qualify, and the units they hold;
-    ``confirm`` says where exits are confirmed."""
+@dataclass
+class ExitRuleEffect:
+    """Who qualifies for exit under a scenario's rule and under the base's."""
+
+    today: dt.date
+    qualify: list[str]  # under the scenario's rule
+    qualify_base: list[str]  # under the base's
+
+    @property
+    def gained(self) -> list[str]:
+        return sorted(set(self.qualify) - set(self.qualify_base))
+
+    @property
+    def lost(self) -> list[str]:
+        return sorted(set(self.qualify_base) - set(self.qualify))
+
+    def text(self, confirm: str = "`allocator rules --set`", names: int = 10) -> str:
+        """One line; at most ``names`` households named in each list (all
+        when None); ``confirm`` says where the base's rule is changed."""
+        def listed(ids: list[str]) -> str:
+            shown = ids if names is None else ids[:names]
+            return "、".join(shown) + ("…" if len(shown) < len(ids) else "")
+
+        text = (f"退出资格 exit rule: {len(self.qualify)} household(s) living in a "
+                f"unit qualify under this scenario's rule on {self.today}, "
+                f"{len(self.qualify_base)} under the base's ({len(self.gained)} "
+                f"more, {len(self.lost)} fewer)")
+        if self.gained:
+            text += f"; newly qualifying: {listed(self.gained)}"
+        if self.lost:
+            text += f"; no longer qualifying: {listed(self.lost)}"
+        return (text + ". The allocation does not change: exits are confirmed on "
+                "the base under the base's rule, so to apply this one, promote the "
+                f"scenario or set the rule on the base ({confirm}), then confirm "
+                "the exits, which frees their units for the waiting list")
+
+    def to_dict(self) -> dict:
+        return {"date": self.today.isoformat(), "qualify": self.qualify,
+                "qualify_base": self.qualify_base, "newly_qualifying": self.gained,
+                "no_longer_qualifying": self.lost}
+
+
+def exit_rule_effect(base: Project, data: Project,
+                     today: dt.date) -> ExitRuleEffect | None:
+    """What a scenario's exit rule does, or None when its rules are the
+    base's: which households living in a unit qualify under each (``data``
+    is the scenario's project, see :func:`allocator.scenarios.scenario_data`).
+    A scenario's allocation does not make anyone exit: exits are confirmed on
+    the base (`allocator exits`), under the base's rule."""
     if all(base.rules.get(key) == data.rules.get(key) for key in EXIT_RULE_KEYS):
         return None
-    before = qualifying_households(base, today)
-    after = qualifying_households(data, today)
-    gained = sorted(set(after["household_id"]) - set(before["household_id"]))
-    lost = sorted(set(before["household_id"]) - set(after["household_id"]))
-    text = (f"退出资格 exit rule: {len(after)} household(s) living in a unit "
-            f"qualify under this scenario's rule on {today}, {len(before)} under "
-            f"the base's ({len(gained)} more, {len(lost)} fewer)")
-    if gained:
-        shown = "、".join(gained[:10]) + ("…" if len(gained) > 10 else "")
-        text += f"; newly qualifying: {shown}"
-    return (text + ". The allocation does not change until exits are "
-            f"confirmed on the base ({confirm}), which frees their units for "
-            "the waiting list")
+    return ExitRuleEffect(
+        today, qualifying_households(data, today)["household_id"].tolist(),
+        qualifying_households(base, today)["household_id"].tolist())
 
 
 def exit_date_problems(project: Project, household_ids: list[str],

@@ -304,9 +304,23 @@ def test_an_exit_rule_scenario_says_who_would_qualify(tiny_project, tmp_path, ca
     today = dt.date.today()
     line = (f"宽松退出: 退出资格 exit rule: 1 household(s) living in a unit qualify "
             f"under this scenario's rule on {today}, 0 under the base's (1 more, "
-            f"0 fewer); newly qualifying: H0. The allocation does not change")
+            f"0 fewer); newly qualifying: H0. The allocation does not change: "
+            "exits are confirmed on the base under the base's rule, so to apply "
+            "this one, promote the scenario or set the rule on the base "
+            "(`allocator rules --set`)")
     assert main(["scenario", "show", str(path), "宽松退出"]) == 0
     assert line in capsys.readouterr().out
     # A scenario that leaves the exit rule alone says nothing of it.
     assert main(["scenario", "show", str(path), "加学位"]) == 0
     assert "退出资格" not in capsys.readouterr().out
+    # Solved, the comparison's JSON names them too.
+    assert main(["solve", str(path), "--backend", "cpsat", "--date",
+                 TINY_TODAY.isoformat()]) == 0
+    assert main(["solve", str(path), "--scenario", "宽松退出", "--backend", "cpsat",
+                 "--date", TINY_TODAY.isoformat()]) == 0
+    assert main(["scenario", "diff", str(path), "宽松退出", "--json",
+                 str(tmp_path / "d.json")]) == 0
+    document = json.loads((tmp_path / "d.json").read_text(encoding="utf-8"))
+    assert document["exit_rule"] == {"宽松退出": {
+        "date": today.isoformat(), "qualify": ["H0"], "qualify_base": [],
+        "newly_qualifying": ["H0"], "no_longer_qualifying": []}}

@@ -348,5 +348,7 @@ def test_an_exit_rule_scenario_says_who_would_qualify(window, open_in, allocate_
     assert panel.compare_selected()
     assert ("严格退出: 退出资格 exit rule: 0 household(s) living in a unit qualify "
             "under this scenario's rule on 2026-10-01, 1 under the base's (0 more, "
-            "1 fewer). The allocation does not change until exits are confirmed "
-            "on the base (动态管理 > 退出审核)") in panel.note.text()
+            "1 fewer); no longer qualifying: H0. The allocation does not change: "
+            "exits are confirmed on the base under the base's rule, so to apply "
+            "this one, promote the scenario or set the rule on the base (分配规则)"
+            ) in panel.note.text()

@@ -386,10 +386,10 @@ class ScenariosPanel(QWidget):
             if name == BASE or not changes_exit_rule(changes_of(project, name)):
                 continue
             effect = exit_rule_effect(project, scenario_data(project, name),
-                                      self.window.today(),
-                                      confirm=self.tr("动态管理 > 退出审核"))
+                                      self.window.today())
             if effect is not None:
-                lines.append(f"{self._label(name)}: {effect}")
+                lines.append(f"{self._label(name)}: " + effect.text(
+                    confirm=self.tr("分配规则"), names=10))
         return lines
 
     def _label(self, name: str) -> str:

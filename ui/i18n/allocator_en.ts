@@ -3208,8 +3208,8 @@ Project files are GeoPackages and open in QGIS.</translation>
         <translation>Comparing %1: %2 households allocated differently, %3 of them in another unit (rings on the map).</translation>
     </message>
     <message>
-        <source>动态管理 &gt; 退出审核</source>
-        <translation>Dynamic management &gt; Exit review</translation>
+        <source>分配规则</source>
+        <translation>Allocation rules</translation>
     </message>
     <message>
         <source>%1 与 %2 之差</source>
