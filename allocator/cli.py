@@ -76,6 +76,53 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from exc
 
 
+EARLIEST_DATE = dt.date(2000, 1, 1)
+"""No --date before this day is taken (a typo, not a day of the programme)."""
+
+MAX_OBJECTION_DAYS = 90
+
+
+def _year_after(day: dt.date) -> dt.date:
+    """The same day a year later (28 February for 29 February)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
+def _day(text: str) -> dt.date:
+    """A --date: from 2000-01-01 to one year after today."""
+    day = _date(text)
+    latest = _year_after(dt.date.today())
+    if not EARLIEST_DATE <= day <= latest:
+        raise argparse.ArgumentTypeError(
+            f"{text} is outside the dates allowed, {EARLIEST_DATE.isoformat()} to "
+            f"{latest.isoformat()} (from 2000-01-01 to one year after today)")
+    return day
+
+
+def _exit_day(text: str) -> dt.date:
+    """The --date of ``exits``: from 2000-01-01; the exit rules refuse a date
+    more than a year ahead, naming the households."""
+    day = _date(text)
+    if day < EARLIEST_DATE:
+        raise argparse.ArgumentTypeError(
+            f"{text} is before {EARLIEST_DATE.isoformat()}, the earliest date "
+            "allowed")
+    return day
+
+
+def _objection_days(text: str) -> int:
+    """--objection-days: a whole number of days; ``notice`` refuses one
+    outside 1 to :data:`MAX_OBJECTION_DAYS` (exit 2, nothing written)."""
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of "
+                                         "days") from exc
+    return value
+
+
 def _records(frame) -> list[dict]:
     """Rows for a JSON file: a missing value is null (JSON has no NaN)."""
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
@@ -120,8 +167,9 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
                         "(户号, 日期, 类型 投诉/信访, 事由, 办理状态), .csv/.xlsx")
     parser.add_argument("--visits", type=Path, help="follow-up visits done "
                         "(户号, 回访月份, 回访日期, 回访人, 情况), .csv/.xlsx")
-    parser.add_argument("--date", type=_date, default=None,
-                        help="the day the files were made (default today): birth, "
+    parser.add_argument("--date", type=_day, default=None,
+                        help="the day the files were made (default today; "
+                        "2000-01-01 to a year from today): birth, "
                         "waiting-list and move-in dates after it, or before "
                         "1900-01-01, are refused")
 
@@ -131,8 +179,9 @@ def _add_solve_options(parser: argparse.ArgumentParser) -> None:
                         default="auto", help="solver back end (default auto)")
     parser.add_argument("--time-limit", type=_positive, default=None,
                         help="seconds for the whole solve (default: none)")
-    parser.add_argument("--date", type=_date, default=None,
-                        help="the day the allocation is made (default today); "
+    parser.add_argument("--date", type=_day, default=None,
+                        help="the day the allocation is made (default today; "
+                        "2000-01-01 to a year from today); "
                         "school ages count on 1 September of the school year in "
                         "progress on that day")
     parser.add_argument("--seed", type=int, default=None,
@@ -607,8 +656,10 @@ def _cmd_solve(args) -> int:
     if outcome.solution is None:
         _not_stored(outcome, "base", kept=bool(solved_before))
         if args.json:
-            args.json.write_text(json.dumps({"run": outcome.run}, ensure_ascii=False,
-                                            indent=2, default=str), encoding="utf-8")
+            from allocator.export import write_private_text
+
+            write_private_text(args.json, json.dumps(
+                {"run": outcome.run}, ensure_ascii=False, indent=2, default=str))
         return EXIT_DATA
     _not_proven(outcome)
     _write_kpis(project, args.json)
@@ -820,8 +871,9 @@ def cmd_bench(args) -> int:
     except (GapFormatError, OSError) as exc:
         print(f"错误 error: {exc}", file=sys.stderr)
         return EXIT_DATA
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    from allocator.export import write_private_text
+
+    write_private_text(args.json, json.dumps(result, indent=2), encoding="utf-8")
     print(f"{result['instance']} {result['sense']}: {result['status']} "
           f"objective {result['objective']} bound {result['bound']} "
           f"({result['seconds']} s, {result['backend']})")
@@ -906,6 +958,8 @@ def _solve_scenario(project, args) -> int:
                 project.service_assignments[
                     project.service_assignments["scenario"] == name])
     try:
+        # A petition trial is refused with the command to run it again.
+        scenarios.refuse_petition_solve(project, name, path=args.project)
         with _interrupt_as_cancel() as cancelled:
             outcome = scenarios.solve(
                 project, name, backend=args.backend,
@@ -1099,22 +1153,26 @@ def _cmd_scenario(args) -> int:
                   f"{scenarios.shell_word(name)}`")
         elif command == "list":
             for row in scenarios.summary(project).itertuples():
+                # A petition trial's changes are its description: shown once.
                 print(f"{row.scenario}  [{row.status}]  {row.changes}"
-                      + (f"  ({row.description})" if row.description else ""))
+                      + (f"  ({row.description})" if row.description
+                         and row.description != row.changes else ""))
                 if row.out_of_date is not None:
-                    print(f"    已过期 out of date: {row.out_of_date.text()}")
+                    print("    已过期 out of date: "
+                          + row.out_of_date.text(args.project))
         elif command == "show":
-            changes = scenarios.changes_of(project, args.name)
+            changes = scenarios.changes_of(project, args.name, path=args.project)
             row = project.scenarios[project.scenarios["scenario"] == args.name]
             description = row["description"].iloc[0] if len(row) else None
+            trial = not changes and scenarios.is_trial(description)
             print(f"方案 scenario {args.name}: "
-                  + (description if not changes and scenarios.is_trial(description)
-                     else scenarios.describe(changes)))
+                  + (description if trial else scenarios.describe(changes)))
             _print_exit_rule_effect(project, [args.name])
             stale = scenarios.out_of_date(project, args.name)
             if stale is not None:
-                print(f"已过期 out of date: {stale.text()}")
-            print(json.dumps(changes, ensure_ascii=False, indent=2))
+                print(f"已过期 out of date: {stale.text(args.project)}")
+            if not trial:  # a trial's condition is its description, above
+                print(json.dumps(changes, ensure_ascii=False, indent=2))
             if project.allocations["scenario"].eq(args.name).any():
                 data = scenarios.scenario_data(project, args.name)
                 print(kpi_table(compute_kpis(data, args.name)))
@@ -1129,13 +1187,13 @@ def _cmd_scenario(args) -> int:
                          "a scenario is named twice; name two different scenarios "
                          "(one name alone is compared with base)"), file=sys.stderr)
                 return EXIT_USAGE
-            comparison = scenarios.compare(project, names)
+            comparison = scenarios.compare(project, names, path=args.project)
             stamp = scenarios.base_stamp(project)
             for name in names:
                 stale = scenarios.out_of_date(project, name, stamp=stamp)
                 if stale is not None:
-                    print(f"注意 note: {name} 已过期 out of date: {stale.text()}",
-                          file=sys.stderr)
+                    print(f"注意 note: {name} 已过期 out of date: "
+                          f"{stale.text(args.project)}", file=sys.stderr)
             _print_comparison(comparison)
             _print_exit_rule_effect(project, names)
             if args.geojson:
@@ -1152,12 +1210,12 @@ def _cmd_scenario(args) -> int:
                     project, names, comparison.to_json()))
                 print(f"wrote {args.json}")
         elif command == "promote":
-            scenarios.promote(project, args.name, args.reason)
+            scenarios.promote(project, args.name, args.reason, path=args.project)
             save_project(project, args.project)
             print(f"方案 scenario {args.name} is now the base (ledger entry "
                   f"{len(project.ledger)})")
         elif command == "delete":
-            scenarios.delete(project, args.name, args.reason)
+            scenarios.delete(project, args.name, args.reason, path=args.project)
             save_project(project, args.project)
             print(f"deleted scenario {args.name}")
     except scenarios.ScenarioError as exc:
@@ -1263,8 +1321,9 @@ def _cmd_petition(args) -> int:
     for row in others.itertuples():
         print(f"  {row.household_id}  {CHANGE_LABELS[row.change]}  {row.reason}")
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({
+        from allocator.export import write_private_text
+
+        write_private_text(args.json, json.dumps({
             "request": trial.request, "household_id": args.household,
             "unit_before": trial.unit_before, "unit_after": trial.unit_after,
             "run": run, "changes": _records(trial.reallocation.changes),
@@ -1324,7 +1383,7 @@ def _cmd_reallocate(args) -> int:
         )
 
         try:
-            refuse_petition_solve(project, args.scenario)
+            refuse_petition_solve(project, args.scenario, path=args.project)
             data = scenario_data(project, args.scenario)
         except ScenarioError as exc:
             print(f"错误 error: {exc}", file=sys.stderr)
@@ -1395,8 +1454,9 @@ def _cmd_reallocate(args) -> int:
     for row in changes.itertuples():
         print(f"  {row.household_id}  {CHANGE_LABELS[row.change]}  {row.reason}")
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({
+        from allocator.export import write_private_text
+
+        write_private_text(args.json, json.dumps({
             "run": result.outcome.run, "freed_units": result.freed_units,
             "changes": _records(changes)}, ensure_ascii=False, indent=2,
             default=str), encoding="utf-8")
@@ -1451,7 +1511,7 @@ def _add_dynamic_commands(commands) -> None:
                        "those given with --household)")
     exits.add_argument("--household", action="extend", nargs="+", default=None,
                        metavar="ID", help="only these households (户号)")
-    exits.add_argument("--date", type=_date, default=None,
+    exits.add_argument("--date", type=_exit_day, default=None,
                        help="transition date: units are freed on it (default "
                        "today); not before the household's move-in date (入住日期) "
                        "and at most a year ahead")
@@ -1464,8 +1524,9 @@ def _add_dynamic_commands(commands) -> None:
                         help="only this level")
     alerts.add_argument("--township", help="only households of this township "
                         "(现属乡镇)")
-    alerts.add_argument("--date", type=_date, default=None,
-                        help="the day alerts are computed for (default today)")
+    alerts.add_argument("--date", type=_day, default=None,
+                        help="the day alerts are computed for (default today; "
+                        "2000-01-01 to a year from today)")
     alerts.add_argument("--json", type=Path, help="also write the alerts to a file")
 
     register = commands.add_parser(
@@ -1479,8 +1540,9 @@ def _add_dynamic_commands(commands) -> None:
                           "needs --reason")
     register.add_argument("--reason", default="", help="why (kept in the ledger; "
                           "required with --apply)")
-    register.add_argument("--date", type=_date, default=None,
-                          help="the day of the update (default today)")
+    register.add_argument("--date", type=_day, default=None,
+                          help="the day of the update (default today; not "
+                          "after today nor before 2000-01-01)")
     register.add_argument("--encoding", help="text encoding of a CSV register")
     register.add_argument("--allow-many-removals", action="store_true",
                           help="apply an update that removes more than 10 %% of "
@@ -1494,11 +1556,12 @@ def _add_dynamic_commands(commands) -> None:
     notice.add_argument("--pdf", type=Path, required=True, help="PDF to write")
     notice.add_argument("--scenario", default="base",
                         help="scenario whose allocation is posted (default base)")
-    notice.add_argument("--objection-days", type=int, default=7,
+    notice.add_argument("--objection-days", type=_objection_days, default=7,
                         help="days for objections from the posting date "
-                        "(default 7)")
-    notice.add_argument("--date", type=_date, default=None,
-                        help="posting date (default today)")
+                        f"(1 to {MAX_OBJECTION_DAYS}, default 7)")
+    notice.add_argument("--date", type=_day, default=None,
+                        help="posting date (default today; 2000-01-01 to a year "
+                        "from today)")
 
 
 def cmd_ledger(args) -> int:
@@ -1554,8 +1617,9 @@ def cmd_ledger(args) -> int:
     if warning:
         print(f"警告 warning: {warning}", file=sys.stderr)
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(_records(entries),
+        from allocator.export import write_private_text
+
+        write_private_text(args.json, json.dumps(_records(entries),
                                         ensure_ascii=False, indent=2, default=str),
                              encoding="utf-8")
     return EXIT_OK
@@ -1648,8 +1712,9 @@ def cmd_alerts(args) -> int:
     print(f"{today}: " + ", ".join(f"{LEVEL_LABELS[level]} {int(counts.get(level, 0))}"
                                    for level in LEVEL_LABELS), file=sys.stderr)
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(_records(alerts),
+        from allocator.export import write_private_text
+
+        write_private_text(args.json, json.dumps(_records(alerts),
                                         ensure_ascii=False, indent=2, default=str),
                              encoding="utf-8")
     return EXIT_OK
@@ -1744,16 +1809,21 @@ def _cmd_notice(args) -> int:
     from allocator.notice import OutOfDateNotice, refuse_out_of_date, write_notice_pdf
     from allocator.project import load_project, save_project
 
-    if args.objection_days < 1:
-        print("错误 error: --objection-days must be 1 or more", file=sys.stderr)
+    if not 1 <= args.objection_days <= MAX_OBJECTION_DAYS:
+        print(f"错误 error: --objection-days {args.objection_days}: give 1 to "
+              f"{MAX_OBJECTION_DAYS} days for objections; nothing written",
+              file=sys.stderr)
         return EXIT_USAGE
     if args.pdf.is_dir():
         print(f"错误 error: {args.pdf} is a folder; give a file name", file=sys.stderr)
         return EXIT_USAGE
     project = load_project(args.project)
+    from allocator.notice import refuse_unknown_scenario
+
+    refuse_unknown_scenario(project, args.scenario)
     latest_run(project, args.scenario)  # an unsolved or outgrown allocation
     try:
-        refuse_out_of_date(project, args.scenario)
+        refuse_out_of_date(project, args.scenario, args.project)
     except OutOfDateNotice as exc:
         print(f"错误 error: {exc}; nothing written", file=sys.stderr)
         return EXIT_USAGE

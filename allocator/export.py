@@ -15,7 +15,7 @@ from typing import Callable
 import pandas as pd
 
 from allocator.paths import output_path
-from allocator.project import Project
+from allocator.project import Project, file_status, give_permissions
 from allocator.rules import (
     COVERAGE_GROUPS,
     KIND_LABELS,
@@ -442,7 +442,6 @@ def export_pdf(project: Project, path: Path, scenario: str = "base",
     issued = dt.date.today()
     orders = build_orders(project, scenario, households, issue_date=issued)
     written = write_orders_pdf(orders, Path(path), progress=progress, cancel=cancel)
-    _owner_only(written)
     record_order_numbers(project, order_numbers(project, scenario), issued)
     return written
 
@@ -573,18 +572,13 @@ def export_csv(project: Project, path: Path, scenario: str = "base",
     return path
 
 
-def _owner_only(path: Path) -> None:
-    """Exports hold personal data: readable by the owner only, where possible."""
-    if os.name == "posix":
-        os.chmod(path, 0o600)
-
-
 @contextlib.contextmanager
 def _replacing(target: Path):
     """Yield (a new file beside ``target``, the file it will replace): the
-    new file, once written, is renamed over the target and made readable by
-    the owner only; on any failure it is removed and the target is left as
-    it was."""
+    new file, once written, is renamed over the target, with the target's
+    permissions if it existed, else readable by the owner only (exports hold
+    personal data; see :func:`allocator.project.give_permissions`); on any
+    failure it is removed and the target is left as it was."""
     path = output_path(target)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=".export-", suffix=path.suffix,
@@ -592,12 +586,11 @@ def _replacing(target: Path):
     os.close(handle)
     try:
         yield temp, path
-        _owner_only(Path(temp))
+        give_permissions(Path(temp), file_status(path), path)
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-    _owner_only(path)
 
 
 def write_private_text(path: Path, text: str, encoding: str = "utf-8") -> Path:

@@ -82,6 +82,7 @@ def notice_lines(project: Project, scenario: str = "base") -> list[NoticeLine]:
     OutOfDateNotice
         The scenario is out of date (its base changed after it was solved).
     """
+    refuse_unknown_scenario(project, scenario)
     latest_run(project, scenario)  # refuses an unsolved scenario
     refuse_out_of_date(project, scenario)
     allocations = project.allocations[
@@ -122,12 +123,32 @@ def notice_lines(project: Project, scenario: str = "base") -> list[NoticeLine]:
     return lines
 
 
-def refuse_out_of_date(project: Project, scenario: str) -> None:
+def refuse_unknown_scenario(project: Project, scenario: str) -> None:
+    """Stop a notice of a scenario the project does not have, naming the
+    scenarios it has (as a solve of an unknown scenario does).
+
+    Raises
+    ------
+    ExportRefused
+        No scenario has that name.
+    """
+    from allocator.scenarios import BASE, names
+
+    known = list(dict.fromkeys([BASE, *names(project)]))
+    if scenario in known:
+        return
+    raise ExportRefused(f"no scenario {scenario!r} (scenarios: {', '.join(known)}); "
+                        "name one of them with --scenario")
+
+
+def refuse_out_of_date(project: Project, scenario: str,
+                       path: str | Path | None = None) -> None:
     """Stop a notice of an out-of-date scenario (a petition trial's too).
 
     A notice is posted for objections, so it must show an allocation that
     stands on the current base; what to do is said as ``scenario promote``
-    says it (solve it again, run the petition again or create it again).
+    says it (solve it again, run the petition again or create it again),
+    its commands naming the project file ``path`` when given.
 
     Raises
     ------
@@ -142,7 +163,7 @@ def refuse_out_of_date(project: Project, scenario: str) -> None:
     if stale is not None:
         raise OutOfDateNotice(
             f"scenario {scenario!r} is out of date (已过期), so no public notice "
-            f"is printed for it: {stale.text()}")
+            f"is printed for it: {stale.text(path)}")
 
 
 def _scenario_data(project: Project, scenario: str) -> Project:
@@ -268,6 +289,10 @@ def write_notice_pdf(project: Project, path: Path, *, scenario: str = "base",
             canvas.setFillColorRGB(0, 0, 0)
             canvas.showPage()
         canvas.save()
+        from allocator.project import file_status, give_permissions
+
+        # Owner only when new (names, ID numbers); a replaced file's permissions.
+        give_permissions(Path(temp_name), file_status(path), path)
         os.replace(temp_name, path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)

@@ -1326,11 +1326,10 @@ def write_orders_pdf(
             )
         with _plain_streams():
             c.save()
-        try:
-            mode = path.stat().st_mode & 0o777
-        except OSError:
-            mode = 0o644
-        os.chmod(tmp, mode)
+        from allocator.project import file_status, give_permissions
+
+        # Owner only when new (personal data); a replaced file's permissions.
+        give_permissions(tmp, file_status(path), path)
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -32,6 +32,7 @@ import json
 import logging
 import os
 import sqlite3
+import stat
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -415,13 +416,52 @@ def save_project(project: Project, path: Path, *,
                 fail_after(name)
         with open(temp, "rb+") as stream:
             os.fsync(stream.fileno())
+        give_permissions(temp, file_status(path), path)
         os.replace(temp, path)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-    if os.name == "posix":
-        os.chmod(path, 0o600)
     logger.info("saved project %s", path)
+
+
+def file_status(path: Path) -> os.stat_result | None:
+    """``os.stat`` of ``path``, or None if there is no such file."""
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        return None
+
+
+def give_permissions(new: Path, before: os.stat_result | None,
+                     target: Path) -> None:
+    """Give ``new``, written to replace ``target`` whose status was ``before``
+    (None: there was none), the permissions it should have (POSIX; elsewhere
+    the folder's decide).
+
+    A new file holds personal data (names, ID numbers) and is readable and
+    writable by its owner only (0600), whatever the umask. A file that
+    replaces an existing one gets that file's permission bits, so that a
+    project or output the planner has shared (e.g. 0664 for an office group)
+    stays shared after a save, and, where the process may set it, its group.
+    When the group cannot be kept, the group's bits are dropped rather than
+    given to another group.
+    """
+    if os.name != "posix":
+        return
+    if before is None:
+        os.chmod(new, 0o600)
+        return
+    mode = stat.S_IMODE(before.st_mode) & 0o777
+    if os.stat(new).st_gid != before.st_gid:
+        try:
+            os.chown(new, -1, before.st_gid)
+        except OSError:
+            logger.warning("%s: 无法保留原文件的用户组（%d），新文件不向用户组开放。 "
+                           "Could not keep the replaced file's group (%d); the new "
+                           "file gives its group no access", target,
+                           before.st_gid, before.st_gid)
+            mode &= ~0o070
+    os.chmod(new, mode)
 
 
 @contextlib.contextmanager

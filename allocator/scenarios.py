@@ -640,20 +640,26 @@ def names(project: Project) -> list[str]:
     return project.scenarios["scenario"].tolist()
 
 
-def changes_of(project: Project, name: str) -> dict[str, Any]:
-    """The changes of a stored scenario."""
+def changes_of(project: Project, name: str, *,
+               path: str | Path | None = None) -> dict[str, Any]:
+    """The changes of a stored scenario (``path``: the project file, named
+    in the command a message gives, see :func:`project_word`)."""
     rows = project.scenarios[project.scenarios["scenario"] == name]
     if rows.empty:
         known = ", ".join(names(project)) or "none yet"
         raise ScenarioError(f"no scenario {name!r} (scenarios: {known}); create it "
-                            "with `allocator scenario new PROJECT NAME ...`")
+                            f"with `allocator scenario new {project_word(path)} "
+                            "NAME ...`")
     text = rows.iloc[0]["changes_json"]
     return json.loads(text) if isinstance(text, str) and text else {}
 
 
 def name_problems(name: str) -> list[str]:
     """What is wrong with ``name`` as a scenario name (see :data:`NAME_RULE`);
-    empty when it can be used (a name taken already is not checked here)."""
+    empty when it can be used (a name taken already is not checked here, nor
+    the base's own name, which :func:`create` and a petition's ``--save-as``
+    refuse in their words; ``Base`` and other spellings of it are refused
+    here)."""
     hidden = sorted({c for c in name if c in _HIDDEN or unicodedata.category(c)
                      in ("Cc", "Zl", "Zp")})
     problems = []
@@ -667,6 +673,14 @@ def name_problems(name: str) -> list[str]:
                         f"long; {NAME_RULE}")
     if name and not name.strip("."):
         problems.append(f"scenario name {name!r} is only dots; {NAME_RULE}")
+    if name.startswith("-"):
+        problems.append(f"scenario name {name!r} starts with \"-\", which a "
+                        "command line reads as an option (so `--scenario "
+                        f"{shell_word(name)}` would fail); start it with a letter "
+                        "or a digit")
+    if name != BASE and unicodedata.normalize("NFKC", name).casefold() == BASE:
+        problems.append(f"{name!r} cannot name a scenario: it is the base's name "
+                        f"({BASE}) in other letters; choose another name")
     return problems
 
 
@@ -682,6 +696,17 @@ def shell_word(text: str) -> str:
     if text and all(c.isalnum() or c in "-_.,:/@%+=" for c in text):
         return text
     return shlex.quote(text)
+
+
+def project_word(path: str | Path | None) -> str:
+    """The project file as one word of a command a message prints, so that
+    pasting the command runs it: ``path`` quoted by :func:`shell_word` (with
+    ``./`` before a relative path that starts with "-", which would be read
+    as an option), or ``PROJECT`` when no path is known (the window)."""
+    if path is None or str(path) == "":
+        return "PROJECT"
+    text = str(path)
+    return shell_word(f"./{text}" if text.startswith("-") else text)
 
 
 def create(project: Project, name: str, changes: dict[str, Any],
@@ -732,12 +757,14 @@ def create(project: Project, name: str, changes: dict[str, Any],
     return name
 
 
-def delete(project: Project, name: str, reason: str = "") -> None:
-    """Remove a scenario and its allocation (its runs stay in the history)."""
+def delete(project: Project, name: str, reason: str = "", *,
+           path: str | Path | None = None) -> None:
+    """Remove a scenario and its allocation (its runs stay in the history).
+    ``path``: the project file, named in the command a message gives."""
     if name == BASE:
         raise ScenarioError("the base cannot be deleted; promote a scenario to "
                             "replace it")
-    changes = changes_of(project, name)
+    changes = changes_of(project, name, path=path)
     project.scenarios = project.scenarios[project.scenarios["scenario"] != name]
     project.allocations = project.allocations[project.allocations["scenario"] != name]
     project.service_assignments = project.service_assignments[
@@ -1181,8 +1208,10 @@ KPI_KEYS = ("households", "housed_existing", "housed_new", "waiting",
             "clinic_registered", "clinic_coverage", "walk_mean_m")
 
 
-def compare(project: Project, scenario_names: list[str]) -> Comparison:
-    """Key figures, differing households and a map of the differences."""
+def compare(project: Project, scenario_names: list[str], *,
+            path: str | Path | None = None) -> Comparison:
+    """Key figures, differing households and a map of the differences.
+    ``path``: the project file, named in the commands messages give."""
     from allocator.kpis import compute_kpis
 
     if len(scenario_names) < 2:
@@ -1195,10 +1224,12 @@ def compare(project: Project, scenario_names: list[str]) -> Comparison:
             "name alone is compared with base)")
     datas = {}
     for name in scenario_names:
+        if name != BASE:
+            changes_of(project, name, path=path)  # refuses an unknown name
         data = scenario_data(project, name)
         if not project.allocations["scenario"].eq(name).any():
             raise ScenarioError(f"scenario {name!r} has no allocation; run "
-                                f"`allocator solve PROJECT --scenario "
+                                f"`allocator solve {project_word(path)} --scenario "
                                 f"{shell_word(name)}` first")
         datas[name] = data
 
@@ -1383,26 +1414,29 @@ def _features(datas, scenario_names, households) -> gpd.GeoDataFrame:
         geometry="geometry", crs="EPSG:4490")
 
 
-def promote(project: Project, name: str, reason: str = "") -> None:
+def promote(project: Project, name: str, reason: str = "", *,
+            path: str | Path | None = None) -> None:
     """Make scenario ``name`` the base: its data and its allocation; the
-    scenario is removed (its changes are now part of the base)."""
+    scenario is removed (its changes are now part of the base). ``path``:
+    the project file, named in the commands messages give."""
     from allocator.export import EXPORTABLE
 
     if name == BASE:
         raise ScenarioError("the base is the base already; name a scenario")
     petition = petition_trial(project, name)
-    changes = changes_of(project, name)
+    changes = changes_of(project, name, path=path)
     rows = project.allocations[project.allocations["scenario"] == name]
     runs = project.runs[project.runs["scenario"] == name]
     producing = runs[runs["run_id"].isin(set(rows["run_id"]))]
     if rows.empty or producing.empty \
             or producing.iloc[-1]["status"] not in EXPORTABLE:
         raise ScenarioError(f"scenario {name!r} has no allocation to promote; run "
-                            f"`allocator solve PROJECT --scenario "
-                                f"{shell_word(name)}` first")
+                            f"`allocator solve {project_word(path)} --scenario "
+                            f"{shell_word(name)}` first")
     stale = out_of_date(project, name, check=True)
     if stale is not None:
-        raise ScenarioError(f"scenario {name!r} cannot be promoted: {stale.text()}")
+        raise ScenarioError(f"scenario {name!r} cannot be promoted: "
+                            f"{stale.text(path)}")
     data = scenario_data(project, name)
     before = {"base_run": _base_run(project)}
     for table in ("facilities", "housing_units", "households", "members"):
@@ -1481,8 +1515,8 @@ petition trial ``"petition"``: the household and the request's option."""
 _BASE_TABLES = ("facilities", "housing_units", "households", "members", "locks")
 # Ledger actions that leave the base's data and allocation as they are.
 _NOT_BASE = {"scenario new", "scenario delete", "petition trial", "export",
-             "notice", "undo scenario new", "undo petition trial",
-             "undo scenario delete", "undo scenario solve"}
+             "notice", "scenario solve", "undo scenario new",
+             "undo petition trial", "undo scenario delete", "undo scenario solve"}
 
 
 def base_stamp(project: Project) -> str:
@@ -1572,7 +1606,15 @@ def petition_trial(project: Project, name: str) -> dict[str, Any] | None:
     return None
 
 
-def refuse_petition_solve(project: Project, name: str) -> None:
+def option_words(option: str) -> str:
+    """A petition trial's option (``--exclude-unit A-201``, ``--grant-wish``)
+    as words of a command to paste: its value quoted by :func:`shell_word`."""
+    flag, _sep, value = str(option or "").partition(" ")
+    return f"{flag} {shell_word(value)}" if value else flag
+
+
+def refuse_petition_solve(project: Project, name: str, *,
+                          path: str | Path | None = None) -> None:
     """Stop a solve or reallocation of a petition trial's scenario.
 
     A trial's condition (a unit or site the household refuses, or its wish
@@ -1583,15 +1625,16 @@ def refuse_petition_solve(project: Project, name: str) -> None:
     petition = petition_trial(project, name)
     if petition is None:
         return
-    word = shell_word(name)
+    word, project_file = shell_word(name), project_word(path)
     if petition.get("household"):
         household = shell_word(str(petition["household"]))
-        how = (f"`allocator scenario delete PROJECT {word}`, then `allocator "
-               f"petition PROJECT --household {household} "
-               f"{petition.get('option', '')} --save-as {word}`")
+        how = (f"`allocator scenario delete {project_file} {word}`, then `allocator "
+               f"petition {project_file} --household {household} "
+               f"{option_words(petition.get('option', ''))} --save-as {word}`")
     else:
-        how = (f"`allocator scenario delete PROJECT {word}`, then the petition "
-               f"again with `allocator petition PROJECT ... --save-as {word}`")
+        how = (f"`allocator scenario delete {project_file} {word}`, then the "
+               f"petition again with `allocator petition {project_file} ... "
+               f"--save-as {word}`")
     raise ScenarioError(
         f"方案 {name} 是信访试算，试算的条件不是方案的变更，"
         f"重新求解会丢掉它，请重新试算。"
@@ -1622,8 +1665,10 @@ def _stamp_of(project: Project, name: str) -> dict[str, Any] | None:
 class OutOfDate:
     """A scenario whose allocation no longer fits the base.
 
-    ``changed_by``: the ledger entries that changed the base since
-    (``"57 scenario promote scenario closeK"``; may be empty when unknown).
+    ``changed_by``: the ledger entries that changed the base since, as
+    number, action and object (``"57 scenario promote scenario closeK"``;
+    may be empty when unknown); ``entries``: the same as (number, action,
+    object), which :meth:`text` words (see :func:`ledger_entry_words`).
     ``remedy``: "solve" (its changes still apply: solving it again makes
     it on the current base), "petition" (a petition trial: try the petition
     again) or "recreate" (its changes no longer apply: ``problems`` say
@@ -1638,35 +1683,41 @@ class OutOfDate:
     petition: dict[str, Any] | None = None
     problems: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
+    entries: list[tuple[int, str, str]] = field(default_factory=list)
 
-    def text(self) -> str:
-        """What is wrong and what to do, in one line."""
+    def text(self, path: str | Path | None = None) -> str:
+        """What is wrong and what to do, in one line; its commands name the
+        project file ``path`` (see :func:`project_word`)."""
         name = self.scenario
+        project = project_word(path)
         if self.violations:
             why = (f"its allocation does not fit the current base "
                    f"({len(self.violations)} problem(s), first: {self.violations[0]})")
         else:
             why = "made against an earlier base"
             if self.changed_by:
-                shown = "; ".join(self.changed_by[:3]) + (
+                entries = [f"{number}: {ledger_entry_words(action, obj)}"
+                           for number, action, obj in self.entries[:3]] \
+                    or self.changed_by[:3]
+                shown = "; entry ".join(entries) + (
                     f"; and {len(self.changed_by) - 3} more"
                     if len(self.changed_by) > 3 else "")
-                why += f" (the base changed since, ledger entry {shown})"
+                why += f" (changed since by ledger entry {shown})"
         word = shell_word(name)
         if self.remedy == "petition" and self.petition:
-            option = self.petition.get("option", "")
+            option = option_words(self.petition.get("option", ""))
             household = shell_word(str(self.petition.get("household")))
             return (f"{why}; try the petition again on the current base: "
-                    f"`allocator scenario delete PROJECT {word}`, then `allocator "
-                    f"petition PROJECT --household {household} "
+                    f"`allocator scenario delete {project} {word}`, then `allocator "
+                    f"petition {project} --household {household} "
                     f"{option} --save-as {word}`")
         if self.remedy == "recreate":
             return (f"{why}, and its changes no longer apply to the current base ("
                     + "; ".join(self.problems) + f"); delete it (`allocator scenario "
-                    f"delete PROJECT {word}`) and create it again with `allocator "
-                    "scenario new`")
+                    f"delete {project} {word}`) and create it again with `allocator "
+                    f"scenario new {project} {word} ...`")
         return (f"{why}; solve it again on the current base (its changes still "
-                f"apply): `allocator solve PROJECT --scenario {word}`")
+                f"apply): `allocator solve {project} --scenario {word}`")
 
 
 def out_of_date(project: Project, name: str, *, stamp: str | None = None,
@@ -1710,8 +1761,11 @@ def out_of_date(project: Project, name: str, *, stamp: str | None = None,
     petition = (made or {}).get("petition")
     remedy = "recreate" if problems else "petition" if petition else "solve"
     since = int((made or {}).get("ledger") or 0)
-    changed_by = _base_changes_since(project, since) if made is not None else []
-    return OutOfDate(name, changed_by, remedy, petition, problems, violations)
+    entries = _base_changes_since(project, since) if made is not None else []
+    changed_by = [f"{number} {action} {obj}".strip()
+                  for number, action, obj in entries]
+    return OutOfDate(name, changed_by, remedy, petition, problems, violations,
+                     entries)
 
 
 def _missing_references(project: Project, data: Project, name: str) -> list[str]:
@@ -1738,17 +1792,62 @@ def _missing_references(project: Project, data: Project, name: str) -> list[str]
     return found
 
 
-def _base_changes_since(project: Project, entry: int) -> list[str]:
+def _base_changes_since(project: Project,
+                        entry: int) -> list[tuple[int, str, str]]:
     """The ledger entries after ``entry`` that changed the base, as
-    "number action object"."""
+    (number, action, object)."""
     ledger = project.ledger
     numbers = pd.to_numeric(ledger["entry"], errors="coerce")
     found = []
     for number, action, obj in zip(numbers, ledger["action"], ledger["object"]):
         if pd.isna(number) or number <= entry or action in _NOT_BASE:
             continue
-        if action in ("allocate", "reallocate") \
-                and obj != f"scenario {BASE}":
+        # A solve of a scenario names it; the window's redo names the project.
+        if action in ("allocate", "reallocate") and str(obj).startswith(
+                "scenario ") and obj != f"scenario {BASE}":
             continue
-        found.append(f"{int(number)} {action} {obj}".strip())
+        found.append((int(number), _cell_text(action), _cell_text(obj)))
     return found
+
+
+def _cell_text(value: Any) -> str:
+    """A ledger cell as text ("" for a missing one)."""
+    return "" if value is None or value != value else str(value).strip()
+
+
+# What a ledger entry did, by its action: (words, words when its object is
+# the whole project, as the window's undo and redo steps write it). "{obj}"
+# is the entry's object ("household H1", "unit A-101", "scenario closeK").
+_ENTRY_WORDS = {
+    "import": ("import of the project", "import of the project"),
+    "migrate": ("upgrade of the project file", "upgrade of the project file"),
+    "recover": ("recovery of autosaved edits", "recovery of autosaved edits"),
+    "allocate": ("solve of the base", "solve of the base"),
+    "reallocate": ("reallocation of the base", "reallocation of the base"),
+    "scenario promote": ("promote of {obj} to the base",
+                         "promote of a scenario to the base"),
+    "exit": ("exit of {obj}", "confirmed exits"),
+    "free unit": ("freeing of {obj}", "freeing of units"),
+    "lock": ("lock change of {obj}", "lock change"),
+    "edit": ("edit of {obj}", "edit"),
+    "register update": ("register update of {obj}", "register update"),
+}
+
+
+def ledger_entry_words(action: Any, obj: Any) -> str:
+    """What a ledger entry with ``action`` and ``object`` did, in a few
+    words that do not repeat the action's own words: "promote of scenario
+    closeK to the base", "change of the rules (walk_max_m)", "undo of
+    confirmed exits"; an action not known here as "its action (its object)"."""
+    action, obj = _cell_text(action), _cell_text(obj)
+    undo = action.startswith("undo ")
+    done = action[len("undo "):] if undo else action
+    whole = obj in ("", "project")
+    if done in ("edit rules", "rules"):  # the window names the keys changed
+        keys = obj[len("rules"):].strip(" ,") if obj.startswith("rules") else obj
+        words = "change of the rules" + (f" ({keys})" if keys else "")
+    elif done in _ENTRY_WORDS:
+        words = _ENTRY_WORDS[done][1 if whole else 0].format(obj=obj)
+    else:
+        words = f"{done} ({obj})" if obj and not whole else done or "entry"
+    return f"undo of {words}" if undo else words

@@ -291,15 +291,18 @@ def test_kpis_json_is_readable_by_the_owner_only(tiny_project, tmp_path):
     path = tmp_path / "p.gpkg"
     save_project(tiny_project, path)
     kpis = tmp_path / "kpis.json"
-    kpis.write_text("{}", encoding="utf-8")
-    os.chmod(kpis, 0o644)  # an older file: replaced, not kept open to all
+    shared = tmp_path / "shared.json"
+    shared.write_text("{}", encoding="utf-8")
+    os.chmod(shared, 0o640)  # shared with the office's group on purpose
     old_mask = os.umask(0o022)
     try:
-        assert main(["solve", str(path), "--backend", "highs", "--date",
-                     "2026-10-01", "--json", str(kpis)]) == 0
+        for out in (kpis, shared):
+            assert main(["solve", str(path), "--backend", "highs", "--date",
+                         "2026-10-01", "--json", str(out)]) == 0
     finally:
         os.umask(old_mask)
-    assert stat.S_IMODE(kpis.stat().st_mode) == 0o600
+    assert stat.S_IMODE(kpis.stat().st_mode) == 0o600  # new: owner only
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o640  # replaced: as it was
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     figures = json.loads(kpis.read_text(encoding="utf-8"))
     # The tiny county has 6 households, one of them (H0) housed before.

@@ -148,10 +148,10 @@ def test_the_notice_of_an_out_of_date_scenario_is_refused(promoted, tmp_path,
     err = _refused(promoted, pdf, "关闭幼儿园", capsys)
     assert err == (
         "错误 error: scenario '关闭幼儿园' is out of date (已过期), so no public "
-        "notice is printed for it: made against an earlier base (the base changed "
-        f"since, ledger entry {entry} scenario promote scenario 新增户); solve it "
-        "again on the current base (its changes still apply): `allocator solve "
-        "PROJECT --scenario 关闭幼儿园`; nothing written\n")
+        "notice is printed for it: made against an earlier base (changed since "
+        f"by ledger entry {entry}: promote of scenario 新增户 to the base); solve "
+        "it again on the current base (its changes still apply): `allocator solve "
+        f"{promoted} --scenario 关闭幼儿园`; nothing written\n")
     assert not pdf.parent.exists()
     # Solved again on the current base, it is posted.
     assert main(["solve", str(promoted), "--scenario", "关闭幼儿园", "--backend",
@@ -168,7 +168,7 @@ def test_the_notice_of_an_out_of_date_petition_trial_is_refused(promoted, tmp_pa
                           "earlier base")
     assert err.endswith(
         "try the petition again on the current base: `allocator scenario delete "
-        "PROJECT 信访`, then `allocator petition PROJECT --household H2 "
+        f"{promoted} 信访`, then `allocator petition {promoted} --household H2 "
         "--exclude-unit A-201 --save-as 信访`; nothing written\n")
 
 
