@@ -1287,7 +1287,7 @@ def _cmd_petition(args) -> int:
     project = load_project(args.project)
     if args.save_as is not None:
         try:  # before the trial, which takes a while
-            check_scenario_name(project, args.save_as)
+            check_scenario_name(project, args.save_as, args.project)
         except ScenarioError as exc:
             print(f"错误 error: --save-as: {exc}", file=sys.stderr)
             return EXIT_USAGE

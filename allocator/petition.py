@@ -33,6 +33,7 @@ import copy
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -248,7 +249,8 @@ def try_petition(
                          made, option, lost)
 
 
-def check_scenario_name(project: Project, name: str | None) -> str:
+def check_scenario_name(project: Project, name: str | None,
+                        path: str | Path | None = None) -> str:
     """The name a trial is to be saved as, checked before the trial runs
     (it takes a while): not empty, not the base, not a scenario already.
 
@@ -269,9 +271,12 @@ def check_scenario_name(project: Project, name: str | None) -> str:
         raise ScenarioError(f"{BASE!r} names the base; choose another name for "
                             "the trial")
     if name in names(project):
+        from allocator.scenarios import project_word, shell_word
+
+        # ``path`` (the project's file) makes the command one to paste.
         raise ScenarioError(f"scenario {name!r} exists; choose another name, or "
                             f"delete it first with `allocator scenario delete "
-                            f"PROJECT {name}`")
+                            f"{project_word(path)} {shell_word(name)}`")
     return name
 
 

@@ -213,7 +213,9 @@ def test_cli_petition_name_is_checked_before_the_trial(two_scenarios, tmp_path,
     path = tmp_path / "p.gpkg"
     save_project(two_scenarios, path)
     runs = len(two_scenarios.runs)
-    for name, words in (("新建小学", "scenario '新建小学' exists"),
+    for name, words in (("新建小学", "scenario '新建小学' exists; choose another "
+                         f"name, or delete it first with `allocator scenario "
+                         f"delete {path} 新建小学`"),
                         ("base", "'base' names the base")):
         assert main(["petition", str(path), "--household", "H2", "--exclude-unit",
                      "A-201", "--save-as", name]) == 2
