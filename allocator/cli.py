@@ -1087,40 +1087,20 @@ def _scenario_changes(args) -> tuple[dict, list[str], str | None, dict]:
     return changes, problems, source, origins
 
 
-def _print_exit_rule_effect(project, names: list[str]) -> None:
-    """For each scenario that changes the exit rule: who would qualify."""
-    from allocator import scenarios
-    from allocator.exits import changes_exit_rule, exit_rule_effect
-
-    for name in names:
-        if name == scenarios.BASE or not changes_exit_rule(
-                scenarios.changes_of(project, name)):
-            continue
-        effect = exit_rule_effect(project, scenarios.scenario_data(project, name),
-                                  dt.date.today())
-        if effect is not None:
-            # Every household named: the planner checks them one by one.
-            print(f"{name}: {effect.text(names=None)}")
+def _print_exit_rule_effects(effects: dict) -> None:
+    """For each scenario that changes the exit rule: who would qualify,
+    every household named (the planner checks them one by one)."""
+    for name, effect in effects.items():
+        print(f"{name}: {effect.text(names=None)}")
 
 
-def _with_exit_rules(project, names: list[str], text: str) -> str:
+def _with_exit_rules(text: str, effects: dict) -> str:
     """A comparison's JSON with, for each scenario that changes the exit
     rule, who qualifies under it and under the base's (``exit_rule``)."""
-    from allocator import scenarios
-    from allocator.exits import changes_exit_rule, exit_rule_effect
-
-    effects = {}
-    for name in names:
-        if name != scenarios.BASE and changes_exit_rule(
-                scenarios.changes_of(project, name)):
-            effect = exit_rule_effect(project, scenarios.scenario_data(project, name),
-                                      dt.date.today())
-            if effect is not None:
-                effects[name] = effect.to_dict()
     if not effects:
         return text
     data = json.loads(text)
-    data["exit_rule"] = effects
+    data["exit_rule"] = {name: effect.to_dict() for name, effect in effects.items()}
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
@@ -1167,7 +1147,8 @@ def _cmd_scenario(args) -> int:
             trial = not changes and scenarios.is_trial(description)
             print(f"方案 scenario {args.name}: "
                   + (description if trial else scenarios.describe(changes)))
-            _print_exit_rule_effect(project, [args.name])
+            _print_exit_rule_effects(scenarios.exit_rule_effects(
+                project, [args.name], dt.date.today()))
             stale = scenarios.out_of_date(project, args.name)
             if stale is not None:
                 print(f"已过期 out of date: {stale.text(args.project)}")
@@ -1195,7 +1176,8 @@ def _cmd_scenario(args) -> int:
                     print(f"注意 note: {name} 已过期 out of date: "
                           f"{stale.text(args.project)}", file=sys.stderr)
             _print_comparison(comparison)
-            _print_exit_rule_effect(project, names)
+            effects = scenarios.exit_rule_effects(project, names, dt.date.today())
+            _print_exit_rule_effects(effects)
             if args.geojson:
                 comparison.to_geojson(args.geojson)
                 print(f"wrote {args.geojson}")
@@ -1207,7 +1189,7 @@ def _cmd_scenario(args) -> int:
                 print(f"wrote {args.csv}")
             if args.json:
                 write_private_text(args.json, _with_exit_rules(
-                    project, names, comparison.to_json()))
+                    comparison.to_json(), effects))
                 print(f"wrote {args.json}")
         elif command == "promote":
             scenarios.promote(project, args.name, args.reason, path=args.project)

@@ -834,6 +834,23 @@ def scenario_data(project: Project, name: str) -> Project:
     return with_priorities(data, _run_day(project, name))
 
 
+def exit_rule_effects(project: Project, names: list[str],
+                      today: dt.date) -> dict[str, Any]:
+    """For each of ``names`` whose changes touch the exit rule, who
+    qualifies for exit under its rule and under the base's
+    (:class:`allocator.exits.ExitRuleEffect`), by name."""
+    from allocator.exits import changes_exit_rule, exit_rule_effect
+
+    effects = {}
+    for name in names:
+        if name == BASE or not changes_exit_rule(changes_of(project, name)):
+            continue
+        effect = exit_rule_effect(project, scenario_data(project, name), today)
+        if effect is not None:
+            effects[name] = effect
+    return effects
+
+
 def with_priorities(data: Project, today: dt.date) -> Project:
     """``data`` with every household's priority points as a solve on
     ``today`` computes them (its rules, its households), the way

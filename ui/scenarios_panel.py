@@ -377,20 +377,12 @@ class ScenariosPanel(QWidget):
     def _exit_rule_effects(self, names: list[str]) -> list[str]:
         """One line per compared scenario that changes the exit rule: who
         would qualify under it (its allocation does not show that)."""
-        from allocator.exits import changes_exit_rule, exit_rule_effect
-        from allocator.scenarios import BASE, changes_of, scenario_data
+        from allocator.scenarios import exit_rule_effects
 
-        project = self.window.project
-        lines = []
-        for name in names:
-            if name == BASE or not changes_exit_rule(changes_of(project, name)):
-                continue
-            effect = exit_rule_effect(project, scenario_data(project, name),
-                                      self.window.today())
-            if effect is not None:
-                lines.append(f"{self._label(name)}: " + effect.text(
-                    confirm=self.tr("分配规则"), names=10))
-        return lines
+        effects = exit_rule_effects(self.window.project, names, self.window.today())
+        return [f"{self._label(name)}: "
+                + effect.text(confirm=self.tr("分配规则"), names=10)
+                for name, effect in effects.items()]
 
     def _label(self, name: str) -> str:
         return self.tr("基准") if name == "base" else name
