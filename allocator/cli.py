@@ -1144,7 +1144,8 @@ def _cmd_scenario(args) -> int:
             changes = scenarios.changes_of(project, args.name, path=args.project)
             row = project.scenarios[project.scenarios["scenario"] == args.name]
             description = row["description"].iloc[0] if len(row) else None
-            trial = not changes and scenarios.is_trial(description)
+            trial = not changes and scenarios.petition_trial(
+                project, args.name) is not None
             print(f"方案 scenario {args.name}: "
                   + (description if trial else scenarios.describe(changes)))
             _print_exit_rule_effects(scenarios.exit_rule_effects(

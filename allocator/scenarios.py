@@ -789,19 +789,13 @@ def summary(project: Project) -> pd.DataFrame:
                      "created": row.created,
                      # A petition trial changes no data: its condition is
                      # what it is (its description).
-                     "changes": describe(changes) if changes or not is_trial(
-                         row.description) else row.description,
+                     "changes": describe(changes) if changes or petition_trial(
+                         project, row.scenario) is None else row.description,
                      "status": (runs.iloc[-1]["status"] if len(runs) else "未求解")
                      if solved else "未求解",
                      "out_of_date": out_of_date(project, row.scenario, stamp=stamp)})
     return pd.DataFrame(rows, columns=["scenario", "description", "created",
                                        "changes", "status", "out_of_date"])
-
-
-def is_trial(description) -> bool:
-    """Whether a scenario's description is a petition trial's (see
-    :func:`allocator.petition.save_trial`)."""
-    return isinstance(description, str) and description.startswith("信访试算")
 
 
 def describe(changes: dict[str, Any]) -> str:
