@@ -709,6 +709,13 @@ def reallocate(
     for household_id in release:
         if household_id in kept:
             released[kept.pop(household_id)] = household_id
+    if allow_moves:
+        # A household whose allocated unit no longer fits its size is not
+        # held to be housed (no unit that fits may be vacant): it is placed
+        # again with the waiting list, in a unit that fits or waiting again.
+        for household_id in outgrown:
+            if household_id in kept:
+                released[kept.pop(household_id)] = household_id
     instance = build_instance(view, today)
     services = previous_services(project, scenario)
     keep = [] if allow_service_changes else _keep_services(instance, services)

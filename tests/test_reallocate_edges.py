@@ -182,3 +182,23 @@ def test_a_scenario_reallocation_records_its_base(tiny_project, tmp_path, capsys
         capsys.readouterr().out
     assert main(["scenario", "promote", str(path), "低收入线"]) == 1
     assert "cannot be promoted" in capsys.readouterr().err
+
+
+def test_with_moves_it_waits_again_when_every_unit_that_fits_is_held(grown, tmp_path):
+    # A-301 (100 m², the one unit of 80–100 m²) becomes a unit H0 was
+    # allocated and has not moved into: the unit's class is one H2 fits, but
+    # its one place is H0's, who stays. H2 is not held to be housed (that
+    # left the model without a solution): it waits again.
+    project = load_project(grown)
+    units = project.housing_units
+    at = units["unit_id"] == "A-301"
+    units.loc[at, ["status", "household_id"]] = ["vacant", None]
+    rows = project.allocations
+    rows.loc[rows["household_id"] == "H0", "kind"] = "allocated"
+    save_project(project, grown)
+    changes = tmp_path / "changes.json"
+    assert main(["reallocate", str(grown), "--allow-moves", "--backend", "cpsat",
+                 "--date", DAY, "--json", str(changes)]) == 0
+    assert _changes(changes) == {"H2": (
+        "unhoused", "家庭人口变化（现4人），原分配房屋不再适合：A-201，重新轮候")}
+    assert _units(load_project(grown).allocations)["H0"] == "A-301"
