@@ -378,6 +378,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _ReaderMayLeave:
+    """Standard output for a command whose reader may leave early (output
+    piped into `head`): once it has, the rest of the output is dropped and
+    the command goes on, writing the files it was asked for and saving, as
+    it would have without the pipe."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+        self._gone = False
+
+    def _leave(self) -> None:
+        self._gone = True
+        try:  # what Python flushes at exit goes nowhere too
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def write(self, text: str) -> int:
+        if not self._gone:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._leave()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._gone:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._leave()
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``allocator`` command."""
     if hasattr(sys.stdout, "reconfigure"):
@@ -396,6 +434,8 @@ def main(argv: list[str] | None = None) -> int:
                 "register": cmd_register, "notice": cmd_notice,
                 "reallocate": cmd_reallocate, "scenario": cmd_scenario,
                 "petition": cmd_petition}
+    stdout = sys.stdout
+    sys.stdout = _ReaderMayLeave(stdout)
     try:
         return handlers[args.command](args)
     except BrokenPipeError:  # output piped into `head`, say
@@ -406,6 +446,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_DATA
     except Exception as exc:  # the one place that turns errors into messages
         return _report(exc, log_file)
+    finally:
+        sys.stdout = stdout
 
 
 def _report(exc: Exception, log_file: Path | None) -> int:
