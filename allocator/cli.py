@@ -1842,6 +1842,10 @@ def _cmd_notice(args) -> int:
     if args.pdf.is_dir():
         print(f"错误 error: {args.pdf} is a folder; give a file name", file=sys.stderr)
         return EXIT_USAGE
+    if args.pdf.resolve() == args.project.resolve():
+        print(f"错误 error: {args.pdf} is the project file itself; give the "
+              "notice another file name", file=sys.stderr)
+        return EXIT_USAGE
     project = load_project(args.project)
     from allocator.notice import refuse_unknown_scenario
 

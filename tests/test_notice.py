@@ -112,6 +112,13 @@ def test_notice_of_an_unsolved_project_is_refused(tiny_project, tmp_path, capsys
     assert not (tmp_path / "n.pdf").exists()
     assert main(["notice", str(path), "--pdf", str(tmp_path / "n.pdf"),
                  "--objection-days", "0"]) == 2
+    # The project file itself is no place for the notice (the save after it
+    # would have replaced the PDF, ledger entry and all).
+    before = path.read_bytes()
+    capsys.readouterr()
+    assert main(["notice", str(path), "--pdf", str(path)]) == 2
+    assert "is the project file itself" in capsys.readouterr().err
+    assert path.read_bytes() == before
 
 
 def test_notice_command_logs_the_posting(solved, tmp_path, capsys):
