@@ -167,10 +167,13 @@ def try_petition(
     seed: int | None = None,
     cancel=None,
 ) -> PetitionTrial:
-    """Try one petition on the base allocation; the project is not changed."""
-    from allocator.scenarios import made_against
+    """Try one petition on the base allocation; the project is not changed.
+    Without ``today`` it is tried on the day the base's allocation was made
+    for, so that what the petition changes is not mixed with what a later day
+    changes (children of another school year)."""
+    from allocator.scenarios import allocation_day, made_against
 
-    today = today or dt.date.today()
+    today = today or allocation_day(project, "base")
     if household_id not in set(project.households["household_id"]):
         raise PetitionError(f"household {household_id} is not in the project")
     request, barred = _request(project, household_id, exclude_unit, exclude_site,

@@ -860,6 +860,12 @@ def with_priorities(data: Project, today: dt.date) -> Project:
     return data
 
 
+def allocation_day(project: Project, name: str) -> dt.date:
+    """The day scenario ``name``'s stored allocation was solved for (its
+    run's --date; today when it has none)."""
+    return _run_day(project, name)
+
+
 def _run_day(project: Project, name: str) -> dt.date:
     """The day the run that made the scenario's stored allocation was
     solved for (its --date); today when it has none yet."""

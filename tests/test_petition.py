@@ -188,3 +188,12 @@ def test_a_trial_is_not_saved_under_a_name_a_scenario_could_not_have(tiny_built)
     with pytest.raises(ScenarioError, match="is only dots"):
         check_scenario_name(tiny_built, "..")
     assert check_scenario_name(tiny_built, " 信访 H2 ") == "信访 H2"
+
+
+def test_a_petition_is_tried_on_the_day_of_the_base_allocation(tiny_built):
+    # The base was solved for 2026-10-01 (TINY_TODAY); a trial without a day
+    # is judged on that day, not today, so that it shows what the petition
+    # changes and not what a later school year would.
+    trial = try_petition(tiny_built, "H2", exclude_unit="A-201", backend="cpsat")
+    assert trial.reallocation.outcome.run["today"] == TINY_TODAY.isoformat()
+    assert sorted(trial.others_changed["household_id"]) == ["H3"]
