@@ -677,6 +677,20 @@ def cmd_solve(args) -> int:
         return _cmd_solve(args)
 
 
+def _not_an_output(target: Path, project: Path, what: str) -> bool:
+    """Say why ``target`` cannot take an output (a folder, or the project
+    file itself, which the save after the output would replace) and return
+    True; False when it can."""
+    if target.is_dir():
+        print(f"错误 error: {target} is a folder; give a file name", file=sys.stderr)
+        return True
+    if target.resolve() == project.resolve():
+        print(f"错误 error: {target} is the project file itself; give the "
+              f"{what} another file name", file=sys.stderr)
+        return True
+    return False
+
+
 def _writable(folder: Path) -> bool:
     return os.access(folder if str(folder) else Path("."), os.W_OK)
 
@@ -743,13 +757,7 @@ def _cmd_export(args, read_only: str | None = None) -> int:
     for target in (args.pdf, args.xlsx, args.csv):
         if target is None:
             continue
-        if target.is_dir():
-            print(f"错误 error: {target} is a folder; give a file name",
-                  file=sys.stderr)
-            return EXIT_USAGE
-        if target.resolve() == args.project.resolve():
-            print(f"错误 error: {target} is the project file itself; give the "
-                  "export another file name", file=sys.stderr)
+        if _not_an_output(target, args.project, "export"):
             return EXIT_USAGE
         target.parent.mkdir(parents=True, exist_ok=True)
         if not _writable(target.parent):
@@ -1839,12 +1847,7 @@ def _cmd_notice(args) -> int:
               f"{MAX_OBJECTION_DAYS} days for objections; nothing written",
               file=sys.stderr)
         return EXIT_USAGE
-    if args.pdf.is_dir():
-        print(f"错误 error: {args.pdf} is a folder; give a file name", file=sys.stderr)
-        return EXIT_USAGE
-    if args.pdf.resolve() == args.project.resolve():
-        print(f"错误 error: {args.pdf} is the project file itself; give the "
-              "notice another file name", file=sys.stderr)
+    if _not_an_output(args.pdf, args.project, "notice"):
         return EXIT_USAGE
     project = load_project(args.project)
     from allocator.notice import refuse_unknown_scenario
