@@ -314,3 +314,61 @@ def test_a_reallocation_is_proven_over_every_housing_not_the_held_one(
     ours = joint_objectives(problem, result.solution)
     assert ours == _mip_optimum(problem, "highs") == {
         "housed": 7140, "served": 221, "walk": 60138}
+
+
+def test_walking_level_rounds_an_lp_asked_for_a_few_more_served(caplog,
+                                                                 monkeypatch):
+    # On this county (3,000 households) the served level ends within its gap
+    # but under its bound, so the walking level's first MIP rounds the
+    # housing of an LP asked for a few more people served, as many as half
+    # the walking level's gap pays for at the row's dual. Its answer must
+    # still keep the served level exactly, break no rule, and stay within the
+    # gap of the walking level's own LP bound (the LP at the level held, not
+    # the one asked for more); the row must be put back. The same county
+    # without the step has the same levels and the same walking bound.
+    import logging
+    import re
+
+    import solvers.fast as fast
+
+    _project, problem = _generated(3000, 3)
+    rows = []
+    ask = fast._lp_ahead
+
+    def put_back(master, *args):
+        out = ask(master, *args)
+        row, low, high = master.held[-1]
+        lp = master.highs.getLp()
+        rows.append(((lp.row_lower_[row], lp.row_upper_[row]), (low, high)))
+        return out
+
+    monkeypatch.setattr(fast, "_lp_ahead", put_back)
+    with caplog.at_level(logging.INFO, logger="solvers.fast"):
+        result = solve_fast(problem)
+    assert len(rows) == 1 and rows[0][0] == rows[0][1]
+    served, walk = result.levels[1], result.levels[2]
+    assert served.bound > served.objective
+    asked = [re.search(r"level (\d+) ahead: .*, (\S+), costs ([\d.]+) of ([\d.]+)",
+                       r.getMessage()) for r in caplog.records]
+    asked = [m.groups() for m in asked if m]
+    assert len(asked) == 1
+    more, status, cost, budget = asked[0]
+    assert 1 <= int(more) <= min(fast.AHEAD, served.bound - served.objective)
+    assert status == "HighsModelStatus.kOptimal"
+    assert float(cost) <= float(budget) == pytest.approx(
+        fast.AHEAD_GAP_SHARE * fast.DEFAULT_GAP * walk.bound, rel=1e-3)
+    kept = [r.getMessage() for r in caplog.records
+            if "previous level as a penalty" in r.getMessage()]
+    assert len(kept) == 1 and "keeps it" in kept[0]
+    assert check_joint(problem, result.solution) == []
+    ours = joint_objectives(problem, result.solution)
+    assert ours == result.objectives
+    assert ours["served"] == served.objective
+    assert walk.bound <= ours["walk"] <= walk.bound * (1 + fast.DEFAULT_GAP)
+
+    monkeypatch.setattr(fast, "AHEAD", 0)
+    plain = solve_fast(problem)
+    assert [(level.name, level.objective, level.bound) for level in plain.levels[:2]] \
+        == [(level.name, level.objective, level.bound) for level in result.levels[:2]]
+    assert plain.levels[2].bound == walk.bound
+    assert check_joint(problem, plain.solution) == []
