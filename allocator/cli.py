@@ -200,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="import, solve and export the bundled "
                                "sample county (昭觉县)")
     demo.add_argument("--out", type=Path, required=True, help="output folder")
+    demo.add_argument("--force", action="store_true",
+                      help="replace a project.gpkg in the folder that holds work "
+                           "done after a demo")
     _add_solve_options(demo)
 
     imp = commands.add_parser("import", help="check files and create a project")
@@ -962,6 +965,12 @@ def cmd_demo(args) -> int:
     from sample_data import sample_files, sample_history_files
 
     out = args.out
+    if out.exists() and not out.is_dir():
+        print(f"错误 error: {out} is a file, not a folder; choose another --out",
+              file=sys.stderr)
+        return EXIT_DATA
+    if not args.force and _holds_more_than_a_demo(out / "project.gpkg"):
+        return EXIT_DATA
     out.mkdir(parents=True, exist_ok=True)  # fail before the long work
     if not _writable(out):
         print(f"错误 error: cannot write in {out}; choose another --out",
@@ -994,6 +1003,38 @@ def cmd_demo(args) -> int:
     for name in ("project.gpkg", "orders.pdf", "allocations.xlsx", "kpis.json"):
         print(f"wrote {out / name}")
     return EXIT_OK
+
+
+DEMO_LEDGER = ["import", "allocate", "export"]
+"""What a demo writes in its project's ledger, in order."""
+
+
+def _holds_more_than_a_demo(path: Path) -> bool:
+    """Say why the demo must not replace ``path`` and return True when it
+    is there and is not a demo's own project (its ledger records more than
+    the demo's import, allocation and export, or it cannot be read as a
+    project); False otherwise."""
+    import pyogrio
+
+    if not path.exists():
+        return False
+    try:
+        ledger = pyogrio.read_dataframe(path, layer="ledger", columns=["action"],
+                                        read_geometry=False)
+        actions = [str(action) for action in ledger["action"]]
+    except Exception:  # not a GeoPackage, or no ledger: not the demo's
+        actions = None
+    if actions == DEMO_LEDGER:
+        return False
+    if actions is None:
+        what = "is not a project the demo wrote"
+    else:
+        later = [a for a in dict.fromkeys(actions) if a not in DEMO_LEDGER]
+        what = (f"holds work done after the demo ({len(actions)} ledger entries"
+                + (f": {', '.join(later)}" if later else "") + ")")
+    print(f"错误 error: {path} {what}; the demo would replace it. Choose another "
+          f"--out, or add --force to replace it", file=sys.stderr)
+    return True
 
 
 def _solve_scenario(project, args) -> int:
