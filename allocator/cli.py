@@ -694,6 +694,18 @@ def _not_an_output(target: Path, project: Path, what: str) -> bool:
     return False
 
 
+def _named(message, project: Path) -> str:
+    """``message`` with the word PROJECT of the commands it quotes (written
+    where the file is not known) replaced by ``project``, quoted so that the
+    command can be pasted."""
+    import re
+
+    from allocator.scenarios import project_word
+
+    return re.sub(r"`allocator (\w+) PROJECT\b",
+                  lambda m: f"`allocator {m[1]} {project_word(project)}", str(message))
+
+
 def _writable(folder: Path) -> bool:
     return os.access(folder if str(folder) else Path("."), os.W_OK)
 
@@ -774,7 +786,8 @@ def _cmd_export(args, read_only: str | None = None) -> int:
         try:
             selection = changed_households(project)
         except ExportRefused as exc:
-            print(f"错误 error: {exc}; nothing exported", file=sys.stderr)
+            print(f"错误 error: {_named(exc, args.project)}; nothing exported",
+                  file=sys.stderr)
             return EXIT_DATA
         if selection.note:
             print(selection.note)
@@ -821,10 +834,12 @@ def cmd_rules(args) -> int:
 def _cmd_rules(args) -> int:
     from allocator.project import load_project, rules_frame, save_project
     from allocator.rules import DEFAULTS, rule_problems
+    from allocator.scenarios import project_word
 
-    project = load_project(args.project)
+    project = load_project(args.project, rules_to_fix=True)
     if args.set:
         changed = dict(project.rules)
+        unusable = dict(project.unusable_rules)
         for item in args.set:
             key, sep, text = item.partition("=")
             key = key.strip()
@@ -836,7 +851,9 @@ def _cmd_rules(args) -> int:
                 changed[key] = json.loads(text)
             except json.JSONDecodeError:
                 changed[key] = text  # a bare word, e.g. a date
-        problems = rule_problems(changed)
+            unusable.pop(key, None)
+        problems = [f"rule {key!r} {why}; set it too" for key, why in unusable.items()]
+        problems += rule_problems(changed)
         if problems:
             for problem in problems:
                 print(f"错误 error: {problem}", file=sys.stderr)
@@ -845,14 +862,24 @@ def _cmd_rules(args) -> int:
         before = {k: project.rules.get(k) for k in changed
                   if changed[k] != project.rules.get(k)}
         project.rules = changed
+        project.unusable_rules = unusable
         project.log("edit rules", "rules", before=before,
                     after={k: changed[k] for k in before},
                     reason=args.reason or "allocator rules --set")
         save_project(project, args.project)
     for row in rules_frame(project.rules).itertuples():
         label = DEFAULTS[row.key].label if row.key in DEFAULTS else row.key
-        print(f"{row.key} ({label}) = {row.value_json}\n    来源 source: {row.source}")
-    return EXIT_OK
+        value = row.value_json
+        if row.key in project.unusable_rules:
+            value = f"? (the file {project.unusable_rules[row.key]})"
+        print(f"{row.key} ({label}) = {value}\n    来源 source: {row.source}")
+    problems = [f"rule {key!r} {why}" for key, why in project.unusable_rules.items()]
+    problems += rule_problems(project.rules)
+    for problem in problems:
+        print(f"错误 error: {problem}; set it with "
+              f"`allocator rules {project_word(args.project)} --set KEY=VALUE`",
+              file=sys.stderr)
+    return EXIT_DATA if problems else EXIT_OK
 
 
 def cmd_lock(args) -> int:
@@ -881,9 +908,7 @@ def _cmd_lock(args) -> int:
                          "fix" if args.unit else "forbid", args.reason)
         except LockRefused as exc:
             for problem in exc.problems:  # the command to run names this file
-                text = str(problem).replace("allocator lock PROJECT ",
-                                            f"allocator lock {args.project} ")
-                print(f"错误 error: {text}", file=sys.stderr)
+                print(f"错误 error: {_named(problem, args.project)}", file=sys.stderr)
             return EXIT_DATA
         save_project(project, args.project)
     for row in project.locks.itertuples():
@@ -1467,7 +1492,7 @@ def _cmd_reallocate(args) -> int:
             outgrown = outgrown_units(data, previous_allocation(
                 data, args.scenario), today)
         except ReallocationError as exc:
-            print(f"错误 error: {exc}", file=sys.stderr)
+            print(f"错误 error: {_named(exc, args.project)}", file=sys.stderr)
             return EXIT_DATA
         if outgrown:
             _outgrown_refused(outgrown, args)
@@ -1486,7 +1511,7 @@ def _cmd_reallocate(args) -> int:
                 backend=args.backend, time_limit=args.time_limit, seed=args.seed,
                 cancel=cancelled, moves_for_gain=args.allow_moves)
     except ReallocationError as exc:
-        print(f"错误 error: {exc}", file=sys.stderr)
+        print(f"错误 error: {_named(exc, args.project)}", file=sys.stderr)
         return EXIT_DATA
     if not result.solved:
         print(f"错误 error: reallocation ended {result.outcome.run['status']}; "

@@ -196,6 +196,11 @@ class Project:
     ledger_stored: int = field(default=0, repr=False, compare=False)
     """How many ledger rows were read from the file; only rows after them are
     ever given a hash (a stored entry whose hash was removed stays without)."""
+    unusable_rules: dict[str, str] = field(default_factory=dict, repr=False,
+                                           compare=False)
+    """Rules whose value in the file cannot be read, each with why (only
+    ``allocator rules`` opens such a project, to fix them; every other
+    command refuses it)."""
 
     def log(self, action: str, obj: str, before: Any = None, after: Any = None,
             reason: str = "") -> None:
@@ -734,13 +739,22 @@ def _windows_process_alive(pid: int, kernel32: Any,
         kernel32.CloseHandle(handle)
 
 
-def load_project(path: Path, *, check_ledger: bool = True) -> Project:
+def _word(path: Path) -> str:
+    from allocator.scenarios import project_word  # it imports this module
+
+    return project_word(path)
+
+
+def load_project(path: Path, *, check_ledger: bool = True,
+                 rules_to_fix: bool = False) -> Project:
     """Open a project GeoPackage; raise :class:`ProjectError` with the fix.
 
     Leftovers of an interrupted save beside it are dealt with first
     (:func:`tidy_interrupted_saves`). With ``check_ledger``, ledger entries
     that were changed or removed outside the tool are named in a warning
-    (the project still opens; ``allocator ledger`` lists them).
+    (the project still opens; ``allocator ledger`` lists them). With
+    ``rules_to_fix``, rules that cannot be used do not stop it: each is named
+    in ``unusable_rules`` (an unreadable value keeps its default meanwhile).
     """
     path = Path(path)
     parsed = _interrupted_save(path.name)
@@ -759,7 +773,7 @@ def load_project(path: Path, *, check_ledger: bool = True) -> Project:
             # find; the error below, or the message of the check that
             # follows, says what is wrong in the planner's terms.
             warnings.simplefilter("ignore", RuntimeWarning)
-            project = _load_project(path)
+            project = _load_project(path, rules_to_fix)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
             pyogrio.errors.FeatureError, pyogrio.errors.FieldError,
             pyogrio.errors.GeometryError, sqlite3.Error) as exc:
@@ -781,7 +795,7 @@ def load_project(path: Path, *, check_ledger: bool = True) -> Project:
     return project
 
 
-def _load_project(path: Path) -> Project:
+def _load_project(path: Path, rules_to_fix: bool = False) -> Project:
     try:
         present = {row[0] for row in pyogrio.list_layers(path)}
     except Exception as exc:
@@ -822,18 +836,23 @@ def _load_project(path: Path) -> Project:
         setattr(project, name, _typed(_restore(frame, name), name))
     rules_table = pyogrio.read_dataframe(path, layer="rules")
     rules = default_rules()
+    unusable: dict[str, str] = {}
     for key, value in zip(rules_table["key"], rules_table["value_json"]):
         try:
             rules[key] = json.loads(value)
         except (TypeError, json.JSONDecodeError):
-            raise ProjectError(
-                f"{path}: rule {key!r} holds {value!r}, which is not a valid value; "
-                "set it again with `allocator rules PROJECT --set KEY=VALUE`") from None
+            unusable[key] = f"holds {value!r}, which is not a valid value"
+    if unusable and not rules_to_fix:
+        key, why = next(iter(unusable.items()))
+        raise ProjectError(
+            f"{path}: rule {key!r} {why}; set it again with "
+            f"`allocator rules {_word(path)} --set {key}=VALUE`")
     problems = rule_problems(rules)
-    if problems:
+    if problems and not rules_to_fix:
         raise ProjectError(
             f"{path}: rules cannot be used: " + "; ".join(problems)
-            + "; fix them with `allocator rules PROJECT --set KEY=VALUE`")
+            + f"; fix them with `allocator rules {_word(path)} --set KEY=VALUE`")
+    project.unusable_rules = unusable
     project.rules = rules
     project.ledger_stored = len(project.ledger)
     if CHAIN_KEY not in metadata:  # written before entries had hashes

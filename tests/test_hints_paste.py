@@ -308,3 +308,33 @@ def test_the_entries_named_are_those_that_changed_the_base(path):
     # Without a path (the window) the command keeps a word for the project.
     assert stale.text().endswith("`allocator solve PROJECT --scenario '关 幼'`")
 
+
+
+def test_a_rule_spoiled_outside_the_tool_names_the_command_that_fixes_it(path):
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE rules SET value_json = '{not json' "
+                   "WHERE key = 'area_max_per_person_m2'")
+    db.close()
+    done = _run(f"allocator ledger {_quoted(path)}")
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    (command,) = _commands(done.stderr)
+    assert command == (f"allocator rules {_quoted(path)} "
+                       "--set area_max_per_person_m2=VALUE")
+    # Listed, the rule shows what the file holds and the command again.
+    listed = _run(f"allocator rules {_quoted(path)}")
+    assert listed.returncode == 1
+    assert "area_max_per_person_m2 (" in listed.stdout
+    assert "= ? (the file holds '{not json', which is not a valid value)" \
+        in listed.stdout
+    assert _commands(listed.stderr) == [
+        f"allocator rules {_quoted(path)} --set KEY=VALUE"]
+    # Another rule set alone leaves it unusable: refused, nothing changed.
+    other = _run(f"allocator rules {_quoted(path)} --set detour_factor=1.3")
+    assert other.returncode == 1
+    assert "rule 'area_max_per_person_m2' holds '{not json'" in other.stderr
+    assert "nothing changed" in other.stderr
+    _accepted(command.replace("VALUE", "30"))
+    assert load_project(path).rules["area_max_per_person_m2"] == 30
