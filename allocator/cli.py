@@ -1922,9 +1922,9 @@ def _cmd_notice(args) -> int:
     latest_run(project, args.scenario)  # an unsolved or outgrown allocation
     try:
         refuse_out_of_date(project, args.scenario, args.project)
-    except OutOfDateNotice as exc:
+    except OutOfDateNotice as exc:  # the project's state, as promote's refusal
         print(f"错误 error: {exc}; nothing written", file=sys.stderr)
-        return EXIT_USAGE
+        return EXIT_DATA
     args.pdf.parent.mkdir(parents=True, exist_ok=True)
     if not _writable(args.pdf.parent):
         print(f"错误 error: cannot write in {args.pdf.parent}; nothing written",

@@ -176,7 +176,7 @@ def test_the_notice_refused_names_the_path_and_its_command_runs(path, tmp_path,
     pdf = tmp_path / "n.pdf"
     capsys.readouterr()
     assert main(["notice", str(path), "--scenario", CAPACITY, "--pdf", str(pdf),
-                 "--date", "2026-10-08"]) == 2
+                 "--date", "2026-10-08"]) == 1
     err = capsys.readouterr().err
     assert err.endswith(
         "solve it again on the current base (its changes still apply): "

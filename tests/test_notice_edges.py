@@ -133,7 +133,7 @@ def test_the_order_of_a_household_without_a_former_residence_prints_a_dash(
 def _refused(path: Path, pdf: Path, name: str, capsys) -> str:
     entries = len(load_project(path).ledger)
     capsys.readouterr()
-    assert _notice(path, pdf, "--scenario", name) == 2
+    assert _notice(path, pdf, "--scenario", name) == 1  # as promote's refusal
     err = capsys.readouterr().err
     assert not pdf.exists()
     assert not any(pdf.parent.glob(f".{pdf.stem}.*"))  # no half-written file
