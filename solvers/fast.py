@@ -1029,14 +1029,17 @@ def _solve_level(lp_master: _Master, lp_cost: np.ndarray, mip_master: _Master,
                 lp_status)
     if relaxed is None:
         return previous, None, False, lp_status
+    # The MIP takes the v columns the LP took (n columns share indices, v
+    # columns are shifted by the service columns in between), and those the
+    # LP asked for more people served took (its pricing may take the LP's
+    # idle columns out of the master).
+    mip_master.add(_v_only(lp_master.cols, lp_master, shift), mip_cost)
     ahead = None
     if held is not None and previous is not None:
         ahead = _lp_ahead(lp_master, lp_cost, sense, deadline, gap * LP_GAP_SHARE,
                           stop_at, min(AHEAD, held[2]),
                           AHEAD_GAP_SHARE * gap * max(abs(bound), 1.0))
-    # The MIP takes the v columns the LP took (n columns share indices, v
-    # columns are shifted by the service columns in between).
-    mip_master.add(_v_only(lp_master.cols, lp_master, shift), mip_cost)
+        mip_master.add(_v_only(lp_master.cols, lp_master, shift), mip_cost)
     mip_master.set_cost(mip_cost)
     highs.changeObjectiveSense(highspy.ObjSense.kMaximize if sense == "max"
                                else highspy.ObjSense.kMinimize)
