@@ -192,7 +192,11 @@ def changed_households(project: Project, scenario: str = "base"
         return ChangedSelection(changed["household_id"].tolist(),
                                 changed[["household_id", "unit_id", "change"]],
                                 run_id)
-    entries = project.ledger[project.ledger["object"] == f"scenario {scenario}"]
+    ledger = project.ledger
+    mine = ledger["object"] == f"scenario {scenario}"
+    if scenario == "base":  # a promote is entered under the promoted scenario
+        mine |= ledger["action"] == "scenario promote"
+    entries = ledger[mine]
     unchanged: list[tuple[str, str]] = []  # (run, day) of reallocations, latest first
     reallocations: set[str] = set()
     for action, after, time in zip(entries["action"][::-1], entries["after"][::-1],

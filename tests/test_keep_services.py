@@ -30,6 +30,7 @@ asked for. Without ``allow_service_changes`` it must not happen.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 
@@ -288,6 +289,19 @@ def test_changed_orders_are_those_of_the_last_reallocation_that_changed_any(
         f"reallocation before it (run {one}, {day}) changed 2 household(s), whose "
         "allocation has not changed since: printing their orders")
     assert chosen.run_id == one
+
+    # a scenario promoted since then made the base's allocation anew (its
+    # ledger entry is under the scenario's name): the earlier reallocation's
+    # households are not what changed
+    from allocator import scenarios
+
+    promoted = copy.deepcopy(project)
+    scenarios.create(promoted, "same", {"capacities": {"C1": 2}})
+    scenarios.solve(promoted, "same", backend="cpsat", today=TODAY)
+    scenarios.promote(promoted, "same")
+    with pytest.raises(ExportRefused, match=(
+            r"allocation of scenario 'base' comes from promoting a scenario")):
+        changed_households(promoted)
 
     # a solve since then made the allocation anew: nothing is marked changed
     outcome = solve_project(project, backend="cpsat", today=TODAY)
