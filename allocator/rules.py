@@ -236,6 +236,9 @@ def area_band(size: int, rules: dict[str, Any]) -> tuple[float, float]:
 
 
 WHOLE_NUMBER_RULES = ("lottery_seed", "low_floor_max", "priority_base_weight")
+NUMBER_MAX = 1_000_000_000
+"""Largest number a rule may hold (either sign): far beyond any real county,
+and far inside what the project file and the solvers store exactly."""
 AT_LEAST = {"detour_factor": (1, "walking is never shorter than the straight line")}
 """Number rules whose least value is above 0: the one limit a planner is told."""
 
@@ -266,6 +269,9 @@ def rule_problems(rules: dict[str, Any]) -> list[str]:
                 problems.append(f"{key}: {value!r} must be a number")
             elif not math.isfinite(value):
                 problems.append(f"{key}: {value!r} must be a finite number")
+            elif abs(value) > NUMBER_MAX:
+                problems.append(f"{key}: {value!r} is too large; give at most "
+                                f"{NUMBER_MAX:,}")
             elif value < 0 and key not in AT_LEAST:  # said once, below
                 problems.append(f"{key}: {value!r} must not be negative")
             elif key in WHOLE_NUMBER_RULES and value != int(value):
@@ -287,6 +293,9 @@ def rule_problems(rules: dict[str, Any]) -> list[str]:
                                         "last] whole ages")
                 elif isinstance(item, bool) or not isinstance(item, (int, float)):
                     problems.append(f"{key}.{name}: {item!r} must be a number")
+                elif not math.isfinite(item) or abs(item) > NUMBER_MAX:
+                    problems.append(f"{key}.{name}: {item!r} must be a number up "
+                                    f"to {NUMBER_MAX:,}")
                 elif key == "catchment_walk_m" and item <= 0:
                     problems.append(f"{key}.{name}: {item!r} must be more than 0")
                 elif item < 0:

@@ -50,7 +50,13 @@ from shapely.geometry import LineString, Point
 from allocator import idnumber
 from allocator.importer import CATEGORIES, HEAD, SEXES, normalise_disability
 from allocator.project import Project
-from allocator.rules import DEFAULTS, FACILITY_KINDS, KIND_LABELS, rule_problems
+from allocator.rules import (
+    DEFAULTS,
+    FACILITY_KINDS,
+    KIND_LABELS,
+    NUMBER_MAX,
+    rule_problems,
+)
 from gis.crs import CHINA_LAT, CHINA_LON
 
 logger = logging.getLogger(__name__)
@@ -95,7 +101,7 @@ LIMITS: dict[str, tuple[float, float, str]] = {
 write). The project stores them as 64-bit numbers; these ranges are far
 inside that and far outside any real county."""
 CATCHMENT_MAX = 100_000
-RULE_NUMBER_MAX = 1_000_000_000
+RULE_NUMBER_MAX = NUMBER_MAX
 NAME_MAX = 64
 NAME_RULE = (f"a scenario name is up to {NAME_MAX} characters: letters (Chinese "
              "too), digits, spaces and punctuation, not only dots, and no control "

@@ -165,6 +165,12 @@ def test_rules_check_the_new_options():
     ("lottery_seed", 1.5, "must be a whole number"),
     ("county_average_income_yuan", float("nan"), "must be a finite number"),
     ("county_average_income_yuan", float("inf"), "must be a finite number"),
+    # accepted once, these crashed the next solve (the seed does not fit a
+    # 64-bit number; walking distances times 1e308 overflow)
+    ("lottery_seed", 10**26, "is too large; give at most 1,000,000,000"),
+    ("detour_factor", 1e308, "is too large; give at most 1,000,000,000"),
+    ("county_average_income_yuan", -2_000_000_000,
+     "is too large; give at most 1,000,000,000"),
 ])
 def test_rules_that_would_break_a_later_command_are_refused(key, value, problem):
     from allocator.rules import default_rules, rule_problems
@@ -174,3 +180,13 @@ def test_rules_that_would_break_a_later_command_are_refused(key, value, problem)
     assert [p for p in rule_problems(rules) if p.startswith(key)] == [
         f"{key}: {value!r} {problem}" + (", e.g. 09-01" if "MM-DD" in problem
                                          else "")]
+
+
+def test_a_table_rule_holds_no_number_beyond_the_limit():
+    from allocator.rules import default_rules, rule_problems
+
+    rules = default_rules()
+    rules["catchment_walk_m"] = dict(rules["catchment_walk_m"], primary=1e12)
+    assert rule_problems(rules) == [
+        "catchment_walk_m.primary: 1000000000000.0 must be a number up to "
+        "1,000,000,000"]
