@@ -437,6 +437,12 @@ def main(argv: list[str] | None = None) -> int:
                 "register": cmd_register, "notice": cmd_notice,
                 "reallocate": cmd_reallocate, "scenario": cmd_scenario,
                 "petition": cmd_petition}
+    for option in ("json", "csv", "xlsx", "pdf"):
+        target = getattr(args, option, None)
+        if isinstance(target, Path) and target.is_dir():  # before any work
+            print(f"错误 error: --{option} {target} is a folder; give a file name",
+                  file=sys.stderr)
+            return EXIT_USAGE
     stdout = sys.stdout
     sys.stdout = _ReaderMayLeave(stdout)
     try:
@@ -832,7 +838,12 @@ def cmd_rules(args) -> int:
 
 
 def _cmd_rules(args) -> int:
-    from allocator.project import load_project, rules_frame, save_project
+    from allocator.project import (
+        load_project,
+        rules_frame,
+        save_project,
+        unreadable_rule,
+    )
     from allocator.rules import DEFAULTS, rule_problems
     from allocator.scenarios import project_word
 
@@ -852,15 +863,20 @@ def _cmd_rules(args) -> int:
             except json.JSONDecodeError:
                 changed[key] = text  # a bare word, e.g. a date
             unusable.pop(key, None)
-        problems = [f"rule {key!r} {why}; set it too" for key, why in unusable.items()]
+        problems = [f"{unreadable_rule(key, value)}; set it too"
+                    for key, value in unusable.items()]
         problems += rule_problems(changed)
         if problems:
             for problem in problems:
                 print(f"错误 error: {problem}", file=sys.stderr)
             print("nothing changed", file=sys.stderr)
             return EXIT_DATA
-        before = {k: project.rules.get(k) for k in changed
-                  if changed[k] != project.rules.get(k)}
+        # A rule the file held unreadable is entered as it was in the file.
+        was = {k: project.unusable_rules.get(k, project.rules.get(k))
+               for k in changed}
+        before = {k: was[k] for k in changed
+                  if changed[k] != project.rules.get(k)
+                  or k in project.unusable_rules}
         project.rules = changed
         project.unusable_rules = unusable
         project.log("edit rules", "rules", before=before,
@@ -871,15 +887,18 @@ def _cmd_rules(args) -> int:
         label = DEFAULTS[row.key].label if row.key in DEFAULTS else row.key
         value = row.value_json
         if row.key in project.unusable_rules:
-            value = f"? (the file {project.unusable_rules[row.key]})"
+            value = (f"? (the file holds {project.unusable_rules[row.key]!r}, "
+                     "which is not a valid value)")
         print(f"{row.key} ({label}) = {value}\n    来源 source: {row.source}")
-    problems = [f"rule {key!r} {why}" for key, why in project.unusable_rules.items()]
-    problems += rule_problems(project.rules)
+    command = f"allocator rules {project_word(args.project)} --set"
+    for key, value in project.unusable_rules.items():
+        print(f"错误 error: {unreadable_rule(key, value)}; set it with "
+              f"`{command} {key}=VALUE`", file=sys.stderr)
+    problems = rule_problems(project.rules)
     for problem in problems:
-        print(f"错误 error: {problem}; set it with "
-              f"`allocator rules {project_word(args.project)} --set KEY=VALUE`",
+        print(f"错误 error: {problem}; set it with `{command} KEY=VALUE`",
               file=sys.stderr)
-    return EXIT_DATA if problems else EXIT_OK
+    return EXIT_DATA if problems or project.unusable_rules else EXIT_OK
 
 
 def cmd_lock(args) -> int:
@@ -1018,13 +1037,15 @@ def cmd_demo(args) -> int:
         _not_stored(outcome, "base", kept=False)  # a new import: nothing before
         return EXIT_DATA
     _not_proven(outcome)
-    _write_kpis(project, out / "kpis.json")
     export_pdf(project, out / "orders.pdf", progress=_progress_bar("orders"))
     export_xlsx(project, out / "allocations.xlsx")
     project.log("export", "scenario base",
                 after={"pdf": "orders.pdf", "xlsx": "allocations.xlsx"},
                 reason="allocator demo")
     save_project(project, out / "project.gpkg")
+    # Last, so that an interrupted demo leaves no figures of a run the
+    # folder's project does not hold.
+    _write_kpis(project, out / "kpis.json")
     for name in ("project.gpkg", "orders.pdf", "allocations.xlsx", "kpis.json"):
         print(f"wrote {out / name}")
     return EXIT_OK
@@ -1055,8 +1076,8 @@ def _holds_more_than_a_demo(path: Path) -> bool:
         what = "is not a project the demo wrote"
     else:
         later = [a for a in dict.fromkeys(actions) if a not in DEMO_LEDGER]
-        what = (f"holds work done after the demo ({len(actions)} ledger entries"
-                + (f": {', '.join(later)}" if later else "") + ")")
+        what = (f"holds work done after the demo (its ledger has {len(actions)} "
+                "entries" + (f", with {', '.join(later)}" if later else "") + ")")
     print(f"错误 error: {path} {what}; the demo would replace it. Choose another "
           f"--out, or add --force to replace it", file=sys.stderr)
     return True
@@ -1673,7 +1694,8 @@ def cmd_ledger(args) -> int:
     )
     from allocator.project import load_project
 
-    project = load_project(args.project, check_ledger=False)  # said below
+    # said below; a rule spoiled in the file does not hide the ledger
+    project = load_project(args.project, check_ledger=False, rules_to_fix=True)
     if args.action is not None:
         allowed = dict(ACTION_LABELS)
         for action in project.ledger["action"].dropna().astype(str):

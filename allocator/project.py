@@ -198,9 +198,9 @@ class Project:
     ever given a hash (a stored entry whose hash was removed stays without)."""
     unusable_rules: dict[str, str] = field(default_factory=dict, repr=False,
                                            compare=False)
-    """Rules whose value in the file cannot be read, each with why (only
-    ``allocator rules`` opens such a project, to fix them; every other
-    command refuses it)."""
+    """Rules whose value in the file cannot be read, with the text the file
+    holds (only ``allocator rules`` opens such a project, to fix them; every
+    other command refuses it; see :func:`unreadable_rule`)."""
 
     def log(self, action: str, obj: str, before: Any = None, after: Any = None,
             reason: str = "") -> None:
@@ -739,6 +739,12 @@ def _windows_process_alive(pid: int, kernel32: Any,
         kernel32.CloseHandle(handle)
 
 
+def unreadable_rule(key: str, value: Any) -> str:
+    """What is wrong with rule ``key`` whose file text ``value`` cannot be
+    read."""
+    return f"rule {key!r} holds {value!r}, which is not a valid value"
+
+
 def _word(path: Path) -> str:
     from allocator.scenarios import project_word  # it imports this module
 
@@ -841,11 +847,11 @@ def _load_project(path: Path, rules_to_fix: bool = False) -> Project:
         try:
             rules[key] = json.loads(value)
         except (TypeError, json.JSONDecodeError):
-            unusable[key] = f"holds {value!r}, which is not a valid value"
+            unusable[key] = value
     if unusable and not rules_to_fix:
-        key, why = next(iter(unusable.items()))
+        key, value = next(iter(unusable.items()))
         raise ProjectError(
-            f"{path}: rule {key!r} {why}; set it again with "
+            f"{path}: {unreadable_rule(key, value)}; set it again with "
             f"`allocator rules {_word(path)} --set {key}=VALUE`")
     problems = rule_problems(rules)
     if problems and not rules_to_fix:

@@ -26,7 +26,8 @@ def test_demo_replaces_only_its_own_project(tmp_path, capsys):
     capsys.readouterr()
     assert main(["demo", "--out", str(out)]) == 1
     err = capsys.readouterr().err
-    assert f"{path} holds work done after the demo (4 ledger entries: exit)" in err
+    assert (f"{path} holds work done after the demo (its ledger has 4 entries, "
+            "with exit)") in err
     assert "--force" in err and "another --out" in err
     assert path.read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == ["project.gpkg"]
@@ -46,3 +47,22 @@ def test_demo_refuses_a_file_that_is_not_a_project(tmp_path, capsys):
     assert main(["demo", "--out", str(a_file)]) == 1
     assert "is a file, not a folder" in capsys.readouterr().err
     assert a_file.read_text(encoding="utf-8") == "x"
+
+
+def test_an_output_that_is_a_folder_is_refused_before_any_work(tmp_path, capsys):
+    # solve --json FOLDER used to solve and save, then refuse the output
+    path = tiny_solved_by_cli(tmp_path / "p.gpkg")
+    entries = len(load_project(path).ledger)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    capsys.readouterr()
+    for command in (["solve", str(path), "--backend", "cpsat", "--json"],
+                    ["reallocate", str(path), "--json"],
+                    ["export", str(path), "--xlsx"],
+                    ["notice", str(path), "--pdf"]):
+        assert main([*command, str(folder)]) == 2
+        option = command[-1]
+        assert capsys.readouterr().err == (
+            f"错误 error: {option} {folder} is a folder; give a file name\n")
+    assert len(load_project(path).ledger) == entries
+    assert list(folder.iterdir()) == []

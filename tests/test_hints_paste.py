@@ -10,6 +10,7 @@ run as a new process.
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import shutil
@@ -317,7 +318,7 @@ def test_a_rule_spoiled_outside_the_tool_names_the_command_that_fixes_it(path):
         db.execute("UPDATE rules SET value_json = '{not json' "
                    "WHERE key = 'area_max_per_person_m2'")
     db.close()
-    done = _run(f"allocator ledger {_quoted(path)}")
+    done = _run(f"allocator solve {_quoted(path)}")
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
     (command,) = _commands(done.stderr)
@@ -329,12 +330,19 @@ def test_a_rule_spoiled_outside_the_tool_names_the_command_that_fixes_it(path):
     assert "area_max_per_person_m2 (" in listed.stdout
     assert "= ? (the file holds '{not json', which is not a valid value)" \
         in listed.stdout
-    assert _commands(listed.stderr) == [
-        f"allocator rules {_quoted(path)} --set KEY=VALUE"]
+    assert _commands(listed.stderr) == [command]
     # Another rule set alone leaves it unusable: refused, nothing changed.
     other = _run(f"allocator rules {_quoted(path)} --set detour_factor=1.3")
     assert other.returncode == 1
     assert "rule 'area_max_per_person_m2' holds '{not json'" in other.stderr
     assert "nothing changed" in other.stderr
+    # The ledger, read only, still lists the entries.
+    assert "edit rules" in _accepted(f"allocator ledger {_quoted(path)}")
     _accepted(command.replace("VALUE", "30"))
-    assert load_project(path).rules["area_max_per_person_m2"] == 30
+    project = load_project(path)
+    assert project.rules["area_max_per_person_m2"] == 30
+    fixed = project.ledger.iloc[-1]
+    assert (fixed["action"], json.loads(fixed["before"]),
+            json.loads(fixed["after"])) == (
+        "edit rules", {"area_max_per_person_m2": "{not json"},
+        {"area_max_per_person_m2": 30})
