@@ -708,8 +708,8 @@ def _named(message, project: Path) -> str:
 
     from allocator.scenarios import project_word
 
-    return re.sub(r"`allocator (\w+) PROJECT\b",
-                  lambda m: f"`allocator {m[1]} {project_word(project)}", str(message))
+    return re.sub(r"`allocator ((?:\w+ )+)PROJECT\b",
+                  lambda m: f"`allocator {m[1]}{project_word(project)}", str(message))
 
 
 def _writable(folder: Path) -> bool:
@@ -1506,7 +1506,7 @@ def _cmd_reallocate(args) -> int:
             refuse_petition_solve(project, args.scenario, path=args.project)
             data = scenario_data(project, args.scenario)
         except ScenarioError as exc:
-            print(f"错误 error: {exc}", file=sys.stderr)
+            print(f"错误 error: {_named(exc, args.project)}", file=sys.stderr)
             return EXIT_DATA
     if not args.allow_moves:
         try:

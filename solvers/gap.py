@@ -63,6 +63,12 @@ def _tokens(path: Path) -> list[tuple[str, int]]:
             for token in line.split()]
 
 
+GAP_NUMBER_MAX = 1_000_000_000
+"""Largest cost, resource use or capacity read (either sign): the published
+instances stay under 100; beyond about 2**53 the solvers lose digits and
+CP-SAT takes no larger integers."""
+
+
 def _whole(token: str, line: int, where: str) -> int:
     if not _WHOLE.fullmatch(token):
         raise GapFormatError(f"{where} (line {line}): {token!r} is not a whole number")
@@ -93,6 +99,11 @@ def _read_problem(path: Path, tokens: list[tuple[str, int]], start: int,
                 f"{jobs} jobs, found {position - start}; the file ends at {spot}")
         token, line = tokens[position]
         value = _whole(token, line, f"{where}, {spot}")
+        if abs(value) > GAP_NUMBER_MAX:
+            raise GapFormatError(
+                f"{where}, {spot} (line {line}): {value} is too large; the "
+                f"numbers of a GAP instance are at most {GAP_NUMBER_MAX:,} "
+                "either sign")
         if value < 0 and not signed:
             raise GapFormatError(
                 f"{where}, {spot} (line {line}): {value} is negative; resource "

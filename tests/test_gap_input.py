@@ -79,6 +79,21 @@ def test_bad_token_names_block_and_position(tmp_path, capsys, line, index,
     assert "invalid literal" not in err
 
 
+@pytest.mark.parametrize(("line", "index", "token", "where"), [
+    # CP-SAT took no such cost and crashed; HiGHS and CBC lost its digits
+    (2, 0, "99999999999999999999999", "costs, agent 1, job 1 (line 2)"),
+    (3, 2, "-1000000001", "costs, agent 2, job 3 (line 3)"),
+    (12, 0, "1000000001", "capacities, agent 1 (line 12)")])
+def test_numbers_beyond_the_limit_are_refused(tmp_path, capsys, line, index,
+                                              token, where):
+    path = _with(tmp_path, line, index, token)
+    assert _bench(path, tmp_path, "--backend", "cpsat") == 1
+    assert capsys.readouterr().err.strip() == (
+        f"错误 error: {path}: problem 1, {where}: {int(token)} is too large; the "
+        "numbers of a GAP instance are at most 1,000,000,000 either sign")
+    assert not (tmp_path / "r.json").exists()
+
+
 def test_truncated_file_says_where_it_ends(tmp_path):
     path = tmp_path / "t.txt"
     path.write_text("\n".join(C0515_1[:3]) + "\n16\n")

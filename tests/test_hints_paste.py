@@ -170,6 +170,8 @@ def test_an_unknown_name_names_the_path(path, capsys):
         f"create it with `allocator scenario new {_quoted(path)} NAME ...`\n")
     assert main(["scenario", "diff", str(path), "没有"]) == 1
     assert capsys.readouterr().err == err
+    assert main(["reallocate", str(path), "--scenario", "没有"]) == 1
+    assert capsys.readouterr().err == err
 
 
 def test_the_notice_refused_names_the_path_and_its_command_runs(path, tmp_path,
