@@ -344,6 +344,10 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("name")
         if name in ("promote", "delete"):
             sub.add_argument("--reason", default="", help="why (kept in the ledger)")
+        if name == "promote":
+            sub.add_argument("--force", action="store_true",
+                             help="promote even when households housed in the "
+                                  "base would lose their unit")
     diff = scenario_commands.add_parser(
         "diff", help="key figures side by side, the households that differ and a "
         "map of the differences")
@@ -1330,7 +1334,8 @@ def _cmd_scenario(args) -> int:
                     comparison.to_json(), effects))
                 print(f"wrote {args.json}")
         elif command == "promote":
-            scenarios.promote(project, args.name, args.reason, path=args.project)
+            scenarios.promote(project, args.name, args.reason, path=args.project,
+                              taking_units=args.force)
             save_project(project, args.project)
             print(f"方案 scenario {args.name} is now the base (ledger entry "
                   f"{len(project.ledger)})")

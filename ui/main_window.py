@@ -1298,13 +1298,23 @@ class MainWindow(QMainWindow):
 
     def promote_scenario(self, name: str) -> tuple[bool, str]:
         """Make a solved scenario the base (undoable); (done, message)."""
-        from allocator.scenarios import ScenarioError, promote
+        from allocator.scenarios import (
+            ScenarioError,
+            names,
+            petition_trial,
+            promote,
+            units_taken,
+        )
 
         if self.project is None or self.job is not None:
             return False, self.tr("请等当前任务结束（或取消）后再试。")
         tables = ("facilities", "housing_units", "households", "members", "rules",
                   "runs", "allocations", "service_assignments", "scenarios")
         before = copy_tables(self.project, tables)
+        taken = units_taken(self.project, name) if name in names(self.project) \
+            else []
+        petitioner = str((petition_trial(self.project, name) or {}).get("household"))
+        taken = [(h, u) for h, u in taken if h != petitioner]
         try:
             promote(self.project, name, "窗口中采用方案为基准")
         except ScenarioError as exc:
@@ -1314,7 +1324,13 @@ class MainWindow(QMainWindow):
             {"scenario": name}))
         self.project_data_changed()
         self.map_view.show_marks("scenarios", {})
-        return True, fill(self.tr("方案 %1 已采用为基准（可撤销）。"), name)
+        text = fill(self.tr("方案 %1 已采用为基准（可撤销）。"), name)
+        if taken:
+            shown = "、".join(f"{h}（{u}）" for h, u in taken[:10])
+            text += fill(self.tr("注意：%1 户在原基准中已分得住房，采用后不再有住房：%2"
+                                 "。如非本意，请撤销。"),
+                         len(taken), shown + ("……" if len(taken) > 10 else ""))
+        return True, text
 
     def delete_scenarios(self, names: list[str]) -> tuple[bool, str]:
         """Delete scenarios and their allocations (undoable)."""

@@ -1,0 +1,54 @@
+"""Promoting a scenario that leaves households housed in the base without a
+unit is refused from the command line unless --force is given.
+
+On the tiny county (solved on 2026-10-01) H3 is allocated B-101. Scenario
+新增户 adds N1, a retired soldier's household of two waiting since 2020,
+which outranks H3; solved afresh, the scenario gives B-101 (50 m², the one
+unit left that fits two people) to N1, and H3 waits.
+"""
+
+from __future__ import annotations
+
+import json
+
+from allocator import scenarios
+from allocator.cli import main
+from allocator.project import load_project
+from tests.conftest import TINY_TODAY, tiny_solved_by_cli
+
+N1 = {"add_households": [{
+    "household_id": "N1", "category": "退役军人", "waiting_since": "2020-01-10",
+    "annual_income": 30000, "stable_job_years": 1,
+    "members": [
+        {"name": "王建军", "birth_date": "1990-02-03", "sex": "男",
+         "relationship": "户主", "disability": "无"},
+        {"name": "刘芳", "birth_date": "1991-05-06", "sex": "女",
+         "relationship": "配偶"}]}]}
+
+
+def test_promote_that_takes_a_unit_needs_force(tmp_path, capsys):
+    path = tiny_solved_by_cli(tmp_path / "p.gpkg")
+    changes = tmp_path / "n1.json"
+    changes.write_text(json.dumps(N1, ensure_ascii=False), encoding="utf-8")
+    assert main(["scenario", "new", str(path), "新增户", "--file", str(changes)]) == 0
+    assert main(["solve", str(path), "--scenario", "新增户", "--backend", "cpsat",
+                 "--date", TINY_TODAY.isoformat()]) == 0
+    project = load_project(path)
+    rows = project.allocations.set_index(["scenario", "household_id"])["unit_id"]
+    assert rows["base", "H3"] == "B-101" and rows["新增户", "N1"] == "B-101"
+    assert scenarios.units_taken(project, "新增户") == [("H3", "B-101")]
+
+    before = path.read_bytes()
+    capsys.readouterr()
+    assert main(["scenario", "promote", str(path), "新增户"]) == 1
+    assert capsys.readouterr().err == (
+        "错误 error: promoting scenario '新增户' takes the unit of 1 household(s) "
+        f"housed in the base: H3 (B-101) (`allocator scenario diff {path} 新增户` "
+        "shows them): a scenario is solved afresh and may give their units to "
+        "others. Nothing changed; add --force to promote it anyway\n")
+    assert path.read_bytes() == before
+
+    assert main(["scenario", "promote", str(path), "新增户", "--force"]) == 0
+    base = load_project(path).allocations
+    base = base[base["scenario"] == "base"].set_index("household_id")["unit_id"]
+    assert base["N1"] == "B-101" and base.isna()["H3"]
