@@ -352,3 +352,31 @@ def test_an_exit_rule_scenario_says_who_would_qualify(window, open_in, allocate_
             "exits are confirmed on the base under the base's rule, so to apply "
             "this one, promote the scenario or set the rule on the base (分配规则)"
             ) in panel.note.text()
+
+
+def test_promote_in_the_window_names_the_households_it_unhouses(
+        window, open_in, allocate_in, qtbot, dynamic_gpkg):
+    # A scenario adding a retired soldier's household of two, waiting since
+    # 2020, gives it a unit that a household housed in the base held; the
+    # window promotes (undoably) and names that household and unit.
+    from allocator.scenarios import units_taken
+    from tests.test_promote_takes_units import N1
+
+    window._today = TODAY
+    project = open_in(window, dynamic_gpkg)
+    assert allocate_in(window, "highs")["status"] == "optimal"
+    assert window.create_scenario("新增户", N1, "")[0]
+    with qtbot.waitSignal(window.allocation_finished, timeout=180000) as done:
+        window.solve_scenario("新增户")
+    assert done.args[0]["status"] == "optimal"
+    taken = units_taken(project, "新增户")
+    assert len(taken) == 1
+    (household, unit), = taken
+    assert _allocated(project)[household] == unit  # held in the base
+    ok, text = window.promote_scenario("新增户")
+    assert ok
+    assert text == ("方案 新增户 已采用为基准（可撤销）。注意：1 户在原基准中已分得"
+                    f"住房，采用后不再有住房：{household}（{unit}）。如非本意，请撤销。")
+    assert _allocated(project)[household] is None
+    window.act_undo.trigger()
+    assert _allocated(project)[household] == unit
