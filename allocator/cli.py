@@ -848,7 +848,7 @@ def _cmd_rules(args) -> int:
         save_project,
         unreadable_rule,
     )
-    from allocator.rules import DEFAULTS, rule_problems
+    from allocator.rules import DEFAULTS, problem_keys, rule_problems
     from allocator.scenarios import project_word
 
     project = load_project(args.project, rules_to_fix=True)
@@ -900,7 +900,8 @@ def _cmd_rules(args) -> int:
               f"`{command} {key}=VALUE`", file=sys.stderr)
     problems = rule_problems(project.rules)
     for problem in problems:
-        print(f"错误 error: {problem}; set it with `{command} KEY=VALUE`",
+        key = (problem_keys([problem]) or ["KEY"])[0]
+        print(f"错误 error: {problem}; set it with `{command} {key}=VALUE`",
               file=sys.stderr)
     return EXIT_DATA if problems or project.unusable_rules else EXIT_OK
 

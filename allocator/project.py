@@ -45,7 +45,7 @@ import pyogrio
 import pyogrio.errors
 
 from allocator.paths import output_path
-from allocator.rules import DEFAULTS, default_rules, rule_problems
+from allocator.rules import DEFAULTS, default_rules, problem_keys, rule_problems
 
 logger = logging.getLogger(__name__)
 
@@ -855,9 +855,11 @@ def _load_project(path: Path, rules_to_fix: bool = False) -> Project:
             f"`allocator rules {_word(path)} --set {key}=VALUE`")
     problems = rule_problems(rules)
     if problems and not rules_to_fix:
+        keys = problem_keys(problems)
+        setting = " ".join(f"{key}=VALUE" for key in keys) or "KEY=VALUE"
         raise ProjectError(
             f"{path}: rules cannot be used: " + "; ".join(problems)
-            + f"; fix them with `allocator rules {_word(path)} --set KEY=VALUE`")
+            + f"; fix them with `allocator rules {_word(path)} --set {setting}`")
     project.unusable_rules = unusable
     project.rules = rules
     project.ledger_stored = len(project.ledger)

@@ -254,6 +254,17 @@ def _month_day_problems(value: Any) -> list[str]:
     return []
 
 
+def problem_keys(problems: list[str]) -> list[str]:
+    """The rules ``problems`` (of :func:`rule_problems`) name first, in order,
+    each once: what a message tells the planner to set."""
+    keys = []
+    for problem in problems:
+        key = problem.split(":", 1)[0].split(".", 1)[0].split(" ", 1)[0]
+        if key in DEFAULTS and key not in keys:
+            keys.append(key)
+    return keys
+
+
 def rule_problems(rules: dict[str, Any]) -> list[str]:
     """What is wrong with a set of rules (empty when they can be used)."""
     problems = []

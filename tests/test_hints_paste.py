@@ -348,3 +348,19 @@ def test_a_rule_spoiled_outside_the_tool_names_the_command_that_fixes_it(path):
             json.loads(fixed["after"])) == (
         "edit rules", {"area_max_per_person_m2": "{not json"},
         {"area_max_per_person_m2": 30})
+
+
+def test_a_rule_out_of_range_in_the_file_names_its_key(path):
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE rules SET value_json = '-1' WHERE key = 'detour_factor'")
+    db.close()
+    done = _run(f"allocator solve {_quoted(path)}")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    (command,) = _commands(done.stderr)
+    assert command == f"allocator rules {_quoted(path)} --set detour_factor=VALUE"
+    listed = _run(f"allocator rules {_quoted(path)}")
+    assert listed.returncode == 1 and _commands(listed.stderr) == [command]
+    _accepted(command.replace("VALUE", "1.3"))
+    assert load_project(path).rules["detour_factor"] == 1.3
