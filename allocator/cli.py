@@ -441,12 +441,9 @@ def main(argv: list[str] | None = None) -> int:
                 "register": cmd_register, "notice": cmd_notice,
                 "reallocate": cmd_reallocate, "scenario": cmd_scenario,
                 "petition": cmd_petition}
-    for option in ("json", "csv", "xlsx", "pdf"):
-        target = getattr(args, option, None)
-        if isinstance(target, Path) and target.is_dir():  # before any work
-            print(f"错误 error: --{option} {target} is a folder; give a file name",
-                  file=sys.stderr)
-            return EXIT_USAGE
+    refused = _output_refused(args)  # before any work
+    if refused is not None:
+        return refused
     stdout = sys.stdout
     sys.stdout = _ReaderMayLeave(stdout)
     try:
@@ -461,6 +458,34 @@ def main(argv: list[str] | None = None) -> int:
         return _report(exc, log_file)
     finally:
         sys.stdout = stdout
+
+
+def _output_refused(args) -> int | None:
+    """Refuse an output option (--json, --csv, --xlsx, --pdf, --geojson)
+    that names a folder or the project file itself (exit 2), or lies in a
+    folder that cannot be written (exit 1), before any work: saying so after
+    a solve had already saved it, or writing over the project, lost work.
+    None when every output given can be written."""
+    project = getattr(args, "project", None)
+    for option in ("json", "csv", "xlsx", "pdf", "geojson"):
+        target = getattr(args, option, None)
+        if not isinstance(target, Path):
+            continue
+        if target.is_dir():
+            print(f"错误 error: --{option} {target} is a folder; give a file name",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        if isinstance(project, Path) and target.exists() and project.exists() \
+                and os.path.samefile(target, project):
+            print(f"错误 error: --{option} {target} is the project file itself; "
+                  "give the output another file name", file=sys.stderr)
+            return EXIT_USAGE
+        parent = target.parent
+        if parent.is_dir() and not _writable(parent):
+            print(f"错误 error: --{option} {target}: cannot write in {parent}; "
+                  "choose another folder; nothing done", file=sys.stderr)
+            return EXIT_DATA
+    return None
 
 
 def _report(exc: Exception, log_file: Path | None) -> int:
@@ -690,20 +715,6 @@ def cmd_solve(args) -> int:
         return _cmd_solve(args)
 
 
-def _not_an_output(target: Path, project: Path, what: str) -> bool:
-    """Say why ``target`` cannot take an output (a folder, or the project
-    file itself, which the save after the output would replace) and return
-    True; False when it can."""
-    if target.is_dir():
-        print(f"错误 error: {target} is a folder; give a file name", file=sys.stderr)
-        return True
-    if target.resolve() == project.resolve():
-        print(f"错误 error: {target} is the project file itself; give the "
-              f"{what} another file name", file=sys.stderr)
-        return True
-    return False
-
-
 def _named(message, project: Path) -> str:
     """``message`` with the word PROJECT of the commands it quotes (written
     where the file is not known) replaced by ``project``, quoted so that the
@@ -782,8 +793,6 @@ def _cmd_export(args, read_only: str | None = None) -> int:
     for target in (args.pdf, args.xlsx, args.csv):
         if target is None:
             continue
-        if _not_an_output(target, args.project, "export"):
-            return EXIT_USAGE
         target.parent.mkdir(parents=True, exist_ok=True)
         if not _writable(target.parent):
             print(f"错误 error: cannot write in {target.parent}; nothing exported",
@@ -1940,8 +1949,6 @@ def _cmd_notice(args) -> int:
         print(f"错误 error: --objection-days {args.objection_days}: give 1 to "
               f"{MAX_OBJECTION_DAYS} days for objections; nothing written",
               file=sys.stderr)
-        return EXIT_USAGE
-    if _not_an_output(args.pdf, args.project, "notice"):
         return EXIT_USAGE
     project = load_project(args.project)
     from allocator.notice import refuse_unknown_scenario

@@ -1,4 +1,7 @@
-"""`allocator demo --out` must not replace a planner's work in that folder."""
+"""`allocator demo --out` must not replace a planner's work in that folder;
+no output option may be a folder or the project file itself."""
+
+from pathlib import Path
 
 from conftest import tiny_solved_by_cli
 
@@ -66,3 +69,40 @@ def test_an_output_that_is_a_folder_is_refused_before_any_work(tmp_path, capsys)
             f"错误 error: {option} {folder} is a folder; give a file name\n")
     assert len(load_project(path).ledger) == entries
     assert list(folder.iterdir()) == []
+
+
+def test_an_output_over_the_project_file_is_refused_before_any_work(
+        tmp_path, capsys, monkeypatch):
+    # ledger/alerts/solve --json PROJECT and scenario diff --geojson PROJECT
+    # wrote over the project and destroyed it
+    import allocator.cli as cli
+
+    path = tiny_solved_by_cli(tmp_path / "p.gpkg")
+    assert main(["scenario", "new", str(path), "扩容", "--capacity", "K1=3"]) == 0
+    before = path.read_bytes()
+    same = tmp_path / "." / "p.gpkg"  # another spelling of the same file
+    capsys.readouterr()
+    for command, option in ((["ledger", str(path)], "--json"),
+                            (["alerts", str(path)], "--json"),
+                            (["solve", str(path), "--backend", "cpsat"], "--json"),
+                            (["scenario", "diff", str(path), "扩容"], "--geojson"),
+                            (["petition", str(path), "--household", "H2",
+                              "--exclude-unit", "A-201"], "--json")):
+        assert main([*command, option, str(same)]) == 2, command
+        assert capsys.readouterr().err == (
+            f"错误 error: {option} {same} is the project file itself; give the "
+            "output another file name\n")
+        assert path.read_bytes() == before
+
+    # A folder that cannot be written: refused before the solve saves.
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    writable = cli._writable
+    monkeypatch.setattr(cli, "_writable",
+                        lambda f: Path(f) != folder and writable(f))
+    assert main(["solve", str(path), "--backend", "cpsat", "--json",
+                 str(folder / "k.json")]) == 1
+    assert capsys.readouterr().err == (
+        f"错误 error: --json {folder / 'k.json'}: cannot write in {folder}; "
+        "choose another folder; nothing done\n")
+    assert path.read_bytes() == before
