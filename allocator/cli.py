@@ -1027,7 +1027,18 @@ def cmd_demo(args) -> int:
         print(f"错误 error: {out} is a file, not a folder; choose another --out",
               file=sys.stderr)
         return EXIT_DATA
+    for name in DEMO_FILES:  # a folder in the way: before any work
+        if (out / name).is_dir():
+            print(f"错误 error: {out / name} is a folder, where the demo writes a "
+                  "file; move it away or choose another --out", file=sys.stderr)
+            return EXIT_DATA
     if not args.force and _holds_more_than_a_demo(out / "project.gpkg"):
+        return EXIT_DATA
+    others = [name for name in DEMO_FILES[1:] if (out / name).exists()]
+    if not args.force and others and not (out / "project.gpkg").exists():
+        print(f"错误 error: {out} holds {', '.join(others)} but no project of a "
+              "demo; the demo would replace them. Choose another --out, or add "
+              "--force to replace them", file=sys.stderr)
         return EXIT_DATA
     out.mkdir(parents=True, exist_ok=True)  # fail before the long work
     if not _writable(out):
@@ -1060,11 +1071,13 @@ def cmd_demo(args) -> int:
     # Last, so that an interrupted demo leaves no figures of a run the
     # folder's project does not hold.
     _write_kpis(project, out / "kpis.json")
-    for name in ("project.gpkg", "orders.pdf", "allocations.xlsx", "kpis.json"):
+    for name in DEMO_FILES:
         print(f"wrote {out / name}")
     return EXIT_OK
 
 
+DEMO_FILES = ("project.gpkg", "orders.pdf", "allocations.xlsx", "kpis.json")
+"""What a demo writes in its --out folder."""
 DEMO_LEDGER = ["import", "allocate", "export"]
 """What a demo writes in its project's ledger, in order."""
 

@@ -45,6 +45,21 @@ def test_demo_refuses_a_file_that_is_not_a_project(tmp_path, capsys):
     assert f"{other} is not a project the demo wrote" in capsys.readouterr().err
     assert other.read_text(encoding="utf-8") == "my own notes"
 
+    other.unlink()
+    mine = out / "kpis.json"  # a file of the planner's own, no demo project
+    mine.write_text("{}", encoding="utf-8")
+    assert main(["demo", "--out", str(out)]) == 1
+    assert (f"{out} holds kpis.json but no project of a demo; the demo would "
+            "replace them") in capsys.readouterr().err
+    assert mine.read_text(encoding="utf-8") == "{}"
+    mine.unlink()
+
+    (out / "project.gpkg").mkdir()  # with --force too: before any work
+    assert main(["demo", "--out", str(out), "--force"]) == 1
+    assert (f"{out / 'project.gpkg'} is a folder, where the demo writes a file"
+            in capsys.readouterr().err)
+    assert sorted(p.name for p in out.iterdir()) == ["project.gpkg"]
+
     a_file = tmp_path / "out.txt"
     a_file.write_text("x", encoding="utf-8")
     assert main(["demo", "--out", str(a_file)]) == 1
