@@ -1437,12 +1437,13 @@ def _features(datas, scenario_names, households) -> gpd.GeoDataFrame:
         geometry="geometry", crs="EPSG:4490")
 
 
-def units_taken(project: Project, name: str) -> list[tuple[str, str]]:
-    """(household, unit) of every household that holds a unit in the base's
-    allocation and none in scenario ``name``'s, exits aside: what promoting
-    it takes away (a scenario is solved afresh, so it may give their units
-    to others: households it adds, or, after a reallocation, waiting
-    households of higher priority)."""
+def units_taken(project: Project, name: str) -> list[tuple[str, str, str]]:
+    """(household, its unit in the base, its unit in scenario ``name`` or
+    "") of every household that holds a unit in the base's allocation and
+    another or none in the scenario's, exits aside: what promoting it takes
+    away or changes on orders already given (a scenario is solved afresh,
+    so it may give their units to others: households it adds, or, after a
+    reallocation, waiting households of higher priority, moving others)."""
     allocations = project.allocations
 
     def held(scenario: str) -> pd.Series:
@@ -1454,8 +1455,9 @@ def units_taken(project: Project, name: str) -> list[tuple[str, str]]:
 
     base, scenario = held(BASE), held(name)
     leaving = set(project.exits["household_id"].astype(str))  # exits free units
-    return sorted((str(h), str(u)) for h, u in base.items()
-                  if h not in scenario.index and str(h) not in leaving)
+    return sorted((str(h), str(u), str(scenario.get(h, "")))
+                  for h, u in base.items()
+                  if str(scenario.get(h, "")) != str(u) and str(h) not in leaving)
 
 
 def promote(project: Project, name: str, reason: str = "", *,
@@ -1464,7 +1466,8 @@ def promote(project: Project, name: str, reason: str = "", *,
     scenario is removed (its changes are now part of the base). ``path``:
     the project file, named in the commands messages give. Without
     ``taking_units``, refused when households housed in the base would lose
-    their unit (see :func:`units_taken`)."""
+    or change their unit (see :func:`units_taken`), unless a petition trial
+    made the scenario (the trial named them)."""
     from allocator.export import EXPORTABLE
 
     if name == BASE:
@@ -1483,18 +1486,18 @@ def promote(project: Project, name: str, reason: str = "", *,
     if stale is not None:
         raise ScenarioError(f"scenario {name!r} cannot be promoted: "
                             f"{stale.text(path)}")
-    taken = [] if taking_units else units_taken(project, name)
-    # A petition trial's household refused its unit: that is the trial.
-    taken = [(h, u) for h, u in taken if h != str((petition or {}).get("household"))]
+    # A petition trial showed every household it changes when it was tried.
+    taken = [] if taking_units or petition is not None \
+        else units_taken(project, name)
     if taken:
-        shown = ", ".join(f"{h} ({u})" for h, u in taken[:10])
+        shown = ", ".join(f"{h} ({u} → {v or 'none'})" for h, u, v in taken[:10])
         more = f" and {len(taken) - 10} more" if len(taken) > 10 else ""
         raise ScenarioError(
-            f"promoting scenario {name!r} takes the unit of {len(taken)} "
-            f"household(s) housed in the base: {shown}{more} (`allocator scenario "
-            f"diff {project_word(path)} {shell_word(name)}` shows them): a "
-            "scenario is solved afresh and may give their units to others. "
-            "Nothing changed; add --force to promote it anyway")
+            f"promoting scenario {name!r} takes or changes the unit of "
+            f"{len(taken)} household(s) housed in the base: {shown}{more} "
+            f"(`allocator scenario diff {project_word(path)} {shell_word(name)}` "
+            "shows them): a scenario is solved afresh and may give their units "
+            "to others. Nothing changed; add --force to promote it anyway")
     data = scenario_data(project, name)
     before = {"base_run": _base_run(project)}
     for table in ("facilities", "housing_units", "households", "members"):

@@ -1,5 +1,6 @@
 """Promoting a scenario that leaves households housed in the base without a
-unit is refused from the command line unless --force is given.
+unit, or in another unit, is refused from the command line unless --force
+is given.
 
 On the tiny county (solved on 2026-10-01) H3 is allocated B-101. Scenario
 新增户 adds N1, a retired soldier's household of two waiting since 2020,
@@ -36,16 +37,17 @@ def test_promote_that_takes_a_unit_needs_force(tmp_path, capsys):
     project = load_project(path)
     rows = project.allocations.set_index(["scenario", "household_id"])["unit_id"]
     assert rows["base", "H3"] == "B-101" and rows["新增户", "N1"] == "B-101"
-    assert scenarios.units_taken(project, "新增户") == [("H3", "B-101")]
+    assert scenarios.units_taken(project, "新增户") == [("H3", "B-101", "")]
 
     before = path.read_bytes()
     capsys.readouterr()
     assert main(["scenario", "promote", str(path), "新增户"]) == 1
     assert capsys.readouterr().err == (
-        "错误 error: promoting scenario '新增户' takes the unit of 1 household(s) "
-        f"housed in the base: H3 (B-101) (`allocator scenario diff {path} 新增户` "
-        "shows them): a scenario is solved afresh and may give their units to "
-        "others. Nothing changed; add --force to promote it anyway\n")
+        "错误 error: promoting scenario '新增户' takes or changes the unit of 1 "
+        "household(s) housed in the base: H3 (B-101 → none) (`allocator "
+        f"scenario diff {path} 新增户` shows them): a scenario is solved afresh "
+        "and may give their units to others. Nothing changed; add --force to "
+        "promote it anyway\n")
     assert path.read_bytes() == before
 
     assert main(["scenario", "promote", str(path), "新增户", "--force"]) == 0

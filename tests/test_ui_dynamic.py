@@ -371,12 +371,12 @@ def test_promote_in_the_window_names_the_households_it_unhouses(
     assert done.args[0]["status"] == "optimal"
     taken = units_taken(project, "新增户")
     assert len(taken) == 1
-    (household, unit), = taken
-    assert _allocated(project)[household] == unit  # held in the base
+    (household, unit, now), = taken
+    assert _allocated(project)[household] == unit and now == ""  # held in base
     ok, text = window.promote_scenario("新增户")
     assert ok
-    assert text == ("方案 新增户 已采用为基准（可撤销）。注意：1 户在原基准中已分得"
-                    f"住房，采用后不再有住房：{household}（{unit}）。如非本意，请撤销。")
+    assert text == ("方案 新增户 已采用为基准（可撤销）。注意：1 户在原基准中已分得的"
+                    f"住房被收回或更换：{household}（{unit} → 无）。如非本意，请撤销。")
     assert _allocated(project)[household] is None
     window.act_undo.trigger()
     assert _allocated(project)[household] == unit

@@ -1311,10 +1311,9 @@ class MainWindow(QMainWindow):
         tables = ("facilities", "housing_units", "households", "members", "rules",
                   "runs", "allocations", "service_assignments", "scenarios")
         before = copy_tables(self.project, tables)
-        taken = units_taken(self.project, name) if name in names(self.project) \
-            else []
-        petitioner = str((petition_trial(self.project, name) or {}).get("household"))
-        taken = [(h, u) for h, u in taken if h != petitioner]
+        taken = units_taken(self.project, name) \
+            if name in names(self.project) \
+            and petition_trial(self.project, name) is None else []
         try:
             promote(self.project, name, "窗口中采用方案为基准")
         except ScenarioError as exc:
@@ -1326,8 +1325,9 @@ class MainWindow(QMainWindow):
         self.map_view.show_marks("scenarios", {})
         text = fill(self.tr("方案 %1 已采用为基准（可撤销）。"), name)
         if taken:
-            shown = "、".join(f"{h}（{u}）" for h, u in taken[:10])
-            text += fill(self.tr("注意：%1 户在原基准中已分得住房，采用后不再有住房：%2"
+            shown = "、".join(f"{h}（{u} → {v or self.tr('无')}）"
+                             for h, u, v in taken[:10])
+            text += fill(self.tr("注意：%1 户在原基准中已分得的住房被收回或更换：%2"
                                  "。如非本意，请撤销。"),
                          len(taken), shown + ("……" if len(taken) > 10 else ""))
         return True, text

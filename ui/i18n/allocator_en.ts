@@ -1895,8 +1895,8 @@ Recover these edits? &quot;No&quot; deletes the autosave.</translation>
         <translation>Scenario %1 is now the base (can be undone).</translation>
     </message>
     <message>
-        <source>注意：%1 户在原基准中已分得住房，采用后不再有住房：%2。如非本意，请撤销。</source>
-        <translation>Note: %1 household(s) housed in the previous base have no unit after it: %2. Undo it if that was not meant.</translation>
+        <source>注意：%1 户在原基准中已分得的住房被收回或更换：%2。如非本意，请撤销。</source>
+        <translation>Note: %1 household(s) housed in the previous base lost or changed their unit: %2. Undo it if that was not meant.</translation>
     </message>
     <message>
         <source>未删除：%1</source>
