@@ -254,6 +254,30 @@ def _month_day_problems(value: Any) -> list[str]:
     return []
 
 
+SCHOOL_AGE_MAX = 25
+"""Oldest age a school band may reach (a school place is for children)."""
+
+
+def _school_band_problems(bands: Any) -> list[str]:
+    """School age bands that reach beyond SCHOOL_AGE_MAX or overlap (a child
+    in two bands is counted for two kinds of school, and the solution's
+    check then fails on every such child)."""
+    if not isinstance(bands, dict):
+        return []
+    valid = sorted((item[0], item[1], name) for name, item in bands.items()
+                   if isinstance(item, list) and len(item) == 2
+                   and all(isinstance(a, int) and not isinstance(a, bool)
+                           for a in item) and 0 <= item[0] <= item[1])
+    problems = [f"school_ages.{name}: {[first, last]} reaches beyond age "
+                f"{SCHOOL_AGE_MAX}" for first, last, name in valid
+                if last > SCHOOL_AGE_MAX]
+    for (_f1, last, one), (first, _l2, two) in zip(valid, valid[1:]):
+        if first <= last:
+            problems.append(f"school_ages: {one} and {two} overlap (ages "
+                            f"{first} to {last}); a child belongs to one band")
+    return problems
+
+
 def problem_keys(problems: list[str]) -> list[str]:
     """The rules ``problems`` (of :func:`rule_problems`) name first, in order,
     each once: what a message tells the planner to set."""
@@ -315,6 +339,7 @@ def rule_problems(rules: dict[str, Any]) -> list[str]:
             problems.append(f"{key}: must be a list")
     if "school_year_reference" in rules:
         problems += _month_day_problems(rules["school_year_reference"])
+    problems += _school_band_problems(rules.get("school_ages"))
     problems += _dynamic_rule_problems(rules)
     problems += _order_problems(rules.get("objective_order"))
     groups = rules.get("coverage_gap_groups")

@@ -190,3 +190,22 @@ def test_a_table_rule_holds_no_number_beyond_the_limit():
     assert rule_problems(rules) == [
         "catchment_walk_m.primary: 1000000000000.0 must be a number up to "
         "1,000,000,000"]
+
+
+def test_school_bands_must_not_overlap_or_reach_adults():
+    # accepted once, these broke the next solve's check on every child in two
+    # bands ("the solution breaks 648 rule(s)")
+    from allocator.rules import default_rules, problem_keys, rule_problems
+
+    rules = default_rules()
+    rules["school_ages"] = {"kindergarten": [3, 5], "primary": [4, 11],
+                            "junior": [12, 14]}
+    assert rule_problems(rules) == [
+        "school_ages: kindergarten and primary overlap (ages 4 to 5); a child "
+        "belongs to one band"]
+    rules["school_ages"] = {"kindergarten": [3, 500], "primary": [6, 11],
+                            "junior": [12, 14]}
+    problems = rule_problems(rules)
+    assert problems[0] == "school_ages.kindergarten: [3, 500] reaches beyond age 25"
+    assert problem_keys(problems) == ["school_ages"]
+    assert rule_problems(default_rules()) == []
