@@ -16,15 +16,10 @@ from allocator import scenarios
 from allocator.cli import main
 from allocator.project import load_project
 from tests.conftest import TINY_TODAY, tiny_solved_by_cli
+from tests.test_notice_edges import ADD_HOUSEHOLD
 
-N1 = {"add_households": [{
-    "household_id": "N1", "category": "退役军人", "waiting_since": "2020-01-10",
-    "annual_income": 30000, "stable_job_years": 1,
-    "members": [
-        {"name": "王建军", "birth_date": "1990-02-03", "sex": "男",
-         "relationship": "户主", "disability": "无"},
-        {"name": "刘芳", "birth_date": "1991-05-06", "sex": "女",
-         "relationship": "配偶"}]}]}
+# N1 alone, without the unit that scenario adds beside it
+N1 = {"add_households": ADD_HOUSEHOLD["add_households"]}
 
 
 def test_promote_that_takes_a_unit_needs_force(tmp_path, capsys):
