@@ -1443,7 +1443,11 @@ def units_taken(project: Project, name: str) -> list[tuple[str, str, str]]:
     another or none in the scenario's, exits aside: what promoting it takes
     away or changes on orders already given (a scenario is solved afresh,
     so it may give their units to others: households it adds, or, after a
-    reallocation, waiting households of higher priority, moving others)."""
+    reallocation, waiting households of higher priority, moving others).
+    Empty for a petition trial, which named every household it changes when
+    it was tried."""
+    if petition_trial(project, name) is not None:
+        return []
     allocations = project.allocations
 
     def held(scenario: str) -> pd.Series:
@@ -1486,9 +1490,7 @@ def promote(project: Project, name: str, reason: str = "", *,
     if stale is not None:
         raise ScenarioError(f"scenario {name!r} cannot be promoted: "
                             f"{stale.text(path)}")
-    # A petition trial showed every household it changes when it was tried.
-    taken = [] if taking_units or petition is not None \
-        else units_taken(project, name)
+    taken = [] if taking_units else units_taken(project, name)
     if taken:
         shown = ", ".join(f"{h} ({u} → {v or 'none'})" for h, u, v in taken[:10])
         more = f" and {len(taken) - 10} more" if len(taken) > 10 else ""

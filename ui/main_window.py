@@ -1301,7 +1301,6 @@ class MainWindow(QMainWindow):
         from allocator.scenarios import (
             ScenarioError,
             names,
-            petition_trial,
             promote,
             units_taken,
         )
@@ -1311,9 +1310,8 @@ class MainWindow(QMainWindow):
         tables = ("facilities", "housing_units", "households", "members", "rules",
                   "runs", "allocations", "service_assignments", "scenarios")
         before = copy_tables(self.project, tables)
-        taken = units_taken(self.project, name) \
-            if name in names(self.project) \
-            and petition_trial(self.project, name) is None else []
+        taken = units_taken(self.project, name) if name in names(self.project) \
+            else []
         try:
             promote(self.project, name, "窗口中采用方案为基准")
         except ScenarioError as exc:
