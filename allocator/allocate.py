@@ -92,6 +92,9 @@ class AllocationOutcome:
     instance: Instance
     solution: JointSolution | None = None
     unit_of_household: dict[str, int] = field(default_factory=dict)
+    # A scenario solved as a reallocation of the base: the households it
+    # changed, with the reason (see allocator.reallocate.CHANGE_COLUMNS).
+    changes: pd.DataFrame | None = None
 
 
 def priority_scores(project: Project, today: dt.date) -> pd.Series:

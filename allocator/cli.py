@@ -1131,7 +1131,7 @@ def _solve_scenario(project, args) -> int:
                 cancel=cancelled)
         data = scenarios.scenario_data(project, name)
     except scenarios.ScenarioError as exc:
-        _print_scenario_problems(exc)
+        _print_scenario_problems(exc, args.project)
         return EXIT_DATA
     partial = without_partial_allocation(outcome)
     if partial is not outcome:
@@ -1155,6 +1155,12 @@ def _solve_scenario(project, args) -> int:
         raise RuntimeError(f"the solution breaks {len(violations)} rule(s)")
     save_project(project, args.project)
     _not_proven(outcome)
+    if outcome.changes is not None:
+        print(f"方案 scenario {name}: solved as a reallocation of the base, as the "
+              "base's allocation is one (households placed in the base keep their "
+              f"units); {len(outcome.changes)} household(s) got another unit or "
+              "place than in the base (`allocator scenario diff {scenarios.project_word(args.project)} "
+              f"base {scenarios.shell_word(name)}`)")
     kpis = compute_kpis(data, args.scenario)
     print(kpi_table(kpis))
     if args.json:
@@ -1268,11 +1274,13 @@ def _with_exit_rules(text: str, effects: dict) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
-def _print_scenario_problems(exc) -> None:
-    """Each problem of a :class:`ScenarioError` on its own line."""
+def _print_scenario_problems(exc, project: Path | None = None) -> None:
+    """Each problem of a :class:`ScenarioError` on its own line (with the
+    commands it quotes naming ``project``, when given)."""
     problems = getattr(exc, "problems", None) or [str(exc)]
     for problem in problems:
-        print(f"错误 error: {problem}", file=sys.stderr)
+        text = problem if project is None else _named(problem, project)
+        print(f"错误 error: {text}", file=sys.stderr)
     if len(problems) > 1:
         print(f"{len(problems)} problem(s); nothing changed", file=sys.stderr)
 

@@ -683,6 +683,7 @@ def reallocate(
     release: frozenset[str] = frozenset(),
     move_reason: str = "使更多轮候户得到安置",
     moves_for_gain: bool = False,
+    start: str | None = None,
 ) -> Reallocation:
     """Give freed and vacant units to the waiting list; see the module docstring.
 
@@ -692,9 +693,11 @@ def reallocate(
     problem before solving (a petition forbids units that way).
     ``moves_for_gain`` (with ``allow_moves``) also moves households to
     reunite a family or shorten a long school trip, each move at a penalty.
+    ``start`` names the stored allocation to start from (by default the
+    scenario's own, else the base's).
     """
     today = today or dt.date.today()
-    previous = previous_allocation(project, scenario)
+    previous = previous_allocation(project, start or scenario)
     freed = freed_units(project, previous, today)
     view, kept, lost = _view(project, previous, not allow_moves, today)
     outgrown = {o.household_id: o.reason()
@@ -717,7 +720,7 @@ def reallocate(
             if household_id in kept:
                 released[kept.pop(household_id)] = household_id
     instance = build_instance(view, today)
-    services = previous_services(project, scenario)
+    services = previous_services(project, start or scenario)
     keep = [] if allow_service_changes else _keep_services(instance, services)
     if adjust is not None:
         adjust(view, instance)

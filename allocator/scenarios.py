@@ -1102,10 +1102,32 @@ def _added_households(project, changes, where, problems, origins=None):
 
 # --- solving, comparing, promoting ------------------------------------------
 
+def base_is_reallocation(project: Project) -> bool:
+    """Whether the base's allocation was made by a reallocation (exits' and
+    vacant units given to the waiting list, households placed before kept)."""
+    run_id = _base_run(project)
+    runs = project.runs[project.runs["run_id"] == run_id] if run_id else project.runs[:0]
+    if runs.empty:
+        return False
+    try:
+        options = json.loads(runs["options_json"].iloc[-1] or "{}")
+    except (TypeError, ValueError):
+        return False
+    return bool(isinstance(options, dict) and options.get("reallocation"))
+
+
 def solve(project: Project, name: str, **options):
     """Solve scenario ``name`` on its own data and store its allocation under
     its name; the base's data and allocation are not touched. A petition
-    trial is refused (see :func:`refuse_petition_solve`)."""
+    trial is refused (see :func:`refuse_petition_solve`).
+
+    When the base's allocation is a reallocation, the scenario is solved the
+    same way, from the base's allocation: households placed in the base keep
+    their units (and their school places and clinics where the scenario
+    still has room for them), and the units left go to the waiting list, so
+    that the comparison with the base shows what the change does and not a
+    new allocation of every household not yet moved in.
+    """
     from allocator.allocate import build_instance, solve_project, store_outcome
     from allocator.reallocate import _homes
 
@@ -1113,6 +1135,8 @@ def solve(project: Project, name: str, **options):
     data = scenario_data(project, name)
     made = made_against(project)  # the base this allocation is made against
     today = options.pop("today", None) or dt.date.today()
+    if base_is_reallocation(project):
+        return _solve_as_reallocation(project, name, data, made, today, options)
     instance = build_instance(data, today)
     base = project.allocations[(project.allocations["scenario"] == "base")
                                & (project.allocations["kind"] == "allocated")]
@@ -1133,6 +1157,40 @@ def solve(project: Project, name: str, **options):
     # The base keeps its own points; the scenario's, as this run computed
     # them, come back with scenario_data (with_priorities on the run's day).
     project.households["priority"] = priority
+    return outcome
+
+
+def _solve_as_reallocation(project: Project, name: str, data: Project,
+                           made: dict[str, Any], today: dt.date, options: dict):
+    """:func:`solve` of a scenario of a reallocated base."""
+    from allocator.allocate import store_outcome
+    from allocator.reallocate import (
+        outgrown_units,
+        previous_allocation,
+        reallocate,
+        store_reallocation,
+    )
+
+    outgrown = outgrown_units(data, previous_allocation(data, BASE), today)
+    if outgrown:
+        raise ScenarioError(
+            f"scenario {name!r}: the base's allocation is a reallocation, and "
+            f"{len(outgrown)} household(s) allocated in it no longer fit their "
+            "unit after a register update (" + "; ".join(
+                o.text() for o in outgrown[:5]) + (" …" if len(outgrown) > 5 else "")
+            + f"); run `allocator reallocate PROJECT --scenario {shell_word(name)} "
+            "--allow-moves` to re-house them in the scenario")
+    result = reallocate(data, scenario=name, today=today, start=BASE, **options)
+    outcome = result.outcome
+    stamp_run(outcome.run, made)
+    priority = project.households["priority"].copy()
+    if result.solved:
+        store_reallocation(project, result, reason=(
+            f"scenario {name} solved as a reallocation of the base"))
+    else:
+        store_outcome(project, outcome)  # the failed run is recorded
+    project.households["priority"] = priority
+    outcome.changes = result.changes
     return outcome
 
 
@@ -1441,9 +1499,9 @@ def units_taken(project: Project, name: str) -> list[tuple[str, str, str]]:
     """(household, its unit in the base, its unit in scenario ``name`` or
     "") of every household that holds a unit in the base's allocation and
     another or none in the scenario's, exits aside: what promoting it takes
-    away or changes on orders already given (a scenario is solved afresh,
-    so it may give their units to others: households it adds, or, after a
-    reallocation, waiting households of higher priority, moving others).
+    away or changes on orders already given (a scenario of a base solved
+    afresh is solved afresh too, so it may give their units to others:
+    households it adds that outrank them, moving others).
     Empty for a petition trial, which named every household it changes when
     it was tried."""
     if petition_trial(project, name) is not None:
@@ -1498,8 +1556,8 @@ def promote(project: Project, name: str, reason: str = "", *,
             f"promoting scenario {name!r} takes or changes the unit of "
             f"{len(taken)} household(s) housed in the base: {shown}{more} "
             f"(`allocator scenario diff {project_word(path)} {shell_word(name)}` "
-            "shows them): a scenario is solved afresh and may give their units "
-            "to others. Nothing changed; add --force to promote it anyway")
+            "shows them): a scenario solved afresh may give their units to "
+            "others. Nothing changed; add --force to promote it anyway")
     data = scenario_data(project, name)
     before = {"base_run": _base_run(project)}
     for table in ("facilities", "housing_units", "households", "members"):

@@ -40,8 +40,8 @@ def test_promote_that_takes_a_unit_needs_force(tmp_path, capsys):
     assert capsys.readouterr().err == (
         "错误 error: promoting scenario '新增户' takes or changes the unit of 1 "
         "household(s) housed in the base: H3 (B-101 → none) (`allocator "
-        f"scenario diff {path} 新增户` shows them): a scenario is solved afresh "
-        "and may give their units to others. Nothing changed; add --force to "
+        f"scenario diff {path} 新增户` shows them): a scenario solved afresh may "
+        "give their units to others. Nothing changed; add --force to "
         "promote it anyway\n")
     assert path.read_bytes() == before
 

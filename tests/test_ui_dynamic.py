@@ -380,3 +380,32 @@ def test_promote_in_the_window_names_the_households_it_unhouses(
     assert _allocated(project)[household] is None
     window.act_undo.trigger()
     assert _allocated(project)[household] == unit
+
+
+def test_a_scenario_of_a_reallocated_base_keeps_base_holders_in_the_window(
+        window, open_in, allocate_in, qtbot, dynamic_gpkg):
+    # After a reallocation in the window, scenario 新增户 (see the test above)
+    # is solved as a reallocation: the household housed in the base keeps its
+    # unit, the added one waits, and the note says so.
+    from allocator.scenarios import units_taken
+    from tests.test_promote_takes_units import N1
+
+    window._today = TODAY
+    project = open_in(window, dynamic_gpkg)
+    assert allocate_in(window, "highs")["status"] == "optimal"
+    window.act_reallocate.trigger()
+    with qtbot.waitSignal(window.allocation_finished, timeout=180000):
+        assert window.reallocate_dialog.start()
+    base = _allocated(project)
+    assert window.create_scenario("新增户", N1, "")[0]
+    with qtbot.waitSignal(window.allocation_finished, timeout=180000) as done:
+        window.solve_scenario("新增户")
+    assert done.args[0]["status"] == "optimal"
+    assert units_taken(project, "新增户") == []
+    rows = project.allocations[project.allocations["scenario"] == "新增户"]
+    trial = dict(zip(rows["household_id"], rows["unit_id"].where(
+        rows["unit_id"].notna(), None)))
+    assert trial == base | {"N1": None}
+    assert ("基准的分配是重新分配，方案 新增户 也按重新分配求解：基准中已安置的户"
+            "保留住房；0 户的住房或学位、卫生服务与基准不同。"
+            ) in window.progress.state_label.text()

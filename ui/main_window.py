@@ -1279,7 +1279,14 @@ class MainWindow(QMainWindow):
         self._adopt(snapshot, ("allocations", "service_assignments", "runs"),
                     fill(self.tr("求解方案 %1"), name), "scenario solve",
                     {"scenario": name, "run_id": run["run_id"]})
-        self.progress.finish(run, "")
+        note = ""
+        if outcome.changes is not None:
+            # The base's allocation is a reallocation: so is the scenario's.
+            note = fill(self.tr("基准的分配是重新分配，方案 %1 也按重新分配求解："
+                                "基准中已安置的户保留住房；%2 户的住房或学位、"
+                                "卫生服务与基准不同。"), name, len(outcome.changes))
+            self.errors.notice(note, "info")
+        self.progress.finish(run, note)
         self.allocation_finished.emit(run)
 
     def _adopt(self, snapshot: Project, tables: tuple[str, ...], text: str,

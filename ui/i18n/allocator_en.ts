@@ -1883,6 +1883,10 @@ Recover these edits? &quot;No&quot; deletes the autosave.</translation>
         <translation>Solve scenario %1</translation>
     </message>
     <message>
+        <source>基准的分配是重新分配，方案 %1 也按重新分配求解：基准中已安置的户保留住房；%2 户的住房或学位、卫生服务与基准不同。</source>
+        <translation>The base's allocation is a reallocation, so scenario %1 was solved as one too: households placed in the base keep their units; %2 household(s) got another unit, school place or clinic than in the base.</translation>
+    </message>
+    <message>
         <source>未采用：%1</source>
         <translation>Not made the base: %1</translation>
     </message>
