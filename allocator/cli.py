@@ -900,8 +900,7 @@ def _cmd_rules(args) -> int:
         label = DEFAULTS[row.key].label if row.key in DEFAULTS else row.key
         value = row.value_json
         if row.key in project.unusable_rules:
-            value = (f"? (the file holds {project.unusable_rules[row.key]!r}, "
-                     "which is not a valid value)")
+            value = f"? ({unreadable_rule(row.key, project.unusable_rules[row.key])})"
         print(f"{row.key} ({label}) = {value}\n    来源 source: {row.source}")
     command = f"allocator rules {project_word(args.project)} --set"
     for key, value in project.unusable_rules.items():
@@ -1062,12 +1061,23 @@ def cmd_demo(args) -> int:
         _not_stored(outcome, "base", kept=False)  # a new import: nothing before
         return EXIT_DATA
     _not_proven(outcome)
-    export_pdf(project, out / "orders.pdf", progress=_progress_bar("orders"))
-    export_xlsx(project, out / "allocations.xlsx")
-    project.log("export", "scenario base",
-                after={"pdf": "orders.pdf", "xlsx": "allocations.xlsx"},
-                reason="allocator demo")
-    save_project(project, out / "project.gpkg")
+    # The orders and the table are written beside their names and put in
+    # place only once the project that holds their run is saved: a demo
+    # interrupted before that leaves the folder as it was.
+    parts = {name: out / f".{Path(name).stem}.demo-{os.getpid()}{Path(name).suffix}"
+             for name in ("orders.pdf", "allocations.xlsx")}
+    try:
+        export_pdf(project, parts["orders.pdf"], progress=_progress_bar("orders"))
+        export_xlsx(project, parts["allocations.xlsx"])
+        project.log("export", "scenario base",
+                    after={"pdf": "orders.pdf", "xlsx": "allocations.xlsx"},
+                    reason="allocator demo")
+        save_project(project, out / "project.gpkg")
+        for name, part in parts.items():
+            os.replace(part, out / name)
+    finally:
+        for part in parts.values():
+            part.unlink(missing_ok=True)
     # Last, so that an interrupted demo leaves no figures of a run the
     # folder's project does not hold.
     _write_kpis(project, out / "kpis.json")
@@ -1159,8 +1169,9 @@ def _solve_scenario(project, args) -> int:
         print(f"方案 scenario {name}: solved as a reallocation of the base, as the "
               "base's allocation is one (households placed in the base keep their "
               f"units); {len(outcome.changes)} household(s) got another unit or "
-              "place than in the base (`allocator scenario diff {scenarios.project_word(args.project)} "
-              f"base {scenarios.shell_word(name)}`)")
+              "place than in the base (`allocator scenario diff "
+              f"{scenarios.project_word(args.project)} base "
+              f"{scenarios.shell_word(name)}` shows them)")
     kpis = compute_kpis(data, args.scenario)
     print(kpi_table(kpis))
     if args.json:

@@ -196,7 +196,7 @@ class Project:
     ledger_stored: int = field(default=0, repr=False, compare=False)
     """How many ledger rows were read from the file; only rows after them are
     ever given a hash (a stored entry whose hash was removed stays without)."""
-    unusable_rules: dict[str, str] = field(default_factory=dict, repr=False,
+    unusable_rules: dict[str, Any] = field(default_factory=dict, repr=False,
                                            compare=False)
     """Rules whose value in the file cannot be read, with the text the file
     holds (only ``allocator rules`` opens such a project, to fix them; every
@@ -741,7 +741,10 @@ def _windows_process_alive(pid: int, kernel32: Any,
 
 def unreadable_rule(key: str, value: Any) -> str:
     """What is wrong with rule ``key`` whose file text ``value`` cannot be
-    read."""
+    read (a list: the texts of the rows that give it different values)."""
+    if isinstance(value, list):
+        return (f"rule {key!r} is in the file {len(value)} times, with different "
+                f"values ({', '.join(map(repr, value))})")
     return f"rule {key!r} holds {value!r}, which is not a valid value"
 
 
@@ -842,12 +845,18 @@ def _load_project(path: Path, rules_to_fix: bool = False) -> Project:
         setattr(project, name, _typed(_restore(frame, name), name))
     rules_table = pyogrio.read_dataframe(path, layer="rules")
     rules = default_rules()
-    unusable: dict[str, str] = {}
+    unusable: dict[str, Any] = {}
+    rows: dict[str, list[Any]] = {}
     for key, value in zip(rules_table["key"], rules_table["value_json"]):
+        rows.setdefault(key, []).append(value)
+    for key, values in rows.items():
+        if len(set(map(str, values))) > 1:  # which row holds is not known
+            unusable[key] = values
+            continue
         try:
-            rules[key] = json.loads(value)
+            rules[key] = json.loads(values[0])
         except (TypeError, json.JSONDecodeError):
-            unusable[key] = value
+            unusable[key] = values[0]
     if unusable and not rules_to_fix:
         key, value = next(iter(unusable.items()))
         raise ProjectError(

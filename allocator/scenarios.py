@@ -1106,7 +1106,8 @@ def base_is_reallocation(project: Project) -> bool:
     """Whether the base's allocation was made by a reallocation (exits' and
     vacant units given to the waiting list, households placed before kept)."""
     run_id = _base_run(project)
-    runs = project.runs[project.runs["run_id"] == run_id] if run_id else project.runs[:0]
+    runs = project.runs[project.runs["run_id"] == run_id] if run_id \
+        else project.runs[:0]
     if runs.empty:
         return False
     try:

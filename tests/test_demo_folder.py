@@ -121,3 +121,35 @@ def test_an_output_over_the_project_file_is_refused_before_any_work(
         f"错误 error: --json {folder / 'k.json'}: cannot write in {folder}; "
         "choose another folder; nothing done\n")
     assert path.read_bytes() == before
+
+
+def test_an_interrupted_demo_leaves_the_folder_as_it_was(tmp_path, capsys, monkeypatch):
+    # A demo folder from before; this demo is interrupted when it saves the
+    # project, after writing its orders and table: the folder keeps the
+    # earlier orders and table beside the earlier project, and no part file.
+    import allocator.export
+    import allocator.project
+
+    out = tmp_path / "out"
+    out.mkdir()
+    path = tiny_solved_by_cli(out / "project.gpkg")
+    project = load_project(path)
+    project.log("export", "scenario base", reason="allocator demo")
+    save_project(project, path)
+    for name in ("orders.pdf", "allocations.xlsx", "kpis.json"):
+        (out / name).write_text(f"earlier {name}", encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    written = []
+
+    def quick_pdf(project, target, progress=None):  # the 3,950 pages aside
+        Path(target).write_bytes(b"%PDF new")
+        written.append(Path(target).name)
+
+    def interrupted(project, target, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(allocator.export, "export_pdf", quick_pdf)
+    monkeypatch.setattr(allocator.project, "save_project", interrupted)
+    assert main(["demo", "--out", str(out)]) != 0
+    assert written and written[0].startswith(".orders.demo-")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

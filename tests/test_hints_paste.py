@@ -330,8 +330,8 @@ def test_a_rule_spoiled_outside_the_tool_names_the_command_that_fixes_it(path):
     listed = _run(f"allocator rules {_quoted(path)}")
     assert listed.returncode == 1
     assert "area_max_per_person_m2 (" in listed.stdout
-    assert "= ? (the file holds '{not json', which is not a valid value)" \
-        in listed.stdout
+    assert ("= ? (rule 'area_max_per_person_m2' holds '{not json', which is not a "
+            "valid value)") in listed.stdout
     assert _commands(listed.stderr) == [command]
     # Another rule set alone leaves it unusable: refused, nothing changed.
     other = _run(f"allocator rules {_quoted(path)} --set detour_factor=1.3")
@@ -364,3 +364,29 @@ def test_a_rule_out_of_range_in_the_file_names_its_key(path):
     assert listed.returncode == 1 and _commands(listed.stderr) == [command]
     _accepted(command.replace("VALUE", "1.3"))
     assert load_project(path).rules["detour_factor"] == 1.3
+
+
+def test_a_rule_given_twice_in_the_file_is_not_taken_from_either_row(path):
+    # A second row for one rule, with another value (added by hand): which
+    # one the tool would take is not known, so it takes neither and says how
+    # to set it; set again, the file holds it once.
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO rules (key, value_json, source) VALUES "
+                   "('detour_factor', '2.0', 'hand')")
+    db.close()
+    done = _run(f"allocator solve {_quoted(path)}")
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "rule 'detour_factor' is in the file 2 times, with different values " \
+        "('1.3', '2.0')" in done.stderr
+    (command,) = _commands(done.stderr)
+    assert command == f"allocator rules {_quoted(path)} --set detour_factor=VALUE"
+    _accepted(command.replace("VALUE", "1.4"))
+    project = load_project(path)
+    assert project.rules["detour_factor"] == 1.4
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT value_json FROM rules WHERE key = 'detour_factor'"
+                          ).fetchall()
+    db.close()
+    assert rows == [("1.4",)]

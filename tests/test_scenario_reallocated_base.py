@@ -35,7 +35,8 @@ def _reallocated(tmp_path):
 
 def _placed(project, scenario):
     rows = project.allocations[project.allocations["scenario"] == scenario]
-    return dict(zip(rows["household_id"], zip(rows["unit_id"].fillna(""), rows["kind"])))
+    units = rows["unit_id"].fillna("")
+    return dict(zip(rows["household_id"], zip(units, rows["kind"])))
 
 
 def _places(project, scenario):
@@ -45,7 +46,8 @@ def _places(project, scenario):
                                           rows["facility_id"].fillna(""))}
 
 
-def test_an_added_household_waits_instead_of_taking_a_base_holders_unit(tmp_path, capsys):
+def test_an_added_household_waits_instead_of_taking_a_base_holders_unit(
+        tmp_path, capsys):
     path = _reallocated(tmp_path)
     changes = tmp_path / "n1.json"
     changes.write_text(json.dumps({"add_households": ADD_HOUSEHOLD["add_households"]},
@@ -57,7 +59,8 @@ def test_an_added_household_waits_instead_of_taking_a_base_holders_unit(tmp_path
     out = capsys.readouterr().out
     assert ("方案 scenario 新增户: solved as a reallocation of the base, as the base's "
             "allocation is one (households placed in the base keep their units); 0 "
-            "household(s) got another unit or place than in the base") in out
+            "household(s) got another unit or place than in the base (`allocator "
+            f"scenario diff {path} base 新增户` shows them)\n") in out
 
     project = load_project(path)
     base, trial = _placed(project, "base"), _placed(project, "新增户")
