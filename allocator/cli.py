@@ -281,11 +281,12 @@ def build_parser() -> argparse.ArgumentParser:
     county.add_argument("--methods", default="",
                         help="comma-separated subset of ours, cbc_plain, "
                         "sequential, spopt, mcf_floor, grouped_highs")
-    county.add_argument("--unit-points", choices=("building", "site"),
-                        default="building",
-                        help="where the generated units lie: each building's own "
-                        "point (default), or every unit at its site's point (a "
-                        "register that gives only the site)")
+    county.add_argument("--unit-points", choices=("site", "building"),
+                        default="site",
+                        help="where the generated units lie: every unit at its "
+                        "site's point (default: units grouped by site, as in the "
+                        "issue's county), or each building at its own point (a "
+                        "finer county, 875 locations at 20,000 households)")
 
     realloc = commands.add_parser(
         "reallocate", help="give units freed by exits to the waiting list; nobody "

@@ -21,8 +21,9 @@ weight, then service places inside catchment, then walking):
 - ``mcf_floor``: OR-Tools min-cost flow on the services-only relaxation of the
   sequential housing (people, not groups, flow to facilities): a floor on
   time, not an allocation;
-- ``grouped_highs``: the product's aggregated model (households by type, units
-  by class, groups by building) solved directly by HiGHS.
+- ``grouped_highs``: the compact grouped MIP (households by type, units by
+  class, service groups as integer flows: the model of the fast path with
+  every column) solved level by level by HiGHS directly.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ UNSERVED_COST = 10_000_000  # p-median cost of leaving a client unserved
 
 
 def run_method(method: str, households: int, seed: int,
-               time_limit: float, unit_points: str = "building") -> dict:
+               time_limit: float, unit_points: str = "site") -> dict:
     """Generate the county, run ``method`` on it, describe the outcome."""
     from allocator.allocate import build_instance, lottery_rank
     from bench.county import generate_project
@@ -107,9 +108,107 @@ def _backend_run(problem, joint, backend, left):
 
 
 def _grouped_highs(problem, left, rank):
-    from solvers.joint import build_aggregated_model
+    """The compact grouped MIP a good engineer would write first: households
+    grouped by type, units by class (site or building, and size), service
+    groups as integer flows from where they live to facilities (the model of
+    :mod:`solvers.fast`, every column in it), solved level by level by HiGHS
+    directly: no min-cost flow, no column generation, no neighbourhood."""
+    import highspy
+    import numpy as np
 
-    return _backend_run(problem, build_aggregated_model(problem), "highs", left)
+    from solvers import fast
+    from solvers.base import LevelResult, Status
+
+    start = time.perf_counter()
+    kinds = fast._group_households(problem)
+    capacity = np.asarray(problem.class_capacity, dtype=np.int64)
+    area_class, fit_q = fast._area_classes(kinds, len(capacity))
+    n_areas = int(area_class.max(initial=-1)) + 1
+    used = area_class >= 0
+    area_capacity = np.bincount(area_class[used], weights=capacity[used],
+                                minlength=n_areas).astype(np.int64)
+    type_count = [len(m) for m in kinds.type_members]
+    inputs = {"type_count": type_count, "fit_q": fit_q, "area_class": area_class,
+              "type_areas": [fit_q[kinds.kind_fit[kinds.type_kind[t]]]
+                             for t in range(len(type_count))],
+              "area_capacity": area_capacity, "capacity": capacity,
+              "class_loc": np.asarray(problem.class_location, dtype=np.int64),
+              "n_areas": n_areas, "best_housed": 0}  # level 1 is solved here
+    built = fast._build(problem, kinds, inputs, people=False)
+    full = built.full
+    highs = fast._quiet_highs(highspy)
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("mip_rel_gap", fast.DEFAULT_GAP)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = full.n_cols, len(full.row_lower)
+    lp.col_cost_ = np.zeros(full.n_cols)
+    lp.col_lower_, lp.col_upper_ = full.lower.astype(float), full.upper.astype(float)
+    lp.row_lower_, lp.row_upper_ = full.row_lower, full.row_upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = full.starts.astype(np.int32)
+    lp.a_matrix_.index_ = full.index.astype(np.int32)
+    lp.a_matrix_.value_ = full.value
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * full.n_cols
+    highs.passModel(lp)
+    housed = np.zeros(full.n_cols)
+    for t, col in built.n_col.items():
+        housed[col] = kinds.type_weight[t]
+    served = np.zeros(full.n_cols)
+    served[built.served_cols] = built.served_vals
+    walk = np.zeros(full.n_cols)
+    walk[built.served_cols] = built.walk_vals
+    levels, values, status, message = [], None, Status.OPTIMAL, ""
+    for name, sense, cost in (("housed", "max", housed), ("served", "max", served),
+                              ("walk", "min", walk)):
+        remaining = left - (time.perf_counter() - start)
+        if remaining <= 0.05:
+            status, message = Status.TIMEOUT, f"time limit reached before level {name}"
+            break
+        t0 = time.perf_counter()
+        highs.changeColsCost(full.n_cols, np.arange(full.n_cols, dtype=np.int32), cost)
+        highs.changeObjectiveSense(highspy.ObjSense.kMaximize if sense == "max"
+                                   else highspy.ObjSense.kMinimize)
+        fast._time_limit(highs, remaining)
+        if values is not None:
+            fast._warm(highs, highspy, values)
+        highs.run()
+        info = highs.getInfo()
+        if info.primal_solution_status != 2:
+            levels.append(LevelResult(name, sense, None, None, Status.TIMEOUT,
+                                      time.perf_counter() - t0))
+            status, message = Status.TIMEOUT, f"level {name}: no solution"
+            break
+        values = np.asarray(highs.getSolution().col_value)
+        values = np.round(values)
+        objective = float(cost @ values)
+        bound = float(info.mip_dual_bound)
+        proven = highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        level = LevelResult(name, sense, objective, bound,
+                            Status.OPTIMAL if proven else Status.TIMEOUT,
+                            time.perf_counter() - t0)
+        levels.append(level)
+        if not proven:
+            status, message = Status.TIMEOUT, f"time limit reached in level {name}"
+            break
+        if abs(bound - objective) > 1e-6 * max(1.0, abs(objective)):
+            status = Status.FEASIBLE
+        idx = np.flatnonzero(cost)
+        inf = highspy.kHighsInf
+        highs.addRow(objective if sense == "max" else -inf,
+                     inf if sense == "max" else objective, len(idx),
+                     idx.astype(np.int32), cost[idx])
+    out = {"status": status.value, "gap": levels[-1].gap if levels else None,
+           "size": {"variables": full.n_cols, "constraints": len(full.row_lower)},
+           "levels": _levels(levels), "message": message}
+    if status == Status.TIMEOUT:
+        return out | {"objective": None}
+    solution = fast._unfold(problem, kinds, values, built.n_col, built.s_col,
+                            built.columns, area_class, rank)
+    broken = fast.check_joint(problem, solution)
+    if broken:
+        return out | {"status": "error", "objective": None,
+                      "message": f"{len(broken)} broken rules, e.g. {broken[0]}"}
+    return out | {"objective": fast.joint_objectives(problem, solution)}
 
 
 def _cbc_plain(problem, left, rank):
@@ -285,7 +384,7 @@ _METHODS = {"ours": _ours, "cbc_plain": _cbc_plain, "sequential": _sequential,
 def main(argv: list[str] | None = None) -> int:
     args = (argv or sys.argv[1:])
     method, households, seed, time_limit, out = args[:5]
-    unit_points = args[5] if len(args) > 5 else "building"
+    unit_points = args[5] if len(args) > 5 else "site"
     try:
         row = run_method(method, int(households), int(seed), float(time_limit),
                          unit_points)

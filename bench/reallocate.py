@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     today = REFERENCE
 
     start = time.perf_counter()
-    project = generate_project(args.households, args.seed)
+    project = generate_project(args.households, args.seed, "building")
     generate_seconds = time.perf_counter() - start
 
     start = time.perf_counter()

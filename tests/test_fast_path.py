@@ -120,7 +120,7 @@ def test_same_optimum_as_the_mip_on_generated_counties(seed):
     from bench.county import generate_project
     from bench.county_methods import benchmark_rules
 
-    project = generate_project(120, seed)
+    project = generate_project(120, seed, "building")
     benchmark_rules(project)
     problem = build_instance(project, dt.date(2026, 10, 1)).problem
     result = solve_fast(problem, gap=0.0)
@@ -140,7 +140,7 @@ def _generated(households, seed):
     from bench.county import generate_project
     from bench.county_methods import benchmark_rules
 
-    project = generate_project(households, seed)
+    project = generate_project(households, seed, "building")
     benchmark_rules(project)
     return project, build_instance(project, dt.date(2026, 10, 1)).problem
 
