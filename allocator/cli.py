@@ -744,6 +744,8 @@ def _cmd_solve(args) -> int:
     if args.scenario != "base":
         return _solve_scenario(project, args)
     solved_before = project.allocations["scenario"].eq("base").any()
+    before = _allocated_units(project)
+    given = _given_out(project) if before else []
     outcome = _solve(project, args)
     save_project(project, args.project)
     if outcome.solution is None:
@@ -755,8 +757,44 @@ def _cmd_solve(args) -> int:
                 {"run": outcome.run}, ensure_ascii=False, indent=2, default=str))
         return EXIT_DATA
     _not_proven(outcome)
+    _units_changed_note(before, _allocated_units(project), given)
     _write_kpis(project, args.json)
     return EXIT_OK
+
+
+def _allocated_units(project) -> dict[str, str]:
+    """The unit of every household the base allocates one (not moved in)."""
+    rows = project.allocations[(project.allocations["scenario"] == "base")
+                               & (project.allocations["kind"] == "allocated")]
+    return dict(zip(rows["household_id"].tolist(), rows["unit_id"].tolist()))
+
+
+def _given_out(project) -> list[int]:
+    from allocator.export import given_out
+    from allocator.scenarios import _base_run
+
+    runs = project.runs[project.runs["run_id"] == _base_run(project)]
+    return given_out(project, runs.iloc[-1].to_dict()) if len(runs) else []
+
+
+def _units_changed_note(before: dict[str, str], after: dict[str, str],
+                        given: list[int]) -> None:
+    """Name the households a solve afresh gave another unit (or none) than
+    the allocation it replaced, and whether that one was printed."""
+    changed = [(h, u, after.get(h)) for h, u in before.items() if after.get(h) != u]
+    if not changed:
+        return
+    shown = ", ".join(f"{h} ({u} → {v or '轮候'})" for h, u, v in changed[:10])
+    more = f" and {len(changed) - 10} more" if len(changed) > 10 else ""
+    printed = (f"; the allocation it replaced was printed on orders or a notice "
+               f"(ledger {'entry' if len(given) == 1 else 'entries'} "
+               f"{', '.join(f'#{e}' for e in given[:5])}"
+               f"{' …' if len(given) > 5 else ''}), so theirs need printing again"
+               if given else "")
+    print(f"注意 note: allocated everyone afresh: {len(changed)} household(s) "
+          f"allocated a unit before, not yet moved in, have another unit or none "
+          f"now: {shown}{more}{printed}. `allocator reallocate` keeps households "
+          "already housed in their units")
 
 
 def _progress_bar(label: str):
@@ -1405,7 +1443,7 @@ def _kpi_text(key: str, value, signed: bool = False) -> str:
 
 def _print_comparison(comparison) -> None:
     from allocator.kpis import display_width, pad_cell
-    from allocator.scenarios import difference_lines
+    from allocator.scenarios import difference_lines, unit_words
 
     kpis = comparison.kpis
     labels = comparison.kpi_labels("zh_CN")  # the keys stay in JSON/CSV files
@@ -1425,8 +1463,7 @@ def _print_comparison(comparison) -> None:
     print(f"\n{len(households)} household(s) differ ({moved} in their unit, the "
           "rest in school places or clinics)")
     for record in households.head(30).to_dict("records"):
-        units = " | ".join(record[f"unit[{n}]"] or "轮候"
-                           for n in comparison.names)
+        units = " | ".join(unit_words(record[f"unit[{n}]"]) for n in comparison.names)
         print(f"  {record['household_id']}: {units}")
         for part in difference_lines(comparison.details[record["household_id"]]):
             print(f"      {part}")
@@ -1683,6 +1720,10 @@ def _add_dynamic_commands(commands) -> None:
                        help="transition date: units are freed on it (default "
                        "today); not before the household's move-in date (入住日期) "
                        "and at most a year ahead")
+    exits.add_argument("--cancel", action="store_true",
+                       help="take back the confirmed exits of the households "
+                       "given with --household whose units are not yet freed "
+                       "(a wrong date: take it back, then confirm again)")
     exits.add_argument("--reason", default="", help="why (kept in the ledger)")
 
     alerts = commands.add_parser(
@@ -1797,10 +1838,42 @@ def cmd_ledger(args) -> int:
 def cmd_exits(args) -> int:
     from allocator.project import project_lock
 
+    if args.cancel:
+        if args.apply or args.date or not args.household:
+            print("错误 error: --cancel takes back the exits of the households given "
+                  "with --household, without --apply or --date", file=sys.stderr)
+            return EXIT_USAGE
+        with project_lock(args.project):
+            return _cancel_exits(args)
     if not args.apply:
         return _cmd_exits(args)
     with project_lock(args.project):
         return _cmd_exits(args)
+
+
+def _cancel_exits(args) -> int:
+    from allocator.exits import ExitError, cancel_exits
+    from allocator.project import load_project, save_project
+
+    project = load_project(args.project)
+    dates = dict(zip(project.exits["household_id"], project.exits["exit_on"]))
+    try:
+        taken = cancel_exits(project, list(args.household), reason=args.reason)
+    except ExitError as exc:
+        print(f"错误 error: {exc}; nothing changed", file=sys.stderr)
+        return EXIT_DATA
+    save_project(project, args.project)
+    for household_id in taken:
+        print(f"{household_id}  退出已撤回 exit of {dates[household_id]} taken back")
+    print(f"took back {len(taken)} exit(s); confirm again with `allocator exits "
+          f"{_word(args.project)} --apply --household ID --date YYYY-MM-DD`")
+    return EXIT_OK
+
+
+def _word(path: Path) -> str:
+    from allocator.scenarios import project_word
+
+    return project_word(path)
 
 
 def _cmd_exits(args) -> int:

@@ -260,8 +260,11 @@ def confirm_exits(project: Project, household_ids: list[str], exit_on: dt.date,
         elif household_id in exited:
             problems.append(f"household {household_id} has already exited")
         elif household_id not in review.index:
-            problems.append(f"household {household_id} has no unit, so it cannot "
-                            "exit")
+            allocated = _allocated_unit(project, household_id)
+            problems.append(
+                f"household {household_id} does not live in a unit, so it cannot "
+                "exit" + (f" (it is allocated {allocated} and has not moved in)"
+                          if allocated else ""))
         elif not review.at[household_id, "qualifies"]:
             problems.append(f"household {household_id} does not qualify: "
                             + review.at[household_id, "reason"])
@@ -289,6 +292,47 @@ def confirm_exits(project: Project, household_ids: list[str], exit_on: dt.date,
         project.households.loc[marked, "exited_on"] = exit_on.isoformat()
     apply_due_exits(project, today)
     return list(household_ids)
+
+
+def cancel_exits(project: Project, household_ids: list[str],
+                 reason: str = "") -> list[str]:
+    """Take back confirmed exits whose unit is not yet freed (a transition
+    date typed wrong, a household that stays after all): the exit row goes,
+    the household is no longer marked exited, and each gets a ledger entry.
+    Confirm again with the right date afterwards.
+
+    Raises
+    ------
+    ExitError
+        A household is unknown, has no confirmed exit, or its unit was freed
+        already (its exit has taken effect); nothing is changed.
+    """
+    household_ids = list(dict.fromkeys(household_ids))
+    known = set(project.households["household_id"])
+    exits = project.exits
+    freed = dict(zip(exits["household_id"], exits["freed_on"]))
+    problems = []
+    for household_id in household_ids:
+        if household_id not in known:
+            problems.append(f"household {household_id} is not in the project")
+        elif household_id not in freed:
+            problems.append(f"household {household_id} has no confirmed exit")
+        elif isinstance(freed[household_id], str) and freed[household_id]:
+            problems.append(
+                f"household {household_id}'s exit took effect: its unit was freed "
+                f"on {freed[household_id]}, so it cannot be taken back here")
+    if problems:
+        raise ExitError("; ".join(problems))
+    for row in exits[exits["household_id"].isin(household_ids)].itertuples():
+        project.log("cancel exit", f"household {row.household_id}",
+                    before={"exit_on": row.exit_on, "unit_id": row.unit_id},
+                    after={"status": "已入住", "unit_id": row.unit_id},
+                    reason=reason or "退出确认撤回")
+    project.exits = exits[~exits["household_id"].isin(household_ids)].reset_index(
+        drop=True)
+    marked = project.households["household_id"].isin(household_ids)
+    project.households.loc[marked, "exited_on"] = None
+    return household_ids
 
 
 def apply_due_exits(project: Project, today: dt.date) -> list[str]:
@@ -383,3 +427,13 @@ def _user() -> str:
         return getpass.getuser()
     except Exception:  # no user name on some service accounts
         return "unknown"
+
+
+def _allocated_unit(project: Project, household_id: str) -> str | None:
+    """The unit the base allocates ``household_id`` and it has not moved
+    into, if any."""
+    rows = project.allocations[(project.allocations["scenario"] == "base")
+                               & (project.allocations["household_id"] == household_id)
+                               & (project.allocations["kind"] == "allocated")]
+    units = [u for u in rows["unit_id"].tolist() if isinstance(u, str)]
+    return units[0] if units else None

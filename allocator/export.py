@@ -34,10 +34,11 @@ class ExportRefused(Exception):
     """The allocation cannot be exported (not solved, or no such scenario)."""
 
 
-def _register_update_after(project: Project, run: dict) -> tuple[int, str] | None:
-    """The first register update (entry number, day) logged after the entry
-    that stored ``run``'s allocation, or None (also when that entry is not
-    found, e.g. for a promoted scenario)."""
+def _entries_after(project: Project, run: dict, actions: tuple[str, ...]
+                   ) -> pd.DataFrame | None:
+    """The ledger entries of ``actions`` logged after the entry that stored
+    ``run``'s allocation, or None when that entry is not found (e.g. for a
+    promoted scenario)."""
     ledger = project.ledger
     entries = pd.to_numeric(ledger["entry"], errors="coerce")
     stored = None
@@ -47,10 +48,24 @@ def _register_update_after(project: Project, run: dict) -> tuple[int, str] | Non
             stored = entry
     if stored is None or pd.isna(stored):
         return None
-    later = ledger[(ledger["action"] == "register update") & (entries > stored)]
-    if later.empty:
+    return ledger[ledger["action"].isin(actions) & (entries > stored)]
+
+
+def register_update_after(project: Project, run: dict) -> tuple[int, str] | None:
+    """The first register update (entry number, day) logged after the entry
+    that stored ``run``'s allocation, or None (also when that entry is not
+    found, e.g. for a promoted scenario)."""
+    later = _entries_after(project, run, ("register update",))
+    if later is None or later.empty:
         return None
     return int(later["entry"].iloc[0]), str(later["time"].iloc[0])[:10]
+
+
+def given_out(project: Project, run: dict) -> list[int]:
+    """The ledger entries that printed ``run``'s allocation on orders, a table
+    or a public notice (exports and notices logged after it was stored)."""
+    later = _entries_after(project, run, ("export", "notice"))
+    return [] if later is None else [int(e) for e in later["entry"]]
 
 
 def latest_run(project: Project, scenario: str) -> dict:
@@ -73,7 +88,7 @@ def latest_run(project: Project, scenario: str) -> dict:
         raise ExportRefused(
             f"scenario {scenario!r}: the solve ended {run['status']!r} without an "
             "allocation, so no orders can be printed; solve again")
-    updated = _register_update_after(project, run)
+    updated = register_update_after(project, run)
     if updated is not None:
         raise ExportRefused(
             f"scenario {scenario!r}: the register was updated after its allocation "

@@ -260,7 +260,15 @@ def read_histories(paths: dict, households: set[str] | None,
         (only for the files given) and the problems, each
         ``file:row:column: message``.
     """
-    from allocator.importer import _Checker, _date, _number, _rename, _text
+    from allocator.importer import (
+        INCOME_MAX,
+        JOB_YEARS_MAX,
+        _Checker,
+        _date,
+        _number,
+        _rename,
+        _text,
+    )
     from allocator.project import empty_frame
     from gis.readers import read_table
 
@@ -313,10 +321,10 @@ def read_histories(paths: dict, households: set[str] | None,
                                 f"year between 1990 and {this_year}")
                     continue
                 income = _number(cells.get("annual_income"))
-                if income is None or income < 0:
+                if income is None or not 0 <= income <= INCOME_MAX:
                     check.error(row, reverse["annual_income"],
                                 f"{record['annual_income']!r}: write the household's "
-                                "income of the year in yuan (0 or more)")
+                                f"income of the year in yuan (0 to {INCOME_MAX:,})")
                     continue
                 if record["job_status"] not in JOB_STATUSES:
                     check.error(row, reverse["job_status"],
@@ -325,10 +333,10 @@ def read_histories(paths: dict, households: set[str] | None,
                     continue
                 years = _number(cells.get("stable_job_years")) \
                     if record["stable_job_years"] else 0.0
-                if years is None or years < 0:
+                if years is None or not 0 <= years <= JOB_YEARS_MAX:
                     check.error(row, reverse["stable_job_years"],
                                 f"{record['stable_job_years']!r} is not a number of "
-                                "years")
+                                f"years in a job (0 to {JOB_YEARS_MAX})")
                     continue
                 key_ = (household_id, int(year))
                 if key_ in seen:

@@ -36,6 +36,11 @@ REGISTER_COLUMNS = {
     "轮候登记日期": "waiting_since",
     "意向安置点": "preferred_sites", "低楼层意愿": "wants_low_floor",
 }
+INCOME_MAX = 100_000_000
+"""The most yuan a year a register's 年收入 may give (far above any real
+household, far inside what the project stores)."""
+JOB_YEARS_MAX = 80
+"""The most years a register's 稳定就业年限 may give (a working life)."""
 REGISTER_REQUIRED = ("household_id", "name", "id_number", "relationship", "sex",
                      "birth_date", "category")
 UNIT_COLUMNS = {
@@ -707,10 +712,20 @@ def _read_register(path: Path, encoding: str | None, today: dt.date | None = Non
         if _text(head["annual_income"]) and income is None:
             check.error(int(head["row"]), "年收入",
                         f"{_text(head['annual_income'])!r} is not a number")
+        elif income is not None and not 0 <= income <= INCOME_MAX:
+            check.error(int(head["row"]), "年收入",
+                        f"{_text(head['annual_income'])} is not an income: give "
+                        f"yuan a year from 0 to {INCOME_MAX:,}")
+            income = None
         years = _number(head["stable_job_years"])
         if _text(head["stable_job_years"]) and years is None:
             check.error(int(head["row"]), "稳定就业年限",
                         f"{_text(head['stable_job_years'])!r} is not a number")
+        elif years is not None and not 0 <= years <= JOB_YEARS_MAX:
+            check.error(int(head["row"]), "稳定就业年限",
+                        f"{_text(head['stable_job_years'])} is not a number of years "
+                        f"in a job: give years from 0 to {JOB_YEARS_MAX}")
+            years = None
         waiting = _date(head["waiting_since"]) if _text(head["waiting_since"]) else None
         if _text(head["waiting_since"]) and waiting is None:
             check.error(int(head["row"]), "轮候登记日期",

@@ -48,7 +48,14 @@ import pandas as pd
 from shapely.geometry import LineString, Point
 
 from allocator import idnumber
-from allocator.importer import CATEGORIES, HEAD, SEXES, normalise_disability
+from allocator.importer import (
+    CATEGORIES,
+    HEAD,
+    INCOME_MAX,
+    JOB_YEARS_MAX,
+    SEXES,
+    normalise_disability,
+)
 from allocator.project import Project
 from allocator.rules import (
     DEFAULTS,
@@ -94,8 +101,8 @@ LIMITS: dict[str, tuple[float, float, str]] = {
     "capacity": (0, 1_000_000, "use a whole number of places from 0 to 1,000,000"),
     "floor": (1, 100, "use a whole floor number from 1 (the ground floor) to 100"),
     "area_m2": (1, 1_000, "use square metres from 1 to 1,000"),
-    "annual_income": (0, 100_000_000, "use yuan a year from 0 to 100,000,000"),
-    "stable_job_years": (0, 80, "use years from 0 to 80"),
+    "annual_income": (0, INCOME_MAX, f"use yuan a year from 0 to {INCOME_MAX:,}"),
+    "stable_job_years": (0, JOB_YEARS_MAX, f"use years from 0 to {JOB_YEARS_MAX}"),
 }
 """The range of each number a scenario change gives: (least, most, what to
 write). The project stores them as 64-bit numbers; these ranges are far
@@ -1172,6 +1179,14 @@ def _solve_as_reallocation(project: Project, name: str, data: Project,
         store_reallocation,
     )
 
+    pending = _base_pending(project, today)
+    if pending:
+        raise ScenarioError(
+            f"scenario {name!r}: the base's allocation is a reallocation, and "
+            f"{' and '.join(pending)}; solved now, the scenario would show that "
+            "beside its own change. Run `allocator reallocate PROJECT` first "
+            "(households already housed keep their units), then solve the "
+            "scenario")
     outgrown = outgrown_units(data, previous_allocation(data, BASE), today)
     if outgrown:
         raise ScenarioError(
@@ -1193,6 +1208,25 @@ def _solve_as_reallocation(project: Project, name: str, data: Project,
     project.households["priority"] = priority
     outcome.changes = result.changes
     return outcome
+
+
+def _base_pending(project: Project, today: dt.date) -> list[str]:
+    """What the base's data holds that its allocation does not yet: a
+    register update logged after it, units freed by exits since."""
+    from allocator.export import register_update_after
+    from allocator.reallocate import freed_units, previous_allocation
+
+    pending = []
+    runs = project.runs[project.runs["run_id"] == _base_run(project)]
+    updated = register_update_after(project, runs.iloc[-1].to_dict()) \
+        if len(runs) else None
+    if updated is not None:
+        pending.append(f"the register was updated after it (ledger entry "
+                       f"#{updated[0]}, {updated[1]})")
+    freed = freed_units(project, previous_allocation(project, BASE), today)
+    if freed:
+        pending.append(f"exits have freed {len(freed)} unit(s) since")
+    return pending
 
 
 def _base_places(instance, services: pd.DataFrame
@@ -1224,7 +1258,9 @@ class Comparison:
     ``kpis``: one row per key figure, one column per scenario, then one
     column per later scenario with its difference from the first.
     ``households``: the households whose allocation differs, with the unit
-    and the service places in each scenario and ``differences``, what
+    (None: none, waiting; ``NOT_IN``: not in that scenario, which another
+    compared scenario adds it to) and the service places in each scenario
+    and ``differences``, what
     differs in one line (the unit; each place by member, kind and
     facility, old → new). ``features``: a GeoDataFrame with, per differing
     household, a point at its unit in each scenario and a line between them
@@ -1343,7 +1379,8 @@ def compare(project: Project, scenario_names: list[str], *,
     everyone = sorted(set().union(*(set(u) for u in unit_of.values())))
     rows, details = [], {}
     for household_id in everyone:
-        units = [unit_of[n].get(household_id) for n in scenario_names]
+        units = [unit_of[n][household_id] if household_id in unit_of[n] else NOT_IN
+                 for n in scenario_names]
         served = [places[n].get(household_id, {}) for n in scenario_names]
         found = _household_differences(units, served, facility_names, member_names)
         if not found:
@@ -1365,6 +1402,17 @@ def compare(project: Project, scenario_names: list[str], *,
     households = households.where(households.notna(), None)
     return Comparison(list(scenario_names), kpis, households,
                       _features(datas, scenario_names, households), details)
+
+
+NOT_IN = ""
+"""The unit of a household in a scenario that does not have it (one that
+another compared scenario adds), beside None: in it, without a unit."""
+
+
+def unit_words(unit: str | None, language: str = "zh_CN") -> str:
+    """A household's unit in one scenario of a comparison, as shown."""
+    words = _WORDS["en" if language == "en" else "zh_CN"]
+    return words["absent"] if unit == NOT_IN else (unit or words["waiting"])
 
 
 def _names(project: Project, datas: dict[str, Project]
@@ -1414,10 +1462,12 @@ def _household_differences(units: list[str | None],
 
 _KIND_ORDER = {kind: i for i, kind in enumerate(FACILITY_KINDS)}
 _WORDS = {
-    "zh_CN": {"unit": "房号", "waiting": "轮候", "none": "无", "sep": "；",
+    "zh_CN": {"unit": "房号", "waiting": "轮候", "absent": "无此户", "none": "无",
+              "sep": "；",
               "colon": "：", "named": "{name}（{id}）", "and": "、",
               **KIND_LABELS},
-    "en": {"unit": "unit", "waiting": "waiting", "none": "none", "sep": "; ",
+    "en": {"unit": "unit", "waiting": "waiting", "absent": "not in it",
+           "none": "none", "sep": "; ",
            "colon": ": ", "named": "{name} ({id})", "and": ", ",
            "kindergarten": "kindergarten", "primary": "primary school",
            "junior": "junior middle school", "clinic": "clinic"},
@@ -1448,7 +1498,7 @@ def difference_lines(found: list[dict[str, Any]],
     for (what, _), items in groups.items():
         item = items[0]
         if what == "unit":
-            values = [v or words["waiting"] for v in item["values"]]
+            values = [unit_words(v, language) for v in item["values"]]
             parts.append(words["unit"] + words["colon"] + " → ".join(values))
             continue
         values = [words["named"].format(name=name, id=value) if name
@@ -1487,7 +1537,7 @@ def _features(datas, scenario_names, households) -> gpd.GeoDataFrame:
         if record["unit_changed"] and len(located) >= 2:
             records.append({"household_id": record["household_id"],
                             "scenario": " → ".join(scenario_names),
-                            "unit_id": " → ".join(u or "轮候" for u in units),
+                            "unit_id": " → ".join(unit_words(u) for u in units),
                             "kind": "move", "differences": record["differences"],
                             "geometry": LineString(located)})
     return gpd.GeoDataFrame(
@@ -1920,16 +1970,33 @@ def _base_changes_since(project: Project,
     (number, action, object)."""
     ledger = project.ledger
     numbers = pd.to_numeric(ledger["entry"], errors="coerce")
+    # A reallocation stores its run (an allocate entry) and then says what it
+    # changed (a reallocate entry naming the same run): it is named once.
+    reallocated = {_run_of(after) for action, after in zip(
+        ledger["action"], ledger["after"]) if action == "reallocate"} - {None}
     found = []
-    for number, action, obj in zip(numbers, ledger["action"], ledger["object"]):
+    for number, action, obj, after in zip(numbers, ledger["action"],
+                                          ledger["object"], ledger["after"]):
         if pd.isna(number) or number <= entry or action in _NOT_BASE:
             continue
         # A solve of a scenario names it; the window's redo names the project.
         if action in ("allocate", "reallocate") and str(obj).startswith(
                 "scenario ") and obj != f"scenario {BASE}":
             continue
+        if action == "allocate" and _run_of(after) in reallocated:
+            continue
         found.append((int(number), _cell_text(action), _cell_text(obj)))
     return found
+
+
+def _run_of(after: Any) -> str | None:
+    """The run a ledger entry's ``after`` names, if any."""
+    try:
+        record = json.loads(after) if isinstance(after, str) and after else None
+    except ValueError:
+        return None
+    run = record.get("run_id") if isinstance(record, dict) else None
+    return run if isinstance(run, str) else None
 
 
 def _cell_text(value: Any) -> str:
@@ -1949,6 +2016,7 @@ _ENTRY_WORDS = {
     "scenario promote": ("promote of {obj} to the base",
                          "promote of a scenario to the base"),
     "exit": ("exit of {obj}", "confirmed exits"),
+    "cancel exit": ("exit taken back of {obj}", "exits taken back"),
     "free unit": ("freeing of {obj}", "freeing of units"),
     "lock": ("lock change of {obj}", "lock change"),
     "edit": ("edit of {obj}", "edit"),

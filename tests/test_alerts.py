@@ -200,7 +200,7 @@ def test_history_files_are_checked_row_by_row(tiny_inputs, tmp_path):
         f"{history}:4:年度: 错误 error: '二〇二五' is not a year between 1990 and "
         f"{dt.date.today().year}",
         f"{history}:5:年收入: 错误 error: '很多': write the household's income of "
-        "the year in yuan (0 or more)",
+        "the year in yuan (0 to 100,000,000)",
         f"{history}:6:就业状况: 错误 error: '打零工': use one of 稳定就业 / 灵活就业 / "
         "务农 / 无业",
         f"{history}:7:年度: 错误 error: household H0 has year 2025 twice (also row "

@@ -33,3 +33,29 @@ def test_a_word_in_the_income_column_is_still_refused(tmp_path):
     _members, _households, problems = _read_register(path, None, dt.date(2026, 10, 1))
     assert any("年收入" in str(p) and "'三万' is not a number" in str(p)
                for p in problems)
+
+
+def test_an_income_or_job_years_out_of_range_is_refused_with_the_range(tmp_path):
+    # 10^18 yuan a year and 500 years in a job are typing slips, not data:
+    # each is refused at its row, with the range to use; 0 and the limits pass.
+    register = pd.read_csv(TINY / "register.csv", dtype=str, keep_default_na=False)
+    heads = register.index[register["与户主关系"] == "户主"]
+    register.loc[heads[0], "年收入"] = "1000000000000000000"
+    register.loc[heads[1], "稳定就业年限"] = "500"
+    register.loc[heads[2], "年收入"] = "-1"
+    register.loc[heads[3], "年收入"] = "100000000"
+    register.loc[heads[3], "稳定就业年限"] = "80"
+    register.loc[heads[4], "年收入"] = "0"
+    path = tmp_path / "register.csv"
+    register.to_csv(path, index=False, encoding="utf-8-sig")
+    _members, households, problems = _read_register(path, None, dt.date(2026, 10, 1))
+    found = sorted(str(p) for p in problems
+                   if "年收入" in str(p) or "稳定就业年限" in str(p))
+    rows = [int(i) + 2 for i in heads[:3]]  # the header is row 1
+    assert found == sorted([
+        f"{path}:{rows[0]}:年收入: 错误 error: 1000000000000000000 is not an income: "
+        "give yuan a year from 0 to 100,000,000",
+        f"{path}:{rows[1]}:稳定就业年限: 错误 error: 500 is not a number of years in "
+        "a job: give years from 0 to 80",
+        f"{path}:{rows[2]}:年收入: 错误 error: -1 is not an income: give yuan a "
+        "year from 0 to 100,000,000"])

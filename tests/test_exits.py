@@ -166,7 +166,7 @@ def test_exits_that_cannot_be_confirmed_change_nothing(tiny_project):
     message = str(error.value)
     assert "household H0 does not qualify: 人均年收入 10,000 > 15,000（未满足）" \
         in message
-    assert "household H1 has no unit" in message
+    assert "household H1 does not live in a unit, so it cannot exit;" in message
     assert "household H9 is not in the project" in message
     assert len(tiny_project.ledger) == ledger and tiny_project.exits.empty
 
@@ -197,7 +197,8 @@ def test_exits_command_lists_then_applies(tiny_project, tmp_path, capsys):
     assert load_project(path).exits.empty  # listing changes nothing
 
     assert main(["exits", str(path), "--apply", "--household", "H1"]) == 1
-    assert "household H1 has no unit" in capsys.readouterr().err
+    assert "household H1 does not live in a unit, so it cannot exit" \
+        in capsys.readouterr().err
 
     for bad in ("20261201", "2026-13-01"):  # argparse refuses: exit 2
         with pytest.raises(SystemExit) as refused:
@@ -274,3 +275,63 @@ def test_exits_freed_today_are_said_vacant_now_only(tiny_project, tmp_path, caps
     assert capsys.readouterr().out.splitlines()[-1] == (
         f"confirmed 1 exit(s) on {today}; 1 unit(s) 空置 vacant now")
     assert load_project(path).exits.iloc[0]["freed_on"] == today
+
+
+def test_a_household_allocated_but_not_moved_in_is_told_so(tmp_path, capsys):
+    from tests.conftest import tiny_solved_by_cli
+
+    path = tiny_solved_by_cli(tmp_path / "p.gpkg")  # H3 is allocated B-101
+    capsys.readouterr()
+    assert main(["exits", str(path), "--apply", "--household", "H3"]) == 1
+    assert ("household H3 does not live in a unit, so it cannot exit (it is "
+            "allocated B-101 and has not moved in)") in capsys.readouterr().err
+
+
+def test_a_pending_exit_is_taken_back_and_confirmed_again(tiny_project, tmp_path,
+                                                          capsys):
+    # H0's exit was confirmed for the wrong day, 30 days ahead: taken back, it
+    # is housed again (no exit, not marked exited), and confirmed for the
+    # right day, 60 days ahead. An exit whose unit was freed is not taken back.
+    _history(tiny_project, [("H0", 2025, 64000, "稳定就业", 3)])
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    wrong = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    right = (dt.date.today() + dt.timedelta(days=60)).isoformat()
+    assert main(["exits", str(path), "--apply", "--household", "H0",
+                 "--date", wrong]) == 0
+    capsys.readouterr()
+    assert main(["exits", str(path), "--cancel", "--household", "H0",
+                 "--reason", "日期填错"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [f"H0  退出已撤回 exit of {wrong} taken back",
+                   "took back 1 exit(s); confirm again with `allocator exits "
+                   f"{path} --apply --household ID --date YYYY-MM-DD`"]
+    opened = load_project(path)
+    assert opened.exits.empty
+    assert opened.households["exited_on"].isna().all()
+    entry = opened.ledger.iloc[-1]
+    assert (entry["action"], entry["object"], entry["reason"]) == (
+        "cancel exit", "household H0", "日期填错")
+    assert json.loads(entry["before"]) == {"exit_on": wrong, "unit_id": "A-301"}
+
+    assert main(["exits", str(path), "--apply", "--household", "H0",
+                 "--date", right]) == 0
+    assert load_project(path).exits["exit_on"].tolist() == [right]
+
+    # Usage: --cancel needs --household and takes no --apply or --date.
+    assert main(["exits", str(path), "--cancel"]) == 2
+    assert main(["exits", str(path), "--cancel", "--household", "H0", "--apply"]) == 2
+    # H1 has no exit; once freed, H0's exit has taken effect: nothing changes.
+    capsys.readouterr()
+    assert main(["exits", str(path), "--cancel", "--household", "H1"]) == 1
+    assert "household H1 has no confirmed exit; nothing changed" in \
+        capsys.readouterr().err
+    project = load_project(path)
+    apply_due_exits(project, dt.date.today() + dt.timedelta(days=61))
+    save_project(project, path)
+    before = path.read_bytes()
+    assert main(["exits", str(path), "--cancel", "--household", "H0"]) == 1
+    assert (f"household H0's exit took effect: its unit was freed on "
+            f"{(dt.date.today() + dt.timedelta(days=61)).isoformat()}, so it cannot "
+            "be taken back here; nothing changed") in capsys.readouterr().err
+    assert path.read_bytes() == before

@@ -74,6 +74,17 @@ def test_an_added_household_waits_instead_of_taking_a_base_holders_unit(
     assert scenarios.units_taken(project, "新增户") == []
     data = scenarios.scenario_data(project, "新增户")
     assert validate_allocation(without_exited(data), "新增户") == []
+    # The comparison lists N1, which only the scenario has, though it waits.
+    comparison = scenarios.compare(project, ["base", "新增户"])
+    assert comparison.households["household_id"].tolist() == ["N1"]
+    assert comparison.households["unit[base]"].tolist() == [scenarios.NOT_IN]
+    assert comparison.differences_of("N1") == "房号：无此户 → 轮候"
+    assert comparison.differences_of("N1", "en") == "unit: not in it → waiting"
+    capsys.readouterr()
+    assert main(["scenario", "diff", str(path), "base", "新增户"]) == 0
+    out = capsys.readouterr().out
+    assert ("1 household(s) differ (1 in their unit, the rest in school places or "
+            "clinics)\n  N1: 无此户 | 轮候\n      房号：无此户 → 轮候\n") in out
     # nothing taken: promoted without --force
     assert main(["scenario", "promote", str(path), "新增户"]) == 0
 
@@ -111,3 +122,50 @@ def test_a_base_solved_afresh_keeps_scenarios_solved_afresh(tmp_path):
     assert outcome.changes is None
     options = json.loads(outcome.run["options_json"])
     assert not options.get("reallocation")
+
+
+def test_a_base_with_changes_not_yet_reallocated_is_reallocated_first(tmp_path, capsys):
+    # H0 exits after the base's reallocation (the exit rule lowered so that it
+    # qualifies): its unit A-301 is freed, and a scenario solved as a
+    # reallocation now would give it out beside its own change. It is refused
+    # until the base is reallocated.
+    path = _reallocated(tmp_path)
+    assert main(["rules", str(path), "--set", "county_average_income_yuan=5000",
+                 "--set", "stable_job_years_for_exit=2"]) == 0
+    assert main(["scenario", "new", str(path), "幼儿园扩容", "--capacity", "K1=3"]) == 0
+    assert main(["exits", str(path), "--apply", "--household", "H0",
+                 "--date", DAY]) == 0
+    before = path.read_bytes()
+    capsys.readouterr()
+    assert main(["solve", str(path), "--scenario", "幼儿园扩容", "--backend", "cpsat",
+                 "--date", DAY]) == 1
+    assert capsys.readouterr().err == (
+        "错误 error: scenario '幼儿园扩容': the base's allocation is a reallocation, "
+        "and exits have freed 1 unit(s) since; solved now, the scenario would show "
+        "that beside its own change. Run `allocator reallocate "
+        f"{path}` first (households already housed keep their units), then solve "
+        "the scenario\n")
+    assert path.read_bytes() == before
+    assert main(["reallocate", str(path), "--date", DAY]) == 0
+    assert main(["solve", str(path), "--scenario", "幼儿园扩容", "--backend", "cpsat",
+                 "--date", DAY]) == 0
+    project = load_project(path)
+    assert _placed(project, "幼儿园扩容") == _placed(project, "base")
+
+
+def test_a_scenario_made_before_a_reallocation_names_it_once(tmp_path):
+    # The reallocation logs its run (allocate) and its changes (reallocate);
+    # the scenario solved before it is out of date, by the reallocation alone.
+    path = tiny_solved_by_cli(tmp_path / "p.gpkg")
+    assert main(["scenario", "new", str(path), "幼儿园扩容", "--capacity", "K1=3"]) == 0
+    assert main(["solve", str(path), "--scenario", "幼儿园扩容", "--backend", "cpsat",
+                 "--date", DAY]) == 0
+    assert main(["reallocate", str(path), "--date", DAY]) == 0
+    project = load_project(path)
+    tail = project.ledger[["entry", "action", "object"]].tail(2).values.tolist()
+    assert [row[1:] for row in tail] == [["allocate", "scenario base"],
+                                         ["reallocate", "scenario base"]]
+    stale = scenarios.out_of_date(project, "幼儿园扩容")
+    assert stale.changed_by == [f"{int(tail[1][0])} reallocate scenario base"]
+    assert "reallocation of the base" in stale.text()
+    assert "solve of the base" not in stale.text()

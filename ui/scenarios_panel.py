@@ -412,7 +412,7 @@ class ScenariosPanel(QWidget):
         self.kpis.resizeColumnsToContents()
 
     def _show_differences(self, comparison) -> None:
-        from allocator.scenarios import difference_lines
+        from allocator.scenarios import NOT_IN, difference_lines
 
         frame = comparison.households
         names = comparison.names
@@ -432,7 +432,8 @@ class ScenariosPanel(QWidget):
             first.setToolTip(differs)
             self.differences.setItem(r, 0, first)
             for c, name in enumerate(names, start=1):
-                unit = row.get(f"unit[{name}]") or waiting
+                unit = row.get(f"unit[{name}]")
+                unit = self.tr("无此户") if unit == NOT_IN else (unit or waiting)
                 item = _item(unit)
                 item.setToolTip(differs)
                 if row["unit_changed"]:
