@@ -1884,7 +1884,7 @@ Recover these edits? &quot;No&quot; deletes the autosave.</translation>
     </message>
     <message>
         <source>基准的分配是重新分配，方案 %1 也按重新分配求解：基准中已安置的户保留住房；%2 户的住房或学位、卫生服务与基准不同。</source>
-        <translation>The base's allocation is a reallocation, so scenario %1 was solved as one too: households placed in the base keep their units; %2 household(s) got another unit, school place or clinic than in the base.</translation>
+        <translation>The base&apos;s allocation is a reallocation, so scenario %1 was solved as one too: households placed in the base keep their units; %2 household(s) got another unit, school place or clinic than in the base.</translation>
     </message>
     <message>
         <source>未采用：%1</source>
@@ -3234,6 +3234,10 @@ Project files are GeoPackages and open in QGIS.</translation>
     <message>
         <source>轮候</source>
         <translation>Waiting</translation>
+    </message>
+    <message>
+        <source>无此户</source>
+        <translation>not in it</translation>
     </message>
     <message>
         <source>%1：%2 → %3</source>
