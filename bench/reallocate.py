@@ -5,7 +5,8 @@ Usage::
     python -m bench.reallocate [--households 20000] [--freed 1000] [--seed 1]
         [--out bench/results/reallocate.json]
 
-Steps: generate the county (:func:`bench.county.generate_project`), make its
+Steps: generate the county (:func:`bench.county.generate_project`, each
+building at its own point), make its
 first allocation (the setup, timed separately: :func:`greedy_housing` and
 :func:`greedy_services`, as the joint model does not finish on this county),
 then confirm the exit of

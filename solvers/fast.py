@@ -68,7 +68,7 @@ generation keeps the master small, but on a large county (20,000 households,
 875 buildings) the duals of the first rounds are poor and it takes tens of
 rounds to converge, and the integer model of the walking level spends most
 of its time finding a first solution near the LP's; see
-``bench/results/county_20000.json``.
+``bench/results/county_20000_building.json``.
 """
 
 from __future__ import annotations

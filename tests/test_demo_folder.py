@@ -9,13 +9,20 @@ from allocator.cli import DEMO_LEDGER, _holds_more_than_a_demo, main
 from allocator.project import load_project, save_project
 
 
-def test_demo_replaces_only_its_own_project(tmp_path, capsys):
+def _demo_folder(tmp_path: Path) -> tuple[Path, Path]:
+    """A folder holding a project with just a demo's ledger (the tiny county,
+    solved and exported), and that project's path."""
     out = tmp_path / "out"
     out.mkdir()
     path = tiny_solved_by_cli(out / "project.gpkg")
     project = load_project(path)
     project.log("export", "scenario base", reason="allocator demo")
     save_project(project, path)
+    return out, path
+
+
+def test_demo_replaces_only_its_own_project(tmp_path, capsys):
+    out, path = _demo_folder(tmp_path)
     assert list(load_project(path).ledger["action"]) == DEMO_LEDGER
     assert _holds_more_than_a_demo(path) is False
     assert _holds_more_than_a_demo(out / "missing.gpkg") is False
@@ -130,12 +137,7 @@ def test_an_interrupted_demo_leaves_the_folder_as_it_was(tmp_path, capsys, monke
     import allocator.export
     import allocator.project
 
-    out = tmp_path / "out"
-    out.mkdir()
-    path = tiny_solved_by_cli(out / "project.gpkg")
-    project = load_project(path)
-    project.log("export", "scenario base", reason="allocator demo")
-    save_project(project, path)
+    out, _path = _demo_folder(tmp_path)
     for name in ("orders.pdf", "allocations.xlsx", "kpis.json"):
         (out / name).write_text(f"earlier {name}", encoding="utf-8")
     before = {p.name: p.read_bytes() for p in out.iterdir()}

@@ -314,12 +314,8 @@ def test_the_entries_named_are_those_that_changed_the_base(path):
 
 
 def test_a_rule_spoiled_outside_the_tool_names_the_command_that_fixes_it(path):
-    import sqlite3
-
-    with sqlite3.connect(path) as db:
-        db.execute("UPDATE rules SET value_json = '{not json' "
-                   "WHERE key = 'area_max_per_person_m2'")
-    db.close()
+    _in_the_file(path, "UPDATE rules SET value_json = '{not json' "
+                 "WHERE key = 'area_max_per_person_m2'")
     done = _run(f"allocator solve {_quoted(path)}")
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
@@ -370,12 +366,8 @@ def test_a_rule_given_twice_in_the_file_is_not_taken_from_either_row(path):
     # A second row for one rule, with another value (added by hand): which
     # one the tool would take is not known, so it takes neither and says how
     # to set it; set again, the file holds it once.
-    import sqlite3
-
-    with sqlite3.connect(path) as db:
-        db.execute("INSERT INTO rules (key, value_json, source) VALUES "
-                   "('detour_factor', '2.0', 'hand')")
-    db.close()
+    _in_the_file(path, "INSERT INTO rules (key, value_json, source) VALUES "
+                 "('detour_factor', '2.0', 'hand')")
     done = _run(f"allocator solve {_quoted(path)}")
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert "rule 'detour_factor' is in the file 2 times, with different values " \
@@ -385,8 +377,18 @@ def test_a_rule_given_twice_in_the_file_is_not_taken_from_either_row(path):
     _accepted(command.replace("VALUE", "1.4"))
     project = load_project(path)
     assert project.rules["detour_factor"] == 1.4
-    with sqlite3.connect(path) as db:
-        rows = db.execute("SELECT value_json FROM rules WHERE key = 'detour_factor'"
-                          ).fetchall()
-    db.close()
-    assert rows == [("1.4",)]
+    assert _in_the_file(path, "SELECT value_json FROM rules "
+                        "WHERE key = 'detour_factor'") == [("1.4",)]
+
+
+def _in_the_file(path, statement: str) -> list[tuple]:
+    """Run one SQL statement on the project file, as a hand edit outside the
+    tool would; its rows."""
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    try:
+        with db:
+            return db.execute(statement).fetchall()
+    finally:
+        db.close()
