@@ -1139,10 +1139,10 @@ def solve(project: Project, name: str, **options):
     from allocator.allocate import build_instance, solve_project, store_outcome
     from allocator.reallocate import _homes
 
-    refuse_petition_solve(project, name)
+    today = options.pop("today", None) or dt.date.today()
+    refuse_unsolvable(project, name, today)
     data = scenario_data(project, name)
     made = made_against(project)  # the base this allocation is made against
-    today = options.pop("today", None) or dt.date.today()
     if base_is_reallocation(project):
         return _solve_as_reallocation(project, name, data, made, today, options)
     instance = build_instance(data, today)
@@ -1168,25 +1168,29 @@ def solve(project: Project, name: str, **options):
     return outcome
 
 
-def _solve_as_reallocation(project: Project, name: str, data: Project,
-                           made: dict[str, Any], today: dt.date, options: dict):
-    """:func:`solve` of a scenario of a reallocated base."""
-    from allocator.allocate import store_outcome
-    from allocator.reallocate import (
-        outgrown_units,
-        previous_allocation,
-        reallocate,
-        store_reallocation,
-    )
+def refuse_unsolvable(project: Project, name: str,
+                      today: dt.date | None = None, *,
+                      path: str | Path | None = None) -> None:
+    """Stop a solve of scenario ``name`` that would not do what a planner
+    asks, saying what to do: a petition trial (see
+    :func:`refuse_petition_solve`); on a reallocated base, a base whose data
+    holds changes its allocation does not yet, or households whose allocated
+    unit no longer fits them in the scenario."""
+    from allocator.reallocate import outgrown_units, previous_allocation
 
+    refuse_petition_solve(project, name, path=path)
+    if not base_is_reallocation(project):
+        return
+    today = today or dt.date.today()
     pending = _base_pending(project, today)
     if pending:
         raise ScenarioError(
             f"scenario {name!r}: the base's allocation is a reallocation, and "
             f"{' and '.join(pending)}; solved now, the scenario would show that "
-            "beside its own change. Run `allocator reallocate PROJECT` first "
-            "(households already housed keep their units), then solve the "
-            "scenario")
+            "beside its own change. Run `allocator reallocate "
+            f"{project_word(path)}` first (households already housed keep their "
+            "units), then solve the scenario")
+    data = scenario_data(project, name)
     outgrown = outgrown_units(data, previous_allocation(data, BASE), today)
     if outgrown:
         raise ScenarioError(
@@ -1194,8 +1198,17 @@ def _solve_as_reallocation(project: Project, name: str, data: Project,
             f"{len(outgrown)} household(s) allocated in it no longer fit their "
             "unit after a register update (" + "; ".join(
                 o.text() for o in outgrown[:5]) + (" …" if len(outgrown) > 5 else "")
-            + f"); run `allocator reallocate PROJECT --scenario {shell_word(name)} "
-            "--allow-moves` to re-house them in the scenario")
+            + f"); run `allocator reallocate {project_word(path)} --scenario "
+            f"{shell_word(name)} --allow-moves` to re-house them in the scenario")
+
+
+def _solve_as_reallocation(project: Project, name: str, data: Project,
+                           made: dict[str, Any], today: dt.date, options: dict):
+    """:func:`solve` of a scenario of a reallocated base (its checks made by
+    :func:`refuse_unsolvable`)."""
+    from allocator.allocate import store_outcome
+    from allocator.reallocate import reallocate, store_reallocation
+
     result = reallocate(data, scenario=name, today=today, start=BASE, **options)
     outcome = result.outcome
     stamp_run(outcome.run, made)

@@ -409,3 +409,28 @@ def test_a_scenario_of_a_reallocated_base_keeps_base_holders_in_the_window(
     assert ("基准的分配是重新分配，方案 新增户 也按重新分配求解：基准中已安置的户"
             "保留住房；0 户的住房或学位、卫生服务与基准不同。"
             ) in window.progress.state_label.text()
+
+
+def test_the_window_asks_for_the_bases_reallocation_before_a_scenario(
+        window, open_in, allocate_in, qtbot, dynamic_gpkg):
+    # After the reallocation, H0's exit frees A-301: solving a scenario now
+    # would give it out beside the scenario's change, so the window says to
+    # reallocate the base first and starts nothing.
+    from tests.test_promote_takes_units import N1
+
+    window._today = TODAY
+    project = open_in(window, dynamic_gpkg)
+    assert allocate_in(window, "highs")["status"] == "optimal"
+    window.act_reallocate.trigger()
+    with qtbot.waitSignal(window.allocation_finished, timeout=180000):
+        assert window.reallocate_dialog.start()
+    window.show_exit_review()
+    window.exit_dialog.set_checked(["H0"])
+    assert window.exit_dialog.confirm_checked()
+    window.exit_dialog.reject()
+    assert window.create_scenario("新增户", N1, "")[0]
+    runs = len(project.runs)
+    assert window.solve_scenario("新增户") is None
+    assert ("the base's allocation is a reallocation, and exits have freed 1 "
+            "unit(s) since") in window.message_bar.text()
+    assert len(project.runs) == runs

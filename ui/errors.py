@@ -115,6 +115,11 @@ class ErrorChannel(QObject):
             return (self.tr("无法打开或保存项目：%1").replace("%1", str(exc)),
                     self.tr("请检查文件是否为本软件的项目文件（.gpkg）；"
                             "新建项目请用“导入向导”。"))
+        from allocator.scenarios import ScenarioError
+
+        if isinstance(exc, ScenarioError):
+            return (self.tr("方案无法求解：%1").replace("%1", str(exc)),
+                    self.tr("请按上面的提示处理后再求解方案。"))
         if isinstance(exc, ExportRefused):
             return (self.tr("无法导出：%1").replace("%1", str(exc)),
                     self.tr("请先运行“分配”，得到可行的分配结果后再导出。"))

@@ -1218,10 +1218,10 @@ class MainWindow(QMainWindow):
         """Solve one scenario on its own data in a worker thread."""
         if self.project is None:
             return None
-        from allocator.scenarios import ScenarioError, refuse_petition_solve
+        from allocator.scenarios import ScenarioError, refuse_unsolvable
 
         try:
-            refuse_petition_solve(self.project, name)
+            refuse_unsolvable(self.project, name, self._today)
         except ScenarioError as exc:
             self.errors.notice(str(exc), "warning")
             return None

@@ -528,6 +528,14 @@
         <translation>Check that the file is a project file of this program (.gpkg); to create a project, use the import wizard.</translation>
     </message>
     <message>
+        <source>方案无法求解：%1</source>
+        <translation>The scenario cannot be solved: %1</translation>
+    </message>
+    <message>
+        <source>请按上面的提示处理后再求解方案。</source>
+        <translation>Do what the message above says, then solve the scenario again.</translation>
+    </message>
+    <message>
         <source>无法导出：%1</source>
         <translation>Cannot export: %1</translation>
     </message>
