@@ -1041,6 +1041,41 @@ def _services(scenario, run_id, member_ids, household_id, kind, facility_id, wal
              reason) for member_id in member_ids]
 
 
+def allocated_units(project: Project) -> dict[str, str]:
+    """The unit of every household the base allocates one (not moved in)."""
+    rows = project.allocations[(project.allocations["scenario"] == "base")
+                               & (project.allocations["kind"] == "allocated")]
+    return dict(zip(rows["household_id"].tolist(), rows["unit_id"].tolist()))
+
+
+def mark_changed_units(project: Project, before: dict[str, str]
+                       ) -> list[tuple[str, str, str | None]]:
+    """After a solve of the base afresh: the households ``before`` (see
+    :func:`allocated_units`) gave a unit that now have another or none, as
+    (household, unit before, unit now or None). Their rows of the base's
+    allocation are marked as a reallocation marks its changes (``change``
+    moved or unhoused, the reason first), so that their orders can be
+    printed again alone (``allocator export --changed``)."""
+    from allocator.reallocate import CHANGE_LABELS
+
+    after = allocated_units(project)
+    changed = [(h, u, after.get(h)) for h, u in before.items() if after.get(h) != u]
+    if not changed:
+        return []
+    rows = project.allocations
+    base = rows["scenario"] == "base"
+    for household_id, unit, now in changed:
+        at = base & (rows["household_id"] == household_id)
+        kind = "moved" if now else "unhoused"
+        why = (f"重新求解，原分配房屋{unit}改为{now}" if now
+               else f"重新求解，原分配房屋{unit}不再分配，重新轮候")
+        rows.loc[at, "change"] = kind
+        rows.loc[at, "reason"] = [f"变动原因：{why}（{CHANGE_LABELS[kind]}）。{r}"
+                                  if isinstance(r, str) else f"变动原因：{why}。"
+                                  for r in rows.loc[at, "reason"]]
+    return changed
+
+
 def store_outcome(project: Project, outcome: AllocationOutcome) -> None:
     """Replace the scenario's allocation in ``project`` and record the run."""
     scenario = outcome.run["scenario"]

@@ -743,10 +743,14 @@ def _cmd_solve(args) -> int:
     project = load_project(args.project)
     if args.scenario != "base":
         return _solve_scenario(project, args)
+    from allocator.allocate import allocated_units, mark_changed_units
+
     solved_before = project.allocations["scenario"].eq("base").any()
-    before = _allocated_units(project)
+    before = allocated_units(project)
     given = _given_out(project) if before else []
     outcome = _solve(project, args)
+    changed = mark_changed_units(project, before) if outcome.solution is not None \
+        else []
     save_project(project, args.project)
     if outcome.solution is None:
         _not_stored(outcome, "base", kept=bool(solved_before))
@@ -757,16 +761,9 @@ def _cmd_solve(args) -> int:
                 {"run": outcome.run}, ensure_ascii=False, indent=2, default=str))
         return EXIT_DATA
     _not_proven(outcome)
-    _units_changed_note(before, _allocated_units(project), given)
+    _units_changed_note(changed, given, args.project)
     _write_kpis(project, args.json)
     return EXIT_OK
-
-
-def _allocated_units(project) -> dict[str, str]:
-    """The unit of every household the base allocates one (not moved in)."""
-    rows = project.allocations[(project.allocations["scenario"] == "base")
-                               & (project.allocations["kind"] == "allocated")]
-    return dict(zip(rows["household_id"].tolist(), rows["unit_id"].tolist()))
 
 
 def _given_out(project) -> list[int]:
@@ -777,15 +774,14 @@ def _given_out(project) -> list[int]:
     return given_out(project, runs.iloc[-1].to_dict()) if len(runs) else []
 
 
-def _units_changed_note(before: dict[str, str], after: dict[str, str],
-                        given: list[int]) -> None:
+def _units_changed_note(changed: list[tuple[str, str, str | None]],
+                        given: list[int], path: Path) -> None:
     """Name the households a solve afresh gave another unit (or none) than
     the allocation it replaced, and whether that one was printed."""
-    changed = [(h, u, after.get(h)) for h, u in before.items() if after.get(h) != u]
     if not changed:
         return
-    shown = ", ".join(f"{h} ({u} → {v or '轮候'})" for h, u, v in changed[:10])
-    more = f" and {len(changed) - 10} more" if len(changed) > 10 else ""
+    from allocator.scenarios import project_word
+
     printed = (f"; the allocation it replaced was printed on orders or a notice "
                f"(ledger {'entry' if len(given) == 1 else 'entries'} "
                f"{', '.join(f'#{e}' for e in given[:5])}"
@@ -793,8 +789,11 @@ def _units_changed_note(before: dict[str, str], after: dict[str, str],
                if given else "")
     print(f"注意 note: allocated everyone afresh: {len(changed)} household(s) "
           f"allocated a unit before, not yet moved in, have another unit or none "
-          f"now: {shown}{more}{printed}. `allocator reallocate` keeps households "
-          "already housed in their units")
+          f"now{printed}; `allocator export {project_word(path)} --changed --pdf "
+          "FILE` prints their orders alone, and `allocator reallocate` (instead of "
+          "a solve) keeps households already housed in their units:")
+    for household_id, unit, now in changed:
+        print(f"  {household_id}  {unit} → {now or '轮候'}")
 
 
 def _progress_bar(label: str):
@@ -1207,11 +1206,15 @@ def _solve_scenario(project, args) -> int:
     save_project(project, args.project)
     _not_proven(outcome)
     if outcome.changes is not None:
+        allocations = project.allocations
+        added = set(allocations.loc[allocations["scenario"] == name, "household_id"]) \
+            - set(allocations.loc[allocations["scenario"] == "base", "household_id"])
+        differ = set(outcome.changes["household_id"]) | added
         print(f"方案 scenario {name}: solved as a reallocation of the base, as the "
               "base's allocation is one (households placed in the base keep their "
-              f"units); {len(outcome.changes)} household(s) got another unit or "
-              "place than in the base (`allocator scenario diff "
-              f"{scenarios.project_word(args.project)} base "
+              f"units); {len(differ)} household(s) differ from the base (another "
+              f"unit or place, or added by the scenario: {len(added)}) (`allocator "
+              f"scenario diff {scenarios.project_word(args.project)} base "
               f"{scenarios.shell_word(name)}` shows them)")
     kpis = compute_kpis(data, args.scenario)
     print(kpi_table(kpis))

@@ -185,7 +185,9 @@ class ChangedSelection:
 
 def changed_households(project: Project, scenario: str = "base"
                        ) -> ChangedSelection:
-    """The households changed by the last reallocation that changed any.
+    """The households changed by the last reallocation that changed any (or
+    by a solve of the base afresh: those whose allocated unit it changed,
+    marked by :func:`allocator.allocate.mark_changed_units`).
 
     Normally those of the last reallocation (the stored allocation's change
     column). When the last reallocation changed nothing, the allocation is

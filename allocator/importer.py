@@ -708,6 +708,18 @@ def _read_register(path: Path, encoding: str | None, today: dt.date | None = Non
             check.warn(int(head["row"]), "安置类别",
                        f"household {household_id} has several categories; the "
                        f"head's ({head['category']}) is used")
+        for column, label in (("annual_income", "年收入"),
+                              ("stable_job_years", "稳定就业年限")):
+            # A household's figure is read from its head's row: another
+            # figure on a member's row (typed on the earner's row) is named.
+            given = _text(head[column])
+            for row, text in zip(group["row"], group[column].map(_text)):
+                if text and text != given and int(row) != int(head["row"]):
+                    check.warn(int(row), label,
+                               f"{text} on the row of a member, not the head "
+                               f"(户主), is not read: household {household_id}'s "
+                               f"{label} is the head's ({given or 'blank'}); move "
+                               "it to the head's row")
         income = _number(head["annual_income"])
         if _text(head["annual_income"]) and income is None:
             check.error(int(head["row"]), "年收入",

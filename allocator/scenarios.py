@@ -1855,7 +1855,9 @@ class OutOfDate:
     may be empty when unknown); ``entries``: the same as (number, action,
     object), which :meth:`text` words (see :func:`ledger_entry_words`).
     ``remedy``: "solve" (its changes still apply: solving it again makes
-    it on the current base), "petition" (a petition trial: try the petition
+    it on the current base), "reallocate" (the same, once the base, a
+    reallocation, has been reallocated: see :func:`refuse_unsolvable`),
+    "petition" (a petition trial: try the petition
     again) or "recreate" (its changes no longer apply: ``problems`` say
     why). ``petition``: the household and option of a petition trial.
     ``violations``: for a scenario that did not record its base, the rules
@@ -1901,6 +1903,11 @@ class OutOfDate:
                     + "; ".join(self.problems) + f"); delete it (`allocator scenario "
                     f"delete {project} {word}`) and create it again with `allocator "
                     f"scenario new {project} {word} ...`")
+        if self.remedy == "reallocate":
+            return (f"{why}; reallocate the base first, as it holds changes its "
+                    f"allocation does not yet (`allocator reallocate {project}`), "
+                    "then solve the scenario again on it (its changes still "
+                    f"apply): `allocator solve {project} --scenario {word}`")
         return (f"{why}; solve it again on the current base (its changes still "
                 f"apply): `allocator solve {project} --scenario {word}`")
 
@@ -1945,6 +1952,9 @@ def out_of_date(project: Project, name: str, *, stamp: str | None = None,
                 return None
     petition = (made or {}).get("petition")
     remedy = "recreate" if problems else "petition" if petition else "solve"
+    if remedy == "solve" and base_is_reallocation(project) and _base_pending(
+            project, dt.date.today()):
+        remedy = "reallocate"
     since = int((made or {}).get("ledger") or 0)
     entries = _base_changes_since(project, since) if made is not None else []
     changed_by = [f"{number} {action} {obj}".strip()

@@ -59,3 +59,27 @@ def test_an_income_or_job_years_out_of_range_is_refused_with_the_range(tmp_path)
         "a job: give years from 0 to 80",
         f"{path}:{rows[2]}:年收入: 错误 error: -1 is not an income: give yuan a "
         "year from 0 to 100,000,000"])
+
+
+def test_an_income_on_a_members_row_is_named_not_read(tmp_path):
+    # The household's income and years in a job are its head's; a figure typed
+    # on another member's row is not read, and a warning names that row.
+    register = pd.read_csv(TINY / "register.csv", dtype=str, keep_default_na=False)
+    members = register.index[register["与户主关系"] != "户主"]
+    first = members[0]
+    household = register.at[first, "户号"]
+    head = register.index[(register["户号"] == household)
+                          & (register["与户主关系"] == "户主")][0]
+    register.loc[first, "年收入"] = "88000"
+    register.loc[first, "稳定就业年限"] = register.at[head, "稳定就业年限"]  # same
+    path = tmp_path / "register.csv"
+    register.to_csv(path, index=False, encoding="utf-8-sig")
+    _members, households, problems = _read_register(path, None, dt.date(2026, 10, 1))
+    named = [str(p) for p in problems if "member, not the head" in str(p)]
+    head_income = register.at[head, "年收入"]
+    assert named == [
+        f"{path}:{int(first) + 2}:年收入: 警告 warning: 88000 on the row of a member, "
+        f"not the head (户主), is not read: household {household}'s 年收入 is the "
+        f"head's ({head_income or 'blank'}); move it to the head's row"]
+    income = households.set_index("household_id").at[household, "annual_income"]
+    assert (pd.isna(income) and not head_income) or income == float(head_income)

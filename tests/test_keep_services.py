@@ -290,18 +290,19 @@ def test_changed_orders_are_those_of_the_last_reallocation_that_changed_any(
         "allocation has not changed since: printing their orders")
     assert chosen.run_id == one
 
-    # a scenario promoted since then made the base's allocation anew (its
-    # ledger entry is under the scenario's name): the earlier reallocation's
-    # households are not what changed
+    # A scenario of this reallocated base is solved as a reallocation of it:
+    # C1 cut to 2 places takes A1's three clinic places there, and promoted,
+    # the base's allocation marks A1 alone as changed (by the promote), not
+    # the earlier reallocation's households.
     from allocator import scenarios
 
     promoted = copy.deepcopy(project)
     scenarios.create(promoted, "same", {"capacities": {"C1": 2}})
     scenarios.solve(promoted, "same", backend="cpsat", today=TODAY)
     scenarios.promote(promoted, "same")
-    with pytest.raises(ExportRefused, match=(
-            r"allocation of scenario 'base' comes from promoting a scenario")):
-        changed_households(promoted)
+    chosen = changed_households(promoted)
+    assert chosen.households == ["A1"] and chosen.note is None
+    assert chosen.rows["change"].tolist()[0].startswith("学位或卫生服务变动：A1-01")
 
     # a solve since then made the allocation anew: nothing is marked changed
     outcome = solve_project(project, backend="cpsat", today=TODAY)
@@ -309,6 +310,15 @@ def test_changed_orders_are_those_of_the_last_reallocation_that_changed_any(
     with pytest.raises(ExportRefused, match=(
             rf"allocation of scenario 'base' was made by a solve \(run "
             rf"{outcome.run['run_id']}, {day}\), not by a reallocation")):
+        changed_households(project)
+
+    # a scenario of that base (solved afresh) promoted since then made the
+    # base's allocation anew, and marks no household: refused
+    scenarios.create(project, "same", {"capacities": {"C1": 3}})
+    scenarios.solve(project, "same", backend="cpsat", today=TODAY)
+    scenarios.promote(project, "same")
+    with pytest.raises(ExportRefused, match=(
+            r"allocation of scenario 'base' comes from promoting a scenario")):
         changed_households(project)
 
 

@@ -58,9 +58,10 @@ def test_an_added_household_waits_instead_of_taking_a_base_holders_unit(
                  "--date", DAY]) == 0
     out = capsys.readouterr().out
     assert ("方案 scenario 新增户: solved as a reallocation of the base, as the base's "
-            "allocation is one (households placed in the base keep their units); 0 "
-            "household(s) got another unit or place than in the base (`allocator "
-            f"scenario diff {path} base 新增户` shows them)\n") in out
+            "allocation is one (households placed in the base keep their units); 1 "
+            "household(s) differ from the base (another unit or place, or added by "
+            f"the scenario: 1) (`allocator scenario diff {path} base 新增户` shows "
+            "them)\n") in out
 
     project = load_project(path)
     base, trial = _placed(project, "base"), _placed(project, "新增户")
@@ -133,8 +134,18 @@ def test_a_base_with_changes_not_yet_reallocated_is_reallocated_first(tmp_path, 
     assert main(["rules", str(path), "--set", "county_average_income_yuan=5000",
                  "--set", "stable_job_years_for_exit=2"]) == 0
     assert main(["scenario", "new", str(path), "幼儿园扩容", "--capacity", "K1=3"]) == 0
+    assert main(["solve", str(path), "--scenario", "幼儿园扩容", "--backend", "cpsat",
+                 "--date", DAY]) == 0
     assert main(["exits", str(path), "--apply", "--household", "H0",
                  "--date", DAY]) == 0
+    # Out of date, the scenario says to reallocate the base before solving it.
+    stale = scenarios.out_of_date(load_project(path), "幼儿园扩容")
+    assert stale.remedy == "reallocate"
+    assert stale.text(path).endswith(
+        "; reallocate the base first, as it holds changes its allocation does not "
+        f"yet (`allocator reallocate {path}`), then solve the scenario again on it "
+        "(its changes still apply): `allocator solve "
+        f"{path} --scenario 幼儿园扩容`")
     before = path.read_bytes()
     capsys.readouterr()
     assert main(["solve", str(path), "--scenario", "幼儿园扩容", "--backend", "cpsat",

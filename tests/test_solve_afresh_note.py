@@ -28,15 +28,30 @@ def test_a_solve_after_orders_names_whom_it_moves(tmp_path, capsys):
     assert main(["export", str(path), "--csv", str(tmp_path / "orders.csv")]) == 0
     out = _solve_without_b101_for_h3(path, capsys)
     assert ("注意 note: allocated everyone afresh: 2 household(s) allocated a unit "
-            "before, not yet moved in, have another unit or none now: H2 (A-201 → "
-            "B-101), H3 (B-101 → 轮候); the allocation it replaced was printed on "
-            "orders or a notice (ledger entry #3), so theirs need printing again. "
-            "`allocator reallocate` keeps households already housed in their units"
+            "before, not yet moved in, have another unit or none now; the "
+            "allocation it replaced was printed on orders or a notice (ledger "
+            "entry #3), so theirs need printing again; `allocator export "
+            f"{path} --changed --pdf FILE` prints their orders alone, and "
+            "`allocator reallocate` (instead of a solve) keeps households already "
+            "housed in their units:\n  H2  A-201 → B-101\n  H3  B-101 → 轮候\n"
             ) in out
+    # Their orders alone, each with the reason.
+    orders = tmp_path / "changed.csv"
+    assert main(["export", str(path), "--changed", "--csv", str(orders)]) == 0
+    out = capsys.readouterr().out
+    assert "H2  B-101  moved\nH3  轮候  unhoused\n" in out
+    import pandas as pd
+
+    table = pd.read_csv(orders, dtype=str)
+    assert sorted(table.iloc[:, 0].unique()) == ["H2", "H3"]
+    assert any("变动原因：重新求解，原分配房屋A-201改为B-101" in str(v)
+               for v in table.to_numpy().ravel())
 
 
 def test_without_orders_it_names_them_only(tmp_path, capsys):
     path = tiny_solved_by_cli(tmp_path / "p.gpkg")
     out = _solve_without_b101_for_h3(path, capsys)
-    assert "H2 (A-201 → B-101), H3 (B-101 → 轮候). `allocator reallocate`" in out
-    assert "printed" not in out
+    assert ("have another unit or none now; `allocator export "
+            f"{path} --changed --pdf FILE` prints") in out
+    assert "\n  H2  A-201 → B-101\n  H3  B-101 → 轮候\n" in out
+    assert "printed on orders" not in out

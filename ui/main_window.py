@@ -75,7 +75,12 @@ def default_settings() -> QSettings:
 
 def _solve_job(snapshot: Project, backend: str, time_limit: float | None):
     """The allocation job: solve, store in the copy, check every rule."""
-    from allocator.allocate import solve_project, store_outcome
+    from allocator.allocate import (
+        allocated_units,
+        mark_changed_units,
+        solve_project,
+        store_outcome,
+    )
     from allocator.cli import without_partial_allocation
     from allocator.exits import without_exited
     from allocator.validator import validate_allocation
@@ -84,6 +89,7 @@ def _solve_job(snapshot: Project, backend: str, time_limit: float | None):
         def report(level, best, bound, seconds):
             progress((level, best, bound, seconds))
 
+        before = allocated_units(snapshot)
         outcome = solve_project(snapshot, backend=backend, time_limit=time_limit,
                                 progress=report, cancel=cancelled)
         # Stopped before its last level: the run is kept, not the allocation.
@@ -91,6 +97,7 @@ def _solve_job(snapshot: Project, backend: str, time_limit: float | None):
         violations: list[str] = []
         if outcome.solution is not None:
             store_outcome(snapshot, outcome)
+            mark_changed_units(snapshot, before)  # `export --changed` prints them
             violations = validate_allocation(without_exited(snapshot))
         return outcome, violations
 

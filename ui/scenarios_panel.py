@@ -293,6 +293,9 @@ class ScenariosPanel(QWidget):
             return why + fill(self.tr(
                 "其变更已不适用于当前基准：%1。请删除该方案后重新新建。"),
                 "；".join(stale.problems))
+        if stale.remedy == "reallocate":
+            return why + self.tr("基准尚有未分配的变动：请先运行“重新分配”，"
+                                 "再重新求解该方案，然后采用为基准。")
         return why + self.tr("其变更仍适用：请重新求解该方案，再采用为基准。")
 
     def _status(self, status: str) -> str:

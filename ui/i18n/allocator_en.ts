@@ -3192,6 +3192,10 @@ Project files are GeoPackages and open in QGIS.</translation>
         <translation>Its changes no longer apply to the current base: %1. Delete the scenario and create it again.</translation>
     </message>
     <message>
+        <source>基准尚有未分配的变动：请先运行“重新分配”，再重新求解该方案，然后采用为基准。</source>
+        <translation>The base holds changes not yet allocated: run Reallocate first, then solve the scenario again and promote it.</translation>
+    </message>
+    <message>
         <source>其变更仍适用：请重新求解该方案，再采用为基准。</source>
         <translation>Its changes still apply: solve the scenario again, then make it the base.</translation>
     </message>
