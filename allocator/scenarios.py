@@ -1698,10 +1698,12 @@ MADE_AGAINST = "made_against"
 petition trial ``"petition"``: the household and the request's option."""
 
 _BASE_TABLES = ("facilities", "housing_units", "households", "members", "locks")
-# Ledger actions that leave the base's data and allocation as they are.
-_NOT_BASE = {"scenario new", "scenario delete", "petition trial", "export",
-             "notice", "scenario solve", "undo scenario new",
-             "undo petition trial", "undo scenario delete", "undo scenario solve"}
+NOT_BASE_ACTIONS = frozenset({
+    "scenario new", "scenario delete", "petition trial", "export", "notice",
+    "scenario solve", "undo scenario new", "undo petition trial",
+    "undo scenario delete", "undo scenario solve"})
+"""Ledger actions that leave the base's data and allocation as they are."""
+_NOT_BASE = NOT_BASE_ACTIONS
 
 
 def base_stamp(project: Project) -> str:

@@ -397,7 +397,9 @@ def test_a_scenario_of_a_reallocated_base_keeps_base_holders_in_the_window(
     with qtbot.waitSignal(window.allocation_finished, timeout=180000):
         assert window.reallocate_dialog.start()
     base = _allocated(project)
+    shown = window.busy_label.text()
     assert window.create_scenario("新增户", N1, "")[0]
+    assert window.busy_label.text() == shown  # a scenario leaves the base as it was
     with qtbot.waitSignal(window.allocation_finished, timeout=180000) as done:
         window.solve_scenario("新增户")
     assert done.args[0]["status"] == "optimal"
@@ -428,6 +430,7 @@ def test_the_window_asks_for_the_bases_reallocation_before_a_scenario(
     window.exit_dialog.set_checked(["H0"])
     assert window.exit_dialog.confirm_checked()
     window.exit_dialog.reject()
+    assert window.busy_label.text() == "数据已修改：请重新分配"
     assert window.create_scenario("新增户", N1, "")[0]
     runs = len(project.runs)
     assert window.solve_scenario("新增户") is None

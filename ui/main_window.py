@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from allocator.explain import household_links
 from allocator.project import Project
+from allocator.scenarios import NOT_BASE_ACTIONS
 from ui.dynamic import (
     LEVEL_COLOURS,
     AlertsPanel,
@@ -455,6 +456,7 @@ class MainWindow(QMainWindow):
             lambda visible: self._show_alert_marks(visible=visible))
         self.progress.cancel_requested.connect(self.cancel_job)
         self.undo_stack.cleanChanged.connect(self._update_title)
+        self._edit_index: int | None = self.undo_stack.index()
         self.undo_stack.indexChanged.connect(self._after_edit)
         for model in self.tables.models.values():
             model.edit_rejected.connect(self._edit_rejected)
@@ -1057,9 +1059,18 @@ class MainWindow(QMainWindow):
     def _edit_rejected(self, message: str) -> None:
         self.errors.notice(message, "warning")
 
-    def _after_edit(self, *args) -> None:
+    def _after_edit(self, index: int | None = None, *args) -> None:
         self._update_title()
         self._update_actions()
+        # The step done or undone: one that leaves the base as it was (a
+        # scenario made, solved or deleted; a petition trial) asks for nothing.
+        done = self._edit_index
+        self._edit_index = self.undo_stack.index()
+        step = None
+        if isinstance(index, int) and done is not None and index != done:
+            step = self.undo_stack.command(index - 1 if index > done else index)
+        if getattr(step, "action", None) in NOT_BASE_ACTIONS:
+            return
         if self.project is not None and not self.project.base_allocation().empty:
             self.busy_label.setText(self.tr("数据已修改：请重新分配"))
 
