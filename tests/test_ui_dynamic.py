@@ -382,6 +382,18 @@ def test_promote_in_the_window_names_the_households_it_unhouses(
     assert _allocated(project)[household] == unit
 
 
+def _reallocated_in(window, open_in, allocate_in, qtbot, dynamic_gpkg):
+    """The dynamic county opened in the window, allocated, then reallocated
+    (nothing to give out yet); its project."""
+    window._today = TODAY
+    project = open_in(window, dynamic_gpkg)
+    assert allocate_in(window, "highs")["status"] == "optimal"
+    window.act_reallocate.trigger()
+    with qtbot.waitSignal(window.allocation_finished, timeout=180000):
+        assert window.reallocate_dialog.start()
+    return project
+
+
 def test_a_scenario_of_a_reallocated_base_keeps_base_holders_in_the_window(
         window, open_in, allocate_in, qtbot, dynamic_gpkg):
     # After a reallocation in the window, scenario 新增户 (see the test above)
@@ -390,12 +402,7 @@ def test_a_scenario_of_a_reallocated_base_keeps_base_holders_in_the_window(
     from allocator.scenarios import units_taken
     from tests.test_promote_takes_units import N1
 
-    window._today = TODAY
-    project = open_in(window, dynamic_gpkg)
-    assert allocate_in(window, "highs")["status"] == "optimal"
-    window.act_reallocate.trigger()
-    with qtbot.waitSignal(window.allocation_finished, timeout=180000):
-        assert window.reallocate_dialog.start()
+    project = _reallocated_in(window, open_in, allocate_in, qtbot, dynamic_gpkg)
     base = _allocated(project)
     shown = window.busy_label.text()
     assert window.create_scenario("新增户", N1, "")[0]
@@ -420,12 +427,7 @@ def test_the_window_asks_for_the_bases_reallocation_before_a_scenario(
     # reallocate the base first and starts nothing.
     from tests.test_promote_takes_units import N1
 
-    window._today = TODAY
-    project = open_in(window, dynamic_gpkg)
-    assert allocate_in(window, "highs")["status"] == "optimal"
-    window.act_reallocate.trigger()
-    with qtbot.waitSignal(window.allocation_finished, timeout=180000):
-        assert window.reallocate_dialog.start()
+    project = _reallocated_in(window, open_in, allocate_in, qtbot, dynamic_gpkg)
     window.show_exit_review()
     window.exit_dialog.set_checked(["H0"])
     assert window.exit_dialog.confirm_checked()
