@@ -1041,39 +1041,87 @@ def _services(scenario, run_id, member_ids, household_id, kind, facility_id, wal
              reason) for member_id in member_ids]
 
 
-def allocated_units(project: Project) -> dict[str, str]:
-    """The unit of every household the base allocates one (not moved in)."""
+def base_placements(project: Project) -> tuple[dict[str, str | None],
+                                                dict[str, frozenset]]:
+    """The base's allocation as a solve afresh may change it: the unit of
+    every household allocated one or waiting (None), and each household's
+    school places and clinic registrations as (member, kind, facility)."""
     rows = project.allocations[(project.allocations["scenario"] == "base")
-                               & (project.allocations["kind"] == "allocated")]
-    return dict(zip(rows["household_id"].tolist(), rows["unit_id"].tolist()))
+                               & project.allocations["kind"].isin(
+                                   ["allocated", "waiting"])]
+    units = {h: (u if isinstance(u, str) else None)
+             for h, u in zip(rows["household_id"].tolist(), rows["unit_id"].tolist())}
+    services = project.service_assignments[
+        project.service_assignments["scenario"] == "base"]
+    places: dict[str, set] = {}
+    for h, m, k, f in zip(services["household_id"].tolist(),
+                          services["member_id"].tolist(), services["kind"].tolist(),
+                          services["facility_id"].tolist()):
+        places.setdefault(h, set()).add((m, k, f if isinstance(f, str) else None))
+    return units, {h: frozenset(p) for h, p in places.items()}
 
 
-def mark_changed_units(project: Project, before: dict[str, str]
-                       ) -> list[tuple[str, str, str | None]]:
-    """After a solve of the base afresh: the households ``before`` (see
-    :func:`allocated_units`) gave a unit that now have another or none, as
-    (household, unit before, unit now or None). Their rows of the base's
-    allocation are marked as a reallocation marks its changes (``change``
-    moved or unhoused, the reason first), so that their orders can be
-    printed again alone (``allocator export --changed``)."""
+def mark_changed_units(project: Project, before) -> list[tuple[str, str | None,
+                                                                str | None, str]]:
+    """After a solve of the base afresh: the households whose allocation
+    differs from ``before`` (see :func:`base_placements`) as (household,
+    unit before, unit now, change): another unit (moved), a unit after
+    waiting (allocated), none after one (unhoused), or other school places
+    or clinics (service). Their rows of the base's allocation are marked as
+    a reallocation marks its changes (``change`` and the reason first), and
+    a ledger entry names them, so that their orders can be printed again
+    alone (``allocator export --changed``) until a later solve changes any."""
     from allocator.reallocate import CHANGE_LABELS
 
-    after = allocated_units(project)
-    changed = [(h, u, after.get(h)) for h, u in before.items() if after.get(h) != u]
+    units, places = before
+    if not units:
+        return []
+    now_units, now_places = base_placements(project)
+    changed = []
+    for household_id, unit in now_units.items():
+        if household_id not in units:
+            continue  # not in the allocation before (a register update)
+        was = units[household_id]
+        if was != unit:
+            kind = "moved" if was and unit else "allocated" if unit else "unhoused"
+        elif places.get(household_id, frozenset()) != now_places.get(
+                household_id, frozenset()):
+            kind = "service"
+        else:
+            continue
+        changed.append((household_id, was, unit, kind))
     if not changed:
+        project.log("allocate changes", "scenario base",
+                    after={"run_id": _base_run_id(project), "changes": {},
+                           "households": {}},
+                    reason="重新求解：无户的分配结果变动")
         return []
     rows = project.allocations
     base = rows["scenario"] == "base"
-    for household_id, unit, now in changed:
-        at = base & (rows["household_id"] == household_id)
-        kind = "moved" if now else "unhoused"
-        why = (f"重新求解，原分配房屋{unit}改为{now}" if now
-               else f"重新求解，原分配房屋{unit}不再分配，重新轮候")
-        rows.loc[at, "change"] = kind
-        rows.loc[at, "reason"] = [f"变动原因：{why}（{CHANGE_LABELS[kind]}）。{r}"
-                                  if isinstance(r, str) else f"变动原因：{why}。"
-                                  for r in rows.loc[at, "reason"]]
+    at_row = {h: i for i, h in zip(rows.index[base], rows.loc[base, "household_id"])}
+    for household_id, was, unit, kind in changed:
+        why = {"moved": f"重新求解，原分配房屋{was}改为{unit}",
+               "allocated": f"重新求解，由轮候改为分配房屋{unit}",
+               "unhoused": f"重新求解，原分配房屋{was}不再分配，重新轮候",
+               "service": "重新求解，学位或卫生服务变动"}[kind]
+        i = at_row[household_id]
+        reason = rows.at[i, "reason"]
+        rows.at[i, "change"] = f"{CHANGE_LABELS[kind]}（重新求解）"
+        rows.at[i, "reason"] = f"变动原因：{why}。" + (
+            reason if isinstance(reason, str) else "")
+    counts: dict[str, int] = {}
+    for *_rest, kind in changed:
+        counts[kind] = counts.get(kind, 0) + 1
+    project.log("allocate changes", "scenario base",
+                after={"run_id": _base_run_id(project), "changes": counts,
+                       "households": {h: kind for h, _w, _u, kind in changed}},
+                reason="重新求解：分配结果变动的户")
     return changed
+
+
+def _base_run_id(project: Project) -> str | None:
+    rows = project.allocations[project.allocations["scenario"] == "base"]
+    return None if rows.empty else str(rows["run_id"].iloc[0])
 
 
 def store_outcome(project: Project, outcome: AllocationOutcome) -> None:

@@ -743,11 +743,11 @@ def _cmd_solve(args) -> int:
     project = load_project(args.project)
     if args.scenario != "base":
         return _solve_scenario(project, args)
-    from allocator.allocate import allocated_units, mark_changed_units
+    from allocator.allocate import base_placements, mark_changed_units
 
     solved_before = project.allocations["scenario"].eq("base").any()
-    before = allocated_units(project)
-    given = _given_out(project) if before else []
+    before = base_placements(project)
+    given = _given_out(project) if before[0] else []
     outcome = _solve(project, args)
     changed = mark_changed_units(project, before) if outcome.solution is not None \
         else []
@@ -774,12 +774,14 @@ def _given_out(project) -> list[int]:
     return given_out(project, runs.iloc[-1].to_dict()) if len(runs) else []
 
 
-def _units_changed_note(changed: list[tuple[str, str, str | None]],
+def _units_changed_note(changed: list[tuple[str, str | None, str | None, str]],
                         given: list[int], path: Path) -> None:
-    """Name the households a solve afresh gave another unit (or none) than
-    the allocation it replaced, and whether that one was printed."""
+    """Name the households whose allocation a solve afresh changed (unit,
+    none, or school places and clinics), and whether the allocation it
+    replaced was printed."""
     if not changed:
         return
+    from allocator.reallocate import CHANGE_LABELS
     from allocator.scenarios import project_word
 
     printed = (f"; the allocation it replaced was printed on orders or a notice "
@@ -787,13 +789,16 @@ def _units_changed_note(changed: list[tuple[str, str, str | None]],
                f"{', '.join(f'#{e}' for e in given[:5])}"
                f"{' …' if len(given) > 5 else ''}), so theirs need printing again"
                if given else "")
-    print(f"注意 note: allocated everyone afresh: {len(changed)} household(s) "
-          f"allocated a unit before, not yet moved in, have another unit or none "
-          f"now{printed}; `allocator export {project_word(path)} --changed --pdf "
-          "FILE` prints their orders alone, and `allocator reallocate` (instead of "
-          "a solve) keeps households already housed in their units:")
-    for household_id, unit, now in changed:
-        print(f"  {household_id}  {unit} → {now or '轮候'}")
+    moved = sum(1 for *_r, kind in changed if kind in ("moved", "unhoused"))
+    print(f"注意 note: allocated everyone afresh: {len(changed)} household(s) have "
+          f"another allocation than before ({moved} allocated a unit before, not "
+          f"yet moved in, have another unit or none){printed}; `allocator export "
+          f"{project_word(path)} --changed --pdf FILE` prints their orders alone, "
+          "and `allocator reallocate` (instead of a solve) keeps households "
+          "already housed in their units:")
+    for household_id, was, now, kind in changed:
+        print(f"  {household_id}  {was or '轮候'} → {now or '轮候'}  "
+              f"{CHANGE_LABELS[kind]}")
 
 
 def _progress_bar(label: str):

@@ -214,8 +214,10 @@ def changed_households(project: Project, scenario: str = "base"
     if scenario == "base":  # a promote is entered under the promoted scenario
         mine |= ledger["action"] == "scenario promote"
     entries = ledger[mine]
-    unchanged: list[tuple[str, str]] = []  # (run, day) of reallocations, latest first
-    reallocations: set[str] = set()
+    # (run, day, what) of reallocations and solves that changed no one,
+    # latest first
+    unchanged: list[tuple[str, str, str]] = []
+    reallocations: set[str] = set()  # runs whose changes an entry names
     for action, after, time in zip(entries["action"][::-1], entries["after"][::-1],
                                    entries["time"][::-1]):
         try:
@@ -225,12 +227,15 @@ def changed_households(project: Project, scenario: str = "base"
         if not isinstance(record, dict):
             record = {}
         run, day = str(record.get("run_id") or "?"), str(time)[:10]
-        if action == "reallocate":
+        if action in ("reallocate", "allocate changes"):
+            # a solve afresh names the households it changed since this version
+            what = "reallocation" if action == "reallocate" else "solve"
             reallocations.add(run)
             if not record.get("changes"):
-                unchanged.append((run, day))
+                unchanged.append((run, day, what))
                 continue
-            return _earlier_changes(project, rows, record, run, day, unchanged)
+            return _earlier_changes(project, rows, record, run, day, unchanged,
+                                    what)
         if action == "allocate" and run not in reallocations \
                 and record.get("status") in EXPORTABLE:
             raise ExportRefused(
@@ -244,26 +249,26 @@ def changed_households(project: Project, scenario: str = "base"
                 f"{scenario!r} comes from promoting a scenario ({day}); print all "
                 "orders without --changed, or name households with --household ID")
     if unchanged:
-        run, day = unchanged[0]
+        run, day, what = unchanged[0]
         raise ExportRefused(
-            f"the last reallocation (run {run}, {day}) changed no household, and "
+            f"the last {what} (run {run}, {day}) changed no household, and "
             "no earlier one did; nothing to print")
     raise ExportRefused("no household changed by the last reallocation")
 
 
 def _earlier_changes(project: Project, rows: pd.DataFrame, record: dict, run: str,
-                     day: str, unchanged: list[tuple[str, str]]
-                     ) -> ChangedSelection:
-    """The households an earlier reallocation changed (see
+                     day: str, unchanged: list[tuple[str, str, str]],
+                     what: str = "reallocation") -> ChangedSelection:
+    """The households an earlier reallocation (or solve) changed (see
     :func:`changed_households`); ``unchanged`` lists the later ones."""
     from allocator.reallocate import CHANGE_LABELS
 
     if unchanged:
-        which = (f"the last reallocation (run {unchanged[0][0]}, {unchanged[0][1]}) "
-                 f"changed no household; the reallocation before it (run {run}, "
-                 f"{day})")
+        later, later_day, later_what = unchanged[0]
+        which = (f"the last {later_what} (run {later}, {later_day}) changed no "
+                 f"household; the {what} before it (run {run}, {day})")
     else:
-        which = f"the last reallocation (run {run}, {day})"
+        which = f"the last {what} (run {run}, {day})"
     named = record.get("households")
     if not isinstance(named, dict):
         raise ExportRefused(

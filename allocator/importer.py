@@ -718,8 +718,8 @@ def _read_register(path: Path, encoding: str | None, today: dt.date | None = Non
                     check.warn(int(row), label,
                                f"{text} on the row of a member, not the head "
                                f"(户主), is not read: household {household_id}'s "
-                               f"{label} is the head's ({given or 'blank'}); move "
-                               "it to the head's row")
+                               f"{label} is the head's ({given or 'blank'}); "
+                               "write the household's figure on the head's row")
         income = _number(head["annual_income"])
         if _text(head["annual_income"]) and income is None:
             check.error(int(head["row"]), "年收入",

@@ -1700,6 +1700,7 @@ petition trial ``"petition"``: the household and the request's option."""
 _BASE_TABLES = ("facilities", "housing_units", "households", "members", "locks")
 NOT_BASE_ACTIONS = frozenset({
     "scenario new", "scenario delete", "petition trial", "export", "notice",
+    "allocate changes",  # what a solve changed: its allocate entry names it
     "scenario solve", "undo scenario new", "undo petition trial",
     "undo scenario delete", "undo scenario solve"})
 """Ledger actions that leave the base's data and allocation as they are."""

@@ -80,6 +80,7 @@ def test_an_income_on_a_members_row_is_named_not_read(tmp_path):
     assert named == [
         f"{path}:{int(first) + 2}:年收入: 警告 warning: 88000 on the row of a member, "
         f"not the head (户主), is not read: household {household}'s 年收入 is the "
-        f"head's ({head_income or 'blank'}); move it to the head's row"]
+        f"head's ({head_income or 'blank'}); write the household's figure on the "
+        "head's row"]
     income = households.set_index("household_id").at[household, "annual_income"]
     assert (pd.isna(income) and not head_income) or income == float(head_income)

@@ -10,6 +10,7 @@ H2, the one other household of two it fits, and H3 waits.
 from __future__ import annotations
 
 from allocator.cli import main
+from allocator.project import load_project
 from tests.conftest import TINY_TODAY, tiny_solved_by_cli
 
 DAY = TINY_TODAY.isoformat()
@@ -27,19 +28,21 @@ def test_a_solve_after_orders_names_whom_it_moves(tmp_path, capsys):
     path = tiny_solved_by_cli(tmp_path / "p.gpkg")
     assert main(["export", str(path), "--csv", str(tmp_path / "orders.csv")]) == 0
     out = _solve_without_b101_for_h3(path, capsys)
-    assert ("注意 note: allocated everyone afresh: 2 household(s) allocated a unit "
-            "before, not yet moved in, have another unit or none now; the "
-            "allocation it replaced was printed on orders or a notice (ledger "
-            "entry #3), so theirs need printing again; `allocator export "
-            f"{path} --changed --pdf FILE` prints their orders alone, and "
-            "`allocator reallocate` (instead of a solve) keeps households already "
-            "housed in their units:\n  H2  A-201 → B-101\n  H3  B-101 → 轮候\n"
+    assert ("注意 note: allocated everyone afresh: 2 household(s) have another "
+            "allocation than before (2 allocated a unit before, not yet moved in, "
+            "have another unit or none); the allocation it replaced was printed on "
+            "orders or a notice (ledger entry #3), so theirs need printing again; "
+            f"`allocator export {path} --changed --pdf FILE` prints their orders "
+            "alone, and `allocator reallocate` (instead of a solve) keeps "
+            "households already housed in their units:\n"
+            "  H2  A-201 → B-101  调换住房\n  H3  B-101 → 轮候  住房不可用，重新轮候\n"
             ) in out
     # Their orders alone, each with the reason.
     orders = tmp_path / "changed.csv"
     assert main(["export", str(path), "--changed", "--csv", str(orders)]) == 0
     out = capsys.readouterr().out
-    assert "H2  B-101  moved\nH3  轮候  unhoused\n" in out
+    assert ("H2  B-101  调换住房（重新求解）\n"
+            "H3  轮候  住房不可用，重新轮候（重新求解）\n") in out
     import pandas as pd
 
     table = pd.read_csv(orders, dtype=str)
@@ -51,7 +54,28 @@ def test_a_solve_after_orders_names_whom_it_moves(tmp_path, capsys):
 def test_without_orders_it_names_them_only(tmp_path, capsys):
     path = tiny_solved_by_cli(tmp_path / "p.gpkg")
     out = _solve_without_b101_for_h3(path, capsys)
-    assert ("have another unit or none now; `allocator export "
+    assert ("have another unit or none); `allocator export "
             f"{path} --changed --pdf FILE` prints") in out
-    assert "\n  H2  A-201 → B-101\n  H3  B-101 → 轮候\n" in out
+    assert ("\n  H2  A-201 → B-101  调换住房\n"
+            "  H3  B-101 → 轮候  住房不可用，重新轮候\n") in out
     assert "printed on orders" not in out
+
+
+def test_a_later_solve_or_reallocation_that_changes_nothing_keeps_them(
+        tmp_path, capsys):
+    # Solved again (the same answer) and reallocated (nothing to give out),
+    # `export --changed` still prints H2 and H3, whose orders the first
+    # solve made out of date, and says which run changed them.
+    path = tiny_solved_by_cli(tmp_path / "p.gpkg")
+    _solve_without_b101_for_h3(path, capsys)
+    first = load_project(path).allocations["run_id"].iloc[0]
+    assert main(["solve", str(path), "--backend", "cpsat", "--date", DAY]) == 0
+    assert "注意 note" not in capsys.readouterr().out
+    assert main(["reallocate", str(path), "--date", DAY]) == 0
+    capsys.readouterr()
+    orders = tmp_path / "changed.csv"
+    assert main(["export", str(path), "--changed", "--csv", str(orders)]) == 0
+    out = capsys.readouterr().out
+    assert "H2  B-101  调换住房\nH3  轮候  住房不可用，重新轮候\n" in out
+    assert ") changed no household; the solve before it (run " f"{first}" in out
+    assert "changed 2 household(s), whose allocation has not changed since" in out

@@ -77,7 +77,7 @@ def default_settings() -> QSettings:
 def _solve_job(snapshot: Project, backend: str, time_limit: float | None):
     """The allocation job: solve, store in the copy, check every rule."""
     from allocator.allocate import (
-        allocated_units,
+        base_placements,
         mark_changed_units,
         solve_project,
         store_outcome,
@@ -90,7 +90,7 @@ def _solve_job(snapshot: Project, backend: str, time_limit: float | None):
         def report(level, best, bound, seconds):
             progress((level, best, bound, seconds))
 
-        before = allocated_units(snapshot)
+        before = base_placements(snapshot)
         outcome = solve_project(snapshot, backend=backend, time_limit=time_limit,
                                 progress=report, cancel=cancelled)
         # Stopped before its last level: the run is kept, not the allocation.
