@@ -1044,11 +1044,10 @@ def _services(scenario, run_id, member_ids, household_id, kind, facility_id, wal
 def base_placements(project: Project) -> tuple[dict[str, str | None],
                                                 dict[str, frozenset]]:
     """The base's allocation as a solve afresh may change it: the unit of
-    every household allocated one or waiting (None), and each household's
-    school places and clinic registrations as (member, kind, facility)."""
-    rows = project.allocations[(project.allocations["scenario"] == "base")
-                               & project.allocations["kind"].isin(
-                                   ["allocated", "waiting"])]
+    every household (None: waiting; a household living in its unit keeps
+    it), and each household's school places and clinic registrations as
+    (member, kind, facility)."""
+    rows = project.allocations[project.allocations["scenario"] == "base"]
     units = {h: (u if isinstance(u, str) else None)
              for h, u in zip(rows["household_id"].tolist(), rows["unit_id"].tolist())}
     services = project.service_assignments[
