@@ -1848,6 +1848,10 @@ def cmd_ledger(args) -> int:
 def cmd_exits(args) -> int:
     from allocator.project import project_lock
 
+    if args.household and any(not h.strip() for h in args.household):
+        print("错误 error: --household needs a household id (户号); an empty one "
+              "was given", file=sys.stderr)
+        return EXIT_USAGE
     if args.cancel:
         if args.apply or args.date or not args.household:
             print("错误 error: --cancel takes back the exits of the households given "

@@ -314,29 +314,33 @@ def read_histories(paths: dict, households: set[str] | None,
                             "register; check the 户号")
                 continue
             if table == "household_history":
+                # Every bad cell of the row is named, so that one pass fixes it.
+                bad = False
                 year = _number(cells.get("year"))
                 if year is None or not float(year).is_integer() or not (
                         1990 <= year <= this_year):
                     check.error(row, reverse["year"], f"{record['year']!r} is not a "
                                 f"year between 1990 and {this_year}")
-                    continue
+                    bad = True
                 income = _number(cells.get("annual_income"))
                 if income is None or not 0 <= income <= INCOME_MAX:
                     check.error(row, reverse["annual_income"],
                                 f"{record['annual_income']!r}: write the household's "
                                 f"income of the year in yuan (0 to {INCOME_MAX:,})")
-                    continue
+                    bad = True
                 if record["job_status"] not in JOB_STATUSES:
                     check.error(row, reverse["job_status"],
                                 f"{record['job_status']!r}: use one of "
                                 + " / ".join(JOB_STATUSES))
-                    continue
+                    bad = True
                 years = _number(cells.get("stable_job_years")) \
                     if record["stable_job_years"] else 0.0
                 if years is None or not 0 <= years <= JOB_YEARS_MAX:
                     check.error(row, reverse["stable_job_years"],
                                 f"{record['stable_job_years']!r} is not a number of "
                                 f"years in a job (0 to {JOB_YEARS_MAX})")
+                    bad = True
+                if bad:
                     continue
                 key_ = (household_id, int(year))
                 if key_ in seen:

@@ -229,3 +229,20 @@ def test_import_command_reads_history_files(tmp_path, capsys):
     capsys.readouterr()
     assert main(["exits", str(out)]) == 0
     assert "H0  A-301  符合 qualifies" in capsys.readouterr().out
+
+
+def test_every_bad_cell_of_a_history_row_is_named(tiny_inputs, tmp_path):
+    # Row 2 has a word for the income and for the years in a job: both are
+    # named, so that one pass over the file fixes the row.
+    history = _write(tmp_path / "history.csv", (
+        "户号,年度,年收入,就业状况,稳定就业年限\n"
+        "H1,2025,很多,打零工,三年\n"))
+    result = import_files(dataclasses.replace(tiny_inputs, history=history))
+    assert result.project is None
+    assert [str(p) for p in result.errors] == [
+        f"{history}:2:年收入: 错误 error: '很多': write the household's income of "
+        "the year in yuan (0 to 100,000,000)",
+        f"{history}:2:就业状况: 错误 error: '打零工': use one of 稳定就业 / 灵活就业 / "
+        "务农 / 无业",
+        f"{history}:2:稳定就业年限: 错误 error: '三年' is not a number of years in a "
+        "job (0 to 80)"]

@@ -318,8 +318,13 @@ def test_a_pending_exit_is_taken_back_and_confirmed_again(tiny_project, tmp_path
                  "--date", right]) == 0
     assert load_project(path).exits["exit_on"].tolist() == [right]
 
-    # Usage: --cancel needs --household and takes no --apply or --date.
+    # Usage: --cancel needs --household and takes no --apply or --date; an
+    # empty household id is refused as such.
     assert main(["exits", str(path), "--cancel"]) == 2
+    capsys.readouterr()
+    assert main(["exits", str(path), "--cancel", "--household", " "]) == 2
+    assert "--household needs a household id (户号); an empty one was given" in \
+        capsys.readouterr().err
     assert main(["exits", str(path), "--cancel", "--household", "H0", "--apply"]) == 2
     # H1 has no exit; once freed, H0's exit has taken effect: nothing changes.
     capsys.readouterr()
