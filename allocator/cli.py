@@ -1175,10 +1175,9 @@ def _solve_scenario(project, args) -> int:
                 project.service_assignments[
                     project.service_assignments["scenario"] == name])
     try:
-        # A petition trial is refused with the command to run it again; so
-        # is a solve of a reallocated base's scenario that would mix in what
-        # the base has not yet allocated.
-        scenarios.refuse_unsolvable(project, name, args.date, path=args.project)
+        # scenarios.solve refuses a petition trial, and a scenario of a
+        # reallocated base that would mix in what the base has not yet
+        # allocated, with what to do (the project's path put in below).
         with _interrupt_as_cancel() as cancelled:
             outcome = scenarios.solve(
                 project, name, backend=args.backend,

@@ -1124,10 +1124,11 @@ def base_is_reallocation(project: Project) -> bool:
     return bool(isinstance(options, dict) and options.get("reallocation"))
 
 
-def solve(project: Project, name: str, **options):
+def solve(project: Project, name: str, *, checked: bool = False, **options):
     """Solve scenario ``name`` on its own data and store its allocation under
     its name; the base's data and allocation are not touched. A petition
-    trial is refused (see :func:`refuse_petition_solve`).
+    trial is refused, and so is a solve :func:`refuse_unsolvable` stops
+    (``checked``: the caller ran that check already).
 
     When the base's allocation is a reallocation, the scenario is solved the
     same way, from the base's allocation: households placed in the base keep
@@ -1140,7 +1141,8 @@ def solve(project: Project, name: str, **options):
     from allocator.reallocate import _homes
 
     today = options.pop("today", None) or dt.date.today()
-    refuse_unsolvable(project, name, today)
+    if not checked:  # the window checks before it starts the job
+        refuse_unsolvable(project, name, today)
     data = scenario_data(project, name)
     made = made_against(project)  # the base this allocation is made against
     if base_is_reallocation(project):

@@ -1253,8 +1253,8 @@ class MainWindow(QMainWindow):
             def report(level, best, bound, seconds):
                 progress((level, best, bound, seconds))
 
-            outcome = solve(snapshot, name, backend=backend, time_limit=time_limit,
-                            progress=report, cancel=cancelled)
+            outcome = solve(snapshot, name, checked=True, backend=backend,
+                            time_limit=time_limit, progress=report, cancel=cancelled)
             violations = []
             if outcome.solution is not None:
                 from allocator.exits import without_exited
