@@ -1785,7 +1785,9 @@ def _add_dynamic_commands(commands) -> None:
 def cmd_ledger(args) -> int:
     from allocator.ledger import (
         ACTION_LABELS,
+        about_household,
         changed_entries,
+        household_units,
         ledger_entries,
         ledger_warning,
         unprotected_entries,
@@ -1815,14 +1817,21 @@ def cmd_ledger(args) -> int:
         print(f"注意 note: household {args.household!r} is no longer in the register; "
               "its ledger entries follow", file=sys.stderr)
     changed = set(changed_entries(project))
+    units = (household_units(project, args.household)
+             if args.household is not None else frozenset())
     for row in entries.itertuples():
         mark = "  [已被改动 changed outside the tool]" if row.entry in changed else ""
         print(f"#{row.entry}  {row.time}  {row.user}  {row.action}  {row.object}"
               f"{mark}")
-        if row.before:
-            print(f"    before: {row.before}")
-        if row.after:
-            print(f"    after:  {row.after}")
+        before, after = row.before, row.after
+        if args.household is not None:
+            # an entry that lists many households shows only this one
+            before = about_household(before, args.household, units)
+            after = about_household(after, args.household, units)
+        if before:
+            print(f"    before: {before}")
+        if after:
+            print(f"    after:  {after}")
         if row.reason:
             print(f"    reason: {row.reason}")
     print(f"{len(entries)} of {len(project.ledger)} ledger entries", file=sys.stderr)

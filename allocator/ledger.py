@@ -135,10 +135,12 @@ def household_history(project: Project, household_id: str) -> pd.DataFrame:
         ``after``, ``reason``, ``source``; empty when nothing is recorded.
     """
     rows: list[dict] = []
+    units = household_units(project, household_id)
     for entry in ledger_entries(project, household=household_id).itertuples():
         rows.append({"time": entry.time, "user": entry.user,
                      "action": entry.action, "object": entry.object,
-                     "before": _text(entry.before), "after": _text(entry.after),
+                     "before": about_household(entry.before, household_id, units),
+                     "after": about_household(entry.after, household_id, units),
                      "reason": _text(entry.reason), "source": "ledger"})
     obj = f"household {household_id}"
     history = project.household_history
@@ -186,6 +188,54 @@ def household_history(project: Project, household_id: str) -> pd.DataFrame:
     order = frame["time"].astype(str).map(_sortable)
     return frame.assign(_key=order).sort_values(
         "_key", kind="stable").drop(columns="_key").reset_index(drop=True)
+
+
+LIST_KEYS = ("households", "freed_units")
+"""Keys of a ledger value that list many households or units at once (a
+solve's or a reallocation's changes, the units its exits freed)."""
+
+
+def about_household(text, household: str, units: frozenset = frozenset()) -> str:
+    """A ledger value (JSON text) as it concerns one household: in a value
+    that lists many households or units (``LIST_KEYS``), only what names
+    this household or one of its ``units`` (see :func:`household_units`) is
+    kept, with the number of items left out, so that one household's history
+    does not print every household a reallocation changed. Any other value
+    is returned as it is."""
+    text = _text(text)
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(value, dict):
+        return text
+    narrowed = {}
+    touched = False
+    for key, items in value.items():
+        narrowed[key] = items
+        if key not in LIST_KEYS:
+            continue
+        if isinstance(items, dict) and len(items) > 1:
+            mine = {k: v for k, v in items.items() if k == household}
+        elif isinstance(items, list) and len(items) > 1:
+            mine = [v for v in items if v == household or v in units]
+        else:
+            continue
+        narrowed[key] = mine
+        narrowed[f"{key}_not_shown"] = len(items) - len(mine)
+        touched = True
+    return json.dumps(narrowed, ensure_ascii=False) if touched else text
+
+
+def household_units(project: Project, household_id: str) -> frozenset:
+    """Every unit the project connects with this household: the one it lives
+    in, those it was allocated in any run and the one its exit frees."""
+    units = set()
+    for frame in (project.housing_units, project.allocations, project.exits):
+        if "unit_id" in frame and "household_id" in frame:
+            rows = frame[frame["household_id"] == household_id]
+            units.update(u for u in rows["unit_id"] if isinstance(u, str))
+    return frozenset(units)
 
 
 def _sortable(text: str) -> str:

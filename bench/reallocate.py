@@ -2,11 +2,13 @@
 
 Usage::
 
-    python -m bench.reallocate [--households 20000] [--freed 1000] [--seed 1]
+    python -m bench.reallocate [--households 20000] [--freed 1000]
+        [--seed 1 [2 ...]] [--unit-points site|building]
         [--out bench/results/reallocate.json]
 
-Steps: generate the county (:func:`bench.county.generate_project`, each
-building at its own point), make its
+Steps: generate the county (:func:`bench.county.generate_project`: by default
+the county of ``allocator bench county``, every unit at its site's point;
+with ``--unit-points building`` each building at its own point), make its
 first allocation (the setup, timed separately: :func:`greedy_housing` and
 :func:`greedy_services`, as the joint model does not finish on this county),
 then confirm the exit of
@@ -139,15 +141,39 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--households", type=int, default=20_000)
     parser.add_argument("--freed", type=int, default=1_000)
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, nargs="+", default=[1],
+                        help="one county per seed; with several, the results "
+                             "file holds a series")
     parser.add_argument("--backend", default="auto")
+    parser.add_argument("--unit-points", choices=("site", "building"),
+                        default="site")
     parser.add_argument("--out", type=Path,
                         default=Path("bench/results/reallocate.json"))
     args = parser.parse_args(argv)
+    records = []
+    for seed in args.seed:
+        record = run_once(args.households, args.freed, seed, args.backend,
+                          args.unit_points)
+        print(json.dumps({"seed": seed, **record["reallocation"]},
+                         ensure_ascii=False), flush=True)
+        records.append(record)
+    result = records[0] if len(records) == 1 else {"series": records}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n",
+                        encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0 if all(r["reallocation"]["moved_households"] == 0
+                    for r in records) else 1
+
+
+def run_once(households: int, freed_count: int, seed: int, backend: str,
+             unit_points: str) -> dict:
+    """One county: generate it, allocate it first, confirm the exits and time
+    the reallocation. Returns the results record of that county."""
     today = REFERENCE
 
     start = time.perf_counter()
-    project = generate_project(args.households, args.seed, "building")
+    project = generate_project(households, seed, unit_points)
     generate_seconds = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -160,8 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     # Exits of households living in a unit, drawn with their own generator.
     units = project.housing_units
     living = sorted(units.loc[units["status"] == "occupied", "household_id"])
-    rng = np.random.default_rng(args.seed + 1)
-    leaving = sorted(rng.choice(living, size=args.freed, replace=False))
+    rng = np.random.default_rng(seed + 1)
+    leaving = sorted(rng.choice(living, size=freed_count, replace=False))
     unit_of = dict(zip(units["household_id"], units["unit_id"]))
     project.exits = pd.DataFrame([
         {"household_id": h, "unit_id": unit_of[h], "exit_on": today.isoformat(),
@@ -174,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
 
     start = time.perf_counter()
     freed = apply_due_exits(project, today)
-    result = reallocate(project, today=today, backend=args.backend)
+    result = reallocate(project, today=today, backend=backend)
     seconds = time.perf_counter() - start
 
     after = dict(zip(result.outcome.allocations["household_id"],
@@ -190,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:
                     "platform": platform.platform()},
         "note": "other work ran on the machine at the same time; times are upper "
                 "bounds",
-        "households": args.households, "seed": args.seed,
+        "households": households, "seed": seed,
+        "unit_points": unit_points,
         "units": int(len(units)), "people": int(len(project.members)),
         "facilities": int(len(project.facilities)),
         "generate_seconds": round(generate_seconds, 2),
@@ -212,12 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
                              / 1024, 1),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n",
-                        encoding="utf-8")
-    print(json.dumps(record["reallocation"], ensure_ascii=False))
-    print(f"wrote {args.out}")
-    return 0 if moved == 0 else 1
+    return record
 
 
 if __name__ == "__main__":

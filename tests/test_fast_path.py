@@ -306,6 +306,7 @@ def test_a_reallocation_is_proven_over_every_housing_not_the_held_one(
 
     monkeypatch.setattr(fast, "solve_fast", keep)
     assert bench_reallocate.main(["--households", "2000", "--freed", "100",
+                                  "--unit-points", "building",
                                   "--out", str(tmp_path / "r.json")]) == 0
     (problem,) = seen
     result = solve(problem, gap=0.0)

@@ -266,3 +266,46 @@ def test_a_gap_in_the_ledger_is_reported(tiny_project, tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"{count - 1} of {count - 1} ledger entries" in err
     assert "ledger entries #2 are missing" in err
+
+
+def test_one_households_history_shows_only_its_part_of_a_list_entry(
+        tiny_project, tmp_path, capsys):
+    # A reallocation's entry lists every household it changed and every unit
+    # it freed; one household's history shows its own line of that list and
+    # how many others were left out, not the whole list.
+    import pandas as pd
+
+    from allocator.project import save_project
+
+    tiny_project.exits = pd.DataFrame([
+        {"household_id": "H1", "unit_id": "Z-1", "exit_on": "2026-10-01",
+         "confirmed": "2026-09-01", "user": "u", "reason": "退出机制",
+         "freed_on": "2026-10-01"}])
+    tiny_project.log("reallocate", "scenario base",
+                     after={"run_id": "r1", "freed_units": ["A-301", "Z-1", "Z-2"],
+                            "changes": {"allocated": 3},
+                            "households": {"H1": "allocated", "H2": "allocated",
+                                           "H3": "allocated"}},
+                     reason="allocator reallocate")
+
+    history = household_history(tiny_project, "H2")
+    (after,) = history.loc[history["action"] == "reallocate", "after"]
+    assert json.loads(after) == {
+        "run_id": "r1", "freed_units": [], "freed_units_not_shown": 3,
+        "changes": {"allocated": 3}, "households": {"H2": "allocated"},
+        "households_not_shown": 2}
+    # H1's exit is recorded as freeing Z-1: its history keeps that unit.
+    (after,) = household_history(tiny_project, "H1").query(
+        "action == 'reallocate'")["after"]
+    assert json.loads(after)["freed_units"] == ["Z-1"]
+    assert json.loads(after)["freed_units_not_shown"] == 2
+
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    assert main(["ledger", str(path), "--household", "H3"]) == 0
+    out = capsys.readouterr().out
+    assert '"households": {"H3": "allocated"}, "households_not_shown": 2' in out
+    assert "H1" not in out
+    # Without --household the entry is printed whole.
+    assert main(["ledger", str(path), "--action", "reallocate"]) == 0
+    assert '"H1": "allocated"' in capsys.readouterr().out
