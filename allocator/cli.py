@@ -1429,6 +1429,16 @@ def _cmd_scenario(args) -> int:
             save_project(project, args.project)
             print(f"方案 scenario {args.name} is now the base (ledger entry "
                   f"{len(project.ledger)})")
+            blank = scenarios.without_id_numbers(project)
+            if blank:
+                shown = ", ".join(blank[:10]) + (
+                    f" and {len(blank) - 10} more" if len(blank) > 10 else "")
+                print(f"警告 warning: {len(blank)} household(s) of the base have "
+                      f"a member without an ID number (身份证号): {shown}; their "
+                      "orders and the public notice print a dash in its place. "
+                      "Give the numbers in an updated register: allocator "
+                      f"register {scenarios.shell_word(str(args.project))} FILE --apply "
+                      "--reason TEXT", file=sys.stderr)
         elif command == "delete":
             scenarios.delete(project, args.name, args.reason, path=args.project)
             save_project(project, args.project)

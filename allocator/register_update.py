@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.exits import vacate
+from allocator.idnumber import mask
 from allocator.project import Project
 
 logger = logging.getLogger(__name__)
@@ -217,7 +218,7 @@ def compare_register(project: Project, path: Path,
         year_ago = today.replace(year=today.year - 1, day=28)
     diff.members, diff.households = members, households
 
-    old_members = project.members
+    old_members, filled = _numbered(project.members, members)
     old_of = dict(zip(old_members["id_number"], old_members["household_id"]))
     new_of = dict(zip(members["id_number"], members["household_id"]))
     old_ids = set(project.households["household_id"])
@@ -265,6 +266,9 @@ def compare_register(project: Project, path: Path,
                 if row["id_number"] not in old_people.index:
                     continue
                 was = old_people.loc[row["id_number"]]
+                if was["member_id"] in filled:
+                    change.fields[f"{row['name']} 身份证号"] = (
+                        None, mask(row["id_number"]))
                 for name, label in MEMBER_FIELDS.items():
                     if not _same(was[name], row[name]):
                         change.fields[f"{row['name']} {label}"] = (was[name], row[name])
@@ -291,6 +295,31 @@ def compare_register(project: Project, path: Path,
                 change.moved_in or change.moved_out or change.fields:
             diff.changes.append(change)
     return diff
+
+
+def _numbered(old: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """The project's members with each missing ID number (a member of a
+    household a promoted scenario added, see
+    :func:`allocator.scenarios.without_id_numbers`) taken from the updated
+    register's member of the same household, name and birth date, when
+    exactly one matches: that person then stays who they are (their member
+    id, school place and clinic) instead of being removed and added again.
+    Returns the members and {member_id: number taken}."""
+    blank = old["id_number"].isna() | (old["id_number"].astype(str).str.strip() == "")
+    if not blank.any():
+        return old, {}
+    key = new.groupby(["household_id", "name", "birth_date"])["id_number"].agg(list)
+    taken_numbers = set(old.loc[~blank, "id_number"])
+    old = old.copy()
+    filled = {}
+    for i in old.index[blank]:
+        row = old.loc[i]
+        found = key.get((row["household_id"], row["name"], row["birth_date"]), [])
+        if len(found) == 1 and found[0] not in taken_numbers:
+            old.at[i, "id_number"] = found[0]
+            taken_numbers.add(found[0])
+            filled[row["member_id"]] = found[0]
+    return old, filled
 
 
 def _iso_date(value) -> dt.date | None:
@@ -547,7 +576,7 @@ def apply_register_update(project: Project, diff: RegisterDiff, reason: str = ""
         raise RegisterUpdateError("; ".join(problems))
 
     # Members: keep member ids of persons who stay in their household.
-    old = project.members
+    old, _filled = _numbered(project.members, diff.members)
     old_key = {(h, p): m for h, p, m in zip(old["household_id"], old["id_number"],
                                             old["member_id"])}
     members = diff.members.copy()

@@ -1588,6 +1588,19 @@ def units_taken(project: Project, name: str) -> list[tuple[str, str, str]]:
                   if str(scenario.get(h, "")) != str(u) and str(h) not in leaving)
 
 
+def without_id_numbers(project: Project) -> list[str]:
+    """Households of the register with a member who has no ID number
+    (身份证号): only households a promoted scenario added can be so, as the
+    register's importer refuses an empty number. Their orders and the public
+    notice print a dash in its place."""
+    members = project.members
+    if members.empty or "id_number" not in members:
+        return []
+    blank = members["id_number"].isna() | (
+        members["id_number"].astype(str).str.strip() == "")
+    return sorted(set(members.loc[blank, "household_id"].astype(str)))
+
+
 def promote(project: Project, name: str, reason: str = "", *,
             path: str | Path | None = None, taking_units: bool = True) -> None:
     """Make scenario ``name`` the base: its data and its allocation; the

@@ -375,8 +375,11 @@ def test_promote_in_the_window_names_the_households_it_unhouses(
     assert _allocated(project)[household] == unit and now == ""  # held in base
     ok, text = window.promote_scenario("新增户")
     assert ok
+    # N1's members were given without ID numbers: the window says so too.
     assert text == ("方案 新增户 已采用为基准（可撤销）。注意：1 户在原基准中已分得的"
-                    f"住房被收回或更换：{household}（{unit} → 无）。如非本意，请撤销。")
+                    f"住房被收回或更换：{household}（{unit} → 无）。如非本意，请撤销。"
+                    "注意：1 户有成员没有身份证号（N1），其分配通知书和公示名单中以“—”"
+                    "代替；请用补全号码的户籍名册更新（动态管理 → 更新户籍名册）。")
     assert _allocated(project)[household] is None
     window.act_undo.trigger()
     assert _allocated(project)[household] == unit
@@ -439,3 +442,83 @@ def test_the_window_asks_for_the_bases_reallocation_before_a_scenario(
     assert ("the base's allocation is a reallocation, and exits have freed 1 "
             "unit(s) since") in window.message_bar.text()
     assert len(project.runs) == runs
+
+
+def _updated_register(tmp_path, extra_rows, name="updated.csv"):
+    from tests.conftest import TINY
+
+    lines = (TINY / "register.csv").read_text(encoding="utf-8-sig").splitlines()
+    path = tmp_path / name
+    path.write_text("\n".join(lines + extra_rows) + "\n", encoding="utf-8-sig")
+    return path
+
+
+def test_register_update_in_the_window_shows_then_applies_and_undoes(
+        window, open_in, qtbot, dynamic_gpkg, tmp_path):
+    # A child born to H1 on 2026-05-01; H0's income and years in a job are
+    # the register's (30,000 and 2), not the 80,000 and 5 this project holds.
+    # The window lists those two changes, changes nothing until a reason is
+    # given, then records each in the ledger, as one undoable step.
+    window._today = TODAY
+    project = open_in(window, dynamic_gpkg)
+    path = _updated_register(tmp_path, [
+        "H1,沙马阿果,513431202605010127,女,女,2026-05-01,易地扶贫搬迁,无,,,"
+        "谷都村,城北乡,城北乡,"])
+    window.show_register_update(str(path))
+    qtbot.waitUntil(lambda: getattr(window, "register_dialog", None) is not None,
+                    timeout=30000)
+    dialog = window.register_dialog
+    assert dialog.table.rowCount() == 2
+    assert dialog.table.item(0, 0).text() == "H0"
+    assert dialog.table.item(0, 2).text() == "年收入: 80000 → 30000；稳定就业年限: 5 → 2"
+    assert dialog.table.item(1, 0).text() == "H1"
+    assert dialog.table.item(1, 1).text() == "变更"
+    assert dialog.table.item(1, 2).text() == "出生 born: 沙马阿果（女，2026-05-01）"
+    assert "2 户变化（尚未改动项目）" in dialog.summary.text()
+    assert not dialog.problems.isVisible()
+    sizes = dict(zip(project.households["household_id"], project.households["size"]))
+    assert sizes["H1"] == 2
+
+    assert not dialog.apply()  # no reason yet
+    assert "请填写更新原因" in dialog.result.text()
+    assert len(window.project.members) == 13
+    dialog.reason.setText("2026年10月户籍核对")
+    assert dialog.apply()
+    assert "已更新 2 户的户籍登记" in dialog.result.text()
+    households = window.project.households.set_index("household_id")
+    assert int(households.at["H1", "size"]) == 3
+    assert float(households.at["H0", "annual_income"]) == 30000.0
+    assert len(window.project.members) == 14
+    entry = window.project.ledger.iloc[-1]
+    assert entry["action"] == "register update"
+    assert entry["object"] == "household H1"
+    assert "2026年10月户籍核对" in entry["reason"]
+
+    window.undo_stack.undo()
+    households = window.project.households.set_index("household_id")
+    assert int(households.at["H1", "size"]) == 2
+    assert float(households.at["H0", "annual_income"]) == 80000.0
+    assert len(window.project.members) == 13
+    assert window.project.ledger.iloc[-1]["action"] == "undo register update"
+
+
+def test_register_update_with_errors_changes_nothing_in_the_window(
+        window, open_in, qtbot, dynamic_gpkg, tmp_path):
+    window._today = TODAY
+    project = open_in(window, dynamic_gpkg)
+    entries = len(project.ledger)
+    # The check digit of the new member's ID number is wrong (7 expected).
+    path = _updated_register(tmp_path, [
+        "H1,沙马阿果,513431202605010120,女,女,2026-05-01,易地扶贫搬迁,无,,,"
+        "谷都村,城北乡,城北乡,"], "bad.csv")
+    window.show_register_update(str(path))
+    qtbot.waitUntil(lambda: getattr(window, "register_dialog", None) is not None,
+                    timeout=30000)
+    dialog = window.register_dialog
+    assert "bad.csv 有 1 处错误，未比对" in dialog.summary.text()
+    assert not dialog.apply_button.isEnabled()
+    assert dialog.problems.rowCount() == 1
+    assert dialog.problems.item(0, 0).text() == "bad.csv 第15行 身份证号"
+    assert "check digit" in dialog.problems.item(0, 1).text()
+    assert dialog.table.rowCount() == 0
+    assert len(window.project.ledger) == entries

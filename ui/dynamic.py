@@ -714,6 +714,115 @@ class ReallocateDialog(QDialog):
         return True
 
 
+class RegisterUpdateDialog(QDialog):
+    """The differences between an updated register (户籍名册) and the
+    project, before anything changes; applied with a reason, as one undoable
+    step (births, deaths, households split or merged, figures changed).
+
+    ``diff`` is what :func:`allocator.register_update.compare_register`
+    found; the dialog shows the file's problems when it has errors, and
+    nothing can be applied then.
+    """
+
+    def __init__(self, window, diff) -> None:
+        super().__init__(window)
+        from allocator.register_update import KIND_LABELS, mass_removal
+
+        self.window = window
+        self.diff = diff
+        self.setWindowTitle(self.tr("更新户籍名册"))
+        self.setObjectName("registerUpdate")
+        self.summary = QLabel(self)
+        self.summary.setObjectName("registerSummary")
+        self.summary.setWordWrap(True)
+        self.table = _table(self, [self.tr("户号"), self.tr("变化"), self.tr("内容")])
+        self.table.setObjectName("registerChanges")
+        self.problems = _table(self, [self.tr("位置"), self.tr("问题")])
+        self.problems.setObjectName("registerProblems")
+        self.many = mass_removal(window.project, diff) if not diff.errors else None
+        self.allow_many = QCheckBox(self.tr("确认这些户确已注销（文件是完整的名册）"),
+                                    self)
+        self.allow_many.setObjectName("allowManyRemovals")
+        self.reason = QLineEdit(self)
+        self.reason.setObjectName("registerReason")
+        self.reason.setPlaceholderText(self.tr("更新原因（必填，记入台账），例如：2026年11月户籍核对"))
+        self.result = QLabel(self)
+        self.result.setObjectName("registerResult")
+        self.result.setWordWrap(True)
+        self.apply_button = QPushButton(self.tr("应用更新"), self)
+        self.apply_button.setObjectName("applyRegister")
+        self.apply_button.clicked.connect(self.apply)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.addButton(self.apply_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.problems, 1)
+        layout.addWidget(self.allow_many)
+        form = QHBoxLayout()
+        form.addWidget(QLabel(self.tr("原因"), self))
+        form.addWidget(self.reason, 1)
+        layout.addLayout(form)
+        layout.addWidget(self.result)
+        layout.addWidget(buttons)
+
+        name = diff.file.replace("\\", "/").rsplit("/", 1)[-1]
+        problems = sorted(diff.problems, key=lambda p: (p.row or 0, p.column or ""))
+        self.problems.setRowCount(len(problems))
+        for r, problem in enumerate(problems):
+            where = fill(self.tr("%1 第%2行"), name, problem.row) if problem.row \
+                else name
+            where += f" {problem.column}" if problem.column else ""
+            self.problems.setItem(r, 0, _item(where))
+            label = self.tr("错误") if problem.severity == "error" else self.tr("警告")
+            self.problems.setItem(r, 1, _item(f"{label}：{problem.message}"))
+        self.problems.setVisible(bool(problems))
+        self.table.setRowCount(len(diff.changes))
+        for r, change in enumerate(diff.changes):
+            text = change.text().split("  ", 2)
+            self.table.setItem(r, 0, _item(change.household_id))
+            self.table.setItem(r, 1, _item(KIND_LABELS[change.kind]))
+            self.table.setItem(r, 2, _item(text[2] if len(text) > 2 else ""))
+        _fit_columns(self.table, 260)
+        _fit_columns(self.problems, 260)
+        self.allow_many.setVisible(self.many is not None)
+        if diff.errors:
+            self.summary.setText(fill(self.tr(
+                "%1 有 %2 处错误，未比对，项目没有任何改动。请按下表改正文件后再试。"),
+                name, len(diff.errors)))
+        elif not diff.changes:
+            self.summary.setText(fill(self.tr("%1 与项目中的户籍登记一致，没有变化。"),
+                                      name))
+        else:
+            text = fill(self.tr(
+                "%1 与项目相比有 %2 户变化（尚未改动项目）。核对后填写原因并“应用更新”；"
+                "每一户的变化都记入台账，可撤销。"), name, len(diff.changes))
+            if self.many is not None:
+                text += "\n" + fill(self.tr("注意：%1"), core_text(self.many))
+            self.summary.setText(text)
+        self.apply_button.setEnabled(not diff.errors and bool(diff.changes))
+        fit_to_screen(self, 900, 560)
+
+    def apply(self) -> bool:
+        """Apply the update with the reason given; True when applied."""
+        reason = self.reason.text().strip()
+        if not reason:
+            self.result.setText(self.tr("请填写更新原因（记入台账）。"))
+            return False
+        if self.many is not None and not self.allow_many.isChecked():
+            self.result.setText(self.tr(
+                "这次更新会注销大量的户，文件可能不完整。确认文件是完整的名册后勾选上面的"
+                "确认框再应用。"))
+            return False
+        ok, text = self.window.apply_register_update(
+            self.diff, reason, allow_many_removals=self.many is not None)
+        self.result.setText(text)
+        if ok:
+            self.apply_button.setEnabled(False)
+        return ok
+
+
 class ChangesPanel(QWidget):
     """What the last reallocation changed, and nothing else.
 

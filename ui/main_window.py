@@ -48,7 +48,7 @@ from ui.dynamic import (
     move_rules,
 )
 from ui.errors import ErrorChannel, MessageBar, log_file
-from ui.language import LANGUAGES, fill, normalise_language
+from ui.language import LANGUAGES, core_text, fill, normalise_language
 from ui.map_view import MapView
 from ui.progress_view import ProgressPanel
 from ui.results import ChartsPanel, ExplanationPanel, KpiPanel, UnservedPanel
@@ -316,6 +316,11 @@ class MainWindow(QMainWindow):
         self.act_exits = self._action(
             self.tr("退出审核…"), self.show_exit_review,
             tip=self.tr("按退出机制列出符合条件的户及依据，确认退出并设定腾退日期"))
+        self.act_register = self._action(
+            self.tr("更新户籍名册…"), self.show_register_update,
+            tip=self.tr("读入更新后的户籍名册（出生、死亡、分户、合户、收入变化），"
+                        "先列出与项目的差别，确认后再改动"))
+        self.act_register.setObjectName("registerUpdate")
         self.act_reallocate = self._action(
             self.tr("重新分配…"), self.show_reallocate_dialog, QKeySequence("Shift+F5"),
             self.tr("把退出腾出的房屋和空置房分给轮候户，已安置的户不动（可选择允许"
@@ -386,6 +391,7 @@ class MainWindow(QMainWindow):
             backend_menu.addAction(action)
         solve_menu.addAction(self.act_time_limit)
         dynamic_menu = bar.addMenu(self.tr("动态管理"))
+        dynamic_menu.addAction(self.act_register)
         dynamic_menu.addAction(self.act_exits)
         dynamic_menu.addAction(self.act_reallocate)
         dynamic_menu.addAction(self.act_petition)
@@ -608,6 +614,7 @@ class MainWindow(QMainWindow):
         self.act_export.setEnabled(solved and not busy)
         self.act_cancel.setEnabled(busy and self._job_name in SOLVE_JOBS)
         self.act_exits.setEnabled(has and not busy)
+        self.act_register.setEnabled(has and not busy)
         self.act_reallocate.setEnabled(solved and not busy)
         self.act_petition.setEnabled(solved and not busy)
         self.undo_stack.setActive(not busy)
@@ -669,7 +676,8 @@ class MainWindow(QMainWindow):
         actions = {"open": self.tr("打开项目"), "save": self.tr("保存项目"),
                    "sample": self.tr("导入示例县"), "allocate": self.tr("分配"),
                    "reallocate": self.tr("重新分配"), "scenario": self.tr("求解方案"),
-                   "petition": self.tr("信访试算")}
+                   "petition": self.tr("信访试算"),
+                   "register": self.tr("比对户籍名册")}
         if name in ("allocate", "reallocate", "scenario"):
             self.progress.finish(None)
             self.allocation_finished.emit(None)
@@ -1141,6 +1149,75 @@ class MainWindow(QMainWindow):
         self.errors.notice(text)
         return True, text
 
+    def show_register_update(self, path: str | None = None) -> Job | None:
+        """Read an updated register in a worker thread and show how it
+        differs from the project (nothing changes until the planner applies
+        it in the dialog)."""
+        if self.project is None:
+            return None
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(
+                self, self.tr("选择更新后的户籍名册"), self._project_folder(),
+                self.tr("户籍名册 (*.xlsx *.xls *.csv);;所有文件 (*)"))
+            if not path:
+                return None
+        from allocator.register_update import compare_register
+
+        project, today = self.project, self.today()
+
+        def work(progress, cancelled):
+            return compare_register(project, Path(path), today=today)
+
+        return self.run_job("register", self.tr("正在比对户籍名册…"), work,
+                            self._register_compared)
+
+    def _project_folder(self) -> str:
+        """The open project's folder, else the last one opened, for file
+        dialogs."""
+        if self.path is not None:
+            return str(self.path.parent)
+        recent = self.recent_files()
+        return str(Path(recent[0]).parent) if recent else ""
+
+    def _register_compared(self, diff) -> None:
+        from ui.dynamic import RegisterUpdateDialog
+
+        dialog = RegisterUpdateDialog(self, diff)
+        self.register_dialog = dialog
+        dialog.open()
+
+    def apply_register_update(self, diff, reason: str,
+                              allow_many_removals: bool = False) -> tuple[bool, str]:
+        """Apply a compared register update (one undoable step); (done, what
+        happened)."""
+        from allocator.register_update import (
+            RegisterUpdateError,
+            apply_register_update,
+        )
+
+        if self.project is None or self.job is not None:
+            return False, self.tr("请等当前任务结束（或取消）后再试。")
+        tables = ("households", "members", "housing_units", "allocations",
+                  "service_assignments", "locks")
+        before = copy_tables(self.project, tables)
+        try:
+            apply_register_update(self.project, diff, reason=reason, today=self.today(),
+                                  allow_many_removals=allow_many_removals)
+        except RegisterUpdateError as exc:
+            return False, fill(self.tr("未更新：%1"), core_text(str(exc)))
+        self.undo_stack.push(SnapshotCommand(
+            self, fill(self.tr("更新户籍名册（%1 户变化）"), len(diff.changes)),
+            "register update", before,
+            {"file": Path(diff.file).name, "households": len(diff.changes)}))
+        self.project_data_changed()
+        text = fill(self.tr("已更新 %1 户的户籍登记，每户的变化都已记入台账。"),
+                    len(diff.changes))
+        if not self.project.base_allocation().empty:
+            text += self.tr("现有分配早于这次更新：打印通知书或公示前请运行“重新分配”"
+                            "（已安置的户保留原房）；“分配”会重新求解全部户，可能调换许多户。")
+        self.errors.notice(text)
+        return True, text
+
     def show_reallocate_dialog(self) -> None:
         """Ask whether moves are allowed (with the move rules), then reallocate."""
         if self.project is None:
@@ -1328,6 +1405,7 @@ class MainWindow(QMainWindow):
             names,
             promote,
             units_taken,
+            without_id_numbers,
         )
 
         if self.project is None or self.job is not None:
@@ -1353,6 +1431,13 @@ class MainWindow(QMainWindow):
             text += fill(self.tr("注意：%1 户在原基准中已分得的住房被收回或更换：%2"
                                  "。如非本意，请撤销。"),
                          len(taken), shown + ("……" if len(taken) > 10 else ""))
+        blank = without_id_numbers(self.project)
+        if blank:
+            text += fill(self.tr("注意：%1 户有成员没有身份证号（%2），其分配通知书和公示"
+                                 "名单中以“—”代替；请用补全号码的户籍名册更新（动态管理 → "
+                                 "更新户籍名册）。"),
+                         len(blank), "、".join(blank[:10])
+                         + ("……" if len(blank) > 10 else ""))
         return True, text
 
     def delete_scenarios(self, names: list[str]) -> tuple[bool, str]:

@@ -1571,6 +1571,14 @@
         <translation>Petition what-if…</translation>
     </message>
     <message>
+        <source>更新户籍名册…</source>
+        <translation>Update register…</translation>
+    </message>
+    <message>
+        <source>读入更新后的户籍名册（出生、死亡、分户、合户、收入变化），先列出与项目的差别，确认后再改动</source>
+        <translation>Read an updated household register (births, deaths, households split or merged, income changes): see how it differs from the project before anything changes</translation>
+    </message>
+    <message>
         <source>试算一户的诉求（不接受某房或某安置点、满足意愿），看会影响哪些户</source>
         <translation>Try one household&apos;s request (refuse a unit or a site, grant its wishes) and see whom it affects</translation>
     </message>
@@ -1711,6 +1719,10 @@
         <translation>Petition what-if</translation>
     </message>
     <message>
+        <source>比对户籍名册</source>
+        <translation>Compare register</translation>
+    </message>
+    <message>
         <source>CBC 不能中途停止：取消将在当前目标层结束后生效。</source>
         <translation>CBC cannot be interrupted: the cancel takes effect when the current objective level ends.</translation>
     </message>
@@ -1847,6 +1859,34 @@ Recover these edits? &quot;No&quot; deletes the autosave.</translation>
         <translation>Exit of %1 households confirmed: %2 units freed now, %3 on their transition date. Run Reallocate to give the freed units to the waiting list.</translation>
     </message>
     <message>
+        <source>选择更新后的户籍名册</source>
+        <translation>Choose the updated household register</translation>
+    </message>
+    <message>
+        <source>户籍名册 (*.xlsx *.xls *.csv);;所有文件 (*)</source>
+        <translation>Household register (*.xlsx *.xls *.csv);;All files (*)</translation>
+    </message>
+    <message>
+        <source>正在比对户籍名册…</source>
+        <translation>Comparing the register…</translation>
+    </message>
+    <message>
+        <source>未更新：%1</source>
+        <translation>Not updated: %1</translation>
+    </message>
+    <message>
+        <source>更新户籍名册（%1 户变化）</source>
+        <translation>Update register (%1 households changed)</translation>
+    </message>
+    <message>
+        <source>已更新 %1 户的户籍登记，每户的变化都已记入台账。</source>
+        <translation>Updated the register entries of %1 households; each change is in the ledger.</translation>
+    </message>
+    <message>
+        <source>现有分配早于这次更新：打印通知书或公示前请运行“重新分配”（已安置的户保留原房）；“分配”会重新求解全部户，可能调换许多户。</source>
+        <translation> The stored allocation predates this update: before printing orders or a notice, run Reallocate (households already housed keep their units); Allocate solves everyone afresh and may move many households.</translation>
+    </message>
+    <message>
         <source>请先运行“分配”，再重新分配。</source>
         <translation>Run Allocate first, then Reallocate.</translation>
     </message>
@@ -1909,6 +1949,10 @@ Recover these edits? &quot;No&quot; deletes the autosave.</translation>
     <message>
         <source>注意：%1 户在原基准中已分得的住房被收回或更换：%2。如非本意，请撤销。</source>
         <translation>Note: %1 household(s) housed in the previous base lost or changed their unit: %2. Undo it if that was not meant.</translation>
+    </message>
+    <message>
+        <source>注意：%1 户有成员没有身份证号（%2），其分配通知书和公示名单中以“—”代替；请用补全号码的户籍名册更新（动态管理 → 更新户籍名册）。</source>
+        <translation> Note: %1 households have a member without an ID number (%2); their orders and the public notice show a dash in its place. Give the numbers in an updated register (Dynamic management → Update register).</translation>
     </message>
     <message>
         <source>未删除：%1</source>
@@ -2477,6 +2521,85 @@ Project files are GeoPackages and open in QGIS.</translation>
     <message>
         <source>未作任何改动。请勾选“允许调换住房”后再开始（这些户调换到合适的房屋，或重新轮候）；或运行“分配”重新求解。</source>
         <translation>Nothing was changed. Tick “Allow moves” and start again (these households move to a unit that fits, or wait again); or run “Allocate” to solve the allocation again.</translation>
+    </message>
+</context>
+<context>
+    <name>RegisterUpdateDialog</name>
+    <message>
+        <source>更新户籍名册</source>
+        <translation>Update register</translation>
+    </message>
+    <message>
+        <source>户号</source>
+        <translation>Household</translation>
+    </message>
+    <message>
+        <source>变化</source>
+        <translation>Change</translation>
+    </message>
+    <message>
+        <source>内容</source>
+        <translation>Details</translation>
+    </message>
+    <message>
+        <source>位置</source>
+        <translation>Where</translation>
+    </message>
+    <message>
+        <source>问题</source>
+        <translation>Problem</translation>
+    </message>
+    <message>
+        <source>确认这些户确已注销（文件是完整的名册）</source>
+        <translation>These households really left the register (the file is the complete register)</translation>
+    </message>
+    <message>
+        <source>更新原因（必填，记入台账），例如：2026年11月户籍核对</source>
+        <translation>Reason (required, kept in the ledger), e.g. register check of November 2026</translation>
+    </message>
+    <message>
+        <source>应用更新</source>
+        <translation>Apply update</translation>
+    </message>
+    <message>
+        <source>原因</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>%1 第%2行</source>
+        <translation>%1 row %2</translation>
+    </message>
+    <message>
+        <source>错误</source>
+        <translation>Error</translation>
+    </message>
+    <message>
+        <source>警告</source>
+        <translation>Warning</translation>
+    </message>
+    <message>
+        <source>%1 有 %2 处错误，未比对，项目没有任何改动。请按下表改正文件后再试。</source>
+        <translation>%1 has %2 errors: nothing was compared and the project is unchanged. Correct the file as listed below and try again.</translation>
+    </message>
+    <message>
+        <source>%1 与项目中的户籍登记一致，没有变化。</source>
+        <translation>%1 matches the project's register: nothing differs.</translation>
+    </message>
+    <message>
+        <source>%1 与项目相比有 %2 户变化（尚未改动项目）。核对后填写原因并“应用更新”；每一户的变化都记入台账，可撤销。</source>
+        <translation>%1 differs from the project for %2 households (the project is not changed yet). Check them, give a reason and Apply update; each household's change goes into the ledger, and the step can be undone.</translation>
+    </message>
+    <message>
+        <source>注意：%1</source>
+        <translation>Note: %1</translation>
+    </message>
+    <message>
+        <source>请填写更新原因（记入台账）。</source>
+        <translation>Give the reason for the update (it is kept in the ledger).</translation>
+    </message>
+    <message>
+        <source>这次更新会注销大量的户，文件可能不完整。确认文件是完整的名册后勾选上面的确认框再应用。</source>
+        <translation>This update would remove many households: the file may be incomplete. If it is the complete register, tick the box above and apply again.</translation>
     </message>
 </context>
 <context>
