@@ -1437,8 +1437,8 @@ def _cmd_scenario(args) -> int:
                       f"a member without an ID number (身份证号): {shown}; their "
                       "orders and the public notice print a dash in its place. "
                       "Give the numbers in an updated register: allocator "
-                      f"register {scenarios.shell_word(str(args.project))} FILE --apply "
-                      "--reason TEXT", file=sys.stderr)
+                      f"register {scenarios.shell_word(str(args.project))} FILE "
+                      "--apply --reason TEXT", file=sys.stderr)
         elif command == "delete":
             scenarios.delete(project, args.name, args.reason, path=args.project)
             save_project(project, args.project)

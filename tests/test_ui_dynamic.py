@@ -470,7 +470,8 @@ def test_register_update_in_the_window_shows_then_applies_and_undoes(
     dialog = window.register_dialog
     assert dialog.table.rowCount() == 2
     assert dialog.table.item(0, 0).text() == "H0"
-    assert dialog.table.item(0, 2).text() == "年收入: 80000 → 30000；稳定就业年限: 5 → 2"
+    assert dialog.table.item(0, 2).text() == (
+        "年收入: 80000 → 30000；稳定就业年限: 5 → 2")
     assert dialog.table.item(1, 0).text() == "H1"
     assert dialog.table.item(1, 1).text() == "变更"
     assert dialog.table.item(1, 2).text() == "出生 born: 沙马阿果（女，2026-05-01）"

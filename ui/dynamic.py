@@ -796,7 +796,8 @@ class RegisterUpdateDialog(QDialog):
                                       name))
         else:
             text = fill(self.tr(
-                "%1 与项目相比有 %2 户变化（尚未改动项目）。核对后填写原因并“应用更新”；"
+                "%1 与项目相比有 %2 户变化（尚未改动项目）。核对后填写原因并"
+                "“应用更新”；"
                 "每一户的变化都记入台账，可撤销。"), name, len(diff.changes))
             if self.many is not None:
                 text += "\n" + fill(self.tr("注意：%1"), core_text(self.many))

@@ -1433,9 +1433,9 @@ class MainWindow(QMainWindow):
                          len(taken), shown + ("……" if len(taken) > 10 else ""))
         blank = without_id_numbers(self.project)
         if blank:
-            text += fill(self.tr("注意：%1 户有成员没有身份证号（%2），其分配通知书和公示"
-                                 "名单中以“—”代替；请用补全号码的户籍名册更新（动态管理 → "
-                                 "更新户籍名册）。"),
+            text += fill(self.tr("注意：%1 户有成员没有身份证号（%2），其分配通知书"
+                                 "和公示名单中以“—”代替；请用补全号码的户籍名册更新"
+                                 "（动态管理 → 更新户籍名册）。"),
                          len(blank), "、".join(blank[:10])
                          + ("……" if len(blank) > 10 else ""))
         return True, text

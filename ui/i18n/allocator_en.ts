@@ -2583,11 +2583,11 @@ Project files are GeoPackages and open in QGIS.</translation>
     </message>
     <message>
         <source>%1 与项目中的户籍登记一致，没有变化。</source>
-        <translation>%1 matches the project's register: nothing differs.</translation>
+        <translation>%1 matches the project&apos;s register: nothing differs.</translation>
     </message>
     <message>
         <source>%1 与项目相比有 %2 户变化（尚未改动项目）。核对后填写原因并“应用更新”；每一户的变化都记入台账，可撤销。</source>
-        <translation>%1 differs from the project for %2 households (the project is not changed yet). Check them, give a reason and Apply update; each household's change goes into the ledger, and the step can be undone.</translation>
+        <translation>%1 differs from the project for %2 households (the project is not changed yet). Check them, give a reason and Apply update; each household&apos;s change goes into the ledger, and the step can be undone.</translation>
     </message>
     <message>
         <source>注意：%1</source>
