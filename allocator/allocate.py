@@ -1098,6 +1098,7 @@ def mark_changed_units(project: Project, before) -> list[tuple[str, str | None,
     rows = project.allocations
     base = rows["scenario"] == "base"
     at_row = {h: i for i, h in zip(rows.index[base], rows.loc[base, "household_id"])}
+    reasons = {}
     for household_id, was, unit, kind in changed:
         why = {"moved": f"重新求解，原分配房屋{was}改为{unit}",
                "allocated": f"重新求解，由轮候改为分配房屋{unit}",
@@ -1105,6 +1106,7 @@ def mark_changed_units(project: Project, before) -> list[tuple[str, str | None,
                "service": "重新求解，学位或卫生服务变动"}[kind]
         i = at_row[household_id]
         reason = rows.at[i, "reason"]
+        reasons[household_id] = why
         rows.at[i, "change"] = f"{CHANGE_LABELS[kind]}（重新求解）"
         rows.at[i, "reason"] = f"变动原因：{why}。" + (
             reason if isinstance(reason, str) else "")
@@ -1113,7 +1115,11 @@ def mark_changed_units(project: Project, before) -> list[tuple[str, str | None,
         counts[kind] = counts.get(kind, 0) + 1
     project.log("allocate changes", "scenario base",
                 after={"run_id": _base_run_id(project), "changes": counts,
-                       "households": {h: kind for h, _w, _u, kind in changed}},
+                       "households": {h: kind for h, _w, _u, kind in changed},
+                       "details": {h: {"unit_before": w or None,
+                                       "unit_after": u or None,
+                                       "reason": reasons[h]}
+                                   for h, w, u, _kind in changed}},
                 reason="重新求解：分配结果变动的户")
     return changed
 

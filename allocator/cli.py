@@ -2015,6 +2015,11 @@ def cmd_register(args) -> int:
         return _cmd_register(args)
 
 
+REFUSED_LINES = 20
+"""Household changes listed by a register update refused as an incomplete
+file (the rest are counted)."""
+
+
 def _cmd_register(args) -> int:
     from allocator.project import load_project, save_project
     from allocator.register_update import (
@@ -2032,22 +2037,31 @@ def _cmd_register(args) -> int:
         print(f"{len(diff.errors)} error(s) in {args.file}: nothing compared or "
               "changed; fix them and run this again", file=sys.stderr)
         return EXIT_DATA
-    for line in diff.lines():
-        print(line)
     if not diff.changes:
         print("no differences", file=sys.stderr)
         return EXIT_OK
     many = mass_removal(project, diff)
+    refused = many is not None and args.apply and not args.allow_many_removals
+    if many is not None:  # said first: the listing may run to thousands of lines
+        print(f"{'错误 error' if refused else '警告 warning'}: {many} (with --apply)"
+              + (". Nothing changed" if refused else ""), file=sys.stderr)
+    lines = diff.lines()
+    shown = lines[:REFUSED_LINES] if refused else lines
+    for line in shown:
+        print(line)
+    if refused:
+        if len(lines) > len(shown):
+            print(f"... and {len(lines) - len(shown)} more household change(s), "
+                  "not shown", file=sys.stderr)
+        print(f"错误 error: {many} (with --apply). Nothing changed",
+              file=sys.stderr)
+        return EXIT_DATA
     if not args.apply:
         if many is not None:
             print(f"警告 warning: {many} (with --apply)", file=sys.stderr)
         print(f"{len(diff.changes)} household change(s); nothing changed yet: add "
               "--apply --reason TEXT to record them", file=sys.stderr)
         return EXIT_OK
-    if many is not None and not args.allow_many_removals:
-        print(f"错误 error: {many} (with --apply). Nothing changed",
-              file=sys.stderr)
-        return EXIT_DATA
     try:
         apply_register_update(project, diff, reason=args.reason,
                               today=args.date or dt.date.today(),

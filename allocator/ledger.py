@@ -190,7 +190,7 @@ def household_history(project: Project, household_id: str) -> pd.DataFrame:
         "_key", kind="stable").drop(columns="_key").reset_index(drop=True)
 
 
-LIST_KEYS = ("households", "freed_units")
+LIST_KEYS = ("households", "details", "freed_units")
 """Keys of a ledger value that list many households or units at once (a
 solve's or a reallocation's changes, the units its exits freed)."""
 

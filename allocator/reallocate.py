@@ -943,11 +943,20 @@ def store_reallocation(project: Project, reallocation: Reallocation,
                # them after a later reallocation that changed nothing
                "households": dict(zip(changes["household_id"],
                                       changes["change"])),
+               # what each of them got and why, as its order says
+               "details": {row.household_id: {"unit_before": _unit(row.unit_before),
+                                              "unit_after": _unit(row.unit_after),
+                                              "reason": row.reason}
+                           for row in changes.itertuples()},
                "moves_allowed": reallocation.moves_allowed,
                "service_changes_allowed": reallocation.service_changes_allowed,
                **({"move_rules": reallocation.move_gains.rules()}
                   if reallocation.move_gains is not None else {})},
         reason=reason or "allocator reallocate")
+
+
+def _unit(value) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def validation_view(project: Project, today: dt.date | None = None) -> Project:

@@ -274,11 +274,15 @@ def compare_register(project: Project, path: Path,
                         change.fields[f"{row['name']} {label}"] = (was[name], row[name])
         went = targets.get(household_id, set())
         came = sources.get(household_id, set())
-        if household_id in old_ids and len(went | ({household_id} & new_ids)) >= 2:
+        # A split forms a household that was not in the register; a merge
+        # ends one. People who move between households that stay are moves
+        # (迁入, 迁出) of a changed household, not a split or a merge.
+        formed = {h for h in went if h != household_id and h not in old_ids}
+        ended = {h for h in came if h != household_id and h not in new_ids}
+        if household_id in old_ids and formed:
             change.kind = "split"
             change.related = sorted(went | ({household_id} & new_ids))
-        elif len(came - {household_id}) >= 1 and (household_id in old_ids
-                                                  or len(came) >= 2):
+        elif ended and (household_id in old_ids or len(came) >= 2):
             change.kind = "merged"
             change.related = sorted(came - {household_id})
         elif household_id not in old_ids:

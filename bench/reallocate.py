@@ -4,7 +4,7 @@ Usage::
 
     python -m bench.reallocate [--households 20000] [--freed 1000]
         [--seed 1 [2 ...]] [--unit-points site|building]
-        [--out bench/results/reallocate.json]
+        [--out FILE]
 
 Steps: generate the county (:func:`bench.county.generate_project`: by default
 the county of ``allocator bench county``, every unit at its site's point;
@@ -148,8 +148,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--unit-points", choices=("site", "building"),
                         default="site")
     parser.add_argument("--out", type=Path,
-                        default=Path("bench/results/reallocate.json"))
+                        help="the results file (default: the file of this size "
+                             "and county in bench/results, see default_out)")
     args = parser.parse_args(argv)
+    if args.out is None:
+        args.out = default_out(args.households, args.unit_points)
     records = []
     for seed in args.seed:
         record = run_once(args.households, args.freed, seed, args.backend,
@@ -164,6 +167,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {args.out}")
     return 0 if all(r["reallocation"]["moved_households"] == 0
                     for r in records) else 1
+
+
+def default_out(households: int, unit_points: str) -> Path:
+    """The results file of a county of this size and kind, so that a run of
+    another size does not overwrite the figures the README quotes:
+    ``reallocate.json`` for 20,000 households at site points, otherwise with
+    the size and ``_building`` in the name (``reallocate_building.json``,
+    ``reallocate_2000_building.json``)."""
+    name = "reallocate"
+    if households != 20_000:
+        name += f"_{households}"
+    if unit_points == "building":
+        name += "_building"
+    return Path("bench/results") / f"{name}.json"
 
 
 def run_once(households: int, freed_count: int, seed: int, backend: str,

@@ -204,6 +204,11 @@ def _reads_as_chinese(text: str) -> bool:
 def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str, list]:
     import openpyxl
 
+    if path.stat().st_size == 0:
+        return pd.DataFrame(), "", [Problem(
+            str(path), None, None,
+            "is empty (0 bytes): it was not saved completely or was copied "
+            "half-way; save or copy the workbook again")]
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a bad file

@@ -167,3 +167,21 @@ def test_the_grouped_baseline_reaches_the_fast_paths_levels():
         assert row["objective"]["served"] >= served_bound * (1 - 1e-3) - 1e-9
     assert grouped["ratio_to_ours"] == pytest.approx(
         grouped["seconds"] / ours["seconds"], abs=0.01)
+
+
+def test_each_reallocation_benchmark_county_has_its_own_results_file():
+    # A run of another size or kind of county must not overwrite the
+    # figures the README quotes (bench/results/reallocate.json is the
+    # 20,000-household county at site points).
+    from pathlib import Path
+
+    from bench.reallocate import default_out
+
+    files = {(n, points): default_out(n, points)
+             for n in (2000, 20000) for points in ("site", "building")}
+    assert files == {
+        (2000, "site"): Path("bench/results/reallocate_2000.json"),
+        (2000, "building"): Path("bench/results/reallocate_2000_building.json"),
+        (20000, "site"): Path("bench/results/reallocate.json"),
+        (20000, "building"): Path("bench/results/reallocate_building.json")}
+    assert all(path.exists() for key, path in files.items() if key != (2000, "site"))

@@ -131,3 +131,19 @@ def test_bad_geometries_listed_and_repair_offered():
     frame, problems = read_spatial(MESSY / "sites_bad_geometry.geojson", repair=True)
     assert frame.geometry.is_valid.all()
     assert [p.severity for p in problems if ":3:" in str(p)] == ["warning"]
+
+
+def test_an_empty_or_broken_workbook_is_named_with_what_to_do(tmp_path):
+    empty = tmp_path / "名册.xlsx"
+    empty.write_bytes(b"")
+    frame, _sheet, problems = read_table(empty)
+    assert frame.empty
+    assert [str(p) for p in problems] == [
+        f"{empty}: 错误 error: is empty (0 bytes): it was not saved completely "
+        "or was copied half-way; save or copy the workbook again"]
+    broken = tmp_path / "坏.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not a workbook")
+    _frame, _sheet, problems = read_table(broken)
+    (problem,) = problems
+    assert "is not a readable Excel workbook" in problem.message
+    assert problem.message.endswith("open it in Excel and save it again as .xlsx")

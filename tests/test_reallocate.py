@@ -13,6 +13,7 @@ clinic; nothing else changes.
 from __future__ import annotations
 
 import copy
+import json
 
 import pandas as pd
 import pytest
@@ -98,6 +99,24 @@ def test_tiny_exits_hand_solution(tiny_solved):
     store_reallocation(tiny_solved, result)
     assert tiny_solved.ledger.iloc[-1]["action"] == "reallocate"
     assert_allocation_valid(validation_view(tiny_solved, TINY_TODAY))
+    # The entry says what each household got and why, as its order does;
+    # one household's history shows its own part of it.
+    from allocator.ledger import household_history
+
+    after = json.loads(tiny_solved.ledger.iloc[-1]["after"])
+    assert after["details"]["H5"] == {
+        "unit_before": None, "unit_after": "B-201",
+        "reason": "户H4退出腾出房屋B-201，分配给轮候户H5"}
+    assert after["details"]["H1"]["reason"] == \
+        "学位或卫生服务变动：H1-02幼儿园由无改为第一幼儿园"
+    history = household_history(tiny_solved, "H5")
+    (mine,) = history.loc[history["action"] == "reallocate", "after"]
+    mine = json.loads(mine)
+    assert mine["households"] == {"H5": "allocated"}
+    assert mine["details"] == {"H5": after["details"]["H5"]}
+    assert mine["details_not_shown"] == 3
+    # B-201, H4's, is the unit H5 got: kept; A-301 is not H5's.
+    assert mine["freed_units"] == ["B-201"] and mine["freed_units_not_shown"] == 1
 
 
 def test_nothing_freed_changes_nothing(tiny_solved):

@@ -155,3 +155,26 @@ def test_the_command_refuses_warns_and_confirms(tmp_path, hundred, capsys):
     assert main(base + ["--apply", "--reason", "更新",
                         "--allow-many-removals"]) == 0
     assert len(load_project(path).households) == 89
+
+
+def test_a_refused_update_lists_its_first_changes_only(tmp_path, hundred, capsys):
+    # 30 of 100 removed: refused with --apply; the refusal does not hide
+    # behind the listing: 20 households are listed, the other 10 counted.
+    path = tmp_path / "p.gpkg"
+    save_project(hundred, path)
+    update = _register(tmp_path, "part.csv", 94, _dropped(30))
+    assert main(["register", str(path), str(update), "--date", DAY.isoformat(),
+                 "--apply", "--reason", "更新"]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [
+        f"X{n:03d}  注销户 removed  减少成员 removed: 阿牛{n}（户主，1990-01-01）"
+        for n in range(1, 21)]
+    assert "... and 10 more household change(s), not shown" in err
+    assert err.startswith("错误 error: ")
+    assert "would remove 30 of the project's 100 households (30.0 %" in err
+    # Without --apply the whole listing is shown, the warning before it.
+    assert main(["register", str(path), str(update), "--date",
+                 DAY.isoformat()]) == 0
+    out, err = capsys.readouterr()
+    assert len(out.splitlines()) == 30
+    assert err.startswith("警告 warning: ")

@@ -185,3 +185,26 @@ def test_plans_of_households_that_left_go_with_them(tiny_project, tmp_path):
     # Orders wait for the next solve (tests/test_export_stale.py).
     with pytest.raises(ExportRefused, match="register was updated"):
         build_orders(tiny_project, issue_date=DAY)
+
+
+def test_a_person_moving_between_households_that_stay_is_a_move(tiny_project,
+                                                                 tiny_inputs,
+                                                                 tmp_path):
+    # 俄木日哈 (H2's son) joins H3; H2 and H3 both stay in the register, so
+    # neither is a split (分户) nor a merge (合户): H2 lists him moved out and
+    # H3 moved in. (His row takes H3's category, 生态移民.)
+    lines = Path(tiny_inputs.register).read_text(encoding="utf-8-sig").splitlines()
+    moved = [line.replace("H2,俄木日哈", "H3,俄木日哈").replace(
+        "2018-04-04,工程搬迁", "2018-04-04,生态移民") for line in lines]
+    assert moved != lines
+    path = tmp_path / "moved.csv"
+    path.write_text("\n".join(moved) + "\n", encoding="utf-8-sig")
+    diff = compare_register(tiny_project, path, today=DAY)
+    assert diff.problems == []
+    assert diff.lines() == [
+        "H2  变更 changed  迁出 moved out: 俄木日哈（子，2018-04-04，迁往H3）",
+        "H3  变更 changed  迁入 moved in: 俄木日哈（子，2018-04-04，来自H2）",
+    ]
+    apply_register_update(tiny_project, diff, reason="迁户", today=DAY)
+    sizes = tiny_project.households.set_index("household_id")["size"].to_dict()
+    assert (sizes["H2"], sizes["H3"]) == (2, 3)

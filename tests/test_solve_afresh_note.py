@@ -59,6 +59,13 @@ def test_without_orders_it_names_them_only(tmp_path, capsys):
     assert ("\n  H2  A-201 → B-101  调换住房\n"
             "  H3  B-101 → 轮候  住房不可用，重新轮候\n") in out
     assert "printed on orders" not in out
+    # The ledger says what each got and why; H2's own history shows its part.
+    assert main(["ledger", str(path), "--household", "H2",
+                 "--action", "allocate changes"]) == 0
+    listed = capsys.readouterr().out
+    assert ('"details": {"H2": {"reason": "重新求解，原分配房屋A-201改为B-101", '
+            '"unit_after": "B-101", "unit_before": "A-201"}}, '
+            '"details_not_shown": 1') in listed
 
 
 def test_a_later_solve_or_reallocation_that_changes_nothing_keeps_them(
