@@ -913,15 +913,6 @@ def _best_of_each(cols: np.ndarray, label: np.ndarray, better: np.ndarray,
     return ranked[(np.arange(len(ranked)) - first) < how_many]
 
 
-IPM_PRICED = 80_000
-"""Column generation solves the next LP by the interior point method when
-more columns than this priced in (simplex otherwise). Early rounds on a
-large county bring in tens of thousands of columns, and the primal simplex
-from the last basis then takes 5 to 13 s a round on a county of 100,000
-households at site points (35,000 iterations), where the interior point
-method takes 2.5 to 3 s; on a county of 20,000 at most 68,000 columns
-price in, and its LPs stay with the simplex."""
-
 LP_GAP_SHARE = 0.5
 """Share of the allowed gap that column generation may leave between the
 master's LP and the bound of the full LP (the MIP gets the rest)."""
@@ -955,62 +946,53 @@ def _solve_lp(master: _Master, cost: np.ndarray, sense: str, deadline,
                                else highspy.ObjSense.kMinimize)
     highs.setOptionValue("solver", "simplex")
     rounds = 0
-    try:
-        while True:
-            if deadline is not None:
-                left = deadline - time.perf_counter()
-                if left <= 0.05:
-                    return highspy.HighsModelStatus.kTimeLimit, None, None, None
-                _time_limit(highs, left)
-            clock = time.perf_counter()
-            highs.run()
-            status = highs.getModelStatus()
-            if status != highspy.HighsModelStatus.kOptimal:
-                return status, None, None, None
-            solution = highs.getSolution()
-            objective = float(highs.getInfo().objective_function_value)
-            reduced = master.full.reduced_costs(cost, np.asarray(solution.row_dual))
-            better = reduced if sense == "max" else -reduced
-            idle = master.unpromising(np.asarray(solution.col_value), better)
-            better[master.cols] = 0.0
-            candidates = np.flatnonzero(better > 1e-7)
-            slack = master.left_out_bound(candidates, better)
-            bound = objective + slack if sense == "max" else objective - slack
-            rounds += 1
-            logger.info("fast path pricing round %d: LP %.2f s, %d columns, "
-                        "%d price in, master %.1f, bound %.1f", rounds,
-                        time.perf_counter() - clock, len(master.cols), len(candidates),
-                        objective, bound)
-            late = stop_at is not None and time.perf_counter() >= stop_at
-            if late:
-                logger.info("fast path: column generation stopped for the MIP's time")
-            if late or not len(candidates) or slack <= gap * max(abs(objective), 1.0):
-                relaxed = np.zeros(master.full.n_cols)
-                relaxed[master.cols] = np.asarray(solution.col_value)
-                # What one unit of each column left out costs (at the LP
-                # optimum, when nothing prices in).
-                loss = None
-                if not len(candidates):
-                    loss = -(reduced if sense == "max" else -reduced)
-                    loss[master.cols] = np.inf
-                return status, bound, relaxed, loss
-            # Keep the master small: columns that sit at zero with a reduced cost
-            # well on the wrong side leave it (pricing brings them back if the
-            # duals come to favour them); on a 20,000-household county of 875
-            # buildings the master otherwise grows to 79,000 columns and each
-            # round's LP takes 10 s.
-            master.purge(idle)
-            master.add(_best_per_kind(candidates, better, master), cost)
-            # The basis stays primal feasible when columns are added; but after
-            # a round where very many columns priced in, the next LP is far from
-            # that basis, and the interior point method (with crossover, so
-            # that duals and the basis stay those of a vertex) gets there sooner
-            # (see IPM_PRICED).
-            highs.setOptionValue("solver", "ipm" if len(candidates) > IPM_PRICED
-                                 else "simplex")
-            highs.setOptionValue("simplex_strategy", 4)
-    finally:  # the MIPs that follow, and the next level's LP, start from it
-        highs.setOptionValue("solver", "simplex")
+    while True:
+        if deadline is not None:
+            left = deadline - time.perf_counter()
+            if left <= 0.05:
+                return highspy.HighsModelStatus.kTimeLimit, None, None, None
+            _time_limit(highs, left)
+        clock = time.perf_counter()
+        highs.run()
+        status = highs.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            return status, None, None, None
+        solution = highs.getSolution()
+        objective = float(highs.getInfo().objective_function_value)
+        reduced = master.full.reduced_costs(cost, np.asarray(solution.row_dual))
+        better = reduced if sense == "max" else -reduced
+        idle = master.unpromising(np.asarray(solution.col_value), better)
+        better[master.cols] = 0.0
+        candidates = np.flatnonzero(better > 1e-7)
+        slack = master.left_out_bound(candidates, better)
+        bound = objective + slack if sense == "max" else objective - slack
+        rounds += 1
+        logger.info("fast path pricing round %d: LP %.2f s, %d columns, "
+                    "%d price in, master %.1f, bound %.1f", rounds,
+                    time.perf_counter() - clock, len(master.cols), len(candidates),
+                    objective, bound)
+        late = stop_at is not None and time.perf_counter() >= stop_at
+        if late:
+            logger.info("fast path: column generation stopped for the MIP's time")
+        if late or not len(candidates) or slack <= gap * max(abs(objective), 1.0):
+            relaxed = np.zeros(master.full.n_cols)
+            relaxed[master.cols] = np.asarray(solution.col_value)
+            # What one unit of each column left out costs (at the LP
+            # optimum, when nothing prices in).
+            loss = None
+            if not len(candidates):
+                loss = -(reduced if sense == "max" else -reduced)
+                loss[master.cols] = np.inf
+            return status, bound, relaxed, loss
+        # Keep the master small: columns that sit at zero with a reduced cost
+        # well on the wrong side leave it (pricing brings them back if the
+        # duals come to favour them); on a 20,000-household county of 875
+        # buildings the master otherwise grows to 79,000 columns and each
+        # round's LP takes 10 s.
+        master.purge(idle)
+        master.add(_best_per_kind(candidates, better, master), cost)
+        # The basis stays primal feasible when columns are added.
+        highs.setOptionValue("simplex_strategy", 4)
 
 
 def _solve_level(lp_master: _Master, lp_cost: np.ndarray, mip_master: _Master,

@@ -166,24 +166,6 @@ def test_column_generation_prices_in_columns_and_keeps_the_optimum(caplog):
         assert ours == best
 
 
-def test_column_generation_by_the_interior_point_method_keeps_the_optimum(
-        monkeypatch):
-    # Large counties solve an LP after a round where very many columns priced
-    # in by the interior point method (IPM_PRICED); with the threshold at 0
-    # every LP after the first goes that way here. Its duals price the
-    # columns and prove the levels as the simplex's do: the answer is the
-    # per-household MIP's, level by level.
-    import solvers.fast as fast
-
-    _project, problem = _generated(400, 5)
-    monkeypatch.setattr(fast, "IPM_PRICED", 0)
-    result = solve_fast(problem, gap=0.0)
-    assert check_joint(problem, result.solution) == []
-    ours = joint_objectives(problem, result.solution)
-    assert result.status == Status.OPTIMAL
-    assert ours == _mip_optimum(problem, "highs")
-
-
 @pytest.mark.parametrize("seed", [5, 6])
 def test_bound_of_an_early_stop_is_never_beaten(seed, monkeypatch):
     # Stopped after the first round (the whole gap left to the LP), the bound
