@@ -51,6 +51,16 @@ LEVEL_NAMES = {
     "yellow": QT_TRANSLATE_NOOP("Alerts", "黄色预警"),
     "blue": QT_TRANSLATE_NOOP("Alerts", "蓝色预警"),
 }
+REGISTER_KINDS = {
+    "changed": QT_TRANSLATE_NOOP("RegisterUpdateDialog", "变更"),
+    "split": QT_TRANSLATE_NOOP("RegisterUpdateDialog", "分户"),
+    "split_off": QT_TRANSLATE_NOOP("RegisterUpdateDialog", "分户新立"),
+    "merged": QT_TRANSLATE_NOOP("RegisterUpdateDialog", "合户"),
+    "merged_away": QT_TRANSLATE_NOOP("RegisterUpdateDialog", "并入他户"),
+    "added": QT_TRANSLATE_NOOP("RegisterUpdateDialog", "新增户"),
+    "removed": QT_TRANSLATE_NOOP("RegisterUpdateDialog", "注销户"),
+}
+"""The kinds of change of a register update (``HouseholdChange.kind``)."""
 ACTION_NAMES = {
     "import": QT_TRANSLATE_NOOP("Ledger", "导入"),
     "migrate": QT_TRANSLATE_NOOP("Ledger", "升级项目文件"),
@@ -726,7 +736,7 @@ class RegisterUpdateDialog(QDialog):
 
     def __init__(self, window, diff) -> None:
         super().__init__(window)
-        from allocator.register_update import KIND_LABELS, mass_removal
+        from allocator.register_update import mass_removal
 
         self.window = window
         self.diff = diff
@@ -782,8 +792,9 @@ class RegisterUpdateDialog(QDialog):
         for r, change in enumerate(diff.changes):
             text = change.text().split("  ", 2)
             self.table.setItem(r, 0, _item(change.household_id))
-            self.table.setItem(r, 1, _item(KIND_LABELS[change.kind]))
-            self.table.setItem(r, 2, _item(text[2] if len(text) > 2 else ""))
+            self.table.setItem(r, 1, _item(self.tr(REGISTER_KINDS[change.kind])))
+            self.table.setItem(r, 2, _item(core_text(text[2]) if len(text) > 2
+                                           else ""))
         _fit_columns(self.table, 260)
         _fit_columns(self.problems, 260)
         self.allow_many.setVisible(self.many is not None)

@@ -2526,6 +2526,34 @@ Project files are GeoPackages and open in QGIS.</translation>
 <context>
     <name>RegisterUpdateDialog</name>
     <message>
+        <source>变更</source>
+        <translation>changed</translation>
+    </message>
+    <message>
+        <source>分户</source>
+        <translation>split</translation>
+    </message>
+    <message>
+        <source>分户新立</source>
+        <translation>split off</translation>
+    </message>
+    <message>
+        <source>合户</source>
+        <translation>merged</translation>
+    </message>
+    <message>
+        <source>并入他户</source>
+        <translation>merged into another</translation>
+    </message>
+    <message>
+        <source>新增户</source>
+        <translation>added</translation>
+    </message>
+    <message>
+        <source>注销户</source>
+        <translation>left the register</translation>
+    </message>
+    <message>
         <source>更新户籍名册</source>
         <translation>Update register</translation>
     </message>
