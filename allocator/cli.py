@@ -2050,11 +2050,9 @@ def _cmd_register(args) -> int:
     for line in shown:
         print(line)
     if refused:
-        if len(lines) > len(shown):
-            print(f"... and {len(lines) - len(shown)} more household change(s), "
-                  "not shown", file=sys.stderr)
-        print(f"错误 error: {many} (with --apply). Nothing changed",
-              file=sys.stderr)
+        more = len(lines) - len(shown)
+        print((f"... and {more} more household change(s), not shown; " if more
+               else "") + "nothing changed (see the error above)", file=sys.stderr)
         return EXIT_DATA
     if not args.apply:
         if many is not None:

@@ -203,6 +203,12 @@ def compare_register(project: Project, path: Path,
     raw = _RawTable(Path(path), encoding)
     if members is not None and households is not None:
         present = households.attrs.pop("register_fields", None)
+        # What the importer keeps for its own checks (the rows of the sites
+        # wished for) is not needed here, and pandas copies a frame's attrs
+        # at every cell read: on the sample county that made a comparison
+        # take minutes.
+        households.attrs.clear()
+        members.attrs.clear()
         if present is not None:
             diff.problems += _missing_columns(project, set(present), str(path))
             if "disability" in present:
@@ -231,21 +237,26 @@ def compare_register(project: Project, path: Path,
             targets.setdefault(old, set()).add(new)
             sources.setdefault(new, set()).add(old)
 
-    old_by_household = {h: g for h, g in old_members.groupby("household_id")}
-    new_by_household = {h: g for h, g in members.groupby("household_id")}
+    # Plain dicts, read once: cell by cell, pandas takes minutes on a county.
+    old_by_household = _records_by_household(old_members)
+    new_by_household = _records_by_household(members)
     old_table = project.households.set_index("household_id")
     new_table = households.set_index("household_id")
+    fields = {name: label for name, label in HOUSEHOLD_FIELDS.items()
+              if name in old_table.columns and name in new_table.columns}
+    old_rows = old_table[list(fields)].to_dict("index")
+    new_rows = new_table[list(fields)].to_dict("index")
     for household_id in sorted(old_ids | new_ids):
         change = HouseholdChange(household_id, "changed")
-        before = old_by_household.get(household_id, old_members.iloc[0:0])
-        after = new_by_household.get(household_id, members.iloc[0:0])
-        for row in before.to_dict("records"):
+        before = old_by_household.get(household_id, [])
+        after = new_by_household.get(household_id, [])
+        for row in before:
             moved_to = new_of.get(row["id_number"])
             if moved_to is None:
                 change.removed.append(_person(row))
             elif moved_to != household_id:
                 change.moved_out.append(_person(row) | {"to": moved_to})
-        for row in after.to_dict("records"):
+        for row in after:
             came_from = old_of.get(row["id_number"])
             if came_from is None:
                 birth = _iso_date(row["birth_date"])
@@ -254,18 +265,17 @@ def compare_register(project: Project, path: Path,
             elif came_from != household_id:
                 change.moved_in.append(_person(row) | {"from": came_from})
         if household_id in old_ids and household_id in new_ids:
-            for name, label in HOUSEHOLD_FIELDS.items():
-                if name not in old_table.columns or name not in new_table.columns:
-                    continue  # a field this register or project does not have
-                a = old_table.at[household_id, name]
-                b = new_table.at[household_id, name]
+            # only the fields both this register and the project have
+            for name, label in fields.items():
+                a = old_rows[household_id][name]
+                b = new_rows[household_id][name]
                 if not _same(a, b):
                     change.fields[label] = (a, b)
-            old_people = before.set_index("id_number")
-            for row in after.to_dict("records"):
-                if row["id_number"] not in old_people.index:
+            old_people = {row["id_number"]: row for row in before}
+            for row in after:
+                if row["id_number"] not in old_people:
                     continue
-                was = old_people.loc[row["id_number"]]
+                was = old_people[row["id_number"]]
                 if was["member_id"] in filled:
                     change.fields[f"{row['name']} 身份证号"] = (
                         None, mask(row["id_number"]))
@@ -299,6 +309,14 @@ def compare_register(project: Project, path: Path,
                 change.moved_in or change.moved_out or change.fields:
             diff.changes.append(change)
     return diff
+
+
+def _records_by_household(members: pd.DataFrame) -> dict[str, list[dict]]:
+    """The members as dicts, by household, in the frame's order."""
+    grouped: dict[str, list[dict]] = {}
+    for row in members.to_dict("records"):
+        grouped.setdefault(row["household_id"], []).append(row)
+    return grouped
 
 
 def _numbered(old: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, dict]:

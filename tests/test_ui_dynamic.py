@@ -523,3 +523,37 @@ def test_register_update_with_errors_changes_nothing_in_the_window(
     assert "check digit" in dialog.problems.item(0, 1).text()
     assert dialog.table.rowCount() == 0
     assert len(window.project.ledger) == entries
+
+
+def test_register_update_in_the_window_asks_before_removing_many(
+        window, open_in, qtbot, tmp_path, tiny_inputs):
+    # The tiny county with 94 one-person households added (100 in all); the
+    # update leaves out X001 ... X030, 30 % of them: the dialog says what
+    # that would do in the window's words (no command-line option), and
+    # applies only once the box is ticked, and only once.
+    from allocator.project import save_project
+    from tests.test_register_mass_removal import DAY, _dropped, _project, _register
+
+    path = tmp_path / "hundred.gpkg"
+    save_project(_project(tmp_path, tiny_inputs, 94), path)
+    update = _register(tmp_path, "part.csv", 94, _dropped(30))
+    window._today = DAY
+    open_in(window, path)
+    window.show_register_update(str(update))
+    qtbot.waitUntil(lambda: getattr(window, "register_dialog", None) is not None,
+                    timeout=30000)
+    dialog = window.register_dialog
+    assert dialog.table.rowCount() == 30
+    assert ("注意：这次更新会把项目 100 户中的 30 户（30.0%）作为注销户删除"
+            "（X001、X002、X003、X004、X005……）") in dialog.summary.text()
+    assert "--" not in dialog.summary.text()
+    dialog.reason.setText("2026年11月户籍核对")
+    assert not dialog.apply()
+    assert "勾选上面的确认框再应用" in dialog.result.text()
+    assert len(window.project.households) == 100
+    dialog.allow_many.setChecked(True)
+    assert dialog.apply()
+    assert len(window.project.households) == 70
+    entries = len(window.project.ledger)
+    assert not dialog.apply()  # applied once; the dialog now only reports
+    assert len(window.project.ledger) == entries

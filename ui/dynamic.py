@@ -811,13 +811,24 @@ class RegisterUpdateDialog(QDialog):
                 "“应用更新”；"
                 "每一户的变化都记入台账，可撤销。"), name, len(diff.changes))
             if self.many is not None:
-                text += "\n" + fill(self.tr("注意：%1"), core_text(self.many))
+                removed = diff.removed_households()
+                total = len(window.project.households)
+                text += "\n" + fill(self.tr(
+                    "注意：这次更新会把项目 %1 户中的 %2 户（%3%）作为注销户删除"
+                    "（%4）。文件可能不完整（只导出了部分名册，或没有保存完）；"
+                    "请核对文件是否包含全部户。如这些户确已注销，勾选下面的确认框"
+                    "再应用。"), total, len(removed),
+                    f"{100 * len(removed) / total:.1f}",
+                    "、".join(removed[:5]) + ("……" if len(removed) > 5 else ""))
             self.summary.setText(text)
         self.apply_button.setEnabled(not diff.errors and bool(diff.changes))
         fit_to_screen(self, 900, 560)
 
     def apply(self) -> bool:
-        """Apply the update with the reason given; True when applied."""
+        """Apply the update with the reason given; True when applied (once:
+        the dialog then only shows what was done)."""
+        if not self.apply_button.isEnabled():
+            return False
         reason = self.reason.text().strip()
         if not reason:
             self.result.setText(self.tr("请填写更新原因（记入台账）。"))
