@@ -2069,7 +2069,8 @@ def _cmd_register(args) -> int:
         return EXIT_DATA
     save_project(project, args.project)
     print(f"applied {len(diff.changes)} household change(s); each is in the ledger")
-    if len(project.allocations):
+    if len(project.allocations) and not all(
+            change.id_numbers_only() for change in diff.changes):
         from allocator.scenarios import shell_word
 
         # A reallocation keeps the households already housed in their units;

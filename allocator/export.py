@@ -54,8 +54,13 @@ def _entries_after(project: Project, run: dict, actions: tuple[str, ...]
 def register_update_after(project: Project, run: dict) -> tuple[int, str] | None:
     """The first register update (entry number, day) logged after the entry
     that stored ``run``'s allocation, or None (also when that entry is not
-    found, e.g. for a promoted scenario)."""
+    found, e.g. for a promoted scenario). An update that only gave members
+    their missing ID numbers changes nothing the allocation rests on and
+    does not count."""
     later = _entries_after(project, run, ("register update",))
+    if later is not None and not later.empty:
+        later = later[~later["after"].fillna("").str.contains(
+            '"id_numbers_only": true', regex=False)]
     if later is None or later.empty:
         return None
     return int(later["entry"].iloc[0]), str(later["time"].iloc[0])[:10]

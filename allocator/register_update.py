@@ -75,6 +75,14 @@ class HouseholdChange:
     fields: dict[str, tuple] = field(default_factory=dict)
     related: list[str] = field(default_factory=list)
 
+    def id_numbers_only(self) -> bool:
+        """True when the change only gives members the ID numbers they did
+        not have (see :func:`_numbered`): nothing an allocation rests on."""
+        return (self.kind == "changed" and bool(self.fields)
+                and not (self.born or self.added or self.removed
+                         or self.moved_in or self.moved_out)
+                and all(label.endswith(" 身份证号") for label in self.fields))
+
     def text(self) -> str:
         """One line for the planner."""
         parts = []
@@ -659,7 +667,9 @@ def apply_register_update(project: Project, diff: RegisterDiff, reason: str = ""
                              change.household_id),
             after={"change": change.kind, "related": change.related,
                    "household": _snapshot(members, households,
-                                          change.household_id)},
+                                          change.household_id),
+                   **({"id_numbers_only": True} if change.id_numbers_only()
+                      else {})},
             reason=(reason + "；" if reason else "") + change.text())
     project.members = members[list(project.members.columns.intersection(
         members.columns))].reset_index(drop=True)

@@ -56,23 +56,23 @@ def test_promoted_households_without_id_numbers_are_named_and_can_get_them(
                     & (places["scenario"] == "base")]
     assert not places.empty  # the child's school place and both clinics
 
-    # The updated register: the tiny register plus N1 with its numbers.
+    # The updated register: the tiny register plus N1 with its numbers (and
+    # the income and years in a job the scenario gave it: 0).
     head, child = _with_check_digit(HEAD), _with_check_digit(CHILD)
     lines = (TINY / "register.csv").read_text(encoding="utf-8-sig").splitlines()
-    lines += [f"N1,新户主,{head},户主,男,1980-01-01,生态移民,无,,,,,,2025-01-01",
+    lines += [f"N1,新户主,{head},户主,男,1980-01-01,生态移民,无,0,0,,,,2025-01-01",
               f"N1,新子女,{child},子女,女,2016-03-01,生态移民,无,,,,,,"]
     updated = tmp_path / "updated.csv"
     updated.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
     assert main(["register", str(project), str(updated),
                  "--date", TINY_TODAY.isoformat()]) == 0
     out = capsys.readouterr().out
-    assert "新户主 身份证号: — → 513431********0012" in out
-    assert "新子女 身份证号: — → 513431********0022" in out
-    assert "removed" not in out and "added" not in out
+    assert out == ("N1  变更 changed  新户主 身份证号: — → 513431********0012；"
+                   "新子女 身份证号: — → 513431********0022\n")
 
     assert main(["register", str(project), str(updated), "--apply", "--reason",
                  "补录身份证号", "--date", TINY_TODAY.isoformat()]) == 0
-    capsys.readouterr()
+    assert "reallocate" not in capsys.readouterr().err
     after = load_project(project)
     assert without_id_numbers(after) == []
     members = after.members[after.members["household_id"] == "N1"]
@@ -82,3 +82,10 @@ def test_promoted_households_without_id_numbers_are_named_and_can_get_them(
     kept = kept[(kept["household_id"] == "N1") & (kept["scenario"] == "base")]
     assert sorted(zip(kept["member_id"], kept["facility_id"])) == sorted(
         zip(places["member_id"], places["facility_id"]))
+    # Numbers only: the allocation rests on nothing that changed, so its
+    # orders print at once, with the numbers, without a reallocation.
+    table = tmp_path / "orders.csv"
+    assert main(["export", str(project), "--household", "N1", "--csv",
+                 str(table)]) == 0
+    assert "reallocate" not in capsys.readouterr().err
+    assert table.exists()

@@ -1212,7 +1212,8 @@ class MainWindow(QMainWindow):
         self.project_data_changed()
         text = fill(self.tr("已更新 %1 户的户籍登记，每户的变化都已记入台账。"),
                     len(diff.changes))
-        if not self.project.base_allocation().empty:
+        if not self.project.base_allocation().empty and not all(
+                change.id_numbers_only() for change in diff.changes):
             text += self.tr("现有分配早于这次更新：打印通知书或公示前请运行“重新分配”"
                             "（已安置的户保留原房）；“分配”会重新求解全部户，可能调换许多户。")
         self.errors.notice(text)
