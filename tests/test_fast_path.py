@@ -264,10 +264,13 @@ def test_small_counties_are_solved_to_a_proven_optimum():
 def test_walking_level_with_the_served_level_as_a_penalty(worth, caplog,
                                                           monkeypatch):
     # The walking level's first MIP holds the housing at the LP's rounding
-    # and turns the served level into a penalty. Worth ten times the longest
-    # walk, its answer keeps the served level and is taken; worth nothing, it
-    # serves nobody, misses the level and the MIP with the level as a row
-    # runs instead. Either way the answer is the per-household MIP's optimum.
+    # and turns the served level into a penalty; it may stop with up to 5
+    # people short, and the services placed again town by town make them up.
+    # Worth ten times the longest walk, the MIP stops 4 short (1,389 of
+    # 1,393) and the towns serve all 1,393: that answer is taken. Worth
+    # nothing, both serve nobody, miss the level, and the MIP with the level
+    # as a row runs instead. Either way the answer is the per-household MIP's
+    # optimum.
     import logging
 
     import solvers.fast as fast
@@ -276,10 +279,63 @@ def test_walking_level_with_the_served_level_as_a_penalty(worth, caplog,
     monkeypatch.setattr(fast, "HELD_WORTH", worth)
     with caplog.at_level(logging.INFO, logger="solvers.fast"):
         result = solve_fast(problem, gap=0.0)
-    tried = [r.getMessage() for r in caplog.records
-             if "previous level as a penalty" in r.getMessage()]
-    assert len(tried) == 1
-    assert ("keeps it" if worth else "misses it (0.0 of") in tried[0]
+    messages = [r.getMessage() for r in caplog.records]
+    tried = [m for m in messages if "previous level as a penalty" in m]
+    towns = [m for m in messages if "services again by town" in m]
+    assert len(tried) == 1 and len(towns) == 1
+    assert "(5 short allowed)" in tried[0]
+    if worth:
+        assert "misses it (1389.0 of 1393.0)" in tried[0]
+        assert "keeps it (1393.0 of 1393.0)" in towns[0]
+    else:
+        assert "misses it (0.0 of" in tried[0]
+        assert "misses it (0.0 of" in towns[0]
+    assert check_joint(problem, result.solution) == []
+    ours = joint_objectives(problem, result.solution)
+    assert ours == result.objectives
+    assert result.status == Status.OPTIMAL
+    assert ours == _mip_optimum(problem, "highs")
+
+
+def test_service_parts_follow_the_catchments():
+    # Locations 0 and 1 share facility 0, location 1 also reaches facility
+    # 2; location 3 reaches only facility 1: two towns. Location 2 reaches
+    # nothing and has no service column.
+    from types import SimpleNamespace
+
+    from solvers.fast import _service_parts
+
+    problem = SimpleNamespace(reach={(0, 0): 100, (1, 0): 200, (1, 2): 50,
+                                     (3, 1): 300})
+    s_col = {(0, 7, 0): 4, (1, 7, 0): 5, (1, 8, 2): 6, (3, 7, 1): 9}
+    parts = [part.tolist() for part in _service_parts(problem, s_col)]
+    assert parts == [[4, 5, 6], [9]]
+
+
+def test_services_by_town_place_every_group_again(caplog, monkeypatch):
+    # Handed the walking level's MIP answer with every service place taken
+    # away, the towns alone must place the groups again: the answer is still
+    # the per-household MIP's optimum, and it is the towns' answer that is
+    # taken.
+    import logging
+
+    import solvers.fast as fast
+
+    _project, problem = _generated(400, 5)
+    real = fast._services_by_town
+
+    def from_nothing(full, parts, values, *rest):
+        empty = values.copy()
+        for cols in parts:
+            empty[cols] = 0.0
+        return real(full, parts, empty, *rest)
+
+    monkeypatch.setattr(fast, "_services_by_town", from_nothing)
+    with caplog.at_level(logging.INFO, logger="solvers.fast"):
+        result = solve_fast(problem, gap=0.0)
+    towns = [r.getMessage() for r in caplog.records
+             if "services again by town" in r.getMessage()]
+    assert len(towns) == 1 and "keeps it (1393.0 of 1393.0)" in towns[0]
     assert check_joint(problem, result.solution) == []
     ours = joint_objectives(problem, result.solution)
     assert ours == result.objectives
