@@ -168,7 +168,7 @@ def _grouped_highs(problem, left, rank):
         highs.changeColsCost(full.n_cols, np.arange(full.n_cols, dtype=np.int32), cost)
         highs.changeObjectiveSense(highspy.ObjSense.kMaximize if sense == "max"
                                    else highspy.ObjSense.kMinimize)
-        fast._time_limit(highs, remaining)
+        fast._time_limit(highs, remaining, True)
         if values is not None:
             fast._warm(highs, highspy, values)
         highs.run()

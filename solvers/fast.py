@@ -58,11 +58,12 @@ formulation, level by level:
    instead of a row (see :func:`_held_as_penalty`), taken when it serves as
    many as the level holds. That MIP may stop with a few people short of
    the level (``TOWN_SHORTFALL``): with its housing fixed, catchments split
-   the services into towns that nothing links, and each town's services are
-   placed again by a small MIP of their own (:func:`_services_by_town`),
-   which makes up the people short where the housing allows. A level stops at a relative
-   gap of at most ``gap`` (0.1 % by default) against the LP bound; the gap is
-   then reported, never hidden.
+   the services into towns that nothing links, and each town's services
+   are placed again by a small MIP of their own (:func:`_services_by_town`),
+   which makes up the people short where the housing allows. A level stops
+   at a relative gap of at most ``gap`` (0.1 % by default) against the LP
+   bound; the gap is then reported, never hidden. A level that the time
+   limit stops before its LP gives a bound reports no bound.
 
 What it cannot do: planner locks (fixed or forbidden units), split siblings,
 wishes, village groups, reallocation with moves, the coverage gap cap, or
@@ -402,24 +403,29 @@ def solve_fast(problem: JointProblem, *, time_limit: float | None = None,
         level_cost[name] = costs[1]
         objective = float(np.dot(costs[1], values))
         if bound is None:
-            bound = objective
+            # The time limit came before the level's LP gave a bound: the
+            # solution is the previous level's, and nothing is proven here.
+            level = LevelResult(name, sense, objective, None, Status.FEASIBLE, seconds)
             proven = False
-        elif sense == "max":
-            bound = max(np.floor(bound + 1e-6), objective)
         else:
-            bound = min(np.ceil(bound - 1e-6), objective)
-        level = LevelResult(name, sense, objective, float(bound),
-                            Status.OPTIMAL if bound == objective else Status.FEASIBLE,
-                            seconds)
-        proven = level.status == Status.OPTIMAL or proven
+            if sense == "max":
+                bound = max(np.floor(bound + 1e-6), objective)
+            else:
+                bound = min(np.ceil(bound - 1e-6), objective)
+            level = LevelResult(name, sense, objective, float(bound),
+                                Status.OPTIMAL if bound == objective
+                                else Status.FEASIBLE, seconds)
+            proven = level.status == Status.OPTIMAL or proven
         levels.append(level)
         if progress is not None:
-            progress(name, objective, float(bound), time.perf_counter() - start)
+            progress(name, objective, level.bound, time.perf_counter() - start)
         logger.info("fast path level %s: %s objective %s bound %s in %.2f s", name,
-                    level.status.value, objective, bound, seconds)
+                    level.status.value, objective, level.bound, seconds)
         if level.status != Status.OPTIMAL:
             status = Status.FEASIBLE
-            message = f"level {name} within a gap of {level.gap:.4%}"
+            message = (f"level {name} within a gap of {level.gap:.4%}"
+                       if level.bound is not None
+                       else f"time limit reached in level {name} before its bound")
         # Hold this level at what was reached before the next one, in both
         # masters (the level's columns, the service columns, are always in).
         inf = highspy.kHighsInf
@@ -428,7 +434,7 @@ def solve_fast(problem: JointProblem, *, time_limit: float | None = None,
             master.add_row(objective if sense == "max" else -inf,
                            inf if sense == "max" else objective, idx, cost[idx])
         if not proven:
-            if name != "walk":
+            if name != "walk" and level.bound is not None:
                 message = f"time limit reached in level {name}"
             break
 
@@ -972,7 +978,7 @@ def _solve_lp(master: _Master, cost: np.ndarray, sense: str, deadline,
             left = deadline - time.perf_counter()
             if left <= 0.05:
                 return highspy.HighsModelStatus.kTimeLimit, None, None, None
-            _time_limit(highs, left)
+            _time_limit(highs, left, False)
         clock = time.perf_counter()
         highs.run()
         status = highs.getModelStatus()
@@ -1035,6 +1041,9 @@ def _solve_level(lp_master: _Master, lp_cost: np.ndarray, mip_master: _Master,
     asked for a little more of the previous level (see ``AHEAD``); its
     solution is taken when it keeps the previous level, and the MIP above
     runs only when it does not.
+
+    With ``towns`` (see :func:`_held_as_penalty`) the walking level's
+    first MIP may be finished by the services by town.
 
     Returns (values over the full group model, bound, proven within gap,
     status).
@@ -1106,7 +1115,7 @@ def _solve_level(lp_master: _Master, lp_cost: np.ndarray, mip_master: _Master,
         highs.changeColsBounds(n, every, low, high)
         _warm(highs, highspy, start_values)
     if deadline is not None:
-        _time_limit(highs, max(deadline - time.perf_counter(), 0.01))
+        _time_limit(highs, max(deadline - time.perf_counter(), 0.01), True)
     clock = time.perf_counter()
     highs.setOptionValue("presolve", "on")
     highs.run()
@@ -1215,7 +1224,7 @@ def _after_near(lp_master, lp_cost, mip_master, mip_cost, shift, sense, values,
         left = deadline - time.perf_counter()
         if left <= 0.05:
             return values, bound, False, near_status
-        _time_limit(highs, left)
+        _time_limit(highs, left, True)
     cols = mip_master.cols
     warm = values if values is not None else previous
     if warm is not None:
@@ -1316,7 +1325,7 @@ def _held_as_penalty(master: _Master, cost: np.ndarray, cols: np.ndarray,
         left = deadline - time.perf_counter()
         if left <= 0.1:
             return None
-        _time_limit(highs, left / 2)
+        _time_limit(highs, left / 2, True)
     clock = time.perf_counter()
     highs.changeColsBounds(n, every, low, high)
     # Capped at the level it must keep: beyond it, people served only cost
@@ -1419,7 +1428,7 @@ def _services_by_town(full: _FullLp, parts: list[np.ndarray], values: np.ndarray
             left = deadline - time.perf_counter()
             if left <= 0.05:
                 return None
-            _time_limit(highs, left)
+            _time_limit(highs, left, True)
         starts, index, value = full.column_entries(cols)
         rows, local = np.unique(index, return_inverse=True)
         lp = highspy.HighsLp()
@@ -1446,11 +1455,12 @@ def _services_by_town(full: _FullLp, parts: list[np.ndarray], values: np.ndarray
     return out
 
 
-def _time_limit(highs, seconds: float) -> None:
-    """Let the next run take at most ``seconds``. HiGHS measures its time
-    limit from the start of each run (its ``getRunTime`` adds up all runs,
-    so it is no base for the limit)."""
-    highs.setOptionValue("time_limit", max(float(seconds), 0.0))
+def _time_limit(highs, seconds: float, integer: bool) -> None:
+    """Let the next run take at most ``seconds``. HiGHS (1.16) measures an
+    LP's time limit on the instance's clock, which adds up every run
+    (``getRunTime``), and a MIP's from the start of the run."""
+    base = 0.0 if integer else float(highs.getRunTime())
+    highs.setOptionValue("time_limit", base + max(float(seconds), 0.0))
 
 
 def _v_only(lp_cols: np.ndarray, lp_master: _Master, shift: int) -> np.ndarray:

@@ -429,3 +429,33 @@ def test_walking_level_rounds_an_lp_asked_for_a_few_more_served(caplog,
         == [(level.name, level.objective, level.bound) for level in result.levels[:2]]
     assert plain.levels[2].bound == walk.bound
     assert check_joint(problem, plain.solution) == []
+
+
+def test_a_level_cut_before_its_bound_claims_nothing(monkeypatch):
+    # When the time limit stops the walking level's LP before it gives a
+    # bound, the answer is the served level's solution: the walking level
+    # reports what that solution walks, with no bound and not as optimal.
+    import highspy
+
+    import solvers.fast as fast
+
+    calls = []
+    real = fast._solve_lp
+
+    def cut_second_level(master, cost, sense, *rest, **options):
+        calls.append(sense)
+        if sense == "min":
+            return highspy.HighsModelStatus.kTimeLimit, None, None, None
+        return real(master, cost, sense, *rest, **options)
+
+    monkeypatch.setattr(fast, "_solve_lp", cut_second_level)
+    problem = hand_problem()
+    result = solve_fast(problem)
+    assert calls == ["max", "min"]
+    served, walk = result.levels[1], result.levels[2]
+    assert (served.objective, served.bound, served.status) == (3, 3, Status.OPTIMAL)
+    assert walk.name == "walk" and walk.bound is None and walk.gap is None
+    assert walk.status == Status.FEASIBLE and walk.objective == 300
+    assert result.status == Status.FEASIBLE and result.gap is None
+    assert result.message == "time limit reached in level walk before its bound"
+    assert check_joint(problem, result.solution) == []
