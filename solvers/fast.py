@@ -384,7 +384,8 @@ def solve_fast(problem: JointProblem, *, time_limit: float | None = None,
         values_found, bound, proven, model_status = _solve_level(
             lp_master, costs[0], mip_master, costs[1], shift, len(group_model.n_col),
             sense, values, gap, start, time_limit, held,
-            None if held is None else (parts, new_highs))
+            None if held is None or len(parts) < TOWNS_AT_LEAST
+            else (parts, new_highs))
         seconds = time.perf_counter() - t0
         if stopped["cancelled"]:
             levels.append(LevelResult(name, sense, None, None, Status.CANCELLED,
@@ -1254,10 +1255,22 @@ whole groups into the facilities' last free places to serve exactly as many
 as the level holds is what takes that MIP its time: on the generated
 100,000-household county at site points it was 57 people short after 7 s and
 took 73 s to the end; the towns made the 57 up in 4 s, with the walking
-0.011 % above the LP's bound. On the 20,000-household county it stops 11
+0.011 % above the LP's bound. On the 20,000-household county (33 towns,
+fewer than ``TOWNS_AT_LEAST``; measured with that lowered) it stops 11
 short (0.8 s instead of 2.1 s), and the towns serve one person more than
 the level held."""
 TOWN_SHORTFALL_FLOOR = 5.0
+
+TOWNS_AT_LEAST = 60
+"""The services by town (``TOWN_SHORTFALL``) finish the walking level's
+first MIP only on counties of at least this many towns (parts that no
+catchment links). The MIP's time grows with the towns it must fill at once:
+on the 100,000-household county (144 towns) it took 73 s and the towns' way
+12 s. On smaller counties it takes 1 to 2 s and the towns' extra step costs
+more than it saves when the towns miss: on the 20,000-household county of
+875 buildings (30 towns) they missed by 3 people and the walking level took
+45 s instead of 29 s; on the reallocations of 20,000 households every
+county took 0.1 to 1.6 s longer."""
 
 HELD_WORTH = 10.0
 """How many times the longest walk of one person (plus the tolerance) one
@@ -1294,9 +1307,10 @@ def _held_as_penalty(master: _Master, cost: np.ndarray, cols: np.ndarray,
     ``TOWN_SHORTFALL``), and unless its answer is already within the gap the
     services are placed again town by town (:func:`_services_by_town`); that
     answer is taken when it reaches the level (and walks no more when the
-    MIP's kept it). Otherwise (the held housing cannot serve as many: on the
-    20,000-household county of seed 3 the towns still miss 2 people) the
-    caller runs its first MIP as before.
+    MIP's kept it); when it does not, the MIP runs again to the end from
+    where it stopped. If that too misses the level (the held housing cannot
+    serve as many: on the 20,000-household county of seed 3 the towns miss
+    2 people, and so does the MIP) the caller runs its first MIP as before.
     """
     highs, highspy = master.highs, master.highspy
     held_cost, longest = held
@@ -1319,41 +1333,50 @@ def _held_as_penalty(master: _Master, cost: np.ndarray, cols: np.ndarray,
     if towns is not None:
         allowance = max(TOWN_SHORTFALL_FLOOR,
                         TOWN_SHORTFALL * abs(row_low if more_is_better else row_high))
-    if deadline is not None:
-        # At most half the time left: the first MIP as before may need the
-        # rest.
-        left = deadline - time.perf_counter()
-        if left <= 0.1:
-            return None
-        _time_limit(highs, left / 2, True)
-    clock = time.perf_counter()
-    highs.changeColsBounds(n, every, low, high)
-    # Capped at the level it must keep: beyond it, people served only cost
-    # walking.
-    if more_is_better:
-        highs.changeRowBounds(row, -highspy.kHighsInf, row_low)
-    else:
-        highs.changeRowBounds(row, row_high, highspy.kHighsInf)
-    highs.changeColsCost(n, every, penalised[cols].astype(float))
-    highs.setOptionValue("presolve", "on")
-    highs.setOptionValue("mip_rel_gap", 0.0)
-    highs.setOptionValue("mip_abs_gap", float(abs_gap + allowance * worth))
-    try:
-        highs.run()
-        status = highs.getModelStatus()
-        found = highs.getInfo().primal_solution_status == 2
-        values = master.full_values(highs.getSolution().col_value) if found else None
-    finally:
-        highs.setOptionValue("mip_rel_gap", rel_gap)
-        highs.setOptionValue("mip_abs_gap", 1e-6)
-        highs.changeRowBounds(row, row_low, row_high)
-        highs.changeColsCost(n, every, cost[cols].astype(float))
-    reached = None if values is None else float(np.dot(held_cost, values))
-    kept = reached is not None and row_low - 1e-6 <= reached <= row_high + 1e-6
-    logger.info("fast path MIP with the previous level as a penalty%s: %.2f s, %s, "
-                "%s (%s of %s)", f" ({allowance:g} short allowed)" if allowance else "",
-                time.perf_counter() - clock, status,
-                "keeps it" if kept else "misses it", reached, row_low)
+
+    def run(allowance, start):
+        if deadline is not None:
+            # At most half the time left: the first MIP as before may need
+            # the rest.
+            left = deadline - time.perf_counter()
+            if left <= 0.1:
+                return None, False
+            _time_limit(highs, left / 2, True)
+        clock = time.perf_counter()
+        highs.changeColsBounds(n, every, low, high)
+        # Capped at the level it must keep: beyond it, people served only
+        # cost walking.
+        if more_is_better:
+            highs.changeRowBounds(row, -highspy.kHighsInf, row_low)
+        else:
+            highs.changeRowBounds(row, row_high, highspy.kHighsInf)
+        highs.changeColsCost(n, every, penalised[cols].astype(float))
+        highs.setOptionValue("presolve", "on")
+        highs.setOptionValue("mip_rel_gap", 0.0)
+        highs.setOptionValue("mip_abs_gap", float(abs_gap + allowance * worth))
+        if start is not None:
+            _warm(highs, highspy, start[cols])
+        try:
+            highs.run()
+            status = highs.getModelStatus()
+            found = highs.getInfo().primal_solution_status == 2
+            values = master.full_values(highs.getSolution().col_value) if found \
+                else None
+        finally:
+            highs.setOptionValue("mip_rel_gap", rel_gap)
+            highs.setOptionValue("mip_abs_gap", 1e-6)
+            highs.changeRowBounds(row, row_low, row_high)
+            highs.changeColsCost(n, every, cost[cols].astype(float))
+        reached = None if values is None else float(np.dot(held_cost, values))
+        kept = reached is not None and row_low - 1e-6 <= reached <= row_high + 1e-6
+        logger.info("fast path MIP with the previous level as a penalty%s: %.2f s, "
+                    "%s, %s (%s of %s)",
+                    f" ({allowance:g} short allowed)" if allowance else "",
+                    time.perf_counter() - clock, status,
+                    "keeps it" if kept else "misses it", reached, row_low)
+        return values, kept
+
+    values, kept = run(allowance, None)
     if values is not None and towns is not None and not (
             kept and abs(float(np.dot(cost, values)) - bound) <= abs_gap + 1e-6):
         clock = time.perf_counter()
@@ -1368,7 +1391,12 @@ def _held_as_penalty(master: _Master, cost: np.ndarray, cols: np.ndarray,
                     "keeps it" if better else "misses it", reached, row_low,
                     None if again is None else float(np.dot(cost, again)))
         if better:
-            values, kept = again, True
+            return again
+        if not kept:
+            # The towns could not make up the people short with this
+            # housing: the MIP goes on to the end, from where it stopped (on
+            # the county of 875 buildings it keeps the level there).
+            values, kept = run(0.0, values)
     return values if kept else None
 
 

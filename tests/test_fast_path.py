@@ -268,27 +268,30 @@ def test_walking_level_with_the_served_level_as_a_penalty(worth, caplog,
     # people short, and the services placed again town by town make them up.
     # Worth ten times the longest walk, the MIP stops 4 short (1,389 of
     # 1,393) and the towns serve all 1,393: that answer is taken. Worth
-    # nothing, both serve nobody, miss the level, and the MIP with the level
-    # as a row runs instead. Either way the answer is the per-household MIP's
-    # optimum.
+    # nothing, both serve nobody and miss the level; the MIP runs again to
+    # its end, misses it again, and the MIP with the level as a row runs
+    # instead. Either way the answer is the per-household MIP's optimum.
     import logging
 
     import solvers.fast as fast
 
     _project, problem = _generated(400, 5)
     monkeypatch.setattr(fast, "HELD_WORTH", worth)
+    monkeypatch.setattr(fast, "TOWNS_AT_LEAST", 1)
     with caplog.at_level(logging.INFO, logger="solvers.fast"):
         result = solve_fast(problem, gap=0.0)
     messages = [r.getMessage() for r in caplog.records]
     tried = [m for m in messages if "previous level as a penalty" in m]
     towns = [m for m in messages if "services again by town" in m]
-    assert len(tried) == 1 and len(towns) == 1
+    assert len(towns) == 1
     assert "(5 short allowed)" in tried[0]
     if worth:
+        assert len(tried) == 1
         assert "misses it (1389.0 of 1393.0)" in tried[0]
         assert "keeps it (1393.0 of 1393.0)" in towns[0]
     else:
-        assert "misses it (0.0 of" in tried[0]
+        assert len(tried) == 2 and "short allowed" not in tried[1]
+        assert "misses it (0.0 of" in tried[0] and "misses it (0.0 of" in tried[1]
         assert "misses it (0.0 of" in towns[0]
     assert check_joint(problem, result.solution) == []
     ours = joint_objectives(problem, result.solution)
@@ -331,6 +334,7 @@ def test_services_by_town_place_every_group_again(caplog, monkeypatch):
         return real(full, parts, empty, *rest)
 
     monkeypatch.setattr(fast, "_services_by_town", from_nothing)
+    monkeypatch.setattr(fast, "TOWNS_AT_LEAST", 1)
     with caplog.at_level(logging.INFO, logger="solvers.fast"):
         result = solve_fast(problem, gap=0.0)
     towns = [r.getMessage() for r in caplog.records
@@ -459,3 +463,30 @@ def test_a_level_cut_before_its_bound_claims_nothing(monkeypatch):
     assert result.status == Status.FEASIBLE and result.gap is None
     assert result.message == "time limit reached in level walk before its bound"
     assert check_joint(problem, result.solution) == []
+
+
+def test_services_by_town_wait_for_a_county_of_many_towns(caplog):
+    # The generated 400-household county has fewer towns than
+    # TOWNS_AT_LEAST: the walking level's first MIP runs to the end, with
+    # nobody short allowed, and the towns' step does not run.
+    import logging
+
+    import solvers.fast as fast
+
+    _project, problem = _generated(400, 5)
+    parts = fast._service_parts(problem, {
+        (loc, 0, f): i for i, (loc, f) in enumerate(problem.reach)})
+    assert 1 < len(parts) < fast.TOWNS_AT_LEAST
+    with caplog.at_level(logging.INFO, logger="solvers.fast"):
+        result = solve_fast(problem, gap=0.0)
+    messages = [r.getMessage() for r in caplog.records]
+    tried = [m for m in messages if "previous level as a penalty" in m]
+    assert len(tried) == 1 and "short allowed" not in tried[0]
+    assert not any("services again by town" in m for m in messages)
+    assert ours_equal_best(problem, result)
+
+
+def ours_equal_best(problem, result) -> bool:
+    assert check_joint(problem, result.solution) == []
+    ours = joint_objectives(problem, result.solution)
+    return ours == result.objectives == _mip_optimum(problem, "highs")
