@@ -1640,7 +1640,9 @@ def _cmd_reallocate(args) -> int:
         return EXIT_DATA
     if not result.solved:
         print(f"错误 error: reallocation ended {result.outcome.run['status']}; "
-              f"nothing changed ({result.outcome.result.message})", file=sys.stderr)
+              f"nothing changed ({result.outcome.result.message}). 重新分配未完成，"
+              "未作任何更改。Reallocate again with a longer --time-limit (or none)",
+              file=sys.stderr)
         return EXIT_DATA
     priority = project.households["priority"].copy()
     if made is not None:

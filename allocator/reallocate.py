@@ -151,7 +151,13 @@ class Reallocation:
 
     @property
     def solved(self) -> bool:
-        return self.outcome.solution is not None
+        """Every objective level has a solution: only then is it stored (a
+        reallocation cut by the time limit or Ctrl-C before its last level
+        changes nothing, as a solve does)."""
+        from allocator.export import unsolved_levels
+
+        return self.outcome.solution is not None and not unsolved_levels(
+            self.outcome.run)
 
 
 def current_households(project: Project, today: dt.date | None = None

@@ -202,3 +202,38 @@ def test_with_moves_it_waits_again_when_every_unit_that_fits_is_held(grown, tmp_
     assert _changes(changes) == {"H2": (
         "unhoused", "家庭人口变化（现4人），原分配房屋不再适合：A-201，重新轮候")}
     assert _units(load_project(grown).allocations)["H0"] == "A-301"
+
+
+def test_a_reallocation_cut_before_its_last_level_changes_nothing(
+        tiny_project, tmp_path, capsys, monkeypatch):
+    # A time limit (or Ctrl-C) that stops the reallocation after its first
+    # level leaves a solution of "housed" only: nothing may be stored, the
+    # allocation and the runs stay as they were, and the planner is told to
+    # reallocate again.
+    import solvers.cpsat as cpsat
+    from solvers.base import Status
+
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    assert main(["solve", str(path), "--backend", "cpsat", "--date", DAY]) == 0
+    before = load_project(path)
+    real = cpsat.lexicographic
+
+    def cut_after_housed(model, solve_level, name, time_limit, cancel):
+        result = real(model, solve_level, name, time_limit, cancel)
+        result.levels = result.levels[:1]
+        result.status = Status.FEASIBLE
+        result.message = "time limit reached; levels not solved: served, walk"
+        return result
+
+    monkeypatch.setattr(cpsat, "lexicographic", cut_after_housed)
+    capsys.readouterr()
+    assert main(["reallocate", str(path), "--backend", "cpsat", "--date", DAY,
+                 "--time-limit", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "reallocation ended feasible; nothing changed (time limit reached; " \
+        "levels not solved: served, walk)" in err
+    assert "Reallocate again with a longer --time-limit" in err
+    after = load_project(path)
+    assert _units(after.allocations) == _units(before.allocations)
+    assert len(after.runs) == len(before.runs)
