@@ -669,22 +669,73 @@ def _not_proven(outcome) -> None:
 @contextlib.contextmanager
 def _interrupt_as_cancel():
     """The first Ctrl-C asks the solver to stop with what it has; a second one
-    interrupts at once."""
+    interrupts at once.
+
+    Python runs a signal handler only when the main thread runs Python code,
+    and a solver busy in its own threads (CP-SAT) may not call back into it
+    for minutes; so the signal is also written to a socket (Python's wakeup
+    fd, written at once) that a watching thread reads, and the solver's own
+    polling of the flag sees the first Ctrl-C within a fraction of a second.
+    """
+    import select
+    import socket
+
     flag = threading.Event()
     if threading.current_thread() is not threading.main_thread():
         yield flag.is_set
         return
+    presses = [0]
+    said = threading.Lock()
+
+    def first_press():
+        with said:
+            if not flag.is_set():
+                flag.set()
+                print("\nstopping the solver (Ctrl-C again to abort)...",
+                      file=sys.stderr)
 
     def handler(signum, frame):
-        if flag.is_set():
+        presses[0] += 1
+        if presses[0] > 1:
             raise KeyboardInterrupt
-        flag.set()
-        print("\nstopping the solver (Ctrl-C again to abort)...", file=sys.stderr)
+        first_press()
+
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    done = threading.Event()
+
+    def watch():
+        while not done.is_set():
+            ready, _, _ = select.select([reader], [], [], 0.2)
+            if not ready:
+                continue
+            try:
+                data = reader.recv(64)
+            except (BlockingIOError, OSError):
+                continue
+            if signal.SIGINT in data:
+                first_press()
 
     previous = signal.signal(signal.SIGINT, handler)
     try:
+        previous_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    except (ValueError, OSError):  # no wakeup fd here: the handler alone
+        previous_fd = None
+    watcher = threading.Thread(target=watch, daemon=True) \
+        if previous_fd is not None else None
+    if watcher is not None:
+        watcher.start()
+    try:
         yield flag.is_set
     finally:
+        done.set()
+        if previous_fd is not None:
+            signal.set_wakeup_fd(previous_fd)
+        if watcher is not None:
+            watcher.join()
+        reader.close()
+        writer.close()
         signal.signal(signal.SIGINT, previous)
 
 

@@ -114,6 +114,10 @@ class CpSatBackend(Backend):
             # The allocation model is an assignment with side constraints:
             # its LP relaxation is tight, so let CP-SAT use the full LP.
             solver.parameters.linearization_level = 2
+            # Ctrl-C is the caller's to handle (its cancel flag): CP-SAT would
+            # otherwise take the signal itself, end only this level's search
+            # and let the next levels run.
+            solver.parameters.catch_sigint_signal = False
             if seconds_left is not None:
                 solver.parameters.max_time_in_seconds = max(0.1, seconds_left)
             watcher = _Watcher(objective.name, progress, cancel)
