@@ -1622,6 +1622,14 @@ def _cmd_petition(args) -> int:
 def cmd_reallocate(args) -> int:
     from allocator.project import project_lock
 
+    if args.date is not None and args.date > dt.date.today():
+        print(f"错误 error: --date {args.date.isoformat()} is after today "
+              f"({dt.date.today().isoformat()}): a reallocation puts into effect "
+              "the exits due by its date and gives their units away, which "
+              "cannot be undone by cancelling an exit (退出日期未到，不能提前重新"
+              "分配); reallocate on or after that day, or leave --date out for "
+              "today. Nothing changed", file=sys.stderr)
+        return EXIT_USAGE
     with project_lock(args.project):
         return _cmd_reallocate(args)
 

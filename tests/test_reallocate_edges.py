@@ -237,3 +237,18 @@ def test_a_reallocation_cut_before_its_last_level_changes_nothing(
     after = load_project(path)
     assert _units(after.allocations) == _units(before.allocations)
     assert len(after.runs) == len(before.runs)
+
+
+def test_a_reallocation_dated_after_today_is_refused(tiny_project, tmp_path, capsys):
+    # A reallocation puts into effect the exits due by its date: one dated
+    # tomorrow would free units of households that still live in them.
+    import datetime as dt
+
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    before = path.read_bytes()
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    assert main(["reallocate", str(path), "--date", tomorrow]) == 2
+    err = capsys.readouterr().err
+    assert f"--date {tomorrow} is after today" in err and "Nothing changed" in err
+    assert path.read_bytes() == before
