@@ -1649,6 +1649,19 @@ def _cmd_reallocate(args) -> int:
 
     project = load_project(args.project)
     today = args.date or dt.date.today()
+    exits = project.exits
+    if args.date is not None and not exits.empty:
+        in_effect = exits["freed_on"].map(lambda v: isinstance(v, str) and v != "")
+        later = sorted(day for day in exits.loc[in_effect, "exit_on"].astype(str)
+                       if dt.date.fromisoformat(day) > args.date)
+        if later:
+            print(f"错误 error: --date {args.date.isoformat()} is before {len(later)} "
+                  f"exit(s) already in effect, the latest on {later[-1]}: their "
+                  "units are free now, and a reallocation on an earlier day would "
+                  "find those households without a unit (退出已生效，重新分配日期不能"
+                  f"早于退出日期); reallocate on or after {later[-1]}, or leave "
+                  "--date out for today. Nothing changed", file=sys.stderr)
+            return EXIT_USAGE
     try:
         from allocator.exits import apply_due_exits
     except ImportError:  # an older build without the exit ledger

@@ -340,3 +340,24 @@ def test_a_pending_exit_is_taken_back_and_confirmed_again(tiny_project, tmp_path
             f"{(dt.date.today() + dt.timedelta(days=61)).isoformat()}, so it cannot "
             "be taken back here; nothing changed") in capsys.readouterr().err
     assert path.read_bytes() == before
+
+
+def test_a_reallocation_dated_before_an_exit_in_effect_is_refused(
+        tiny_project, tmp_path, capsys):
+    # H0's exit of 2026-09-30 freed A-301 when the project was solved on
+    # 2026-10-01; a reallocation as of 2026-09-29 would find H0 without a
+    # unit. It is refused and names the exit's day; on that day it runs.
+    _history(tiny_project, [("H0", 2025, 64000, "稳定就业", 3)])
+    confirm_exits(tiny_project, ["H0"], dt.date(2026, 9, 30), TINY_TODAY)
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    assert main(["solve", str(path), "--date", TINY_TODAY.isoformat()]) == 0
+    before = path.read_bytes()
+    capsys.readouterr()
+    assert main(["reallocate", str(path), "--date", "2026-09-29"]) == 2
+    err = capsys.readouterr().err
+    assert ("--date 2026-09-29 is before 1 exit(s) already in effect, the latest "
+            "on 2026-09-30") in err
+    assert "reallocate on or after 2026-09-30" in err and "Nothing changed" in err
+    assert path.read_bytes() == before
+    assert main(["reallocate", str(path), "--date", "2026-09-30"]) == 0
