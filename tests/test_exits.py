@@ -221,13 +221,20 @@ def test_exits_command_lists_then_applies(tiny_project, tmp_path, capsys):
     assert json.loads(entry["after"])["exit_on"] == future
 
 
+def _solved_after_h0_left(project, tmp_path):
+    """The tiny project saved and solved on TINY_TODAY after H0's exit of
+    2026-09-30 (income 64,000 for 4, three years of stable work) freed A-301."""
+    _history(project, [("H0", 2025, 64000, "稳定就业", 3)])
+    confirm_exits(project, ["H0"], dt.date(2026, 9, 30), TINY_TODAY)
+    path = tmp_path / "p.gpkg"
+    save_project(project, path)
+    assert main(["solve", str(path), "--date", TINY_TODAY.isoformat()]) == 0
+    return path
+
+
 def test_a_solve_after_an_exit_gives_the_freed_unit_to_the_waiting_list(
         tiny_project, tmp_path, capsys):
-    _history(tiny_project, [("H0", 2025, 64000, "稳定就业", 3)])
-    confirm_exits(tiny_project, ["H0"], dt.date(2026, 9, 30), TINY_TODAY)
-    path = tmp_path / "p.gpkg"
-    save_project(tiny_project, path)
-    assert main(["solve", str(path), "--date", TINY_TODAY.isoformat()]) == 0
+    path = _solved_after_h0_left(tiny_project, tmp_path)
     capsys.readouterr()
     opened = load_project(path)
     allocations = opened.allocations.set_index("household_id")
@@ -347,11 +354,7 @@ def test_a_reallocation_dated_before_an_exit_in_effect_is_refused(
     # H0's exit of 2026-09-30 freed A-301 when the project was solved on
     # 2026-10-01; a reallocation as of 2026-09-29 would find H0 without a
     # unit. It is refused and names the exit's day; on that day it runs.
-    _history(tiny_project, [("H0", 2025, 64000, "稳定就业", 3)])
-    confirm_exits(tiny_project, ["H0"], dt.date(2026, 9, 30), TINY_TODAY)
-    path = tmp_path / "p.gpkg"
-    save_project(tiny_project, path)
-    assert main(["solve", str(path), "--date", TINY_TODAY.isoformat()]) == 0
+    path = _solved_after_h0_left(tiny_project, tmp_path)
     before = path.read_bytes()
     capsys.readouterr()
     assert main(["reallocate", str(path), "--date", "2026-09-29"]) == 2
