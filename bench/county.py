@@ -489,11 +489,15 @@ def run_and_write(households, seed, out, time_limit, memory_mb, methods,
     chosen = tuple(m for m in methods.split(",") if m) if methods else None
 
     def echo(method, row):
-        objective = row.get("objective") or {}
-        print(f"  {method:14s} {row['status']:13s} {row.get('seconds')!s:>8} s "
-              f"{row.get('peak_mb')!s:>8} MB  housed {objective.get('housed')} "
-              f"served {objective.get('served')} walk {objective.get('walk')}",
-              flush=True)
+        objective = row.get("objective")
+        seconds = "-" if row.get("seconds") is None else row["seconds"]
+        peak = "-" if row.get("peak_mb") is None else row["peak_mb"]
+        # A method with no allocation says why instead of a row of Nones.
+        told = (f"housed {objective.get('housed')} served "
+                f"{objective.get('served')} walk {objective.get('walk')}"
+                if objective else f"no allocation: {row.get('message') or '-'}")
+        print(f"  {method:14s} {row['status']:13s} {seconds!s:>8} s "
+              f"{peak!s:>8} MB  {told}", flush=True)
 
     reports = []
     for n in households:

@@ -197,7 +197,10 @@ def _grouped_highs(problem, left, rank):
         highs.addRow(objective if sense == "max" else -inf,
                      inf if sense == "max" else objective, len(idx),
                      idx.astype(np.int32), cost[idx])
-    out = {"status": status.value, "gap": levels[-1].gap if levels else None,
+    # A run the time limit stopped has no allocation, so no gap either (its
+    # last level's incumbent may be the empty one, 0 against a bound).
+    out = {"status": status.value,
+           "gap": levels[-1].gap if levels and status != Status.TIMEOUT else None,
            "size": {"variables": full.n_cols, "constraints": len(full.row_lower)},
            "levels": _levels(levels), "message": message}
     if status == Status.TIMEOUT:
@@ -267,12 +270,19 @@ def _sequential(problem, left, rank):
 
     started = time.perf_counter()
     housed, location = _housing_first(problem)
+    housing_seconds = time.perf_counter() - started
     fixed = replace(problem, household_location=location,
                     household_classes=[[] for _ in location])
-    left -= time.perf_counter() - started
+    left -= housing_seconds
     out = _backend_run(fixed, build_aggregated_model(fixed), "highs", max(left, 0.1))
     if out["objective"] is not None:
         out["objective"]["housed"] = housed
+    # The services' model sees every household already placed, so its own
+    # housed level counts nothing; the level is the flow's, proven optimal.
+    for level in out.get("levels") or []:
+        if level["level"] == "housed":
+            level.update(objective=float(housed), bound=float(housed),
+                         status="optimal", seconds=round(housing_seconds, 3))
     return out
 
 

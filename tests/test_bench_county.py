@@ -88,6 +88,11 @@ def test_harness_records_every_method_even_when_it_fails():
     # services-only flow relaxation is an upper bound on what that housing
     # can serve.
     assert methods["sequential"]["objective"]["housed"] == ours["objective"]["housed"]
+    # Its level list tells the same housed level as its objective (the
+    # services' model alone would count 0 there, every household placed).
+    housed_level = methods["sequential"]["levels"][0]
+    assert housed_level["level"] == "housed"
+    assert housed_level["objective"] == methods["sequential"]["objective"]["housed"]
     assert methods["mcf_floor"]["objective"]["served"] >= \
         methods["sequential"]["objective"]["served"]
     assert ours["objective"]["served"] >= methods["sequential"]["objective"]["served"]
@@ -98,6 +103,18 @@ def test_harness_records_every_method_even_when_it_fails():
     row = starved["methods"]["ours"]
     assert row["status"] == "out_of_memory"
     assert row["objective"] is None and "40 MB" in row["message"]
+
+
+def test_a_grouped_mip_the_time_limit_stops_claims_no_gap():
+    # Half a second is not enough for the served level of 2,000 households:
+    # its incumbent there is the empty one (0 against a bound of thousands),
+    # which is no allocation and no gap, not a gap of billions.
+    report = run_benchmark(2000, 1, time_limit=0.5, memory_mb=4096,
+                           methods=("grouped_highs",))
+    row = report["methods"]["grouped_highs"]
+    assert row["status"] == "timeout"
+    assert row["objective"] is None and row["gap"] is None
+    assert row["message"]
 
 
 def test_cli_refuses_bad_arguments(tmp_path):
@@ -125,6 +142,8 @@ def test_cli_writes_the_results(tmp_path):
     assert report["households"] == 40 and report["seed"] == 2
     assert set(report["methods"]) == {"ours", "mcf_floor"}
     assert "load_average_before" in report["machine"]
+    # The printout gives each method's allocation, never a row of Nones.
+    assert "None" not in done.stdout and "mcf_floor" in done.stdout
 
 
 def test_units_recorded_at_their_site_point_form_one_location_per_site(county):
