@@ -1129,6 +1129,29 @@ def _base_run_id(project: Project) -> str | None:
     return None if rows.empty else str(rows["run_id"].iloc[0])
 
 
+def without_partial_allocation(outcome):
+    """``outcome`` itself when every objective level has a solution; otherwise
+    the same run with no allocation, so that storing it records the run and
+    keeps the previous allocation (a solve stopped by a time limit or Ctrl-C
+    before its last level is never stored)."""
+    import dataclasses
+
+    from allocator.export import unsolved_levels
+
+    if outcome.solution is None or not unsolved_levels(outcome.run):
+        return outcome
+    # The run is recorded as what it was for the project: stopped before its
+    # end (Ctrl-C) or cut by the time limit, not "feasible", since nothing of
+    # it is stored.
+    run = dict(outcome.run)
+    if run.get("status") != "cancelled":
+        run["status"] = "timeout"
+    return dataclasses.replace(
+        outcome, run=run, solution=None, unit_of_household={},
+        allocations=outcome.allocations.iloc[0:0],
+        service_assignments=outcome.service_assignments.iloc[0:0])
+
+
 def store_outcome(project: Project, outcome: AllocationOutcome) -> None:
     """Replace the scenario's allocation in ``project`` and record the run."""
     scenario = outcome.run["scenario"]

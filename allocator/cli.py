@@ -587,7 +587,11 @@ def cmd_import(args) -> int:
 
 
 def _solve(project, args, quiet: bool = False):
-    from allocator.allocate import solve_project, store_outcome
+    from allocator.allocate import (
+        solve_project,
+        store_outcome,
+        without_partial_allocation,
+    )
     from allocator.validator import validate_allocation
 
     last = [0.0]
@@ -618,23 +622,6 @@ def _solve(project, args, quiet: bool = False):
                 print(f"validator: {line}", file=sys.stderr)
             raise RuntimeError(f"the solution breaks {len(violations)} rule(s)")
     return outcome
-
-
-def without_partial_allocation(outcome):
-    """``outcome`` itself when every objective level has a solution; otherwise
-    the same run with no allocation, so that storing it records the run and
-    keeps the previous allocation (a solve stopped by a time limit or Ctrl-C
-    before its last level is never stored)."""
-    import dataclasses
-
-    from allocator.export import unsolved_levels
-
-    if outcome.solution is None or not unsolved_levels(outcome.run):
-        return outcome
-    return dataclasses.replace(
-        outcome, solution=None, unit_of_household={},
-        allocations=outcome.allocations.iloc[0:0],
-        service_assignments=outcome.service_assignments.iloc[0:0])
 
 
 def _not_stored(outcome, scenario: str, kept: bool = True) -> None:
@@ -1238,17 +1225,8 @@ def _solve_scenario(project, args) -> int:
     except scenarios.ScenarioError as exc:
         _print_scenario_problems(exc, args.project)
         return EXIT_DATA
-    partial = without_partial_allocation(outcome)
-    if partial is not outcome:
-        # scenarios.solve stored it: put the scenario's previous allocation back
-        import pandas as pd
-
-        for table, before in zip(("allocations", "service_assignments"), previous):
-            frame = getattr(project, table)
-            kept = frame[frame["scenario"] != name]
-            setattr(project, table, pd.concat([kept, before], ignore_index=True)
-                    if len(before) else kept.reset_index(drop=True))
-        outcome = partial
+    # scenarios.solve stored the run, and an allocation only when every
+    # level has a solution (a solve stopped early keeps the previous one).
     if outcome.solution is None:
         save_project(project, args.project)  # the failed run is recorded
         _not_stored(outcome, name, kept=len(previous[0]) > 0)
@@ -1711,10 +1689,15 @@ def _cmd_reallocate(args) -> int:
         print(f"错误 error: {_named(exc, args.project)}", file=sys.stderr)
         return EXIT_DATA
     if not result.solved:
-        print(f"错误 error: reallocation ended {result.outcome.run['status']}; "
+        if result.outcome.run["status"] == "cancelled":
+            how, again = ("was stopped (Ctrl-C)", "Reallocate again and let it "
+                          "finish")
+        else:
+            how, again = ("reached its time limit", "Reallocate again with a "
+                          "longer --time-limit (or none)")
+        print(f"错误 error: the reallocation {how} before its last level; "
               f"nothing changed ({result.outcome.result.message}). 重新分配未完成，"
-              "未作任何更改。Reallocate again with a longer --time-limit (or none)",
-              file=sys.stderr)
+              f"未作任何更改。{again}", file=sys.stderr)
         return EXIT_DATA
     priority = project.households["priority"].copy()
     if made is not None:

@@ -1137,7 +1137,12 @@ def solve(project: Project, name: str, *, checked: bool = False, **options):
     that the comparison with the base shows what the change does and not a
     new allocation of every household not yet moved in.
     """
-    from allocator.allocate import build_instance, solve_project, store_outcome
+    from allocator.allocate import (
+        build_instance,
+        solve_project,
+        store_outcome,
+        without_partial_allocation,
+    )
     from allocator.reallocate import _homes
 
     today = options.pop("today", None) or dt.date.today()
@@ -1161,6 +1166,9 @@ def solve(project: Project, name: str, *, checked: bool = False, **options):
                 project.service_assignments["scenario"] == BASE])
     outcome = solve_project(data, scenario=name, today=today, instance=instance,
                             **options)
+    # Stopped before its last level (time limit, Ctrl-C): the run is
+    # recorded, the scenario's previous allocation stays.
+    outcome = without_partial_allocation(outcome)
     stamp_run(outcome.run, made)
     priority = project.households["priority"].copy()
     store_outcome(project, outcome)

@@ -73,16 +73,19 @@ def _stored(path, scenario="base"):
 
 # --- 1. a solve without a solution for every level stores nothing ----------
 
-@pytest.mark.parametrize("status", ["cancelled", "feasible"])
+@pytest.mark.parametrize("status, recorded", [("cancelled", "cancelled"),
+                                              ("feasible", "timeout")])
 def test_a_solve_stopped_before_its_last_level_keeps_the_previous_allocation(
-        solved, monkeypatch, capsys, status):
+        solved, monkeypatch, capsys, status, recorded):
     allocations, services, runs = _stored(solved)
     assert len(allocations) == 6 and allocations["run_id"].nunique() == 1
     _stopped_before_walk(monkeypatch, status)
 
     assert main(["solve", str(solved), "--backend", "cpsat", "--date", DATE]) == 1
     err = capsys.readouterr().err
-    assert f"solve ended {status} (levels not solved: walk)" in err
+    # A solver that ends "feasible" with a level unsolved was cut by its time
+    # limit: recorded and told as a timeout, since nothing of it is stored.
+    assert f"solve ended {recorded} (levels not solved: walk)" in err
     assert "nothing was stored, the previous allocation stays" in err
 
     after, after_services, after_runs = _stored(solved)
@@ -90,10 +93,11 @@ def test_a_solve_stopped_before_its_last_level_keeps_the_previous_allocation(
     pd.testing.assert_frame_equal(after_services, services)
     # The run is recorded (the ledger says what happened), the allocation is not.
     assert len(after_runs) == len(runs) + 1
-    assert after_runs.iloc[-1]["status"] == status
+    assert after_runs.iloc[-1]["status"] == recorded
     entry = load_project(solved).ledger.iloc[-1]
     assert entry["action"] == "allocate"
     assert json.loads(entry["after"])["households"] == {}
+    assert json.loads(entry["after"])["status"] == recorded
 
     # The previous, proven allocation is still the one exported.
     out = solved.parent / "a.csv"
@@ -180,6 +184,38 @@ def test_a_scenario_solve_stopped_early_keeps_the_scenario_allocation(
     pd.testing.assert_frame_equal(after_services, scenario_services)
     pd.testing.assert_frame_equal(_stored(solved)[0], base)
     assert len(after_runs) == len(runs) + 1
+
+
+def test_a_scenario_solve_cut_by_its_time_limit_stores_nothing_in_the_window(
+        solved, tmp_path, monkeypatch):
+    # The window calls scenarios.solve on its copy of the project and adopts
+    # the copy when the outcome has a solution: a solve cut by the time limit
+    # before its last level must come back without one, the scenario's
+    # allocation as it was, and the run recorded as a timeout.
+    from allocator import scenarios
+
+    changes = tmp_path / "school.json"
+    changes.write_text(json.dumps(NEW_SCHOOL, ensure_ascii=False), encoding="utf-8")
+    assert main(["scenario", "new", str(solved), "新建小学", "--file",
+                 str(changes)]) == 0
+    assert main(["solve", str(solved), "--scenario", "新建小学", "--backend",
+                 "cpsat", "--date", DATE]) == 0
+    project = load_project(solved)
+    before = project.allocations.sort_values(["scenario", "household_id"]) \
+        .reset_index(drop=True)
+    runs = len(project.runs)
+
+    _stopped_before_walk(monkeypatch, "feasible")
+    outcome = scenarios.solve(project, "新建小学", backend="cpsat",
+                              today=pd.Timestamp(DATE).date())
+    assert outcome.solution is None and outcome.allocations.empty
+    assert outcome.run["status"] == "timeout"
+    after = project.allocations.sort_values(["scenario", "household_id"]) \
+        .reset_index(drop=True)
+    pd.testing.assert_frame_equal(after, before)
+    assert len(project.runs) == runs + 1
+    assert project.runs.iloc[-1]["status"] == "timeout"
+    assert json.loads(project.ledger.iloc[-1]["after"])["households"] == {}
 
 
 def test_unsolved_levels_read_from_the_run_record():

@@ -231,8 +231,9 @@ def test_a_reallocation_cut_before_its_last_level_changes_nothing(
     assert main(["reallocate", str(path), "--backend", "cpsat", "--date", DAY,
                  "--time-limit", "1"]) == 1
     err = capsys.readouterr().err
-    assert "reallocation ended feasible; nothing changed (time limit reached; " \
-        "levels not solved: served, walk)" in err
+    assert "the reallocation reached its time limit before its last level; " \
+        "nothing changed (time limit reached; levels not solved: served, walk)" \
+        in err
     assert "Reallocate again with a longer --time-limit" in err
     after = load_project(path)
     assert _units(after.allocations) == _units(before.allocations)

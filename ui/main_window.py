@@ -81,8 +81,8 @@ def _solve_job(snapshot: Project, backend: str, time_limit: float | None):
         mark_changed_units,
         solve_project,
         store_outcome,
+        without_partial_allocation,
     )
-    from allocator.cli import without_partial_allocation
     from allocator.exits import without_exited
     from allocator.validator import validate_allocation
 
