@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import logging.handlers
 import os
 import signal
 import sys
@@ -44,6 +45,25 @@ def _setup_logging(verbose: bool) -> Path | None:
     return add_file_log()
 
 
+LOG_BYTES, LOG_KEPT = 5_000_000, 3
+"""The log file is started afresh past this size, and this many earlier ones
+are kept beside it (allocator.log.1 the newest): at most 20 MB in all."""
+
+
+class _RotatingLog(logging.handlers.RotatingFileHandler):
+    """A log file that starts afresh when full. Where another process holds
+    it open (the window and a command line on Windows) it cannot be renamed:
+    it then goes on growing for this process rather than print an error."""
+
+    def doRollover(self):
+        try:
+            super().doRollover()
+        except OSError:
+            self.maxBytes = 0  # no more attempts in this process
+            if self.stream is None:
+                self.stream = self._open()
+
+
 def add_file_log() -> Path | None:
     """Send INFO and above (and unexpected tracebacks) to the per-user log file
     once per process; return its path, or None where it cannot be written."""
@@ -55,7 +75,11 @@ def add_file_log() -> Path | None:
             return path
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(path, encoding="utf-8")
+        # The log holds names and ID numbers from the register: readable by
+        # its user only.
+        os.close(os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600))
+        handler = _RotatingLog(path, maxBytes=LOG_BYTES, backupCount=LOG_KEPT,
+                               encoding="utf-8")
     except OSError:
         return None
     handler.setLevel(logging.INFO)

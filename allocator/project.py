@@ -500,6 +500,11 @@ def project_lock(path: Path):
             if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
                 raise ProjectError(read_only_message(
                     f"the folder {_folder(path)} is read-only")) from None
+            if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+                # The lock file is the tool's own: name what the planner gave.
+                raise ProjectError(
+                    f"{path}: project file not found (the folder {_folder(path)} "
+                    "does not exist); check the path") from None
             raise
         with os.fdopen(handle, "w") as stream:
             stream.write(str(os.getpid()))

@@ -214,6 +214,17 @@ def test_concurrent_change_is_refused(tiny_project, tmp_path, capsys):
     assert not lock.exists()
 
 
+def test_a_project_in_a_missing_folder_is_named_not_its_lock(tmp_path, capsys):
+    # Found by a new user: the message named the tool's own lock file.
+    path = tmp_path / "no such folder" / "p.gpkg"
+    assert main(["solve", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}: project file not found (the folder {path.parent} does not " \
+        "exist)" in err
+    assert ".lock" not in err
+    assert not path.parent.exists()
+
+
 def test_a_missing_county_file_is_said_of_the_option(tiny_inputs):
     # Found by a new user: the warning named the register file.
     from dataclasses import replace
