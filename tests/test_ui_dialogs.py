@@ -10,6 +10,7 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
+from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QWizard  # noqa: E402
 
 from tests.conftest import TINY  # noqa: E402
@@ -47,6 +48,14 @@ def test_import_wizard_writes_nothing_until_finish(window, qtbot, tmp_path):
     _wait_for_check(qtbot, wizard)
     assert wizard.check_page.isComplete()
     assert "6" in wizard.check_page.summary.text()  # six households
+    # The preview's headers are the window's own, not the stored names.
+    preview = wizard.check_page.preview
+    households = preview.widget(1).model()
+    headers = [households.headerData(i, Qt.Orientation.Horizontal)
+               for i in range(households.columnCount())]
+    assert preview.tabText(1) == "安置户"
+    assert headers[:3] == ["户号", "人数", "安置类别"]
+    assert "意向安置点" in headers and "household_id" not in headers
     wizard.next()
     target = tmp_path / "new.gpkg"
     wizard.save_page.path_edit.setText(str(target))

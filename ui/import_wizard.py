@@ -377,11 +377,12 @@ class CheckPage(QWizardPage):
                 f"{len(project.households):,}", f"{len(project.members):,}",
                 f"{len(project.housing_units):,}", f"{len(project.facilities):,}",
                 len(project.sites), warnings))
-            for title, frame in ((self.tr("安置户"), project.households),
-                                 (self.tr("家庭成员"), project.members),
-                                 (self.tr("安置房"), project.housing_units),
-                                 (self.tr("设施"), project.facilities)):
-                self.preview.addTab(_preview(frame, self), title)
+            for title, table, frame in (
+                    (self.tr("安置户"), "households", project.households),
+                    (self.tr("家庭成员"), "members", project.members),
+                    (self.tr("安置房"), "housing_units", project.housing_units),
+                    (self.tr("设施"), "facilities", project.facilities)):
+                self.preview.addTab(_preview(frame, table, self), title)
             if not result.problems:
                 self.preview.setCurrentIndex(1)
         self.completeChanged.emit()
@@ -409,10 +410,16 @@ class CheckPage(QWizardPage):
             self.job = None
 
 
-def _preview(frame, parent: QWidget, rows: int = 200) -> QTableView:
+def _preview(frame, table: str, parent: QWidget, rows: int = 200) -> QTableView:
+    """The first ``rows`` rows of one imported table, under the headers the
+    window's own tables give its columns (in the window's language)."""
+    from ui.models import TABLES, translate
+
+    headers = {column.key: translate("Columns", column.header)
+               for column in TABLES[table][1]}
     model = QStandardItemModel(parent)
     columns = [c for c in frame.columns if c != "geometry"]
-    model.setHorizontalHeaderLabels(columns)
+    model.setHorizontalHeaderLabels([headers.get(c, c) for c in columns])
     for record in frame[columns].head(rows).itertuples(index=False):
         model.appendRow([QStandardItem("" if v is None else str(v)) for v in record])
     view = QTableView(parent)

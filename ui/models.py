@@ -126,6 +126,9 @@ TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
                "date", editable=True),
         Column("needs_accessible", QT_TRANSLATE_NOOP("Columns", "需无障碍住房"),
                "bool", editable=True, choices=YES_NO),
+        Column("preferred_sites", QT_TRANSLATE_NOOP("Columns", "意向安置点")),
+        Column("wants_low_floor", QT_TRANSLATE_NOOP("Columns", "低楼层意愿"), "bool",
+               choices=YES_NO),
     )),
     "members": ("member_id", (
         Column("member_id", QT_TRANSLATE_NOOP("Columns", "成员编号")),

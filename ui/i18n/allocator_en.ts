@@ -413,6 +413,14 @@
         <translation>Needs accessible unit</translation>
     </message>
     <message>
+        <source>意向安置点</source>
+        <translation>Preferred sites</translation>
+    </message>
+    <message>
+        <source>低楼层意愿</source>
+        <translation>Asks for a low floor</translation>
+    </message>
+    <message>
         <source>成员编号</source>
         <translation>Member</translation>
     </message>
@@ -2619,7 +2627,7 @@ Project files are GeoPackages and open in QGIS.</translation>
     </message>
     <message>
         <source>注意：这次更新会把项目 %1 户中的 %2 户（%3%）作为注销户删除（%4）。文件可能不完整（只导出了部分名册，或没有保存完）；请核对文件是否包含全部户。如这些户确已注销，勾选下面的确认框再应用。</source>
-        <translation>Note: this update would remove %2 of the project's %1 households (%3%) as having left the register (%4). The file may be incomplete (only part of the register exported, or not saved completely): check that it holds every household. If these households really left the register, tick the box below and apply again.</translation>
+        <translation>Note: this update would remove %2 of the project&apos;s %1 households (%3%) as having left the register (%4). The file may be incomplete (only part of the register exported, or not saved completely): check that it holds every household. If these households really left the register, tick the box below and apply again.</translation>
     </message>
     <message>
         <source>请填写更新原因（记入台账）。</source>
