@@ -56,6 +56,11 @@ def test_import_wizard_writes_nothing_until_finish(window, qtbot, tmp_path):
     assert preview.tabText(1) == "安置户"
     assert headers[:3] == ["户号", "人数", "安置类别"]
     assert "意向安置点" in headers and "household_id" not in headers
+    # A household with no wish shows a blank cell, not "nan".
+    wishes = headers.index("意向安置点")
+    cells = {households.index(row, wishes).data()
+             for row in range(households.rowCount())}
+    assert "" in cells and not {"nan", "None", "<NA>"} & cells
     wizard.next()
     target = tmp_path / "new.gpkg"
     wizard.save_page.path_edit.setText(str(target))

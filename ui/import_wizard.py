@@ -410,6 +410,15 @@ class CheckPage(QWizardPage):
             self.job = None
 
 
+def _cell(value) -> str:
+    """A preview cell: blank for a missing value (not "nan" or "None")."""
+    import pandas as pd
+
+    if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
+        return ""
+    return str(value)
+
+
 def _preview(frame, table: str, parent: QWidget, rows: int = 200) -> QTableView:
     """The first ``rows`` rows of one imported table, under the headers the
     window's own tables give its columns (in the window's language)."""
@@ -421,7 +430,7 @@ def _preview(frame, table: str, parent: QWidget, rows: int = 200) -> QTableView:
     columns = [c for c in frame.columns if c != "geometry"]
     model.setHorizontalHeaderLabels([headers.get(c, c) for c in columns])
     for record in frame[columns].head(rows).itertuples(index=False):
-        model.appendRow([QStandardItem("" if v is None else str(v)) for v in record])
+        model.appendRow([QStandardItem(_cell(v)) for v in record])
     view = QTableView(parent)
     view.setModel(model)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
