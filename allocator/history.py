@@ -288,14 +288,18 @@ def read_histories(paths: dict, households: set[str] | None,
         if path is None:
             continue
         check = _Checker(path)
-        raw, _, found = read_table(path, encoding=encoding)
-        if found:
+        raw, _, found = read_table(path, encoding=encoding,
+                                   headers=tuple(mapping) + tuple(mapping.values()))
+        if any(problem.severity == "error" for problem in found):
             problems += found
             continue
+        check.problems += found  # a title above the header row, said
         # Every column of these files is the tool's: a header it does not
         # know is named, as for the register (a misspelt 稳定就业年限 would
         # otherwise read as 0 years and change who may exit).
         frame = _rename(raw, mapping, required, check, unknown="all",
+                        header_row=next((p.row for p in found if p.row is not None),
+                                        1),
                         what=described[key])
         if frame is None:
             problems += check.problems

@@ -36,6 +36,8 @@ REGISTER_COLUMNS = {
     "轮候登记日期": "waiting_since",
     "意向安置点": "preferred_sites", "低楼层意愿": "wants_low_floor",
 }
+REGISTER_HEADERS = tuple(REGISTER_COLUMNS) + tuple(REGISTER_COLUMNS.values())
+"""Every header a register's header row may use (Chinese or English)."""
 INCOME_MAX = 100_000_000
 """The most yuan a year a register's 年收入 may give (far above any real
 household, far inside what the project stores)."""
@@ -602,10 +604,15 @@ def _read_register(path: Path, encoding: str | None, today: dt.date | None = Non
     """
     check = _Checker(path)
     today = today or dt.date.today()
-    frame, _, found = read_table(path, encoding=encoding)
-    if found:
+    frame, _, found = read_table(path, encoding=encoding,
+                                 headers=REGISTER_HEADERS)
+    if any(problem.severity == "error" for problem in found):
         return None, None, found
-    frame = _rename(frame, REGISTER_COLUMNS, REGISTER_REQUIRED, check, unknown="all")
+    check.problems += found  # a title above the header row, said
+    # That warning names the header row; unknown headers are named on it.
+    header_row = next((p.row for p in found if p.row is not None), 1)
+    frame = _rename(frame, REGISTER_COLUMNS, REGISTER_REQUIRED, check, unknown="all",
+                    header_row=header_row)
     if frame is None:
         return None, None, check.problems
     present = [name for name in REGISTER_COLUMNS.values() if name in frame.columns]

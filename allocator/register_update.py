@@ -376,9 +376,13 @@ class _RawTable:
     @property
     def frame(self) -> pd.DataFrame:
         if self._frame is None:
+            from allocator.importer import REGISTER_HEADERS
             from gis.readers import read_table
 
-            self._frame, _, _ = read_table(self.path, encoding=self.encoding)
+            # Read as the import reads it (a title above the header skipped),
+            # so that its rows are the import's.
+            self._frame, _, _ = read_table(self.path, encoding=self.encoding,
+                                           headers=REGISTER_HEADERS)
         return self._frame
 
     def column(self, name: str) -> pd.Series | None:

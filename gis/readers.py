@@ -60,14 +60,20 @@ def clean_header(value: object) -> str:
 
 
 def read_table(
-    path: Path, *, encoding: str | None = None, sheet: str | None = None
+    path: Path, *, encoding: str | None = None, sheet: str | None = None,
+    headers: tuple[str, ...] = ()
 ) -> tuple[pd.DataFrame, str, list[Problem]]:
     """Read a CSV or Excel sheet as raw cell values.
 
     Returns the frame (object dtype; CSV cells are strings, Excel cells keep
     their type so a number typed into an ID column can be told from text),
-    the encoding or sheet actually used, and problems. The frame's index is
-    the spreadsheet row number.
+    the encoding or sheet actually used, and problems: errors (nothing
+    read) or warnings. The frame's index is the spreadsheet row number.
+
+    ``headers`` are the column names the caller knows: when the first row
+    names none of them and a row below it (within :data:`TITLE_ROWS`) names
+    several, the rows above that one are a title (common in registers kept
+    in Excel) and the table is read from it, with a warning that says so.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -80,12 +86,74 @@ def read_table(
             "old Excel format (.xls) is not read; open it in Excel and save it as "
             ".xlsx (Excel Workbook)")]
     if suffix in (".xlsx", ".xlsm"):
-        return _read_excel(path, sheet)
-    return _read_csv(path, encoding)
+        return _read_excel(path, sheet, headers)
+    return _read_csv(path, encoding, headers)
 
 
-def _read_csv(path: Path, encoding: str | None) -> tuple[pd.DataFrame, str, list]:
+TITLE_ROWS = 10
+"""How far down a table's header row is looked for below a title."""
+
+
+def _header_index(rows: list, headers: tuple[str, ...]) -> int:
+    """Index of the header row among ``rows`` (lists of cells): 0, unless the
+    first names none of ``headers`` and a later one names at least two."""
+    if not headers:
+        return 0
+    known = {h.lower() for h in headers}
+
+    def names(row) -> int:
+        return sum(clean_header(c).lower() in known for c in row if c is not None)
+
+    if not rows or names(rows[0]):
+        return 0
+    for index, row in enumerate(rows[1:TITLE_ROWS], start=1):
+        if names(row) >= 2:
+            return index
+    return 0
+
+
+def _names_headers(rows: list, headers: tuple[str, ...]) -> bool:
+    """Whether one of the first rows names at least two of ``headers``."""
+    known = {h.lower() for h in headers}
+    return any(sum(clean_header(c).lower() in known for c in row if c is not None)
+               >= 2 for row in rows[:TITLE_ROWS])
+
+
+def _title_skipped(path: Path, index: int) -> Problem:
+    above = "row 1 above it, read as a title, is" if index == 1 else \
+        f"rows 1-{index} above it, read as a title, are"
+    return Problem(str(path), index + 1, None,
+                   f"the header row is row {index + 1}: {above} skipped", "warning")
+
+
+BINARY_KINDS = ((b"%PDF", "a PDF document"), (b"PK\x03\x04",
+                "an Excel workbook or other zip file (give it its .xlsx name)"),
+                (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) or Word file"))
+
+
+def _binary(raw: bytes) -> str | None:
+    """What a file that is not text at all looks like, or None."""
+    for magic, kind in BINARY_KINDS:
+        if raw.startswith(magic):
+            return kind
+    if b"\x00" in raw[:4096]:
+        return "a binary file"
+    return None
+
+
+def _read_csv(path: Path, encoding: str | None,
+              headers: tuple[str, ...] = ()) -> tuple[pd.DataFrame, str, list]:
     raw = path.read_bytes()
+    if encoding is None and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        encoding = "utf-16"  # Excel's "Unicode text", tab-separated
+    if encoding is None or not encoding.lower().replace("-", "").startswith(
+            "utf16"):
+        kind = _binary(raw)
+        if kind is not None:
+            return pd.DataFrame(), "", [Problem(
+                str(path), None, None,
+                f"is not a text table: it is {kind}; save the table from Excel as "
+                "CSV UTF-8 (.csv) or as an Excel workbook (.xlsx)")]
     mixed = mixed_encoding(raw)
     if mixed is not None:
         return pd.DataFrame(), "", [Problem(str(path), mixed[0], None, mixed[1])]
@@ -113,16 +181,21 @@ def _read_csv(path: Path, encoding: str | None) -> tuple[pd.DataFrame, str, list
         return pd.DataFrame(), candidate, [Problem(
             str(path), None, None, "the file is empty; it needs a header row and "
             "at least one record")]
+    body = text.lstrip("\ufeff")
+    _sheet, skip = header_position(path, headers, text)
     try:
-        frame = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), dtype=str,
-                            keep_default_na=False, skip_blank_lines=True)
+        frame = pd.read_csv(io.StringIO(body), dtype=str, sep=separator(body),
+                            keep_default_na=False, skip_blank_lines=True,
+                            skiprows=skip)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        detail = " ".join(str(exc).split())
         return pd.DataFrame(), candidate, [Problem(
-            str(path), None, None, f"is not a readable CSV table ({exc})")]
+            str(path), None, None, f"is not a readable CSV table ({detail}); save "
+            "it from Excel as CSV UTF-8, one header row then one row per record")]
     frame.columns = [clean_header(c) for c in frame.columns]
-    frame.index = pd.RangeIndex(2, 2 + len(frame))
+    frame.index = pd.RangeIndex(2 + skip, 2 + skip + len(frame))
     logger.info("read %s: %d rows, encoding %s", path, len(frame), candidate)
-    return frame, candidate, []
+    return frame, candidate, [_title_skipped(path, skip)] if skip else []
 
 
 def mixed_encoding(raw: bytes) -> tuple[int, str] | None:
@@ -201,7 +274,57 @@ def _reads_as_chinese(text: str) -> bool:
         and not any(0x100 <= ord(c) <= 0x7FF for c in text)
 
 
-def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str, list]:
+def _table_sheet(book, sheet: str | None, headers: tuple[str, ...], path: Path):
+    """The worksheet that holds the table, its rows, and a warning when it is
+    not the first one (an instructions sheet first, the table on another)."""
+    worksheet = book[sheet] if sheet else book.worksheets[0]
+    rows = list(worksheet.iter_rows(values_only=True))
+    if sheet is None and headers and not _names_headers(rows, headers):
+        for other in book.worksheets[1:]:
+            found = list(other.iter_rows(values_only=True))
+            if _names_headers(found, headers):
+                return other, found, [Problem(
+                    str(path), None, None,
+                    f"sheet {other.title!r} read: the first sheet "
+                    f"{worksheet.title!r} has no header row naming the columns",
+                    "warning")]
+    return worksheet, rows, []
+
+
+def separator(text: str) -> str:
+    """A tab for Excel's "Unicode text" (tabs and no comma in its first
+    line), a comma otherwise."""
+    first = text.split("\n", 1)[0]
+    return "\t" if "\t" in first and "," not in first else ","
+
+
+def header_position(path: Path, headers: tuple[str, ...], text: str | None = None
+                    ) -> tuple[str | None, int]:
+    """Where :func:`read_table` finds the header row of a table: the sheet
+    (None for a CSV file, whose ``text`` is given) and the row's index (0
+    for the first row)."""
+    import csv
+    import io
+    import itertools
+
+    if text is not None:
+        body = text.lstrip("\ufeff")
+        top = list(itertools.islice(csv.reader(io.StringIO(body),
+                                               delimiter=separator(body)),
+                                    TITLE_ROWS))
+        return None, _header_index(top, headers)
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        worksheet, rows, _moved = _table_sheet(book, None, headers, Path(path))
+    finally:
+        book.close()
+    return worksheet.title, _header_index(rows, headers)
+
+
+def _read_excel(path: Path, sheet: str | None,
+                headers: tuple[str, ...] = ()) -> tuple[pd.DataFrame, str, list]:
     import openpyxl
 
     if path.stat().st_size == 0:
@@ -221,20 +344,21 @@ def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str, list]
             return pd.DataFrame(), "", [Problem(
                 str(path), None, None,
                 f"has no sheet {sheet!r}; sheets are {', '.join(book.sheetnames)}")]
-        worksheet = book[sheet] if sheet else book.worksheets[0]
-        rows = list(worksheet.iter_rows(values_only=True))
+        worksheet, rows, moved = _table_sheet(book, sheet, headers, path)
     finally:
         book.close()
     if not rows:
         return pd.DataFrame(), worksheet.title, [Problem(
-            str(path), None, None, "the sheet is empty")]
-    header = [clean_header(c) for c in rows[0]]
+            str(path), None, None, f"the sheet {worksheet.title!r} is empty; put "
+            "the table on the workbook's first sheet, its header in row 1")]
+    skip = _header_index(rows, headers)
+    header = [clean_header(c) for c in rows[skip]]
     width = len(header)
     while width and not header[width - 1]:
         width -= 1
     records = []
     numbers = []
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in enumerate(rows[skip + 1:], start=skip + 2):
         values = list(row[:width]) + [None] * (width - len(row[:width]))
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue
@@ -242,7 +366,8 @@ def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str, list]
         numbers.append(number)
     frame = pd.DataFrame(records, columns=header[:width], index=numbers, dtype=object)
     logger.info("read %s sheet %s: %d rows", path, worksheet.title, len(frame))
-    return frame, worksheet.title, []
+    return frame, worksheet.title, moved + (
+        [_title_skipped(path, skip)] if skip else [])
 
 
 def find_column(frame: pd.DataFrame, names: tuple[str, ...]) -> str | None:
@@ -391,8 +516,9 @@ def _shapefile_encoding(path: Path, override: str | None) -> tuple[str, list[Pro
 
 def _read_point_table(path, crs, coords, encoding):
     name = str(path)
-    frame, _, problems = read_table(path, encoding=encoding)
-    if problems:
+    frame, _, problems = read_table(
+        path, encoding=encoding, headers=LON_HEADERS + LAT_HEADERS)
+    if any(p.severity == "error" for p in problems):
         return _empty(), problems
     lon_col = find_column(frame, LON_HEADERS)
     lat_col = find_column(frame, LAT_HEADERS)

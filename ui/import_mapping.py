@@ -33,7 +33,9 @@ from gis.readers import (
     Problem,
     _rows_by_encoding,
     clean_header,
+    header_position,
     mixed_encoding,
+    separator,
 )
 
 logger = logging.getLogger(__name__)
@@ -47,6 +49,11 @@ SCHEMAS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
 }
 COORDINATE_HEADERS = {h.lower() for h in LON_HEADERS + LAT_HEADERS
                       + COORD_SYSTEM_HEADERS}
+KNOWN_HEADERS = tuple(
+    {header for mapping, _required in SCHEMAS.values()
+     for pair in mapping.items() for header in pair} | COORDINATE_HEADERS)
+"""Headers of any template: a row above the first that names some of them
+is the header row, the rows above it a title (as the importer reads it)."""
 
 
 def fields(kind: str) -> list[tuple[str, str, bool]]:
@@ -67,10 +74,12 @@ def read_headers(path: Path, encoding: str | None = None) -> list[str]:
     if suffix in (".xlsx", ".xlsm"):
         import openpyxl
 
+        name, at = header_position(path, KNOWN_HEADERS)
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
-            sheet = book.worksheets[0]
-            first = next(sheet.iter_rows(max_row=1, values_only=True), ())
+            sheet = book[name]
+            first = next(sheet.iter_rows(min_row=at + 1, max_row=at + 1,
+                                         values_only=True), ())
         finally:
             book.close()
         headers = [clean_header(c) for c in first]
@@ -79,8 +88,14 @@ def read_headers(path: Path, encoding: str | None = None) -> list[str]:
         return headers
     if suffix in TABLE_SUFFIXES:
         text, _used = _decode(path, encoding)
-        line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
-        return [clean_header(c) for c in next(csv.reader([line]), [])]
+        if not text.strip():
+            return []
+        _sheet, at = header_position(path, KNOWN_HEADERS, text)
+        body = text.lstrip("\ufeff")
+        rows = csv.reader(io.StringIO(body), delimiter=separator(body))
+        for _ in range(at):
+            next(rows, None)
+        return [clean_header(c) for c in next(rows, [])]
     import pyogrio
 
     info = pyogrio.read_info(path, encoding=encoding)
@@ -172,22 +187,27 @@ def remapped_copy(kind: str, path: Path, mapping: dict[str, str | None],
     if suffix in (".xlsx", ".xlsm"):
         import openpyxl
 
+        name, at = header_position(path, KNOWN_HEADERS)
         book = openpyxl.load_workbook(path)
-        sheet = book.worksheets[0]
-        for position, cell in enumerate(sheet[1]):
+        sheet = book[name]
+        for position, cell in enumerate(sheet[at + 1]):
             header = clean_header(cell.value)
             if header:
                 cell.value = rename(header, position)
         book.save(target)
     elif suffix in TABLE_SUFFIXES:
+        # Only the header row changes (a title above it stays, as it is).
         text, _used = _decode(path, encoding)
         text = text.lstrip("\ufeff")
-        first, _newline, rest = text.partition("\n")
-        cells = next(csv.reader([first.rstrip("\r")]), [])
+        _sheet, at = header_position(path, KNOWN_HEADERS, text)
+        lines = text.split("\n")
+        delimiter = separator(text)
+        cells = next(csv.reader([lines[at].rstrip("\r")], delimiter=delimiter), [])
         out = io.StringIO()
-        csv.writer(out, lineterminator="\n").writerow(
+        csv.writer(out, delimiter=delimiter, lineterminator="").writerow(
             [rename(clean_header(c), i) for i, c in enumerate(cells)])
-        target.write_text(out.getvalue() + rest, encoding="utf-8-sig")
+        lines[at] = out.getvalue()
+        target.write_text("\n".join(lines), encoding="utf-8-sig")
     else:
         import pyogrio
 

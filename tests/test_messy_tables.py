@@ -1,0 +1,158 @@
+"""Registers as counties keep them in Excel: a title above the header row,
+an instructions sheet first, Excel's "Unicode text" (UTF-16, tab-separated),
+and files that are not tables at all."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+
+import openpyxl
+import pytest
+
+from allocator.importer import import_files
+from tests.conftest import TINY
+
+REGISTER = list(csv.reader((TINY / "register.csv").open(encoding="utf-8-sig")))
+TITLE = "昭觉县易地扶贫搬迁人员登记表"
+
+
+def _import(tiny_inputs, register):
+    return import_files(dataclasses.replace(tiny_inputs, register=register))
+
+
+def _lines(result):
+    return [str(problem) for problem in result.problems]
+
+
+def _id_column():
+    return REGISTER[0].index("身份证号")
+
+
+def test_a_title_above_the_header_row_is_skipped_and_rows_keep_their_numbers(
+        tiny_inputs, tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append([TITLE])
+    sheet.append([])
+    rows = [list(row) for row in REGISTER]
+    rows[3][_id_column()] = rows[3][_id_column()][:-1] + (
+        "1" if rows[3][_id_column()][-1] != "1" else "2")  # a wrong check digit
+    for row in rows:
+        sheet.append(row)
+    path = tmp_path / "register.xlsx"
+    book.save(path)
+    result = _import(tiny_inputs, path)
+    # The person of the register's 4th line (the file's row 6: title, blank,
+    # header, then three people before it) is named by the row Excel shows.
+    assert f"{path}:3: 警告 warning: the header row is row 3: rows 1-2 above " \
+        "it, read as a title, are skipped" in _lines(result)
+    assert any(line.startswith(f"{path}:6:身份证号:") and "check digit" in line
+               for line in _lines(result)), _lines(result)
+    assert result.project is None
+
+
+def test_a_title_line_above_a_csv_header_is_skipped(tiny_inputs, tmp_path):
+    path = tmp_path / "register.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as stream:
+        stream.write(TITLE + "," * (len(REGISTER[0]) - 1) + "\n")
+        csv.writer(stream).writerows(REGISTER)
+    result = _import(tiny_inputs, path)
+    assert result.errors == []
+    assert f"{path}:2: 警告 warning: the header row is row 2: row 1 above it, " \
+        "read as a title, is skipped" in _lines(result)
+    assert len(result.project.households) == 6
+    assert len(result.project.members) == len(REGISTER) - 1
+
+
+def test_an_instructions_sheet_first_reads_the_sheet_with_the_table(
+        tiny_inputs, tmp_path):
+    book = openpyxl.Workbook()
+    book.active.title = "填表说明"
+    book.active.append(["本表为登记表，请勿修改表头"])
+    table = book.create_sheet("登记表")
+    for row in REGISTER:
+        table.append(row)
+    path = tmp_path / "register.xlsx"
+    book.save(path)
+    result = _import(tiny_inputs, path)
+    assert result.errors == []
+    assert f"{path}: 警告 warning: sheet '登记表' read: the first sheet '填表说明' " \
+        "has no header row naming the columns" in _lines(result)
+    assert len(result.project.members) == len(REGISTER) - 1
+
+
+def test_a_header_row_missing_a_column_is_not_taken_for_a_title(
+        tiny_inputs, tmp_path):
+    # The first row names known columns: it is the header, and the missing
+    # one is named, not looked for further down.
+    path = tmp_path / "register.csv"
+    at = _id_column()
+    with path.open("w", encoding="utf-8-sig", newline="") as stream:
+        csv.writer(stream).writerows([row[:at] + row[at + 1:] for row in REGISTER])
+    result = _import(tiny_inputs, path)
+    assert result.project is None
+    assert any("missing column(s) 身份证号 (id_number)" in line
+               for line in _lines(result)), _lines(result)
+    assert not any("title" in line for line in _lines(result))
+
+
+def test_excel_unicode_text_is_read_as_tab_separated(tiny_inputs, tmp_path):
+    path = tmp_path / "register.txt"
+    with path.open("w", encoding="utf-16", newline="") as stream:
+        csv.writer(stream, delimiter="\t").writerows(REGISTER)
+    result = _import(tiny_inputs, path)
+    assert result.errors == [], _lines(result)
+    assert sorted(result.project.members["id_number"]) == sorted(
+        row[_id_column()] for row in REGISTER[1:])
+
+
+@pytest.mark.parametrize("head, kind", [
+    (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj", "a PDF document"),
+    (b"PK\x03\x04\x14\x00\x06\x00", "an Excel workbook or other zip file"),
+    (b"\x00\x01\x02\x03binary", "a binary file")])
+def test_a_file_that_is_no_table_is_named_for_what_it_is(tiny_inputs, tmp_path,
+                                                          head, kind):
+    path = tmp_path / "register.csv"
+    path.write_bytes(head + bytes(range(256)) * 4)
+    result = _import(tiny_inputs, path)
+    assert result.project is None
+    [line] = [line for line in _lines(result) if line.startswith(str(path))]
+    assert line.startswith(f"{path}: 错误 error: is not a text table: it is {kind}")
+    assert "save the table from Excel as CSV UTF-8" in line and "\n" not in line
+
+
+def test_the_window_maps_the_header_row_below_a_title(tiny_inputs, tmp_path):
+    # The import wizard reads the headers to map from the row the importer
+    # reads them from, and its copy renames that row only.
+    from ui.import_mapping import auto_mapping, read_headers, remapped_copy
+
+    path = tmp_path / "register.csv"
+    header = list(REGISTER[0])
+    header[header.index("户号")] = "家庭编号"  # a county's own header
+    with path.open("w", encoding="utf-8-sig", newline="") as stream:
+        stream.write(TITLE + "," * (len(header) - 1) + "\n")
+        csv.writer(stream).writerows([header] + REGISTER[1:])
+    headers = read_headers(path)
+    assert headers == header
+    mapping = auto_mapping("register", headers)
+    assert mapping["家庭编号"] is None  # not a template header: mapped by hand
+    mapping["家庭编号"] = "household_id"
+    copy = remapped_copy("register", path, mapping, tmp_path / "copy")
+    lines = copy.read_text(encoding="utf-8-sig").split("\n")
+    assert lines[0].startswith(TITLE)
+    assert lines[1].split(",")[REGISTER[0].index("户号")] == "户号"
+    result = _import(tiny_inputs, copy)
+    assert result.errors == [], _lines(result)
+    assert len(result.project.households) == 6
+
+    book = openpyxl.Workbook()
+    book.active.title = "填表说明"
+    book.active.append(["本表为登记表，请勿修改表头"])
+    table = book.create_sheet("登记表")
+    table.append([TITLE])
+    for row in REGISTER:
+        table.append(row)
+    workbook = tmp_path / "register.xlsx"
+    book.save(workbook)
+    assert read_headers(workbook) == REGISTER[0]
