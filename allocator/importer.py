@@ -413,8 +413,9 @@ def import_files(
         if any(p.severity == "error" and p.file == str(inputs.sites)
                for p in problems):
             site_ids = None
-        units, found = _check_units(units, inputs.units, site_ids, register_ids,
-                                    today)
+        units, found = _check_units(
+            units, inputs.units, site_ids, register_ids, today,
+            sizes=dict(zip(households["household_id"], households["size"])))
         problems += found
         if site_ids is not None:
             problems += _check_wishes(households, inputs.register, site_ids)
@@ -863,8 +864,15 @@ def _check_facilities(frame: gpd.GeoDataFrame, path: Path):
 
 
 def _check_units(frame: gpd.GeoDataFrame, path: Path, site_ids: set[str] | None,
-                 known_households: set[str], today: dt.date | None = None):
+                 known_households: set[str], today: dt.date | None = None,
+                 sizes: dict[str, int] | None = None):
+    """Check the units file. ``sizes`` (people per household) lets an
+    occupied unit far outside its household's area band be told: most often
+    a 现住户号 typed on the wrong row."""
     check = _Checker(path)
+    rules = default_rules()
+    low, high = (float(rules["area_min_per_person_m2"]),
+                 float(rules["area_max_per_person_m2"]))
     today = today or dt.date.today()
     frame = frame.copy()
     for column in ("unit_id", "site_id", "building"):
@@ -909,6 +917,14 @@ def _check_units(frame: gpd.GeoDataFrame, path: Path, site_ids: set[str] | None,
                             f"the unit on row {occupant_rows[occupant]}")
             else:
                 occupant_rows[occupant] = int(row)
+                size = (sizes or {}).get(occupant)
+                if size and area and not low * size <= area <= high * size:
+                    check.warn(row, "现住户号", (
+                        f"household {occupant} of {size} people lives in "
+                        f"{area:g} m² ({area / size:.1f} m² per person), outside "
+                        f"the area band of {low:g}-{high:g} m² per person; check "
+                        "现住户号 and 面积 on this row (the household keeps its "
+                        "unit: the band applies to the units the tool gives)"))
         elif occupant:
             check.warn(row, "现住户号", f"unit is not 已入住, so occupant {occupant} "
                        "is ignored")

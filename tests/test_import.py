@@ -237,3 +237,30 @@ def test_a_missing_county_file_is_said_of_the_option(tiny_inputs):
     assert len(warnings) == 1
     assert str(warnings[0]).startswith(
         "县界 county boundary: 警告 warning: no county boundary file given")
+
+
+@pytest.mark.parametrize("area, warned", [(100, False), (48, False), (47, True),
+                                          (25, True), (101, True)])
+def test_an_occupied_unit_outside_its_households_area_band_is_warned(
+        tmp_path, area, warned):
+    # H0 (4 people) lives in A-301, row 4 of the units file; the band is 12 to
+    # 25 m² per person: 48 to 100 m² for four. A 现住户号 typed on the wrong
+    # row shows as a unit far outside it; the import goes on (the household
+    # keeps its unit).
+    inputs = _copy_tiny(tmp_path)
+    text = inputs.units.read_text(encoding="utf-8-sig")
+    assert "A-301,S1,A栋,3,100,否,已入住,H0" in text
+    inputs.units.write_text(
+        text.replace("A-301,S1,A栋,3,100,", f"A-301,S1,A栋,3,{area},"),
+        encoding="utf-8-sig")
+    result = import_files(inputs)
+    assert result.project is not None
+    lines = [str(p) for p in result.problems if "area band" in p.message]
+    if not warned:
+        assert lines == []
+        return
+    assert lines == [
+        f"{inputs.units}:4:现住户号: 警告 warning: household H0 of 4 people lives in "
+        f"{area} m² ({area / 4:.1f} m² per person), outside the area band of 12-25 "
+        "m² per person; check 现住户号 and 面积 on this row (the household keeps "
+        "its unit: the band applies to the units the tool gives)"]
