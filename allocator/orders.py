@@ -1143,12 +1143,13 @@ def _check_glyphs(prepared: Sequence[_Prepared], font: FontChoice) -> None:
                 problems.append((p.order.household_id, ch, label))
     if problems:
         for hid, ch, label in problems:
-            logger.error(
+            logger.error(  # the log file's list; MissingGlyphError tells the planner
                 "Household %s: %s contains U+%04X, not in font %s",
                 hid,
                 label,
                 ord(ch),
                 font.name,
+                extra={"file_only": True},
             )
         hid, ch, label = problems[0]
         raise MissingGlyphError(hid, ch, label, font.name, others=len(problems) - 1)

@@ -250,9 +250,12 @@ def lexicographic(
                     else evaluate(model, level_values, earlier) > value)
             ]
             if broken:
+                # For the log file: the run's status and message tell the
+                # planner that the level has no solution.
                 logger.warning("%s returned a solution for %s that breaks %d "
                                "constraint(s), e.g. %s; discarded", backend_name,
-                               objective.name, len(broken), broken[0])
+                               objective.name, len(broken), broken[0],
+                               extra={"file_only": True})
                 level_values = None
                 if level.status in (Status.OPTIMAL, Status.FEASIBLE):
                     level = LevelResult(level.name, level.sense, None, level.bound,

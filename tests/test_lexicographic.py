@@ -42,12 +42,15 @@ def test_stop_in_second_level_keeps_the_first_levels_solution():
     assert "levels not solved: second" in result.message
 
 
-def test_a_solution_breaking_a_lock_or_constraint_is_discarded():
+def test_a_solution_breaking_a_lock_or_constraint_is_discarded(caplog):
     # The second level "finds" b = 1 with a = 1: breaks a + b <= 1.
     result = lexicographic(_model(), _scripted((Status.OPTIMAL, [1, 0]),
                                                (Status.FEASIBLE, [1, 1])),
                            "fake", None, None)
     assert result.values == [1, 0] and result.status == Status.FEASIBLE
+    # Said in the log file only: the run's status tells the planner.
+    [record] = [r for r in caplog.records if "discarded" in r.getMessage()]
+    assert record.file_only is True
     # Here it drops a = 1, which level 1 locked.
     result = lexicographic(_model(), _scripted((Status.OPTIMAL, [1, 0]),
                                                (Status.OPTIMAL, [0, 1])),
