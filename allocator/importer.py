@@ -697,6 +697,7 @@ def _read_register(path: Path, encoding: str | None, today: dt.date | None = Non
         })
         if not records[-1]["name"]:
             check.error(row, "姓名", "empty name")
+    _unprintable(records, check)
 
     people = pd.DataFrame(records)
     if people.empty:
@@ -949,6 +950,39 @@ def _check_units(frame: gpd.GeoDataFrame, path: Path, site_ids: set[str] | None,
     return frame[["unit_id", "site_id", "building", "floor", "area_m2", "accessible",
                   "status", "household_id", "placed_on", "geometry"]].reset_index(
                       drop=True), check.problems
+
+
+PRINTED = (("name", "姓名"), ("relationship", "与户主关系"),
+           ("origin_village", "原居住村"), ("origin_township", "原居住乡镇"))
+"""Register fields the allocation orders print."""
+
+
+def _unprintable(records: list[dict], check: _Checker) -> None:
+    """Warn of each register cell the orders print that holds a character the
+    PDF font cannot draw (a rare character of a name, say 𠮷): its household's
+    order would not export. Said here, when the register is read, rather than
+    first at the end of the work."""
+    from allocator.fonts import find_cjk_font, missing_glyphs
+
+    characters = {ch for record in records for field, _label in PRINTED
+                  for ch in record.get(field) or "" if ord(ch) > 0x7F}
+    if not characters:
+        return
+    font = find_cjk_font()
+    missing = set(missing_glyphs("".join(sorted(characters)), font))
+    if not missing:
+        return
+    for record in records:
+        for field, label in PRINTED:
+            text = record.get(field) or ""
+            lacking = [ch for ch in dict.fromkeys(text) if ch in missing]
+            if lacking:
+                listed = ", ".join(f"{ch} (U+{ord(ch):04X})" for ch in lacking)
+                check.warn(record["row"], label, (
+                    f"{text!r} has {listed}, which the PDF font ({font.name}) "
+                    "cannot print: the order of household "
+                    f"{record['household_id']} will not export until a font that "
+                    "has it is installed or named by ALLOCATOR_PDF_FONT"))
 
 
 def _strip_area_unit(value: Any) -> Any:

@@ -156,3 +156,24 @@ def test_the_window_maps_the_header_row_below_a_title(tiny_inputs, tmp_path):
     workbook = tmp_path / "register.xlsx"
     book.save(workbook)
     assert read_headers(workbook) == REGISTER[0]
+
+
+def test_a_name_the_pdf_font_cannot_print_is_warned_at_import(
+        tiny_inputs, tmp_path, monkeypatch):
+    from allocator.fonts import bundled_font
+
+    monkeypatch.setenv("ALLOCATOR_PDF_FONT", str(bundled_font().path))
+    rows = [list(row) for row in REGISTER]
+    name = REGISTER[0].index("姓名")
+    rows[2][name] = "𠮷祥"  # file row 3; U+20BB7 is not in the bundled font
+    household = rows[2][REGISTER[0].index("户号")]
+    path = tmp_path / "register.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as stream:
+        csv.writer(stream).writerows(rows)
+    result = _import(tiny_inputs, path)
+    assert result.project is not None  # a warning: the import goes on
+    assert [line for line in _lines(result) if "PDF font" in line] == [
+        f"{path}:3:姓名: 警告 warning: '𠮷祥' has 𠮷 (U+20BB7), which the PDF font "
+        f"({bundled_font().name}) cannot print: the order of household "
+        f"{household} will not export until a font that has it is installed or "
+        "named by ALLOCATOR_PDF_FONT"]
