@@ -964,8 +964,8 @@ def _unprintable(records: list[dict], check: _Checker) -> None:
     first at the end of the work."""
     from allocator.fonts import find_cjk_font, missing_glyphs
 
-    characters = {ch for record in records for field, _label in PRINTED
-                  for ch in record.get(field) or "" if ord(ch) > 0x7F}
+    characters = {ch for record in records for key, _label in PRINTED
+                  for ch in record.get(key) or "" if ord(ch) > 0x7F}
     if not characters:
         return
     font = find_cjk_font()
@@ -973,8 +973,8 @@ def _unprintable(records: list[dict], check: _Checker) -> None:
     if not missing:
         return
     for record in records:
-        for field, label in PRINTED:
-            text = record.get(field) or ""
+        for key, label in PRINTED:
+            text = record.get(key) or ""
             lacking = [ch for ch in dict.fromkeys(text) if ch in missing]
             if lacking:
                 listed = ", ".join(f"{ch} (U+{ord(ch):04X})" for ch in lacking)
