@@ -19,7 +19,11 @@ def normalise(raw: str) -> tuple[str, list[str]]:
     """NFKC-normalise an ID and upper-case a trailing x; return notes on changes."""
     notes = []
     text = unicodedata.normalize("NFKC", raw).strip().replace(" ", "")
-    if text != raw.strip():
+    if text.startswith("'") and text[1:].isalnum():
+        # Excel's mark for "keep as text", written out in a CSV export.
+        text = text[1:]
+        notes.append("leading ' (Excel's text mark) removed")
+    elif text != raw.strip():
         notes.append("full-width characters or spaces normalised")
     if text.endswith("x"):
         text = text[:-1] + "X"

@@ -618,7 +618,8 @@ def _read_register(path: Path, encoding: str | None, today: dt.date | None = Non
         return None, None, check.problems
     present = [name for name in REGISTER_COLUMNS.values() if name in frame.columns]
     if frame.empty:
-        check.error(None, None, "the register has no rows")
+        check.error(None, None, "the register has no rows under its header; it "
+                    "needs one row per person")
         return None, None, check.problems
 
     seen_ids: dict[str, int] = {}
@@ -885,9 +886,10 @@ def _check_units(frame: gpd.GeoDataFrame, path: Path, site_ids: set[str] | None,
         if site_ids is not None and cells["site_id"] not in site_ids:
             check.error(row, "安置点编号", f"site {cells['site_id']!r} is not in the "
                         "sites file")
-        floor = _number(cells["floor"])
+        floor = _number(_strip_floor_unit(cells["floor"]))
         if floor is None or not float(floor).is_integer():
-            check.error(row, "楼层", f"{_text(cells['floor'])!r} is not a floor number")
+            check.error(row, "楼层", f"{_text(cells['floor'])!r} is not a floor number; "
+                        "write it as a whole number (3, or -1 for a basement)")
         floors.append(int(floor) if floor is not None else 0)
         area = _number(_strip_area_unit(cells["area_m2"]))
         if area is None or area <= 0:
@@ -983,6 +985,17 @@ def _unprintable(records: list[dict], check: _Checker) -> None:
                     "cannot print: the order of household "
                     f"{record['household_id']} will not export until a font that "
                     "has it is installed or named by ALLOCATOR_PDF_FONT"))
+
+
+def _strip_floor_unit(value: Any) -> Any:
+    """3楼, 3层, 3F -> 3 (the floor as a number)."""
+    if not isinstance(value, str):
+        return value
+    text = unicodedata.normalize("NFKC", value).strip()
+    for unit in ("楼", "层", "F", "f"):
+        if text.endswith(unit):
+            return text[: -len(unit)].strip()
+    return text
 
 
 def _strip_area_unit(value: Any) -> Any:

@@ -564,7 +564,7 @@ def _read_point_table(path, crs, coords, encoding):
     result = gpd.GeoDataFrame(frame.drop(columns=[lon_col, lat_col]),
                               geometry=geometry, crs=STORAGE_CRS, index=frame.index)
     result = result[~bad.to_numpy()]
-    problems += _outside_china(result, name)
+    problems += _outside_china(result, name, f"{lon_col}/{lat_col}")
     return result, problems
 
 
@@ -610,13 +610,16 @@ def _feature_id(frame: pd.DataFrame, row) -> str:
     return f"#{row}"
 
 
-def _outside_china(frame: gpd.GeoDataFrame, name: str) -> list[Problem]:
+def _outside_china(frame: gpd.GeoDataFrame, name: str,
+                   column: str = "geometry") -> list[Problem]:
+    """Points outside China, named by ``column`` (a table's 经度/纬度, a
+    spatial file's geometry)."""
     if frame.empty:
         return []
     points = frame.geometry.representative_point()
     inside = inside_china(points.x.to_numpy(), points.y.to_numpy())
     return [
-        Problem(name, int(row), "geometry",
+        Problem(name, int(row), column,
                 f"point ({points.x[row]:.5f}, {points.y[row]:.5f}) is outside China; "
                 "check for swapped longitude/latitude or a wrong CRS")
         for row in frame.index[~inside]

@@ -43,6 +43,12 @@ def test_id_number_rules():
     assert idnumber.normalise("51343119850302003x")[0].endswith("X")
     assert idnumber.normalise("５１３４３１１９８５０３０２００３４")[0] == valid
     assert idnumber.mask(valid) == "513431********0034"
+    # Excel's text mark, as a CSV export writes it: taken off, and said.
+    assert idnumber.normalise("'" + valid) == (
+        valid, ["leading ' (Excel's text mark) removed"])
+    assert idnumber.normalise("'51343119850302003")[0] == "51343119850302003"
+    assert idnumber.problems(idnumber.normalise("'51343119850302003")[0]) == [
+        "ID number has 17 characters, 18 expected"]
     import datetime as dt
 
     assert any("differs" in m for m in idnumber.problems(valid, dt.date(1985, 3, 3)))
@@ -117,7 +123,8 @@ def test_point_outside_china_names_its_row(tmp_path):
     frame.loc[1, ["经度", "纬度"]] = [frame.loc[1, "纬度"], frame.loc[1, "经度"]]
     frame.to_csv(inputs.facilities, index=False)
     messages = _messages(import_files(inputs))
-    assert any(m.startswith(f"{inputs.facilities}:3:geometry:") and "outside China"
+    # Named by the columns the planner swaps back (a table has no geometry).
+    assert any(m.startswith(f"{inputs.facilities}:3:经度/纬度:") and "outside China"
                in m for m in messages), messages
 
 
@@ -264,3 +271,34 @@ def test_an_occupied_unit_outside_its_households_area_band_is_warned(
         f"{area} m² ({area / 4:.1f} m² per person), outside the area band of 12-25 "
         "m² per person; check 现住户号 and 面积 on this row (the household keeps "
         "its unit: the band applies to the units the tool gives)"]
+
+
+@pytest.mark.parametrize("written, floor", [("3楼", 3), ("3层", 3), ("３F", 3),
+                                            ("-1层", -1)])
+def test_a_floor_written_with_its_unit_is_read(tmp_path, written, floor):
+    inputs = _copy_tiny(tmp_path)
+    text = inputs.units.read_text(encoding="utf-8-sig")
+    inputs.units.write_text(text.replace("A-201,S1,A栋,2,", f"A-201,S1,A栋,{written},"),
+                            encoding="utf-8-sig")
+    result = import_files(inputs)
+    assert result.errors == []
+    units = result.project.housing_units.set_index("unit_id")
+    assert units.loc["A-201", "floor"] == floor
+
+
+def test_a_floor_that_is_no_number_says_how_to_write_it(tmp_path):
+    inputs = _copy_tiny(tmp_path)
+    text = inputs.units.read_text(encoding="utf-8-sig")
+    inputs.units.write_text(text.replace("A-201,S1,A栋,2,", "A-201,S1,A栋,二楼,"),
+                            encoding="utf-8-sig")
+    assert f"{inputs.units}:3:楼层: 错误 error: '二楼' is not a floor number; write " \
+        "it as a whole number (3, or -1 for a basement)" in _messages(
+            import_files(inputs))
+
+
+def test_a_register_of_a_header_only_says_what_it_needs(tmp_path):
+    inputs = _copy_tiny(tmp_path)
+    header = inputs.register.read_text(encoding="utf-8-sig").splitlines()[0]
+    inputs.register.write_text(header + "\n", encoding="utf-8-sig")
+    assert f"{inputs.register}: 错误 error: the register has no rows under its " \
+        "header; it needs one row per person" in _messages(import_files(inputs))

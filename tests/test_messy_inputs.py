@@ -109,7 +109,7 @@ def test_outside_china_and_duplicate_ids():
     result = import_files(_inputs(
         facilities=MESSY / "facilities_outside_and_duplicate.csv"))
     errors = _lines(result, "error")
-    assert any(":3:geometry:" in e and "outside China" in e for e in errors)
+    assert any(":3:经度/纬度:" in e and "outside China" in e for e in errors)
     assert any(":5:设施编号:" in e and "duplicate 设施编号 'K1', also on row 2" in e
                for e in errors)
 
