@@ -74,9 +74,9 @@ def add_file_log() -> Path | None:
                 handler.baseFilename) == path:
             return path
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         # The log holds names and ID numbers from the register: readable by
-        # its user only.
+        # its user only (its folder too, where the tool makes it).
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.close(os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600))
         handler = _RotatingLog(path, maxBytes=LOG_BYTES, backupCount=LOG_KEPT,
                                encoding="utf-8")
@@ -471,6 +471,7 @@ def main(argv: list[str] | None = None) -> int:
         return refused
     stdout = sys.stdout
     sys.stdout = _ReaderMayLeave(stdout)
+    logger.info("allocator %s", args.command, extra={"file_only": True})
     try:
         return handlers[args.command](args)
     except BrokenPipeError:  # output piped into `head`, say

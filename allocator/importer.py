@@ -888,8 +888,9 @@ def _check_units(frame: gpd.GeoDataFrame, path: Path, site_ids: set[str] | None,
                         "sites file")
         floor = _number(_strip_floor_unit(cells["floor"]))
         if floor is None or not float(floor).is_integer():
-            check.error(row, "楼层", f"{_text(cells['floor'])!r} is not a floor number; "
-                        "write it as a whole number (3, or -1 for a basement)")
+            check.error(row, "楼层", f"{_text(cells['floor'])!r} is not a floor "
+                        "number; write it as a whole number (3, or -1 for a "
+                        "basement)")
         floors.append(int(floor) if floor is not None else 0)
         area = _number(_strip_area_unit(cells["area_m2"]))
         if area is None or area <= 0:

@@ -30,6 +30,7 @@ def test_the_log_is_readable_by_its_user_only(log_home):
     assert path == log_home / "allocator.log"
     logging.getLogger("allocator").info("户主 阿鲁 513431199001011234")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
 
 def test_the_log_starts_afresh_when_full_and_keeps_three(log_home, monkeypatch):
