@@ -94,29 +94,26 @@ TITLE_ROWS = 10
 """How far down a table's header row is looked for below a title."""
 
 
+def _named(row, headers: tuple[str, ...]) -> int:
+    """How many of ``headers`` the cells of ``row`` name."""
+    known = {h.lower() for h in headers}
+    return sum(clean_header(c).lower() in known for c in row if c is not None)
+
+
 def _header_index(rows: list, headers: tuple[str, ...]) -> int:
     """Index of the header row among ``rows`` (lists of cells): 0, unless the
     first names none of ``headers`` and a later one names at least two."""
-    if not headers:
-        return 0
-    known = {h.lower() for h in headers}
-
-    def names(row) -> int:
-        return sum(clean_header(c).lower() in known for c in row if c is not None)
-
-    if not rows or names(rows[0]):
+    if not headers or not rows or _named(rows[0], headers):
         return 0
     for index, row in enumerate(rows[1:TITLE_ROWS], start=1):
-        if names(row) >= 2:
+        if _named(row, headers) >= 2:
             return index
     return 0
 
 
 def _names_headers(rows: list, headers: tuple[str, ...]) -> bool:
     """Whether one of the first rows names at least two of ``headers``."""
-    known = {h.lower() for h in headers}
-    return any(sum(clean_header(c).lower() in known for c in row if c is not None)
-               >= 2 for row in rows[:TITLE_ROWS])
+    return any(_named(row, headers) >= 2 for row in rows[:TITLE_ROWS])
 
 
 def _title_skipped(path: Path, index: int) -> Problem:
