@@ -223,6 +223,11 @@ def _rename(frame: pd.DataFrame, mapping: dict[str, str], required: tuple[str, .
     for position, column in enumerate(frame.columns):
         key = str(column)
         target = mapping.get(key) or english.get(key.lower())
+        repeated = re.fullmatch(r"(.+)\.\d+", key)
+        if target is None and repeated and repeated.group(1) in map(str, frame.columns):
+            # A header written twice, which the reader told apart as 姓名.1.
+            key = repeated.group(1)
+            target = mapping.get(key) or english.get(key.lower()) or key
         if target and target not in renamed.values():
             renamed[column] = target
         elif key != "geometry":

@@ -100,6 +100,21 @@ def _named(row, headers: tuple[str, ...]) -> int:
     return sum(clean_header(c).lower() in known for c in row if c is not None)
 
 
+def _told_apart(header: list[str]) -> list[str]:
+    """Headers with a repeated one told apart as pandas reads a CSV file's
+    (姓名, 姓名.1): two columns under one name would read as one."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in header:
+        if name and name in seen:
+            seen[name] += 1
+            out.append(f"{name}.{seen[name]}")
+        else:
+            seen.setdefault(name, 0)
+            out.append(name)
+    return out
+
+
 def _header_index(rows: list, headers: tuple[str, ...]) -> int:
     """Index of the header row among ``rows`` (lists of cells): 0, unless the
     first names none of ``headers`` and a later one names at least two."""
@@ -353,6 +368,7 @@ def _read_excel(path: Path, sheet: str | None,
     width = len(header)
     while width and not header[width - 1]:
         width -= 1
+    header = _told_apart(header[:width])
     records = []
     numbers = []
     for number, row in enumerate(rows[skip + 1:], start=skip + 2):

@@ -177,3 +177,29 @@ def test_a_name_the_pdf_font_cannot_print_is_warned_at_import(
         f"({bundled_font().name}) cannot print: the order of household "
         f"{household} will not export until a font that has it is installed or "
         "named by ALLOCATOR_PDF_FONT"]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_a_header_written_twice_reads_the_first_column(tiny_inputs, tmp_path,
+                                                         suffix):
+    # A second 姓名 column (a copy kept at the right, say): the first is read,
+    # and the warning names the header as the file writes it.
+    rows = [list(row) + [row[REGISTER[0].index("姓名")] if i == 0 else "别名"]
+            for i, row in enumerate(REGISTER)]
+    path = tmp_path / f"register{suffix}"
+    if suffix == ".xlsx":
+        book = openpyxl.Workbook()
+        for row in rows:
+            book.active.append(row)
+        book.save(path)
+    else:
+        with path.open("w", encoding="utf-8-sig", newline="") as stream:
+            csv.writer(stream).writerows(rows)
+    result = _import(tiny_inputs, path)
+    assert result.errors == [], _lines(result)
+    letter = openpyxl.utils.get_column_letter(len(rows[0]))
+    assert f"{path}:1:{letter}: 警告 warning: column {letter} '姓名' repeats column " \
+        "'姓名' (name); only the first is read, so delete one of them" in \
+        _lines(result)
+    names = sorted(result.project.members["name"])
+    assert names == sorted(row[REGISTER[0].index("姓名")] for row in REGISTER[1:])
