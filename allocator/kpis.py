@@ -44,13 +44,24 @@ def write_kpis_json(kpis: dict[str, Any], path: Path) -> Path:
         path, json.dumps(kpis, ensure_ascii=False, indent=2, default=str))
 
 
+def allocation_run(project: Project, scenario: str = "base") -> dict[str, Any]:
+    """The run that made the scenario's stored allocation; the last run when
+    it has none (empty when it was never solved). A later solve stopped
+    before its end stores nothing, and does not speak for the allocation."""
+    runs = project.runs[project.runs["scenario"] == scenario]
+    made = project.allocations.loc[
+        project.allocations["scenario"] == scenario, "run_id"]
+    producing = runs[runs["run_id"].isin(set(made))]
+    chosen = producing if len(producing) else runs
+    return chosen.iloc[-1].to_dict() if len(chosen) else {}
+
+
 def compute_kpis(project: Project, scenario: str = "base") -> dict[str, Any]:
     """Households housed and waiting, service coverage and walks, by category."""
     allocations = project.allocations[project.allocations["scenario"] == scenario]
     services = project.service_assignments[
         project.service_assignments["scenario"] == scenario]
-    runs = project.runs[project.runs["scenario"] == scenario]
-    run = runs.iloc[-1].to_dict() if len(runs) else {}
+    run = allocation_run(project, scenario)
     reference = dt.date.fromisoformat(run["reference_date"]) if run.get(
         "reference_date") else dt.date.today()
 

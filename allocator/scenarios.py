@@ -790,13 +790,14 @@ def summary(project: Project) -> pd.DataFrame:
     """One row per scenario: name, description, created, what changes,
     status and ``out_of_date``: an :class:`OutOfDate` when its allocation
     was made against an earlier base, else None."""
+    from allocator.kpis import allocation_run
+
     rows = []
     solved = set(project.allocations["scenario"]) - {BASE}
     stamp = base_stamp(project) if solved & set(project.scenarios["scenario"]) \
         else None  # worked out only when some scenario could be out of date
     for row in project.scenarios.itertuples():
         changes = changes_of(project, row.scenario)
-        runs = project.runs[project.runs["scenario"] == row.scenario]
         solved = project.allocations["scenario"].eq(row.scenario).any()
         rows.append({"scenario": row.scenario, "description": row.description or "",
                      "created": row.created,
@@ -804,8 +805,10 @@ def summary(project: Project) -> pd.DataFrame:
                      # what it is (its description).
                      "changes": describe(changes) if changes or petition_trial(
                          project, row.scenario) is None else row.description,
-                     "status": (runs.iloc[-1]["status"] if len(runs) else "未求解")
-                     if solved else "未求解",
+                     # Of the run that made the stored allocation (a later
+                     # solve stopped before its end stored nothing).
+                     "status": allocation_run(project, row.scenario).get(
+                         "status", "未求解") if solved else "未求解",
                      "out_of_date": out_of_date(project, row.scenario, stamp=stamp)})
     return pd.DataFrame(rows, columns=["scenario", "description", "created",
                                        "changes", "status", "out_of_date"])

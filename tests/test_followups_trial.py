@@ -184,6 +184,17 @@ def test_a_scenario_solve_stopped_early_keeps_the_scenario_allocation(
     pd.testing.assert_frame_equal(after_services, scenario_services)
     pd.testing.assert_frame_equal(_stored(solved)[0], base)
     assert len(after_runs) == len(runs) + 1
+    # The scenario's status and KPIs are those of the run that made the
+    # allocation it still holds, not of the stopped one.
+    from allocator.kpis import compute_kpis
+    from allocator.scenarios import summary
+
+    project = load_project(solved)
+    assert project.runs.iloc[-1]["status"] == "cancelled"
+    listed = summary(project).set_index("scenario")
+    assert listed.loc["新建小学", "status"] == "optimal"
+    run = compute_kpis(project, "新建小学")["run"]
+    assert run["status"] == "optimal" and run["run_id"] == after["run_id"].iloc[0]
 
 
 def test_a_scenario_solve_cut_by_its_time_limit_stores_nothing_in_the_window(
