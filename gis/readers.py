@@ -116,14 +116,27 @@ def _told_apart(header: list[str]) -> list[str]:
 
 
 def _header_index(rows: list, headers: tuple[str, ...]) -> int:
-    """Index of the header row among ``rows`` (lists of cells): 0, unless the
-    first names none of ``headers`` and a later one names at least two."""
-    if not headers or not rows or _named(rows[0], headers):
+    """Index of the header row among ``rows`` (lists of cells): the first of
+    the rows that name the most of ``headers``, when it names at least two
+    and more than the first row (a title above it, or the group titles of a
+    header on two rows); 0 otherwise."""
+    if not headers or not rows:
         return 0
-    for index, row in enumerate(rows[1:TITLE_ROWS], start=1):
-        if _named(row, headers) >= 2:
-            return index
-    return 0
+    counts = [_named(row, headers) for row in rows[:TITLE_ROWS]]
+    best = counts.index(max(counts))
+    return best if counts[best] >= 2 and counts[best] > counts[0] else 0
+
+
+def _filled_from_above(header: list[str], above, headers: tuple[str, ...]
+                       ) -> list[str]:
+    """A header on two rows: a cell merged over both (户号) holds its text in
+    the upper row only, so a blank header cell takes the known header above
+    it."""
+    known = {h.lower() for h in headers}
+    upper = [clean_header(c) for c in above]
+    return [own or (upper[i] if i < len(upper) and upper[i].lower() in known
+                    else own)
+            for i, own in enumerate(header)]
 
 
 def _names_headers(rows: list, headers: tuple[str, ...]) -> bool:
@@ -205,6 +218,16 @@ def _read_csv(path: Path, encoding: str | None,
             str(path), None, None, f"is not a readable CSV table ({detail}); save "
             "it from Excel as CSV UTF-8, one header row then one row per record")]
     frame.columns = [clean_header(c) for c in frame.columns]
+    if skip:
+        import csv
+        import itertools
+
+        above = next(itertools.islice(csv.reader(io.StringIO(body),
+                                                 delimiter=separator(body)),
+                                      skip - 1, None), [])
+        blank = [("" if c.startswith("Unnamed: ") else c) for c in frame.columns]
+        frame.columns = [new or old for new, old in zip(
+            _filled_from_above(blank, above, headers), frame.columns)]
     frame.index = pd.RangeIndex(2 + skip, 2 + skip + len(frame))
     logger.info("read %s: %d rows, encoding %s", path, len(frame), candidate)
     return frame, candidate, [_title_skipped(path, skip)] if skip else []
@@ -304,10 +327,10 @@ def _table_sheet(book, sheet: str | None, headers: tuple[str, ...], path: Path):
 
 
 def separator(text: str) -> str:
-    """A tab for Excel's "Unicode text" (tabs and no comma in its first
-    line), a comma otherwise."""
-    first = text.split("\n", 1)[0]
-    return "\t" if "\t" in first and "," not in first else ","
+    """A tab for Excel's "Unicode text" (more tabs than commas in its first
+    lines, a title included), a comma otherwise."""
+    head = "\n".join(text.split("\n", TITLE_ROWS)[:TITLE_ROWS])
+    return "\t" if head.count("\t") > head.count(",") else ","
 
 
 def header_position(path: Path, headers: tuple[str, ...], text: str | None = None
@@ -365,6 +388,8 @@ def _read_excel(path: Path, sheet: str | None,
             "the table on the workbook's first sheet, its header in row 1")]
     skip = _header_index(rows, headers)
     header = [clean_header(c) for c in rows[skip]]
+    if skip:
+        header = _filled_from_above(header, rows[skip - 1], headers)
     width = len(header)
     while width and not header[width - 1]:
         width -= 1

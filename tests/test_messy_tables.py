@@ -203,3 +203,46 @@ def test_a_header_written_twice_reads_the_first_column(tiny_inputs, tmp_path,
         _lines(result)
     names = sorted(result.project.members["name"])
     assert names == sorted(row[REGISTER[0].index("姓名")] for row in REGISTER[1:])
+
+
+def _two_level(header):
+    """Group titles above the field names, 户号 in the upper row only (a
+    cell merged over both rows, as Excel keeps it)."""
+    upper = ["户号"] + ["家庭成员信息"] + [None] * (len(header) - 2)
+    lower = [None] + list(header[1:])
+    return upper, lower
+
+
+def test_a_header_on_two_rows_is_read_from_the_field_names(tiny_inputs, tmp_path):
+    assert REGISTER[0][0] == "户号"
+    upper, lower = _two_level(REGISTER[0])
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(upper)
+    sheet.append(lower)
+    sheet.merge_cells("A1:A2")
+    for row in REGISTER[1:]:
+        sheet.append(row)
+    workbook = tmp_path / "register.xlsx"
+    book.save(workbook)
+    table = tmp_path / "register.csv"
+    with table.open("w", encoding="utf-8-sig", newline="") as stream:
+        csv.writer(stream).writerows([upper, lower] + REGISTER[1:])
+    for path in (workbook, table):
+        result = _import(tiny_inputs, path)
+        assert result.errors == [], _lines(result)
+        assert f"{path}:2: 警告 warning: the header row is row 2: row 1 above " \
+            "it, read as a title, is skipped" in _lines(result)
+        assert sorted(result.project.households["household_id"]) == sorted(
+            {row[0] for row in REGISTER[1:]})
+
+
+def test_unicode_text_with_a_comma_in_its_title_is_still_tab_separated(
+        tiny_inputs, tmp_path):
+    path = tmp_path / "register.txt"
+    with path.open("w", encoding="utf-16", newline="") as stream:
+        stream.write(TITLE + "，截至2026年11月30日,共6户\t\n")
+        csv.writer(stream, delimiter="\t").writerows(REGISTER)
+    result = _import(tiny_inputs, path)
+    assert result.errors == [], _lines(result)
+    assert len(result.project.members) == len(REGISTER) - 1
