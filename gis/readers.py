@@ -166,20 +166,28 @@ def _binary(raw: bytes) -> str | None:
     return None
 
 
+def not_text(path: Path, raw: bytes, encoding: str | None) -> Problem | None:
+    """The refusal of a "CSV" file that is no text at all (a PDF, a workbook
+    renamed), naming what it is; None for text (UTF-16 included)."""
+    utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff") or (
+        encoding or "").lower().replace("-", "").startswith("utf16")
+    kind = None if utf16 else _binary(raw)
+    if kind is None:
+        return None
+    return Problem(str(path), None, None,
+                   f"is not a text table: it is {kind}; save the table from Excel "
+                   "as CSV UTF-8 (.csv) or as an Excel workbook (.xlsx)")
+
+
 def _read_csv(path: Path, encoding: str | None,
               headers: tuple[str, ...] = ()) -> tuple[pd.DataFrame, str, list]:
     raw = path.read_bytes()
+    found = not_text(path, raw, encoding)
+    if found is not None:
+        return pd.DataFrame(), "", [found]
     if encoding is None and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         encoding = "utf-16"  # Excel's "Unicode text", tab-separated
-    if encoding is None or not encoding.lower().replace("-", "").startswith(
-            "utf16"):
-        kind = _binary(raw)
-        if kind is not None:
-            return pd.DataFrame(), "", [Problem(
-                str(path), None, None,
-                f"is not a text table: it is {kind}; save the table from Excel as "
-                "CSV UTF-8 (.csv) or as an Excel workbook (.xlsx)")]
-    mixed = mixed_encoding(raw)
+    mixed = mixed_encoding(raw) if encoding != "utf-16" else None
     if mixed is not None:
         return pd.DataFrame(), "", [Problem(str(path), mixed[0], None, mixed[1])]
     tried = [encoding] if encoding else ["utf-8-sig", "gb18030"]

@@ -246,3 +246,31 @@ def test_unicode_text_with_a_comma_in_its_title_is_still_tab_separated(
     result = _import(tiny_inputs, path)
     assert result.errors == [], _lines(result)
     assert len(result.project.members) == len(REGISTER) - 1
+
+
+def test_the_window_reads_headers_where_the_importer_does(tmp_path):
+    # An instructions sheet whose first row happens to hold 户号 and 说明 (a
+    # facilities header): the register's table is still the second sheet.
+    from ui.import_mapping import read_headers
+
+    book = openpyxl.Workbook()
+    book.active.title = "填表说明"
+    book.active.append(["户号", "说明"])
+    book.active.append(["ZJ-000001", "每户一行"])
+    table = book.create_sheet("登记表")
+    for row in REGISTER:
+        table.append(row)
+    workbook = tmp_path / "register.xlsx"
+    book.save(workbook)
+    assert read_headers(workbook, kind="register") == REGISTER[0]
+
+    unicode_text = tmp_path / "register.txt"
+    with unicode_text.open("w", encoding="utf-16", newline="") as stream:
+        csv.writer(stream, delimiter="\t").writerows(REGISTER)
+    assert read_headers(unicode_text, kind="register") == REGISTER[0]
+
+    renamed = tmp_path / "units.csv"
+    renamed.write_bytes(b"%PDF-1.4\n" + bytes(range(256)))
+    with pytest.raises(ValueError, match="is not a text table: it is a PDF "
+                                         "document"):
+        read_headers(renamed, kind="units")

@@ -197,3 +197,27 @@ def test_export_selected_households_with_progress(window, open_in, allocate_in, 
     assert numbers == {"H0": 1, "H1": 2, "H2": 3, "H3": 4, "H4": 5, "H5": 6}
     assert window.is_dirty()
     dialog.reject()
+
+
+def test_import_wizard_says_a_file_it_cannot_read_and_lets_the_check_explain(
+        window, qtbot, tmp_path):
+    renamed = tmp_path / "register.csv"
+    renamed.write_bytes(b"%PDF-1.4\n" + bytes(range(256)))
+    window.show_import_wizard()
+    wizard = window.import_wizard
+    _fill_tiny(wizard, register=renamed)
+    wizard.next()
+    page = wizard.mapping_page
+    assert wizard.currentPage() is page
+    status = page.status.text()
+    assert status.startswith(f"无法读取 {renamed} 的列名：")
+    assert "is not a text table: it is a PDF document" in status
+    assert "所有必填字段都已对应" not in status
+    assert page.isComplete()  # the check on the next page says what to do
+    wizard.next()
+    _wait_for_check(qtbot, wizard)
+    assert not wizard.check_page.isComplete()
+    texts = [wizard.check_page.problems.item(r, 4).text()
+             for r in range(wizard.check_page.problems.rowCount())]
+    assert any("is not a text table: it is a PDF document" in t for t in texts)
+    wizard.reject()

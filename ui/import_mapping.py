@@ -19,6 +19,7 @@ from allocator.importer import (
     FACILITY_COLUMNS,
     FACILITY_REQUIRED,
     REGISTER_COLUMNS,
+    REGISTER_HEADERS,
     REGISTER_REQUIRED,
     SITE_COLUMNS,
     SITE_REQUIRED,
@@ -35,6 +36,7 @@ from gis.readers import (
     clean_header,
     header_position,
     mixed_encoding,
+    not_text,
     separator,
 )
 
@@ -49,11 +51,19 @@ SCHEMAS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
 }
 COORDINATE_HEADERS = {h.lower() for h in LON_HEADERS + LAT_HEADERS
                       + COORD_SYSTEM_HEADERS}
-KNOWN_HEADERS = tuple(
-    {header for mapping, _required in SCHEMAS.values()
-     for pair in mapping.items() for header in pair} | COORDINATE_HEADERS)
-"""Headers of any template: a row above the first that names some of them
-is the header row, the rows above it a title (as the importer reads it)."""
+
+
+def known_headers(kind: str | None) -> tuple[str, ...]:
+    """The headers the importer looks for to find a file's header row below
+    a title: the register's own (Chinese or English), the coordinate
+    columns of the point tables (as :mod:`gis.readers` reads them)."""
+    if kind == "register":
+        return REGISTER_HEADERS
+    if kind is None:
+        return tuple({header for mapping, _required in SCHEMAS.values()
+                      for pair in mapping.items() for header in pair}
+                     | COORDINATE_HEADERS)
+    return LON_HEADERS + LAT_HEADERS
 
 
 def fields(kind: str) -> list[tuple[str, str, bool]]:
@@ -67,14 +77,17 @@ def is_coordinate(header: str) -> bool:
     return header.lower() in COORDINATE_HEADERS
 
 
-def read_headers(path: Path, encoding: str | None = None) -> list[str]:
-    """The header row of a table or the attribute names of a spatial file."""
+def read_headers(path: Path, encoding: str | None = None,
+                 kind: str | None = None) -> list[str]:
+    """The header row of a table (found as the importer finds it for files
+    of ``kind``) or the attribute names of a spatial file."""
     path = Path(path)
+    headers_of = known_headers(kind)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         import openpyxl
 
-        name, at = header_position(path, KNOWN_HEADERS)
+        name, at = header_position(path, headers_of)
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
             sheet = book[name]
@@ -90,7 +103,7 @@ def read_headers(path: Path, encoding: str | None = None) -> list[str]:
         text, _used = _decode(path, encoding)
         if not text.strip():
             return []
-        _sheet, at = header_position(path, KNOWN_HEADERS, text)
+        _sheet, at = header_position(path, headers_of, text)
         body = text.lstrip("\ufeff")
         rows = csv.reader(io.StringIO(body), delimiter=separator(body))
         for _ in range(at):
@@ -112,7 +125,12 @@ def _decode(path: Path, encoding: str | None) -> tuple[str, str]:
     row. Raises ValueError with the message.
     """
     raw = path.read_bytes()
-    mixed = mixed_encoding(raw)
+    found = not_text(path, raw, encoding)
+    if found is not None:
+        raise ValueError(str(found))
+    if encoding is None and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        encoding = "utf-16"  # Excel's "Unicode text"
+    mixed = mixed_encoding(raw) if encoding != "utf-16" else None
     if mixed is not None:
         raise ValueError(str(Problem(str(path), mixed[0], None, mixed[1])))
     for candidate in ([encoding] if encoding else ["utf-8-sig", "gb18030"]):
@@ -187,7 +205,7 @@ def remapped_copy(kind: str, path: Path, mapping: dict[str, str | None],
     if suffix in (".xlsx", ".xlsm"):
         import openpyxl
 
-        name, at = header_position(path, KNOWN_HEADERS)
+        name, at = header_position(path, known_headers(kind))
         book = openpyxl.load_workbook(path)
         sheet = book[name]
         for position, cell in enumerate(sheet[at + 1]):
@@ -199,7 +217,7 @@ def remapped_copy(kind: str, path: Path, mapping: dict[str, str | None],
         # Only the header row changes (a title above it stays, as it is).
         text, _used = _decode(path, encoding)
         text = text.lstrip("\ufeff")
-        _sheet, at = header_position(path, KNOWN_HEADERS, text)
+        _sheet, at = header_position(path, known_headers(kind), text)
         lines = text.split("\n")
         delimiter = separator(text)
         cells = next(csv.reader([lines[at].rstrip("\r")], delimiter=delimiter), [])

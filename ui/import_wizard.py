@@ -148,6 +148,7 @@ class MappingPage(QWizardPage):
             "标 * 的字段必须有对应的列。"))
         self.tabs = QTabWidget(self)
         self.tables: dict[str, QTableWidget] = {}
+        self.unreadable: dict[str, str] = {}  # file kind -> why its headers fail
         self.headers: dict[str, list[str]] = {}
         self.status = QLabel(self)
         self.status.setWordWrap(True)
@@ -181,14 +182,15 @@ class MappingPage(QWizardPage):
         self.headers.clear()
         paths = self.files.paths()
         encoding = self.files.encoding.currentData()
+        self.unreadable.clear()
         for kind in MAPPED_KINDS:
             try:
-                headers = import_mapping.read_headers(paths[kind], encoding)
+                headers = import_mapping.read_headers(paths[kind], encoding, kind)
             except Exception as exc:  # shown on the page; the check page reports too
                 logger.info("cannot read headers of %s: %s", paths[kind], exc)
                 headers = []
-                self.status.setText(fill(self.tr("无法读取 %1 的列名：%2"),
-                                         paths[kind], exc))
+                self.unreadable[kind] = fill(self.tr("无法读取 %1 的列名：%2"),
+                                             paths[kind], exc)
             self.headers[kind] = headers
             table = self._table(kind, headers)
             self.tables[kind] = table
@@ -252,9 +254,13 @@ class MappingPage(QWizardPage):
                 names = "、".join(self.field_names.get(f, f) for f in double)
                 problems.append(fill(self.tr("%1 中多列对应同一字段：%2"),
                                      self.titles[kind], names))
-        self.status.setText("；".join(problems) if problems else self.tr(
-            "所有必填字段都已对应。下一步读取并检查全部数据（不写入任何文件）。"))
-        self.status.setStyleSheet("color: #b03a2e;" if problems else "")
+        # A file whose headers cannot be read is said here and again, with
+        # what to do, by the check on the next page (it does not stop it).
+        unreadable = list(self.unreadable.values())
+        self.status.setText("；".join(unreadable + problems) if unreadable or problems
+                            else self.tr("所有必填字段都已对应。下一步读取并检查全部"
+                                         "数据（不写入任何文件）。"))
+        self.status.setStyleSheet("color: #b03a2e;" if unreadable or problems else "")
         self._ok = not problems
         self.completeChanged.emit()
 
