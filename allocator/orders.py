@@ -1140,7 +1140,11 @@ def _check_glyphs(prepared: Sequence[_Prepared], font: FontChoice) -> None:
             if not text:
                 continue
             for ch in missing_glyphs(text, font):
-                problems.append((p.order.household_id, ch, label))
+                # One character of one household is told once, whichever
+                # fields repeat it (the head's name is also the greeting's).
+                if all((hid, c) != (p.order.household_id, ch)
+                       for hid, c, _label in problems):
+                    problems.append((p.order.household_id, ch, label))
     if problems:
         for hid, ch, label in problems:
             logger.error(  # the log file's list; MissingGlyphError tells the planner

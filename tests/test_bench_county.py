@@ -93,6 +93,7 @@ def test_harness_records_every_method_even_when_it_fails():
     housed_level = methods["sequential"]["levels"][0]
     assert housed_level["level"] == "housed"
     assert housed_level["objective"] == methods["sequential"]["objective"]["housed"]
+    assert "not for the joint problem" in methods["sequential"]["message"]
     assert methods["mcf_floor"]["objective"]["served"] >= \
         methods["sequential"]["objective"]["served"]
     assert ours["objective"]["served"] >= methods["sequential"]["objective"]["served"]

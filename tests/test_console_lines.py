@@ -36,6 +36,8 @@ def test_a_name_the_font_cannot_print_is_said_once(tiny_project, tmp_path, capsy
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1, lines
     assert lines[0].startswith("错误 error:") and "U+20BB7" in lines[0]
+    # The head's name is printed twice on the order; it is one character.
+    assert "more such characters" not in lines[0] and "另有" not in lines[0]
     assert "allocator.orders" not in err
     assert not (tmp_path / "o.pdf").exists()
     # The log file keeps the full list.
