@@ -160,14 +160,19 @@ def test_a_cancel_after_every_level_has_a_solution_is_stored_as_not_proven(
                                                                "base"))
 
 
-def test_a_scenario_solve_stopped_early_keeps_the_scenario_allocation(
-        solved, tmp_path, monkeypatch, capsys):
+def _school_scenario_solved(solved, tmp_path) -> None:
+    """Scenario 新建小学 (a new primary school) made and solved to its optimum."""
     changes = tmp_path / "school.json"
     changes.write_text(json.dumps(NEW_SCHOOL, ensure_ascii=False), encoding="utf-8")
     assert main(["scenario", "new", str(solved), "新建小学", "--file",
                  str(changes)]) == 0
     assert main(["solve", str(solved), "--scenario", "新建小学", "--backend",
                  "cpsat", "--date", DATE]) == 0
+
+
+def test_a_scenario_solve_stopped_early_keeps_the_scenario_allocation(
+        solved, tmp_path, monkeypatch, capsys):
+    _school_scenario_solved(solved, tmp_path)
     capsys.readouterr()
     base, _, _ = _stored(solved)
     scenario, scenario_services, runs = _stored(solved, "新建小学")
@@ -205,12 +210,7 @@ def test_a_scenario_solve_cut_by_its_time_limit_stores_nothing_in_the_window(
     # allocation as it was, and the run recorded as a timeout.
     from allocator import scenarios
 
-    changes = tmp_path / "school.json"
-    changes.write_text(json.dumps(NEW_SCHOOL, ensure_ascii=False), encoding="utf-8")
-    assert main(["scenario", "new", str(solved), "新建小学", "--file",
-                 str(changes)]) == 0
-    assert main(["solve", str(solved), "--scenario", "新建小学", "--backend",
-                 "cpsat", "--date", DATE]) == 0
+    _school_scenario_solved(solved, tmp_path)
     project = load_project(solved)
     before = project.allocations.sort_values(["scenario", "household_id"]) \
         .reset_index(drop=True)
