@@ -166,11 +166,19 @@ def _binary(raw: bytes) -> str | None:
     return None
 
 
+def table_encoding(raw: bytes, encoding: str | None) -> str | None:
+    """The encoding given, or UTF-16 for a file that starts with its byte
+    order mark (Excel's "Unicode text"); None: UTF-8 or GBK, to be told."""
+    if encoding is None and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    return encoding
+
+
 def not_text(path: Path, raw: bytes, encoding: str | None) -> Problem | None:
     """The refusal of a "CSV" file that is no text at all (a PDF, a workbook
     renamed), naming what it is; None for text (UTF-16 included)."""
-    utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff") or (
-        encoding or "").lower().replace("-", "").startswith("utf16")
+    utf16 = (table_encoding(raw, encoding) or "").lower().replace(
+        "-", "").startswith("utf16")
     kind = None if utf16 else _binary(raw)
     if kind is None:
         return None
@@ -185,8 +193,7 @@ def _read_csv(path: Path, encoding: str | None,
     found = not_text(path, raw, encoding)
     if found is not None:
         return pd.DataFrame(), "", [found]
-    if encoding is None and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        encoding = "utf-16"  # Excel's "Unicode text", tab-separated
+    encoding = table_encoding(raw, encoding)
     mixed = mixed_encoding(raw) if encoding != "utf-16" else None
     if mixed is not None:
         return pd.DataFrame(), "", [Problem(str(path), mixed[0], None, mixed[1])]

@@ -38,6 +38,7 @@ from gis.readers import (
     mixed_encoding,
     not_text,
     separator,
+    table_encoding,
 )
 
 logger = logging.getLogger(__name__)
@@ -128,8 +129,7 @@ def _decode(path: Path, encoding: str | None) -> tuple[str, str]:
     found = not_text(path, raw, encoding)
     if found is not None:
         raise ValueError(str(found))
-    if encoding is None and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        encoding = "utf-16"  # Excel's "Unicode text"
+    encoding = table_encoding(raw, encoding)
     mixed = mixed_encoding(raw) if encoding != "utf-16" else None
     if mixed is not None:
         raise ValueError(str(Problem(str(path), mixed[0], None, mixed[1])))
