@@ -437,6 +437,12 @@ def _order_problems(order: Any) -> list[str]:
     if missing:
         problems.append(f"objective_order: {', '.join(missing)} must be in the order "
                         "(wishes and village may be left out)")
+    elif order.index("walk") < order.index("served"):
+        # The least walking, before anyone must be served, is nobody served
+        # (nobody walks): every school place and clinic would be given up.
+        problems.append("objective_order: walk must come after served (the least "
+                        "walking before the most served would serve nobody); e.g. "
+                        + json.dumps(DEFAULTS["objective_order"].value))
     return problems
 
 

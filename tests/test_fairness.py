@@ -159,6 +159,20 @@ def test_rules_check_the_new_options():
     ]
 
 
+def test_walking_before_serving_is_refused():
+    # Walking least before serving most would serve nobody: refused, while
+    # housing after the services is a planner's choice and stays allowed.
+    from allocator.rules import default_rules, rule_problems
+
+    rules = default_rules()
+    rules["objective_order"] = ["housed", "walk", "served"]
+    assert rule_problems(rules) == [
+        "objective_order: walk must come after served (the least walking before "
+        'the most served would serve nobody); e.g. ["housed", "served", "walk"]']
+    rules["objective_order"] = ["served", "walk", "housed"]
+    assert rule_problems(rules) == []
+
+
 @pytest.mark.parametrize(("key", "value", "problem"), [
     ("school_year_reference", "13-45", "must be a day of the year as MM-DD"),
     ("school_year_reference", "02-30", "must be a day of the year as MM-DD"),

@@ -90,10 +90,10 @@ def test_objective_order_tab(window, open_in, tiny_gpkg):
     assert names[0] == "housed" and "walk" in names
     assert dialog.objectives.item(0).text() == "1. 按优先级加权的安置户数最大"
     assert names == DEFAULTS["objective_order"].value
-    dialog.objectives.setCurrentRow(1)
+    dialog.objectives.setCurrentRow(0)
     dialog._move_objective(1)
     moved = dialog.objective_order()
-    assert moved[:3] == [names[0], names[2], names[1]]
+    assert moved[:3] == [names[1], names[0], names[2]]
     assert dialog.objectives.item(1).text().startswith("2. ")
     # Leaving out an optional level: unticked, it is not solved.
     village = [dialog.objectives.item(r).data(Qt.ItemDataRole.UserRole)
