@@ -726,11 +726,15 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
     occupied_since = dict(zip(occupants, occupied["placed_on"].tolist()))
     points_of = _points_of(instance.priority)
     position_of = {label: i for i, label in enumerate(units.index.tolist())}
-    fixed_reason = {}
+    fixed_reason: dict[str, str] = {}
     if len(project.locks):
         fixes = project.locks[project.locks["kind"] == "fix"]
-        for household_id, why in zip(fixes["household_id"], fixes["reason"]):
-            fixed_reason.setdefault(household_id, why)
+        for household_id, why, created in zip(fixes["household_id"], fixes["reason"],
+                                              fixes["created"]):
+            text = f"规划人员锁定（{why or '未注明原因'}）"
+            if isinstance(created, str) and len(created) >= 10:
+                text += f"，锁定日期{created[:10]}"
+            fixed_reason.setdefault(household_id, text)
     unit_ids = units["unit_id"].to_numpy()
     unit_areas = units["area_m2"].to_numpy()
     rows = []
@@ -763,14 +767,16 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
             position = position_of[chosen[household_id]]
             access = ("；本户需无障碍住房，已分配首层无障碍房"
                       if needs_accessible else "")
-            how = (f"规划人员锁定（{fixed_reason[household_id] or '未注明原因'}）"
-                   if household_id in fixed_reason else
-                   f"按优先级得分{points}分配（目标1：按优先级加权的安置户数最大）")
+            # A fixed unit was the planner's choice, not the lottery's.
+            how, floor = ((fixed_reason[household_id], "")
+                          if household_id in fixed_reason else
+                          (f"按优先级得分{points}分配（目标1：按优先级加权的安置户数最大）",
+                           "；同类房源内楼层按抽签确定"))
             rows.append(_row(
                 scenario, run_id, household_id, unit_ids[position], "allocated",
                 f"{how}；"
                 f"面积{unit_areas[position]:g} m²在本户{size}人的面积标准"
-                f"{low:g}–{high:g} m²内{access}；同类房源内楼层按抽签确定"))
+                f"{low:g}–{high:g} m²内{access}{floor}"))
             continue
         eligible = tuple(instance.problem.household_classes[h])
         if eligible not in taken_of:

@@ -274,7 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--forbid", metavar="UNIT",
                         help="never give this unit to the household")
     lock.add_argument("--remove", action="store_true",
-                      help="remove the household's locks on that unit")
+                      help="remove the household's lock of that kind (--unit: a fix, "
+                           "--forbid: a forbid) on that unit")
     lock.add_argument("--reason", default="", help="why (printed on the order)")
 
     bench = commands.add_parser("bench", help="benchmarks of the solver layer")
@@ -1031,24 +1032,32 @@ def _cmd_lock(args) -> int:
     from allocator.locks import LockRefused, add_lock, remove_lock
     from allocator.project import load_project, save_project
 
+    unit = args.unit if args.unit is not None else args.forbid
+    if unit is None and (args.household is not None or args.remove):
+        print("错误 error: name the unit with --unit U (fix) or --forbid U "
+              "(forbid), together with --household", file=sys.stderr)
+        return EXIT_USAGE
+    if unit is not None and not (unit.strip() and (args.household or "").strip()):
+        print("错误 error: give --household and the unit (--unit or --forbid), "
+              "neither empty", file=sys.stderr)
+        return EXIT_USAGE
     project = load_project(args.project)
-    unit = args.unit or args.forbid
     if unit is not None:
-        if not args.household:
-            print("错误 error: give --household with --unit or --forbid",
-                  file=sys.stderr)
-            return EXIT_USAGE
+        kind = "fix" if args.unit is not None else "forbid"
         try:
             if args.remove:
-                remove_lock(project, args.household, unit, args.reason)
+                remove_lock(project, args.household, unit, args.reason, kind=kind)
             else:
-                add_lock(project, args.household, unit,
-                         "fix" if args.unit else "forbid", args.reason)
+                change = add_lock(project, args.household, unit, kind, args.reason)
         except LockRefused as exc:
             for problem in exc.problems:  # the command to run names this file
                 print(f"错误 error: {_named(problem, args.project)}", file=sys.stderr)
             return EXIT_DATA
         save_project(project, args.project)
+        if not args.remove and change.before:
+            was = change.before[0].get("reason") or ""
+            print(f"replaced the lock set {str(change.before[0].get('created'))[:10]} "
+                  f"(reason was: {was or '-'})")
     for row in project.locks.itertuples():
         kind = "固定 fix" if row.kind == "fix" else "禁止 forbid"
         print(f"{row.household_id}  {kind}  {row.unit_id}  {row.reason or ''}")

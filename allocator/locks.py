@@ -14,6 +14,7 @@ sentence for the command line and the log.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,6 +178,36 @@ def _other_kind_problems(project: Project, household_id: str, unit_id: str,
         "window's lock list), then fix the unit")]
 
 
+def reason_problems(household_id: str, reason: str) -> list[LockProblem]:
+    """What keeps a lock's reason off the household's order: a line break or
+    tab (the order prints the reason on one line) or a character the PDF font
+    cannot draw (the order would not export)."""
+    from allocator.fonts import find_cjk_font, missing_glyphs
+
+    reason = reason or ""
+    breaks = sorted({f"U+{ord(ch):04X}" for ch in reason
+                     if unicodedata.category(ch) == "Cc"})
+    if breaks:
+        return [LockProblem(
+            "reason_control", {"household": household_id, "reason": reason},
+            f"the reason {reason!r} holds a line break or other control character "
+            f"({', '.join(breaks)}); the order of household {household_id} prints "
+            "the reason on one line: write it without them")]
+    wide = "".join(ch for ch in dict.fromkeys(reason) if ord(ch) > 0x7F)
+    if not wide:
+        return []
+    font = find_cjk_font()
+    missing = missing_glyphs(wide, font)
+    if not missing:
+        return []
+    listed = ", ".join(f"{ch} (U+{ord(ch):04X})" for ch in missing)
+    return [LockProblem(
+        "reason_unprintable", {"household": household_id, "reason": reason},
+        f"the reason {reason!r} has {listed}, which the PDF font ({font.name}) "
+        f"cannot print on the order of household {household_id}: write the "
+        "reason without it")]
+
+
 def add_lock(project: Project, household_id: str, unit_id: str, kind: str,
              reason: str = "", *, created: str | None = None,
              action: str = "lock") -> LockChange:
@@ -188,6 +219,7 @@ def add_lock(project: Project, household_id: str, unit_id: str, kind: str,
         When the lock could not be kept; nothing is changed.
     """
     problems = lock_problems(project, household_id, unit_id, kind)
+    problems += reason_problems(household_id, reason)
     if problems:
         raise LockRefused(problems)
     locks = project.locks
@@ -206,8 +238,10 @@ def add_lock(project: Project, household_id: str, unit_id: str, kind: str,
 
 
 def remove_lock(project: Project, household_id: str, unit_id: str,
-                reason: str = "", *, action: str = "lock") -> LockChange:
-    """Remove the household's locks on ``unit_id`` and log what they were.
+                reason: str = "", *, action: str = "lock",
+                kind: str | None = None) -> LockChange:
+    """Remove the household's locks on ``unit_id`` (only a lock of ``kind``,
+    "fix" or "forbid", when given) and log what they were.
 
     Raises
     ------
@@ -216,6 +250,15 @@ def remove_lock(project: Project, household_id: str, unit_id: str,
     """
     locks = project.locks
     same = (locks["household_id"] == household_id) & (locks["unit_id"] == unit_id)
+    if kind is not None and same.any() and not (same & (locks["kind"] == kind)).any():
+        held = str(locks.loc[same, "kind"].iloc[0])
+        label = {"fix": "fixed (固定)", "forbid": "forbidden (禁止)"}
+        option = "--unit" if held == "fix" else "--forbid"
+        raise LockRefused([LockProblem(
+            "other_kind", {"household": household_id, "unit": unit_id},
+            f"household {household_id} has unit {unit_id} {label.get(held, held)}, "
+            f"not {label.get(kind, kind)}; to remove that lock use {option} "
+            f"{unit_id} --remove")])
     if not same.any():
         raise LockRefused([LockProblem(
             "no_lock", {"household": household_id, "unit": unit_id},

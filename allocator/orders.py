@@ -227,7 +227,7 @@ _FIELD_EN = {
     "服务类别": "service",
     "机构名称": "facility",
     "说明": "note",
-    "安排依据": "rule text",
+    "安排依据": "reason for the allocation (a planner's lock reason is printed in it)",
     "安置意愿": "wishes",
     "测算说明": "run label",
     "通知书固定文字": "fixed wording of the order",

@@ -74,6 +74,11 @@ HOUSING = (
              "{access}；同类房源内楼层按抽签确定",
              "{how}; {area} m² is within the {low}–{high} m² band for a household "
              "of {size}{access}; the floor among alike units was drawn by lot"),
+    Template("allocated_fixed",
+             "{how}；面积{area} m²在本户{size}人的面积标准{low}–{high} m²内"
+             "{access}",
+             "{how}; {area} m² is within the {low}–{high} m² band for a household "
+             "of {size}{access}"),
     Template("waiting_none",
              "轮候：没有面积在{low}–{high} m²{need}范围内的空置房源（本户{size}人）；"
              "可申请分户或等待合适房源",
@@ -91,6 +96,8 @@ HOUSING = (
              "can use only units of this kind, so more households are housed)"),
 )
 HOW = (
+    Template("locked_on", "规划人员锁定（{lock_reason}），锁定日期{date}",
+             "fixed by the planner ({lock_reason}) on {date}"),
     Template("locked", "规划人员锁定（{lock_reason}）",
              "fixed by the planner ({lock_reason})"),
     Template("by_priority",

@@ -201,7 +201,10 @@ def test_locks_are_kept(tiny_project, backend):
         outcome.allocations["household_id"], outcome.allocations["unit_id"])}
     assert units["H5"] == "B-201" and units["H4"] is None
     reasons = outcome.allocations.set_index("household_id")["reason"]
-    assert reasons["H5"].startswith("规划人员锁定（信访协调）")
+    # When the planner decided, and no lottery for a unit the planner chose.
+    assert reasons["H5"] == ("规划人员锁定（信访协调），锁定日期2026-10-01；"
+                             "面积25 m²在本户1人的面积标准12–25 m²内")
+    assert "抽签" in reasons["H2"]
     assert_allocation_valid(tiny_project)
 
 

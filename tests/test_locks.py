@@ -128,3 +128,48 @@ def test_a_household_that_exited_cannot_be_locked(tiny_project):
     assert "left the programme on 2026-09-01" in problems[0].message
     assert [p.code for p in lock_problems(tiny_project, "H4", "B-201", "forbid")] \
         == ["exited"]
+
+
+def test_a_lock_reason_must_print_on_the_order(tiny_project):
+    # Found by a new user: a reason with an emoji was taken, and then no order
+    # (nor the Excel file beside it) would export. Refused when the lock is set,
+    # and so is a line break, which the order would print raw.
+    from allocator.locks import LockRefused
+
+    with pytest.raises(LockRefused) as refused:
+        add_lock(tiny_project, "H5", "B-201", "fix", "县长批示😀")
+    assert [p.code for p in refused.value.problems] == ["reason_unprintable"]
+    assert "😀 (U+1F600)" in str(refused.value.problems[0])
+    with pytest.raises(LockRefused) as refused:
+        add_lock(tiny_project, "H5", "B-201", "fix", "信访\n协调")
+    assert [p.code for p in refused.value.problems] == ["reason_control"]
+    assert tiny_project.locks.empty
+    add_lock(tiny_project, "H5", "B-201", "fix", "信访协调（县长批示）")
+    assert tiny_project.locks["reason"].tolist() == ["信访协调（县长批示）"]
+
+
+def test_cli_remove_names_the_kind_of_lock(tiny_project, tmp_path, capsys):
+    # Found by a new user: --forbid U --remove took away a fix, and --remove or
+    # --household without a unit did nothing, with exit status 0.
+    from allocator.project import load_project, save_project
+
+    tiny_gpkg = tmp_path / "tiny.gpkg"
+    save_project(tiny_project, tiny_gpkg)
+    assert main(["lock", str(tiny_gpkg), "--household", "H5", "--unit", "B-201",
+                 "--reason", "信访协调"]) == 0
+    capsys.readouterr()
+    assert main(["lock", str(tiny_gpkg), "--household", "H5", "--forbid", "B-201",
+                 "--remove"]) == 1
+    err = capsys.readouterr().err
+    assert "has unit B-201 fixed (固定), not forbidden (禁止)" in err
+    assert "use --unit B-201 --remove" in err
+    assert len(load_project(tiny_gpkg).locks) == 1
+    assert main(["lock", str(tiny_gpkg), "--household", "H5", "--remove"]) == 2
+    assert "name the unit with --unit U" in capsys.readouterr().err
+    assert main(["lock", str(tiny_gpkg), "--household", "", "--unit", ""]) == 2
+    assert "neither empty" in capsys.readouterr().err
+    # Setting the same lock again says what it replaced.
+    assert main(["lock", str(tiny_gpkg), "--household", "H5", "--unit", "B-201",
+                 "--reason", "复核"]) == 0
+    assert "(reason was: 信访协调)" in capsys.readouterr().out
+    assert load_project(tiny_gpkg).locks["reason"].tolist() == ["复核"]

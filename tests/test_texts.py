@@ -57,6 +57,10 @@ def test_english_reasons_carry_the_same_figures(solved_tiny):
     assert in_language("规划人员锁定（未注明原因）；面积25 m²在本户1人的面积标准"
                        "12–25 m²内；同类房源内楼层按抽签确定", "en").startswith(
         "fixed by the planner (no reason given); 25 m² is within")
+    assert in_language("规划人员锁定（信访协调），锁定日期2026-10-01；面积25 m²在本户"
+                       "1人的面积标准12–25 m²内", "en") == (
+        "fixed by the planner (信访协调) on 2026-10-01; 25 m² is within the "
+        "12–25 m² band for a household of 1")
     assert in_language("服务半径内的甲小学（容量5，已分配5）、乙小学（容量3，已分配2）"
                        "最多剩余1个名额，本组2人需同校同时安排", "en") == (
         "甲小学 (capacity 5, 5 used), 乙小学 (capacity 3, 2 used) within the "
