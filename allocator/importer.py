@@ -233,6 +233,12 @@ def _rename(frame: pd.DataFrame, mapping: dict[str, str], required: tuple[str, .
         elif key != "geometry":
             ignored.append((position, key, target))
     _report_unknown(frame, ignored, mapping, check, unknown, header_row)
+    # A column that repeats a field under its other name (年收入 and
+    # annual_income) is not read: it must not sit beside the first under one
+    # name.
+    targets = set(renamed.values())
+    frame = frame.drop(columns=[c for c in frame.columns
+                                if c not in renamed and str(c) in targets])
     frame = frame.rename(columns=renamed)
     reverse = {v: k for k, v in mapping.items()}
     missing = [f for f in required if f not in frame.columns]

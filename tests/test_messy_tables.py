@@ -205,6 +205,30 @@ def test_a_header_written_twice_reads_the_first_column(tiny_inputs, tmp_path,
     assert names == sorted(row[REGISTER[0].index("姓名")] for row in REGISTER[1:])
 
 
+def test_a_field_under_both_its_names_reads_the_first(tiny_inputs, tmp_path):
+    # Found by a new user: 年收入 and annual_income side by side gave one
+    # error per row quoting pandas' dump of both cells. The second is ignored
+    # with its warning, and every figure comes from the first.
+    header = list(REGISTER[0])
+    at = header.index("年收入")
+    rows = [header + ["annual_income"]] + [list(row) + ["999999"]
+                                           for row in REGISTER[1:]]
+    path = tmp_path / "register.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as stream:
+        csv.writer(stream).writerows(rows)
+    result = _import(tiny_inputs, path)
+    assert result.errors == [], _lines(result)
+    letter = openpyxl.utils.get_column_letter(len(rows[0]))
+    assert [line for line in _lines(result) if "repeats" in line] == [
+        f"{path}:1:{letter}: 警告 warning: column {letter} 'annual_income' repeats "
+        "column '年收入' (annual_income); only the first is read, so delete one "
+        "of them"]
+    incomes = result.project.households["annual_income"].tolist()
+    first = {row[0]: row[at] for row in REGISTER[1:] if row[at] not in ("", None)}
+    assert 999999 not in incomes
+    assert len(first) and all(float(v) in incomes for v in first.values())
+
+
 def _two_level(header):
     """Group titles above the field names, 户号 in the upper row only (a
     cell merged over both rows, as Excel keeps it)."""
