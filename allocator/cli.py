@@ -164,6 +164,43 @@ def _positive(text: str) -> float:
     return value
 
 
+SEED_MAX = 1_000_000_000  # as the lottery_seed rule
+HOUSEHOLDS_MAX = 1_000_000  # a county; a province is solved county by county
+MEMORY_MB_MIN = 256
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from exc
+    if not 0 <= value <= SEED_MAX:
+        raise argparse.ArgumentTypeError(f"must be from 0 to {SEED_MAX:,}")
+    return value
+
+
+def _households(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from exc
+    if not 1 <= value <= HOUSEHOLDS_MAX:
+        raise argparse.ArgumentTypeError(
+            f"must be from 1 to {HOUSEHOLDS_MAX:,} (one county)")
+    return value
+
+
+def _memory_mb(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from exc
+    if value < MEMORY_MB_MIN:
+        raise argparse.ArgumentTypeError(
+            f"must be at least {MEMORY_MB_MIN} MB (a method needs that to start)")
+    return value
+
+
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--register", type=Path, required=True,
                         help="household register, one row per person (.xlsx/.csv)")
@@ -208,8 +245,9 @@ def _add_solve_options(parser: argparse.ArgumentParser) -> None:
                         "2000-01-01 to a year from today); "
                         "school ages count on 1 September of the school year in "
                         "progress on that day")
-    parser.add_argument("--seed", type=int, default=None,
-                        help="lottery seed (default: the project's rule)")
+    parser.add_argument("--seed", type=_seed, default=None,
+                        help="lottery seed, 0 to 1,000,000,000 (default: the "
+                        "project's rule lottery_seed)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -294,14 +332,14 @@ def build_parser() -> argparse.ArgumentParser:
     county = bench_commands.add_parser(
         "county", help="generate a county and run every method on it, each in its "
         "own process with time and memory limits (needs a source checkout)")
-    county.add_argument("--households", type=int, nargs="+", required=True,
+    county.add_argument("--households", type=_households, nargs="+", required=True,
                         help="households of the county; several values give a "
                         "growth series")
-    county.add_argument("--seed", type=int, default=1)
+    county.add_argument("--seed", type=_seed, default=1)
     county.add_argument("--json", type=Path, required=True, help="result file")
     county.add_argument("--time-limit", type=_positive, default=60.0,
                         help="seconds per method (default 60)")
-    county.add_argument("--memory-mb", type=int, default=4096,
+    county.add_argument("--memory-mb", type=_memory_mb, default=4096,
                         help="memory per method (default 4096 MB)")
     county.add_argument("--methods", default="",
                         help="comma-separated subset of ours, cbc_plain, "
@@ -493,14 +531,43 @@ def _output_refused(args) -> int | None:
     folder that cannot be written (exit 1), before any work: saying so after
     a solve had already saved it, or writing over the project, lost work.
     None when every output given can be written."""
+    from allocator.paths import OutputPathError, output_path
+
     project = getattr(args, "project", None)
-    for option in ("json", "csv", "xlsx", "pdf", "geojson"):
+    options = ("json", "csv", "xlsx", "pdf", "geojson") + (
+        ("out",) if args.command == "import" else ())
+    inputs = [getattr(args, name, None) for name in (
+        "register", "sites", "units", "facilities", "county", "history",
+        "petitions", "visits")]
+    seen: dict[str, str] = {}
+    for option in options:
         target = getattr(args, option, None)
         if not isinstance(target, Path):
             continue
         if target.is_dir():
             print(f"错误 error: --{option} {target} is a folder; give a file name",
                   file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            output_path(target)
+        except OutputPathError as exc:
+            print(f"错误 error: --{option} {exc}; nothing done", file=sys.stderr)
+            return EXIT_USAGE
+        if target.parent.exists() and not target.parent.is_dir():
+            print(f"错误 error: --{option} {target}: {target.parent} is a file, not "
+                  "a folder; choose another path; nothing done", file=sys.stderr)
+            return EXIT_USAGE
+        same = os.path.realpath(target)
+        if same in seen:
+            print(f"错误 error: --{seen[same]} and --{option} both name {target}; "
+                  "give each output its own file name", file=sys.stderr)
+            return EXIT_USAGE
+        seen[same] = option
+        read = next((p for p in inputs if isinstance(p, Path) and p.exists()
+                     and target.exists() and os.path.samefile(p, target)), None)
+        if read is not None:
+            print(f"错误 error: --{option} {target} is one of the files read "
+                  f"({read}); give the output another file name", file=sys.stderr)
             return EXIT_USAGE
         if isinstance(project, Path) and target.exists() and project.exists() \
                 and os.path.samefile(target, project):

@@ -486,6 +486,8 @@ def run_and_write(households, seed, out, time_limit, memory_mb, methods,
     """Run the benchmark for one or more sizes and write the JSON file."""
     import json as json_module
 
+    from allocator.export import write_private_text
+
     chosen = tuple(m for m in methods.split(",") if m) if methods else None
 
     def echo(method, row):
@@ -508,8 +510,7 @@ def run_and_write(households, seed, out, time_limit, memory_mb, methods,
                                      echo=echo, unit_points=unit_points))
     result = reports[0] if len(reports) == 1 else {"series": reports}
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json_module.dumps(result, indent=2, ensure_ascii=False),
-                   encoding="utf-8")
+    write_private_text(out, json_module.dumps(result, indent=2, ensure_ascii=False))
     print(f"wrote {out}")
     return 0
 

@@ -129,6 +129,18 @@ def test_cli_refuses_bad_arguments(tmp_path):
                                       "--methods", "ours,magic", "--json", str(out)],
                          capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 2 and "magic" in bad.stderr
+    # Found by a new user: these gave a traceback's last line, or (--memory-mb
+    # 1) a run where every method "ran out of memory" with exit status 0.
+    for option, value, said in (
+            ("--seed", "-1", "--seed: must be from 0 to 1,000,000,000"),
+            ("--households", "99999999999999",
+             "--households: must be from 1 to 1,000,000 (one county)"),
+            ("--memory-mb", "1", "--memory-mb: must be at least 256 MB")):
+        args = ["bench", "county", "--households", "50", "--json", str(out),
+                option, value]
+        bad = subprocess.run(allocator + args, capture_output=True, text=True,
+                             cwd=ROOT)
+        assert bad.returncode == 2 and said in bad.stderr, bad.stderr
     assert not out.exists()
 
 
@@ -145,6 +157,7 @@ def test_cli_writes_the_results(tmp_path):
     assert "load_average_before" in report["machine"]
     # The printout gives each method's allocation, never a row of Nones.
     assert "None" not in done.stdout and "mcf_floor" in done.stdout
+    assert out.stat().st_mode & 0o777 == 0o600  # as every --json file
 
 
 def test_units_recorded_at_their_site_point_form_one_location_per_site(county):

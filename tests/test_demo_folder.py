@@ -130,6 +130,48 @@ def test_an_output_over_the_project_file_is_refused_before_any_work(
     assert path.read_bytes() == before
 
 
+def test_outputs_that_clash_are_refused_before_any_work(tmp_path, capsys):
+    # Found by a new user: --csv and --xlsx to one file wrote both (the table
+    # lost), import --out over its own register replaced it with the project,
+    # and a device or a file in the place of a folder failed only after the
+    # work (bench county after its whole run).
+    import shutil
+
+    from conftest import TINY
+
+    path = tiny_solved_by_cli(tmp_path / "p.gpkg")
+    capsys.readouterr()
+    same = tmp_path / "same.out"
+    assert main(["export", str(path), "--csv", str(same), "--xlsx", str(same)]) == 2
+    assert capsys.readouterr().err == (
+        f"错误 error: --csv and --xlsx both name {same}; give each output its own "
+        "file name\n")
+    assert not same.exists()
+    register = tmp_path / "register.csv"
+    shutil.copy(TINY / "register.csv", register)
+    kept = register.read_bytes()
+    assert main(["import", "--register", str(register),
+                 "--sites", str(TINY / "sites.geojson"),
+                 "--units", str(TINY / "units.csv"),
+                 "--facilities", str(TINY / "facilities.csv"),
+                 "--out", str(register), "--force"]) == 2
+    assert capsys.readouterr().err == (
+        f"错误 error: --out {register} is one of the files read ({register}); give "
+        "the output another file name\n")
+    assert register.read_bytes() == kept
+    assert main(["bench", "county", "--households", "50", "--json",
+                 "/dev/full"]) == 2
+    assert capsys.readouterr().err == (
+        "错误 error: --json /dev/full: is not a regular file (a device, pipe or "
+        "socket); choose a file name for the output; nothing done\n")
+    below_a_file = register / "gap.json"
+    assert main(["bench", "gap", str(TINY / "register.csv"), "--json",
+                 str(below_a_file)]) == 2
+    assert capsys.readouterr().err == (
+        f"错误 error: --json {below_a_file}: {register} is a file, not a folder; "
+        "choose another path; nothing done\n")
+
+
 def test_an_interrupted_demo_leaves_the_folder_as_it_was(tmp_path, capsys, monkeypatch):
     # A demo folder from before; this demo is interrupted when it saves the
     # project, after writing its orders and table: the folder keeps the
