@@ -973,6 +973,15 @@ def _cmd_export(args, read_only: str | None = None) -> int:
                   file=sys.stderr)
             return EXIT_DATA
     project = load_project(args.project)
+    from allocator.export import changed_since_allocation
+
+    since = changed_since_allocation(project)
+    if since is not None:
+        what = {"rules": "the rules were", "locks": "a lock was"}[since[2]]
+        print(f"注意 note: {what} changed after this allocation was made (ledger "
+              f"entry #{since[0]}, {since[1]}); the orders print the allocation as "
+              "it was made. To apply the change, run `allocator solve` (or "
+              "`allocator reallocate`) first", file=sys.stderr)
     if args.changed:
         from allocator.export import ExportRefused, changed_households
 

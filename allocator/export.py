@@ -66,6 +66,44 @@ def register_update_after(project: Project, run: dict) -> tuple[int, str] | None
     return int(later["entry"].iloc[0]), str(later["time"].iloc[0])[:10]
 
 
+AFTERCARE_RULES = frozenset({
+    "county_average_income_yuan", "stable_job_years_for_exit", "exit_income_basis",
+    "exit_conditions", "follow_up_months", "alert_rules"})
+"""Rules of exits, visits and alerts: changing them leaves allocations as
+they are."""
+
+
+def changed_since_allocation(project: Project, scenario: str = "base"
+                             ) -> tuple[int, str, str] | None:
+    """The first change of the allocation's rules or of a lock logged after
+    the scenario's stored allocation was made: (ledger entry, day, "rules" or
+    "locks"); None when there is none (or no allocation). Orders print the
+    allocation as it was made, so a planner is told that it predates them."""
+    try:
+        run = latest_run(project, scenario)
+    except ExportRefused:
+        return None
+    later = _entries_after(project, run, ("edit rules", "rules", "undo rules",
+                                          "lock", "undo lock"))
+    if later is None:
+        return None
+    for entry, action, time_, before, after in zip(
+            later["entry"], later["action"], later["time"], later["before"],
+            later["after"]):
+        if "lock" in action:
+            return int(entry), str(time_)[:10], "locks"
+        keys = set()
+        for side in (before, after):
+            try:
+                value = json.loads(side) if isinstance(side, str) else side
+            except ValueError:
+                value = None
+            keys |= set(value) if isinstance(value, dict) else {"?"}
+        if keys - AFTERCARE_RULES:
+            return int(entry), str(time_)[:10], "rules"
+    return None
+
+
 def given_out(project: Project, run: dict) -> list[int]:
     """The ledger entries that printed ``run``'s allocation on orders, a table
     or a public notice (exports and notices logged after it was stored)."""

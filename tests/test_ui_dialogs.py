@@ -199,6 +199,25 @@ def test_export_selected_households_with_progress(window, open_in, allocate_in, 
     dialog.reject()
 
 
+def test_export_dialog_says_when_a_lock_came_after_the_allocation(
+        window, open_in, tiny_gpkg, allocate_in):
+    from allocator.locks import add_lock
+
+    open_in(window, tiny_gpkg)
+    allocate_in(window, backend="highs")
+    window.show_export_dialog()
+    assert window.export_dialog.status.text() == "准备就绪。"
+    window.export_dialog.reject()
+    add_lock(window.project, "H5", "B-201", "fix", "信访协调")
+    entry = int(window.project.ledger["entry"].iloc[-1])
+    day = str(window.project.ledger["time"].iloc[-1])[:10]
+    window.show_export_dialog()
+    assert window.export_dialog.status.text() == (
+        f"注意：本分配完成后修改过锁定（台账第 {entry} 条，{day}），通知书仍按原分配"
+        "打印；要按修改后的锁定分配，请先重新求解。")
+    window.export_dialog.reject()
+
+
 def test_import_wizard_says_a_file_it_cannot_read_and_lets_the_check_explain(
         window, qtbot, tmp_path):
     renamed = tmp_path / "register.csv"

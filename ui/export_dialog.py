@@ -131,6 +131,16 @@ class ExportDialog(QDialog):
         self.progress.setValue(0)
         self.status = QLabel(self.tr("准备就绪。"), self)
         self.status.setWordWrap(True)
+        from allocator.export import changed_since_allocation
+
+        since = changed_since_allocation(project)
+        if since is not None:
+            what = (self.tr("分配规则") if since[2] == "rules"
+                    else self.tr("锁定"))
+            self.status.setText(fill(self.tr(
+                "注意：本分配完成后修改过%1（台账第 %2 条，%3），通知书仍按原分配打印；"
+                "要按修改后的%1分配，请先重新求解。"), what, since[0], since[1]))
+            self.status.setStyleSheet("color: #b03a2e;")
         self.open_folder = QPushButton(self.tr("打开所在文件夹"), self)
         self.open_folder.setVisible(False)
         self.open_folder.clicked.connect(self._open_folder)

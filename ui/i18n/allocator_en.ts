@@ -851,6 +851,18 @@
         <translation>Ready.</translation>
     </message>
     <message>
+        <source>分配规则</source>
+        <translation>allocation rules</translation>
+    </message>
+    <message>
+        <source>锁定</source>
+        <translation>locks</translation>
+    </message>
+    <message>
+        <source>注意：本分配完成后修改过%1（台账第 %2 条，%3），通知书仍按原分配打印；要按修改后的%1分配，请先重新求解。</source>
+        <translation>Note: the %1 changed after this allocation was made (ledger entry %2, %3); the orders print the allocation as it was made. To allocate under the changed %1, solve again first.</translation>
+    </message>
+    <message>
         <source>打开所在文件夹</source>
         <translation>Open folder</translation>
     </message>
