@@ -267,11 +267,28 @@ def kpi_table(kpis: dict[str, Any]) -> str:
         scope = (" (this reallocation's model: only the households it could "
                  "place or move)"
                  if isinstance(options, dict) and options.get("reallocation") else "")
+        options = options if isinstance(options, dict) else {}
+        order = options.get("objective_order") or []
+
+        def value(name):  # a level left out of the order has no value
+            found = run.get(f"objective_{name}")
+            return "-" if found is None or found != found else found
+
         lines.append(
-            f"objectives{scope}: housed(weighted)={run.get('objective_housed')}  "
-            f"served={run.get('objective_served')}  walk={run.get('objective_walk')}"
-            f"  wishes={run.get('objective_wishes')}  "
-            f"village={run.get('objective_village')}")
+            f"objectives{scope}: housed(weighted)={value('housed')}  "
+            f"served={value('served')}  walk={value('walk')}"
+            f"  wishes={value('wishes')}  village={value('village')}")
+        if order:
+            gap = options.get("coverage_gap")
+            cap = (f"{gap.get('groups')} at most {100 * float(gap.get('max')):g} "
+                   "points" if isinstance(gap, dict) else "off")
+            on = {True: "on", False: "off"}
+            lines.append(
+                f"选项 options: levels {' > '.join(map(str, order))}; "
+                f"priority-respecting "
+                f"{on.get(options.get('priority_respecting'), '-')}; siblings "
+                f"together {on.get(options.get('siblings_together'), '-')}; "
+                f"coverage gap cap {cap}")
         if run.get("message"):
             lines.append(f"note: {run['message']}")
     return "\n".join(lines)

@@ -135,6 +135,13 @@ def test_a_reallocations_objectives_are_said_to_count_only_its_households(
             "place or move): housed(weighted)=") in table
     base = kpi_table(compute_kpis(tiny_built, "base"))
     assert "\nobjectives: housed(weighted)=" in base
+    # Levels left out of the order have no value, and the options are said.
+    assert "wishes=-  village=-\n" in base
+    assert base.endswith(
+        "\n选项 options: levels housed > served > walk; priority-respecting on; "
+        "siblings together on; coverage gap cap off") or \
+        "\n选项 options: levels housed > served > walk; priority-respecting on; " \
+        "siblings together on; coverage gap cap off\n" in base
 
 
 def test_household_in_a_class_with_a_vacant_unit_keeps_its_own_unit(tiny_built):
