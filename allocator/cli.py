@@ -1033,6 +1033,11 @@ def cmd_rules(args) -> int:
         return _cmd_rules(args)
 
 
+YES_NO = {"true": True, "yes": True, "on": True, "是": True, "开": True,
+          "false": False, "no": False, "off": False, "否": False, "关": False}
+"""Words a planner may give for a rule that is on or off."""
+
+
 def _cmd_rules(args) -> int:
     from allocator.project import (
         load_project,
@@ -1054,10 +1059,14 @@ def _cmd_rules(args) -> int:
                 print(f"错误 error: {item!r}: use KEY=VALUE with KEY one of "
                       + ", ".join(DEFAULTS), file=sys.stderr)
                 return EXIT_USAGE
-            try:
-                changed[key] = json.loads(text)
-            except json.JSONDecodeError:
-                changed[key] = text  # a bare word, e.g. a date
+            word = text.strip().lower()
+            if isinstance(DEFAULTS[key].value, bool) and word in YES_NO:
+                changed[key] = YES_NO[word]  # True, 否, off ... as well as true
+            else:
+                try:
+                    changed[key] = json.loads(text)
+                except json.JSONDecodeError:
+                    changed[key] = text  # a bare word, e.g. a date
             unusable.pop(key, None)
         problems = [f"{unreadable_rule(key, value)}; set it too"
                     for key, value in unusable.items()]

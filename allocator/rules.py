@@ -239,7 +239,8 @@ WHOLE_NUMBER_RULES = ("lottery_seed", "low_floor_max", "priority_base_weight")
 NUMBER_MAX = 1_000_000_000
 """Largest number a rule may hold (either sign): far beyond any real county,
 and far inside what the project file and the solvers store exactly."""
-AT_LEAST = {"detour_factor": (1, "walking is never shorter than the straight line")}
+AT_LEAST = {"detour_factor": (1, "walking is never shorter than the straight line"),
+            "low_floor_max": (1, "the ground floor is floor 1")}
 """Number rules whose least value is above 0: the one limit a planner is told."""
 
 
@@ -298,7 +299,8 @@ def rule_problems(rules: dict[str, Any]) -> list[str]:
         value, expected = rules[key], default.value
         if isinstance(expected, bool):
             if not isinstance(value, bool):
-                problems.append(f"{key}: {value!r} must be true or false")
+                problems.append(f"{key}: {value!r} must be true or false (是 or "
+                                "否)")
         elif isinstance(expected, (int, float)):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 problems.append(f"{key}: {value!r} must be a number")

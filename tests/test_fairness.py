@@ -159,6 +159,28 @@ def test_rules_check_the_new_options():
     ]
 
 
+def test_cli_takes_on_and_off_in_a_planners_words(tiny_project, tmp_path, capsys):
+    # Found by a new user: priority_respecting=False (and 否) were refused as
+    # "must be true or false", and low_floor_max=0 was taken.
+    from allocator.cli import main
+    from allocator.project import load_project, save_project
+
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    for word, value in (("False", False), ("是", True), ("off", False),
+                        ("true", True)):
+        assert main(["rules", str(path), "--set",
+                     f"priority_respecting={word}"]) == 0, word
+        assert load_project(path).rules["priority_respecting"] is value
+    capsys.readouterr()
+    assert main(["rules", str(path), "--set", "priority_respecting=maybe"]) == 1
+    assert "priority_respecting: 'maybe' must be true or false (是 or 否)" in \
+        capsys.readouterr().err
+    assert main(["rules", str(path), "--set", "low_floor_max=0"]) == 1
+    assert "low_floor_max: 0 must be at least 1 (the ground floor is floor 1)" in \
+        capsys.readouterr().err
+
+
 def test_walking_before_serving_is_refused():
     # Walking least before serving most would serve nobody: refused, while
     # housing after the services is a planner's choice and stays allowed.
