@@ -711,6 +711,12 @@ def _pick_units(project: Project, instance: Instance, solution: JointSolution,
     return chosen
 
 
+BY_LOT = "；同类房源内楼层按抽签确定"
+LOW_FLOOR_FIRST = "；同类房源内低楼层先安排给需要或申请低楼层的户，同等情况按抽签确定"
+"""How the floor was chosen among alike units (see :func:`_pick_units`): for
+a household that needs or asked for a low floor, those go first."""
+
+
 def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
     rules = project.rules
     units = project.housing_units
@@ -768,10 +774,12 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
             access = ("；本户需无障碍住房，已分配首层无障碍房"
                       if needs_accessible else "")
             # A fixed unit was the planner's choice, not the lottery's.
+            low_first = (bool(instance.needs_low_floor.get(household_id, False))
+                         or instance.wants_low_floor.get(household_id, False))
             how, floor = ((fixed_reason[household_id], "")
                           if household_id in fixed_reason else
                           (f"按优先级得分{points}分配（目标1：按优先级加权的安置户数最大）",
-                           "；同类房源内楼层按抽签确定"))
+                           LOW_FLOOR_FIRST if low_first else BY_LOT))
             rows.append(_row(
                 scenario, run_id, household_id, unit_ids[position], "allocated",
                 f"{how}；"

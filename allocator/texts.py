@@ -74,6 +74,12 @@ HOUSING = (
              "{access}；同类房源内楼层按抽签确定",
              "{how}; {area} m² is within the {low}–{high} m² band for a household "
              "of {size}{access}; the floor among alike units was drawn by lot"),
+    Template("allocated_low_first",
+             "{how}；面积{area} m²在本户{size}人的面积标准{low}–{high} m²内"
+             "{access}；同类房源内低楼层先安排给需要或申请低楼层的户，同等情况按抽签确定",
+             "{how}; {area} m² is within the {low}–{high} m² band for a household "
+             "of {size}{access}; among alike units the low floors go first to "
+             "households that need or asked for one, then by lot"),
     Template("allocated_fixed",
              "{how}；面积{area} m²在本户{size}人的面积标准{low}–{high} m²内"
              "{access}",

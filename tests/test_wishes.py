@@ -101,6 +101,12 @@ def test_low_floor_wish(tiny_project):
     first = _solve(project, backend="highs")
     assert units_of(first)["H2"] == "B-101"
     assert first.run["objective_wishes"] == 3  # low_floor points
+    # The order says how the floor was chosen: not by lot alone for H2.
+    reasons = first.allocations.set_index("household_id")["reason"]
+    assert reasons["H2"].endswith("；同类房源内低楼层先安排给需要或申请低楼层的户，"
+                                  "同等情况按抽签确定")
+    assert reasons["H1"].endswith("；同类房源内低楼层先安排给需要或申请低楼层的户，"
+                                  "同等情况按抽签确定")  # needs an accessible unit
     kpis = compute_kpis(project)["overall"]
     assert (kpis["low_floor_asked"], kpis["low_floor_granted"]) == (1, 1)
     assert count_wishes(project)["low_floor_granted"] == 1
