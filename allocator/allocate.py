@@ -745,12 +745,19 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
     unit_areas = units["area_m2"].to_numpy()
     rows = []
     # For the waiting list: who took the units a waiting household could have had.
+    # A unit the planner fixed to a household is counted as such, not by the
+    # holder's priority.
     holder_priority: dict[int, list[int]] = defaultdict(list)
+    locked_in: dict[int, int] = defaultdict(int)
     for h, c in enumerate(solution.household_class):
-        if c is not None:
+        if c is None:
+            continue
+        if instance.household_ids[h] in fixed_reason:
+            locked_in[c] += 1
+        else:
             holder_priority[c].append(int(points_of[instance.household_ids[h]]))
     # Households of one size and need share their classes: count them once.
-    taken_of: dict[tuple[int, ...], tuple[int, list[int]]] = {}
+    taken_of: dict[tuple[int, ...], tuple[int, list[int], int]] = {}
 
     bands: dict[int, tuple[float, float]] = {}
     for h, household_id in enumerate(instance.household_ids):
@@ -790,8 +797,9 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
         if eligible not in taken_of:
             taken_of[eligible] = (
                 sum(len(instance.class_units[k]) for k in eligible),
-                sorted(p for k in eligible for p in holder_priority.get(k, [])))
-        count, taken = taken_of[eligible]
+                sorted(p for k in eligible for p in holder_priority.get(k, [])),
+                sum(locked_in.get(k, 0) for k in eligible))
+        count, taken, locked = taken_of[eligible]
         need = "、无障碍" if needs_accessible else ""
         if count == 0:
             reason = (f"轮候：没有面积在{low:g}–{high:g} m²{need}范围内的空置房源"
@@ -800,8 +808,9 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
             higher = len(taken) - bisect_right(taken, points)
             same = bisect_right(taken, points) - bisect_left(taken, points)
             lower = len(taken) - higher - same
+            by_planner = f"规划人员锁定给其他户{locked}套，" if locked else ""
             reason = (f"轮候：符合本户条件（{low:g}–{high:g} m²{need}）的空置房源"
-                      f"共{count}套，已全部分配：优先级高于本户（{points}分）的户"
+                      f"共{count}套，已全部分配：{by_planner}优先级高于本户（{points}分）的户"
                       f"{higher}套，同分户{same}套（抽签），低于本户的户{lower}套"
                       "（这些户只能使用这类房源，分给它们可多安置户数）")
         rows.append(_row(scenario, run_id, household_id, None, "waiting", reason))

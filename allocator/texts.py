@@ -90,6 +90,17 @@ HOUSING = (
              "可申请分户或等待合适房源",
              "waiting: no vacant unit of {low}–{high} m²{need} (household of "
              "{size}); the household may apply to split or wait for a fitting unit"),
+    Template("waiting_taken_locked",
+             "轮候：符合本户条件（{low}–{high} m²{need}）的空置房源共{count}套，"
+             "已全部分配：规划人员锁定给其他户{locked}套，优先级高于本户（{points}分）"
+             "的户{higher}套，同分户{same}套（抽签），低于本户的户{lower}套（这些户只能"
+             "使用这类房源，分给它们可多安置户数）",
+             "waiting: all {count} vacant units that fit the household ({low}–"
+             "{high} m²{need}) are allocated: {locked} fixed to other households by "
+             "the planner, {higher} to households of higher "
+             "priority than this one ({points} points), {same} to households of "
+             "equal score (by lot), {lower} to households of lower priority (who "
+             "can use only units of this kind, so more households are housed)"),
     Template("waiting_taken",
              "轮候：符合本户条件（{low}–{high} m²{need}）的空置房源共{count}套，"
              "已全部分配：优先级高于本户（{points}分）的户{higher}套，同分户{same}套"

@@ -205,6 +205,12 @@ def test_locks_are_kept(tiny_project, backend):
     assert reasons["H5"] == ("规划人员锁定（信访协调），锁定日期2026-10-01；"
                              "面积25 m²在本户1人的面积标准12–25 m²内")
     assert reasons["H2"].endswith("；同类房源内楼层按抽签确定")  # no low floor asked
+    # H4 waits because of the lock, and its notice says so (not that a
+    # household of lower priority took the unit).
+    assert reasons["H4"] == (
+        "轮候：符合本户条件（12–25 m²）的空置房源共1套，已全部分配：规划人员锁定给"
+        "其他户1套，优先级高于本户（25分）的户0套，同分户0套（抽签），低于本户的户"
+        "0套（这些户只能使用这类房源，分给它们可多安置户数）")
     assert_allocation_valid(tiny_project)
 
 

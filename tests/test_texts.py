@@ -57,6 +57,12 @@ def test_english_reasons_carry_the_same_figures(solved_tiny):
     assert in_language("规划人员锁定（未注明原因）；面积25 m²在本户1人的面积标准"
                        "12–25 m²内；同类房源内楼层按抽签确定", "en").startswith(
         "fixed by the planner (no reason given); 25 m² is within")
+    assert in_language(
+        "轮候：符合本户条件（12–25 m²）的空置房源共1套，已全部分配：规划人员锁定给"
+        "其他户1套，优先级高于本户（25分）的户0套，同分户0套（抽签），低于本户的户"
+        "0套（这些户只能使用这类房源，分给它们可多安置户数）", "en").startswith(
+        "waiting: all 1 vacant units that fit the household (12–25 m²) are "
+        "allocated: 1 fixed to other households by the planner, 0 to households")
     assert in_language("规划人员锁定（信访协调），锁定日期2026-10-01；面积25 m²在本户"
                        "1人的面积标准12–25 m²内", "en") == (
         "fixed by the planner (信访协调) on 2026-10-01; 25 m² is within the "
