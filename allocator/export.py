@@ -634,6 +634,12 @@ def export_csv(project: Project, path: Path, scenario: str = "base",
             # (an exited household's score) would turn into 55.0.
             safe[column] = pd.Series([safe_cell(v) for v in safe[column]],
                                      index=safe.index, dtype=object)
+        elif pd.api.types.is_float_dtype(safe[column]):
+            # A column with blanks (a waiting household's floor) is float in
+            # the frame: whole values are written as 9, not 9.0.
+            safe[column] = pd.Series(
+                [None if pd.isna(v) else int(v) if float(v).is_integer() else v
+                 for v in safe[column]], index=safe.index, dtype=object)
         else:
             safe[column] = safe[column].map(safe_cell)
     with _replacing(path) as (temp, path):

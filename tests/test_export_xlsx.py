@@ -48,6 +48,11 @@ def test_csv_neutralises_formulas_and_keeps_numbers(tiny_project, tmp_path):
     frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
     assert "'@SUM(A1:A9)" in set(frame["户主"])
     assert frame["面积(m²)"].dropna().map(float).min() >= 25
+    # Whole floors and areas are written as such (9, not 9.0), though the
+    # waiting households' cells are blank; the file is the one Excel shows.
+    assert set(frame["楼层"].dropna()) <= {"1", "2", "3"}
+    assert set(frame["面积(m²)"].dropna()) <= {"25", "50", "75", "100"}
+    assert frame["楼层"].isna().any()
     assert (path.stat().st_mode & 0o777) == 0o600
 
 
