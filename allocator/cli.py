@@ -544,6 +544,10 @@ def _output_refused(args) -> int | None:
         target = getattr(args, option, None)
         if not isinstance(target, Path):
             continue
+        if str(target) in ("", "."):
+            print(f"错误 error: --{option} is empty; give a file name",
+                  file=sys.stderr)
+            return EXIT_USAGE
         if target.is_dir():
             print(f"错误 error: --{option} {target} is a folder; give a file name",
                   file=sys.stderr)

@@ -122,7 +122,8 @@ def lock_problems(project: Project, household_id: str, unit_id: str,
             "area", {"unit": unit_id, "area": area, "size": size, "low": low,
                      "high": high},
             f"unit {unit_id} has {area:g} m², outside the {low:g}–{high:g} m² "
-            f"band of household {household_id} ({size} people)"))
+            f"band of household {household_id} ({size} "
+            f"{'person' if size == 1 else 'people'})"))
     if bool(info["needs_accessible"]) and not bool(unit["accessible"]):
         problems.append(LockProblem(
             "accessible", {"unit": unit_id, "household": household_id},
