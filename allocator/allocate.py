@@ -481,8 +481,16 @@ def _lock_classes(project, households, units, class_index, class_key,
             problems.append(f"{name}: unit {lock.unit_id} is "
                             f"{label(status[lock.unit_id])}, not {label('vacant')}")
         elif class_of_unit[lock.unit_id] not in household_classes[h]:
-            problems.append(f"{name}: the unit does not fit the household (area "
-                            "band or accessibility)")
+            # Said with the numbers the lock command gives (a rule changed
+            # since the lock was set, say).
+            from allocator.locks import lock_problems
+
+            why = "; ".join(str(p) for p in lock_problems(
+                project, lock.household_id, lock.unit_id, "fix")) or \
+                "the unit does not fit the household (area band or accessibility)"
+            problems.append(f"{name}: {why}; change the lock or remove it "
+                            f"(allocator lock --household {lock.household_id} "
+                            f"--unit {lock.unit_id} --remove)")
         elif h in required:
             problems.append(f"{name}: the household already has a fixed unit")
         elif lock.unit_id in fixed_units:

@@ -227,5 +227,12 @@ def test_forbidden_unit_and_impossible_lock(tiny_project):
     assert_allocation_valid(tiny_project)
 
     _lock(tiny_project, "H5", "A-201", "fix")  # 75 m² for one person
-    with pytest.raises(LockError, match="H5 → A-201: the unit does not fit"):
+    with pytest.raises(LockError) as refused:
         solve_project(tiny_project, backend="highs", today=TINY_TODAY)
+    # With the numbers, and what to do (found by a new user, who changed the
+    # area band after setting a lock and was told only "area band or
+    # accessibility").
+    assert str(refused.value) == (
+        "locks cannot be kept: lock fix H5 → A-201: unit A-201 has 75 m², outside "
+        "the 12–25 m² band of household H5 (1 person); change the lock or remove "
+        "it (allocator lock --household H5 --unit A-201 --remove)")
