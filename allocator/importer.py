@@ -233,6 +233,14 @@ def _rename(frame: pd.DataFrame, mapping: dict[str, str], required: tuple[str, .
         elif key != "geometry":
             ignored.append((position, key, target))
     _report_unknown(frame, ignored, mapping, check, unknown, header_row)
+    garbled = [header for _position, header, target in ignored
+               if target is None and any("\u0080" <= ch <= "\u00ff" or ch == "\ufffd"
+                                         for ch in header)]
+    if garbled:
+        check.warn(header_row, None, (
+            f"headers such as {garbled[0]!r} look like Chinese read in the wrong "
+            "text encoding; give the file's encoding (--encoding utf-8, gbk or "
+            "big5; in the window, the encoding box) or save the file as UTF-8"))
     # A column that repeats a field under its other name (年收入 and
     # annual_income) is not read: it must not sit beside the first under one
     # name.

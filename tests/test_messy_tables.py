@@ -229,6 +229,28 @@ def test_a_field_under_both_its_names_reads_the_first(tiny_inputs, tmp_path):
     assert len(first) and all(float(v) in incomes for v in first.values())
 
 
+def test_headers_read_in_the_wrong_encoding_say_so(tiny_inputs, tmp_path):
+    # Found by a new user: a UTF-8 register read as Latin-1 gave sixteen
+    # "not a known column" warnings and no word about the encoding.
+    path = tmp_path / "register.csv"
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        csv.writer(stream).writerows(REGISTER)
+    result = import_files(dataclasses.replace(tiny_inputs, register=path,
+                                              encoding="latin-1"))
+    assert result.project is None
+    hint = [line for line in _lines(result) if "wrong text encoding" in line]
+    garbled = "户号".encode().decode("latin-1")  # the first header, as read
+    assert hint == [
+        f"{path}:1: 警告 warning: headers such as {garbled!r} look like Chinese "
+        "read in the wrong text encoding; give the file's encoding (--encoding "
+        "utf-8, gbk or big5; in the window, the encoding box) or save the file as "
+        "UTF-8"]
+    # Read as what it is, nothing of the kind is said.
+    right = _import(tiny_inputs, path)
+    assert right.errors == [] and not [
+        line for line in _lines(right) if "wrong text encoding" in line]
+
+
 def _two_level(header):
     """Group titles above the field names, 户号 in the upper row only (a
     cell merged over both rows, as Excel keeps it)."""
