@@ -910,6 +910,9 @@ def _check_units(frame: gpd.GeoDataFrame, path: Path, site_ids: set[str] | None,
             check.error(row, "楼层", f"{_text(cells['floor'])!r} is not a floor "
                         "number; write it as a whole number (3, or -1 for a "
                         "basement)")
+        elif floor == 0:
+            check.warn(row, "楼层", "floor 0: the ground floor is 1 and a basement "
+                       "-1; check the floor (it counts as a low floor)")
         floors.append(int(floor) if floor is not None else 0)
         area = _number(_strip_area_unit(cells["area_m2"]))
         if area is None or area <= 0:
@@ -941,9 +944,10 @@ def _check_units(frame: gpd.GeoDataFrame, path: Path, site_ids: set[str] | None,
             else:
                 occupant_rows[occupant] = int(row)
                 size = (sizes or {}).get(occupant)
-                if size and area and not low * size <= area <= high * size:
+                if size and area and area > 0 and not low * size <= area <= high * size:
+                    people = "person" if size == 1 else "people"
                     check.warn(row, "现住户号", (
-                        f"household {occupant} of {size} people lives in "
+                        f"household {occupant} of {size} {people} lives in "
                         f"{area:g} m² ({area / size:.1f} m² per person), outside "
                         f"the area band of {low:g}-{high:g} m² per person; check "
                         "现住户号 and 面积 on this row (the household keeps its "

@@ -251,6 +251,32 @@ def test_headers_read_in_the_wrong_encoding_say_so(tiny_inputs, tmp_path):
         line for line in _lines(right) if "wrong text encoding" in line]
 
 
+def test_a_floor_0_is_questioned_and_a_negative_area_said_once(tiny_inputs,
+                                                                tmp_path):
+    # Found by a new user: floor 0 passed silently, and an occupied unit of
+    # -5 m² got, besides its error, a warning that its household "lives in
+    # -5 m²".
+    text = (tiny_inputs.units).read_text(encoding="utf-8-sig").splitlines()
+    rows = [line.split(",") for line in text]
+    at = {name: i for i, name in enumerate(rows[0])}
+    for row in rows[1:]:
+        if row[at["房号"]] == "A-101":
+            row[at["楼层"]] = "0"
+        if row[at["状态"]] == "已入住":
+            row[at["面积"]] = "-5"
+            occupied = row[at["房号"]]
+    path = tmp_path / "units.csv"
+    path.write_text("\n".join(",".join(row) for row in rows), encoding="utf-8-sig")
+    result = import_files(dataclasses.replace(tiny_inputs, units=path))
+    lines = [line for line in _lines(result) if str(path) in line]
+    line_of = {row[at["房号"]]: i + 2 for i, row in enumerate(rows[1:])}
+    assert lines == [
+        f"{path}:{line_of['A-101']}:楼层: 警告 warning: floor 0: the ground floor "
+        "is 1 and a basement -1; check the floor (it counts as a low floor)",
+        f"{path}:{line_of[occupied]}:面积: 错误 error: '-5': area must be a "
+        "positive number of m²"]
+
+
 def _two_level(header):
     """Group titles above the field names, 户号 in the upper row only (a
     cell merged over both rows, as Excel keeps it)."""
