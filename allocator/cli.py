@@ -169,36 +169,28 @@ HOUSEHOLDS_MAX = 1_000_000  # a county; a province is solved county by county
 MEMORY_MB_MIN = 256
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from exc
-    if not 0 <= value <= SEED_MAX:
-        raise argparse.ArgumentTypeError(f"must be from 0 to {SEED_MAX:,}")
-    return value
+def _whole_number(least: int, most: int | None, range_text: str):
+    """An argument type: a whole number from ``least`` to ``most`` (no upper
+    limit when None), refused with ``range_text`` otherwise."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a whole number") from exc
+        if value < least or (most is not None and value > most):
+            raise argparse.ArgumentTypeError(range_text)
+        return value
+
+    return parse
 
 
-def _households(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from exc
-    if not 1 <= value <= HOUSEHOLDS_MAX:
-        raise argparse.ArgumentTypeError(
-            f"must be from 1 to {HOUSEHOLDS_MAX:,} (one county)")
-    return value
-
-
-def _memory_mb(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from exc
-    if value < MEMORY_MB_MIN:
-        raise argparse.ArgumentTypeError(
-            f"must be at least {MEMORY_MB_MIN} MB (a method needs that to start)")
-    return value
+_seed = _whole_number(0, SEED_MAX, f"must be from 0 to {SEED_MAX:,}")
+_households = _whole_number(1, HOUSEHOLDS_MAX,
+                            f"must be from 1 to {HOUSEHOLDS_MAX:,} (one county)")
+_memory_mb = _whole_number(MEMORY_MB_MIN, None, f"must be at least {MEMORY_MB_MIN} "
+                           "MB (a method needs that to start)")
 
 
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
