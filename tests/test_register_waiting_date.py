@@ -121,7 +121,7 @@ def test_an_update_day_after_today_is_refused(tmp_path, capsys):
 
     project = tiny_solved_by_cli(tmp_path / "p.gpkg")
     before = project.read_bytes()
-    later = dt.date.today() + dt.timedelta(days=1)
+    later = dt.date.today() + dt.timedelta(days=7)
     capsys.readouterr()
     code = main(["register", str(project), str(TINY / "register.csv"),
                  "--date", later.isoformat(), "--apply", "--reason", "核对"])

@@ -115,16 +115,17 @@ def _household(**changes):
 
 SPOUSE = {"name": "阿苦阿呷", "birth_date": "1982-03-03", "sex": "女",
           "relationship": "配偶", "disability": "无"}
-TOMORROW = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+# A week ahead: still after today when a run crosses midnight.
+LATER = (dt.date.today() + dt.timedelta(days=7)).isoformat()
 BAD = [
     (_household(category="x"), "category = 'x': use one of 易地扶贫搬迁"),
     (_household(annual_income=-5), "annual_income = -5: must be 0 or more"),
     (_household(stable_job_years=-1), "stable_job_years = -1: must be 0 or more"),
     (_household(member={"name": " "}), "members[0]: name is empty"),
-    (_household(member={"birth_date": TOMORROW}),
-     f"members[0] (阿苦木呷): birth_date = '{TOMORROW}' is in the future"),
-    (_household(waiting_since=TOMORROW),
-     f"waiting_since = '{TOMORROW}' is in the future"),
+    (_household(member={"birth_date": LATER}),
+     f"members[0] (阿苦木呷): birth_date = '{LATER}' is in the future"),
+    (_household(waiting_since=LATER),
+     f"waiting_since = '{LATER}' is in the future"),
     (_household(member={"sex": "X"}),
      "members[0] (阿苦木呷): sex = 'X': write 男 or 女"),
     (_household(member={"disability": "??"}),
