@@ -675,6 +675,40 @@ def cmd_import(args) -> int:
     return EXIT_OK
 
 
+def _date_before_records(project, day: dt.date | None, command: str) -> bool:
+    """Refuse (print and return True) a ``--date`` before the latest day the
+    project records (a move-in, a waiting-list entry, a birth): ages, school
+    years and waiting years would be counted as of a day the data postdates
+    (a typo, 2006 for 2026, re-allocated thousands of households)."""
+    import pandas as pd
+
+    if day is None:
+        return False
+    latest = []
+    units = project.housing_units
+    for what, values in (
+            ("a move-in (入住日期)", units.loc[units["status"] == "occupied",
+                                              "placed_on"]),
+            ("a waiting-list entry (轮候登记日期)",
+             project.households["waiting_since"]),
+            ("a birth (出生日期)", project.members["birth_date"])):
+        parsed = pd.to_datetime(values.astype(str), errors="coerce",
+                                format="mixed").dropna()
+        if len(parsed):
+            latest.append((parsed.max().date(), what))
+    if not latest:
+        return False
+    last, what = max(latest)
+    if day >= last:
+        return False
+    print(f"错误 error: --date {day.isoformat()} is before {what} on "
+          f"{last.isoformat()} that the project records; {command} counts ages, "
+          "school years and waiting years on its day, so give a day on or after "
+          f"{last.isoformat()}, or leave --date out for today. Nothing changed",
+          file=sys.stderr)
+    return True
+
+
 def _solve(project, args, quiet: bool = False):
     from allocator.allocate import (
         solve_project,
@@ -868,6 +902,8 @@ def _cmd_solve(args) -> int:
               file=sys.stderr)
         return EXIT_DATA
     project = load_project(args.project)
+    if _date_before_records(project, args.date, "a solve"):
+        return EXIT_USAGE
     if args.scenario != "base":
         return _solve_scenario(project, args)
     from allocator.allocate import base_placements, mark_changed_units
@@ -1741,6 +1777,8 @@ def _cmd_reallocate(args) -> int:
     from allocator.validator import validate_allocation
 
     project = load_project(args.project)
+    if _date_before_records(project, args.date, "a reallocation"):
+        return EXIT_USAGE
     today = args.date or dt.date.today()
     exits = project.exits
     if args.date is not None and not exits.empty:

@@ -253,3 +253,30 @@ def test_a_reallocation_dated_after_today_is_refused(tiny_project, tmp_path, cap
     err = capsys.readouterr().err
     assert f"--date {later} is after today" in err and "Nothing changed" in err
     assert path.read_bytes() == before
+
+
+def test_a_date_before_the_projects_records_is_refused(tmp_path, capsys):
+    # Found by a new user: solve --date 2006-12-05 (for 2026) re-allocated
+    # thousands of households on ages and waiting years counted in 2006, and a
+    # reallocation dated 2000 gave a 40-year-old a middle-school place.
+    from conftest import tiny_solved_by_cli
+
+    from allocator.project import load_project
+
+    path = tiny_solved_by_cli(tmp_path / "p.gpkg")
+    project = load_project(path)
+    births = project.members["birth_date"].astype(str).max()
+    before = path.read_bytes()
+    capsys.readouterr()
+    for command, word in (("solve", "a solve"), ("reallocate", "a reallocation")):
+        assert main([command, str(path), "--date", "2006-12-05"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("错误 error: --date 2006-12-05 is before "), err
+        assert f"{word} counts ages, school years and waiting years on its day" \
+            in err
+        assert path.read_bytes() == before
+    # The latest record is a birth or a waiting-list entry of the tiny county;
+    # its day itself is allowed.
+    latest = max(births, project.households["waiting_since"].astype(str).max())
+    assert main(["solve", str(path), "--backend", "highs", "--date",
+                 latest[:10]]) == 0
