@@ -174,8 +174,19 @@ def try_petition(
     from allocator.scenarios import allocation_day, made_against
 
     today = today or allocation_day(project, "base")
-    if household_id not in set(project.households["household_id"]):
+    households = project.households
+    if household_id not in set(households["household_id"]):
         raise PetitionError(f"household {household_id} is not in the project")
+    if "exited_on" in households.columns:
+        exited = households.loc[households["household_id"] == household_id,
+                                "exited_on"].iloc[0]
+        if isinstance(exited, str) and exited:
+            raise PetitionError(
+                f"household {household_id} exited the programme on {exited} "
+                "(退出); an exited household is not allocated, so its petition "
+                "cannot be tried. If the exit was a mistake and its unit is "
+                "not yet freed, take it back first (allocator exits PROJECT "
+                f"--cancel --household {household_id})")
     request, barred = _request(project, household_id, exclude_unit, exclude_site,
                                grant_wish)
     try:

@@ -99,6 +99,15 @@ def test_bad_petitions_are_named(tiny_built):
         try_petition(tiny_built, "H2", exclude_unit="Z-1")
     with pytest.raises(PetitionError, match="H2 has recorded no wish"):
         try_petition(tiny_built, "H2", grant_wish=True)
+    # Found by a new user: an exited household's petition stopped on
+    # "'H4' is not in list".
+    households = tiny_built.households
+    households.loc[households["household_id"] == "H4", "exited_on"] = "2026-09-01"
+    with pytest.raises(PetitionError) as refused:
+        try_petition(tiny_built, "H4", exclude_unit="B-201")
+    assert str(refused.value).startswith(
+        "household H4 exited the programme on 2026-09-01 (退出); an exited "
+        "household is not allocated")
 
 
 def test_saved_trial_compares_with_the_base(tiny_built):
