@@ -388,7 +388,6 @@ def _run_isolated(method: str, households: int, seed: int, time_limit: float,
     import json
     import os
     import resource
-    import signal
     import subprocess
     import tempfile
     import time
@@ -405,30 +404,40 @@ def _run_isolated(method: str, households: int, seed: int, time_limit: float,
             hard = (4 * memory_mb + 2048) * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
 
-        env = dict(os.environ, PYTHONPATH=str(root) + os.pathsep + os.environ.get(
-            "PYTHONPATH", ""))
+        # The child's solver files (CBC's model and solution) go to this
+        # folder, which is removed with it.
+        env = dict(os.environ, TMPDIR=tmp, PYTHONPATH=str(root) + os.pathsep
+                   + os.environ.get("PYTHONPATH", ""))
+        # Its own process group: a solver it started (CBC runs as a program
+        # of its own) is stopped with it, at a time-out, at the end, or when
+        # the benchmark is interrupted.
         child = subprocess.Popen(
             [python, "-m", "bench.county_methods", method, str(households), str(seed),
              str(time_limit), str(out), unit_points],
             cwd=root, env=env, preexec_fn=limit, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE)
+            stderr=subprocess.PIPE, start_new_session=True)
         deadline = time.monotonic() + time_limit + grace
         verdict, peak_kb, usage = None, 0, None
-        while True:
-            pid, _status, usage = os.wait4(child.pid, os.WNOHANG)
-            if pid:
-                break
-            rss = _rss_kb(child.pid)
-            peak_kb = max(peak_kb, rss)
-            if rss > memory_mb * 1024:
-                verdict = "out_of_memory"
-            elif time.monotonic() > deadline:
-                verdict = "timeout"
-            if verdict:
-                child.send_signal(signal.SIGKILL)
-                _pid, _status, usage = os.wait4(child.pid, 0)
-                break
-            time.sleep(0.05)
+        try:
+            while True:
+                pid, _status, usage = os.wait4(child.pid, os.WNOHANG)
+                if pid:
+                    break
+                rss = _rss_kb(child.pid)
+                peak_kb = max(peak_kb, rss)
+                if rss > memory_mb * 1024:
+                    verdict = "out_of_memory"
+                elif time.monotonic() > deadline:
+                    verdict = "timeout"
+                if verdict:
+                    _kill_group(child.pid)
+                    _pid, _status, usage = os.wait4(child.pid, 0)
+                    break
+                time.sleep(0.05)
+        except BaseException:
+            _kill_group(child.pid)
+            raise
+        _kill_group(child.pid)  # what the child left running
         child.returncode = 0  # reaped above
         peak_mb = round(max(peak_kb, usage.ru_maxrss) / 1024, 1)
         stderr = child.stderr.read().decode(errors="replace") if child.stderr else ""
@@ -449,6 +458,17 @@ def _run_isolated(method: str, households: int, seed: int, time_limit: float,
                 and row.get("seconds", 0) > time_limit):
             row["status"] = "timeout"
         return row
+
+
+def _kill_group(pid: int) -> None:
+    """Kill every process of the group ``pid`` leads (gone already: fine)."""
+    import os
+    import signal
+
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def _rss_kb(pid: int) -> int:
