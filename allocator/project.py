@@ -793,6 +793,13 @@ def load_project(path: Path, *, check_ledger: bool = True,
             pyogrio.errors.GeometryError, sqlite3.Error) as exc:
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         detail = text.split("; ")[-1].split(": ")[-1].strip() or text
+        if "locked" in text.lower() or "busy" in text.lower():
+            # Another program (QGIS editing a layer, say) holds the file.
+            raise ProjectError(
+                f"{path}: another program is using the project file ({detail}), "
+                "e.g. QGIS editing one of its layers; save or stop the edit there "
+                "(or close the file) and try again. The file is not damaged") \
+                from exc
         autosave = path.with_name(f".{path.stem}.autosave.gpkg")
         hint = (f"; an autosaved copy of unsaved window edits is {autosave}"
                 if autosave.exists() else "")

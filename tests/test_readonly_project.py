@@ -274,3 +274,31 @@ def test_the_copy_of_a_save_still_running_is_left_alone(project):
         sleeper.wait()
     load_project(project)
     assert not busy.exists()  # its process is gone now
+
+
+def test_a_project_another_program_holds_is_not_called_damaged(tmp_path, capsys):
+    # Found by a new user: with the file held by another program (QGIS in an
+    # edit), the tool said it was damaged and to open a backup, which would
+    # have lost work.
+    import sqlite3
+
+    from conftest import tiny_solved_by_cli
+
+    from allocator.cli import main
+
+    path = tiny_solved_by_cli(tmp_path / "p.gpkg")
+    capsys.readouterr()
+    other = sqlite3.connect(path)
+    other.execute("BEGIN EXCLUSIVE")
+    try:  # in a process of its own, as a planner runs it
+        done = subprocess.run([sys.executable, "-m", "allocator.cli", "ledger",
+                               str(path)], capture_output=True, text=True)
+    finally:
+        other.rollback()
+        other.close()
+    assert done.returncode == 1
+    err = done.stderr
+    assert err.startswith(f"错误 error: {path}: another program is using the "
+                          "project file (database is locked)"), err
+    assert "The file is not damaged" in err and "backup" not in err
+    assert main(["ledger", str(path)]) == 0
