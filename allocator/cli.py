@@ -1065,6 +1065,8 @@ def cmd_rules(args) -> int:
         return _cmd_rules(args)
 
 
+RED_LINE_M2 = 25  # the national per-person area limit of relocation housing
+
 YES_NO = {"true": True, "yes": True, "on": True, "是": True, "开": True,
           "false": False, "no": False, "off": False, "否": False, "关": False}
 """Words a planner may give for a rule that is on or off."""
@@ -1077,7 +1079,12 @@ def _cmd_rules(args) -> int:
         save_project,
         unreadable_rule,
     )
-    from allocator.rules import DEFAULTS, problem_keys, rule_problems
+    from allocator.rules import (
+        DEFAULTS,
+        WHOLE_NUMBER_RULES,
+        problem_keys,
+        rule_problems,
+    )
     from allocator.scenarios import project_word
 
     project = load_project(args.project, rules_to_fix=True)
@@ -1099,6 +1106,9 @@ def _cmd_rules(args) -> int:
                     changed[key] = json.loads(text)
                 except json.JSONDecodeError:
                     changed[key] = text  # a bare word, e.g. a date
+                if key in WHOLE_NUMBER_RULES and isinstance(changed[key], float) \
+                        and changed[key].is_integer() and abs(changed[key]) < 1e15:
+                    changed[key] = int(changed[key])  # 1e9 is 1000000000
             unusable.pop(key, None)
         problems = [f"{unreadable_rule(key, value)}; set it too"
                     for key, value in unusable.items()]
@@ -1120,6 +1130,13 @@ def _cmd_rules(args) -> int:
                     after={k: changed[k] for k in before},
                     reason=args.reason or "allocator rules --set")
         save_project(project, args.project)
+        most = project.rules.get("area_max_per_person_m2")
+        if "area_max_per_person_m2" in before and isinstance(most, (int, float)) \
+                and most > RED_LINE_M2:
+            print(f"注意 note: area_max_per_person_m2 = {most:g} m² is above the "
+                  f"national red line of {RED_LINE_M2:g} m² per person (人均住房面积"
+                  "不超过25平方米, 13th five-year relocation plan); set it back "
+                  "unless the county's policy allows more", file=sys.stderr)
     for row in rules_frame(project.rules).itertuples():
         label = DEFAULTS[row.key].label if row.key in DEFAULTS else row.key
         value = row.value_json

@@ -179,6 +179,17 @@ def test_cli_takes_on_and_off_in_a_planners_words(tiny_project, tmp_path, capsys
     assert main(["rules", str(path), "--set", "low_floor_max=0"]) == 1
     assert "low_floor_max: 0 must be at least 1 (the ground floor is floor 1)" in \
         capsys.readouterr().err
+    # A whole number written 1e9 is stored as one; an area above the national
+    # red line is taken (a county may allow it) with a note.
+    assert main(["rules", str(path), "--set", "lottery_seed=1e9"]) == 0
+    assert load_project(path).rules["lottery_seed"] == 1_000_000_000
+    assert isinstance(load_project(path).rules["lottery_seed"], int)
+    capsys.readouterr()
+    assert main(["rules", str(path), "--set", "area_max_per_person_m2=30"]) == 0
+    assert "30 m² is above the national red line of 25 m² per person" in \
+        capsys.readouterr().err
+    assert main(["rules", str(path), "--set", "area_max_per_person_m2=25"]) == 0
+    assert "red line" not in capsys.readouterr().err
 
 
 def test_walking_before_serving_is_refused():
