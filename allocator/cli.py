@@ -193,6 +193,41 @@ _memory_mb = _whole_number(MEMORY_MB_MIN, None, f"must be at least {MEMORY_MB_MI
                            "MB (a method needs that to start)")
 
 
+def _crs(text: str) -> str:
+    """A coordinate reference system pyproj knows (EPSG:4490, ...)."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        CRS.from_user_input(text)
+    except CRSError as exc:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a coordinate reference system; give one such as "
+            "EPSG:4490 (CGCS2000) or EPSG:4326 (WGS 84)") from exc
+    return text
+
+
+def _project_path(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty; give the project file (.gpkg)")
+    return Path(text)
+
+
+def _folder(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty; name the output folder")
+    return Path(text)
+
+
+def _new_project(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty; name the project file (.gpkg)")
+    if Path(text).suffix.lower() != ".gpkg":
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: a project is a GeoPackage; give a name ending in .gpkg")
+    return Path(text)
+
+
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--register", type=Path, required=True,
                         help="household register, one row per person (.xlsx/.csv)")
@@ -203,7 +238,8 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--facilities", type=Path, required=True,
                         help="schools and clinics (spatial file or table)")
     parser.add_argument("--county", type=Path, help="county boundary (spatial file)")
-    parser.add_argument("--crs", help="CRS of a spatial file that declares none, "
+    parser.add_argument("--crs", type=_crs,
+                        help="CRS of a spatial file that declares none, "
                         "e.g. EPSG:4490")
     parser.add_argument("--coords", choices=("wgs84", "cgcs2000", "gcj02", "bd09"),
                         help="coordinate system of the 经度/纬度 columns of CSV/Excel "
@@ -253,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="import, solve and export the bundled "
                                "sample county (昭觉县)")
-    demo.add_argument("--out", type=Path, required=True, help="output folder")
+    demo.add_argument("--out", type=_folder, required=True, help="output folder")
     demo.add_argument("--force", action="store_true",
                       help="replace a project.gpkg in the folder that holds work "
                            "done after a demo")
@@ -261,7 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = commands.add_parser("import", help="check files and create a project")
     _add_inputs(imp)
-    imp.add_argument("--out", type=Path, required=True, help="project .gpkg to write")
+    imp.add_argument("--out", type=_new_project, required=True,
+                     help="project .gpkg to write")
     imp.add_argument("--force", action="store_true",
                      help="replace an existing project file")
 
@@ -269,14 +306,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_inputs(val)
 
     solve = commands.add_parser("solve", help="allocate a project")
-    solve.add_argument("project", type=Path)
+    solve.add_argument("project", type=_project_path)
     _add_solve_options(solve)
     solve.add_argument("--json", type=Path, help="write KPIs and run to this file")
     solve.add_argument("--scenario", default="base",
                        help="solve this scenario on its own data (default base)")
 
     export = commands.add_parser("export", help="write orders PDF and/or Excel")
-    export.add_argument("project", type=Path)
+    export.add_argument("project", type=_project_path)
     export.add_argument("--pdf", type=Path, help="allocation orders PDF")
     export.add_argument("--xlsx", type=Path, help="Excel workbook")
     export.add_argument("--csv", type=Path, help="allocation table as CSV")
@@ -288,7 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rules = commands.add_parser(
         "rules", help="show or change a project's rules (with their sources)")
-    rules.add_argument("project", type=Path)
+    rules.add_argument("project", type=_project_path)
     rules.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="change a rule; VALUE is JSON, e.g. detour_factor=1.4 or "
                        'catchment_walk_m=\'{"kindergarten": 300, "primary": 2000, '
@@ -297,7 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     lock = commands.add_parser(
         "lock", help="fix a unit to a household or forbid one, before solving")
-    lock.add_argument("project", type=Path)
+    lock.add_argument("project", type=_project_path)
     lock.add_argument("--household", help="household id (户号)")
     target = lock.add_mutually_exclusive_group()
     target.add_argument("--unit", help="fix this unit (房号) to the household")
@@ -346,7 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     realloc = commands.add_parser(
         "reallocate", help="give units freed by exits to the waiting list; nobody "
         "already housed moves unless allowed")
-    realloc.add_argument("project", type=Path)
+    realloc.add_argument("project", type=_project_path)
     realloc.add_argument("--scenario", default="base",
                          help="scenario to reallocate (default base)")
     realloc.add_argument("--allow-moves", action="store_true",
@@ -370,7 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                 required=True)
     new = scenario_commands.add_parser(
         "new", help="a scenario from options and/or a JSON/YAML changes file")
-    new.add_argument("project", type=Path)
+    new.add_argument("project", type=_project_path)
     new.add_argument("name")
     new.add_argument("--file", type=Path, help="changes file (.json/.yaml)")
     new.add_argument("--description", default="")
@@ -395,7 +432,7 @@ def build_parser() -> argparse.ArgumentParser:
                        ("promote", "make a solved scenario the base (ledger entry)"),
                        ("delete", "remove a scenario and its allocation")):
         sub = scenario_commands.add_parser(name, help=text)
-        sub.add_argument("project", type=Path)
+        sub.add_argument("project", type=_project_path)
         if name != "list":
             sub.add_argument("name")
         if name in ("promote", "delete"):
@@ -407,7 +444,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff = scenario_commands.add_parser(
         "diff", help="key figures side by side, the households that differ and a "
         "map of the differences")
-    diff.add_argument("project", type=Path)
+    diff.add_argument("project", type=_project_path)
     diff.add_argument("names", nargs="+",
                       help="scenarios to compare (one name: compared with base)")
     diff.add_argument("--geojson", type=Path,
@@ -420,7 +457,7 @@ def build_parser() -> argparse.ArgumentParser:
     petition = commands.add_parser(
         "petition", help="try a household's objection (信访) as a what-if with the "
         "least change to everyone else")
-    petition.add_argument("project", type=Path)
+    petition.add_argument("project", type=_project_path)
     petition.add_argument("--household", required=True, help="household id (户号)")
     wish = petition.add_mutually_exclusive_group(required=True)
     wish.add_argument("--exclude-unit", metavar="UNIT",
@@ -1945,7 +1982,7 @@ def _add_dynamic_commands(commands) -> None:
         "Entries written before the hashes began (projects made with an older "
         "version) are accepted as they are and named once, in one line, as not "
         "protected.")
-    ledger.add_argument("project", type=Path)
+    ledger.add_argument("project", type=_project_path)
     ledger.add_argument("--household", help="only entries about this household")
     ledger.add_argument("--action", help="only this action, e.g. exit, edit rules, "
                         "allocate, export, register update")
@@ -1956,7 +1993,7 @@ def _add_dynamic_commands(commands) -> None:
     exits = commands.add_parser(
         "exits", help="who qualifies for exit (退出) and why; --apply confirms "
         "exits and frees their units on the transition date")
-    exits.add_argument("project", type=Path)
+    exits.add_argument("project", type=_project_path)
     exits.add_argument("--apply", action="store_true",
                        help="confirm the exits (all qualifying households, or "
                        "those given with --household)")
@@ -1974,7 +2011,7 @@ def _add_dynamic_commands(commands) -> None:
 
     alerts = commands.add_parser(
         "alerts", help="red, yellow and blue risk alerts (红黄蓝预警) with reasons")
-    alerts.add_argument("project", type=Path)
+    alerts.add_argument("project", type=_project_path)
     alerts.add_argument("--level", choices=("red", "yellow", "blue"),
                         help="only this level")
     alerts.add_argument("--township", help="only households of this township "
@@ -1987,7 +2024,7 @@ def _add_dynamic_commands(commands) -> None:
     register = commands.add_parser(
         "register", help="compare an updated register (births, deaths, 分户, "
         "merges) with the project; --apply records the changes")
-    register.add_argument("project", type=Path)
+    register.add_argument("project", type=_project_path)
     register.add_argument("file", type=Path, help="the updated register "
                           "(.xlsx/.csv, same columns as for import)")
     register.add_argument("--apply", action="store_true",
@@ -2007,7 +2044,7 @@ def _add_dynamic_commands(commands) -> None:
     notice = commands.add_parser(
         "notice", help="public notice (公示名单) PDF of an allocation: masked "
         "names and ID numbers, unit and school, lottery seed, objection deadline")
-    notice.add_argument("project", type=Path)
+    notice.add_argument("project", type=_project_path)
     notice.add_argument("--pdf", type=Path, required=True, help="PDF to write")
     notice.add_argument("--scenario", default="base",
                         help="scenario whose allocation is posted (default base)")

@@ -272,7 +272,9 @@ def kpi_table(kpis: dict[str, Any]) -> str:
 
         def value(name):  # a level left out of the order has no value
             found = run.get(f"objective_{name}")
-            return "-" if found is None or found != found else found
+            if found is None or found != found:
+                return "-"
+            return found + 0.0 if isinstance(found, float) else found  # not -0.0
 
         lines.append(
             f"objectives{scope}: housed(weighted)={value('housed')}  "

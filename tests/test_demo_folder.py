@@ -3,6 +3,7 @@ no output option may be a folder or the project file itself."""
 
 from pathlib import Path
 
+import pytest
 from conftest import tiny_solved_by_cli
 
 from allocator.cli import DEMO_LEDGER, _holds_more_than_a_demo, main
@@ -147,18 +148,21 @@ def test_outputs_that_clash_are_refused_before_any_work(tmp_path, capsys):
         f"错误 error: --csv and --xlsx both name {same}; give each output its own "
         "file name\n")
     assert not same.exists()
+    import geopandas as gpd
+
     register = tmp_path / "register.csv"
     shutil.copy(TINY / "register.csv", register)
-    kept = register.read_bytes()
-    assert main(["import", "--register", str(register),
-                 "--sites", str(TINY / "sites.geojson"),
+    sites = tmp_path / "sites.gpkg"  # an input that is a GeoPackage too
+    gpd.read_file(TINY / "sites.geojson").to_file(sites, driver="GPKG")
+    kept = sites.read_bytes()
+    assert main(["import", "--register", str(register), "--sites", str(sites),
                  "--units", str(TINY / "units.csv"),
                  "--facilities", str(TINY / "facilities.csv"),
-                 "--out", str(register), "--force"]) == 2
+                 "--out", str(sites), "--force"]) == 2
     assert capsys.readouterr().err == (
-        f"错误 error: --out {register} is one of the files read ({register}); give "
+        f"错误 error: --out {sites} is one of the files read ({sites}); give "
         "the output another file name\n")
-    assert register.read_bytes() == kept
+    assert sites.read_bytes() == kept
     assert main(["bench", "county", "--households", "50", "--json",
                  "/dev/full"]) == 2
     assert capsys.readouterr().err == (
@@ -199,3 +203,24 @@ def test_an_interrupted_demo_leaves_the_folder_as_it_was(tmp_path, capsys, monke
     assert main(["demo", "--out", str(out)]) != 0
     assert written and written[0].startswith(".orders.demo-")
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (["demo", "--out", ""], "argument --out: is empty; name the output folder"),
+    (["solve", ""], "argument project: is empty; give the project file (.gpkg)"),
+    (["import", "--register", "r.xlsx", "--sites", "s.csv", "--units", "u.csv",
+      "--facilities", "f.csv", "--out", "s.csv"],
+     "argument --out: 's.csv': a project is a GeoPackage; give a name ending in "
+     ".gpkg"),
+    (["validate", "--register", "r.xlsx", "--sites", "s.csv", "--units", "u.csv",
+      "--facilities", "f.csv", "--crs", "EPSG:99999"],
+     "argument --crs: 'EPSG:99999' is not a coordinate reference system"),
+])
+def test_arguments_a_tired_planner_gets_wrong(argv, said, capsys):
+    # Found by a new user: demo --out "" wrote into the current folder, import
+    # --out s.csv wrote a GeoPackage named .csv, and a bad --crs or an empty
+    # project name ended in an unexpected error.
+    with pytest.raises(SystemExit) as refused:
+        main(argv)
+    assert refused.value.code == 2
+    assert said in capsys.readouterr().err
