@@ -98,7 +98,10 @@ def changed_since_allocation(project: Project, scenario: str = "base"
                 value = json.loads(side) if isinstance(side, str) else side
             except ValueError:
                 value = None
-            keys |= set(value) if isinstance(value, dict) else {"?"}
+            if isinstance(value, dict):
+                keys |= set(value)
+            elif value is not None:  # not read: taken as a change that counts
+                keys.add("?")
         if keys - AFTERCARE_RULES:
             return int(entry), str(time_)[:10], "rules"
     return None
