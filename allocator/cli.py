@@ -2207,7 +2207,7 @@ def _cmd_exits(args) -> int:
             print(f"{household_id}: not a housed household that can exit (unknown, "
                   "waiting or already exited)", file=sys.stderr)
         return EXIT_OK
-    targets = list(args.household) if args.household else chosen[
+    targets = list(dict.fromkeys(args.household)) if args.household else chosen[
         "household_id"].tolist()
     if not targets:
         print("no household to confirm; nothing changed", file=sys.stderr)

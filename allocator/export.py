@@ -355,6 +355,15 @@ def build_orders(project: Project, scenario: str = "base",
     numbers = order_numbers(project, scenario)
     if households is not None:
         unknown = set(households) - set(allocations["household_id"])
+        registered = set(project.households["household_id"])
+        without = sorted(unknown & registered)
+        if without:
+            # In the register but not in the allocation: exited (or added by
+            # a register update since), so no order of this allocation.
+            raise ExportRefused(
+                f"household(s) {', '.join(without)} have no order in this "
+                "allocation (exited from the programme, or added to the register "
+                "after it was made); the Excel or CSV table lists them")
         if unknown:
             raise ExportRefused(
                 f"unknown household id(s): {', '.join(sorted(unknown))}")

@@ -69,6 +69,18 @@ def test_a_household_that_left_reads_exited(solved, tmp_path):
     assert (h0["结果"], h0["房号"], h0["原因"], h0["优先级得分"]) == (
         "已退出", None, "2026-09-30退出，腾出房屋A-301", None)
     assert from_xlsx["H1"]["优先级得分"] == 55
+    # Its order is refused as an exited household's, not as an unknown id
+    # (found by a new user).
+    from allocator.export import ExportRefused, export_pdf
+
+    with pytest.raises(ExportRefused) as refused:
+        export_pdf(solved, tmp_path / "h0.pdf", households=["H0"])
+    assert str(refused.value) == (
+        "household(s) H0 have no order in this allocation (exited from the "
+        "programme, or added to the register after it was made); the Excel or "
+        "CSV table lists them")
+    with pytest.raises(ExportRefused, match="unknown household id"):
+        export_pdf(solved, tmp_path / "h0.pdf", households=["H9"])
 
 
 def test_an_exit_still_ahead_keeps_the_unit_and_says_when(solved, tmp_path):
