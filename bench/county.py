@@ -456,6 +456,11 @@ def _run_isolated(method: str, households: int, seed: int, time_limit: float,
             row["seconds"] = None
         if (row.get("status") in ("optimal", "feasible")
                 and row.get("seconds", 0) > time_limit):
+            # Finished, but after the limit: a timeout for the comparison,
+            # and the row says what the method reached and when.
+            row["message"] = "; ".join(filter(None, [
+                f"finished {row['status']} in {row['seconds']:g} s, past the "
+                f"{time_limit:g} s limit", row.get("message")]))
             row["status"] = "timeout"
         return row
 
@@ -515,9 +520,12 @@ def run_and_write(households, seed, out, time_limit, memory_mb, methods,
         seconds = "-" if row.get("seconds") is None else row["seconds"]
         peak = "-" if row.get("peak_mb") is None else row["peak_mb"]
         # A method with no allocation says why instead of a row of Nones.
-        told = (f"housed {objective.get('housed')} served "
-                f"{objective.get('served')} walk {objective.get('walk')}"
-                if objective else f"no allocation: {row.get('message') or '-'}")
+        def value(level):  # "-": a level the method did not solve
+            return "-" if objective.get(level) is None else objective[level]
+
+        told = (f"housed {value('housed')} served {value('served')} walk "
+                f"{value('walk')}" if objective
+                else f"no allocation: {row.get('message') or '-'}")
         print(f"  {method:14s} {row['status']:13s} {seconds!s:>8} s "
               f"{peak!s:>8} MB  {told}", flush=True)
 

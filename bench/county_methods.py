@@ -58,6 +58,25 @@ def run_method(method: str, households: int, seed: int,
         time.perf_counter() - started, 3)}
     row.update(_METHODS[method](problem, left, rank))
     row["seconds"] = round(time.perf_counter() - started, 3)
+    return _only_what_was_solved(row)
+
+
+def _only_what_was_solved(row: dict) -> dict:
+    """A level the run did not solve has no value, and a run the time limit
+    stopped has no gap: a solver's placeholder (CBC's empty incumbent, 0 for
+    the levels after the one it stopped in) is not an objective."""
+    objective, levels = row.get("objective"), row.get("levels")
+    if objective and levels is not None:
+        solved = {lv["level"] for lv in levels
+                  if lv.get("status") in ("optimal", "feasible")}
+        row["objective"] = {name: (value if name in solved else None)
+                            for name, value in objective.items()}
+        if None in row["objective"].values() and row.get("status") in (
+                "optimal", "feasible"):
+            row["status"] = "timeout"  # it stopped before its last level
+    if row.get("objective") is None or row.get("status") not in (
+            "optimal", "feasible"):
+        row["gap"] = None
     return row
 
 

@@ -118,6 +118,41 @@ def test_a_grouped_mip_the_time_limit_stops_claims_no_gap():
     assert row["message"]
 
 
+def test_a_level_the_run_did_not_reach_has_no_value_and_the_run_no_gap():
+    from bench.county_methods import _only_what_was_solved
+
+    # CBC stopped in its second level: the values the model gives the
+    # levels after it (0 served, 0 walk) were never optimised.
+    row = _only_what_was_solved({
+        "status": "feasible", "gap": 0.0,
+        "objective": {"housed": 12465, "served": 0, "walk": 0},
+        "levels": [{"level": "housed", "status": "optimal"},
+                   {"level": "served", "status": "timeout"}]})
+    assert row["objective"] == {"housed": 12465, "served": None, "walk": None}
+    assert row["status"] == "timeout" and row["gap"] is None
+    # Every level solved: nothing changes.
+    whole = {"status": "optimal", "gap": 0.0,
+             "objective": {"housed": 5, "served": 3, "walk": 900},
+             "levels": [{"level": name, "status": "optimal"}
+                        for name in ("housed", "served", "walk")]}
+    assert _only_what_was_solved(dict(whole)) == whole
+    # No allocation: no gap either.
+    assert _only_what_was_solved({"status": "timeout", "gap": 0.0,
+                                  "objective": None})["gap"] is None
+
+
+def test_a_method_that_finishes_after_the_limit_says_what_it_reached():
+    # Every level of housing first takes well over a millisecond: the run is
+    # a timeout for the comparison, and its message keeps its own status.
+    report = run_benchmark(60, 5, time_limit=0.001, memory_mb=4096,
+                           methods=("sequential",))
+    row = report["methods"]["sequential"]
+    assert row["status"] == "timeout"
+    assert row["message"].startswith("finished optimal in ")
+    assert "past the 0.001 s limit" in row["message"]
+    assert row["ratio_to_ours"] is None
+
+
 def test_cli_refuses_bad_arguments(tmp_path):
     allocator = [sys.executable, "-m", "allocator.cli"]
     out = tmp_path / "r.json"
