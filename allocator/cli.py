@@ -2057,6 +2057,7 @@ def _add_dynamic_commands(commands) -> None:
 
 
 def cmd_ledger(args) -> int:
+    from allocator.ids import did_you_mean
     from allocator.ledger import (
         ACTION_LABELS,
         about_household,
@@ -2085,8 +2086,10 @@ def cmd_ledger(args) -> int:
     if args.household is not None and args.household not in set(
             project.households["household_id"]):
         if ledger_entries(project, household=args.household).empty:
+            hint = did_you_mean(args.household, project.households["household_id"])
             print(f"错误 error: household {args.household!r} is not in the register "
-                  "and no ledger entry names it; check the 户号", file=sys.stderr)
+                  f"and no ledger entry names it; check the 户号{hint}",
+                  file=sys.stderr)
             return EXIT_USAGE
         print(f"注意 note: household {args.household!r} is no longer in the register; "
               "its ledger entries follow", file=sys.stderr)
@@ -2174,6 +2177,7 @@ def _word(path: Path) -> str:
 
 def _cmd_exits(args) -> int:
     from allocator.exits import ExitError, confirm_exits, exit_review
+    from allocator.ids import did_you_mean
     from allocator.project import load_project, save_project
 
     project = load_project(args.project)
@@ -2203,9 +2207,11 @@ def _cmd_exits(args) -> int:
     print(f"{int(review['qualifies'].sum())} of {len(review)} housed household(s) "
           "qualify", file=sys.stderr)
     if not args.apply:
+        registered = project.households["household_id"]
         for household_id in unknown:
             print(f"{household_id}: not a housed household that can exit (unknown, "
-                  "waiting or already exited)", file=sys.stderr)
+                  "waiting or already exited)"
+                  + did_you_mean(household_id, registered), file=sys.stderr)
         return EXIT_OK
     targets = list(dict.fromkeys(args.household)) if args.household else chosen[
         "household_id"].tolist()

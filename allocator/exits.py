@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from allocator.history import add_months, household_facts, placements
+from allocator.ids import did_you_mean
 from allocator.project import Project, _json
 
 logger = logging.getLogger(__name__)
@@ -256,7 +257,8 @@ def confirm_exits(project: Project, household_ids: list[str], exit_on: dt.date,
     problems = exit_date_problems(project, household_ids, exit_on, today)
     for household_id in household_ids:
         if household_id not in known:
-            problems.append(f"household {household_id} is not in the project")
+            problems.append(f"household {household_id} is not in the project"
+                            + did_you_mean(household_id, known))
         elif household_id in exited:
             problems.append(f"household {household_id} has already exited")
         elif household_id not in review.index:
@@ -314,7 +316,8 @@ def cancel_exits(project: Project, household_ids: list[str],
     problems = []
     for household_id in household_ids:
         if household_id not in known:
-            problems.append(f"household {household_id} is not in the project")
+            problems.append(f"household {household_id} is not in the project"
+                            + did_you_mean(household_id, known))
         elif household_id not in freed:
             problems.append(f"household {household_id} has no confirmed exit")
         elif isinstance(freed[household_id], str) and freed[household_id]:

@@ -14,6 +14,7 @@ from typing import Callable
 
 import pandas as pd
 
+from allocator.ids import did_you_mean
 from allocator.paths import output_path
 from allocator.project import Project, file_status, give_permissions
 from allocator.rules import (
@@ -365,8 +366,8 @@ def build_orders(project: Project, scenario: str = "base",
                 "allocation (exited from the programme, or added to the register "
                 "after it was made); the Excel or CSV table lists them")
         if unknown:
-            raise ExportRefused(
-                f"unknown household id(s): {', '.join(sorted(unknown))}")
+            raise ExportRefused("unknown household id(s): " + ", ".join(
+                u + did_you_mean(u, registered) for u in sorted(unknown)))
         allocations = allocations[allocations["household_id"].isin(households)]
     services = project.service_assignments[
         project.service_assignments["scenario"] == scenario]
@@ -547,9 +548,9 @@ def allocation_sheets(project: Project, scenario: str = "base",
     if households is not None:
         unknown = set(households) - set(register["household_id"])
         if unknown:
-            raise ExportRefused(
-                f"unknown household id(s): {', '.join(sorted(unknown))}; check the "
-                "户号 given with --household")
+            raise ExportRefused("unknown household id(s): " + ", ".join(
+                u + did_you_mean(u, register["household_id"])
+                for u in sorted(unknown)) + "; check the 户号 given with --household")
         register = register[register["household_id"].isin(households)]
         services = services[services["household_id"].isin(households)]
     households = register.merge(allocations, on="household_id", how="left")

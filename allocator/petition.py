@@ -38,6 +38,7 @@ from pathlib import Path
 import pandas as pd
 
 from allocator.allocate import Instance, preferred_sites, wants_low_floor
+from allocator.ids import did_you_mean
 from allocator.project import Project
 from allocator.reallocate import (
     PLACES_HEADING,
@@ -123,7 +124,8 @@ def _request(project: Project, household_id: str, exclude_unit: str | None,
                             "--grant-wish")
     if exclude_unit is not None:
         if exclude_unit not in set(units["unit_id"]):
-            raise PetitionError(f"unit {exclude_unit} is not in the project")
+            raise PetitionError(f"unit {exclude_unit} is not in the project"
+                                + did_you_mean(exclude_unit, units["unit_id"]))
         return f"户{household_id}不接受房屋{exclude_unit}", {exclude_unit}
     if exclude_site is not None:
         sites = set(project.sites["site_id"])
@@ -176,7 +178,8 @@ def try_petition(
     today = today or allocation_day(project, "base")
     households = project.households
     if household_id not in set(households["household_id"]):
-        raise PetitionError(f"household {household_id} is not in the project")
+        raise PetitionError(f"household {household_id} is not in the project"
+                            + did_you_mean(household_id, households["household_id"]))
     if "exited_on" in households.columns:
         exited = households.loc[households["household_id"] == household_id,
                                 "exited_on"].iloc[0]
