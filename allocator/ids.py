@@ -18,8 +18,8 @@ def normal_form(text: object) -> str:
     return unicodedata.normalize("NFKC", str(text)).strip().upper()
 
 
-def did_you_mean(given: object, known: Iterable[object]) -> str:
-    """" (did you mean X?)" for the known id ``given`` nearly is, or "".
+def near_id(given: object, known: Iterable[object]) -> str | None:
+    """The known id ``given`` nearly is, or None.
 
     Nearly: the same id once spaces, case and full-width characters are set
     aside, or, failing that, the one known id a single slip away (difflib's
@@ -27,14 +27,20 @@ def did_you_mean(given: object, known: Iterable[object]) -> str:
     """
     known = [str(k) for k in known]
     if not known or str(given) in known:
-        return ""
+        return None
     want = normal_form(given)
-    same = sorted({k for k in known if normal_form(k) == want} - {str(given)})
+    same = sorted({k for k in known if normal_form(k) == want})
     if len(same) == 1:
-        return f" (did you mean {same[0]}?)"
+        return same[0]
     close = difflib.get_close_matches(want, known, n=2, cutoff=0.9)
     if len(close) == 1 or (len(close) == 2 and difflib.SequenceMatcher(
             None, want, close[0]).ratio() > difflib.SequenceMatcher(
             None, want, close[1]).ratio()):
-        return f" (did you mean {close[0]}?)"
-    return ""
+        return close[0]
+    return None
+
+
+def did_you_mean(given: object, known: Iterable[object]) -> str:
+    """" (did you mean X?)" for the known id ``given`` nearly is, or ""."""
+    near = near_id(given, known)
+    return "" if near is None else f" (did you mean {near}?)"

@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from allocator.ids import did_you_mean
+from allocator.ids import did_you_mean, near_id
 from allocator.importer import unit_status_label
 from allocator.project import Project
 from allocator.rules import area_band
@@ -78,12 +78,14 @@ def lock_problems(project: Project, household_id: str, unit_id: str,
     units = project.housing_units.set_index("unit_id")
     if household_id not in households.index:
         problems.append(LockProblem(
-            "no_household", {"household": household_id},
+            "no_household", {"household": household_id,
+                             "near": near_id(household_id, households.index)},
             f"household {household_id} is not in the project"
             + did_you_mean(household_id, households.index)))
     if unit_id not in units.index:
         problems.append(LockProblem(
-            "no_unit", {"unit": unit_id}, f"unit {unit_id} is not in the project"
+            "no_unit", {"unit": unit_id, "near": near_id(unit_id, units.index)},
+            f"unit {unit_id} is not in the project"
             + did_you_mean(unit_id, units.index)))
     if problems:
         return problems

@@ -46,6 +46,10 @@ def test_locks_tab_adds_and_removes_with_undo_and_ledger(window, open_in, tiny_g
     assert dialog.lock_problem.text() == (
         "A-201 面积 75 m²，不在本户（1人）的面积标准 12–25 m² 内。 "
         "H5 已固定了 B-201，请先删除那条锁定。")
+    # An id typed in lower case is named as the project spells it.
+    assert not _add(dialog, "h4", "b-101", "fix")
+    assert dialog.lock_problem.text() == (
+        "户号 h4 不在项目中。是否为 H4？ 房号 b-101 不在项目中。是否为 B-101？")
     assert len(project.locks) == 1
 
     window.act_undo.trigger()

@@ -744,7 +744,10 @@ class RulesDialog(QDialog):
         if problem.code not in texts:
             return problem.message
         template, *values = texts[problem.code]
-        return fill(template, *values)
+        text = fill(template, *values)
+        if p.get("near"):  # the id typed nearly is one of the project's
+            text += fill(self.tr("是否为 %1？"), p["near"])
+        return text
 
     def add_lock(self) -> bool:
         """Add the lock in the form (checked first); True when it was added."""

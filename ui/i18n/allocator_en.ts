@@ -3126,6 +3126,10 @@ Project files are GeoPackages and open in QGIS.</translation>
         <translation>Unit %2 is forbidden for %1; a fix would contradict it. Remove that forbid in the lock list first, then fix the unit.</translation>
     </message>
     <message>
+        <source>是否为 %1？</source>
+        <translation> Did you mean %1?</translation>
+    </message>
+    <message>
         <source>请填写户号和房号。</source>
         <translation>Enter a household and a unit.</translation>
     </message>
