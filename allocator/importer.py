@@ -738,7 +738,8 @@ def _read_register(path: Path, encoding: str | None, today: dt.date | None = Non
                        f"household {household_id} has several categories; the "
                        f"head's ({head['category']}) is used")
         for column, label in (("annual_income", "年收入"),
-                              ("stable_job_years", "稳定就业年限")):
+                              ("stable_job_years", "稳定就业年限"),
+                              ("waiting_since", "轮候登记日期")):
             # A household's figure is read from its head's row: another
             # figure on a member's row (typed on the earner's row) is named.
             given = _text(head[column])
@@ -913,6 +914,11 @@ def _check_units(frame: gpd.GeoDataFrame, path: Path, site_ids: set[str] | None,
         elif floor == 0:
             check.warn(row, "楼层", "floor 0: the ground floor is 1 and a basement "
                        "-1; check the floor (it counts as a low floor)")
+        elif floor < 0:
+            check.warn(row, "楼层", f"floor {int(floor)}: a basement (the ground "
+                       "floor is 1); it counts as a low floor for households "
+                       "that need one; check the floor, and mark the unit 预留 "
+                       "if it is not to be allocated")
         floors.append(int(floor) if floor is not None else 0)
         area = _number(_strip_area_unit(cells["area_m2"]))
         if area is None or area <= 0:

@@ -407,6 +407,13 @@ def _dynamic_rule_problems(rules: dict[str, Any]) -> list[str]:
                             + ", ".join(FACT_FIELDS))
         if isinstance(item["min"], bool) or not isinstance(item["min"], (int, float)):
             problems.append(f"{name}: min {item['min']!r} must be a number")
+        elif not 0 < item["min"] < float("inf"):
+            # Every household has at least 0 of every signal: the rule would
+            # put every monitored household on this level.
+            problems.append(f"{name}: min {item['min']!r} must be above 0 (with "
+                            f"{item['min']!r} every household would be on "
+                            f"{item['level']}), e.g. 1 for a count or 0.3 for "
+                            "a 30 % income drop")
         if item["level"] not in ALERT_LEVELS:
             problems.append(f"{name}: level {item['level']!r} must be red, yellow "
                             "or blue")

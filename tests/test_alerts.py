@@ -160,6 +160,13 @@ def test_alert_rules_are_checked_when_set(monitored, tmp_path, capsys):
     bad = '[{"signal": "income_drop", "min": 0.2, "level": "green"}]'
     assert main(["rules", str(path), "--set", f"alert_rules={bad}"]) == 1
     assert "level 'green' must be red, yellow or blue" in capsys.readouterr().err
+    # Every household has at least 0 petitions: a min of 0 or below would
+    # put every monitored household on red.
+    for low in ("-1", "0"):
+        every = f'[{{"signal": "petitions_12m", "min": {low}, "level": "red"}}]'
+        assert main(["rules", str(path), "--set", f"alert_rules={every}"]) == 1
+        assert (f"min {low} must be above 0 (with {low} every household would be "
+                "on red)") in capsys.readouterr().err
     good = '[{"signal": "income_drop", "min": 0.2, "level": "yellow"}]'
     assert main(["rules", str(path), "--set", f"alert_rules={good}"]) == 0
     capsys.readouterr()

@@ -84,3 +84,27 @@ def test_an_income_on_a_members_row_is_named_not_read(tmp_path):
         "head's row"]
     income = households.set_index("household_id").at[household, "annual_income"]
     assert (pd.isna(income) and not head_income) or income == float(head_income)
+
+
+def test_a_waiting_date_on_a_members_row_is_named_not_read(tmp_path):
+    # The waiting-list date is the head's, like the income: a different date
+    # on a member's row is not read, and the row is named.
+    register = pd.read_csv(TINY / "register.csv", dtype=str, keep_default_na=False)
+    members = register.index[register["与户主关系"] != "户主"]
+    first = members[0]
+    household = register.at[first, "户号"]
+    head = register.index[(register["户号"] == household)
+                          & (register["与户主关系"] == "户主")][0]
+    register.loc[first, "轮候登记日期"] = "2018-01-01"
+    path = tmp_path / "register.csv"
+    register.to_csv(path, index=False, encoding="utf-8-sig")
+    _members, households, problems = _read_register(path, None, dt.date(2026, 10, 1))
+    named = [str(p) for p in problems if "member, not the head" in str(p)]
+    given = register.at[head, "轮候登记日期"]
+    assert named == [
+        f"{path}:{int(first) + 2}:轮候登记日期: 警告 warning: 2018-01-01 on the row of "
+        f"a member, not the head (户主), is not read: household {household}'s "
+        f"轮候登记日期 is the head's ({given or 'blank'}); write the household's "
+        "figure on the head's row"]
+    waiting = households.set_index("household_id").at[household, "waiting_since"]
+    assert waiting == (given or None)

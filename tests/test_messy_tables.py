@@ -262,6 +262,8 @@ def test_a_floor_0_is_questioned_and_a_negative_area_said_once(tiny_inputs,
     for row in rows[1:]:
         if row[at["房号"]] == "A-101":
             row[at["楼层"]] = "0"
+        if row[at["房号"]] == "A-201":
+            row[at["楼层"]] = "-2"
         if row[at["状态"]] == "已入住":
             row[at["面积"]] = "-5"
             occupied = row[at["房号"]]
@@ -273,6 +275,10 @@ def test_a_floor_0_is_questioned_and_a_negative_area_said_once(tiny_inputs,
     assert lines == [
         f"{path}:{line_of['A-101']}:楼层: 警告 warning: floor 0: the ground floor "
         "is 1 and a basement -1; check the floor (it counts as a low floor)",
+        f"{path}:{line_of['A-201']}:楼层: 警告 warning: floor -2: a basement (the "
+        "ground floor is 1); it counts as a low floor for households that need "
+        "one; check the floor, and mark the unit 预留 if it is not to be "
+        "allocated",
         f"{path}:{line_of[occupied]}:面积: 错误 error: '-5': area must be a "
         "positive number of m²"]
 
