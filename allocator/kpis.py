@@ -17,13 +17,19 @@ from allocator.rules import KIND_LABELS, SCHOOL_KINDS, age_on, school_level
 # scenario comparison); JSON and CSV files keep the keys.
 KPI_LABELS = {
     "households": "安置户", "housed_existing": "既有安置", "housed_new": "本次分配",
-    "waiting": "轮候", "residents_housed": "已安置人口",
+    "waiting": "轮候", "exited": "已退出", "registered_since": "分配后登记",
+    "residents_housed": "已安置人口",
     **{f"{kind}_placed": f"{KIND_LABELS[kind]}学位" for kind in SCHOOL_KINDS},
     **{f"{kind}_coverage": f"{KIND_LABELS[kind]}覆盖率" for kind in SCHOOL_KINDS},
     "clinic_registered": "卫生服务登记", "clinic_coverage": "卫生服务覆盖率",
     "walk_mean_m": "平均步行（米）", "walk_max_m": "最远步行（米）",
     "sibling_splits": "同户子女分校",
 }
+
+
+# Household rows that are 0 until exits or register updates follow an
+# allocation.
+OPTIONAL_ROWS = ("exited", "registered_since")
 
 
 def kpi_label(key: str, language: str = "zh_CN") -> str:
@@ -76,11 +82,17 @@ def compute_kpis(project: Project, scenario: str = "base") -> dict[str, Any]:
     members["housed"] = members["unit_id"].notna()
 
     def block(hh: pd.DataFrame, people: pd.DataFrame, sv: pd.DataFrame) -> dict:
+        gone = (hh["exited_on"].notna() if "exited_on" in hh.columns
+                else pd.Series(False, index=hh.index))
         figures: dict[str, Any] = {
             "households": int(len(hh)),
             "housed_existing": int((hh["kind"] == "existing").sum()),
             "housed_new": int((hh["kind"] == "allocated").sum()),
             "waiting": int((hh["kind"] == "waiting").sum()),
+            # In the register but not in this allocation: so that the rows
+            # above add up to the households.
+            "exited": int((hh["kind"].isna() & gone).sum()),
+            "registered_since": int((hh["kind"].isna() & ~gone).sum()),
             "residents_housed": int(people["housed"].sum()),
         }
         for kind in SCHOOL_KINDS:
@@ -221,8 +233,13 @@ def kpi_table(kpis: dict[str, Any]) -> str:
         ("  既有安置 housed earlier", "housed_existing"),
         ("  本次分配 housed now", "housed_new"),
         ("  轮候 waiting", "waiting"),
+        ("  已退出 exited", "exited"),
+        ("  分配后登记 registered since", "registered_since"),
         ("已安置人口 residents housed", "residents_housed"),
     ]
+    # Rows a first allocation never has are shown only when they count.
+    rows = [(label, key) for label, key in rows
+            if key not in OPTIONAL_ROWS or kpis["overall"].get(key)]
     for kind in SCHOOL_KINDS:
         rows.append((f"{KIND_LABELS[kind]}学位 {kind} places", f"{kind}_places"))
     rows += [

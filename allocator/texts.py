@@ -263,7 +263,8 @@ FIELD_EN_WORDS = {
 # Key figures (allocator.kpis.KPI_LABELS), the names the English window uses.
 KPI_LABEL_EN = {
     "安置户": "Households", "既有安置": "Housed earlier", "本次分配": "Housed now",
-    "轮候": "Waiting", "已安置人口": "Residents housed",
+    "轮候": "Waiting", "已退出": "Exited", "分配后登记": "Registered since",
+    "已安置人口": "Residents housed",
     "幼儿园学位": "Kindergarten places", "幼儿园覆盖率": "Kindergarten coverage",
     "小学学位": "Primary places", "小学覆盖率": "Primary coverage",
     "初中学位": "Junior middle places", "初中覆盖率": "Junior middle coverage",

@@ -365,3 +365,4 @@ def test_a_reallocation_dated_before_an_exit_in_effect_is_refused(
     assert "reallocate on or after 2026-09-30" in err and "Nothing changed" in err
     assert path.read_bytes() == before
     assert main(["reallocate", str(path), "--date", "2026-09-30"]) == 0
+

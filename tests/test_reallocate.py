@@ -302,3 +302,23 @@ def test_order_numbers_stay_with_their_households_after_exits(tiny_solved):
     after = {o.household_id: o.order_number for o in build_orders(project)}
     assert "H0" not in after
     assert all(after[h] == before[h] for h in after)
+
+
+def test_the_kpi_rows_add_up_after_exits_and_a_reallocation(tiny_solved):
+    # H0 and H4 exit; the reallocation leaves them out, and the KPIs count
+    # them on a row of their own, so that the rows under 安置户 still add up
+    # to the register's 6 households.
+    from allocator.kpis import compute_kpis, kpi_table
+
+    assert "已退出" not in kpi_table(compute_kpis(tiny_solved))
+    _exit(tiny_solved, ["H0", "H4"], TINY_TODAY)
+    store_reallocation(tiny_solved, reallocate(tiny_solved, today=TINY_TODAY,
+                                               backend="cpsat"))
+    kpis = compute_kpis(tiny_solved)
+    after = kpis["overall"]
+    rows = (after["housed_existing"], after["housed_new"], after["waiting"],
+            after["exited"], after["registered_since"])
+    assert after["households"] == 6 and sum(rows) == 6
+    assert after["exited"] == 2 and after["registered_since"] == 0
+    assert "  已退出 exited" in kpi_table(kpis)
+    assert "分配后登记" not in kpi_table(kpis)

@@ -42,7 +42,7 @@ from allocator.explain import (
     unserved_people,
     walking_distances,
 )
-from allocator.kpis import compute_kpis, kpi_cell
+from allocator.kpis import OPTIONAL_ROWS, compute_kpis, kpi_cell
 from allocator.project import Project
 from allocator.rules import SCHOOL_KINDS
 from allocator.texts import shortage_text
@@ -113,11 +113,14 @@ class KpiPanel(QWidget):
         layout.addWidget(self.status_label)
         layout.addWidget(split, 1)
         self.kpis: dict[str, Any] | None = None
+        self.shown_rows: list[tuple[str, str]] = []
         self.rows = [
             (self.tr("安置户"), "households"),
             (self.tr("　既有安置"), "housed_existing"),
             (self.tr("　本次分配"), "housed_new"),
             (self.tr("　轮候"), "waiting"),
+            (self.tr("　已退出"), "exited"),
+            (self.tr("　分配后登记"), "registered_since"),
             (self.tr("已安置人口"), "residents_housed"),
             (self.tr("幼儿园学位"), "kindergarten_places"),
             (self.tr("小学学位"), "primary_places"),
@@ -137,6 +140,7 @@ class KpiPanel(QWidget):
             self.kpis = None
             self.status_label.setText(self.tr(
                 "还没有分配结果。点击工具栏上的“分配”开始求解。"))
+            self.shown_rows = []
             self.table.setRowCount(0)
             self.table.setColumnCount(0)
             return
@@ -144,11 +148,14 @@ class KpiPanel(QWidget):
         self.kpis = kpis
         columns = [(self.tr("合计"), kpis["overall"])] + list(
             kpis["by_category"].items())
+        rows = self.shown_rows = [
+            (label, key) for label, key in self.rows
+            if key not in OPTIONAL_ROWS or kpis["overall"].get(key)]
         self.table.setColumnCount(len(columns))
-        self.table.setRowCount(len(self.rows))
+        self.table.setRowCount(len(rows))
         self.table.setHorizontalHeaderLabels([name for name, _f in columns])
-        self.table.setVerticalHeaderLabels([label for label, _k in self.rows])
-        for r, (_label, key) in enumerate(self.rows):
+        self.table.setVerticalHeaderLabels([label for label, _k in rows])
+        for r, (_label, key) in enumerate(rows):
             for c, (_name, figures) in enumerate(columns):
                 item = QTableWidgetItem(kpi_cell(figures, key))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight
@@ -183,7 +190,7 @@ class KpiPanel(QWidget):
 
     def cell_text(self, row_key: str, column: int = 0) -> str:
         """The text of one cell (tests compare it with the CLI's table)."""
-        for r, (_label, key) in enumerate(self.rows):
+        for r, (_label, key) in enumerate(self.shown_rows):
             if key == row_key:
                 item = self.table.item(r, column)
                 return item.text() if item else ""

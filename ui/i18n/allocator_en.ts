@@ -1214,6 +1214,14 @@
         <translation>  waiting</translation>
     </message>
     <message>
+        <source>&#x3000;已退出</source>
+        <translation>  exited</translation>
+    </message>
+    <message>
+        <source>&#x3000;分配后登记</source>
+        <translation>  registered since</translation>
+    </message>
+    <message>
         <source>已安置人口</source>
         <translation>Residents housed</translation>
     </message>
