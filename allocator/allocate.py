@@ -873,8 +873,15 @@ def wish_texts(project: Project, instance: Instance, solution: JointSolution,
         if ranked:
             site = str(unit["site_id"])
             if site in ranked:
-                parts.append(f"第{ranked.index(site) + 1}志愿{sites.get(site, site)}"
-                             "已满足")
+                rank = ranked.index(site)
+                parts.append(f"第{rank + 1}志愿{sites.get(site, site)}已满足")
+                if rank:  # why the sites it ranked higher were not
+                    better = ranked[:rank]
+                    parts.append(_unmet("、".join(
+                        f"第{i}志愿{sites.get(s, s)}"
+                        for i, s in enumerate(better, start=1)), [
+                        c for c in eligible if instance.class_site[c] in better],
+                        instance, used, earlier))
             else:
                 parts.append(_unmet("志愿安置点", [
                     c for c in eligible if instance.class_site[c] in ranked],

@@ -81,6 +81,21 @@ def test_site_wish_follows_its_place_in_the_order(tiny_project, formulation):
     assert json.loads(first.run["options_json"])["objective_order"] == WISHES_FIRST
 
 
+def test_an_order_that_meets_a_later_wish_says_why_not_the_earlier(tiny_project):
+    # H2 ranks S2 first and S1 second. With housing first it keeps A-201 at
+    # S1 (its second wish): the one unit at S2 it fits (B-101, 50 m²) goes to
+    # H3, which fits only the 50 m² units (see the test above).
+    project = two_sites(tiny_project)
+    _set(project, "H2", preferred_sites="S2|S1")
+    project.rules["objective_order"] = HOUSING_FIRST
+    outcome = _solve(project, backend="highs")
+    assert units_of(outcome)["H2"] == "A-201" and units_of(outcome)["H3"] == "B-101"
+    assert outcome.allocations.set_index("household_id").at["H2", "wish"] == (
+        "安置意愿：志愿安置点1.S2、2.S1。第2志愿测试安置点已满足；第1志愿测试安置点"
+        "二区未满足：符合本户条件的此类空置房共1套，已全部分给其他户（优先级更高、"
+        "意愿得分更高或同村安置）。")
+
+
 def test_low_floor_wish(tiny_project):
     # Low floors are floor 1 only here. H2 asks for one: with housing first it keeps
     # A-201 (floor 2); the two floor-1 units it fits (A-101, B-101) go to
