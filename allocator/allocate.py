@@ -846,13 +846,15 @@ def wish_texts(project: Project, instance: Instance, solution: JointSolution,
             used[c] += 1
     earlier = [OBJECTIVE_LABELS[name] for name in order[:order.index("wishes")]] \
         if "wishes" in order else []
+    together = _village_clauses(project, instance, chosen, sites) \
+        if "village" in order else {}
     texts = []
     for h, household_id in enumerate(instance.household_ids):
         ranked = preferred_sites(preferred.get(household_id))
         low = bool(instance.wants_low_floor.get(household_id, False))
         if (not ranked and not low) or instance.problem.household_location[h] \
                 is not None:
-            texts.append("")
+            texts.append(together.get(household_id, ""))
             continue
         asked = []
         if ranked:
@@ -894,8 +896,44 @@ def wish_texts(project: Project, instance: Instance, solution: JointSolution,
                 parts.append(_unmet(f"低楼层意愿（分配在{floor}层）", [
                     c for c in eligible if instance.class_key[c][3]],
                     instance, used, earlier))
-        texts.append(text + "；".join(parts) + "。")
+        texts.append(text + "；".join(parts) + "。" + together.get(household_id, ""))
     return texts
+
+
+def _village_clauses(project: Project, instance: Instance, chosen: dict[str, int],
+                     sites: dict[str, str]) -> dict[str, str]:
+    """For each household housed now in a village group (the level
+    "village"): where the group's households housed now went."""
+    village = instance.problem.household_village or []
+    units = project.housing_units
+    site_of = dict(zip(units.index, units["site_id"].astype(str)))
+    placed: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for h, household_id in enumerate(instance.household_ids):
+        if h < len(village) and village[h] >= 0 and household_id in chosen:
+            placed[village[h]].append((household_id, site_of[chosen[household_id]]))
+    households = project.households.set_index("household_id")
+    clauses = {}
+    for group in placed.values():
+        if len(group) < 2:
+            continue
+        count = defaultdict(int)
+        for _household, site in group:
+            count[site] += 1
+        for household_id, site in group:
+            row = households.loc[household_id]
+            home = "".join(str(row.get(part) or "")
+                           for part in ("origin_township", "origin_village"))
+            head = f"同村同点：本次同村（{home}）分得住房{len(group)}户，"
+            if len(count) == 1:
+                clauses[household_id] = head + f"均在{sites.get(site, site)}。"
+                continue
+            where = "、".join(
+                f"{sites.get(s, s)}{n}户" + ("（含本户）" if s == site else "")
+                for s, n in sorted(count.items(), key=lambda item: (
+                    item[0] != site, -item[1], item[0])))
+            clauses[household_id] = (head + where + "（受容量、住房条件或更靠前的"
+                                     "目标所限，未能同点）。")
+    return clauses
 
 
 def _unranked_wish(ranked: list[str], low: bool, unit, sites: dict[str, str],

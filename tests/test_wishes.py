@@ -61,7 +61,8 @@ def test_site_wish_follows_its_place_in_the_order(tiny_project, formulation):
     assert wish["H2"] == ("安置意愿：志愿安置点1.S2。志愿安置点未满足：符合本户条件的"
                           "此类空置房共1套，已全部分给其他户（优先级更高、意愿得分更高"
                           "或同村安置）。")
-    assert wish["H3"] == "" and wish["H0"] == ""
+    assert wish["H0"] == ""  # housed earlier
+    assert wish["H3"].startswith("同村同点：本次同村（城北乡谷都村）分得住房3户")
     kpis = compute_kpis(project)["overall"]
     assert (kpis["wish_ranked"], kpis["wish_first_choice"]) == (1, 0)
 
@@ -94,6 +95,29 @@ def test_an_order_that_meets_a_later_wish_says_why_not_the_earlier(tiny_project)
         "安置意愿：志愿安置点1.S2、2.S1。第2志愿测试安置点已满足；第1志愿测试安置点"
         "二区未满足：符合本户条件的此类空置房共1套，已全部分给其他户（优先级更高、"
         "意愿得分更高或同村安置）。")
+
+
+def test_an_order_says_where_the_village_group_went(tiny_project):
+    # 城北乡谷都村: H1, H3, H4 and H5 wait. H1 needs the one accessible unit
+    # (A-101, site S1); H3 (2 people) and H4 (1) fit only the 50 m² units
+    # and B-201 (25 m²): with housing and services first the group is split,
+    # H1 at S1, H3 and H4 at S2; H5 (1 person) fits nothing left and waits.
+    project = two_sites(tiny_project)
+    project.rules["objective_order"] = ["housed", "served", "village", "walk"]
+    outcome = _solve(project, backend="highs")
+    assert {h: units_of(outcome)[h] for h in ("H1", "H3", "H4", "H5")} == {
+        "H1": "A-101", "H3": "B-101", "H4": "B-201", "H5": None}
+    wish = outcome.allocations.set_index("household_id")["wish"]
+    assert wish["H1"] == ("同村同点：本次同村（城北乡谷都村）分得住房3户，测试安置点1户"
+                          "（含本户）、测试安置点二区2户（受容量、住房条件或更靠前的目标"
+                          "所限，未能同点）。")
+    assert wish["H4"] == ("同村同点：本次同村（城北乡谷都村）分得住房3户，测试安置点"
+                          "二区2户（含本户）、测试安置点1户（受容量、住房条件或更靠前的"
+                          "目标所限，未能同点）。")
+    assert wish["H5"] == "" and wish["H2"] == ""  # waiting; alone from 普提村
+    # Without the level, the order says nothing of villages.
+    project.rules["objective_order"] = ["housed", "served", "walk"]
+    assert not _solve(project, backend="highs").allocations["wish"].any()
 
 
 def test_low_floor_wish(tiny_project):
@@ -244,7 +268,10 @@ def test_orders_print_the_wish_and_the_options(tiny_project):
                                                       issue_date=dt.date(2026, 10, 8))}
     assert orders["H2"].wish_text == (
         "安置意愿：志愿安置点1.S2、2.S1。第1志愿测试安置点二区已满足。")
-    assert orders["H4"].wish_text == ""
+    # H4 recorded no wish; its village group (H1 and H4 housed) is split.
+    assert orders["H4"].wish_text == (
+        "同村同点：本次同村（城北乡谷都村）分得住房2户，测试安置点二区1户（含本户）、"
+        "测试安置点1户（受容量、住房条件或更靠前的目标所限，未能同点）。")
     label = orders["H2"].run_label
     assert "优先级保护开" in label and "覆盖率差距上限关" in label
     assert "目标依次为安置意愿、安置户数、服务名额、同村同点、步行距离" in label
