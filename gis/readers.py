@@ -8,6 +8,7 @@ ones a spreadsheet shows: the header is row 1, the first record row 2.
 
 from __future__ import annotations
 
+import io
 import logging
 import unicodedata
 from dataclasses import dataclass
@@ -395,6 +396,7 @@ def _read_excel(path: Path, sheet: str | None,
                 str(path), None, None,
                 f"has no sheet {sheet!r}; sheets are {', '.join(book.sheetnames)}")]
         worksheet, rows, moved = _table_sheet(book, sheet, headers, path)
+        hidden = _hidden_rows(worksheet)
     finally:
         book.close()
     if not rows:
@@ -419,8 +421,43 @@ def _read_excel(path: Path, sheet: str | None,
         numbers.append(number)
     frame = pd.DataFrame(records, columns=header[:width], index=numbers, dtype=object)
     logger.info("read %s sheet %s: %d rows", path, worksheet.title, len(frame))
+    told = sorted(hidden & set(numbers))
     return frame, worksheet.title, moved + (
-        [_title_skipped(path, skip)] if skip else [])
+        [_title_skipped(path, skip)] if skip else []) + ([Problem(
+            str(path), told[0], None,
+            f"{len(told)} row(s) hidden in Excel ({_row_list(told)}) are read "
+            "like the others; to leave a household out, delete its rows",
+            "warning")] if told else [])
+
+
+def _row_list(rows: list[int], shown: int = 10) -> str:
+    text = ", ".join(str(r) for r in rows[:shown])
+    return text + (f" and {len(rows) - shown} more" if len(rows) > shown else "")
+
+
+def _hidden_rows(worksheet) -> set[int]:
+    """The rows of a read-only worksheet that Excel hides (``<row hidden>``
+    in the sheet's XML, which openpyxl's read-only mode does not report);
+    empty when the sheet's part cannot be opened."""
+    from xml.etree.ElementTree import iterparse
+
+    try:
+        source = worksheet._get_source()
+    except Exception:  # a reader without the part: nothing to tell
+        logger.info("hidden rows not checked in %s", worksheet.title)
+        return set()
+    with source:
+        data = source.read()
+    hidden: set[int] = set()
+    if b"hidden=" not in data:  # the usual case, found without parsing
+        return hidden
+    with io.BytesIO(data) as xml:
+        for _event, element in iterparse(xml):
+            if element.tag.endswith("}row"):
+                if element.get("hidden") in ("1", "true") and element.get("r"):
+                    hidden.add(int(element.get("r")))
+                element.clear()
+    return hidden
 
 
 def find_column(frame: pd.DataFrame, names: tuple[str, ...]) -> str | None:

@@ -147,3 +147,29 @@ def test_an_empty_or_broken_workbook_is_named_with_what_to_do(tmp_path):
     (problem,) = problems
     assert "is not a readable Excel workbook" in problem.message
     assert problem.message.endswith("open it in Excel and save it again as .xlsx")
+
+
+def test_rows_hidden_in_excel_are_read_and_named(tmp_path):
+    # A planner may hide a household's rows (or filter them out) meaning to
+    # leave it out: they are read like the others, and a warning names them.
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["户号", "姓名"])
+    for i in range(1, 16):
+        sheet.append([f"H{i}", f"户主{i}"])
+    for row in (3, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16):
+        sheet.row_dimensions[row].hidden = True
+    path = tmp_path / "register.xlsx"
+    book.save(path)
+    frame, _sheet, problems = read_table(path, headers=("户号",))
+    assert len(frame) == 15
+    assert [str(p) for p in problems] == [
+        f"{path}:3: 警告 warning: 11 row(s) hidden in Excel (3, 7, 8, 9, 10, 11, "
+        "12, 13, 14, 15 and 1 more) are read like the others; to leave a "
+        "household out, delete its rows"]
+    for row in (3, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16):
+        sheet.row_dimensions[row].hidden = False
+    book.save(path)
+    assert read_table(path, headers=("户号",))[2] == []
