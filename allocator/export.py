@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import json
 import logging
@@ -10,7 +11,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -23,6 +24,7 @@ from allocator.rules import (
     OBJECTIVE_SHORT,
     SCHOOL_KINDS,
     age_on,
+    default_rules,
 )
 
 logger = logging.getLogger(__name__)
@@ -106,6 +108,39 @@ def changed_since_allocation(project: Project, scenario: str = "base"
         if keys - AFTERCARE_RULES:
             return int(entry), str(time_)[:10], "rules"
     return None
+
+
+def rules_of_allocation(project: Project, scenario: str = "base"
+                        ) -> dict[str, Any] | None:
+    """The rules as they were when the scenario's stored allocation was made:
+    the project's rules with every rule change logged since rolled back
+    (each ledger entry keeps the values it replaced). None when a change
+    since cannot be rolled back (its entry does not say what it replaced)
+    or the allocation's own entry is not found."""
+    try:
+        run = latest_run(project, scenario)
+    except ExportRefused:
+        return None
+    later = _entries_after(project, run, ("edit rules", "rules", "undo rules"))
+    if later is None:
+        return None
+    rules = copy.deepcopy(project.rules)
+    for before, after in reversed(list(zip(later["before"], later["after"]))):
+        try:
+            old, new = (json.loads(side) if isinstance(side, str) else side
+                        for side in (before, after))
+        except ValueError:
+            return None
+        if not isinstance(old, dict):
+            return None
+        for key in set(new if isinstance(new, dict) else {}) - set(old):
+            rules.pop(key, None)  # set by the change: it was not there before
+        for key, value in old.items():
+            if value is None:  # not set before the change: its default
+                rules.pop(key, None)
+            else:
+                rules[key] = copy.deepcopy(value)
+    return default_rules() | rules
 
 
 def given_out(project: Project, run: dict) -> list[int]:

@@ -22,8 +22,16 @@ from gis.crs import gauss_kruger_epsg
 
 
 def compute_shortages(project: Project, scenario: str = "base") -> list[dict[str, Any]]:
-    """One record per (building, kind) with people left without a place."""
-    rules = project.rules
+    """One record per (building, kind) with people left without a place.
+
+    Catchments and the detour factor are those the allocation was made with
+    (a rule changed since would explain the stored allocation by rules it
+    did not follow); when they cannot be recovered from the ledger, the
+    project's own.
+    """
+    from allocator.export import rules_of_allocation
+
+    rules = rules_of_allocation(project, scenario) or project.rules
     allocations = project.allocations[project.allocations["scenario"] == scenario]
     services = project.service_assignments[
         project.service_assignments["scenario"] == scenario]

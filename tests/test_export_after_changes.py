@@ -4,7 +4,7 @@ orders with the old area band after changing it)."""
 
 from __future__ import annotations
 
-from conftest import tiny_solved_by_cli
+from conftest import TINY_TODAY, tiny_solved_by_cli
 
 from allocator.cli import main
 from allocator.export import changed_since_allocation
@@ -40,3 +40,31 @@ def test_an_export_after_a_change_says_the_orders_predate_it(tmp_path, capsys):
     assert changed_since_allocation(load_project(path))[2] == "locks"
     assert "a lock was changed after this allocation" in _export(path, tmp_path,
                                                                  capsys)
+
+
+def test_shortages_are_explained_by_the_rules_the_allocation_followed(tmp_path,
+                                                                     capsys):
+    # Found by a new user: after the primary catchment was widened, the
+    # shortage panel said a child had no place while a school inside the (new)
+    # catchment had places free. The allocation was made with 500 m; its
+    # shortages are explained with 500 m until the next solve.
+    from allocator.shortage import compute_shortages
+
+    path = tiny_solved_by_cli(tmp_path / "p.gpkg")
+    before = [r["text"] for r in compute_shortages(load_project(path))]
+    assert before[1] == ("测试安置点 A栋：1名适龄儿童无小学名额；步行500 m内0所小学，"
+                         "剩余名额0个；最近的服务半径外小学：第一小学，步行1,513 m，"
+                         "剩余5个")
+    wide = ('catchment_walk_m={"kindergarten": 300, "primary": 2000, '
+            '"junior": 1000, "clinic": 1000}')
+    assert main(["rules", str(path), "--set", wide]) == 0
+    assert main(["rules", str(path), "--set", "detour_factor=1.5"]) == 0
+    project = load_project(path)
+    assert project.rules["catchment_walk_m"]["primary"] == 2000
+    assert [r["text"] for r in compute_shortages(project)] == before
+    # The solve under the new rules places the child at 第一小学 (now inside
+    # the catchment), and its explanations follow the new rules.
+    assert main(["solve", str(path), "--backend", "cpsat", "--date",
+                 TINY_TODAY.isoformat()]) == 0
+    after = [r["text"] for r in compute_shortages(load_project(path))]
+    assert not [text for text in after if "小学" in text]
