@@ -1297,6 +1297,12 @@ def _bench_county(args) -> int:
         print(f"错误 error: unknown method(s) {', '.join(unknown)}; choose from "
               f"{', '.join(METHODS)}", file=sys.stderr)
         return EXIT_USAGE
+    named = [m for m in args.methods.split(",") if m]
+    twice = sorted({m for m in named if named.count(m) > 1})
+    if twice:  # the results keep one entry per method
+        print(f"错误 error: --methods names {', '.join(twice)} more than once; "
+              "each method runs once per county", file=sys.stderr)
+        return EXIT_USAGE
     return run_and_write(args.households, args.seed, args.json, args.time_limit,
                          args.memory_mb, args.methods, args.unit_points)
 

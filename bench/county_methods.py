@@ -77,6 +77,10 @@ def _only_what_was_solved(row: dict) -> dict:
     if row.get("objective") is None or row.get("status") not in (
             "optimal", "feasible"):
         row["gap"] = None
+    elif levels:
+        # The run's gap is its largest level's, for every method alike.
+        gaps = [lv.get("gap") for lv in levels]
+        row["gap"] = None if None in gaps else max(gaps)
     return row
 
 
@@ -407,8 +411,8 @@ def _mcf_floor(problem, left, rank):
 
 def _levels(levels):
     return [{"level": lv.name, "objective": lv.objective, "bound": lv.bound,
-             "status": lv.status.value, "seconds": round(lv.seconds, 3)}
-            for lv in levels]
+             "gap": lv.gap, "status": lv.status.value,
+             "seconds": round(lv.seconds, 3)} for lv in levels]
 
 
 _METHODS = {"ours": _ours, "cbc_plain": _cbc_plain, "sequential": _sequential,

@@ -130,12 +130,15 @@ def test_a_level_the_run_did_not_reach_has_no_value_and_the_run_no_gap():
                    {"level": "served", "status": "timeout"}]})
     assert row["objective"] == {"housed": 12465, "served": None, "walk": None}
     assert row["status"] == "timeout" and row["gap"] is None
-    # Every level solved: nothing changes.
-    whole = {"status": "optimal", "gap": 0.0,
+    # Every level solved: the values stay, and the run's gap is its largest
+    # level's (HiGHS's own gap for the grouped MIP is its last level's).
+    whole = {"status": "feasible", "gap": 0.0,
              "objective": {"housed": 5, "served": 3, "walk": 900},
-             "levels": [{"level": name, "status": "optimal"}
-                        for name in ("housed", "served", "walk")]}
-    assert _only_what_was_solved(dict(whole)) == whole
+             "levels": [{"level": name, "status": status, "gap": gap}
+                        for name, status, gap in (("housed", "optimal", 0.0),
+                                                  ("served", "feasible", 0.00016),
+                                                  ("walk", "optimal", 0.0))]}
+    assert _only_what_was_solved(dict(whole)) == whole | {"gap": 0.00016}
     # No allocation: no gap either.
     assert _only_what_was_solved({"status": "timeout", "gap": 0.0,
                                   "objective": None})["gap"] is None
@@ -164,6 +167,10 @@ def test_cli_refuses_bad_arguments(tmp_path):
                                       "--methods", "ours,magic", "--json", str(out)],
                          capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 2 and "magic" in bad.stderr
+    bad = subprocess.run(allocator + ["bench", "county", "--households", "50",
+                                      "--methods", "ours,ours", "--json", str(out)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode == 2 and "names ours more than once" in bad.stderr
     # Found by a new user: these gave a traceback's last line, or (--memory-mb
     # 1) a run where every method "ran out of memory" with exit status 0.
     for option, value, said in (
