@@ -1647,6 +1647,8 @@ def _cmd_scenario(args) -> int:
                 if stale is not None:
                     print(f"注意 note: {name} 已过期 out of date: "
                           f"{stale.text(args.project)}", file=sys.stderr)
+            for line in scenarios.predating_notes(project, names, args.project):
+                print(f"注意 note: {line}", file=sys.stderr)
             _print_comparison(comparison)
             effects = scenarios.exit_rule_effects(project, names, dt.date.today())
             _print_exit_rule_effects(effects)

@@ -1941,6 +1941,28 @@ class OutOfDate:
                 f"apply): `allocator solve {project} --scenario {word}`")
 
 
+def predating_notes(project: Project, names: list[str], path=None) -> list[str]:
+    """A note when the base's allocation predates a change of its rules or
+    locks (logged after it was made) while it is compared: a scenario solved
+    since follows the rules as they are, so the differences shown mix that
+    change with the scenario's own changes."""
+    from allocator.export import changed_since_allocation
+
+    if BASE not in names:
+        return []
+    change = changed_since_allocation(project, BASE)
+    if change is None:
+        return []
+    entry, day, what = change
+    word = "rules" if what == "rules" else "locks"
+    solve = "allocator solve" + (f" {shell_word(str(path))}" if path else "")
+    return [f"the base allocation was made before a change of its {word} (ledger "
+            f"entry #{entry}, {day}); a scenario solved since follows the {word} "
+            "as they are, so the differences below include that change as well "
+            f"as the scenario's own. To compare the scenario alone, run `{solve}` "
+            "first (or `allocator reallocate`)"]
+
+
 def out_of_date(project: Project, name: str, *, stamp: str | None = None,
                 check: bool = False) -> OutOfDate | None:
     """Whether scenario ``name``'s allocation was made against an earlier base.

@@ -276,3 +276,43 @@ def test_window_panel_marks_and_refuses_an_out_of_date_scenario(two_scenarios,
     assert panel.note.text().startswith(
         "未采用：方案 关闭幼儿园 是在较早的基准上得出的")
     assert "K1" in set(two_scenarios.facilities["facility_id"])
+
+
+def test_a_comparison_says_when_the_base_predates_a_rule_change(two_scenarios,
+                                                                tmp_path, capsys,
+                                                                request):
+    # Found by a new user: after a rule change the base was not solved again;
+    # a scenario with no change of its own, solved after it, differed from
+    # the base by the rule change alone, and nothing said so.
+    path = tmp_path / "p.gpkg"
+    save_project(two_scenarios, path)
+    assert main(["scenario", "diff", str(path), "base", "新建小学"]) == 0
+    assert "note" not in capsys.readouterr().err
+    assert main(["rules", str(path), "--set", "lottery_seed=7"]) == 0
+    entry = int(load_project(path).ledger["entry"].iloc[-1])
+    capsys.readouterr()
+    assert main(["scenario", "diff", str(path), "base", "新建小学"]) == 0
+    err = capsys.readouterr().err
+    assert (f"注意 note: the base allocation was made before a change of its rules "
+            f"(ledger entry #{entry}, ") in err
+    assert f"run `allocator solve {path}` first" in err
+    # Compared without the base: nothing to say.
+    assert main(["scenario", "diff", str(path), "新建小学", "关闭幼儿园"]) == 0
+    assert "note: the base" not in capsys.readouterr().err
+
+    pytest.importorskip("PySide6")
+    pytest.importorskip("pytestqt")
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from ui.scenarios_panel import ScenariosPanel
+
+    qtbot = request.getfixturevalue("qtbot")
+    project = load_project(path)
+    window = SimpleNamespace(project=project, today=lambda: dt.date(2026, 10, 1))
+    panel = ScenariosPanel(window)
+    qtbot.addWidget(panel)
+    panel.set_project(project)
+    panel._draw = lambda comparison: None  # no map in this stand-in window
+    assert panel.compare(["base", "新建小学"])
+    assert f"注意：基准的分配早于规则的修改（台账第{entry}条，" in panel.note.text()

@@ -374,8 +374,24 @@ class ScenariosPanel(QWidget):
             "比较 %1：%2 户的分配不同，其中 %3 户住房不同（地图上的彩色圆圈）。"),
             " / ".join(self._label(n) for n in names), len(comparison.households),
             moved)
-        self.note.setText("\n".join([text] + self._exit_rule_effects(names)))
+        self.note.setText("\n".join([text] + self._base_predates(names)
+                                     + self._exit_rule_effects(names)))
         return True
+
+    def _base_predates(self, names: list[str]) -> list[str]:
+        """A line when the base's allocation predates a change of its rules
+        or locks: the differences shown then include that change."""
+        from allocator.export import changed_since_allocation
+
+        change = changed_since_allocation(self.window.project) \
+            if "base" in names else None
+        if change is None:
+            return []
+        entry, day, what = change
+        return [fill(self.tr(
+            "注意：基准的分配早于%1的修改（台账第%2条，%3）；此后求解的方案按现行%1，"
+            "上表的差异也包含这次修改。要只比较方案本身，请先重新求解基准。"),
+            self.tr("规则") if what == "rules" else self.tr("锁定"), entry, day)]
 
     def _exit_rule_effects(self, names: list[str]) -> list[str]:
         """One line per compared scenario that changes the exit rule: who

@@ -3411,6 +3411,18 @@ Project files are GeoPackages and open in QGIS.</translation>
         <translation>Comparing %1: %2 households allocated differently, %3 of them in another unit (rings on the map).</translation>
     </message>
     <message>
+        <source>注意：基准的分配早于%1的修改（台账第%2条，%3）；此后求解的方案按现行%1，上表的差异也包含这次修改。要只比较方案本身，请先重新求解基准。</source>
+        <translation>Note: the base allocation was made before a change of its %1 (ledger entry #%2, %3); a scenario solved since follows the %1 as they are, so the differences above include that change too. To compare the scenario alone, solve the base again first.</translation>
+    </message>
+    <message>
+        <source>规则</source>
+        <translation>rules</translation>
+    </message>
+    <message>
+        <source>锁定</source>
+        <translation>locks</translation>
+    </message>
+    <message>
         <source>分配规则</source>
         <translation>Allocation rules</translation>
     </message>
