@@ -694,7 +694,14 @@ def name_problems(name: str) -> list[str]:
     if name != BASE and unicodedata.normalize("NFKC", name).casefold() == BASE:
         problems.append(f"{name!r} cannot name a scenario: it is the base's name "
                         f"({BASE}) in other letters; choose another name")
+    if name in BASE_WORDS:
+        problems.append(f"{name!r} cannot name a scenario: the window and the "
+                        "orders call the base so; choose another name")
     return problems
+
+
+BASE_WORDS = ("基准", "基准方案")
+"""What the window calls the base: no scenario may take these names."""
 
 
 _CONTROL_NAMES = {"\n": "a newline", "\r": "a carriage return", "\t": "a tab",

@@ -242,6 +242,12 @@ def test_a_path_that_starts_with_a_dash_is_printed_as_a_path(built, tmp_path):
              "other letters; choose another name"),
     ("ｂａｓｅ", "'ｂａｓｅ' cannot name a scenario: it is the base's name (base) "
              "in other letters; choose another name"),
+    # Found by a new user: a scenario 基准 showed in the window as a second
+    # base ("比较 基准 / 基准").
+    ("基准", "'基准' cannot name a scenario: the window and the orders call the "
+             "base so; choose another name"),
+    (" 基准方案", "'基准方案' cannot name a scenario: the window and the orders "
+                 "call the base so; choose another name"),
 ])
 def test_a_name_read_as_an_option_or_as_the_base_is_refused(name, problem):
     assert scenarios.name_problems(name) == [problem]
