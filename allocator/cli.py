@@ -1642,12 +1642,15 @@ def _cmd_scenario(args) -> int:
                 return EXIT_USAGE
             comparison = scenarios.compare(project, names, path=args.project)
             stamp = scenarios.base_stamp(project)
+            out_of_date = set()
             for name in names:
                 stale = scenarios.out_of_date(project, name, stamp=stamp)
                 if stale is not None:
+                    out_of_date.add(name)
                     print(f"注意 note: {name} 已过期 out of date: "
                           f"{stale.text(args.project)}", file=sys.stderr)
-            for line in scenarios.predating_notes(project, names, args.project):
+            for line in scenarios.predating_notes(project, names, args.project,
+                                                  out_of_date):
                 print(f"注意 note: {line}", file=sys.stderr)
             _print_comparison(comparison)
             effects = scenarios.exit_rule_effects(project, names, dt.date.today())

@@ -1948,15 +1948,21 @@ class OutOfDate:
                 f"apply): `allocator solve {project} --scenario {word}`")
 
 
-def predating_notes(project: Project, names: list[str], path=None) -> list[str]:
+def predating_notes(project: Project, names: list[str], path=None,
+                    stale: set[str] | None = None) -> list[str]:
     """A note when the base's allocation predates a change of its rules or
-    locks (logged after it was made) while it is compared: a scenario solved
-    since follows the rules as they are, so the differences shown mix that
-    change with the scenario's own changes."""
+    locks (logged after it was made) while it is compared with a scenario
+    solved since (not in ``stale``, the scenarios out of date, worked out
+    when not given): that scenario follows the rules as they are, so the
+    differences shown mix that change with the scenario's own changes."""
     from allocator.export import changed_since_allocation
 
     if BASE not in names:
         return []
+    if stale is None:
+        stale = {n for n in names if out_of_date(project, n) is not None}
+    if not [n for n in names if n != BASE and n not in stale]:
+        return []  # each scenario predates the change too: said for each
     change = changed_since_allocation(project, BASE)
     if change is None:
         return []

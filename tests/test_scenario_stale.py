@@ -291,6 +291,14 @@ def test_a_comparison_says_when_the_base_predates_a_rule_change(two_scenarios,
     assert main(["rules", str(path), "--set", "lottery_seed=7"]) == 0
     entry = int(load_project(path).ledger["entry"].iloc[-1])
     capsys.readouterr()
+    # The scenario predates the change too: it is out of date, and that is
+    # what the comparison says.
+    assert main(["scenario", "diff", str(path), "base", "新建小学"]) == 0
+    err = capsys.readouterr().err
+    assert "新建小学 已过期 out of date" in err and "note: the base" not in err
+    assert main(["solve", str(path), "--scenario", "新建小学", "--backend", "cpsat",
+                 "--date", TINY_TODAY.isoformat()]) == 0
+    capsys.readouterr()
     assert main(["scenario", "diff", str(path), "base", "新建小学"]) == 0
     err = capsys.readouterr().err
     assert (f"注意 note: the base allocation was made before a change of its rules "

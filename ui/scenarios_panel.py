@@ -382,11 +382,11 @@ class ScenariosPanel(QWidget):
         """A line when the base's allocation predates a change of its rules
         or locks: the differences shown then include that change."""
         from allocator.export import changed_since_allocation
+        from allocator.scenarios import predating_notes
 
-        change = changed_since_allocation(self.window.project) \
-            if "base" in names else None
-        if change is None:
-            return []
+        if not predating_notes(self.window.project, names):
+            return []  # no such change, or every scenario predates it too
+        change = changed_since_allocation(self.window.project)
         entry, day, what = change
         return [fill(self.tr(
             "注意：基准的分配早于%1的修改（台账第%2条，%3）；此后求解的方案按现行%1，"
