@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,6 +109,20 @@ def changed_since_allocation(project: Project, scenario: str = "base"
         if keys - AFTERCARE_RULES:
             return int(entry), str(time_)[:10], "rules"
     return None
+
+
+_FREED_BY = re.compile(r"户([^，。；：、（）\s户]+?)(退出腾出房屋|调换住房后腾出房屋|"
+                       r"调整住房后腾出房屋)")
+
+
+def without_other_households(reason: str, household_id: str) -> str:
+    """An allocation's reason as its household's order prints it: the
+    household whose leaving freed the unit is "原住户", not its id (the
+    table and the ledger keep the id for the planners)."""
+    if not isinstance(reason, str):
+        return reason
+    return _FREED_BY.sub(lambda m: m.group(0) if m.group(1) == household_id
+                         else "原住户" + m.group(2), reason)
 
 
 def rules_of_allocation(project: Project, scenario: str = "base"
@@ -472,7 +487,7 @@ def build_orders(project: Project, scenario: str = "base",
             area_m2=float(unit["area_m2"]) if unit is not None else None,
             accessible=bool(unit["accessible"]) if unit is not None else None,
             services=tuple(service_lines),
-            rule_text=row.reason,
+            rule_text=without_other_households(row.reason, row.household_id),
             run_label=label + f" · 学龄按{reference.isoformat()}计算",
             wish_text=str(getattr(row, "wish", "") or ""),
         ))

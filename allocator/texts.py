@@ -168,6 +168,19 @@ CHANGE = (
              "户{source:id}调整住房后腾出房屋{unit:id}，分配给轮候户{household:id}",
              "unit {unit}, given up by household {source} for a change of housing, "
              "goes to waiting household {household}"),
+    # The same on an order, which does not name the household that left.
+    Template("freed_to_order",
+             "原住户退出腾出房屋{unit:id}，分配给轮候户{household:id}",
+             "unit {unit}, freed when its household exited, goes to waiting "
+             "household {household}"),
+    Template("moved_out_to_order",
+             "原住户调换住房后腾出房屋{unit:id}，分配给轮候户{household:id}",
+             "unit {unit}, freed when its household moved to another unit, goes "
+             "to waiting household {household}"),
+    Template("released_to_order",
+             "原住户调整住房后腾出房屋{unit:id}，分配给轮候户{household:id}",
+             "unit {unit}, given up by its household for a change of housing, "
+             "goes to waiting household {household}"),
     Template("vacant_to", "房屋{unit:id}空置，分配给轮候户{household:id}",
              "vacant unit {unit} goes to waiting household {household}"),
     Template("moved", "由房屋{before:id}调换至{after:id}{detail}",
@@ -204,6 +217,10 @@ MOVE_SOURCE = (
     Template("released", "户{household:id}调整住房后腾出房屋{unit:id}",
              "unit {unit} given up by household {household} for a change of "
              "housing"),
+    Template("exited_order", "原住户退出腾出房屋{unit:id}",
+             "unit {unit} freed when its household exited"),
+    Template("released_order", "原住户调整住房后腾出房屋{unit:id}",
+             "unit {unit} given up by its household for a change of housing"),
 )
 MOVE_GAIN = (
     Template("more_housed", "使更多轮候户得到安置",

@@ -201,3 +201,23 @@ def test_a_lock_checked_at_solve_time_names_the_status_in_chinese(tiny_project):
     with pytest.raises(LockError) as refused:
         solve_project(tiny_project, backend="cpsat", today=TINY_TODAY)
     assert "lock fix H5 → B-301: unit B-301 is 维修中, not 空置" in str(refused.value)
+
+
+def test_an_order_does_not_name_the_household_that_left():
+    from allocator.export import without_other_households
+
+    reason = "变动原因：户H4退出腾出房屋B-201，分配给轮候户H5。按优先级得分"
+    on_order = without_other_households(reason, "H5")
+    assert on_order == "变动原因：原住户退出腾出房屋B-201，分配给轮候户H5。按优先级得分"
+    assert in_language(on_order, "en").startswith(
+        "changed: unit B-201, freed when its household exited, goes to waiting "
+        "household H5.")
+    moved = "由房屋A-201调换至A-301（户H0退出腾出房屋A-301），使更多轮候户得到安置"
+    assert in_language(without_other_households(moved, "H2"), "en") == (
+        "moved from unit A-201 to A-301 (unit A-301 freed when its household "
+        "exited), so that more waiting households are housed")
+    # A household's own words stay; "本户" is not read as an id.
+    own = "本户需无障碍住房，户H4调整住房后腾出房屋B-201，分配给轮候户H5"
+    assert without_other_households(own, "H5") == (
+        "本户需无障碍住房，原住户调整住房后腾出房屋B-201，分配给轮候户H5")
+    assert without_other_households(reason, "H4") == reason
