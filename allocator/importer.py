@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from allocator import idnumber
+from allocator.ids import did_you_mean
 from allocator.project import Project, empty_frame
 from allocator.rules import default_rules
 from gis.readers import Problem, read_spatial, read_table
@@ -645,6 +646,13 @@ def _read_register(path: Path, encoding: str | None, today: dt.date | None = Non
     records = []
     for row, cells in frame.iterrows():
         household_id = _text(cells.get("household_id"))
+        total = next((word for word in (household_id, _text(cells.get("name")))
+                      if re.sub(r"\s", "", word) in TOTAL_WORDS), None)
+        if total is not None:
+            check.warn(row, "户号", f"a {total} row (a total, not a person) is "
+                       "skipped; delete it from the register to be rid of this "
+                       "warning")
+            continue
         if not household_id:
             check.error(row, "户号", "empty 户号; every person needs a household id")
             continue
@@ -724,13 +732,19 @@ def _read_register(path: Path, encoding: str | None, today: dt.date | None = Non
         return None, None, check.problems
     households = []
     wish_rows: dict[str, tuple[int, list[str]]] = {}
+    household_ids = people["household_id"].drop_duplicates().astype(str).tolist()
     for household_id, group in people.groupby("household_id", sort=False):
         heads = group[group["relationship"] == HEAD]
         if len(heads) != 1:
             rows = ", ".join(str(r) for r in (heads if len(heads) else group)["row"])
+            # An id typed in other letters (t-001 for T-001) is another household.
+            near = "" if len(heads) else did_you_mean(
+                household_id, [h for h in household_ids if h != household_id])
             check.error(int(group["row"].iloc[0]), "与户主关系",
                         f"household {household_id} has {len(heads)} rows marked 户主 "
-                        f"(rows {rows}); exactly one is needed")
+                        f"(rows {rows}); exactly one is needed"
+                        + (f"; 户号 {household_id} differs from another household's "
+                           f"only in letters or spacing{near}" if near else ""))
             continue
         head = heads.iloc[0]
         if group["category"].nunique() > 1:
@@ -739,7 +753,9 @@ def _read_register(path: Path, encoding: str | None, today: dt.date | None = Non
                        f"head's ({head['category']}) is used")
         for column, label in (("annual_income", "年收入"),
                               ("stable_job_years", "稳定就业年限"),
-                              ("waiting_since", "轮候登记日期")):
+                              ("waiting_since", "轮候登记日期"),
+                              ("origin_village", "原居住村"),
+                              ("origin_township", "原居住乡镇")):
             # A household's figure is read from its head's row: another
             # figure on a member's row (typed on the earner's row) is named.
             given = _text(head[column])
@@ -749,7 +765,7 @@ def _read_register(path: Path, encoding: str | None, today: dt.date | None = Non
                                f"{text} on the row of a member, not the head "
                                f"(户主), is not read: household {household_id}'s "
                                f"{label} is the head's ({given or 'blank'}); "
-                               "write the household's figure on the head's row")
+                               "write the household's value on the head's row")
         income = _number(head["annual_income"])
         if _text(head["annual_income"]) and income is None:
             check.error(int(head["row"]), "年收入",
@@ -983,6 +999,9 @@ def _check_units(frame: gpd.GeoDataFrame, path: Path, site_ids: set[str] | None,
                   "status", "household_id", "placed_on", "geometry"]].reset_index(
                       drop=True), check.problems
 
+
+TOTAL_WORDS = ("合计", "总计", "小计", "共计", "总数")
+"""What a register's total rows say in their first cells."""
 
 PRINTED = (("name", "姓名"), ("relationship", "与户主关系"),
            ("origin_village", "原居住村"), ("origin_township", "原居住乡镇"))

@@ -80,7 +80,7 @@ def test_an_income_on_a_members_row_is_named_not_read(tmp_path):
     assert named == [
         f"{path}:{int(first) + 2}:年收入: 警告 warning: 88000 on the row of a member, "
         f"not the head (户主), is not read: household {household}'s 年收入 is the "
-        f"head's ({head_income or 'blank'}); write the household's figure on the "
+        f"head's ({head_income or 'blank'}); write the household's value on the "
         "head's row"]
     income = households.set_index("household_id").at[household, "annual_income"]
     assert (pd.isna(income) and not head_income) or income == float(head_income)
@@ -105,6 +105,35 @@ def test_a_waiting_date_on_a_members_row_is_named_not_read(tmp_path):
         f"{path}:{int(first) + 2}:轮候登记日期: 警告 warning: 2018-01-01 on the row of "
         f"a member, not the head (户主), is not read: household {household}'s "
         f"轮候登记日期 is the head's ({given or 'blank'}); write the household's "
-        "figure on the head's row"]
+        "value on the head's row"]
     waiting = households.set_index("household_id").at[household, "waiting_since"]
     assert waiting == (given or None)
+
+
+def test_a_members_village_a_case_slip_and_a_total_row(tmp_path):
+    # Found by a new user: a spouse's different 原居住村 was dropped without a
+    # word, "t-001" for "T-001" was only "0 rows marked 户主", and a 合计 row at
+    # the foot gave 7 errors.
+    register = pd.read_csv(TINY / "register.csv", dtype=str, keep_default_na=False)
+    spouse = register.index[(register["户号"] == "H0")
+                            & (register["与户主关系"] == "配偶")][0]
+    register.loc[spouse, "原居住村"] = "体口以洛村"
+    son = register.index[(register["户号"] == "H2") & (register["与户主关系"] == "子")][0]
+    register.loc[son, "户号"] = "h2"
+    total = {column: "" for column in register.columns}
+    total.update({"户号": "合 计", "姓名": "13人"})
+    register = pd.concat([register, pd.DataFrame([total])], ignore_index=True)
+    path = tmp_path / "register.csv"
+    register.to_csv(path, index=False, encoding="utf-8-sig")
+    _members, households, problems = _read_register(path, None, dt.date(2026, 10, 1))
+    said = [str(p) for p in problems]
+    assert (f"{path}:{spouse + 2}:原居住村: 警告 warning: 体口以洛村 on the row of a "
+            "member, not the head (户主), is not read: household H0's 原居住村 is the "
+            "head's (阿土列尔村); write the household's value on the head's row") in said
+    assert (f"{path}:{son + 2}:与户主关系: 错误 error: household h2 has 0 rows marked "
+            f"户主 (rows {son + 2}); exactly one is needed; 户号 h2 differs from "
+            "another household's only in letters or spacing (did you mean H2?)") in said
+    assert (f"{path}:{len(register) + 1}:户号: 警告 warning: a 合 计 row (a total, not a "
+            "person) is skipped; delete it from the register to be rid of this "
+            "warning") in said
+    assert not [p for p in said if "合 计" in p and "错误" in p]
