@@ -118,7 +118,8 @@ def test_a_members_village_a_case_slip_and_a_total_row(tmp_path):
     spouse = register.index[(register["户号"] == "H0")
                             & (register["与户主关系"] == "配偶")][0]
     register.loc[spouse, "原居住村"] = "体口以洛村"
-    son = register.index[(register["户号"] == "H2") & (register["与户主关系"] == "子")][0]
+    son = register.index[(register["户号"] == "H2")
+                         & (register["与户主关系"] == "子")][0]
     register.loc[son, "户号"] = "h2"
     total = {column: "" for column in register.columns}
     total.update({"户号": "合 计", "姓名": "13人"})
@@ -128,12 +129,14 @@ def test_a_members_village_a_case_slip_and_a_total_row(tmp_path):
     _members, households, problems = _read_register(path, None, dt.date(2026, 10, 1))
     said = [str(p) for p in problems]
     assert (f"{path}:{spouse + 2}:原居住村: 警告 warning: 体口以洛村 on the row of a "
-            "member, not the head (户主), is not read: household H0's 原居住村 is the "
-            "head's (阿土列尔村); write the household's value on the head's row") in said
+            "member, not the head (户主), is not read: household H0's 原居住村 is "
+            "the head's (阿土列尔村); write the household's value on the head's "
+            "row") in said
     assert (f"{path}:{son + 2}:与户主关系: 错误 error: household h2 has 0 rows marked "
             f"户主 (rows {son + 2}); exactly one is needed; 户号 h2 differs from "
-            "another household's only in letters or spacing (did you mean H2?)") in said
-    assert (f"{path}:{len(register) + 1}:户号: 警告 warning: a 合 计 row (a total, not a "
-            "person) is skipped; delete it from the register to be rid of this "
-            "warning") in said
+            "another household's only in letters or spacing (did you mean "
+            "H2?)") in said
+    assert (f"{path}:{len(register) + 1}:户号: 警告 warning: a 合 计 row (a total, "
+            "not a person) is skipped; delete it from the register to be rid of "
+            "this warning") in said
     assert not [p for p in said if "合 计" in p and "错误" in p]
