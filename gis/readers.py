@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
 
 from gis.crs import STORAGE_CRS, inside_china, to_cgcs2000
 
@@ -523,14 +523,27 @@ def read_spatial(
     frame.columns = [c if c == "geometry" else clean_header(c) for c in frame.columns]
     problems: list[Problem] = list(notes)
 
-    if frame.crs is None:
+    # A GeoJSON without a "crs" member is WGS84 by its standard (GDAL says
+    # so), but one written from a metric CRS often simply leaves it out:
+    # --crs then names its system, as for a file that declares none.
+    # (A --crs in metres given for another file leaves a GeoJSON in degrees
+    # as its standard says.)
+    standard_only = suffix in (".geojson", ".json") and not _geojson_declares_crs(
+        path)
+    if standard_only and crs is not None and len(frame) and CRS.from_user_input(
+            crs).is_projected and np.all(np.abs(frame.total_bounds) <= 180):
+        standard_only = False
+    if frame.crs is None or (standard_only and crs is not None):
         if crs is None:
             return _empty(), [Problem(
                 name, None, None,
                 "has no coordinate reference system (no .prj or CRS entry); "
                 "give it with --crs EPSG:N (for example --crs EPSG:4490 for "
                 "CGCS2000 degrees, --crs EPSG:4543 for CGCS2000 GK zone 34 metres)")]
-        frame = frame.set_crs(crs)
+        frame = frame.set_crs(crs, allow_override=True)
+        standard_only, given = False, True
+    else:
+        given = False
     frame, more = _check_geometry(frame, name, repair)
     problems += more
     if frame.empty:
@@ -539,23 +552,52 @@ def read_spatial(
     declared = CRS.from_user_input(frame.crs)
     bounds = frame.total_bounds
     looks_like_degrees = np.all(np.abs(bounds) <= 180)
+    if given and declared.is_projected == looks_like_degrees:
+        problems.append(Problem(
+            name, None, None,
+            f"--crs {crs} is "
+            + ("projected (metres)" if declared.is_projected
+               else "geographic (degrees)")
+            + " but the file's coordinates look like "
+            + ("degrees" if looks_like_degrees else "metres")
+            + "; give the CRS its coordinates are in"))
+        return _empty(), problems
     if declared.is_projected and looks_like_degrees:
         problems.append(Problem(
             name, None, None,
             f"declares the projected CRS {declared.to_string()} (metres) but its "
-            "coordinates look like degrees; give the right CRS with --crs"))
+            "coordinates look like degrees; correct the file's CRS in the GIS "
+            "program that wrote it (--crs is for files that declare none)"))
         return _empty(), problems
     if declared.is_geographic and not looks_like_degrees:
         problems.append(Problem(
             name, None, None,
+            "has no \"crs\" member, so it is read as WGS84 degrees (the GeoJSON "
+            "standard), but its coordinates are far outside ±180: they are "
+            "probably metres; give their CRS with --crs EPSG:N (for example "
+            "--crs EPSG:4543 for CGCS2000 GK zone 34)" if standard_only else
             f"declares the geographic CRS {declared.to_string()} (degrees) but "
             "its coordinates are far outside ±180; it is probably in metres: "
-            "give the right CRS with --crs"))
+            "correct the file's CRS in the GIS program that wrote it (--crs is "
+            "for files that declare none)"))
         return _empty(), problems
 
     frame = frame.to_crs(STORAGE_CRS)
     problems += _outside_china(frame, name)
     return frame, problems
+
+
+def _geojson_declares_crs(path: Path) -> bool:
+    """Whether a GeoJSON file has a top-level "crs" member (one that does not
+    read as JSON is taken to declare one: GDAL's reading decides then)."""
+    import json
+
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return True
+    return isinstance(data, dict) and "crs" in data
 
 
 def dbf_text_bytes(dbf: Path) -> bytes:
@@ -623,12 +665,35 @@ def _read_point_table(path, crs, coords, encoding):
     for row in frame.index[bad]:
         problems.append(Problem(name, int(row), f"{lon_col}/{lat_col}",
                                 "missing or non-numeric coordinate"))
-    if crs is not None and CRS.from_user_input(crs).is_projected:
-        problems.append(Problem(
-            name, None, None,
-            f"--crs {crs} is projected but {lon_col}/{lat_col} columns hold "
-            "degrees; use --coords wgs84|cgcs2000|gcj02|bd09 for coordinate columns"))
-        return _empty(), problems
+    valid = ~bad.to_numpy()
+    # Both beyond ±180: metres (a lone typo, or swapped degrees, is left to
+    # the check that the points lie in China).
+    metres = ((lon.abs() > 180) & (lat.abs() > 180)).to_numpy() & valid
+    if metres.any():
+        # Columns named 经度/纬度 that hold metres (a GK projection): read in
+        # the projected --crs, the one option that names such a system.
+        every = bool(metres[valid].all())
+        projected = crs is not None and CRS.from_user_input(crs).is_projected
+        if not every or not projected:
+            problems.append(Problem(
+                name, None, f"{lon_col}/{lat_col}",
+                f"{int(valid.sum() - metres.sum())} of {int(valid.sum())} rows "
+                "hold degrees and the others coordinates beyond ±180 (metres?); "
+                "write every row in one system" if not every else
+                "the columns hold coordinates beyond ±180, so not degrees "
+                "(metres of a projection?): give their projected CRS with --crs "
+                "EPSG:N (for example --crs EPSG:4543 for CGCS2000 GK zone 34)"
+                + (f"; --crs {crs} is not projected" if crs else "")))
+            return _empty(), problems
+        x, y = Transformer.from_crs(crs, STORAGE_CRS, always_xy=True).transform(
+            lon.to_numpy(dtype=float), lat.to_numpy(dtype=float))
+        result = gpd.GeoDataFrame(
+            frame.drop(columns=[lon_col, lat_col]), geometry=gpd.points_from_xy(
+                x, y), crs=STORAGE_CRS, index=frame.index)[valid]
+        return result, problems + _outside_china(result, name,
+                                                 f"{lon_col}/{lat_col}")
+    # Degrees: a projected --crs is for other files (a shapefile without its
+    # .prj, say); --coords names the system of these columns.
 
     systems = pd.Series(coords or "cgcs2000", index=frame.index, dtype=object)
     if system_col is not None:

@@ -173,3 +173,64 @@ def test_rows_hidden_in_excel_are_read_and_named(tmp_path):
         sheet.row_dimensions[row].hidden = False
     book.save(path)
     assert read_table(path, headers=("户号",))[2] == []
+
+
+def _metres(tmp_path):
+    """The tiny county's sites as a GeoJSON in CGCS2000 GK zone 34 metres
+    without a "crs" member, and its units with metres in 经度/纬度."""
+    import json
+
+    import geopandas as gpd
+    import pandas as pd
+
+    sites = gpd.read_file(TINY / "sites.geojson").to_crs("EPSG:4543")
+    data = json.loads(sites.to_json())
+    data.pop("crs", None)
+    geojson = tmp_path / "sites.geojson"
+    geojson.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    units = pd.read_csv(TINY / "units.csv", dtype=str)
+    points = gpd.GeoSeries(gpd.points_from_xy(units["经度"].astype(float),
+                                              units["纬度"].astype(float)),
+                           crs="EPSG:4490").to_crs("EPSG:4543")
+    units["经度"], units["纬度"] = points.x.round(2), points.y.round(2)
+    table = tmp_path / "units.csv"
+    units.to_csv(table, index=False, encoding="utf-8-sig")
+    return geojson, table
+
+
+def test_a_geojson_in_metres_without_a_crs_member_takes_crs(tmp_path):
+    # Found by a new user: it was "declares EPSG:4326 ... give the right CRS
+    # with --crs", and --crs changed nothing.
+    geojson, _table = _metres(tmp_path)
+    frame, problems = read_spatial(geojson)
+    assert frame.empty and [str(p) for p in problems] == [
+        f"{geojson}: 错误 error: has no \"crs\" member, so it is read as WGS84 "
+        "degrees (the GeoJSON standard), but its coordinates are far outside "
+        "±180: they are probably metres; give their CRS with --crs EPSG:N (for "
+        "example --crs EPSG:4543 for CGCS2000 GK zone 34)"]
+    frame, problems = read_spatial(geojson, crs="EPSG:4543")
+    assert problems == []
+    assert frame.total_bounds == pytest.approx([102.845, 28.025, 102.855, 28.045],
+                                               abs=1e-6)
+    # The tiny county's own GeoJSON (degrees, no "crs" member needed) is read
+    # as before when --crs names metres for another file.
+    frame, problems = read_spatial(TINY / "sites.geojson", crs="EPSG:4543")
+    assert problems == [] and len(frame) == 1
+
+
+def test_coordinate_columns_in_metres_are_read_in_the_projected_crs(tmp_path):
+    _geojson, table = _metres(tmp_path)
+    frame, problems = read_spatial(table)
+    assert frame.empty and [str(p) for p in problems] == [
+        f"{table}:经度/纬度: 错误 error: the columns hold coordinates beyond ±180, "
+        "so not degrees (metres of a projection?): give their projected CRS with "
+        "--crs EPSG:N (for example --crs EPSG:4543 for CGCS2000 GK zone 34)"]
+    frame, problems = read_spatial(table, crs="EPSG:4543")
+    degrees, _ = read_spatial(TINY / "units.csv")
+    assert problems == [] and len(frame) == len(degrees) == 6
+    assert frame.geometry.x.to_numpy() == pytest.approx(degrees.geometry.x, abs=1e-6)
+    assert frame.geometry.y.to_numpy() == pytest.approx(degrees.geometry.y, abs=1e-6)
+    # Degrees in the columns with --crs in metres (given for another file):
+    # the columns are read as degrees, as their names say.
+    frame, problems = read_spatial(TINY / "units.csv", crs="EPSG:4543")
+    assert problems == [] and len(frame) == 6
