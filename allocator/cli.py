@@ -1104,6 +1104,16 @@ def cmd_rules(args) -> int:
 
 RED_LINE_M2 = 25  # the national per-person area limit of relocation housing
 
+
+def _red_line_note(most) -> None:
+    """A note when an area limit per person goes above the red line."""
+    if isinstance(most, (int, float)) and not isinstance(most, bool) \
+            and most > RED_LINE_M2:
+        print(f"注意 note: area_max_per_person_m2 = {most:g} m² is above the "
+              f"national red line of {RED_LINE_M2:g} m² per person (人均住房面积"
+              "不超过25平方米, 13th five-year relocation plan); set it back "
+              "unless the county's policy allows more", file=sys.stderr)
+
 YES_NO = {"true": True, "yes": True, "on": True, "是": True, "开": True,
           "false": False, "no": False, "off": False, "否": False, "关": False}
 """Words a planner may give for a rule that is on or off."""
@@ -1167,13 +1177,8 @@ def _cmd_rules(args) -> int:
                     after={k: changed[k] for k in before},
                     reason=args.reason or "allocator rules --set")
         save_project(project, args.project)
-        most = project.rules.get("area_max_per_person_m2")
-        if "area_max_per_person_m2" in before and isinstance(most, (int, float)) \
-                and most > RED_LINE_M2:
-            print(f"注意 note: area_max_per_person_m2 = {most:g} m² is above the "
-                  f"national red line of {RED_LINE_M2:g} m² per person (人均住房面积"
-                  "不超过25平方米, 13th five-year relocation plan); set it back "
-                  "unless the county's policy allows more", file=sys.stderr)
+        if "area_max_per_person_m2" in before:
+            _red_line_note(project.rules.get("area_max_per_person_m2"))
     for row in rules_frame(project.rules).itertuples():
         label = DEFAULTS[row.key].label if row.key in DEFAULTS else row.key
         value = row.value_json
@@ -1599,6 +1604,7 @@ def _cmd_scenario(args) -> int:
                                     origins=origins)
             save_project(project, args.project)
             print(f"方案 scenario {name}: {scenarios.describe(changes)}")
+            _red_line_note((changes.get("rules") or {}).get("area_max_per_person_m2"))
             print(f"solve it with `allocator solve "
                   f"{scenarios.shell_word(str(args.project))} --scenario "
                   f"{scenarios.shell_word(name)}`")

@@ -835,7 +835,8 @@ def describe(changes: dict[str, Any]) -> str:
     for kind, value in changes.get("catchments", {}).items():
         parts.append(f"{KIND_LABELS[KIND_NAMES[kind]]}服务半径改为{value:g} m")
     for key, value in changes.get("rules", {}).items():
-        parts.append(f"规则{key}改为{json.dumps(value, ensure_ascii=False)}")
+        label = DEFAULTS[key].label if key in DEFAULTS else key
+        parts.append(f"规则“{label}”改为{json.dumps(value, ensure_ascii=False)}")
     if changes.get("add_households"):
         parts.append(f"新增安置户{len(changes['add_households'])}户")
     return "；".join(parts) or "无变更"

@@ -190,6 +190,11 @@ def test_cli_takes_on_and_off_in_a_planners_words(tiny_project, tmp_path, capsys
         capsys.readouterr().err
     assert main(["rules", str(path), "--set", "area_max_per_person_m2=25"]) == 0
     assert "red line" not in capsys.readouterr().err
+    # The same for a scenario's rule (found by a new user).
+    assert main(["scenario", "new", str(path), "大户型", "--rule",
+                 "area_max_per_person_m2=31"]) == 0
+    assert "31 m² is above the national red line of 25 m² per person" in \
+        capsys.readouterr().err
 
 
 def test_walking_before_serving_is_refused():

@@ -324,3 +324,14 @@ def test_an_exit_rule_scenario_says_who_would_qualify(tiny_project, tmp_path, ca
     assert document["exit_rule"] == {"宽松退出": {
         "date": today.isoformat(), "qualify": ["H0"], "qualify_base": [],
         "newly_qualifying": ["H0"], "no_longer_qualifying": []}}
+
+
+def test_a_rule_change_is_described_by_the_rules_name():
+    # Found by a new user: the window's summary said "规则area_max_per_person_m2
+    # 改为30".
+    from allocator.scenarios import describe
+
+    assert describe({"rules": {"area_max_per_person_m2": 30}}) == \
+        "规则“人均面积上限 m²”改为30"
+    assert describe({"capacities": {"P1": 60}, "rules": {"unknown_rule": 1}}) == \
+        "P1容量改为60；规则“unknown_rule”改为1"

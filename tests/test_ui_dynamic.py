@@ -557,3 +557,18 @@ def test_register_update_in_the_window_asks_before_removing_many(
     entries = len(window.project.ledger)
     assert not dialog.apply()  # applied once; the dialog now only reports
     assert len(window.project.ledger) == entries
+
+
+def test_the_new_scenario_example_names_a_facility_of_the_project(window, open_in,
+                                                                  dynamic_gpkg):
+    # Found by a new user: the example named facility P1, which the sample
+    # county does not have, so pressing OK on it was refused.
+    import json
+
+    project = open_in(window, dynamic_gpkg)
+    window.scenarios.new_scenario()
+    dialog = window.scenarios.new_dialog
+    example = json.loads(dialog.changes.toPlainText())
+    first = str(project.facilities["facility_id"].iloc[0])
+    assert example["capacities"] == {first: 60}
+    dialog.reject()

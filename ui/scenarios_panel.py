@@ -85,16 +85,22 @@ def _difference(key: str, value: Any) -> str:
 class NewScenarioDialog(QDialog):
     """Name, description and changes of a new scenario (JSON, or a file)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None,
+                 facility_id: str | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("新建方案"))
         self.setObjectName("newScenario")
         self.name = QLineEdit(self)
         self.description = QLineEdit(self)
         self.changes = QPlainTextEdit(self)
-        self.changes.setPlaceholderText(json.dumps(EXAMPLE_CHANGES, indent=2))
-        self.changes.setPlainText(json.dumps(EXAMPLE_CHANGES, indent=2,
-                                             ensure_ascii=False))
+        # The example names one of the project's own facilities, so that it
+        # can be tried as it stands.
+        example = dict(EXAMPLE_CHANGES)
+        if facility_id is not None:
+            example["capacities"] = {facility_id: 60}
+        self.changes.setPlaceholderText(json.dumps(example, indent=2,
+                                                   ensure_ascii=False))
+        self.changes.setPlainText(json.dumps(example, indent=2, ensure_ascii=False))
         load = QPushButton(self.tr("从文件读取…"), self)
         load.clicked.connect(self._load)
         help_text = QLabel(self.tr(
@@ -321,7 +327,11 @@ class ScenariosPanel(QWidget):
     # -- actions -----------------------------------------------------------------
     def new_scenario(self) -> None:
         """Ask for a name and changes, then create the scenario."""
-        dialog = NewScenarioDialog(self)
+        project = getattr(self.window, "project", None)
+        facilities = project.facilities if project is not None else None
+        dialog = NewScenarioDialog(self, str(facilities["facility_id"].iloc[0])
+                                   if facilities is not None and len(facilities)
+                                   else None)
         self.new_dialog = dialog
 
         def done() -> None:
