@@ -1630,7 +1630,7 @@ def _cmd_scenario(args) -> int:
             stale = scenarios.out_of_date(project, args.name)
             if stale is not None:
                 print(f"已过期 out of date: {stale.text(args.project)}")
-            if not trial:  # a trial's condition is its description, above
+            if not trial and changes:  # a trial's condition is its description
                 print(json.dumps(changes, ensure_ascii=False, indent=2))
             if project.allocations["scenario"].eq(args.name).any():
                 data = scenarios.scenario_data(project, args.name)

@@ -128,7 +128,8 @@ def test_exit_then_reallocate_moves_nobody_else(window, open_in, allocate_in, qt
     assert export.changed_radio.isEnabled()
     export.changed_radio.setChecked(True)
     assert export.households() == ["H1", "H5"]
-    export.xlsx_box.setChecked(False)
+    # The Excel table holds the same households (it held the whole county).
+    export.xlsx_edit.setText(str(tmp_path / "changed.xlsx"))
     export.pdf_edit.setText(str(tmp_path / "changed.pdf"))
     assert export.start() is not None
     qtbot.waitUntil(lambda: export.job is None, timeout=120000)
@@ -139,6 +140,10 @@ def test_exit_then_reallocate_moves_nobody_else(window, open_in, allocate_in, qt
     assert len(reader.pages) == 2
     assert "H1" in reader.pages[0].extract_text()
     assert "H5" in reader.pages[1].extract_text()
+    import pandas as pd
+
+    table = pd.read_excel(tmp_path / "changed.xlsx", sheet_name=0, dtype=str)
+    assert sorted(set(table.iloc[:, 0])) == ["H1", "H5"], table.head()
     export.reject()
 
 

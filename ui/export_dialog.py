@@ -216,7 +216,7 @@ class ExportDialog(QDialog):
                            cancel=cancelled)
             if xlsx is not None and not cancelled():
                 progress(("xlsx", 0, 1))
-                export_xlsx(snapshot, xlsx)
+                export_xlsx(snapshot, xlsx, households=households)
             if notice is not None and not cancelled():
                 from allocator.notice import write_notice_pdf
 
