@@ -23,6 +23,12 @@ from solvers.base import (
 logger = logging.getLogger(__name__)
 
 
+SINGLE_WORKER_VARS = 10_000
+"""Models up to this many variables are solved by one CP-SAT worker, which
+is deterministic (the tiny and small counties ``--backend auto`` gives to
+CP-SAT are far below it)."""
+
+
 class _Watcher(cp_model.CpSolverSolutionCallback):
     """Reports each improving solution and stops the search on cancel."""
 
@@ -52,8 +58,9 @@ class CpSatBackend(Backend):
     What it cannot do: prove optimality quickly on large assignment models
     (its bound comes from its own search, not from an LP; above a few
     thousand households it usually stops at the time limit with a gap),
-    and it gives the same answer for a seed only with the same number of
-    workers.
+    and on a model of more than :data:`SINGLE_WORKER_VARS` variables, where
+    its workers race, the same seed may give another solution among equally
+    good ones.
     """
 
     name = "cpsat"
@@ -109,7 +116,12 @@ class CpSatBackend(Backend):
                 cp.add_hint(x[var], value)
 
             solver = cp_model.CpSolver()
-            solver.parameters.num_workers = self.workers
+            # Several workers race, and the optimum returned among equal ones
+            # is whichever a worker reached first: a small model is solved by
+            # one worker, so that the same model and seed give the same
+            # solution again (and about as fast).
+            solver.parameters.num_workers = (
+                1 if model.n_vars <= SINGLE_WORKER_VARS else self.workers)
             solver.parameters.random_seed = self.seed
             # The allocation model is an assignment with side constraints:
             # its LP relaxation is tight, so let CP-SAT use the full LP.
