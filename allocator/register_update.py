@@ -237,6 +237,10 @@ def compare_register(project: Project, path: Path,
     new_of = dict(zip(members["id_number"], members["household_id"]))
     old_ids = set(project.households["household_id"])
     new_ids = set(households["household_id"])
+    respelled = _respelled(old_ids, new_ids, members, str(path))
+    if respelled:
+        diff.problems += respelled
+        return diff
     targets: dict[str, set[str]] = {}
     sources: dict[str, set[str]] = {}
     for person, old in old_of.items():
@@ -501,6 +505,33 @@ def _after_the_day(members: pd.DataFrame, households: pd.DataFrame,
                 f"({today.isoformat()}): a date in the future. Correct it from "
                 f"the waiting-list record (轮候登记表), or give the day of the "
                 f"update with --date YYYY-MM-DD"))
+    return problems
+
+
+def _respelled(old_ids: set[str], new_ids: set[str], members: pd.DataFrame,
+               file: str) -> list:
+    """An error for each household of the updated register whose 户号 is one
+    the project holds typed in other letters or spacing (zj-002855 for
+    ZJ-002855) while the project's spelling is gone from the file: compared
+    as it is, the household would be split off under a new id and lose its
+    allocation."""
+    from allocator.ids import normal_form
+    from gis.readers import Problem
+
+    gone = {normal_form(old): old for old in old_ids - new_ids}
+    problems = []
+    for new in sorted(new_ids - old_ids):
+        old = gone.get(normal_form(new))
+        if old is None:
+            continue
+        rows = members.loc[members["household_id"] == new, "row"] \
+            if "row" in members.columns else pd.Series([], dtype=int)
+        problems.append(Problem(
+            file, int(rows.min()) if len(rows) else None, "户号",
+            f"户号 {new!r} is the project's household {old} typed in other "
+            f"letters or spacing; write it {old} on every row of the household "
+            "(compared as it is, the household would be split off under a new "
+            "户号 and lose its allocation)"))
     return problems
 
 

@@ -169,3 +169,27 @@ def test_one_blank_cell_that_clears_a_disability_is_named(tmp_path, tiny_project
     assert warnings[0].row is not None and warnings[0].row > 1
     assert name in warnings[0].message and "视力二级" in warnings[0].message
     assert "write 无" in warnings[0].message
+
+
+# --- a 户号 typed in other letters ---------------------------------------------
+
+
+def test_a_household_id_typed_in_lower_case_is_refused(tmp_path, tiny_project,
+                                                       capsys):
+    # Found by a new user: every row of a household re-keyed as "h2 " made it a
+    # split (分户) into a new household "h2", which lost its allocation.
+    path = _with_column(tmp_path, "户号", lambda cell: "h2 " if cell == "H2" else cell)
+    diff = compare_register(tiny_project, path, today=dt.date(2026, 10, 1))
+    assert [(e.column, e.message) for e in diff.errors] == [(
+        "户号", "户号 'h2' is the project's household H2 typed in other letters or "
+        "spacing; write it H2 on every row of the household (compared as it is, "
+        "the household would be split off under a new 户号 and lose its "
+        "allocation)")]
+    assert diff.changes == []
+    project = tmp_path / "p.gpkg"
+    save_project(tiny_project, project)
+    assert main(["register", str(project), str(path), "--apply", "--reason",
+                 "测试"]) == 1
+    assert "typed in other letters" in capsys.readouterr().err
+    assert set(load_project(project).households["household_id"]) == {
+        "H0", "H1", "H2", "H3", "H4", "H5"}
