@@ -1977,9 +1977,9 @@ def _outgrown_refused(outgrown, args) -> None:
                 else "")
     project_word = shell_word(str(args.project))
     print(f"错误 error: {len(outgrown)} household(s) were allocated a unit they "
-          "have not moved into, and after a register update the unit no longer "
-          "fits the household's size (家庭人口变化，原分配房屋不再适合); "
-          "kept, it would break the area rule:", file=sys.stderr)
+          "have not moved into, and after a register update (家庭人口变化) or a "
+          "change of the area rule (面积标准调整) the unit no longer fits the "
+          "household's size; kept, it would break the area rule:", file=sys.stderr)
     for household in outgrown:
         print(f"  {household.text()}", file=sys.stderr)
     print(f"Nothing was changed. To re-house them (a unit that fits, or back on "

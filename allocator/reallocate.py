@@ -87,6 +87,7 @@ PLACES_HEADING = "学位或卫生服务变动："
 registrations that changed with it (alone, or after a move)."""
 
 OUTGROWN_REASON = "家庭人口变化（现{size}人），原分配房屋不再适合"
+RULE_CHANGED_REASON = "面积标准调整（{size}人{low}–{high} m²），原分配房屋不再适合"
 """Why a household allocated a unit it no longer fits moves or waits again."""
 
 
@@ -106,14 +107,21 @@ class Outgrown:
     size: int
     low: float
     high: float
+    # The unit fits the household's size under the rules the allocation was
+    # made with: the area rule changed since, not the household.
+    by_rule: bool = False
 
     def text(self) -> str:
         """One line for the planner, in Chinese."""
         return (f"户{self.household_id}（户主{self.name}）现{self.size}人，"
                 f"已分配未入住的房屋{self.unit_id}面积{_m2(self.area_m2)} m²，"
-                f"不在{self.size}人的面积标准{_m2(self.low)}–{_m2(self.high)} m²内")
+                f"不在{self.size}人的面积标准{_m2(self.low)}–{_m2(self.high)} m²内"
+                + ("（分配后面积标准已修改）" if self.by_rule else ""))
 
     def reason(self) -> str:
+        if self.by_rule:
+            return RULE_CHANGED_REASON.format(size=self.size, low=_m2(self.low),
+                                              high=_m2(self.high))
         return OUTGROWN_REASON.format(size=self.size)
 
 
@@ -244,6 +252,11 @@ def outgrown_units(project: Project, previous: pd.DataFrame,
     heads = members[members["relationship"] == "户主"]
     name_of = dict(zip(members["household_id"].tolist(), members["name"].tolist()))
     name_of |= dict(zip(heads["household_id"].tolist(), heads["name"].tolist()))
+    from allocator.export import rules_of_allocation
+
+    scenarios = set(previous["scenario"]) if "scenario" in previous else set()
+    made_with = rules_of_allocation(project, next(iter(scenarios))) \
+        if len(scenarios) == 1 else None
     found = []
     allocated = previous[previous["kind"] == "allocated"]
     for household_id, unit_id in sorted(zip(allocated["household_id"].tolist(),
@@ -254,8 +267,11 @@ def outgrown_units(project: Project, previous: pd.DataFrame,
         low, high = area_band(size, project.rules)
         area = float(area_of[unit_id])
         if not low <= area <= high:
+            before = area_band(size, made_with) if made_with else None
             found.append(Outgrown(household_id, str(name_of.get(household_id, "")),
-                                  unit_id, area, size, low, high))
+                                  unit_id, area, size, low, high,
+                                  by_rule=before is not None
+                                  and before[0] <= area <= before[1]))
     return found
 
 

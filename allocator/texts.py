@@ -197,6 +197,11 @@ CHANGE = (
              "家庭人口变化（现{size}人），原分配房屋不再适合：{unit:id}，重新轮候",
              "the household's size changed (now {size}) and the unit allocated "
              "before no longer fits it: {unit}; back on the waiting list"),
+    Template("rule_outgrown_waits",
+             "面积标准调整（{size}人{low}–{high} m²），原分配房屋不再适合：{unit:id}，"
+             "重新轮候",
+             "the area rule changed ({size} people: {low}–{high} m²) and the unit "
+             "allocated before no longer fits: {unit}; back on the waiting list"),
     Template("services", "学位或卫生服务变动：{places}",
              "school or clinic place changed: {places}"),
     # Why a reallocation without moves cannot start (Outgrown.text).
@@ -206,6 +211,14 @@ CHANGE = (
              "household {household} (head {name}) now has {size} people; unit "
              "{unit}, allocated and not moved into, has {area} m², outside the "
              "{low}–{high} m² band for {band_size} people"),
+    Template("outgrown_unit_rule",
+             "户{household:id}（户主{name}）现{size}人，已分配未入住的房屋{unit:id}"
+             "面积{area} m²，不在{band_size}人的面积标准{low}–{high} m²内"
+             "（分配后面积标准已修改）",
+             "household {household} (head {name}) now has {size} people; unit "
+             "{unit}, allocated and not moved into, has {area} m², outside the "
+             "{low}–{high} m² band for {band_size} people "
+             "(the area rule changed after the allocation)"),
 )
 SERVICES = next(t for t in CHANGE if t.key == "services")
 PLACES_ZH = SERVICES.zh[:SERVICES.zh.index("{")]  # 学位或卫生服务变动：
@@ -225,6 +238,10 @@ MOVE_SOURCE = (
 MOVE_GAIN = (
     Template("more_housed", "使更多轮候户得到安置",
              "so that more waiting households are housed"),
+    Template("rule_outgrown", "面积标准调整（{size}人{low}–{high} m²），原分配房屋"
+             "不再适合",
+             "the area rule changed ({size} people: {low}–{high} m²) and the unit "
+             "allocated before no longer fits"),
     Template("outgrown", "家庭人口变化（现{size}人），原分配房屋不再适合",
              "the household's size changed (now {size}) and the unit allocated "
              "before no longer fits it"),

@@ -280,3 +280,28 @@ def test_a_date_before_the_projects_records_is_refused(tmp_path, capsys):
     latest = max(births, project.households["waiting_since"].astype(str).max())
     assert main(["solve", str(path), "--backend", "highs", "--date",
                  latest[:10]]) == 0
+
+
+def test_a_unit_the_area_rule_no_longer_allows_is_said_so(tiny_project, tmp_path,
+                                                          capsys):
+    # Found by a new user: after the area limit was lowered, reallocation
+    # told households (and their orders) that their size had changed.
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    assert main(["rules", str(path), "--set", "area_min_per_person_m2=20"]) == 0
+    assert main(["solve", str(path), "--backend", "cpsat", "--date", DAY]) == 0
+    assert _units(load_project(path).allocations)["H2"] == "A-201"  # 75 m², 3
+    assert main(["rules", str(path), "--set", "area_max_per_person_m2=24"]) == 0
+    capsys.readouterr()
+    assert main(["reallocate", str(path), "--backend", "cpsat", "--date", DAY]) == 2
+    err = capsys.readouterr().err
+    assert ("户H2（户主俄木石布）现3人，已分配未入住的房屋A-201面积75 m²，不在3人的"
+            "面积标准60–72 m²内（分配后面积标准已修改）") in err
+    assert "现3人" in err and "家庭人口变化（" not in err
+    changes = tmp_path / "changes.json"
+    assert main(["reallocate", str(path), "--allow-moves", "--backend", "cpsat",
+                 "--date", DAY, "--json", str(changes)]) == 0
+    reasons = {h: reason for h, (_change, reason) in _changes(changes).items()}
+    assert "面积标准调整（3人60–72 m²），原分配房屋不再适合" in reasons["H2"]
+    assert not [r for r in reasons.values() if "家庭人口变化" in r]
+    assert in_language(reasons["H2"], "en") != reasons["H2"]  # translated

@@ -49,7 +49,7 @@ def test_the_window_names_the_outgrown_household_and_starts_nothing(
     assert running_jobs() == []
     assert dialog.isVisible()  # open: the planner may tick the option
     assert dialog.status.text().splitlines() == [
-        "1 户已分配但尚未入住的房屋在户籍变化后不再适合家庭人口，"
+        "1 户已分配但尚未入住的房屋在户籍变化或面积标准修改后不再适合家庭人口，"
         "保留原房将违反面积标准：",
         OUTGROWN_LINE,
         "未作任何改动。请勾选“允许调换住房”后再开始（这些户调换到合适的房屋，或重新轮候）；"
@@ -66,8 +66,9 @@ def test_the_window_names_the_outgrown_household_and_starts_nothing(
         assert english.start() is False
         assert english.status.text().splitlines() == [
             "1 household(s) were allocated a unit they have not moved into, and "
-            "after a register update the unit no longer fits the household's size; "
-            "keeping it would break the area rule:",
+            "after a register update or a change of the area rule the unit no "
+            "longer fits the household's size; keeping it would break the area "
+            "rule:",
             "household H2 (head 俄木石布) now has 4 people; unit A-201, allocated "
             "and not moved into, has 75 m², outside the 80–100 m² band for 4 "
             "people",

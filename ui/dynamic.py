@@ -713,8 +713,9 @@ class ReallocateDialog(QDialog):
             return False  # no allocation yet: the window says so
         if not outgrown:
             return False
-        problem = fill(self.tr("%1 户已分配但尚未入住的房屋在户籍变化后不再适合"
-                               "家庭人口，保留原房将违反面积标准："), len(outgrown))
+        problem = fill(self.tr("%1 户已分配但尚未入住的房屋在户籍变化或面积标准修改后"
+                               "不再适合家庭人口，保留原房将违反面积标准："),
+                       len(outgrown))
         fix = self.tr("未作任何改动。请勾选“允许调换住房”后再开始（这些户调换到"
                       "合适的房屋，或重新轮候）；或运行“分配”重新求解。")
         lines = [core_text(household.text()) for household in outgrown]

@@ -2543,8 +2543,8 @@ Project files are GeoPackages and open in QGIS.</translation>
         <translation>The reallocation did not start: see the message at the bottom of the window.</translation>
     </message>
     <message>
-        <source>%1 户已分配但尚未入住的房屋在户籍变化后不再适合家庭人口，保留原房将违反面积标准：</source>
-        <translation>%1 household(s) were allocated a unit they have not moved into, and after a register update the unit no longer fits the household&apos;s size; keeping it would break the area rule:</translation>
+        <source>%1 户已分配但尚未入住的房屋在户籍变化或面积标准修改后不再适合家庭人口，保留原房将违反面积标准：</source>
+        <translation>%1 household(s) were allocated a unit they have not moved into, and after a register update or a change of the area rule the unit no longer fits the household&apos;s size; keeping it would break the area rule:</translation>
     </message>
     <message>
         <source>未作任何改动。请勾选“允许调换住房”后再开始（这些户调换到合适的房屋，或重新轮候）；或运行“分配”重新求解。</source>
