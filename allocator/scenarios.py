@@ -1355,7 +1355,8 @@ class Comparison:
 
 
 KPI_KEYS = ("households", "housed_existing", "housed_new", "waiting",
-            "residents_housed", "kindergarten_placed", "kindergarten_coverage",
+            "exited", "registered_since", "residents_housed",
+            "kindergarten_placed", "kindergarten_coverage",
             "primary_placed", "primary_coverage", "junior_placed", "junior_coverage",
             "clinic_registered", "clinic_coverage", "walk_mean_m")
 
@@ -1364,7 +1365,7 @@ def compare(project: Project, scenario_names: list[str], *,
             path: str | Path | None = None) -> Comparison:
     """Key figures, differing households and a map of the differences.
     ``path``: the project file, named in the commands messages give."""
-    from allocator.kpis import compute_kpis
+    from allocator.kpis import OPTIONAL_ROWS, compute_kpis
 
     if len(scenario_names) < 2:
         raise ScenarioError("compare needs two or more scenarios (base counts)")
@@ -1385,11 +1386,16 @@ def compare(project: Project, scenario_names: list[str], *,
                                 f"{shell_word(name)}` first")
         datas[name] = data
 
-    table = {}
+    table, figures = {}, {}
     for name, data in datas.items():
-        overall = compute_kpis(data, name)["overall"]
-        table[name] = [overall.get(key) for key in KPI_KEYS]
-    kpis = pd.DataFrame(table, index=list(KPI_KEYS))
+        figures[name] = compute_kpis(data, name)["overall"]
+    # The rows of households that exited or were registered after an
+    # allocation, where one counts any, so that the household rows add up.
+    keys = [key for key in KPI_KEYS if key not in OPTIONAL_ROWS or any(
+        overall.get(key) for overall in figures.values())]
+    for name, overall in figures.items():
+        table[name] = [overall.get(key) for key in keys]
+    kpis = pd.DataFrame(table, index=keys)
     first = scenario_names[0]
     for name in scenario_names[1:]:
         kpis[f"{name} − {first}"] = [

@@ -66,6 +66,11 @@ def _only_what_was_solved(row: dict) -> dict:
     stopped has no gap: a solver's placeholder (CBC's empty incumbent, 0 for
     the levels after the one it stopped in) is not an objective."""
     objective, levels = row.get("objective"), row.get("levels")
+    for level in levels or []:
+        if level.get("status") not in ("optimal", "feasible"):
+            # Its incumbent (the empty one, 0 served) is no result, and the
+            # gap against it no gap.
+            level.update(objective=None, gap=None)
     if objective and levels is not None:
         solved = {lv["level"] for lv in levels
                   if lv.get("status") in ("optimal", "feasible")}

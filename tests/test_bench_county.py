@@ -127,8 +127,11 @@ def test_a_level_the_run_did_not_reach_has_no_value_and_the_run_no_gap():
         "status": "feasible", "gap": 0.0,
         "objective": {"housed": 12465, "served": 0, "walk": 0},
         "levels": [{"level": "housed", "status": "optimal"},
-                   {"level": "served", "status": "timeout"}]})
+                   {"level": "served", "status": "timeout", "objective": 0.0,
+                    "bound": 529708.0, "gap": 529707999999999.94}]})
     assert row["objective"] == {"housed": 12465, "served": None, "walk": None}
+    assert row["levels"][1] == {"level": "served", "status": "timeout",
+                                "objective": None, "bound": 529708.0, "gap": None}
     assert row["status"] == "timeout" and row["gap"] is None
     # Every level solved: the values stay, and the run's gap is its largest
     # level's (HiGHS's own gap for the grouped MIP is its last level's).

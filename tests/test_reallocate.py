@@ -326,3 +326,13 @@ def test_the_kpi_rows_add_up_after_exits_and_a_reallocation(tiny_solved):
     assert after["exited"] == 2 and after["registered_since"] == 0
     assert "  已退出 exited" in kpi_table(kpis)
     assert "分配后登记" not in kpi_table(kpis)
+    # A comparison with a scenario solved on this base has the row too.
+    from allocator import scenarios
+
+    scenarios.create(tiny_solved, "不变", {})
+    scenarios.solve(tiny_solved, "不变", backend="cpsat", today=TINY_TODAY)
+    table = scenarios.compare(tiny_solved, ["base", "不变"]).kpis
+    assert "exited" in table.index and "registered_since" not in table.index
+    assert table.at["exited", "base"] == 2
+    assert sum(table.at[key, "base"] for key in (
+        "housed_existing", "housed_new", "waiting", "exited")) == 6
