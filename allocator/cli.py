@@ -2226,10 +2226,10 @@ def _cmd_exits(args) -> int:
     if not args.apply:
         registered = project.households["household_id"]
         for household_id in unknown:
-            print(f"{household_id}: not a housed household that can exit (unknown, "
-                  "waiting or already exited)"
+            print(f"错误 error: {household_id}: not a housed household that can exit "
+                  "(unknown, waiting or already exited)"
                   + did_you_mean(household_id, registered), file=sys.stderr)
-        return EXIT_OK
+        return EXIT_USAGE if unknown else EXIT_OK
     targets = list(dict.fromkeys(args.household)) if args.household else chosen[
         "household_id"].tolist()
     if not targets:

@@ -48,6 +48,7 @@ import pandas as pd
 from shapely.geometry import LineString, Point
 
 from allocator import idnumber
+from allocator.ids import did_you_mean
 from allocator.importer import (
     CATEGORIES,
     HEAD,
@@ -952,7 +953,8 @@ def apply_changes(project: Project, changes: dict[str, Any], name: str,
         if facility_id not in known:
             problems.append(f"{_at(where, 'capacities', facility_id, None, origins)}"
                             ": no such facility; use a facility id (设施编号) of "
-                            "the project or of add_facilities")
+                            "the project or of add_facilities"
+                            + did_you_mean(facility_id, known))
             continue
         facilities.loc[facilities["facility_id"] == facility_id, "capacity"] = value
     closed = [f for f in changes.get("close_facilities", []) if f is not None]
@@ -960,7 +962,8 @@ def apply_changes(project: Project, changes: dict[str, Any], name: str,
         if facility_id is not None and facility_id not in known:
             problems.append(f"{_at(where, 'close_facilities', i, None, origins)}: "
                             f"no facility {facility_id!r}; use a facility id "
-                            "(设施编号) of the project")
+                            "(设施编号) of the project"
+                            + did_you_mean(facility_id, known))
     data.facilities = facilities[~facilities["facility_id"].isin(closed)].reset_index(
         drop=True)
     left = set(data.facilities["kind"])

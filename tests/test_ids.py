@@ -59,3 +59,27 @@ def test_exits_and_export_name_the_near_one(tiny_project, tmp_path):
     with pytest.raises(ExportRefused, match=r"h0 \(did you mean H0\?\)"):
         export_csv(tiny_project, tmp_path / "o.csv", households=["h0"])
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_the_exit_listing_of_an_unknown_household_is_an_error(tiny_project,
+                                                              tmp_path, capsys):
+    from allocator.cli import main
+    from allocator.project import save_project
+
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    assert main(["exits", str(path), "--household", "h0"]) == 2
+    assert ("错误 error: h0: not a housed household that can exit (unknown, "
+            "waiting or already exited) (did you mean H0?)") in capsys.readouterr().err
+
+
+def test_a_scenario_names_the_facility_typed_in_other_letters(tiny_project):
+    from allocator import scenarios
+
+    with pytest.raises(scenarios.ScenarioError) as refused:
+        scenarios.create(tiny_project, "关", {"close_facilities": ["k1"],
+                                             "capacities": {"p1 ": 9}})
+    text = str(refused.value)
+    assert "no facility 'k1'; use a facility id (设施编号) of the project (did you " \
+        "mean K1?)" in text
+    assert "(did you mean P1?)" in text
