@@ -115,14 +115,24 @@ _FREED_BY = re.compile(r"户([^，。；：、（）\s户]+?)(退出腾出房屋
                        r"调整住房后腾出房屋)")
 
 
-def without_other_households(reason: str, household_id: str) -> str:
+def without_other_households(reason: str, household_id: str,
+                             names: dict[str, str] | None = None) -> str:
     """An allocation's reason as its household's order prints it: the
-    household whose leaving freed the unit is "原住户", not its id (the
-    table and the ledger keep the id for the planners)."""
+    household whose leaving freed the unit is "原住户", not its id, and a
+    member whose place changed is named (``names``: member id to name), not
+    numbered (the table and the ledger keep the ids for the planners)."""
     if not isinstance(reason, str):
         return reason
-    return _FREED_BY.sub(lambda m: m.group(0) if m.group(1) == household_id
+    text = _FREED_BY.sub(lambda m: m.group(0) if m.group(1) == household_id
                          else "原住户" + m.group(2), reason)
+    for member_id, name in (names or {}).items():
+        if name:
+            text = re.sub(re.escape(member_id) + f"({_PLACE_LABELS})由",
+                          lambda m, name=name: f"{name}的{m.group(1)}由", text)
+    return text
+
+
+_PLACE_LABELS = "|".join(re.escape(label) for label in KIND_LABELS.values())
 
 
 def rules_of_allocation(project: Project, scenario: str = "base"
@@ -423,6 +433,8 @@ def build_orders(project: Project, scenario: str = "base",
         project.service_assignments["scenario"] == scenario]
     services_by_household = {k: g for k, g in services.groupby("household_id")}
     members_by_household = {k: g for k, g in project.members.groupby("household_id")}
+    names_of = {k: dict(zip(g["member_id"], g["name"].fillna("")))
+                for k, g in members_by_household.items()}
     household_info = project.households.set_index("household_id")
     units = project.housing_units.set_index("unit_id")
     sites = dict(zip(project.sites["site_id"], project.sites["name"]))
@@ -487,7 +499,9 @@ def build_orders(project: Project, scenario: str = "base",
             area_m2=float(unit["area_m2"]) if unit is not None else None,
             accessible=bool(unit["accessible"]) if unit is not None else None,
             services=tuple(service_lines),
-            rule_text=without_other_households(row.reason, row.household_id),
+            rule_text=without_other_households(
+                row.reason, row.household_id,
+                names_of.get(row.household_id)),
             run_label=label + f" · 学龄按{reference.isoformat()}计算",
             wish_text=str(getattr(row, "wish", "") or ""),
         ))

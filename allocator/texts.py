@@ -266,6 +266,9 @@ REQUEST = (
 )
 PLACE = Template("place", "{member:id}{label}由{old}改为{new}",
                  "{member} {label}: {old} → {new}")
+# The same on a household's order, which names the member (allocator.export).
+PLACE_NAMED = Template("place_named", "{member}的{label}由{old}改为{new}",
+                       "{member}'s {label}: {old} → {new}")
 # Alerts (allocator.alerts) and exit grounds (allocator.exits), in parts
 # separated by "；".
 PIECES = (
@@ -345,7 +348,7 @@ def _how_en(text: str) -> str:
 def _places_en(text: str) -> str:
     items = []
     for item in text.split("；"):
-        match = _match((PLACE,), item)
+        match = _match((PLACE, PLACE_NAMED), item)
         items.append(item if match is None else _english(*match))
     return "; ".join(items)
 

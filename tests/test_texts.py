@@ -221,3 +221,20 @@ def test_an_order_does_not_name_the_household_that_left():
     assert without_other_households(own, "H5") == (
         "本户需无障碍住房，原住户调整住房后腾出房屋B-201，分配给轮候户H5")
     assert without_other_households(reason, "H4") == reason
+
+
+def test_an_order_names_the_member_whose_place_changed():
+    # Found by a new user: a family could not tell which child
+    # "ZJ-000015-08" is.
+    from allocator.export import without_other_households
+
+    reason = ("变动原因：学位或卫生服务变动：H1-02幼儿园由无改为第一幼儿园；"
+              "H1-01卫生服务由社区卫生服务中心改为卫生室。按优先级得分")
+    named = without_other_households(reason, "H1", {"H1-01": "阿呷", "H1-02": "吉克"})
+    assert named == ("变动原因：学位或卫生服务变动：吉克的幼儿园由无改为第一幼儿园；"
+                     "阿呷的卫生服务由社区卫生服务中心改为卫生室。按优先级得分")
+    assert in_language(named, "en").startswith(
+        "changed: school or clinic place changed: 吉克's kindergarten: none → "
+        "第一幼儿园; 阿呷's clinic: 社区卫生服务中心 → 卫生室.")
+    # Without names (a member with none), the id stays.
+    assert without_other_households(reason, "H1", {"H1-02": ""}) == reason
