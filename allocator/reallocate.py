@@ -54,6 +54,7 @@ import copy
 import datetime as dt
 import json
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -797,9 +798,33 @@ def reallocate(
     rows["reason"] = [
         f"变动原因：{reasons[h]}。{r}" if h in reasons else r
         for h, r in zip(rows["household_id"].tolist(), rows["reason"].tolist())]
+    # A household kept in its unit whose size changed since (a birth, 分户):
+    # its reason gives the band of its size now, as its order lists its
+    # members now.
+    size_of = dict(zip(view.households["household_id"].tolist(),
+                       view.households["size"].tolist()))
+    rows["reason"] = [_band_now(r, size_of.get(h), project.rules)
+                      for h, r in zip(rows["household_id"].tolist(),
+                                      rows["reason"].tolist())]
     outcome.allocations = rows
     result.changes = changes
     return result
+
+
+_BAND = re.compile(r"面积(?P<area>[\d.]+) m²在本户(?P<size>\d+)人的面积标准"
+                   r"(?P<low>[\d.]+)–(?P<high>[\d.]+) m²内")
+
+
+def _band_now(reason, size, rules) -> object:
+    """``reason`` with its area clause for the household's ``size`` now."""
+    if not isinstance(reason, str) or size is None:
+        return reason
+    found = _BAND.search(reason)
+    if found is None or int(found["size"]) == int(size):
+        return reason
+    low, high = area_band(int(size), rules)
+    return (reason[:found.start()] + f"面积{found['area']} m²在本户{int(size)}人的"
+            f"面积标准{_m2(low)}–{_m2(high)} m²内" + reason[found.end():])
 
 
 def _changes(project: Project, previous: pd.DataFrame, services_before: pd.DataFrame,

@@ -305,3 +305,27 @@ def test_a_unit_the_area_rule_no_longer_allows_is_said_so(tiny_project, tmp_path
     assert "面积标准调整（3人60–72 m²），原分配房屋不再适合" in reasons["H2"]
     assert not [r for r in reasons.values() if "家庭人口变化" in r]
     assert in_language(reasons["H2"], "en") != reasons["H2"]  # translated
+
+
+def test_a_household_kept_in_its_unit_gets_the_band_of_its_size_now(tiny_project,
+                                                                     tmp_path):
+    # Found by a new user: after a 分户 the order listed 5 members and gave the
+    # area band of 8. Here H1 (2 people, A-101 50 m²) has a child: 50 m² is
+    # still within the band for 3 (36–75 m²), and its reason says so.
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    assert main(["solve", str(path), "--backend", "cpsat", "--date", DAY]) == 0
+    lines = (TINY / "register.csv").read_text(encoding="utf-8-sig").splitlines()
+    last = max(i for i, line in enumerate(lines) if line.startswith("H1,"))
+    lines.insert(last + 1, "H1,沙马阿依,513431202609010028,女,女,2026-09-01,"
+                 "易地扶贫搬迁,无,,,谷都村,城北乡,城北乡,")
+    update = tmp_path / "r.csv"
+    update.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    assert main(["register", str(path), str(update), "--apply", "--reason", "出生",
+                 "--date", DAY]) == 0
+    assert main(["reallocate", str(path), "--backend", "cpsat", "--date", DAY]) == 0
+    allocations = load_project(path).allocations.set_index("household_id")
+    assert allocations.at["H1", "unit_id"] == "A-101"
+    reason = allocations.at["H1", "reason"]
+    assert "面积50 m²在本户3人的面积标准36–75 m²内" in reason
+    assert "本户2人" not in reason
