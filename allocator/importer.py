@@ -414,7 +414,8 @@ def import_files(
         return ImportResult(None, problems, ["cancelled"])
     if county is not None and not county.empty:
         # Before the checks below renumber the rows.
-        for frame, path in ((units, inputs.units), (facilities, inputs.facilities)):
+        for frame, path in ((units, inputs.units), (facilities, inputs.facilities),
+                            (sites, inputs.sites)):
             if frame is not None:
                 problems += _outside_county(frame, county, path)
     if sites is not None:
@@ -1067,12 +1068,17 @@ def _as_points(geometry: gpd.GeoSeries) -> gpd.GeoSeries:
 def _outside_county(frame: gpd.GeoDataFrame, county: gpd.GeoDataFrame,
                     path: Path) -> list[Problem]:
     boundary = county.to_crs("EPSG:4490").geometry.union_all()
-    outside = ~frame.geometry.within(boundary)
+    # A point must lie inside; a site's area may cross the boundary, but not
+    # lie wholly beyond it (a wrong --crs puts it hundreds of km away).
+    points = frame.geometry.geom_type == "Point"
+    outside = (points & ~frame.geometry.within(boundary)) | (
+        ~points & ~frame.geometry.intersects(boundary))
     if not outside.any():
         return []
     rows = [int(r) for r in frame.index[outside]]
     listed = ", ".join(str(r) for r in rows[:10]) + (" ..." if len(rows) > 10 else "")
     return [Problem(str(path), rows[0], "geometry",
                     f"{len(rows)} features lie outside the county boundary (rows "
-                    f"{listed}); check their coordinates or the --county file",
+                    f"{listed}); check their coordinates and their coordinate "
+                    "system (--crs, --coords), or the --county file",
                     "warning")]

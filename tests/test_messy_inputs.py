@@ -234,3 +234,22 @@ def test_coordinate_columns_in_metres_are_read_in_the_projected_crs(tmp_path):
     # the columns are read as degrees, as their names say.
     frame, problems = read_spatial(TINY / "units.csv", crs="EPSG:4543")
     assert problems == [] and len(frame) == 6
+
+
+def test_sites_read_in_the_wrong_zone_are_outside_the_county(tmp_path):
+    # Found by a new user: with --crs naming the neighbouring GK zone, units
+    # and facilities were warned as outside the county, the sites not.
+    geojson, _table = _metres(tmp_path)  # zone 34 metres
+    result = import_files(ImportInputs(
+        register=TINY / "register.csv", sites=geojson, units=TINY / "units.csv",
+        facilities=TINY / "facilities.csv", county=TINY / "county.geojson",
+        crs="EPSG:4544"))  # zone 35: about 300 km off
+    assert [str(p) for p in result.problems] == [
+        f"{geojson}:1:geometry: 警告 warning: 1 features lie outside the county "
+        "boundary (rows 1); check their coordinates and their coordinate system "
+        "(--crs, --coords), or the --county file"]
+    right = import_files(ImportInputs(
+        register=TINY / "register.csv", sites=geojson, units=TINY / "units.csv",
+        facilities=TINY / "facilities.csv", county=TINY / "county.geojson",
+        crs="EPSG:4543"))
+    assert right.problems == []
