@@ -795,6 +795,13 @@ def export_xlsx(project: Project, path: Path, scenario: str = "base",
     for key, value in run.items():
         info.append([str(key), safe_cell(None if pd.isna(value) else str(value))
                      if not isinstance(value, str) else safe_cell(value)])
+    change = changed_since_allocation(project, scenario)
+    if change is not None:  # the table shows the allocation as it was made
+        entry, day, what = change
+        info.append(["changed_since", safe_cell(
+            f"分配之后{'规则' if what == 'rules' else '锁定'}已修改（台账第{entry}条，"
+            f"{day}）：本表为分配时的结果，重新求解后才按修改后的"
+            f"{'规则' if what == 'rules' else '锁定'}分配")])
     with _replacing(path) as (temp, path):
         book.save(temp)
     logger.info("wrote %s", path)

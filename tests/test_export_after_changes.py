@@ -33,9 +33,20 @@ def test_an_export_after_a_change_says_the_orders_predate_it(tmp_path, capsys):
         f"entry #{entry}, {day}); the orders print the allocation as it was made. "
         "To apply the change, run `allocator solve` (or `allocator reallocate`) "
         "first\n")
+    # The workbook's 求解信息 sheet says so too (found by a new user).
+    import openpyxl
+
+    info = {row[0]: row[1] for row in openpyxl.load_workbook(
+        tmp_path / "a.xlsx")["求解信息"].iter_rows(values_only=True)}
+    assert info["changed_since"] == (
+        f"分配之后规则已修改（台账第{entry}条，{day}）：本表为分配时的结果，"
+        "重新求解后才按修改后的规则分配")
     # A new solve makes the allocation under the rules as they are.
     assert main(["solve", str(path), "--backend", "highs"]) == 0
     assert _export(path, tmp_path, capsys) == ""
+    info = {row[0]: row[1] for row in openpyxl.load_workbook(
+        tmp_path / "a.xlsx")["求解信息"].iter_rows(values_only=True)}
+    assert "changed_since" not in info
     assert main(["lock", str(path), "--household", "H5", "--unit", "B-201"]) == 0
     assert changed_since_allocation(load_project(path))[2] == "locks"
     assert "a lock was changed after this allocation" in _export(path, tmp_path,
