@@ -61,53 +61,51 @@ def test_an_income_or_job_years_out_of_range_is_refused_with_the_range(tmp_path)
         "year from 0 to 100,000,000"])
 
 
-def test_an_income_on_a_members_row_is_named_not_read(tmp_path):
-    # The household's income and years in a job are its head's; a figure typed
-    # on another member's row is not read, and a warning names that row.
+def _on_a_members_row(tmp_path, values):
+    """The tiny register with ``values`` (column: text, or None for the
+    head's own) on the first member's row; what the import says of it."""
     register = pd.read_csv(TINY / "register.csv", dtype=str, keep_default_na=False)
-    members = register.index[register["与户主关系"] != "户主"]
-    first = members[0]
+    first = register.index[register["与户主关系"] != "户主"][0]
     household = register.at[first, "户号"]
     head = register.index[(register["户号"] == household)
                           & (register["与户主关系"] == "户主")][0]
-    register.loc[first, "年收入"] = "88000"
-    register.loc[first, "稳定就业年限"] = register.at[head, "稳定就业年限"]  # same
+    for column, value in values.items():
+        register.loc[first, column] = register.at[head, column] if value is None \
+            else value
     path = tmp_path / "register.csv"
     register.to_csv(path, index=False, encoding="utf-8-sig")
     _members, households, problems = _read_register(path, None, dt.date(2026, 10, 1))
     named = [str(p) for p in problems if "member, not the head" in str(p)]
-    head_income = register.at[head, "年收入"]
+    return (f"{path}:{int(first) + 2}", household, register.loc[head],
+            households.set_index("household_id").loc[household], named)
+
+
+def test_an_income_on_a_members_row_is_named_not_read(tmp_path):
+    # The household's income and years in a job are its head's; a figure typed
+    # on another member's row is not read, and a warning names that row.
+    row, household, head, read, named = _on_a_members_row(
+        tmp_path, {"年收入": "88000", "稳定就业年限": None})  # the same years
     assert named == [
-        f"{path}:{int(first) + 2}:年收入: 警告 warning: 88000 on the row of a member, "
-        f"not the head (户主), is not read: household {household}'s 年收入 is the "
-        f"head's ({head_income or 'blank'}); write the household's value on the "
+        f"{row}:年收入: 警告 warning: 88000 on the row of a member, not the head "
+        f"(户主), is not read: household {household}'s 年收入 is the head's "
+        f"({head['年收入'] or 'blank'}); write the household's value on the "
         "head's row"]
-    income = households.set_index("household_id").at[household, "annual_income"]
-    assert (pd.isna(income) and not head_income) or income == float(head_income)
+    income = read["annual_income"]
+    assert (pd.isna(income) and not head["年收入"]) or income == float(head["年收入"])
 
 
 def test_a_waiting_date_on_a_members_row_is_named_not_read(tmp_path):
     # The waiting-list date is the head's, like the income: a different date
     # on a member's row is not read, and the row is named.
-    register = pd.read_csv(TINY / "register.csv", dtype=str, keep_default_na=False)
-    members = register.index[register["与户主关系"] != "户主"]
-    first = members[0]
-    household = register.at[first, "户号"]
-    head = register.index[(register["户号"] == household)
-                          & (register["与户主关系"] == "户主")][0]
-    register.loc[first, "轮候登记日期"] = "2018-01-01"
-    path = tmp_path / "register.csv"
-    register.to_csv(path, index=False, encoding="utf-8-sig")
-    _members, households, problems = _read_register(path, None, dt.date(2026, 10, 1))
-    named = [str(p) for p in problems if "member, not the head" in str(p)]
-    given = register.at[head, "轮候登记日期"]
+    row, household, head, read, named = _on_a_members_row(
+        tmp_path, {"轮候登记日期": "2018-01-01"})
+    given = head["轮候登记日期"]
     assert named == [
-        f"{path}:{int(first) + 2}:轮候登记日期: 警告 warning: 2018-01-01 on the row of "
-        f"a member, not the head (户主), is not read: household {household}'s "
-        f"轮候登记日期 is the head's ({given or 'blank'}); write the household's "
-        "value on the head's row"]
-    waiting = households.set_index("household_id").at[household, "waiting_since"]
-    assert waiting == (given or None)
+        f"{row}:轮候登记日期: 警告 warning: 2018-01-01 on the row of a member, not "
+        f"the head (户主), is not read: household {household}'s 轮候登记日期 is the "
+        f"head's ({given or 'blank'}); write the household's value on the head's "
+        "row"]
+    assert read["waiting_since"] == (given or None)
 
 
 def test_a_members_village_a_case_slip_and_a_total_row(tmp_path):
