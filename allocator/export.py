@@ -273,7 +273,15 @@ def run_label(run: dict) -> str:
                     for n in message.split("levels not solved:")[1].split(",")]
         label += f"，未求解的目标层：{'、'.join(unsolved)}"
     return (f"方案 {run['scenario']} · 求解状态：{label} · 求解器 {run['backend']} · "
-            f"抽签种子 {run['seed']} · 运行 {run['run_id']}{opened}")
+            f"抽签种子 {run['seed']} · 运行 {public_run_id(run['run_id'])}{opened}")
+
+
+def public_run_id(run_id: object) -> str:
+    """A run's id as orders and notices print it: its time and number, not
+    the scenario it was made in (a petition's trial is often named after the
+    household; the ledger keeps the whole id)."""
+    found = re.search(r"\d{8}T\d{6}(?:-\d+)?$", str(run_id))
+    return found.group(0) if found else str(run_id)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 import shutil
 from pathlib import Path
 
@@ -102,7 +103,8 @@ def test_a_scenario_notice_names_the_heads_of_the_households_it_adds(project,
     pdf = tmp_path / "n.pdf"
     assert _notice(project, pdf, "--scenario", "新增户") == 0
     text = _text(pdf)
-    assert "现将方案“新增户”新分配住房的5户名单" in text.replace("\n", "")
+    assert "现将本方案新分配住房的5户名单" in text.replace("\n", "")
+    assert "新增户" not in text  # a scenario's name stays off the notice
     assert "5\nN1\n王*军 —\n2\nB-202\n—" in text
 
 
@@ -157,7 +159,7 @@ def test_the_notice_of_an_out_of_date_scenario_is_refused(promoted, tmp_path,
     assert main(["solve", str(promoted), "--scenario", "关闭幼儿园", "--backend",
                  "cpsat", "--date", DAY]) == 0
     assert _notice(promoted, pdf, "--scenario", "关闭幼儿园") == 0
-    assert "现将方案“关闭幼儿园”新分配住房的" in _text(pdf).replace("\n", "")
+    assert "现将本方案新分配住房的" in _text(pdf).replace("\n", "")
 
 
 def test_the_notice_of_an_out_of_date_petition_trial_is_refused(promoted, tmp_path,
@@ -175,7 +177,12 @@ def test_the_notice_of_an_out_of_date_petition_trial_is_refused(promoted, tmp_pa
 def test_the_notice_of_a_current_petition_trial_is_printed(project, tmp_path):
     pdf = tmp_path / "n.pdf"
     assert _notice(project, pdf, "--scenario", "信访") == 0
-    assert "现将方案“信访”新分配住房的" in _text(pdf).replace("\n", "")
+    text = _text(pdf).replace("\n", "")
+    assert "现将本方案新分配住房的" in text
+    # Found by a new user: the trial's name (often the household's, as here
+    # 信访) was printed in the heading and in every footer's run id.
+    assert "信访" not in text
+    assert re.search(r"运行 \d{8}T\d{6}-\d+ · ", text)
 
 
 def test_after_a_register_update_the_notice_is_refused_as_the_orders_are(
