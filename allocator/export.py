@@ -125,6 +125,8 @@ def without_other_households(reason: str, household_id: str,
         return reason
     text = _FREED_BY.sub(lambda m: m.group(0) if m.group(1) == household_id
                          else "原住户" + m.group(2), reason)
+    text = _ROOM_FOR.sub(lambda m: m.group(0) if m.group(1) == household_id
+                         else "为处理其他户的信访让出房源", text)
     for member_id, name in (names or {}).items():
         if name:
             text = re.sub(re.escape(member_id) + f"({_PLACE_LABELS})由",
@@ -132,6 +134,8 @@ def without_other_households(reason: str, household_id: str,
     return text
 
 
+_ROOM_FOR = re.compile(r"为试算(?:满足)?户([^，。；：、（）\s户]+?)(?:不接受|的意愿)"
+                       r"[^；。]*?让出房源")
 _PLACE_LABELS = "|".join(re.escape(label) for label in KIND_LABELS.values())
 
 

@@ -247,6 +247,8 @@ MOVE_GAIN = (
              "before no longer fits it"),
     Template("petition_room", "为试算{request}让出房源",
              "making room to try: {request}"),
+    Template("petition_room_order", "为处理其他户的信访让出房源",
+             "making room for another household's petition"),
     Template("family", "与分户家庭{partner:id}同点安置（{site}）",
              "now at one site ({site}) with household {partner}, split from the "
              "same family"),

@@ -238,3 +238,18 @@ def test_an_order_names_the_member_whose_place_changed():
         "第一幼儿园; 阿呷's clinic: 社区卫生服务中心 → 卫生室.")
     # Without names (a member with none), the id stays.
     assert without_other_households(reason, "H1", {"H1-02": ""}) == reason
+
+
+def test_an_order_does_not_name_the_household_that_petitioned():
+    # Found by a new user: a neighbour moved to make room for a petition read
+    # who had petitioned and what they refused.
+    from allocator.export import without_other_households
+
+    for request in ("户H2不接受房屋A-201", "满足户H2的意愿（低楼层）"):
+        reason = (f"变动原因：由房屋B-101调换至A-201（户H2调整住房后腾出房屋A-201），"
+                  f"为试算{request}让出房源。按优先级得分")
+        on_order = without_other_households(reason, "H3")
+        assert on_order == ("变动原因：由房屋B-101调换至A-201（原住户调整住房后腾出"
+                            "房屋A-201），为处理其他户的信访让出房源。按优先级得分")
+        assert "H2" not in in_language(on_order, "en")
+        assert without_other_households(reason, "H2") == reason  # their own
