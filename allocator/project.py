@@ -403,6 +403,7 @@ def save_project(project: Project, path: Path, *,
         "metadata": pd.DataFrame(
             {"key": list(metadata), "value": list(metadata.values())}),
     }
+    foreign = _foreign_parts(path, set(tables))
     try:
         for name, frame in tables.items():
             typed = _typed(frame, name)
@@ -419,6 +420,7 @@ def save_project(project: Project, path: Path, *,
                 os.chmod(temp, 0o600)
             if fail_after is not None:
                 fail_after(name)
+        _copy_foreign(path, temp, foreign)
         with open(temp, "rb+") as stream:
             os.fsync(stream.fileno())
         give_permissions(temp, file_status(path), path)
@@ -427,6 +429,56 @@ def save_project(project: Project, path: Path, *,
         temp.unlink(missing_ok=True)
         raise
     logger.info("saved project %s", path)
+
+
+def _foreign_parts(path: Path, ours: set[str]) -> tuple[list[str], list[str]]:
+    """What the project file holds besides the project's own tables: layers
+    (a road layer added in QGIS, QGIS's layer_styles) and plain SQLite
+    tables, so that a save keeps them. Empty for a new file."""
+    import sqlite3
+
+    if not path.exists():
+        return [], []
+    try:
+        layers = [str(name) for name, _kind in pyogrio.list_layers(path)
+                  if str(name) not in ours]
+    except Exception:  # not readable as a GeoPackage: nothing to keep
+        return [], []
+    with contextlib.closing(sqlite3.connect(_read_only_uri(path), uri=True)) as db:
+        names = [row[0] for row in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")]
+    plain = [name for name in names if name not in ours and name not in layers
+             and not name.startswith(("gpkg_", "rtree_", "sqlite_"))]
+    return layers, plain
+
+
+def _copy_foreign(path: Path, temp: Path, foreign: tuple[list[str], list[str]]
+                  ) -> None:
+    """Copy the layers and tables :func:`_foreign_parts` found into the new
+    file, as they are."""
+    import sqlite3
+
+    layers, plain = foreign
+    for name in layers:
+        frame = pyogrio.read_dataframe(path, layer=name)
+        pyogrio.write_dataframe(frame, temp, layer=name, driver="GPKG")
+        logger.info("kept layer %s of %s", name, path)
+    if not plain:
+        return
+    with contextlib.closing(sqlite3.connect(temp.resolve().as_uri(), uri=True)) as db:
+        db.execute("ATTACH DATABASE ? AS old", (_read_only_uri(path),))
+        for name in plain:
+            (create,) = db.execute("SELECT sql FROM old.sqlite_master WHERE "
+                                   "type = 'table' AND name = ?", (name,)).fetchone()
+            db.execute(create)
+            quoted = '"' + name.replace('"', '""') + '"'
+            db.execute(f"INSERT INTO main.{quoted} SELECT * FROM old.{quoted}")
+            logger.info("kept table %s of %s", name, path)
+        db.commit()
+
+
+def _read_only_uri(path: Path) -> str:
+    return path.resolve().as_uri() + "?mode=ro"
 
 
 def file_status(path: Path) -> os.stat_result | None:

@@ -169,3 +169,31 @@ def test_a_missing_table_is_named_without_a_library_warning(tiny_project, tmp_pa
                            "missing ledger; open a backup"):
             load_project(path)
     assert [w for w in caught if issubclass(w.category, RuntimeWarning)] == []
+
+
+def test_a_layer_or_table_added_in_another_program_is_kept(tiny_project, tmp_path):
+    # Found by a new user: a road layer drawn in QGIS, and a plain table, were
+    # gone after the next save.
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    folder = tmp_path / "county's plans"
+    folder.mkdir()
+    path = folder / "p 1.gpkg"
+    save_project(tiny_project, path)
+    roads = gpd.GeoDataFrame({"name": ["新建道路"]}, geometry=[LineString(
+        [(102.84, 28.02), (102.86, 28.05)])], crs="EPSG:4490")
+    pyogrio.write_dataframe(roads, path, layer="roads_planner", driver="GPKG",
+                            append=False)
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
+        db.execute("INSERT INTO notes VALUES (1, '二期用地')")
+    project = load_project(path)
+    project.rules["lottery_seed"] = 3
+    save_project(project, path)
+    assert load_project(path).rules["lottery_seed"] == 3
+    kept = pyogrio.read_dataframe(path, layer="roads_planner")
+    assert kept["name"].tolist() == ["新建道路"]
+    assert kept.geometry.iloc[0].equals(roads.geometry.iloc[0])
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT * FROM notes").fetchall() == [(1, "二期用地")]
