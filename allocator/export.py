@@ -139,6 +139,16 @@ _ROOM_FOR = re.compile(r"为试算(?:满足)?户([^，。；：、（）\s户]+?
 _PLACE_LABELS = "|".join(re.escape(label) for label in KIND_LABELS.values())
 
 
+def freed_exits(project: Project) -> dict[str, str]:
+    """Households whose confirmed exit has taken effect (their unit freed),
+    with the day it was freed."""
+    exits = project.exits
+    if exits.empty or "freed_on" not in exits.columns:
+        return {}
+    done = exits[exits["freed_on"].map(lambda d: isinstance(d, str) and bool(d))]
+    return dict(zip(done["household_id"], done["freed_on"]))
+
+
 def rules_of_allocation(project: Project, scenario: str = "base"
                         ) -> dict[str, Any] | None:
     """The rules as they were when the scenario's stored allocation was made:
@@ -426,6 +436,18 @@ def build_orders(project: Project, scenario: str = "base",
     allocations = project.allocations[
         project.allocations["scenario"] == scenario].sort_values("household_id")
     numbers = order_numbers(project, scenario)
+    # A household whose exit has taken effect (its unit freed) gets no order,
+    # even before a reallocation takes it out of the allocation.
+    gone = freed_exits(project)
+    if households is not None:
+        left = sorted(set(households) & set(gone))
+        if left:
+            raise ExportRefused(
+                "household(s) " + ", ".join(f"{h} (exited, unit freed on {gone[h]})"
+                                            for h in left)
+                + " have no order: they have left the programme; the Excel or "
+                "CSV table lists them as 已退出")
+    allocations = allocations[~allocations["household_id"].isin(set(gone))]
     if households is not None:
         unknown = set(households) - set(allocations["household_id"])
         registered = set(project.households["household_id"])
@@ -677,6 +699,7 @@ def _mark_exited(project: Project, table: pd.DataFrame,
     exits = project.exits.drop_duplicates("household_id", keep="last")
     exit_on = dict(zip(exits["household_id"], exits["exit_on"]))
     left = dict(zip(exits["household_id"], exits["unit_id"]))
+    gone = freed_exits(project)
     if "exited_on" in table.columns:
         for household_id, day in zip(table["household_id"], table["exited_on"]):
             if isinstance(day, str) and day:
@@ -692,7 +715,8 @@ def _mark_exited(project: Project, table: pd.DataFrame,
             continue
         unit = left.get(household_id)
         unit = unit if isinstance(unit, str) and unit else None
-        if isinstance(kind, str):  # still in its unit until the exit date
+        if isinstance(kind, str) and household_id not in gone:
+            # still in its unit until the exit date
             reason = sheet.at[i, "原因"]
             sheet.at[i, "原因"] = f"已确认退出，{day}腾出房屋" + (
                 f"{unit}" if unit else "") + (

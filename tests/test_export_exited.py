@@ -76,9 +76,8 @@ def test_a_household_that_left_reads_exited(solved, tmp_path):
     with pytest.raises(ExportRefused) as refused:
         export_pdf(solved, tmp_path / "h0.pdf", households=["H0"])
     assert str(refused.value) == (
-        "household(s) H0 have no order in this allocation (exited from the "
-        "programme, or added to the register after it was made); the Excel or "
-        "CSV table lists them")
+        "household(s) H0 (exited, unit freed on 2026-10-01) have no order: they "
+        "have left the programme; the Excel or CSV table lists them as 已退出")
     with pytest.raises(ExportRefused, match="unknown household id"):
         export_pdf(solved, tmp_path / "h0.pdf", households=["H9"])
 
@@ -90,3 +89,20 @@ def test_an_exit_still_ahead_keeps_the_unit_and_says_when(solved, tmp_path):
         h0 = rows["H0"]
         assert (h0["结果"], h0["房号"]) == ("既有安置", "A-301")
         assert h0["原因"].startswith("已确认退出，2027-01-31腾出房屋A-301；")
+
+
+def test_an_exit_in_effect_before_the_reallocation_gets_no_order(solved, tmp_path):
+    # Found by a new user: between the exit and the reallocation, the order
+    # of a household that had left said it kept its unit, and the table read
+    # 既有安置 with "已确认退出" in the same row.
+    from allocator.export import ExportRefused, build_orders, export_pdf
+
+    confirm_exits(solved, ["H0"], dt.date(2026, 9, 30), TINY_TODAY)
+    assert "H0" in set(solved.allocations["household_id"])  # not reallocated
+    with pytest.raises(ExportRefused, match=r"H0 \(exited, unit freed on "):
+        export_pdf(solved, tmp_path / "h0.pdf", households=["H0"])
+    assert "H0" not in {o.household_id for o in build_orders(solved)}
+    from_csv, from_xlsx = _exports(solved, tmp_path)
+    for rows in (from_csv, from_xlsx):
+        assert rows["H0"]["结果"] == "已退出"
+        assert rows["H0"]["原因"] == "2026-09-30退出，腾出房屋A-301"
