@@ -727,6 +727,9 @@ a household that needs or asked for a low floor, those go first."""
 
 def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
     rules = project.rules
+    # The housed level's place in the order the planner set (1 by default).
+    order = objective_order(rules)
+    housed_level = order.index("housed") + 1 if "housed" in order else 1
     units = project.housing_units
     households = project.households
     # Plain dicts, built from lists: a frame look-up per household, or
@@ -793,7 +796,8 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
                          or instance.wants_low_floor.get(household_id, False))
             how, floor = ((fixed_reason[household_id], "")
                           if household_id in fixed_reason else
-                          (f"按优先级得分{points}分配（目标1：按优先级加权的安置户数最大）",
+                          (f"按优先级得分{points}分配（目标{housed_level}：按优先级加权的"
+                           "安置户数最大）",
                            LOW_FLOOR_FIRST if low_first else BY_LOT))
             rows.append(_row(
                 scenario, run_id, household_id, unit_ids[position], "allocated",

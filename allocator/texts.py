@@ -118,9 +118,9 @@ HOW = (
     Template("locked", "规划人员锁定（{lock_reason}）",
              "fixed by the planner ({lock_reason})"),
     Template("by_priority",
-             "按优先级得分{points}分配（目标1：按优先级加权的安置户数最大）",
-             "allocated with priority score {points} (objective 1: most households "
-             "housed, weighted by priority)"),
+             "按优先级得分{points}分配（目标{level}：按优先级加权的安置户数最大）",
+             "allocated with priority score {points} (objective {level}: most "
+             "households housed, weighted by priority)"),
 )
 # Service reasons (allocator.allocate._service_rows).
 SERVICE = (

@@ -74,6 +74,13 @@ def test_site_wish_follows_its_place_in_the_order(tiny_project, formulation):
     assert first.run["objective_housed"] == 155 + 105 + 125
     assert first.allocations.set_index("household_id").at["H2", "wish"] == (
         "安置意愿：志愿安置点1.S2。第1志愿测试安置点二区已满足。")
+    # The housed level is the second here, and the reason says so (found by
+    # a new user: it said "目标1" whatever the order).
+    reason = first.allocations.set_index("household_id").at["H2", "reason"]
+    assert "（目标2：按优先级加权的安置户数最大）" in reason
+    from allocator.texts import in_language
+
+    assert "(objective 2: most households housed" in in_language(reason, "en")
     kpis = compute_kpis(project)["overall"]
     assert (kpis["wish_first_choice"], kpis["wish_any_ranked"],
             kpis["wish_ranked_housed"]) == (1, 1, 1)
