@@ -2404,6 +2404,14 @@ def _cmd_notice(args) -> int:
               file=sys.stderr)
         return EXIT_DATA
     posted = args.date or dt.date.today()
+    run = latest_run(project, args.scenario)
+    made = str(run.get("today") or "")[:10]  # the day the solve was made for
+    if made and posted.isoformat() < made:
+        # Its objection period would have closed before the list existed.
+        print(f"错误 error: --date {posted.isoformat()} is before the allocation "
+              f"was made ({made}); a notice is posted on or after that day; "
+              "nothing written", file=sys.stderr)
+        return EXIT_USAGE
     summary = write_notice_pdf(project, args.pdf, scenario=args.scenario,
                                posted_on=posted, objection_days=args.objection_days)
     project.log("notice", f"scenario {args.scenario}",

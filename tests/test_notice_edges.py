@@ -234,3 +234,18 @@ def test_every_missing_text_of_an_order_prints_a_dash(tmp_path):
     assert "—\n卫生服务\n社区卫生服务中心\n—\n" in text
     assert "四、安排依据\n—\n特此通知。" in text
     assert "nan" not in text.lower() and "None" not in text
+
+
+def test_a_notice_posted_before_the_allocation_is_refused(project, tmp_path,
+                                                          capsys):
+    # Found by a new user: --date 2026-01-01 posted a notice whose objection
+    # period had closed before the allocation (solved for 2026-10-01) existed.
+    pdf = tmp_path / "n.pdf"
+    entries = len(load_project(project).ledger)
+    assert main(["notice", str(project), "--pdf", str(pdf), "--date",
+                 "2026-09-30"]) == 2
+    assert ("--date 2026-09-30 is before the allocation was made (2026-10-01)"
+            in capsys.readouterr().err)
+    assert not pdf.exists() and len(load_project(project).ledger) == entries
+    assert main(["notice", str(project), "--pdf", str(pdf), "--date",
+                 "2026-10-01"]) == 0
