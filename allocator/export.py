@@ -113,14 +113,17 @@ def changed_since_allocation(project: Project, scenario: str = "base"
 
 _FREED_BY = re.compile(r"户([^，。；：、（）\s户]+?)(退出腾出房屋|调换住房后腾出房屋|"
                        r"调整住房后腾出房屋)")
+_ROOM_FOR = re.compile(r"为试算(?:满足)?户([^，。；：、（）\s户]+?)(?:不接受|的意愿)"
+                       r"[^；。]*?让出房源")
 
 
-def without_other_households(reason: str, household_id: str,
-                             names: dict[str, str] | None = None) -> str:
+def order_reason(reason: str, household_id: str,
+                 names: dict[str, str] | None = None) -> str:
     """An allocation's reason as its household's order prints it: the
-    household whose leaving freed the unit is "原住户", not its id, and a
-    member whose place changed is named (``names``: member id to name), not
-    numbered (the table and the ledger keep the ids for the planners)."""
+    household whose leaving freed the unit is "原住户", and one whose petition
+    was tried "其他户", not their ids; a member whose place changed is named
+    (``names``: member id to name), not numbered. The table and the ledger
+    keep the ids for the planners."""
     if not isinstance(reason, str):
         return reason
     text = _FREED_BY.sub(lambda m: m.group(0) if m.group(1) == household_id
@@ -134,8 +137,6 @@ def without_other_households(reason: str, household_id: str,
     return text
 
 
-_ROOM_FOR = re.compile(r"为试算(?:满足)?户([^，。；：、（）\s户]+?)(?:不接受|的意愿)"
-                       r"[^；。]*?让出房源")
 _PLACE_LABELS = "|".join(re.escape(label) for label in KIND_LABELS.values())
 
 
@@ -533,7 +534,7 @@ def build_orders(project: Project, scenario: str = "base",
             area_m2=float(unit["area_m2"]) if unit is not None else None,
             accessible=bool(unit["accessible"]) if unit is not None else None,
             services=tuple(service_lines),
-            rule_text=without_other_households(
+            rule_text=order_reason(
                 row.reason, row.household_id,
                 names_of.get(row.household_id)),
             run_label=label + f" · 学龄按{reference.isoformat()}计算",

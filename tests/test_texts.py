@@ -204,52 +204,52 @@ def test_a_lock_checked_at_solve_time_names_the_status_in_chinese(tiny_project):
 
 
 def test_an_order_does_not_name_the_household_that_left():
-    from allocator.export import without_other_households
+    from allocator.export import order_reason
 
     reason = "变动原因：户H4退出腾出房屋B-201，分配给轮候户H5。按优先级得分"
-    on_order = without_other_households(reason, "H5")
+    on_order = order_reason(reason, "H5")
     assert on_order == "变动原因：原住户退出腾出房屋B-201，分配给轮候户H5。按优先级得分"
     assert in_language(on_order, "en").startswith(
         "changed: unit B-201, freed when its household exited, goes to waiting "
         "household H5.")
     moved = "由房屋A-201调换至A-301（户H0退出腾出房屋A-301），使更多轮候户得到安置"
-    assert in_language(without_other_households(moved, "H2"), "en") == (
+    assert in_language(order_reason(moved, "H2"), "en") == (
         "moved from unit A-201 to A-301 (unit A-301 freed when its household "
         "exited), so that more waiting households are housed")
     # A household's own words stay; "本户" is not read as an id.
     own = "本户需无障碍住房，户H4调整住房后腾出房屋B-201，分配给轮候户H5"
-    assert without_other_households(own, "H5") == (
+    assert order_reason(own, "H5") == (
         "本户需无障碍住房，原住户调整住房后腾出房屋B-201，分配给轮候户H5")
-    assert without_other_households(reason, "H4") == reason
+    assert order_reason(reason, "H4") == reason
 
 
 def test_an_order_names_the_member_whose_place_changed():
     # Found by a new user: a family could not tell which child
     # "ZJ-000015-08" is.
-    from allocator.export import without_other_households
+    from allocator.export import order_reason
 
     reason = ("变动原因：学位或卫生服务变动：H1-02幼儿园由无改为第一幼儿园；"
               "H1-01卫生服务由社区卫生服务中心改为卫生室。按优先级得分")
-    named = without_other_households(reason, "H1", {"H1-01": "阿呷", "H1-02": "吉克"})
+    named = order_reason(reason, "H1", {"H1-01": "阿呷", "H1-02": "吉克"})
     assert named == ("变动原因：学位或卫生服务变动：吉克的幼儿园由无改为第一幼儿园；"
                      "阿呷的卫生服务由社区卫生服务中心改为卫生室。按优先级得分")
     assert in_language(named, "en").startswith(
         "changed: school or clinic place changed: 吉克's kindergarten: none → "
         "第一幼儿园; 阿呷's clinic: 社区卫生服务中心 → 卫生室.")
     # Without names (a member with none), the id stays.
-    assert without_other_households(reason, "H1", {"H1-02": ""}) == reason
+    assert order_reason(reason, "H1", {"H1-02": ""}) == reason
 
 
 def test_an_order_does_not_name_the_household_that_petitioned():
     # Found by a new user: a neighbour moved to make room for a petition read
     # who had petitioned and what they refused.
-    from allocator.export import without_other_households
+    from allocator.export import order_reason
 
     for request in ("户H2不接受房屋A-201", "满足户H2的意愿（低楼层）"):
         reason = (f"变动原因：由房屋B-101调换至A-201（户H2调整住房后腾出房屋A-201），"
                   f"为试算{request}让出房源。按优先级得分")
-        on_order = without_other_households(reason, "H3")
+        on_order = order_reason(reason, "H3")
         assert on_order == ("变动原因：由房屋B-101调换至A-201（原住户调整住房后腾出"
                             "房屋A-201），为处理其他户的信访让出房源。按优先级得分")
         assert "H2" not in in_language(on_order, "en")
-        assert without_other_households(reason, "H2") == reason  # their own
+        assert order_reason(reason, "H2") == reason  # their own
