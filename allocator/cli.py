@@ -636,15 +636,33 @@ def _report(exc: Exception, log_file: Path | None) -> int:
     if isinstance(exc, OutputPathError):
         print(f"错误 error: {exc}", file=sys.stderr)
         return EXIT_DATA
+    if _disk_full(exc):
+        print("错误 error: the disk is full (or the file would be larger than the "
+              "disk allows): free some space and run the command again; the "
+              "project file was not changed", file=sys.stderr)
+        return EXIT_DATA
     if isinstance(exc, OSError):
-        print(f"错误 error: {exc.strerror or exc}: {exc.filename or ''}; check the "
-              "path, free disk space and permissions", file=sys.stderr)
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"错误 error: {exc.strerror or exc}{where}; check the path, free disk "
+              "space and permissions", file=sys.stderr)
         return EXIT_DATA
     logging.getLogger("allocator").error("unexpected error\n%s", traceback.format_exc(),
                                          extra={"file_only": True})
     where = f"; the full report is in {log_file}" if log_file else ""
     print(f"错误 error: unexpected {type(exc).__name__}: {exc}{where}", file=sys.stderr)
     return EXIT_DATA
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` says the disk (or the file size limit) is full: an
+    OSError of ENOSPC or EFBIG, or GDAL's or SQLite's word for it."""
+    import errno
+
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG):
+        return True
+    text = str(exc).lower()
+    return "disk i/o error" in text or "database or disk is full" in text \
+        or "no space left" in text
 
 
 def _inputs(args):

@@ -111,6 +111,10 @@ def visit_schedule(project: Project, today: dt.date) -> pd.DataFrame:
         for month in months:
             due = add_months(place.placed_on, month)
             day, visitor = done_on.get((place.household_id, month), (None, None))
+            if day is not None and str(day)[:10] < place.placed_on.isoformat():
+                # Recorded before the household moved in: not this follow-up
+                # (a typo, or a visit to its earlier home).
+                day, visitor = None, None
             if day is not None:
                 status, late = "done", 0
             elif due < today:

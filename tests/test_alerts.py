@@ -94,6 +94,13 @@ def test_visit_schedule_done_scheduled_overdue(tiny_project):
     assert schedule["status"].tolist() == ["done", "scheduled", "scheduled"]
     facts = household_facts(tiny_project, dt.date(2026, 11, 1))
     assert facts.at["H0", "overdue_visits"] == 1
+    # A visit recorded before the household moved in is not its follow-up
+    # (found by a new user: a typo'd date counted as the 1-month visit).
+    tiny_project.follow_up_visits.loc[0, "done_on"] = "2026-07-01"
+    schedule = visit_schedule(tiny_project, dt.date(2026, 11, 1))
+    assert schedule["status"].tolist() == ["overdue", "overdue", "scheduled"]
+    assert household_facts(tiny_project, dt.date(2026, 11, 1)).at[
+        "H0", "overdue_visits"] == 2
 
 
 @pytest.fixture(scope="module")

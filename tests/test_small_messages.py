@@ -135,3 +135,25 @@ def test_rules_cli_gives_the_real_limit(tiny_gpkg, capsys):
     assert "detour_factor: -1 must be at least 1" in err
     assert "negative" not in err
     assert tiny_gpkg.read_bytes() == before
+
+
+def test_a_full_disk_is_said_plainly(capsys):
+    # Found by a new user: "unexpected FeatureError: ... disk I/O error", and
+    # "File too large: ; check the path" with an empty path.
+    import errno
+
+    from allocator.cli import _report
+
+    for exc in (OSError(errno.ENOSPC, "No space left on device", "o.pdf"),
+                OSError(errno.EFBIG, "File too large"),
+                RuntimeError("Could not add feature to layer at index 14375: "
+                             "failed to execute insert : disk I/O error")):
+        assert _report(exc, None) == 1
+        assert capsys.readouterr().err == (
+            "错误 error: the disk is full (or the file would be larger than the "
+            "disk allows): free some space and run the command again; the project "
+            "file was not changed\n")
+    assert _report(PermissionError(errno.EACCES, "Permission denied"), None) == 1
+    assert capsys.readouterr().err == (
+        "错误 error: Permission denied; check the path, free disk space and "
+        "permissions\n")
