@@ -117,15 +117,26 @@ _ROOM_FOR = re.compile(r"为试算(?:满足)?户([^，。；：、（）\s户]+?
                        r"[^；。]*?让出房源")
 
 
+_OWN_PETITION = re.compile(r"(变动原因：)?信访试算：(满足)?户([^，。；：、（）\s户]+?)"
+                           r"(?=不接受|的意愿)")
+
+
 def order_reason(reason: str, household_id: str,
-                 names: dict[str, str] | None = None) -> str:
+                 names: dict[str, str] | None = None, *,
+                 settled: bool = False) -> str:
     """An allocation's reason as its household's order prints it: the
     household whose leaving freed the unit is "原住户", and one whose petition
     was tried "其他户", not their ids; a member whose place changed is named
-    (``names``: member id to name), not numbered. The table and the ledger
-    keep the ids for the planners."""
+    (``names``: member id to name), not numbered. The petitioner's own
+    petition is "本户"'s, and once the trial was promoted into the base
+    (``settled``) it is no longer a trial but the petition handled (信访处理).
+    The table and the ledger keep the ids for the planners."""
     if not isinstance(reason, str):
         return reason
+    own = _OWN_PETITION.match(reason)
+    if own and own.group(3) == household_id:
+        reason = (own.group(1) or "") + ("信访处理：" if settled else "信访试算：") \
+            + (own.group(2) or "") + "本户" + reason[own.end():]
     text = _FREED_BY.sub(lambda m: m.group(0) if m.group(1) == household_id
                          else "原住户" + m.group(2), reason)
     text = _ROOM_FOR.sub(lambda m: m.group(0) if m.group(1) == household_id
@@ -536,7 +547,7 @@ def build_orders(project: Project, scenario: str = "base",
             services=tuple(service_lines),
             rule_text=order_reason(
                 row.reason, row.household_id,
-                names_of.get(row.household_id)),
+                names_of.get(row.household_id), settled=scenario == "base"),
             run_label=label + f" · 学龄按{reference.isoformat()}计算",
             wish_text=str(getattr(row, "wish", "") or ""),
         ))

@@ -237,6 +237,7 @@ def try_petition(
     unit_after = None
     changes = result.changes
     mine = changes["household_id"] == household_id
+    reason_before = changes.loc[mine, "reason"].tolist()
     changes.loc[mine, "reason"] = f"信访试算：{request}；" + changes.loc[
         mine, "reason"].str.replace(f"，为试算{request}让出房源", "")
     lost = pd.DataFrame(columns=PLACE_CHANGE_COLUMNS)
@@ -262,8 +263,27 @@ def try_petition(
             if PLACES_HEADING not in reason:  # not said already
                 changes.loc[at, "reason"] = (f"{reason}；{PLACES_HEADING}"
                                              + "；".join(group["text"]))
+    if reason_before and result.solved:
+        _own_reason(result.outcome.allocations, household_id, reason_before[0],
+                    changes.loc[changes["household_id"] == household_id,
+                                "reason"].iloc[0])
     return PetitionTrial(household_id, request, result, unit_before, unit_after,
                          made, option, lost)
+
+
+def _own_reason(rows: pd.DataFrame, household_id: str, before: str,
+                after: str) -> None:
+    """The petitioner's allocation gives its petition as the reason of its
+    change (its order prints it), not the room made for the trial, which is
+    the other households' reason."""
+    at = rows.index[rows["household_id"] == household_id]
+    for i in at:
+        reason = rows.at[i, "reason"]
+        head = f"变动原因：{before}"
+        if isinstance(reason, str) and reason.startswith(head):
+            rows.at[i, "reason"] = f"变动原因：{after}" + reason[len(head):]
+        if "change" in rows.columns and rows.at[i, "change"] == before:
+            rows.at[i, "change"] = after
 
 
 def check_scenario_name(project: Project, name: str | None,

@@ -213,3 +213,25 @@ def test_a_petition_is_tried_on_the_day_of_the_base_allocation(tiny_built):
     trial = try_petition(tiny_built, "H2", exclude_unit="A-201", backend="cpsat")
     assert trial.reallocation.outcome.run["today"] == TINY_TODAY.isoformat()
     assert sorted(trial.others_changed["household_id"]) == ["H3"]
+
+
+def test_a_promoted_petition_is_the_households_own_and_settled(tiny_built):
+    from allocator.export import build_orders
+    from allocator.scenarios import promote
+
+    trial = try_petition(tiny_built, "H2", exclude_unit="A-201", today=TINY_TODAY,
+                         backend="cpsat")
+    save_trial(tiny_built, trial, "信访H2")
+    # Printed from the trial, the petitioner's order is a trial still.
+    drafts = {o.household_id: o.rule_text
+              for o in build_orders(tiny_built, "信访H2", ["H2", "H3"])}
+    assert drafts["H2"].startswith(
+        "变动原因：信访试算：本户不接受房屋A-201；由房屋A-201调换至B-101；")
+    promote(tiny_built, "信访H2")
+    orders = {o.household_id: o.rule_text
+              for o in build_orders(tiny_built, households=["H2", "H3"])}
+    assert orders["H2"].startswith(
+        "变动原因：信访处理：本户不接受房屋A-201；由房屋A-201调换至B-101；")
+    # H3, who made room, reads neither H2's id nor the word trial.
+    assert orders["H3"].startswith(
+        "变动原因：由房屋B-101调换至B-102，为处理其他户的信访让出房源。")
