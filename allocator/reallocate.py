@@ -80,6 +80,7 @@ CHANGE_LABELS = {
     "moved": "调换住房",
     "unhoused": "住房不可用，重新轮候",
     "service": "学位或卫生服务变动",
+    "resized": "家庭人口变化，保留原房屋",
 }
 
 
@@ -793,6 +794,9 @@ def reallocate(
         outcome.service_assignments)
     changes = _changes(project, previous, services, rows, outcome.service_assignments,
                        freed, lost, released, move_reason, gained, outgrown)
+    size_of = dict(zip(view.households["household_id"].tolist(),
+                       view.households["size"].tolist()))
+    changes = _kept_resized(changes, previous, rows, size_of)
     reasons = dict(zip(changes["household_id"].tolist(), changes["reason"].tolist()))
     rows["change"] = rows["household_id"].map(reasons)
     rows["reason"] = [
@@ -801,8 +805,6 @@ def reallocate(
     # A household kept in its unit whose size changed since (a birth, 分户):
     # its reason gives the band of its size now, as its order lists its
     # members now.
-    size_of = dict(zip(view.households["household_id"].tolist(),
-                       view.households["size"].tolist()))
     rows["reason"] = [_band_now(r, size_of.get(h), project.rules)
                       for h, r in zip(rows["household_id"].tolist(),
                                       rows["reason"].tolist())]
@@ -813,6 +815,51 @@ def reallocate(
 
 _BAND = re.compile(r"面积(?P<area>[\d.]+) m²在本户(?P<size>\d+)人的面积标准"
                    r"(?P<low>[\d.]+)–(?P<high>[\d.]+) m²内")
+
+
+KEPT_RESIZED = "家庭人口变化（现{size}人），原分配房屋{unit}仍符合面积标准，继续保留"
+_KEPT_RESIZED = re.compile(r"家庭人口变化（现\d+人），原分配房屋\S+?仍符合面积标准，继续保留")
+
+
+def kept_in_unit(change: object) -> bool:
+    """Whether a change's reason is of a household that kept its unit (its
+    places or its size changed), not of one given a unit."""
+    return isinstance(change, str) and (change.startswith(PLACES_HEADING)
+                                        or bool(_KEPT_RESIZED.match(change)))
+
+
+def _kept_resized(changes: pd.DataFrame, previous: pd.DataFrame, rows: pd.DataFrame,
+                  size_of: dict[str, int]) -> pd.DataFrame:
+    """``changes`` with the households kept in their unit whose size changed
+    since it was allocated (a birth, a death, 分户): their order lists the
+    members now, so it is printed again with the changed ones. A household
+    whose places changed too has both on one line."""
+    before_unit = _unit_of(previous)
+    before_reason = dict(zip(previous["household_id"].tolist(),
+                             previous["reason"].tolist()))
+    listed = {h: i for i, h in zip(changes.index, changes["household_id"].tolist())}
+    records = []
+    for household_id, unit in zip(rows["household_id"].tolist(),
+                                  rows["unit_id"].tolist()):
+        if not isinstance(unit, str) or before_unit.get(household_id) != unit:
+            continue
+        reason, size = before_reason.get(household_id), size_of.get(household_id)
+        found = _BAND.search(reason) if isinstance(reason, str) else None
+        if found is None or size is None or int(found["size"]) == int(size):
+            continue
+        text = KEPT_RESIZED.format(size=int(size), unit=unit)
+        if household_id in listed:  # its places changed as well
+            i = listed[household_id]
+            changes.at[i, "reason"] = f"{text}；{changes.at[i, 'reason']}"
+            changes.at[i, "change"] = "resized"
+        else:
+            records.append({"household_id": household_id, "change": "resized",
+                            "unit_before": unit, "unit_after": unit,
+                            "reason": text})
+    if not records:
+        return changes
+    return pd.concat([changes, pd.DataFrame(records, columns=CHANGE_COLUMNS)],
+                     ignore_index=True)
 
 
 def _band_now(reason, size, rules) -> object:

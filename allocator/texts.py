@@ -193,6 +193,10 @@ CHANGE = (
     Template("given_away", "原分配房屋改分他户：{unit:id}，重新轮候",
              "the unit allocated before went to another household: {unit}; back "
              "on the waiting list"),
+    Template("kept_resized",
+             "家庭人口变化（现{size}人），原分配房屋{unit:id}仍符合面积标准，继续保留",
+             "the household's size changed (now {size}); unit {unit} allocated "
+             "before still fits it and is kept"),
     Template("outgrown_waits",
              "家庭人口变化（现{size}人），原分配房屋不再适合：{unit:id}，重新轮候",
              "the household's size changed (now {size}) and the unit allocated "

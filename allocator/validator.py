@@ -133,19 +133,18 @@ def validate_allocation(project: Project, scenario: str = "base",
         new = given[(given["kind"] == "allocated")
                     & ~given["unit_id"].isin(fixed_units)]  # the planner's choice
         if options.get("reallocation"):
-            from allocator.reallocate import PLACES_HEADING
+            from allocator.reallocate import kept_in_unit
 
             # A reallocation gives only the units it changed; a household
             # kept in a unit from before is no rival of the waiting list,
             # whose points may have grown since, even when its school places
-            # or clinic changed (a child grown into school age): such a
-            # change alone is told by its reason, which starts with the
-            # places' heading (a unit change's reason starts with the unit).
+            # or clinic changed (a child grown into school age) or its size
+            # did: such a change is told by its reason (a unit change's
+            # reason starts with the unit).
             mark = new["change"] if "change" in new.columns else pd.Series(
                 None, index=new.index, dtype=object)
-            text = mark.astype(str)
-            new = new[mark.notna() & (text != "")
-                      & ~text.str.startswith(PLACES_HEADING)]
+            new = new[mark.map(lambda c: isinstance(c, str) and c != ""
+                               and not kept_in_unit(c)).astype(bool)]
         takers = new.assign(
             priority=new["household_id"].map(households["priority"]),
             area=new["unit_id"].map(units["area_m2"]),

@@ -329,3 +329,14 @@ def test_a_household_kept_in_its_unit_gets_the_band_of_its_size_now(tiny_project
     reason = allocations.at["H1", "reason"]
     assert "面积50 m²在本户3人的面积标准36–75 m²内" in reason
     assert "本户2人" not in reason
+    # Its order lists three members now: it is printed again with the changed
+    # (the newborn, H1-03, is registered at the clinic).
+    assert allocations.at["H1", "change"] == (
+        "家庭人口变化（现3人），原分配房屋A-101仍符合面积标准，继续保留；"
+        "学位或卫生服务变动：H1-03卫生服务由无改为社区卫生服务中心")
+    assert reason.startswith(
+        "变动原因：家庭人口变化（现3人），原分配房屋A-101仍符合面积标准，继续保留；")
+    orders = tmp_path / "orders.csv"
+    assert main(["export", str(path), "--changed", "--csv", str(orders)]) == 0
+    printed = pd.read_csv(orders, dtype=str)
+    assert set(printed.iloc[:, 0]) == {"H1"}

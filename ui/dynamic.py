@@ -99,6 +99,7 @@ CHANGE_NAMES = {
     "moved": QT_TRANSLATE_NOOP("Changes", "调换住房"),
     "unhoused": QT_TRANSLATE_NOOP("Changes", "住房不可用，重新轮候"),
     "service": QT_TRANSLATE_NOOP("Changes", "学位或卫生服务变动"),
+    "resized": QT_TRANSLATE_NOOP("Changes", "家庭人口变化，保留原房屋"),
 }
 # Tables a confirmed exit or a stored reallocation changes.
 DYNAMIC_TABLES = ("households", "housing_units", "exits", "allocations",

@@ -85,6 +85,10 @@
         <source>学位或卫生服务变动</source>
         <translation>School or clinic place changed</translation>
     </message>
+    <message>
+        <source>家庭人口变化，保留原房屋</source>
+        <translation>size changed, unit kept</translation>
+    </message>
 </context>
 <context>
     <name>ChangesPanel</name>
