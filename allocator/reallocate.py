@@ -818,7 +818,8 @@ _BAND = re.compile(r"面积(?P<area>[\d.]+) m²在本户(?P<size>\d+)人的面�
 
 
 KEPT_RESIZED = "家庭人口变化（现{size}人），原分配房屋{unit}仍符合面积标准，继续保留"
-_KEPT_RESIZED = re.compile(r"家庭人口变化（现\d+人），原分配房屋\S+?仍符合面积标准，继续保留")
+_KEPT_RESIZED = re.compile(r"家庭人口变化（现\d+人），原分配房屋\S+?仍符合面积标准，"
+                           r"继续保留")
 
 
 def kept_in_unit(change: object) -> bool:
