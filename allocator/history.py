@@ -287,6 +287,11 @@ def read_histories(paths: dict, households: set[str] | None,
                  "petitions": "complaints and petitions file (--petitions)",
                  "visits": "follow-up visits file (--visits)"}
     this_year = dt.date.today().year
+    from allocator.rules import DEFAULTS
+
+    follow_up = [int(m) for m in DEFAULTS["follow_up_months"].value]
+    schedule = ", ".join(map(str, follow_up[:-1])) + f" or {follow_up[-1]}" \
+        if len(follow_up) > 1 else str(follow_up[0])
     for key, table, mapping, required in specs:
         path = paths.get(key)
         if path is None:
@@ -390,8 +395,18 @@ def read_histories(paths: dict, households: set[str] | None,
                 if month is None or not float(month).is_integer() or month <= 0:
                     check.error(row, reverse["visit_month"],
                                 f"{record['visit_month']!r}: write the month of the "
-                                "visit after placement (1, 3 or 6)")
+                                f"visit after placement ({schedule})")
                     continue
+                if int(month) not in follow_up:
+                    # Kept (the county may add the month to its schedule),
+                    # but no follow-up counts it until then.
+                    check.warn(row, reverse["visit_month"],
+                               f"a {int(month)}-month visit, but the follow-up "
+                               f"visits are due at {schedule.replace(' or ', ' and ')}"
+                               " months after "
+                               "placement (rule follow_up_months); it counts for "
+                               "none of them: correct the month, or add it with "
+                               "`allocator rules PROJECT --set follow_up_months=...`")
                 day = _date(cells.get("done_on")) if record["done_on"] else None
                 if record["done_on"] and day is None:
                     check.error(row, reverse["done_on"], f"{record['done_on']!r} is "

@@ -203,7 +203,8 @@ def test_history_files_are_checked_row_by_row(tiny_inputs, tmp_path):
     visits = _write(tmp_path / "visits.csv", (
         "户号,回访月份,回访日期,回访人,情况\n"
         "H0,1,2020-06-12,帮扶干部01,\n"
-        "H0,一,2020-06-12,帮扶干部01,\n"))
+        "H0,一,2020-06-12,帮扶干部01,\n"
+        "H0,2,2020-07-12,帮扶干部01,\n"))
     result = import_files(dataclasses.replace(
         tiny_inputs, history=history, petitions=petitions, visits=visits))
     assert result.project is None
@@ -225,6 +226,13 @@ def test_history_files_are_checked_row_by_row(tiny_inputs, tmp_path):
         f"{visits}:3:回访月份: 错误 error: '一': write the month of the visit after "
         "placement (1, 3 or 6)",
     ]
+    # A month the schedule does not have is kept, and said.
+    assert [str(p) for p in result.problems if p.severity == "warning"
+            and str(p).startswith(str(visits))] == [
+        f"{visits}:4:回访月份: 警告 warning: a 2-month visit, but the follow-up "
+        "visits are due at 1, 3 and 6 months after placement (rule "
+        "follow_up_months); it counts for none of them: correct the month, or add "
+        "it with `allocator rules PROJECT --set follow_up_months=...`"]
 
 
 def test_import_command_reads_history_files(tmp_path, capsys):
