@@ -768,7 +768,19 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
         else:
             holder_priority[c].append(int(points_of[instance.household_ids[h]]))
     # Households of one size and need share their classes: count them once.
-    taken_of: dict[tuple[int, ...], tuple[int, list[int], int]] = {}
+    taken_of: dict[tuple, tuple[int, list[int], int, int]] = {}
+    # Classes barred to a household: the planner's forbids (one unit each) or
+    # what a petition trial's household would not take.
+    barred_of: dict[int, set[int]] = defaultdict(set)
+    for h, c in instance.problem.forbidden:
+        barred_of[h].add(c)
+    forbid_why: dict[str, list[str]] = defaultdict(list)
+    if len(project.locks):
+        forbids = project.locks[project.locks["kind"] == "forbid"]
+        for household_id, why in zip(forbids["household_id"], forbids["reason"]):
+            why = why if isinstance(why, str) and why.strip() else "未注明原因"
+            if why not in forbid_why[household_id]:
+                forbid_why[household_id].append(why)
 
     bands: dict[int, tuple[float, float]] = {}
     for h, household_id in enumerate(instance.household_ids):
@@ -806,25 +818,34 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
                 f"{low:g}–{high:g} m²内{access}{floor}"))
             continue
         eligible = tuple(instance.problem.household_classes[h])
-        if eligible not in taken_of:
-            taken_of[eligible] = (
+        barred = tuple(sorted(barred_of.get(h, set()) & set(eligible)))
+        if (eligible, barred) not in taken_of:
+            usable = [k for k in eligible if k not in barred]
+            taken_of[eligible, barred] = (
                 sum(len(instance.class_units[k]) for k in eligible),
-                sorted(p for k in eligible for p in holder_priority.get(k, [])),
-                sum(locked_in.get(k, 0) for k in eligible))
-        count, taken, locked = taken_of[eligible]
+                sorted(p for k in usable for p in holder_priority.get(k, [])),
+                sum(locked_in.get(k, 0) for k in usable),
+                sum(len(instance.class_units[k]) for k in barred))
+        count, taken, locked, n_barred = taken_of[eligible, barred]
         need = "、无障碍" if needs_accessible else ""
+        why = (f"经规划人员排除（{'；'.join(forbid_why[household_id])}）"
+               if household_id in forbid_why else "因本户不接受")
         if count == 0:
             reason = (f"轮候：没有面积在{low:g}–{high:g} m²{need}范围内的空置房源"
                       f"（本户{size}人）；可申请分户或等待合适房源")
+        elif n_barred == count:
+            reason = (f"轮候：符合本户条件（{low:g}–{high:g} m²{need}）的空置房源"
+                      f"共{count}套，均{why}，不分配给本户")
         else:
             higher = len(taken) - bisect_right(taken, points)
             same = bisect_right(taken, points) - bisect_left(taken, points)
             lower = len(taken) - higher - same
             by_planner = f"规划人员锁定给其他户{locked}套，" if locked else ""
+            excluded = f"其中{n_barred}套{why}，其余" if n_barred else ""
             reason = (f"轮候：符合本户条件（{low:g}–{high:g} m²{need}）的空置房源"
-                      f"共{count}套，已全部分配：{by_planner}优先级高于本户（{points}分）的户"
-                      f"{higher}套，同分户{same}套（抽签），低于本户的户{lower}套"
-                      "（这些户只能使用这类房源，分给它们可多安置户数）")
+                      f"共{count}套，{excluded}已全部分配：{by_planner}优先级高于本户"
+                      f"（{points}分）的户{higher}套，同分户{same}套（抽签），低于本户的户"
+                      f"{lower}套（这些户只能使用这类房源，分给它们可多安置户数）")
         rows.append(_row(scenario, run_id, household_id, None, "waiting", reason))
     return _frame(rows, ALLOCATION_ROW)
 

@@ -101,6 +101,34 @@ HOUSING = (
              "priority than this one ({points} points), {same} to households of "
              "equal score (by lot), {lower} to households of lower priority (who "
              "can use only units of this kind, so more households are housed)"),
+    Template("waiting_barred_all",
+             "轮候：符合本户条件（{low}–{high} m²{need}）的空置房源共{count}套，"
+             "均{why}，不分配给本户",
+             "waiting: all {count} vacant units that fit the household ({low}–"
+             "{high} m²{need}) are {why}, so none goes to it"),
+    Template("waiting_barred_locked",
+             "轮候：符合本户条件（{low}–{high} m²{need}）的空置房源共{count}套，"
+             "其中{barred}套{why}，其余已全部分配：规划人员锁定给其他户{locked}套，"
+             "优先级高于本户（{points}分）的户{higher}套，同分户{same}套（抽签），"
+             "低于本户的户{lower}套（这些户只能使用这类房源，分给它们可多安置户数）",
+             "waiting: of the {count} vacant units that fit the household ({low}–"
+             "{high} m²{need}), {barred} are {why} and the others are allocated: "
+             "{locked} fixed to other households by the planner, {higher} to "
+             "households of higher priority than this one ({points} points), "
+             "{same} to households of equal score (by lot), {lower} to households "
+             "of lower priority (who can use only units of this kind, so more "
+             "households are housed)"),
+    Template("waiting_barred",
+             "轮候：符合本户条件（{low}–{high} m²{need}）的空置房源共{count}套，"
+             "其中{barred}套{why}，其余已全部分配：优先级高于本户（{points}分）的户"
+             "{higher}套，同分户{same}套（抽签），低于本户的户{lower}套（这些户只能"
+             "使用这类房源，分给它们可多安置户数）",
+             "waiting: of the {count} vacant units that fit the household ({low}–"
+             "{high} m²{need}), {barred} are {why} and the others are allocated: "
+             "{higher} to households of higher priority than this one ({points} "
+             "points), {same} to households of equal score (by lot), {lower} to "
+             "households of lower priority (who can use only units of this kind, "
+             "so more households are housed)"),
     Template("waiting_taken",
              "轮候：符合本户条件（{low}–{high} m²{need}）的空置房源共{count}套，"
              "已全部分配：优先级高于本户（{points}分）的户{higher}套，同分户{same}套"
@@ -403,7 +431,20 @@ def _wish_en(text: str) -> str:
         .replace("、", ", ")
 
 
+def _why_en(text: str) -> str:
+    """Why units are barred to a household (see the waiting texts)."""
+    if text == "因本户不接受":
+        return "refused by the household"
+    found = re.fullmatch(r"经规划人员排除（(.*)）", text, re.DOTALL)
+    if found is None:
+        return text
+    reasons = "; ".join("no reason given" if r == "未注明原因" else r
+                        for r in found.group(1).split("；"))
+    return f"excluded by the planner ({reasons})"
+
+
 FIELD_EN: dict[str, Callable[[str], str]] = {
+    "why": _why_en,
     "label": lambda v: LABEL_EN.get(v, v),
     "parts": _parts_en,
     "how": _how_en,

@@ -173,3 +173,40 @@ def test_cli_remove_names_the_kind_of_lock(tiny_project, tmp_path, capsys):
                  "--reason", "复核"]) == 0
     assert "(reason was: 信访协调)" in capsys.readouterr().out
     assert load_project(tiny_gpkg).locks["reason"].tolist() == ["复核"]
+
+
+def test_a_forbidden_household_is_told_the_units_were_barred(tiny_project, tmp_path):
+    # Found by a new user: a household forbidden the units it fits was told
+    # they had gone to households of lower priority. H1 fits A-101 alone
+    # (accessible); H3 (2 people, 24-50 m²) fits A-101 and B-101.
+    from allocator.project import load_project, save_project
+    from allocator.texts import in_language
+    from tests.conftest import TINY_TODAY
+
+    def solved(name, *locks):
+        path = tmp_path / f"{name}.gpkg"
+        save_project(tiny_project, path)
+        for lock in locks:
+            assert main(["lock", str(path), *lock]) == 0
+        assert main(["solve", str(path), "--backend", "cpsat",
+                     "--date", TINY_TODAY.isoformat()]) == 0
+        return load_project(path).allocations.set_index("household_id")
+
+    rows = solved("h1", ["--household", "H1", "--forbid", "A-101",
+                         "--reason", "本户拒绝一楼"])
+    assert rows.at["H1", "kind"] == "waiting"
+    assert rows.at["H1", "reason"] == (
+        "轮候：符合本户条件（24–50 m²、无障碍）的空置房源共1套，均经规划人员排除"
+        "（本户拒绝一楼），不分配给本户")
+    assert in_language(rows.at["H1", "reason"], "en") == (
+        "waiting: all 1 vacant units that fit the household (24–50 m², "
+        "accessible) are excluded by the planner (本户拒绝一楼), so none goes to it")
+    # B-101 is barred to H3; H3 fits A-101, B-101 and B-201 (25 m²): one is
+    # barred, the other two went to H1 (A-101) and a one-person household
+    # (B-201), both of higher priority than H3's 5 points.
+    rows = solved("h3", ["--household", "H3", "--forbid", "B-101"])
+    assert rows.at["H3", "kind"] == "waiting"
+    assert rows.at["H1", "unit_id"] == "A-101"
+    assert rows.at["H3", "reason"].startswith(
+        "轮候：符合本户条件（24–50 m²）的空置房源共3套，其中1套经规划人员排除"
+        "（未注明原因），其余已全部分配：优先级高于本户（5分）的户2套，同分户0套")
