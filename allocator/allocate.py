@@ -1126,8 +1126,11 @@ def _service_rows(project, instance, solution, chosen, run_id, scenario):
                     reason = (f"服务半径内的{'、'.join(parts)}尚有名额，但本次求解"
                               "未证明最优，未安排；请重新求解")
                 elif room > 0:
+                    together = (f"本户{group.persons}人需在同一卫生服务机构同时登记"
+                                if kind == "clinic" else
+                                f"本组{group.persons}人需同校同时安排")
                     reason = (f"服务半径内的{'、'.join(parts)}最多剩余{room}个名额，"
-                              f"本组{group.persons}人需同校同时安排")
+                              f"{together}")
                 else:
                     reason = f"服务半径内的{'、'.join(parts)}名额已满"
         rows.extend(_services(scenario, run_id, instance.group_members[g],

@@ -172,6 +172,11 @@ SERVICE = (
              "服务半径内的{parts}最多剩余{room}个名额，本组{persons}人需同校同时安排",
              "{parts} within the catchment have at most {room} places left; the "
              "{persons} children of this group go to one school together"),
+    Template("household_too_big",
+             "服务半径内的{parts}最多剩余{room}个名额，本户{persons}人需在同一卫生服务"
+             "机构同时登记",
+             "{parts} within the catchment have at most {room} places left; the "
+             "{persons} members of this household register at one clinic together"),
     Template("full", "服务半径内的{parts}名额已满",
              "{parts} within the catchment are full"),
 )

@@ -72,6 +72,12 @@ def test_english_reasons_carry_the_same_figures(solved_tiny):
         "甲小学 (capacity 5, 5 used), 乙小学 (capacity 3, 2 used) within the "
         "catchment have at most 1 places left; the 2 children of this group go "
         "to one school together")
+    # A clinic registers a whole household, not a group of pupils.
+    assert in_language("服务半径内的东区卫生室（容量5，已分配4）最多剩余1个名额，"
+                       "本户2人需在同一卫生服务机构同时登记", "en") == (
+        "东区卫生室 (capacity 5, 4 used) within the catchment have at most 1 "
+        "places left; the 2 members of this household register at one clinic "
+        "together")
 
 
 def test_unknown_text_stays_as_it_is():
