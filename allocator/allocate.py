@@ -346,7 +346,10 @@ def build_instance(project: Project, today: dt.date) -> Instance:
         priority=priority,
         needs_low_floor=low_floor,
         class_site=class_site,
-        wants_low_floor=dict(zip(household_ids, wants_low.astype(bool).tolist())),
+        # Every household that asked, a level or not: within a class low
+        # floors go to them first, and their order says whether it was met.
+        wants_low_floor=dict(zip(household_ids,
+                                 wants_low_floor(households).astype(bool).tolist())),
     )
 
 

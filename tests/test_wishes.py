@@ -157,6 +157,15 @@ def test_low_floor_wish(tiny_project):
     assert (kpis["low_floor_asked"], kpis["low_floor_granted"]) == (1, 1)
     assert count_wishes(project)["low_floor_granted"] == 1
 
+    # Found by a new user: with wishes out of the order, the order said
+    # nothing of the low floor H2 asked for (the KPI table counted it).
+    project.rules["objective_order"] = ["housed", "served", "walk"]
+    without = _solve(project, backend="highs")
+    assert units_of(without)["H2"] == "A-201"
+    assert without.allocations.set_index("household_id").at["H2", "wish"] == (
+        "安置意愿：低楼层（1层及以下）。低楼层意愿未满足（分配在2层）。"
+        "本次目标顺序不含安置意愿，未按意愿优化。")
+
 
 def _four_households(order):
     """Two sites with two units each; villages A (h0, h1) and B (h2, h3).
