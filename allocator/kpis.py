@@ -24,6 +24,10 @@ KPI_LABELS = {
     "clinic_registered": "卫生服务登记", "clinic_coverage": "卫生服务覆盖率",
     "walk_mean_m": "平均步行（米）", "walk_max_m": "最远步行（米）",
     "sibling_splits": "同户子女分校",
+    "wish_first_choice": "第一志愿满足", "wish_any_ranked": "任一志愿满足",
+    "low_floor_granted": "低楼层意愿满足",
+    "village_groups_together": "同村同点村组",
+    "village_households_together": "同村同点户数",
 }
 
 

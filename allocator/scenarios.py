@@ -1361,7 +1361,14 @@ KPI_KEYS = ("households", "housed_existing", "housed_new", "waiting",
             "exited", "registered_since", "residents_housed",
             "kindergarten_placed", "kindergarten_coverage",
             "primary_placed", "primary_coverage", "junior_placed", "junior_coverage",
-            "clinic_registered", "clinic_coverage", "walk_mean_m")
+            "clinic_registered", "clinic_coverage", "walk_mean_m", "walk_max_m",
+            "sibling_splits", "wish_first_choice", "wish_any_ranked",
+            "low_floor_granted", "village_groups_together",
+            "village_households_together")
+# Rows shown only when some scenario counts them (a register without wishes
+# or village groups has none).
+WHEN_COUNTED = ("wish_first_choice", "wish_any_ranked", "low_floor_granted",
+                "village_groups_together", "village_households_together")
 
 
 def compare(project: Project, scenario_names: list[str], *,
@@ -1394,8 +1401,9 @@ def compare(project: Project, scenario_names: list[str], *,
         figures[name] = compute_kpis(data, name)["overall"]
     # The rows of households that exited or were registered after an
     # allocation, where one counts any, so that the household rows add up.
-    keys = [key for key in KPI_KEYS if key not in OPTIONAL_ROWS or any(
-        overall.get(key) for overall in figures.values())]
+    keys = [key for key in KPI_KEYS
+            if key not in OPTIONAL_ROWS + WHEN_COUNTED
+            or any(overall.get(key) for overall in figures.values())]
     for name, overall in figures.items():
         table[name] = [overall.get(key) for key in keys]
     kpis = pd.DataFrame(table, index=keys)

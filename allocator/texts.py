@@ -347,6 +347,9 @@ KPI_LABEL_EN = {
     "卫生服务登记": "Clinic registered", "卫生服务覆盖率": "Clinic coverage",
     "平均步行（米）": "Mean walk (m)", "最远步行（米）": "Longest walk (m)",
     "同户子女分校": "Sibling splits",
+    "第一志愿满足": "First choice met", "任一志愿满足": "Any ranked site met",
+    "低楼层意愿满足": "Low floor granted", "同村同点村组": "Village groups together",
+    "同村同点户数": "Households with their group",
 }
 
 CLAUSES = {

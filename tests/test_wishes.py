@@ -369,3 +369,23 @@ def test_both_formulations_agree_on_every_level_of_a_sample_cut(two_site_cut):
             counted["village_groups_together"])
         assert counted["ranked"] > 0 and counted["low_floor_asked"] > 0
     assert found["aggregated"] == found["detailed"]
+
+
+def test_scenario_comparison_counts_wishes(tiny_project):
+    # Found by a new user: a scenario that put wishes first showed +0 on
+    # every key figure. As in test_low_floor_wish: housing first, H2 keeps
+    # A-201 (floor 2); wishes first, it gets B-101 (floor 1).
+    from allocator import scenarios
+
+    project = tiny_project
+    project.rules["low_floor_max"] = 1
+    _set(project, "H2", wants_low_floor=True)
+    project.rules["objective_order"] = HOUSING_FIRST
+    _solve(project, backend="highs")
+    scenarios.create(project, "意愿优先", {"rules": {"objective_order": WISHES_FIRST}})
+    assert scenarios.solve(project, "意愿优先", backend="highs",
+                           today=TINY_TODAY).run["status"] == "optimal"
+    kpis = scenarios.compare(project, ["base", "意愿优先"]).kpis
+    assert kpis.loc["low_floor_granted"].tolist() == [0, 1, 1]
+    # No household ranked a site: those rows are left out.
+    assert "wish_first_choice" not in kpis.index
