@@ -540,18 +540,34 @@ def main(argv: list[str] | None = None) -> int:
     stdout = sys.stdout
     sys.stdout = _ReaderMayLeave(stdout)
     logger.info("allocator %s", args.command, extra={"file_only": True})
+    # A termination (a service stopping, `kill`) stops the work as Ctrl-C
+    # does: half-written files are removed and it is said.
+    terminated = None
+    if args.command != "gui" and threading.current_thread() is threading.main_thread():
+        terminated = signal.signal(signal.SIGTERM, _terminate)
     try:
         return handlers[args.command](args)
     except BrokenPipeError:  # output piped into `head`, say
         return EXIT_OK
-    except KeyboardInterrupt:
-        print("interrupted; nothing was saved by the interrupted step",
+    except KeyboardInterrupt as stop:
+        what = "terminated" if isinstance(stop, Terminated) else "interrupted"
+        print(f"{what}; nothing was saved by the interrupted step",
               file=sys.stderr)
         return EXIT_DATA
     except Exception as exc:  # the one place that turns errors into messages
         return _report(exc, log_file)
     finally:
         sys.stdout = stdout
+        if terminated is not None:
+            signal.signal(signal.SIGTERM, terminated)
+
+
+class Terminated(KeyboardInterrupt):
+    """The process was asked to terminate (SIGTERM)."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
 
 
 def _output_refused(args) -> int | None:
@@ -1084,21 +1100,32 @@ def _cmd_export(args, read_only: str | None = None) -> int:
         for row in selection.rows.itertuples():
             unit = row.unit_id if isinstance(row.unit_id, str) else "轮候"
             print(f"{row.household_id}  {unit}  {row.change}")
-    if args.pdf is not None:
-        export_pdf(project, args.pdf, households=args.household,
-                   progress=_progress_bar("orders"))
-        print(f"wrote {args.pdf}")
-    if args.xlsx is not None:
-        export_xlsx(project, args.xlsx, households=args.household)
-        print(f"wrote {args.xlsx}")
-    if args.csv is not None:
-        export_csv(project, args.csv, households=args.household)
-        print(f"wrote {args.csv}")
-    project.log("export", "scenario base",
-                after={"pdf": str(args.pdf) if args.pdf else None,
-                       "xlsx": str(args.xlsx) if args.xlsx else None,
-                       "csv": str(args.csv) if args.csv else None},
-                reason="allocator export")
+    # The files are written under hidden names beside their own and take
+    # their names only once the export is in the ledger (with the order
+    # numbers printed): stopped before, it leaves nothing; orders on disk
+    # are orders on record.
+    with _staged([args.pdf, args.xlsx, args.csv]) as staged:
+        if args.pdf is not None:
+            export_pdf(project, staged[args.pdf], households=args.household,
+                       progress=_progress_bar("orders"))
+        if args.xlsx is not None:
+            export_xlsx(project, staged[args.xlsx], households=args.household)
+        if args.csv is not None:
+            export_csv(project, staged[args.csv], households=args.household)
+        project.log("export", "scenario base",
+                    after={name: str(target.resolve()) if target else None
+                           for name, target in (("pdf", args.pdf),
+                                                ("xlsx", args.xlsx),
+                                                ("csv", args.csv))},
+                    reason="allocator export")
+        if read_only is None:
+            from allocator.project import save_project
+
+            save_project(project, args.project)
+        staged.publish()
+    for target in (args.pdf, args.xlsx, args.csv):
+        if target is not None:
+            print(f"wrote {target}")
     if read_only is not None:
         numbers = (" and the order numbers it printed are not stored (a later "
                    "export of a changed register could give them to other "
@@ -1106,11 +1133,34 @@ def _cmd_export(args, read_only: str | None = None) -> int:
         print(f"警告 warning: {read_only}, so this export is not recorded in the "
               f"project's ledger{numbers}; to have exports recorded, copy the "
               "project to a folder you can write to", file=sys.stderr)
-        return EXIT_OK
-    from allocator.project import save_project
-
-    save_project(project, args.project)
     return EXIT_OK
+
+
+class _Staging(dict):
+    """Output files written under hidden names (see :func:`_staged`)."""
+
+    def publish(self) -> None:
+        """Give every staged file its own name."""
+        for target, staging in self.items():
+            os.replace(staging, target)
+        self.clear()
+
+
+@contextlib.contextmanager
+def _staged(targets):
+    """Hidden names, in each output's own folder, to write the outputs under
+    until :meth:`_Staging.publish`; whatever is not published (an error, an
+    interrupt) is removed."""
+    staging = _Staging()
+    for i, target in enumerate(t for t in targets if t is not None):
+        staging[target] = target.with_name(f".export-{os.getpid()}-{i}"
+                                           f"{target.suffix}")
+    try:
+        yield staging
+    finally:
+        for path in staging.values():
+            with contextlib.suppress(OSError):
+                path.unlink()
 
 
 def cmd_rules(args) -> int:

@@ -1,0 +1,48 @@
+"""An export stopped before it is in the ledger leaves no orders on disk;
+one that finished has its files under their own names and the ledger names
+them in full."""
+
+from __future__ import annotations
+
+import pytest
+
+from allocator.cli import main
+from allocator.project import load_project, save_project
+from tests.conftest import TINY_TODAY
+
+
+@pytest.fixture()
+def solved(tiny_project, tmp_path):
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    assert main(["solve", str(path), "--backend", "cpsat",
+                 "--date", TINY_TODAY.isoformat()]) == 0
+    return path
+
+
+def test_an_export_stopped_before_its_ledger_entry_leaves_nothing(
+        solved, tmp_path, monkeypatch, capsys):
+    # Found by a new user: Ctrl-C while the ledger entry was saved left new
+    # orders on disk that no ledger entry named, and said nothing was saved.
+    import allocator.project as project_module
+
+    entries = len(load_project(solved).ledger)
+    out = tmp_path / "out"
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(project_module, "save_project", stopped)
+    assert main(["export", str(solved), "--pdf", str(out / "o.pdf"),
+                 "--xlsx", str(out / "a.xlsx"), "--csv", str(out / "a.csv")]) == 1
+    assert "nothing was saved" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == []
+    monkeypatch.undo()
+    assert len(load_project(solved).ledger) == entries
+
+    assert main(["export", str(solved), "--pdf", str(out / "o.pdf"),
+                 "--csv", str(out / "a.csv")]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["a.csv", "o.pdf"]
+    entry = load_project(solved).ledger.iloc[-1]
+    assert entry["action"] == "export"
+    assert str((out / "o.pdf").resolve()) in entry["after"]
