@@ -534,20 +534,13 @@ def project_lock(path: Path):
     if reason is not None:
         raise ProjectError(read_only_message(reason))
     lock = path.with_name(f".{path.name}.lock")
-    for _ in range(2):
+    # The operating system's lock on the file, not the file itself, holds
+    # the project: it goes with the process that took it, however that
+    # process ends (a crash, a power cut), so a lock file left behind never
+    # blocks anyone, whatever process now has the number it names.
+    for _ in range(3):
         try:
-            handle = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        except FileExistsError:
-            try:
-                owner = int(lock.read_text().strip() or 0)
-            except (OSError, ValueError):
-                owner = 0
-            if owner and owner != os.getpid() and _process_alive(owner):
-                raise ProjectError(
-                    f"{path} is being changed by another allocator process (pid "
-                    f"{owner}); wait for it to finish, then run this again") from None
-            lock.unlink(missing_ok=True)
-            continue
+            handle = os.open(lock, os.O_CREAT | os.O_RDWR, 0o600)
         except OSError as exc:  # a share or a file system that refuses writes
             if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
                 raise ProjectError(read_only_message(
@@ -558,15 +551,63 @@ def project_lock(path: Path):
                     f"{path}: project file not found (the folder {_folder(path)} "
                     "does not exist); check the path") from None
             raise
-        with os.fdopen(handle, "w") as stream:
-            stream.write(str(os.getpid()))
+        if not _lock_file(handle):
+            owner = _lock_owner(handle)
+            os.close(handle)
+            who = f" (pid {owner})" if owner else ""
+            raise ProjectError(
+                f"{path} is being changed by another allocator process{who}; wait "
+                "for it to finish, then run this again")
+        # Its last holder may have removed the file (and another process
+        # made it anew) between our opening and locking it: lock the file
+        # that is there.
+        try:
+            current = os.path.samestat(os.fstat(handle), os.stat(lock))
+        except OSError:
+            current = False
+        if not current:
+            os.close(handle)
+            continue
+        os.ftruncate(handle, 0)
+        os.write(handle, str(os.getpid()).encode())
         break
     else:
         raise ProjectError(f"{path}: cannot take the lock file {lock}")
     try:
         yield
     finally:
-        lock.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # Windows keeps an open file
+            lock.unlink()
+        os.close(handle)
+
+
+def _lock_file(handle: int) -> bool:
+    """Take the operating system's lock on an open file without waiting;
+    False when another process holds it."""
+    if os.name == "nt":
+        import msvcrt
+
+        try:
+            msvcrt.locking(handle, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _lock_owner(handle: int) -> int | None:
+    """The process number its holder wrote in a lock file, if readable."""
+    try:
+        os.lseek(handle, 0, os.SEEK_SET)
+        return int(os.read(handle, 32).decode().strip() or 0) or None
+    except (OSError, ValueError):
+        return None
 
 
 def _folder(path: Path) -> Path:
