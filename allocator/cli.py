@@ -593,6 +593,13 @@ def _output_refused(args) -> int | None:
             print(f"错误 error: --{option} is empty; give a file name",
                   file=sys.stderr)
             return EXIT_USAGE
+        too_long = max((len(part.encode("utf-8")) for part in target.parts),
+                       default=0) > 255
+        if too_long or len(os.fsencode(target)) > 4000:
+            print(f"错误 error: --{option} {target}: the file name is too long for "
+                  "the file system (at most 255 bytes, a Chinese character being "
+                  "3); choose a shorter name; nothing done", file=sys.stderr)
+            return EXIT_USAGE
         if target.is_dir():
             print(f"错误 error: --{option} {target} is a folder; give a file name",
                   file=sys.stderr)

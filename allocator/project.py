@@ -371,7 +371,8 @@ def save_project(project: Project, path: Path, *,
     check_append_only(project, path)  # the ledger is never rewritten
     tidy_interrupted_saves(path)
     handle, temp_name = tempfile.mkstemp(
-        prefix=f".{path.stem}.saving-{os.getpid()}-", suffix=".gpkg", dir=path.parent)
+        prefix=f".{_short_stem(path)}.saving-{os.getpid()}-", suffix=".gpkg",
+        dir=path.parent)
     os.close(handle)
     os.unlink(temp_name)
     temp = Path(temp_name)
@@ -534,6 +535,8 @@ def project_lock(path: Path):
     if reason is not None:
         raise ProjectError(read_only_message(reason))
     lock = path.with_name(f".{path.name}.lock")
+    if len(lock.name.encode("utf-8")) > NAME_BYTES:
+        lock = path.with_name(f".{_short_stem(path)}.lock")
     # The operating system's lock on the file, not the file itself, holds
     # the project: it goes with the process that took it, however that
     # process ends (a crash, a power cut), so a lock file left behind never
@@ -640,6 +643,26 @@ def read_only_message(reason: str) -> str:
             "where it is)")
 
 
+NAME_BYTES = 255
+"""The longest file name most file systems take (in bytes on Linux, in
+characters on Windows)."""
+SAVE_NAME_EXTRA = 48
+"""What a save's temporary name adds to the project's stem, at most
+(``.`` ``.saving-PID-XXXXXXXX.gpkg-journal``, or
+``.interrupted-save-YYYYMMDD-HHMMSS-N.gpkg``)."""
+
+
+def _short_stem(path: Path) -> str:
+    """The project's stem, cut so that the names a save makes beside it stay
+    within :data:`NAME_BYTES`: a name that is itself valid could otherwise
+    never be saved."""
+    stem = path.stem
+    room = NAME_BYTES - SAVE_NAME_EXTRA
+    while len(stem.encode("utf-8")) > room:
+        stem = stem[:-1]
+    return stem
+
+
 SIDECARS = ("-journal", "-wal", "-shm")
 """Files SQLite keeps beside a database while it writes it."""
 
@@ -673,9 +696,10 @@ def tidy_interrupted_saves(path: Path) -> list[Path]:
     path = Path(path)
     folder = _folder(path)
     found: dict[Path, int] = {}
-    for temp in folder.glob(f".{glob.escape(path.stem)}.saving-*"):
+    stem = _short_stem(path)
+    for temp in folder.glob(f".{glob.escape(stem)}.saving-*"):
         parsed = _interrupted_save(temp.name)
-        if parsed is None or parsed[0] != path.stem:
+        if parsed is None or parsed[0] != stem:
             continue
         base = temp.name
         for sidecar in SIDECARS:
@@ -757,10 +781,11 @@ def _whole_save(temp: Path) -> bool:
 
 def _kept_name(path: Path, temp: Path) -> Path:
     stamp = dt.datetime.fromtimestamp(temp.stat().st_mtime).strftime("%Y%m%d-%H%M%S")
-    target = path.with_name(f"{path.stem}.interrupted-save-{stamp}.gpkg")
+    target = path.with_name(f"{_short_stem(path)}.interrupted-save-{stamp}.gpkg")
     number = 2
     while target.exists():
-        target = path.with_name(f"{path.stem}.interrupted-save-{stamp}-{number}.gpkg")
+        target = path.with_name(
+            f"{_short_stem(path)}.interrupted-save-{stamp}-{number}.gpkg")
         number += 1
     return target
 
