@@ -647,8 +647,16 @@ def run_options(rules: dict[str, Any]) -> dict[str, Any]:
 
 
 def _objective(levels, name: str) -> float | None:
+    """A level's objective as stored: every coefficient of every level is a
+    whole number (weights, persons, metres, points), so a value a solver
+    gives with float noise (4910.000000000001) is the whole number it is."""
     level = levels.get(name)
-    return None if level is None else level.objective
+    if level is None or level.objective is None:
+        return None
+    value = float(level.objective)
+    whole = round(value)
+    return float(whole) if abs(value - whole) <= 1e-6 * max(1.0, abs(value)) \
+        else value
 
 
 EXACT_UP_TO_WAITING = 1000

@@ -236,3 +236,21 @@ def test_forbidden_unit_and_impossible_lock(tiny_project):
         "locks cannot be kept: lock fix H5 → A-201: unit A-201 has 75 m², outside "
         "the 12–25 m² band of household H5 (1 person); change the lock or remove "
         "it (allocator lock --household H5 --unit A-201 --remove)")
+
+
+def test_objectives_are_stored_without_float_noise():
+    # Found by a new user: "walk=4910.000000000001  wishes=6.999999999999999"
+    # in the CLI, kpis.json and the Excel sheet.
+    from types import SimpleNamespace
+
+    from allocator.allocate import _objective
+
+    levels = {"walk": SimpleNamespace(objective=4910.000000000001),
+              "wishes": SimpleNamespace(objective=6.999999999999999),
+              "served": SimpleNamespace(objective=12.5),
+              "village": SimpleNamespace(objective=None)}
+    assert _objective(levels, "walk") == 4910.0
+    assert repr(_objective(levels, "wishes")) == "7.0"
+    assert _objective(levels, "served") == 12.5  # a true fraction stays
+    assert _objective(levels, "village") is None
+    assert _objective(levels, "housed") is None
