@@ -1378,6 +1378,11 @@ def _bench_county(args) -> int:
               f"{', '.join(METHODS)}", file=sys.stderr)
         return EXIT_USAGE
     named = [m for m in args.methods.split(",") if m]
+    if args.methods.strip() and not named:  # "," or ", ": not "all"
+        print(f"错误 error: --methods {args.methods!r} names no method; choose from "
+              f"{', '.join(METHODS)}, or leave --methods out to run them all",
+              file=sys.stderr)
+        return EXIT_USAGE
     twice = sorted({m for m in named if named.count(m) > 1})
     if twice:  # the results keep one entry per method
         print(f"错误 error: --methods names {', '.join(twice)} more than once; "

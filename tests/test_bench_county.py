@@ -174,6 +174,10 @@ def test_cli_refuses_bad_arguments(tmp_path):
                                       "--methods", "ours,ours", "--json", str(out)],
                          capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 2 and "names ours more than once" in bad.stderr
+    bad = subprocess.run(allocator + ["bench", "county", "--households", "50",
+                                      "--methods", ",", "--json", str(out)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode == 2 and "names no method" in bad.stderr  # not all six
     # Found by a new user: these gave a traceback's last line, or (--memory-mb
     # 1) a run where every method "ran out of memory" with exit status 0.
     for option, value, said in (
