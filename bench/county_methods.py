@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 import time
 from collections import defaultdict
@@ -425,8 +426,33 @@ _METHODS = {"ours": _ours, "cbc_plain": _cbc_plain, "sequential": _sequential,
             "grouped_highs": _grouped_highs}
 
 
+def _end_with_the_benchmark() -> None:
+    """Stop this method, and the solver programs it started (its process
+    group), when the benchmark that started it is gone (killed outright, so
+    that it could not stop them), removing its files first."""
+    import os
+    import shutil
+    import signal
+    import threading
+    import time
+
+    parent = os.getppid()
+    folder = os.environ.get("TMPDIR", "")
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        if os.path.basename(folder).startswith("county-bench-"):
+            shutil.rmtree(folder, ignore_errors=True)
+        os.killpg(os.getpgrp(), signal.SIGKILL)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = (argv or sys.argv[1:])
+    if hasattr(os, "killpg") and os.getpgrp() == os.getpid():  # its own group
+        _end_with_the_benchmark()
     method, households, seed, time_limit, out = args[:5]
     unit_points = args[5] if len(args) > 5 else "site"
     try:
