@@ -267,3 +267,43 @@ def test_each_reallocation_benchmark_county_has_its_own_results_file():
         (20000, "site"): Path("bench/results/reallocate.json"),
         (20000, "building"): Path("bench/results/reallocate_building.json")}
     assert all(path.exists() for key, path in files.items() if key != (2000, "site"))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="process groups, /proc")
+def test_a_method_ends_with_a_benchmark_killed_outright(tmp_path):
+    # Found by a new user: killing the benchmark left CBC running until its
+    # own time limit, and its files behind.
+    import os
+    import signal
+    import time
+
+    folder = tmp_path / "county-bench-x"
+    folder.mkdir()
+    starter = (
+        "import os, subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-m', 'bench.county_methods', "
+        f"'cbc_plain', '2000', '1', '60', {str(folder / 'row.json')!r}], "
+        f"cwd={str(ROOT)!r}, env=dict(os.environ, TMPDIR={str(folder)!r}), "
+        "start_new_session=True)\n"
+        "print(child.pid, flush=True)\n"
+        "time.sleep(60)\n")
+    parent = subprocess.Popen([sys.executable, "-c", starter],
+                              stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    time.sleep(3)
+    assert Path(f"/proc/{child}").exists()
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    for _ in range(40):
+        time.sleep(0.25)
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        state = Path(f"/proc/{child}/stat").read_text().split()[2]
+        if state == "Z":  # gone, not yet reaped by init
+            break
+    else:
+        os.killpg(child, signal.SIGKILL)
+        pytest.fail("the method outlived the benchmark")
+    assert not folder.exists()
