@@ -622,6 +622,11 @@ def solve_project(
 
     solution = (fast_solution if fast_solution is not None
                 else joint.decode(instance.problem, result.values, rank))
+    # Among households the objectives cannot tell apart, priority, then the
+    # lottery, decides who gets what, not the order of the register's rows.
+    from solvers.ties import priority_first
+
+    solution = priority_first(instance.problem, solution, rank)
     outcome.solution = solution
     unit_of_household = _pick_units(project, instance, solution, rank)
     outcome.unit_of_household = unit_of_household
