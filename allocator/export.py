@@ -487,6 +487,22 @@ def build_orders(project: Project, scenario: str = "base",
     facility_names = dict(zip(project.facilities["facility_id"],
                               project.facilities["name"]))
     order_prefix = (county[:2] if county else "") + "安分"
+    # A member without a place is told, as the shortage list says, the
+    # nearest facility of its kind beyond the catchment and its places left.
+    from allocator.shortage import compute_shortages
+
+    beyond = {(r["site_id"], r["building"], r["kind"]): r["nearest_beyond"]
+              for r in compute_shortages(project, scenario)
+              if r["nearest_beyond"] is not None}
+
+    def no_place(reason, kind, unit) -> str:
+        nearest = None if unit is None else beyond.get(
+            (unit["site_id"], unit["building"], kind))
+        if nearest is None or not isinstance(reason, str) or "最近的" in reason:
+            return reason
+        return (f"{reason}；最近的服务半径外{KIND_LABELS[kind]}："
+                f"{nearest['facility']}，步行{nearest['walk_m']:,} m，"
+                f"剩余{max(nearest['free'], 0)}个")
 
     orders = []
     for row in allocations.itertuples():
@@ -501,6 +517,7 @@ def build_orders(project: Project, scenario: str = "base",
             for p in people.itertuples())
         names = dict(zip(people["member_id"], people["name"]))
         service_lines = []
+        unit = units.loc[row.unit_id] if isinstance(row.unit_id, str) else None
         household_services = services_by_household.get(row.household_id)
         if household_services is not None:
             schools = household_services[household_services["kind"].isin(SCHOOL_KINDS)]
@@ -510,7 +527,8 @@ def build_orders(project: Project, scenario: str = "base",
                     facility_names.get(s.facility_id) if isinstance(
                         s.facility_id, str) else None,
                     None if pd.isna(s.distance_m) else float(s.distance_m),
-                    "" if isinstance(s.facility_id, str) else s.reason))
+                    "" if isinstance(s.facility_id, str)
+                    else no_place(s.reason, s.kind, unit)))
             clinic = household_services[household_services["kind"] == "clinic"]
             if len(clinic):
                 first = clinic.iloc[0]
@@ -520,8 +538,7 @@ def build_orders(project: Project, scenario: str = "base",
                     facility_names.get(first["facility_id"]) if placed else None,
                     None if pd.isna(first["distance_m"])
                     else float(first["distance_m"]),
-                    "" if placed else first["reason"]))
-        unit = units.loc[row.unit_id] if isinstance(row.unit_id, str) else None
+                    "" if placed else no_place(first["reason"], "clinic", unit)))
         # A household a scenario added has no origin: blank, printed as a dash.
         origin = "".join(part for part in (info["origin_township"],
                                            info["origin_village"])

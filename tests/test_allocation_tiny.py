@@ -254,3 +254,37 @@ def test_objectives_are_stored_without_float_noise():
     assert _objective(levels, "served") == 12.5  # a true fraction stays
     assert _objective(levels, "village") is None
     assert _objective(levels, "housed") is None
+
+
+def test_an_order_names_the_nearest_place_beyond_the_catchment(tiny_project):
+    # Found by a new user: the CLI's shortage list named the nearest
+    # kindergarten beyond the catchment, the order of the child left out
+    # only said 名额已满. A second kindergarten, K2 (3 places), is put about
+    # 1.1 km north of A栋, beyond its 300 m catchment: H1's child (A栋, K1
+    # full) is told of it, with all 3 places left.
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import Point
+
+    from allocator.export import build_orders
+    from allocator.shortage import compute_shortages
+
+    facilities = tiny_project.facilities
+    k2 = gpd.GeoDataFrame(
+        [{"facility_id": "K2", "name": "第二幼儿园", "kind": "kindergarten",
+          "capacity": 3, "geometry": Point(102.85, 28.041)}],
+        geometry="geometry", crs="EPSG:4490").to_crs(facilities.crs)
+    tiny_project.facilities = pd.concat([facilities, k2], ignore_index=True)
+    store_outcome(tiny_project, solve_project(tiny_project, backend="highs",
+                                              today=TINY_TODAY))
+    nearest = {(r["building"], r["kind"]): r["nearest_beyond"]
+               for r in compute_shortages(tiny_project)}["A栋", "kindergarten"]
+    assert nearest["facility"] == "第二幼儿园" and nearest["free"] == 3
+    assert 1_300 < nearest["walk_m"] < 1_600  # 0.010° (1.1 km) × 1.3
+    lines = {(o.household_id, line.service): line.note
+             for o in build_orders(tiny_project) for line in o.services}
+    assert lines["H1", "幼儿园"] == (
+        "服务半径内的第一幼儿园（容量2，已分配2）名额已满；最近的服务半径外幼儿园："
+        f"第二幼儿园，步行{nearest['walk_m']:,} m，剩余3个")
+    # A reason that names the nearest facility already is not repeated.
+    assert lines["H2", "小学"].count("最近的") == 1
