@@ -2887,8 +2887,8 @@ Project files are GeoPackages and open in QGIS.</translation>
         <translation>Planner&apos;s choice: households housed, then service places, then walking; wishes and villages together change the outcome, so they are left out by default and the planner places them in the order (a county-wide solve then takes several times longer)</translation>
     </message>
     <message>
-        <source>规划人员选择：第一志愿3分、第二志愿2分、第三及以后志愿1分；老人或残疾人申请低楼层并获满足3分</source>
-        <translation>Planner&apos;s choice: first preferred site 3 points, second 2, third and later 1; a low floor granted to an elderly or disabled member&apos;s household 3</translation>
+        <source>规划人员选择：第一志愿3分、第二志愿2分、第三及以后志愿1分；申请低楼层并获满足3分（登记了低楼层意愿的户均计分；有70岁以上老人或残疾人的户，同类房源内低楼层另按需要先安排）</source>
+        <translation>Planner&apos;s choice: first preferred site 3 points, second 2, third and later 1; a low floor asked for and granted 3 (any household that recorded the wish; for a household with a member aged 70 or over or disabled, low floors among alike units go to it first in any case)</translation>
     </message>
     <message>
         <source>规划人员选择：三层及以下视为低楼层（多层住宅无电梯时老人上下楼的限度）</source>
