@@ -445,9 +445,12 @@ def build_orders(project: Project, scenario: str = "base",
     label = run_label(run)
     county = project.metadata.get("county") or "本县"
     office = f"{county}易地扶贫搬迁安置工作领导小组办公室"
-    allocations = project.allocations[
-        project.allocations["scenario"] == scenario].sort_values("household_id")
     numbers = order_numbers(project, scenario)
+    # In the order of their numbers, as they are filed and handed out.
+    allocations = project.allocations[project.allocations["scenario"] == scenario]
+    allocations = allocations.assign(
+        _number=allocations["household_id"].map(numbers)).sort_values(
+        ["_number", "household_id"], kind="stable").drop(columns="_number")
     # A household whose exit has taken effect (its unit freed) gets no order,
     # even before a reallocation takes it out of the allocation.
     gone = freed_exits(project)

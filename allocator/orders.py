@@ -539,7 +539,10 @@ def _prepare(order: AllocationOrder, clean: _Cleaner) -> _Prepared:
 # Characters that must not begin a line / end a line (simple kinsoku rules).
 _NO_LINE_START = frozenset("，。、；：？！）」』》〕】〉”’…·%,.;:?!)]}>％—～")
 _NO_LINE_END = frozenset("（「『《〔【〈“‘([{<")
-_TOKEN_RE = re.compile(r"[A-Za-z0-9\u00c0-\u024f@._\-/+#*%]+| +|.", re.DOTALL)
+# A number with thousands separators (1,049) is one word: a line never
+# breaks inside it.
+_TOKEN_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?"
+                       r"|[A-Za-z0-9\u00c0-\u024f@._\-/+#*%]+| +|.", re.DOTALL)
 
 
 class _Typesetter:

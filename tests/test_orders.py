@@ -592,3 +592,16 @@ def test_override_font_is_used_in_pdf(tmp_path: Path) -> None:
     assert choice.path == copy
     out = write_orders_pdf([make_order(1)], tmp_path / "o.pdf", font=choice)
     assert "吉克阿呷" in page_texts(out)[0]
+
+
+def test_a_line_never_breaks_inside_a_number(font: FontChoice) -> None:
+    # Found by a new user: "步行1,\n049 m" on an order.
+    from allocator.orders import _Typesetter
+
+    setter = _Typesetter(font)
+    text = "最近的服务半径外幼儿园：河西幼儿园，步行1,049 m，剩余3个"
+    for width in range(60, 400, 7):
+        lines = setter.wrap(text, float(width), 10.0)
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+        assert not any(line.endswith("1,") or line.startswith("049")
+                       for line in lines), (width, lines)
