@@ -1103,7 +1103,10 @@ def _added_households(project, changes, where, problems, origins=None):
             "category": item["category"], "priority": 0,
             "origin_village": None, "origin_township": None,
             "current_township": None,
-            "annual_income": float(item.get("annual_income", 0)),
+            # Not given: unknown, as an empty cell of the register (no
+            # low-income points), not an income of 0.
+            "annual_income": float(item["annual_income"])
+            if item.get("annual_income") is not None else float("nan"),
             "stable_job_years": float(item.get("stable_job_years", 0)),
             "waiting_since": item.get("waiting_since"),
             "needs_accessible": bool(set(disabilities) & accessible)})

@@ -195,3 +195,17 @@ def test_variants_are_stored_as_the_importer_stores_them(tiny_project):
     assert (member["sex"], member["disability"]) == ("男", "肢体一级")
     new = data.households[data.households["household_id"] == "NEW-1"].iloc[0]
     assert bool(new["needs_accessible"])  # 肢体一级 needs a ground floor
+
+
+def test_an_added_household_without_an_income_gets_no_low_income_points(
+        tiny_project):
+    # Found by a new user: an added household without annual_income counted
+    # as earning 0 and got the 15 low-income points silently. Unknown, as an
+    # empty cell of the register: 35 points, as with its 30000 yuan.
+    household = {k: v for k, v in NEW_HOUSEHOLD.items() if k != "annual_income"}
+    store_outcome(tiny_project, solve_project(tiny_project, backend="cpsat",
+                                              today=TINY_TODAY))
+    scenarios.create(tiny_project, "noincome", {"add_households": [household]})
+    data = scenarios.scenario_data(tiny_project, "noincome")
+    points = dict(zip(data.households["household_id"], data.households["priority"]))
+    assert points["NEW-1"] == 35
