@@ -752,6 +752,23 @@ def _tidy_one(path: Path, temp: Path, pid: int) -> list[Path]:
     return []
 
 
+def _remind_kept_saves(path: Path, said: set[Path]) -> None:
+    """Name, at every opening, the copies kept from interrupted saves that
+    are still beside the project (the one just kept is named already): the
+    change such a copy holds is not in the project, and a warning given
+    once, to whichever command opened the project first, is easily missed."""
+    pattern = f"{glob.escape(_short_stem(path))}.interrupted-save-*.gpkg"
+    for kept in sorted(_folder(path).glob(pattern)):
+        if kept in said:
+            continue
+        logger.warning(
+            "%s: 旁边仍有一次被中断的保存另存的副本 %s，其中的修改不在项目文件中；"
+            "请打开查看，需要的修改在项目中重做后将其删除。 A copy kept from an "
+            "interrupted save, %s, is still beside the project; the change it "
+            "holds is not in the project file: open it, redo in the project what "
+            "is needed, then delete it", path, kept.name, kept.name)
+
+
 TABLE_SINCE = {"order_numbers": 4}
 """Tables newer than the first schema, with the version that added them."""
 
@@ -898,7 +915,8 @@ def load_project(path: Path, *, check_ledger: bool = True,
             f"open {original} instead")
     if not path.exists():
         raise ProjectError(f"{path}: project file not found")
-    tidy_interrupted_saves(path)
+    kept_now = tidy_interrupted_saves(path)
+    _remind_kept_saves(path, set(kept_now))
     try:
         with warnings.catch_warnings():
             # pyogrio warns (naming its own file) about a layer it cannot

@@ -92,6 +92,22 @@ def test_a_whole_copy_is_kept_and_named_in_chinese_first(saved, caplog):
         "finished save. The interrupted save had written everything, so it is "
         f"kept as {kept}: open it to see what it held, or delete it")
     _chinese_then_english(message, "或将其删除。", "A save of this project")
+    # Found by a new user: said once, to whichever command opened the project
+    # first; every later opening reminds of the copy while it is there.
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="allocator.project"):
+        load_project(saved)
+    assert _warnings(caplog) == [
+        f"{saved}: 旁边仍有一次被中断的保存另存的副本 {kept.name}，其中的修改不在项目"
+        "文件中；请打开查看，需要的修改在项目中重做后将其删除。 A copy kept from an "
+        f"interrupted save, {kept.name}, is still beside the project; the change it "
+        "holds is not in the project file: open it, redo in the project what is "
+        "needed, then delete it"]
+    kept.unlink()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="allocator.project"):
+        load_project(saved)
+    assert _warnings(caplog) == []
 
 
 def test_a_copy_that_cannot_be_removed_is_named_in_chinese_first(saved, caplog,
