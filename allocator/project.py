@@ -964,9 +964,16 @@ def _load_project(path: Path, rules_to_fix: bool = False) -> Project:
                            "file the allocator wrote") from exc
     missing = [n for n in LAYERS + TABLES if n not in present]
     if "metadata" in missing or any(n in missing for n in LAYERS):
+        ours = len(LAYERS + TABLES) - len(missing)
+        if ours * 2 >= len(LAYERS + TABLES):  # most of a project is there
+            raise ProjectError(
+                f"{path}: damaged project, missing {', '.join(missing)}; open a "
+                "backup (importing again would start a new ledger)")
+        held = ", ".join(sorted(present)[:8]) or "nothing"
         raise ProjectError(
-            f"{path}: not an allocator project, missing {', '.join(missing)}; "
-            "create one with `allocator import ... --out PROJECT.gpkg`")
+            f"{path}: not an allocator project (it holds {held}); open the .gpkg "
+            "file the allocator wrote, or create one with `allocator import ... "
+            "--out PROJECT.gpkg`")
     metadata_frame = pyogrio.read_dataframe(path, layer="metadata")
     metadata = dict(zip(metadata_frame["key"], metadata_frame["value"]))
     try:

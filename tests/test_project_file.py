@@ -171,6 +171,26 @@ def test_a_missing_table_is_named_without_a_library_warning(tiny_project, tmp_pa
     assert [w for w in caught if issubclass(w.category, RuntimeWarning)] == []
 
 
+def test_a_project_without_its_metadata_is_damaged_not_foreign(tiny_project,
+                                                               tmp_path):
+    # Found by a new user: with the metadata table dropped, the message said
+    # the file was not a project and to create one by importing, which
+    # would start a new ledger.
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    with sqlite3.connect(path) as connection:
+        connection.execute("DROP TABLE metadata")
+    with pytest.raises(ProjectError, match=r"p\.gpkg: damaged project, missing "
+                       r"metadata; open a backup \(importing again"):
+        load_project(path)
+    # A GeoPackage of another program is named by what it holds.
+    other = tmp_path / "sites.gpkg"
+    pyogrio.write_dataframe(tiny_project.sites, other, layer="sites", driver="GPKG")
+    with pytest.raises(ProjectError, match=r"sites\.gpkg: not an allocator project "
+                       r"\(it holds sites\); open the \.gpkg file the allocator"):
+        load_project(other)
+
+
 def test_a_layer_or_table_added_in_another_program_is_kept(tiny_project, tmp_path):
     # Found by a new user: a road layer drawn in QGIS, and a plain table, were
     # gone after the next save.
