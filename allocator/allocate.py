@@ -611,7 +611,8 @@ def solve_project(
         ], ensure_ascii=False),
         "message": result.message,
         "formulation": formulation,
-        "options_json": json.dumps(run_options(project.rules), ensure_ascii=False),
+        "options_json": json.dumps(run_options(project.rules, project.locks),
+                                   ensure_ascii=False),
         "reference_date": instance.reference.isoformat(),
         "today": today.isoformat(),
     }
@@ -639,10 +640,17 @@ def solve_project(
     return outcome
 
 
-def run_options(rules: dict[str, Any]) -> dict[str, Any]:
-    """The options of a run, recorded with it (orders and the UI show them)."""
+def run_options(rules: dict[str, Any], locks: pd.DataFrame | None = None
+                ) -> dict[str, Any]:
+    """The options of a run, recorded with it (orders and the UI show them),
+    with the planner's locks in force (how many units fixed, forbidden)."""
     by = str(rules.get("coverage_gap_groups") or "")
-    return {
+    held = {}
+    if locks is not None and len(locks):
+        kinds = locks["kind"].value_counts()
+        held = {"locks": {"fixed": int(kinds.get("fix", 0)),
+                          "forbidden": int(kinds.get("forbid", 0))}}
+    return {**held,
         "priority_respecting": bool(rules.get("priority_respecting", True)),
         "siblings_together": bool(rules["siblings_together"]),
         "objective_order": objective_order(rules),

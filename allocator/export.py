@@ -265,17 +265,9 @@ def unsolved_levels(run: dict) -> list[str]:
     return [name for name in dict.fromkeys(missing) if name and name not in reached]
 
 
-def run_label(run: dict) -> str:
-    """One line that says how trustworthy the allocation is."""
-    from allocator.allocate import STATUS_LABELS
-
-    label = STATUS_LABELS.get(run["status"], run["status"])
-    if run["status"] == "cancelled":
-        label += "，未证明最优"
-    gap = run.get("gap")
-    if run["status"] != "optimal" and gap is not None and not pd.isna(gap):
-        label += f"，差距{100 * float(gap):.2f}%"
-    options = json.loads(run.get("options_json") or "{}")
+def option_switches(options: dict) -> list[str]:
+    """A run's options (see :func:`allocator.allocate.run_options`) in
+    Chinese, as orders and the window print them."""
     switches = []
     if "priority_respecting" in options:
         on = options["priority_respecting"]
@@ -288,9 +280,28 @@ def run_label(run: dict) -> str:
         switches.append("覆盖率差距上限关" if not gap else
                         f"覆盖率差距上限开（按{COVERAGE_GROUPS.get(gap['groups'])}，"
                         f"{100 * float(gap['max']):g}个百分点）")
+    if options.get("locks"):
+        locks = options["locks"]
+        switches.append("规划人员锁定" + "、".join(filter(None, [
+            f"固定{locks['fixed']}套" if locks.get("fixed") else "",
+            f"禁止{locks['forbidden']}套" if locks.get("forbidden") else ""])))
     if options.get("objective_order"):
         switches.append("目标依次为" + "、".join(
             OBJECTIVE_SHORT.get(n, n) for n in options["objective_order"]))
+    return switches
+
+
+def run_label(run: dict) -> str:
+    """One line that says how trustworthy the allocation is."""
+    from allocator.allocate import STATUS_LABELS
+
+    label = STATUS_LABELS.get(run["status"], run["status"])
+    if run["status"] == "cancelled":
+        label += "，未证明最优"
+    gap = run.get("gap")
+    if run["status"] != "optimal" and gap is not None and not pd.isna(gap):
+        label += f"，差距{100 * float(gap):.2f}%"
+    switches = option_switches(json.loads(run.get("options_json") or "{}"))
     opened = f" · 选项：{'，'.join(switches)}" if switches else ""
     message = str(run.get("message") or "")
     if "levels not solved:" in message:

@@ -302,19 +302,32 @@ def kpi_table(kpis: dict[str, Any]) -> str:
             f"served={value('served')}  walk={value('walk')}"
             f"  wishes={value('wishes')}  village={value('village')}")
         if order:
-            gap = options.get("coverage_gap")
-            cap = (f"{gap.get('groups')} at most {100 * float(gap.get('max')):g} "
-                   "points" if isinstance(gap, dict) else "off")
-            on = {True: "on", False: "off"}
-            lines.append(
-                f"选项 options: levels {' > '.join(map(str, order))}; "
-                f"priority-respecting "
-                f"{on.get(options.get('priority_respecting'), '-')}; siblings "
-                f"together {on.get(options.get('siblings_together'), '-')}; "
-                f"coverage gap cap {cap}")
+            lines.append(f"选项 options: {options_line(options)}")
         if run.get("message"):
             lines.append(f"note: {run['message']}")
     return "\n".join(lines)
+
+
+def options_line(options: dict[str, Any]) -> str:
+    """A run's options (see :func:`allocator.allocate.run_options`) in one
+    English line, as the CLI prints them."""
+    order = options.get("objective_order") or []
+    gap = options.get("coverage_gap")
+    cap = (f"{gap.get('groups')} at most {100 * float(gap.get('max')):g} "
+           "points" if isinstance(gap, dict) else "off")
+    on = {True: "on", False: "off"}
+    return (f"levels {' > '.join(map(str, order))}; priority-respecting "
+            f"{on.get(options.get('priority_respecting'), '-')}; siblings "
+            f"together {on.get(options.get('siblings_together'), '-')}; "
+            f"coverage gap cap {cap}" + _locks_said(options.get("locks")))
+
+
+def _locks_said(locks: dict | None) -> str:
+    """The planner's locks of a run, for its options line."""
+    if not locks:
+        return ""
+    return (f"; planner locks: {locks.get('fixed', 0)} fixed, "
+            f"{locks.get('forbidden', 0)} forbidden")
 
 
 def display_width(text: str) -> int:

@@ -210,3 +210,23 @@ def test_a_forbidden_household_is_told_the_units_were_barred(tiny_project, tmp_p
     assert rows.at["H3", "reason"].startswith(
         "轮候：符合本户条件（24–50 m²）的空置房源共3套，其中1套经规划人员排除"
         "（未注明原因），其余已全部分配：优先级高于本户（5分）的户2套，同分户0套")
+
+
+def test_the_locks_in_force_are_among_the_run_options(tiny_project, tmp_path,
+                                                      capsys):
+    # Found by a new user: the options line of the CLI, the orders and the
+    # window never said that planner locks were in force.
+    from allocator.export import build_orders
+    from allocator.project import load_project, save_project
+    from tests.conftest import TINY_TODAY
+
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    assert main(["lock", str(path), "--household", "H5", "--unit", "B-201"]) == 0
+    assert main(["lock", str(path), "--household", "H3", "--forbid", "A-101"]) == 0
+    capsys.readouterr()
+    assert main(["solve", str(path), "--backend", "cpsat",
+                 "--date", TINY_TODAY.isoformat()]) == 0
+    assert "; planner locks: 1 fixed, 1 forbidden" in capsys.readouterr().out
+    (order, *_rest) = build_orders(load_project(path), households=["H5"])
+    assert "规划人员锁定固定1套、禁止1套" in order.run_label

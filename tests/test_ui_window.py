@@ -77,6 +77,9 @@ def test_allocate_through_the_window_matches_the_cli_kpis(window, allocate_in, o
             assert cell in cli_lines[row]
     assert panel.cell_text("households") == f"{len(window.project.households):,}"
     assert "最优" in panel.status_label.text()
+    # The options the run was solved with, as the orders print them.
+    assert "选项：优先级保护开，同户子女同校开，覆盖率差距上限关，目标依次为" \
+        in panel.status_label.text()
     assert window.unserved.frame is not None
     assert window.act_export.isEnabled()
     assert window.is_dirty()

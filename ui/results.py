@@ -10,6 +10,7 @@ Excel export and the printed orders say the same thing.
 from __future__ import annotations
 
 import html
+import json
 import logging
 import math
 from typing import Any
@@ -53,6 +54,24 @@ from ui.map_view import KIND_COLOURS
 logger = logging.getLogger(__name__)
 
 KINDS = SCHOOL_KINDS + ("clinic",)
+
+
+def run_options_text(run: dict[str, Any], language: str) -> str:
+    """The options a run was solved with (levels, priority-respecting,
+    siblings, coverage gap, the planner's locks), in ``language``."""
+    try:
+        options = json.loads(run.get("options_json") or "{}")
+    except (TypeError, ValueError):
+        return ""
+    if not isinstance(options, dict) or not options:
+        return ""
+    if language == "en":
+        from allocator.kpis import options_line
+
+        return options_line(options)
+    from allocator.export import option_switches
+
+    return "，".join(option_switches(options))
 
 
 def status_text(run: dict[str, Any]) -> str:
@@ -164,12 +183,16 @@ class KpiPanel(QWidget):
         self._show_shortages(project)
         run = kpis["run"]
         gap = run.get("gap")
-        self.status_label.setText(fill(
+        text = fill(
             self.tr("求解状态：%1 · 求解器 %2 · 用时 %3 秒 · 差距 %4 · 抽签种子 %5 · "
                     "运行 %6"),
             status_text(run), run.get("backend"), run.get("seconds"),
             "-" if gap is None else f"{100 * float(gap):.3f}%", run.get("seed"),
-            run.get("run_id")))
+            run.get("run_id"))
+        options = run_options_text(run, current_language())
+        if options:
+            text += "\n" + fill(self.tr("选项：%1"), options)
+        self.status_label.setText(text)
 
     def _show_shortages(self, project: Project) -> None:
         try:

@@ -1270,6 +1270,10 @@
         <translation>Status: %1 · solver %2 · %3 s · gap %4 · lottery seed %5 · run %6</translation>
     </message>
     <message>
+        <source>选项：%1</source>
+        <translation>Options: %1</translation>
+    </message>
+    <message>
         <source>（本版本不提供短缺说明）</source>
         <translation>(this version gives no shortage explanations)</translation>
     </message>
