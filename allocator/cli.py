@@ -1996,6 +1996,15 @@ def _cmd_reallocate(args) -> int:
         if result.outcome.run["status"] == "cancelled":
             how, again = ("was stopped (Ctrl-C)", "Reallocate again and let it "
                           "finish")
+        elif result.outcome.run["status"] == "infeasible":
+            print("错误 error: the reallocation has no solution: every household "
+                  "allocated before must stay housed, and the planner's locks "
+                  "must be kept; a forbid or a fix leaves such a household no "
+                  "unit it may have. Check the locks (`allocator lock "
+                  f"{_shell(args.project)}` lists them) and remove or "
+                  "change the one at fault; nothing changed. 重新分配无解，未作任何"
+                  "更改。", file=sys.stderr)
+            return EXIT_DATA
         else:
             how, again = ("reached its time limit", "Reallocate again with a "
                           "longer --time-limit (or none)")
@@ -2518,3 +2527,10 @@ def cmd_gui(args) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _shell(path) -> str:
+    """A path as a shell word, to paste into a command."""
+    from allocator.scenarios import shell_word
+
+    return shell_word(str(path))

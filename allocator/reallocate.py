@@ -310,10 +310,41 @@ def _view(project: Project, previous: pd.DataFrame, fixed: bool, today: dt.date
         units.loc[index, "status"] = "occupied"
         units.loc[index, "household_id"] = units.loc[index, "unit_id"].map(owner)
     view.housing_units = units
-    housed = set(kept) | set(
-        units.loc[units["status"] == "occupied", "household_id"].tolist())
+    living = set(units.loc[units["status"] == "occupied", "household_id"].tolist())
     locks = project.locks
-    view.locks = locks[~((locks["kind"] == "fix") & locks["household_id"].isin(housed))
+    fixes = locks["kind"] == "fix"
+    elsewhere = sorted(
+        (h, u, kept[h]) for h, u in zip(locks.loc[fixes, "household_id"].tolist(),
+                                        locks.loc[fixes, "unit_id"].tolist())
+        if h in kept and kept[h] != u)
+    forbids = locks["kind"] == "forbid"
+    barred = sorted(
+        (h, u) for h, u in zip(locks.loc[forbids, "household_id"].tolist(),
+                               locks.loc[forbids, "unit_id"].tolist())
+        if kept.get(h) == u)
+    if fixed and barred:
+        listed = "; ".join(f"{h} holds {u}, which a lock forbids it"
+                           for h, u in barred)
+        raise ReallocationError(
+            f"{listed}: a reallocation without moves keeps every household in "
+            "its unit, so the forbid cannot be kept; reallocate with "
+            "--allow-moves to move it, or remove the forbid (`allocator lock "
+            f"PROJECT --household {barred[0][0]} --forbid {barred[0][1]} "
+            "--remove`)")
+    if fixed and elsewhere:
+        listed = "; ".join(f"{h} holds {home} and is fixed to {u}"
+                           for h, u, home in elsewhere)
+        raise ReallocationError(
+            f"{listed}: a reallocation without moves keeps every household in "
+            "its unit, so the lock cannot be kept; reallocate with --allow-moves "
+            "to move it to the fixed unit, or remove the lock (`allocator lock "
+            f"PROJECT --household {elsewhere[0][0]} --unit {elsewhere[0][1]} "
+            "--remove`)")
+    # A household kept in its unit (without moves) keeps its lock by staying;
+    # with moves, its lock holds it (a petition's settled unit, or another
+    # unit the planner fixed for it), like a waiting household's.
+    housed = living | (set(kept) if fixed else set())
+    view.locks = locks[~(fixes & locks["household_id"].isin(housed))
                        & locks["household_id"].isin(present)]
     return view, kept, lost
 
@@ -705,7 +736,7 @@ def reallocate(
     cancel: Callable[[], bool] | None = None,
     adjust: Callable[[Project, Instance], None] | None = None,
     release: frozenset[str] = frozenset(),
-    move_reason: str = "使更多轮候户得到安置",
+    move_reason: str = "为其他户的安置或调整让出房源",
     moves_for_gain: bool = False,
     start: str | None = None,
 ) -> Reallocation:
@@ -792,6 +823,15 @@ def reallocate(
     gained = {} if gains is None else _move_texts(
         project, gains, _unit_of(previous), _unit_of(rows),
         outcome.service_assignments)
+    # A household moved to the unit the planner fixed for it moved for that.
+    after = _unit_of(rows)
+    fixes = project.locks[project.locks["kind"] == "fix"]
+    for household_id, unit_id, why in zip(fixes["household_id"].tolist(),
+                                          fixes["unit_id"].tolist(),
+                                          fixes["reason"].tolist()):
+        if after.get(household_id) == unit_id:
+            why = why if isinstance(why, str) and why.strip() else "未注明原因"
+            gained[household_id] = f"按规划人员锁定调换（{why}）"
     changes = _changes(project, previous, services, rows, outcome.service_assignments,
                        freed, lost, released, move_reason, gained, outgrown)
     size_of = dict(zip(view.households["household_id"].tolist(),
@@ -894,6 +934,13 @@ def _changes(project: Project, previous: pd.DataFrame, services_before: pd.DataF
     released = released or {}
     gained = gained or {}
     outgrown = outgrown or {}
+    # A unit the planner forbade its household since it was allocated.
+    forbids = project.locks[project.locks["kind"] == "forbid"]
+    barred = {(h, u): "原分配房屋经规划人员排除（"
+              + (why if isinstance(why, str) and why.strip() else "未注明原因") + "）"
+              for h, u, why in zip(forbids["household_id"].tolist(),
+                                   forbids["unit_id"].tolist(),
+                                   forbids["reason"].tolist())}
     vacated = {unit: h for h, unit in before.items()
                if isinstance(unit, str) and isinstance(after.get(h), str)
                and after[h] != unit}
@@ -927,7 +974,8 @@ def _changes(project: Project, previous: pd.DataFrame, services_before: pd.DataF
                             "reason": f"{why}，分配给轮候户{household_id}"})
         elif unit_after is None:
             why = ("原分配房屋已不可用（非空置）" if household_id in lost
-                   else outgrown.get(household_id, "原分配房屋改分他户"))
+                   else outgrown.get(household_id)
+                   or barred.get((household_id, unit_before), "原分配房屋改分他户"))
             records.append({"household_id": household_id, "change": "unhoused",
                             "unit_before": unit_before, "unit_after": None,
                             "reason": f"{why}：{unit_before}，重新轮候"})

@@ -220,6 +220,10 @@ CHANGE = (
              "moved from unit {before} to {after}{detail}"),
     Template("petition", "信访试算：{request}；{rest}",
              "petition trial: {request}; {rest}"),
+    Template("barred_waits", "原分配房屋经规划人员排除（{lock_reason}）：{unit:id}，"
+             "重新轮候",
+             "the planner excluded the unit allocated before ({lock_reason}): "
+             "{unit}; back on the waiting list"),
     Template("lost", "原分配房屋已不可用（非空置）：{unit:id}，重新轮候",
              "the unit allocated before is no longer vacant: {unit}; back on the "
              "waiting list"),
@@ -275,6 +279,10 @@ MOVE_SOURCE = (
 MOVE_GAIN = (
     Template("more_housed", "使更多轮候户得到安置",
              "so that more waiting households are housed"),
+    Template("room_for_others", "为其他户的安置或调整让出房源",
+             "to make room for other households' housing or changes"),
+    Template("locked_move", "按规划人员锁定调换（{lock_reason}）",
+             "to the unit the planner fixed ({lock_reason})"),
     Template("rule_outgrown", "面积标准调整（{size}人{low}–{high} m²），原分配房屋"
              "不再适合",
              "the area rule changed ({size} people: {low}–{high} m²) and the unit "

@@ -230,3 +230,86 @@ def test_the_locks_in_force_are_among_the_run_options(tiny_project, tmp_path,
     assert "; planner locks: 1 fixed, 1 forbidden" in capsys.readouterr().out
     (order, *_rest) = build_orders(load_project(path), households=["H5"])
     assert "规划人员锁定固定1套、禁止1套" in order.run_label
+
+
+def test_a_reallocation_keeps_a_lock_of_a_household_allocated_before(
+        tiny_project, tmp_path, capsys):
+    # Found by a new user: a fix lock of a household allocated before (not
+    # moved in) was dropped by the reallocation, whose own check then
+    # refused the result ("fixed to S1-102, got S2-201"), with or without
+    # moves. After the first solve H3 holds B-101; B-102 (30 m², fits two)
+    # is built and the planner fixes H3 to it.
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import Point
+
+    from allocator.project import load_project, save_project
+    from tests.conftest import TINY_TODAY
+
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    day = TINY_TODAY.isoformat()
+    assert main(["solve", str(path), "--backend", "cpsat", "--date", day]) == 0
+    project = load_project(path)
+    units = project.housing_units
+    new = gpd.GeoDataFrame(
+        [{"unit_id": "B-102", "site_id": "S1", "building": "B栋", "floor": 1,
+          "area_m2": 30.0, "accessible": False, "status": "vacant",
+          "household_id": None, "placed_on": None,
+          "geometry": Point(102.85, 28.04)}],
+        geometry="geometry", crs="EPSG:4490").to_crs(units.crs)
+    project.housing_units = pd.concat([units, new], ignore_index=True)
+    save_project(project, path)
+    assert main(["lock", str(path), "--household", "H3", "--unit", "B-102",
+                 "--reason", "信访协调"]) == 0
+    capsys.readouterr()
+    # Without moves every household stays: the lock cannot be kept, said
+    # before solving, with what to do.
+    assert main(["reallocate", str(path), "--backend", "cpsat", "--date", day]) == 1
+    err = capsys.readouterr().err
+    assert "H3 holds B-101 and is fixed to B-102" in err
+    assert "reallocate with --allow-moves" in err
+    assert f"allocator lock {path} --household H3 --unit B-102 --remove" in err
+    # With moves H3 goes to B-102, and its order says why.
+    assert main(["reallocate", str(path), "--allow-moves", "--backend", "cpsat",
+                 "--date", day]) == 0
+    rows = load_project(path).allocations.set_index("household_id")
+    assert rows.at["H3", "unit_id"] == "B-102"
+    assert rows.at["H3", "reason"].startswith(
+        "变动原因：由房屋B-101调换至B-102，按规划人员锁定调换（信访协调）。")
+    # A later reallocation with moves keeps it there (the lock holds it).
+    assert main(["reallocate", str(path), "--allow-moves", "--backend", "cpsat",
+                 "--date", day]) == 0
+    assert load_project(path).allocations.set_index(
+        "household_id").at["H3", "unit_id"] == "B-102"
+
+
+def test_a_reallocation_and_a_forbid_of_a_households_own_unit(tiny_project,
+                                                              tmp_path, capsys):
+    # Found by a new user: forbidding a household the unit it was allocated
+    # (not moved in) ended in the reallocation's own check ("got forbidden
+    # unit") without moves, and its order said the unit went to another
+    # household with them. H4 (one person) holds B-201, the only unit a
+    # household of one fits.
+    from allocator.project import load_project, save_project
+    from tests.conftest import TINY_TODAY
+
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    day = TINY_TODAY.isoformat()
+    assert main(["solve", str(path), "--backend", "cpsat", "--date", day]) == 0
+    assert main(["lock", str(path), "--household", "H4", "--forbid", "B-201",
+                 "--reason", "本户拒绝"]) == 0
+    capsys.readouterr()
+    assert main(["reallocate", str(path), "--backend", "cpsat", "--date", day]) == 1
+    err = capsys.readouterr().err
+    assert "H4 holds B-201, which a lock forbids it" in err
+    assert f"allocator lock {path} --household H4 --forbid B-201 --remove" in err
+    assert main(["reallocate", str(path), "--allow-moves", "--backend", "cpsat",
+                 "--date", day]) == 0
+    rows = load_project(path).allocations.set_index("household_id")
+    assert rows.at["H4", "kind"] == "waiting"
+    assert rows.at["H4", "reason"].startswith(
+        "变动原因：原分配房屋经规划人员排除（本户拒绝）：B-201，重新轮候。轮候：符合本户"
+        "条件（12–25 m²）的空置房源共1套，均经规划人员排除（本户拒绝），不分配给本户")
+    assert rows.at["H5", "unit_id"] == "B-201"
