@@ -1227,10 +1227,19 @@ def mark_changed_units(project: Project, before) -> list[tuple[str, str | None,
     base = rows["scenario"] == "base"
     at_row = {h: i for i, h in zip(rows.index[base], rows.loc[base, "household_id"])}
     reasons = {}
+    taken = {u for u in now_units.values() if u}
+    forbids = project.locks[project.locks["kind"] == "forbid"]
+    barred = {(h, u): "经规划人员排除（"
+              + (w if isinstance(w, str) and w.strip() else "未注明原因") + "）"
+              for h, u, w in zip(forbids["household_id"].tolist(),
+                                 forbids["unit_id"].tolist(),
+                                 forbids["reason"].tolist())}
     for household_id, was, unit, kind in changed:
+        gone = barred.get((household_id, was)) or (
+            "改分他户" if was in taken else "不再分配")
         why = {"moved": f"重新求解，原分配房屋{was}改为{unit}",
                "allocated": f"重新求解，由轮候改为分配房屋{unit}",
-               "unhoused": f"重新求解，原分配房屋{was}不再分配，重新轮候",
+               "unhoused": f"重新求解，原分配房屋{was}{gone}，重新轮候",
                "service": "重新求解，学位或卫生服务变动"}[kind]
         i = at_row[household_id]
         reason = rows.at[i, "reason"]

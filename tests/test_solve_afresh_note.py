@@ -49,6 +49,10 @@ def test_a_solve_after_orders_names_whom_it_moves(tmp_path, capsys):
     assert sorted(table.iloc[:, 0].unique()) == ["H2", "H3"]
     assert any("变动原因：重新求解，原分配房屋A-201改为B-101" in str(v)
                for v in table.to_numpy().ravel())
+    # Found by a new user: H3 was told its unit was "no longer allocated"
+    # when the planner's forbid had given it to H2.
+    said = "变动原因：重新求解，原分配房屋B-101经规划人员排除（信访），重新轮候"
+    assert any(said in str(v) for v in table.to_numpy().ravel())
 
 
 def test_without_orders_it_names_them_only(tmp_path, capsys):
