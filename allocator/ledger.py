@@ -108,7 +108,11 @@ def _mentions(frame: pd.DataFrame, household: str) -> pd.Series:
     own = frame["object"].astype(str) == f"household {household}"
     named = frame["before"].fillna("").str.contains(quoted, regex=False) | frame[
         "after"].fillna("").str.contains(quoted, regex=False)
-    return own | named
+    # A solve of the base allocates every household: its own history starts
+    # there (the entry does not list the county's households one by one).
+    solve = (frame["action"] == "allocate") & (
+        frame["object"].astype(str) == "scenario base")
+    return own | named | solve
 
 
 def household_history(project: Project, household_id: str) -> pd.DataFrame:

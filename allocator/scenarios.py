@@ -1678,6 +1678,15 @@ def promote(project: Project, name: str, reason: str = "", *,
             "others. Nothing changed; add --force to promote it anyway")
     data = scenario_data(project, name)
     before = {"base_run": _base_run(project)}
+    # Who gets another unit (or none) by the promote, for the ledger: a
+    # household's own history names the promote that moved it.
+    base_rows = project.allocations[project.allocations["scenario"] == BASE]
+    unit_before = {h: (u if isinstance(u, str) else None) for h, u in zip(
+        base_rows["household_id"].tolist(), base_rows["unit_id"].tolist())}
+    moved = {h: {"unit_before": unit_before.get(h),
+                 "unit_after": u if isinstance(u, str) else None}
+             for h, u in zip(rows["household_id"].tolist(), rows["unit_id"].tolist())
+             if unit_before.get(h) != (u if isinstance(u, str) else None)}
     for table in ("facilities", "housing_units", "households", "members"):
         setattr(project, table, getattr(data, table).reset_index(drop=True))
     project.rules = data.rules
@@ -1699,7 +1708,10 @@ def promote(project: Project, name: str, reason: str = "", *,
     project.service_assignments = project.service_assignments[
         project.service_assignments["scenario"] != name]
     project.log("scenario promote", f"scenario {name}", before=before,
-                after={"changes": changes, "run_id": run.iloc[0]["run_id"]},
+                after={"changes": changes, "run_id": run.iloc[0]["run_id"],
+                       "households": {h: "另分房屋" if d["unit_after"] else "轮候"
+                                      for h, d in moved.items()},
+                       "details": moved},
                 reason=reason or "allocator scenario promote")
     if petition:
         _lock_petition(project, petition, rows, name)

@@ -235,3 +235,27 @@ def test_a_promoted_petition_is_the_households_own_and_settled(tiny_built):
     # H3, who made room, reads neither H2's id nor the word trial.
     assert orders["H3"].startswith(
         "变动原因：由房屋B-101调换至B-102，为处理其他户的信访让出房源。")
+
+
+def test_a_promote_is_in_the_history_of_the_households_it_moves(tiny_built,
+                                                                 tmp_path, capsys):
+    # Found by a new user: H3, moved to make room for H2's petition, had no
+    # ledger entry of it once the trial was promoted; nor did any household
+    # have the solve that first allocated it.
+    from allocator.cli import main
+    from allocator.project import save_project
+    from allocator.scenarios import promote
+
+    trial = try_petition(tiny_built, "H2", exclude_unit="A-201", today=TINY_TODAY,
+                         backend="cpsat")
+    save_trial(tiny_built, trial, "信访H2")
+    promote(tiny_built, "信访H2")
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_built, path)
+    capsys.readouterr()
+    assert main(["ledger", str(path), "--household", "H3"]) == 0
+    out = capsys.readouterr().out
+    assert "allocate  scenario base" in out  # the solve that allocated it
+    assert ('"households": {"H3": "另分房屋"}' in out
+            and '"H3": {"unit_after": "B-102", "unit_before": "B-101"}' in out)
+    assert '"H2"' not in out.split("scenario promote", 1)[1]
