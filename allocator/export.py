@@ -77,6 +77,42 @@ AFTERCARE_RULES = frozenset({
 they are."""
 
 
+def _lock_records(value) -> list[dict]:
+    try:
+        value = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        return []
+    if isinstance(value, dict):
+        return [value]
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) \
+        else []
+
+
+def _lock_pair(before, after) -> tuple | None:
+    """The (household, unit) a lock entry is about."""
+    for record in _lock_records(after) + _lock_records(before):
+        return record.get("household_id"), record.get("unit_id")
+    return None
+
+
+def _net_lock_changes(entries: pd.DataFrame) -> set:
+    """The (household, unit) pairs whose locks differ after ``entries`` from
+    before them. A lock added and removed again changes nothing; nor do the
+    locks a promoted petition sets (信访办结), which its allocation keeps."""
+    first: dict = {}
+    last: dict = {}
+    for action, before, after, reason in zip(entries["action"], entries["before"],
+                                             entries["after"], entries["reason"]):
+        if "lock" not in action or str(reason).startswith("信访办结（"):
+            continue
+        pair = _lock_pair(before, after)
+        kinds = frozenset(r.get("kind") for r in _lock_records(after))
+        first.setdefault(pair, frozenset(
+            r.get("kind") for r in _lock_records(before)))
+        last[pair] = kinds
+    return {pair for pair in first if first[pair] != last[pair]}
+
+
 def changed_since_allocation(project: Project, scenario: str = "base"
                              ) -> tuple[int, str, str] | None:
     """The first change of the allocation's rules or of a lock logged after
@@ -91,11 +127,14 @@ def changed_since_allocation(project: Project, scenario: str = "base"
                                           "lock", "undo lock"))
     if later is None:
         return None
+    changed_locks = _net_lock_changes(later)
     for entry, action, time_, before, after in zip(
             later["entry"], later["action"], later["time"], later["before"],
             later["after"]):
         if "lock" in action:
-            return int(entry), str(time_)[:10], "locks"
+            if _lock_pair(before, after) in changed_locks:
+                return int(entry), str(time_)[:10], "locks"
+            continue
         keys = set()
         for side in (before, after):
             try:

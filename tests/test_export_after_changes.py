@@ -51,6 +51,12 @@ def test_an_export_after_a_change_says_the_orders_predate_it(tmp_path, capsys):
     assert changed_since_allocation(load_project(path))[2] == "locks"
     assert "a lock was changed after this allocation" in _export(path, tmp_path,
                                                                  capsys)
+    # Found by a new user: a lock added and removed again changed nothing,
+    # yet the note was printed.
+    assert main(["lock", str(path), "--household", "H5", "--unit", "B-201",
+                 "--remove"]) == 0
+    assert changed_since_allocation(load_project(path)) is None
+    assert _export(path, tmp_path, capsys) == ""
 
 
 def test_shortages_are_explained_by_the_rules_the_allocation_followed(tmp_path,
