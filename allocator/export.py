@@ -298,10 +298,13 @@ def unsolved_levels(run: dict) -> list[str]:
     missing = [lv.get("level") for lv in levels if lv.get("objective") is None]
     missing += [name for name in order if name not in reached]
     message = str(run.get("message") or "")
+    named = []
     if "levels not solved:" in message:
-        missing += [n.strip() for n in
-                    message.split("levels not solved:")[1].split(",")]
-    return [name for name in dict.fromkeys(missing) if name and name not in reached]
+        named = [n.strip() for n in message.split("levels not solved:")[1].split(",")]
+    # A level the message names was not solved, whatever value a back end
+    # recorded for it (0 for a level stopped without a solution).
+    return [name for name in dict.fromkeys(missing + named)
+            if name and (name not in reached or name in named)]
 
 
 def option_switches(options: dict) -> list[str]:

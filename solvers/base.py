@@ -260,6 +260,11 @@ def lexicographic(
                 if level.status in (Status.OPTIMAL, Status.FEASIBLE):
                     level = LevelResult(level.name, level.sense, None, level.bound,
                                         Status.TIMEOUT, level.seconds)
+        if level_values is None and level.objective is not None:
+            # A level stopped without a solution has no objective value (a
+            # back end may give 0 for it): it is not "reached".
+            level = LevelResult(level.name, level.sense, None, level.bound,
+                                level.status, level.seconds)
         levels.append(level)
         logger.info(
             "%s level %s: %s objective=%s bound=%s in %.2f s",

@@ -244,6 +244,14 @@ def test_unsolved_levels_read_from_the_run_record():
     assert unsolved_levels({"levels_json": json.dumps(every[:2]),
                             "message": "time limit reached; levels not solved: walk"}
                            ) == ["walk"]
+    # Found by a new user: a solve cancelled during the walking level was
+    # stored (and exported) as complete, the back end having recorded 0 for
+    # the level it stopped without a solution.
+    walk_zero = every[:2] + [dict(every[2], objective=0.0, status="cancelled")]
+    assert unsolved_levels({"levels_json": json.dumps(walk_zero),
+                            "options_json": order,
+                            "message": "cancelled; levels not solved: walk"}) == [
+        "walk"]
 
 
 def test_a_stored_partial_allocation_is_refused_by_every_export(solved, tmp_path):

@@ -70,3 +70,18 @@ def test_cancel_before_start_and_infeasible():
     result = lexicographic(_model(), _scripted((Status.INFEASIBLE, None)), "fake",
                            None, None)
     assert (result.status, result.values) == (Status.INFEASIBLE, None)
+
+
+def test_a_level_stopped_without_a_solution_has_no_objective_value():
+    # Found by a new user: a back end gave 0 for the walking level it was
+    # cancelled in; the run then counted that level as reached and the
+    # unfinished allocation was stored as complete.
+    def solve_level(objective, locks, hint, seconds_left):
+        if objective.name == "first":
+            return LevelResult("first", "max", 1.0, 1.0, Status.OPTIMAL, 0.1), [1, 0]
+        return LevelResult("second", "max", 0.0, None, Status.CANCELLED, 0.1), None
+
+    result = lexicographic(_model(), solve_level, "fake", None, None)
+    assert result.status == Status.CANCELLED and result.values == [1, 0]
+    assert [level.objective for level in result.levels] == [1.0, None]
+    assert "levels not solved: second" in result.message
