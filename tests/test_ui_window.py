@@ -417,3 +417,26 @@ def test_first_screen_offers_the_sample_county(qtbot, ui_settings, monkeypatch,
     open_in(main, tiny_gpkg)
     assert not button.isVisible()
     assert main.map_view.legend.isVisible()
+
+
+def test_a_solve_in_the_window_marks_the_households_it_changes(
+        window, open_in, allocate_in, tmp_path, monkeypatch):
+    # Found by a new user: `allocator solve` names and marks the households
+    # allocated before that get another unit; the window's solve did not, so
+    # the orders already printed could not be printed again alone. As in
+    # tests/test_solve_afresh_note.py: with B-101 forbidden to H3, H2 gets
+    # B-101 and H3 waits.
+    from allocator.cli import main
+    from allocator.export import changed_households
+    from tests.conftest import tiny_solved_by_cli
+
+    path = tiny_solved_by_cli(tmp_path / "p.gpkg")
+    assert main(["lock", str(path), "--household", "H3", "--forbid", "B-101",
+                 "--reason", "信访"]) == 0
+    _solve_tiny_at_test_date(monkeypatch)
+    open_in(window, path)
+    run = allocate_in(window, backend="cpsat")
+    assert run["status"] == "optimal"
+    assert changed_households(window.project).households == ["H2", "H3"]
+    assert window.project.ledger.iloc[-1]["action"] == "allocate changes"
+    assert "重新求解后 2 户的分配与之前不同" in window.errors.bar.text()

@@ -925,7 +925,11 @@ class MainWindow(QMainWindow):
         return job
 
     def _allocated(self, result) -> None:
-        from allocator.allocate import store_outcome
+        from allocator.allocate import (
+            base_placements,
+            mark_changed_units,
+            store_outcome,
+        )
 
         outcome, violations = result
         run = outcome.run
@@ -948,9 +952,20 @@ class MainWindow(QMainWindow):
             self.allocation_finished.emit(None)
             return
         assert self.project is not None
+        before = base_placements(self.project)
         store_outcome(self.project, outcome)
+        # As `allocator solve` does: households allocated before that now
+        # have another unit (or none) are marked and entered in the ledger,
+        # so that their orders can be printed again alone.
+        changed = mark_changed_units(self.project, before) \
+            if outcome.solution is not None else []
         self._mark_dirty()
         note = ""
+        if changed:
+            self.errors.notice(fill(
+                self.tr("重新求解后 %1 户的分配与之前不同（已在“变动”中列出）；"
+                        "如已打印过通知书，请在导出时选择“上次重新分配有变动的户”"
+                        "重新打印。"), len(changed)), "warning")
         if outcome.solution is None:
             note = fill(self.tr("没有得到分配结果（%1），项目中原有的结果保持不变。"),
                         run.get("message") or run["status"])

@@ -1839,6 +1839,10 @@ Recover these edits? &quot;No&quot; deletes the autosave.</translation>
         <translation>Try again with another solver; each broken rule is in the log file.</translation>
     </message>
     <message>
+        <source>重新求解后 %1 户的分配与之前不同（已在“变动”中列出）；如已打印过通知书，请在导出时选择“上次重新分配有变动的户”重新打印。</source>
+        <translation>After solving again, %1 household(s) have another allocation than before (listed under Changes); if their orders were printed, choose “Households changed by the last reallocation” when exporting to print them again.</translation>
+    </message>
+    <message>
         <source>没有得到分配结果（%1），项目中原有的结果保持不变。</source>
         <translation>No allocation was found (%1); the project keeps its previous result.</translation>
     </message>
