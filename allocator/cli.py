@@ -1087,7 +1087,8 @@ def _cmd_export(args, read_only: str | None = None) -> int:
 
     since = changed_since_allocation(project)
     if since is not None:
-        what = {"rules": "the rules were", "locks": "a lock was"}[since[2]]
+        what = {"rules": "the rules were", "locks": "a lock was",
+                "both": "the rules and a lock were"}[since[2]]
         print(f"注意 note: {what} changed after this allocation was made (ledger "
               f"entry #{since[0]}, {since[1]}); the orders print the allocation as "
               "it was made. To apply the change, run `allocator solve` (or "

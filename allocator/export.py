@@ -115,10 +115,11 @@ def _net_lock_changes(entries: pd.DataFrame) -> set:
 
 def changed_since_allocation(project: Project, scenario: str = "base"
                              ) -> tuple[int, str, str] | None:
-    """The first change of the allocation's rules or of a lock logged after
-    the scenario's stored allocation was made: (ledger entry, day, "rules" or
-    "locks"); None when there is none (or no allocation). Orders print the
-    allocation as it was made, so a planner is told that it predates them."""
+    """The changes of the allocation's rules or locks logged after the
+    scenario's stored allocation was made: (the first one's ledger entry and
+    day, "rules", "locks" or "both"); None when there is none (or no
+    allocation). Orders print the allocation as it was made, so a planner
+    is told that it predates them."""
     try:
         run = latest_run(project, scenario)
     except ExportRefused:
@@ -128,26 +129,39 @@ def changed_since_allocation(project: Project, scenario: str = "base"
     if later is None:
         return None
     changed_locks = _net_lock_changes(later)
+    first, kinds = None, set()
     for entry, action, time_, before, after in zip(
             later["entry"], later["action"], later["time"], later["before"],
             later["after"]):
         if "lock" in action:
-            if _lock_pair(before, after) in changed_locks:
-                return int(entry), str(time_)[:10], "locks"
-            continue
-        keys = set()
-        for side in (before, after):
-            try:
-                value = json.loads(side) if isinstance(side, str) else side
-            except ValueError:
-                value = None
-            if isinstance(value, dict):
-                keys |= set(value)
-            elif value is not None:  # not read: taken as a change that counts
-                keys.add("?")
-        if keys - AFTERCARE_RULES:
-            return int(entry), str(time_)[:10], "rules"
-    return None
+            if _lock_pair(before, after) not in changed_locks:
+                continue
+            kind = "locks"
+        else:
+            keys = set()
+            for side in (before, after):
+                try:
+                    value = json.loads(side) if isinstance(side, str) else side
+                except ValueError:
+                    value = None
+                if isinstance(value, dict):
+                    keys |= set(value)
+                elif value is not None:  # not read: a change that counts
+                    keys.add("?")
+            if not keys - AFTERCARE_RULES:
+                continue
+            kind = "rules"
+        kinds.add(kind)
+        if first is None:
+            first = (int(entry), str(time_)[:10])
+    if first is None:
+        return None
+    return (*first, "both" if len(kinds) > 1 else kinds.pop())
+
+
+CHANGED_WORDS = {"rules": "规则", "locks": "锁定", "both": "规则和锁定"}
+"""What changed after an allocation (:func:`changed_since_allocation`), in
+Chinese."""
 
 
 _FREED_BY = re.compile(r"户([^，。；：、（）\s户]+?)(退出腾出房屋|调换住房后腾出房屋|"
@@ -920,9 +934,8 @@ def export_xlsx(project: Project, path: Path, scenario: str = "base",
     if change is not None:  # the table shows the allocation as it was made
         entry, day, what = change
         info.append(["changed_since", safe_cell(
-            f"分配之后{'规则' if what == 'rules' else '锁定'}已修改（台账第{entry}条，"
-            f"{day}）：本表为分配时的结果，重新求解后才按修改后的"
-            f"{'规则' if what == 'rules' else '锁定'}分配")])
+            f"分配之后{CHANGED_WORDS[what]}已修改（台账第{entry}条起，{day}）：本表为"
+            f"分配时的结果，重新求解后才按修改后的{CHANGED_WORDS[what]}分配")])
     with _replacing(path) as (temp, path):
         book.save(temp)
     logger.info("wrote %s", path)

@@ -2000,7 +2000,7 @@ def predating_notes(project: Project, names: list[str], path=None,
     if change is None:
         return []
     entry, day, what = change
-    word = "rules" if what == "rules" else "locks"
+    word = {"rules": "rules", "locks": "locks", "both": "rules and locks"}[what]
     solve = "allocator solve" + (f" {shell_word(str(path))}" if path else "")
     return [f"the base allocation was made before a change of its {word} (ledger "
             f"entry #{entry}, {day}); a scenario solved since follows the {word} "

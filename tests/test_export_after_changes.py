@@ -39,7 +39,7 @@ def test_an_export_after_a_change_says_the_orders_predate_it(tmp_path, capsys):
     info = {row[0]: row[1] for row in openpyxl.load_workbook(
         tmp_path / "a.xlsx")["求解信息"].iter_rows(values_only=True)}
     assert info["changed_since"] == (
-        f"分配之后规则已修改（台账第{entry}条，{day}）：本表为分配时的结果，"
+        f"分配之后规则已修改（台账第{entry}条起，{day}）：本表为分配时的结果，"
         "重新求解后才按修改后的规则分配")
     # A new solve makes the allocation under the rules as they are.
     assert main(["solve", str(path), "--backend", "highs"]) == 0
@@ -57,6 +57,13 @@ def test_an_export_after_a_change_says_the_orders_predate_it(tmp_path, capsys):
                  "--remove"]) == 0
     assert changed_since_allocation(load_project(path)) is None
     assert _export(path, tmp_path, capsys) == ""
+    # Found by a new user: after a lock and then a rule change, only the
+    # lock was named.
+    assert main(["lock", str(path), "--household", "H5", "--unit", "B-201"]) == 0
+    assert main(["rules", str(path), "--set", "lottery_seed=9"]) == 0
+    assert changed_since_allocation(load_project(path))[2] == "both"
+    assert "the rules and a lock were changed after this allocation was made " \
+        "(ledger entry #" in _export(path, tmp_path, capsys)
 
 
 def test_shortages_are_explained_by_the_rules_the_allocation_followed(tmp_path,

@@ -135,8 +135,8 @@ class ExportDialog(QDialog):
 
         since = changed_since_allocation(project)
         if since is not None:
-            what = (self.tr("分配规则") if since[2] == "rules"
-                    else self.tr("锁定"))
+            what = {"rules": self.tr("分配规则"), "locks": self.tr("锁定"),
+                    "both": self.tr("分配规则和锁定")}[since[2]]
             self.status.setText(fill(self.tr(
                 "注意：本分配完成后修改过%1（台账第 %2 条，%3），通知书仍按原分配打印；"
                 "要按修改后的%1分配，请先重新求解。"), what, since[0], since[1]))

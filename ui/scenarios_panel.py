@@ -401,7 +401,8 @@ class ScenariosPanel(QWidget):
         return [fill(self.tr(
             "注意：基准的分配早于%1的修改（台账第%2条，%3）；此后求解的方案按现行%1，"
             "上表的差异也包含这次修改。要只比较方案本身，请先重新求解基准。"),
-            self.tr("规则") if what == "rules" else self.tr("锁定"), entry, day)]
+            {"rules": self.tr("规则"), "locks": self.tr("锁定"),
+             "both": self.tr("规则和锁定")}[what], entry, day)]
 
     def _exit_rule_effects(self, names: list[str]) -> list[str]:
         """One line per compared scenario that changes the exit rule: who

@@ -863,6 +863,10 @@
         <translation>locks</translation>
     </message>
     <message>
+        <source>分配规则和锁定</source>
+        <translation>the allocation rules and the locks</translation>
+    </message>
+    <message>
         <source>注意：本分配完成后修改过%1（台账第 %2 条，%3），通知书仍按原分配打印；要按修改后的%1分配，请先重新求解。</source>
         <translation>Note: the %1 changed after this allocation was made (ledger entry %2, %3); the orders print the allocation as it was made. To allocate under the changed %1, solve again first.</translation>
     </message>
@@ -3433,6 +3437,10 @@ Project files are GeoPackages and open in QGIS.</translation>
     <message>
         <source>锁定</source>
         <translation>locks</translation>
+    </message>
+    <message>
+        <source>规则和锁定</source>
+        <translation>rules and locks</translation>
     </message>
     <message>
         <source>分配规则</source>
