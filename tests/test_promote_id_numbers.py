@@ -57,10 +57,10 @@ def test_promoted_households_without_id_numbers_are_named_and_can_get_them(
     assert not places.empty  # the child's school place and both clinics
 
     # The updated register: the tiny register plus N1 with its numbers (and
-    # the income and years in a job the scenario gave it: 0).
+    # what the scenario gave it: no income, unknown, and 0 years in a job).
     head, child = _with_check_digit(HEAD), _with_check_digit(CHILD)
     lines = (TINY / "register.csv").read_text(encoding="utf-8-sig").splitlines()
-    lines += [f"N1,新户主,{head},户主,男,1980-01-01,生态移民,无,0,0,,,,2025-01-01",
+    lines += [f"N1,新户主,{head},户主,男,1980-01-01,生态移民,无,,0,,,,2025-01-01",
               f"N1,新子女,{child},子女,女,2016-03-01,生态移民,无,,,,,,"]
     updated = tmp_path / "updated.csv"
     updated.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
