@@ -531,6 +531,7 @@ def main(argv: list[str] | None = None) -> int:
                 "solve": cmd_solve, "export": cmd_export, "bench": cmd_bench,
                 "gui": cmd_gui, "rules": cmd_rules, "lock": cmd_lock,
                 "ledger": cmd_ledger, "exits": cmd_exits, "alerts": cmd_alerts,
+                "move-in": cmd_move_in,
                 "register": cmd_register, "notice": cmd_notice,
                 "reallocate": cmd_reallocate, "scenario": cmd_scenario,
                 "petition": cmd_petition}
@@ -2097,6 +2098,15 @@ def _add_dynamic_commands(commands) -> None:
                         "(YYYY-MM-DD)")
     ledger.add_argument("--json", type=Path, help="also write the entries to a file")
 
+    move_in = commands.add_parser(
+        "move-in", help="record that allocated households moved into their units "
+        "(入住): the unit becomes occupied, follow-up visits start")
+    move_in.add_argument("project", type=Path)
+    move_in.add_argument("--household", action="append", required=True,
+                         help="household id (户号); repeat for several")
+    move_in.add_argument("--date", type=_day, default=None,
+                         help="the day they moved in (default today)")
+    move_in.add_argument("--reason", default="", help="why, for the ledger")
     exits = commands.add_parser(
         "exits", help="who qualifies for exit (退出) and why; --apply confirms "
         "exits and frees their units on the transition date")
@@ -2234,6 +2244,33 @@ def cmd_ledger(args) -> int:
         write_private_text(args.json, json.dumps(_records(entries),
                                         ensure_ascii=False, indent=2, default=str),
                              encoding="utf-8")
+    return EXIT_OK
+
+
+def cmd_move_in(args) -> int:
+    from allocator.movein import MoveInError, record_move_ins
+    from allocator.project import load_project, project_lock, save_project
+
+    if any(not h.strip() for h in args.household):
+        print("错误 error: --household needs a household id (户号); an empty one "
+              "was given", file=sys.stderr)
+        return EXIT_USAGE
+    day = args.date or dt.date.today()
+    with project_lock(args.project):
+        project = load_project(args.project)
+        try:
+            moved = record_move_ins(project, [h.strip() for h in args.household],
+                                    day, reason=args.reason)
+        except MoveInError as exc:
+            print(f"错误 error: {exc}; nothing changed", file=sys.stderr)
+            return EXIT_DATA
+        save_project(project, args.project)
+    for move in moved:
+        print(f"{move.household_id}  入住 moved into {move.unit_id} on {move.day}")
+    months = ", ".join(str(m) for m in project.rules.get("follow_up_months", []))
+    print(f"recorded {len(moved)} move-in(s); follow-up visits are due {months} "
+          "month(s) after, and one overdue raises an alert (`allocator alerts "
+          f"{_word(args.project)}`)")
     return EXIT_OK
 
 

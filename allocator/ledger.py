@@ -51,6 +51,7 @@ ACTION_LABELS = {
     "export": "导出",
     "recover": "恢复自动保存",
     "exit": "确认退出",
+    "move in": "入住",
     "free unit": "腾退房源",
     "register update": "更新户籍登记",
     "notice": "公示名单",

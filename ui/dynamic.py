@@ -76,6 +76,7 @@ ACTION_NAMES = {
     "recover": QT_TRANSLATE_NOOP("Ledger", "恢复自动保存"),
     "exit": QT_TRANSLATE_NOOP("Ledger", "确认退出"),
     "undo exit": QT_TRANSLATE_NOOP("Ledger", "撤销退出"),
+    "move in": QT_TRANSLATE_NOOP("Ledger", "入住"),
     "free unit": QT_TRANSLATE_NOOP("Ledger", "腾退房源"),
     "register update": QT_TRANSLATE_NOOP("Ledger", "更新户籍登记"),
     "notice": QT_TRANSLATE_NOOP("Ledger", "公示名单"),

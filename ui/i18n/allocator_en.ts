@@ -1345,6 +1345,10 @@
         <translation>Exit undone</translation>
     </message>
     <message>
+        <source>入住</source>
+        <translation>moved in</translation>
+    </message>
+    <message>
         <source>腾退房源</source>
         <translation>Unit freed</translation>
     </message>
