@@ -55,6 +55,14 @@ class _RotatingLog(logging.handlers.RotatingFileHandler):
     it open (the window and a command line on Windows) it cannot be renamed:
     it then goes on growing for this process rather than print an error."""
 
+    def _open(self):
+        # Readable by its user only, also when an older version, or a
+        # rollover (which makes the file afresh), left it readable by others.
+        stream = super()._open()
+        with contextlib.suppress(OSError):
+            os.chmod(self.baseFilename, 0o600)
+        return stream
+
     def doRollover(self):
         try:
             super().doRollover()
@@ -2557,8 +2565,10 @@ def cmd_gui(args) -> int:
     try:
         from ui.app import run  # Qt is loaded only for this command
     except ImportError as exc:
-        print(f"错误 error: the window needs PySide6 ({exc}); install it with "
-              "`pip install resettlement-allocator[gui]`", file=sys.stderr)
+        print(f"错误 error: the window needs PySide6 ({exc}); install the gui "
+              "extra in the product's folder: `.venv/bin/pip install -e "
+              "\".[gui]\"` (on Windows `.venv\\Scripts\\pip`), as the README's "
+              "section on the window says", file=sys.stderr)
         return EXIT_USAGE
     return run(args.project)
 

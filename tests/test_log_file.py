@@ -52,3 +52,15 @@ def test_the_log_starts_afresh_when_full_and_keeps_three(log_home, monkeypatch):
                  .split()[-2])
     oldest_now = int(path.read_text(encoding="utf-8").splitlines()[0].split()[-2])
     assert newest == oldest_now - 1
+    if os.name != "nt":  # found by a new user: a rollover made it 0644
+        for name in kept:
+            assert stat.S_IMODE((log_home / name).stat().st_mode) == 0o600
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
+def test_a_log_left_readable_by_others_is_made_private(log_home):
+    log_home.mkdir(mode=0o700)
+    (log_home / "allocator.log").write_text("", encoding="utf-8")
+    os.chmod(log_home / "allocator.log", 0o644)
+    path = cli.add_file_log()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
