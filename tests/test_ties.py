@@ -54,3 +54,21 @@ def test_no_waiting_household_of_higher_priority_is_passed_over():
     problem = _problem([10, 30], waiting=(20, [1]))
     assert priority_first(problem, _row_order_solution(extra=1)
                           ).household_class == [0, 1, None]
+
+
+def test_on_a_generated_county_priority_first_keeps_every_level_and_rule():
+    # Only packages of alike households change hands: every level's value
+    # and every rule, checked independently of the solver, stay as they were.
+    import datetime as dt
+
+    from allocator.allocate import build_instance
+    from bench.county import generate_project
+    from solvers.fast import check_joint, joint_objectives, solve_fast
+
+    problem = build_instance(generate_project(600, 5, "site"),
+                             dt.date(2026, 10, 1)).problem
+    solved = solve_fast(problem).solution
+    tied = priority_first(problem, solved)
+    assert check_joint(problem, tied) == []
+    assert joint_objectives(problem, tied) == joint_objectives(problem, solved)
+    assert tied.household_class != solved.household_class  # some ties decided
