@@ -60,6 +60,9 @@ ACTION_LABELS = {
     "scenario new": "新建方案",
     "scenario delete": "删除方案",
     "scenario promote": "方案转为基础方案",
+    "allocation allocated": "分配结果：本次分配",
+    "allocation waiting": "分配结果：轮候",
+    "allocation existing": "分配结果：既有安置",
 }
 """Chinese names of the ledger's actions, for lists shown to planners."""
 HISTORY_COLUMNS = ("time", "user", "action", "object", "before", "after", "reason",
@@ -175,7 +178,8 @@ def household_history(project: Project, household_id: str) -> pd.DataFrame:
     allocations = project.allocations
     for row in allocations[allocations["household_id"] == household_id].itertuples():
         started = _run_time(project, row.run_id)
-        rows.append({"time": started, "user": "", "action": f"分配 {row.kind}",
+        rows.append({"time": started, "user": _run_user(project, row.run_id),
+                     "action": f"allocation {row.kind}",
                      "object": obj, "before": "",
                      "after": _json({"scenario": row.scenario, "unit_id": row.unit_id,
                                      "run_id": row.run_id}),
@@ -198,6 +202,14 @@ def household_history(project: Project, household_id: str) -> pd.DataFrame:
 LIST_KEYS = ("households", "details", "freed_units")
 """Keys of a ledger value that list many households or units at once (a
 solve's or a reallocation's changes, the units its exits freed)."""
+
+
+def _run_user(project: Project, run_id) -> str:
+    """Who made a run: the user of the ledger entry that stored it."""
+    ledger = project.ledger
+    quoted = f'"run_id": {json.dumps(str(run_id), ensure_ascii=False)}'
+    mine = ledger[ledger["after"].fillna("").str.contains(quoted, regex=False)]
+    return _text(mine["user"].iloc[0]) if len(mine) else ""
 
 
 def about_household(text, household: str, units: frozenset = frozenset()) -> str:

@@ -309,3 +309,17 @@ def test_one_households_history_shows_only_its_part_of_a_list_entry(
     # Without --household the entry is printed whole.
     assert main(["ledger", str(path), "--action", "reallocate"]) == 0
     assert '"H1": "allocated"' in capsys.readouterr().out
+
+
+def test_a_households_allocation_in_its_history_says_who_and_in_words(tmp_path):
+    # Found by a new user: the window's history read "分配 waiting" (in the
+    # Chinese window too), with no user, though the ledger recorded one.
+    from allocator.ledger import ACTION_LABELS
+    from tests.conftest import tiny_solved_by_cli
+
+    project = load_project(tiny_solved_by_cli(tmp_path / "p.gpkg"))
+    history = household_history(project, "H5")
+    (row,) = history[history["source"] == "allocation"].itertuples()
+    assert row.action == "allocation waiting"
+    assert ACTION_LABELS[row.action] == "分配结果：轮候"
+    assert row.user == getpass.getuser()

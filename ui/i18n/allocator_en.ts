@@ -1349,6 +1349,18 @@
         <translation>moved in</translation>
     </message>
     <message>
+        <source>分配结果：本次分配</source>
+        <translation>allocation: housed now</translation>
+    </message>
+    <message>
+        <source>分配结果：轮候</source>
+        <translation>allocation: waiting</translation>
+    </message>
+    <message>
+        <source>分配结果：既有安置</source>
+        <translation>allocation: housed earlier</translation>
+    </message>
+    <message>
         <source>腾退房源</source>
         <translation>Unit freed</translation>
     </message>
