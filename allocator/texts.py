@@ -319,6 +319,18 @@ PLACE_NAMED = Template("place_named", "{member}的{label}由{old}改为{new}",
 # Alerts (allocator.alerts) and exit grounds (allocator.exits), in parts
 # separated by "；".
 PIECES = (
+    # A scenario's changes (allocator.scenarios.describe).
+    Template("scenario_new_facility", "新增{name}（{facility:id}，容量{capacity}）",
+             "new {name} ({facility}, capacity {capacity})"),
+    Template("scenario_closed", "关闭{facility:id}", "{facility} closed"),
+    Template("scenario_capacity", "{facility:id}容量改为{capacity}",
+             "{facility} capacity set to {capacity}"),
+    Template("scenario_units", "新增房源{count}套", "{count} unit(s) added"),
+    Template("scenario_catchment", "{label}服务半径改为{metres} m",
+             "{label} catchment set to {metres} m"),
+    Template("scenario_rule", "规则“{rule}”改为{value}", "rule “{rule}” set to {value}"),
+    Template("scenario_households", "新增安置户{count}户", "{count} household(s) added"),
+    Template("scenario_none", "无变更", "no change"),
     Template("alert", "{level}：{signal}", "{level}: {signal}"),
     Template("income_drop", "收入比上年下降{value}（≥{min}）",
              "income {value} lower than last year (≥{min})"),

@@ -259,3 +259,18 @@ def test_an_order_does_not_name_the_household_that_petitioned():
                             "房屋A-201），为处理其他户的信访让出房源。按优先级得分")
         assert "H2" not in in_language(on_order, "en")
         assert order_reason(reason, "H2") == reason  # their own
+
+
+def test_a_scenarios_changes_in_english():
+    # Found by a new user: the English window listed "CZ01容量改为1000".
+    from allocator.scenarios import describe
+
+    text = describe({"add_facilities": [{"facility_id": "P2", "name": "第二小学",
+                                         "capacity": 5}],
+                     "close_facilities": ["K1"], "capacities": {"CZ01": 1000},
+                     "catchments": {"primary": 800},
+                     "add_households": [{}, {}]})
+    assert in_language(text, "en") == (
+        "new 第二小学 (P2, capacity 5); K1 closed; CZ01 capacity set to 1000; "
+        "primary school catchment set to 800 m; 2 household(s) added")
+    assert in_language(describe({}), "en") == "no change"
