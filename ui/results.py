@@ -56,6 +56,17 @@ logger = logging.getLogger(__name__)
 KINDS = SCHOOL_KINDS + ("clinic",)
 
 
+def category_name(category: str) -> str:
+    """A resettlement category (安置类别) in the window's language."""
+    names = {
+        "易地扶贫搬迁": QCoreApplication.translate("Categories", "易地扶贫搬迁"),
+        "工程搬迁": QCoreApplication.translate("Categories", "工程搬迁"),
+        "生态移民": QCoreApplication.translate("Categories", "生态移民"),
+        "退役军人": QCoreApplication.translate("Categories", "退役军人"),
+    }
+    return names.get(category, category)
+
+
 def run_options_text(run: dict[str, Any], language: str) -> str:
     """The options a run was solved with (levels, priority-respecting,
     siblings, coverage gap, the planner's locks), in ``language``."""
@@ -148,6 +159,11 @@ class KpiPanel(QWidget):
             (self.tr("平均步行（米）"), "walk_mean_m"),
             (self.tr("最远步行（米）"), "walk_max_m"),
             (self.tr("同户子女分校"), "sibling_splits"),
+            (self.tr("第一志愿"), "wish_first_choice_of"),
+            (self.tr("任一志愿"), "wish_any_ranked_of"),
+            (self.tr("低楼层意愿满足"), "low_floor_granted_of"),
+            (self.tr("同村同点村组"), "village_groups_together_of"),
+            (self.tr("　同村同点户数"), "village_households_together"),
         ]
         self.set_project(None)
 
@@ -165,8 +181,9 @@ class KpiPanel(QWidget):
             return
         kpis = compute_kpis(project)
         self.kpis = kpis
-        columns = [(self.tr("合计"), kpis["overall"])] + list(
-            kpis["by_category"].items())
+        columns = [(self.tr("合计"), kpis["overall"])] + [
+            (category_name(name), figures)
+            for name, figures in kpis["by_category"].items()]
         rows = self.shown_rows = [
             (label, key) for label, key in self.rows
             if key not in OPTIONAL_ROWS or kpis["overall"].get(key)]

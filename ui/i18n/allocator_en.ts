@@ -64,6 +64,25 @@
     </message>
 </context>
 <context>
+    <name>Categories</name>
+    <message>
+        <source>易地扶贫搬迁</source>
+        <translation>Poverty relocation</translation>
+    </message>
+    <message>
+        <source>工程搬迁</source>
+        <translation>Project relocation</translation>
+    </message>
+    <message>
+        <source>生态移民</source>
+        <translation>Ecological migration</translation>
+    </message>
+    <message>
+        <source>退役军人</source>
+        <translation>Retired soldiers</translation>
+    </message>
+</context>
+<context>
     <name>Changes</name>
     <message>
         <source>退出</source>
@@ -1260,6 +1279,26 @@
     <message>
         <source>同户子女分校</source>
         <translation>Sibling splits</translation>
+    </message>
+    <message>
+        <source>第一志愿</source>
+        <translation>First choice met</translation>
+    </message>
+    <message>
+        <source>任一志愿</source>
+        <translation>Any ranked site met</translation>
+    </message>
+    <message>
+        <source>低楼层意愿满足</source>
+        <translation>Low floor granted</translation>
+    </message>
+    <message>
+        <source>同村同点村组</source>
+        <translation>Village groups together</translation>
+    </message>
+    <message>
+        <source>&#x3000;同村同点户数</source>
+        <translation>  Households with their group</translation>
     </message>
     <message>
         <source>还没有分配结果。点击工具栏上的“分配”开始求解。</source>
