@@ -908,7 +908,8 @@ def wish_texts(project: Project, instance: Instance, solution: JointSolution,
         asked = []
         if ranked:
             asked.append("志愿安置点" + "、".join(
-                f"{i}.{site}" for i, site in enumerate(ranked, start=1)))
+                f"{i}.{sites.get(site, site)}"
+                for i, site in enumerate(ranked, start=1)))
         if low:
             asked.append(f"低楼层（{low_max}层及以下）")
         text = "安置意愿：" + "，".join(asked) + "。"

@@ -1696,6 +1696,14 @@ def promote(project: Project, name: str, reason: str = "", *,
     project.runs = pd.concat([project.runs, run], ignore_index=True)
     keep = project.allocations["scenario"] != BASE
     promoted = rows.assign(scenario=BASE)
+    if petition:
+        # The petition is settled, no longer a trial: its household's reason
+        # says so in the table as on its order.
+        for column in ("reason", "change"):
+            if column in promoted.columns:
+                promoted[column] = [
+                    v.replace("信访试算：", "信访处理：", 1)
+                    if isinstance(v, str) else v for v in promoted[column].tolist()]
     project.allocations = pd.concat([project.allocations[keep], promoted],
                                     ignore_index=True)
     services = project.service_assignments

@@ -220,6 +220,8 @@ CHANGE = (
              "moved from unit {before} to {after}{detail}"),
     Template("petition", "信访试算：{request}；{rest}",
              "petition trial: {request}; {rest}"),
+    Template("petition_settled", "信访处理：{request}；{rest}",
+             "petition settled: {request}; {rest}"),
     Template("barred_waits", "原分配房屋经规划人员排除（{lock_reason}）：{unit:id}，"
              "重新轮候",
              "the planner excluded the unit allocated before ({lock_reason}): "

@@ -228,6 +228,10 @@ def test_a_promoted_petition_is_the_households_own_and_settled(tiny_built):
     assert drafts["H2"].startswith(
         "变动原因：信访试算：本户不接受房屋A-201；由房屋A-201调换至B-101；")
     promote(tiny_built, "信访H2")
+    # The table (Excel, CSV) says it is settled too, with the 户号 planners use.
+    base = tiny_built.allocations[tiny_built.allocations["scenario"] == "base"]
+    stored = dict(zip(base["household_id"], base["reason"]))
+    assert stored["H2"].startswith("变动原因：信访处理：户H2不接受房屋A-201；")
     orders = {o.household_id: o.rule_text
               for o in build_orders(tiny_built, households=["H2", "H3"])}
     assert orders["H2"].startswith(

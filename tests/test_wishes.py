@@ -58,9 +58,9 @@ def test_site_wish_follows_its_place_in_the_order(tiny_project, formulation):
     assert default.run["objective_housed"] == 490
     assert default.run["objective_wishes"] == 0
     wish = default.allocations.set_index("household_id")["wish"]
-    assert wish["H2"] == ("安置意愿：志愿安置点1.S2。志愿安置点未满足：符合本户条件的"
-                          "此类空置房共1套，已全部分给其他户（优先级更高、意愿得分更高"
-                          "或同村安置）。")
+    assert wish["H2"] == ("安置意愿：志愿安置点1.测试安置点二区。志愿安置点未满足："
+                          "符合本户条件的此类空置房共1套，已全部分给其他户（优先级"
+                          "更高、意愿得分更高或同村安置）。")
     assert wish["H0"] == ""  # housed earlier
     assert wish["H3"].startswith("同村同点：本次同村（城北乡谷都村）分得住房3户")
     kpis = compute_kpis(project)["overall"]
@@ -73,7 +73,7 @@ def test_site_wish_follows_its_place_in_the_order(tiny_project, formulation):
     assert first.run["objective_wishes"] == 3
     assert first.run["objective_housed"] == 155 + 105 + 125
     assert first.allocations.set_index("household_id").at["H2", "wish"] == (
-        "安置意愿：志愿安置点1.S2。第1志愿测试安置点二区已满足。")
+        "安置意愿：志愿安置点1.测试安置点二区。第1志愿测试安置点二区已满足。")
     # The housed level is the second here, and the reason says so (found by
     # a new user: it said "目标1" whatever the order).
     reason = first.allocations.set_index("household_id").at["H2", "reason"]
@@ -99,9 +99,9 @@ def test_an_order_that_meets_a_later_wish_says_why_not_the_earlier(tiny_project)
     outcome = _solve(project, backend="highs")
     assert units_of(outcome)["H2"] == "A-201" and units_of(outcome)["H3"] == "B-101"
     assert outcome.allocations.set_index("household_id").at["H2", "wish"] == (
-        "安置意愿：志愿安置点1.S2、2.S1。第2志愿测试安置点已满足；第1志愿测试安置点"
-        "二区未满足：符合本户条件的此类空置房共1套，已全部分给其他户（优先级更高、"
-        "意愿得分更高或同村安置）。")
+        "安置意愿：志愿安置点1.测试安置点二区、2.测试安置点。第2志愿测试安置点已满足；"
+        "第1志愿测试安置点二区未满足：符合本户条件的此类空置房共1套，已全部分给其他户"
+        "（优先级更高、意愿得分更高或同村安置）。")
 
 
 def test_an_order_says_where_the_village_group_went(tiny_project):
@@ -283,7 +283,8 @@ def test_orders_print_the_wish_and_the_options(tiny_project):
     orders = {o.household_id: o for o in build_orders(project,
                                                       issue_date=dt.date(2026, 10, 8))}
     assert orders["H2"].wish_text == (
-        "安置意愿：志愿安置点1.S2、2.S1。第1志愿测试安置点二区已满足。")
+        "安置意愿：志愿安置点1.测试安置点二区、2.测试安置点。"
+        "第1志愿测试安置点二区已满足。")
     # H4 recorded no wish; its village group (H1 and H4 housed) is split.
     assert orders["H4"].wish_text == (
         "同村同点：本次同村（城北乡谷都村）分得住房2户，测试安置点二区1户（含本户）、"
