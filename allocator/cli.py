@@ -2206,6 +2206,8 @@ def cmd_ledger(args) -> int:
             print(f"错误 error: --action {args.action!r} is not a ledger action; "
                   f"give one of: {names}", file=sys.stderr)
             return EXIT_USAGE
+    if args.household is not None:
+        args.household = args.household.strip()
     entries = ledger_entries(project, household=args.household, action=args.action,
                              since=args.since)
     if args.household is not None and args.household not in set(

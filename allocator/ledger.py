@@ -98,7 +98,9 @@ def ledger_entries(project: Project, *, household: str | None = None,
         return frame
     keep = pd.Series(True, index=frame.index)
     if household is not None:
-        keep &= _mentions(frame, household)
+        known = household in set(project.households["household_id"].tolist()) \
+            or household in set(project.allocations["household_id"].tolist())
+        keep &= _mentions(frame, household, solves=known)
     if action is not None:
         names = {label: key for key, label in ACTION_LABELS.items()}
         keep &= frame["action"] == names.get(action, action)  # 确认退出 = exit
@@ -107,15 +109,17 @@ def ledger_entries(project: Project, *, household: str | None = None,
     return frame[keep].reset_index(drop=True)
 
 
-def _mentions(frame: pd.DataFrame, household: str) -> pd.Series:
+def _mentions(frame: pd.DataFrame, household: str, solves: bool = True
+              ) -> pd.Series:
     quoted = json.dumps(household, ensure_ascii=False)
     own = frame["object"].astype(str) == f"household {household}"
     named = frame["before"].fillna("").str.contains(quoted, regex=False) | frame[
         "after"].fillna("").str.contains(quoted, regex=False)
     # A solve of the base allocates every household: its own history starts
     # there (the entry does not list the county's households one by one).
+    # (Only for a household the project knows: a mistyped 户号 has none.)
     solve = (frame["action"] == "allocate") & (
-        frame["object"].astype(str) == "scenario base")
+        frame["object"].astype(str) == "scenario base") & solves
     return own | named | solve
 
 

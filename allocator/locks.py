@@ -99,6 +99,15 @@ def lock_problems(project: Project, household_id: str, unit_id: str,
         return problems
     problems += _other_kind_problems(project, household_id, unit_id, kind)
     if kind == "forbid":
+        units_now = project.housing_units
+        lives = units_now[(units_now["unit_id"] == unit_id)
+                          & (units_now["status"] == "occupied")
+                          & (units_now["household_id"] == household_id)]
+        if len(lives):
+            problems.append(LockProblem(
+                "lives_there", {"household": household_id, "unit": unit_id},
+                f"household {household_id} lives in {unit_id}; households that "
+                "moved in are never moved, so the forbid cannot be kept"))
         return problems
 
     info = households.loc[household_id]

@@ -80,6 +80,10 @@ def record_move_ins(project: Project, households: list[str], day: dt.date,
             problems.append(f"household {household_id} has no unit in the base "
                             "allocation (it waits); solve or reallocate first")
             continue
+        if status.get(unit_id) == "occupied" and occupant.get(unit_id) == household_id:
+            problems.append(f"household {household_id} moved into {unit_id} "
+                            "already")
+            continue
         if status.get(unit_id) != "vacant":
             holder = occupant.get(unit_id)
             who = f" by {holder}" if isinstance(holder, str) and holder else ""

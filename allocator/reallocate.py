@@ -832,6 +832,17 @@ def reallocate(
         if after.get(household_id) == unit_id:
             why = why if isinstance(why, str) and why.strip() else "未注明原因"
             gained[household_id] = f"按规划人员锁定调换（{why}）"
+    # One moved out of a unit the planner has since forbidden it moved for that.
+    before_units = _unit_of(previous)
+    forbids = project.locks[project.locks["kind"] == "forbid"]
+    for household_id, unit_id, why in zip(forbids["household_id"].tolist(),
+                                          forbids["unit_id"].tolist(),
+                                          forbids["reason"].tolist()):
+        now = after.get(household_id)
+        if before_units.get(household_id) == unit_id and isinstance(now, str) \
+                and now != unit_id:
+            why = why if isinstance(why, str) and why.strip() else "未注明原因"
+            gained[household_id] = f"原分配房屋经规划人员排除（{why}）"
     changes = _changes(project, previous, services, rows, outcome.service_assignments,
                        freed, lost, released, move_reason, gained, outgrown)
     size_of = dict(zip(view.households["household_id"].tolist(),

@@ -285,6 +285,8 @@ MOVE_GAIN = (
              "to make room for other households' housing or changes"),
     Template("locked_move", "按规划人员锁定调换（{lock_reason}）",
              "to the unit the planner fixed ({lock_reason})"),
+    Template("barred_move", "原分配房屋经规划人员排除（{lock_reason}）",
+             "the planner excluded the unit allocated before ({lock_reason})"),
     Template("rule_outgrown", "面积标准调整（{size}人{low}–{high} m²），原分配房屋"
              "不再适合",
              "the area rule changed ({size} people: {low}–{high} m²) and the unit "

@@ -323,3 +323,7 @@ def test_a_households_allocation_in_its_history_says_who_and_in_words(tmp_path):
     assert row.action == "allocation waiting"
     assert ACTION_LABELS[row.action] == "分配结果：轮候"
     assert row.user == getpass.getuser()
+    # A mistyped 户号 has no history, not the county's solves (found by a new
+    # user: "no longer in the register; its ledger entries follow").
+    assert ledger_entries(project, household="H55").empty
+    assert len(ledger_entries(project, household="H5")) == 1

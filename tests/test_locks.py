@@ -313,3 +313,46 @@ def test_a_reallocation_and_a_forbid_of_a_households_own_unit(tiny_project,
         "变动原因：原分配房屋经规划人员排除（本户拒绝）：B-201，重新轮候。轮候：符合本户"
         "条件（12–25 m²）的空置房源共1套，均经规划人员排除（本户拒绝），不分配给本户")
     assert rows.at["H5", "unit_id"] == "B-201"
+
+
+def test_a_household_is_not_forbidden_the_unit_it_lives_in(tiny_project):
+    # Found by a new user: the forbid was accepted and the reallocation with
+    # moves then failed its own check. H0 lives in A-301.
+    assert _codes(tiny_project, "H0", "A-301", "forbid") == ["lives_there"]
+    assert _codes(tiny_project, "H1", "A-301", "forbid") == []
+
+
+def test_a_household_moved_off_a_forbidden_unit_is_told_why(tiny_project, tmp_path):
+    # Found by a new user: moved by the planner's forbid, the order said it
+    # made room for other households. H3 holds B-101; B-102 (30 m², fits two)
+    # is built; the planner forbids B-101 to H3.
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import Point
+
+    from allocator.project import load_project, save_project
+    from tests.conftest import TINY_TODAY
+
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    day = TINY_TODAY.isoformat()
+    assert main(["solve", str(path), "--backend", "cpsat", "--date", day]) == 0
+    project = load_project(path)
+    units = project.housing_units
+    new = gpd.GeoDataFrame(
+        [{"unit_id": "B-102", "site_id": "S1", "building": "B栋", "floor": 1,
+          "area_m2": 30.0, "accessible": False, "status": "vacant",
+          "household_id": None, "placed_on": None,
+          "geometry": Point(102.85, 28.04)}],
+        geometry="geometry", crs="EPSG:4490").to_crs(units.crs)
+    project.housing_units = pd.concat([units, new], ignore_index=True)
+    save_project(project, path)
+    assert main(["lock", str(path), "--household", "H3", "--forbid", "B-101",
+                 "--reason", "不要一楼"]) == 0
+    assert main(["reallocate", str(path), "--allow-moves", "--backend", "cpsat",
+                 "--date", day]) == 0
+    rows = load_project(path).allocations.set_index("household_id")
+    moved_to = rows.at["H3", "unit_id"]
+    assert moved_to != "B-101"
+    assert rows.at["H3", "reason"].startswith(
+        f"变动原因：由房屋B-101调换至{moved_to}，原分配房屋经规划人员排除（不要一楼）")

@@ -44,6 +44,9 @@ def test_a_move_in_makes_the_unit_occupied_and_starts_the_visits(solved, capsys)
     h2 = schedule[schedule["household_id"] == "H2"].set_index("visit_month")
     assert h2.loc[1, ["due_on", "status"]].tolist() == ["2026-11-21", "overdue"]
     assert h2.loc[3, ["due_on", "status"]].tolist() == ["2027-01-21", "scheduled"]
+    # Moving in twice is said as such.
+    with pytest.raises(MoveInError, match="household H2 moved into A-201 already"):
+        record_move_ins(load_project(solved), ["H2"], day, today=day)
     # A later solve treats it as housed earlier.
     assert main(["solve", str(solved), "--backend", "cpsat",
                  "--date", day.isoformat()]) == 0

@@ -720,6 +720,9 @@ class RulesDialog(QDialog):
                        p.get("household"), p.get("date")),
             "housed": (self.tr("%1 已入住 %2：已安置的户不参与本次分配。"),
                        p.get("household"), p.get("unit")),
+            "lives_there": (self.tr("%1 已入住 %2：已入住的户不会调换住房，"
+                                    "禁止无法保持。"),
+                            p.get("household"), p.get("unit")),
             "not_vacant": (self.tr("%1 不是空置房（状态：%2）。"), p.get("unit"),
                            QCoreApplication.translate(
                                "Choices", p.get("status_label") or "")

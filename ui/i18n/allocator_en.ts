@@ -3173,6 +3173,10 @@ Project files are GeoPackages and open in QGIS.</translation>
         <translation>%1 already lives in %2: housed households are not allocated again.</translation>
     </message>
     <message>
+        <source>%1 已入住 %2：已入住的户不会调换住房，禁止无法保持。</source>
+        <translation>%1 lives in %2: households that moved in are never moved, so the forbid cannot be kept.</translation>
+    </message>
+    <message>
         <source>%1 不是空置房（状态：%2）。</source>
         <translation>%1 is not vacant (status: %2).</translation>
     </message>
