@@ -784,15 +784,21 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
     # holder's priority.
     holder_priority: dict[int, list[int]] = defaultdict(list)
     locked_in: dict[int, int] = defaultdict(int)
+    # A reallocation keeps households allocated before in their units: those
+    # are counted as kept, not by the holder's priority.
+    kept_in: dict[int, int] = defaultdict(int)
+    home = instance.problem.household_home
     for h, c in enumerate(solution.household_class):
         if c is None:
             continue
         if instance.household_ids[h] in fixed_reason:
             locked_in[c] += 1
+        elif home.get(h) == c:
+            kept_in[c] += 1
         else:
             holder_priority[c].append(int(points_of[instance.household_ids[h]]))
     # Households of one size and need share their classes: count them once.
-    taken_of: dict[tuple, tuple[int, list[int], int, int]] = {}
+    taken_of: dict[tuple, tuple[int, list[int], tuple[int, int], int]] = {}
     # Classes barred to a household: the planner's forbids (one unit each) or
     # what a petition trial's household would not take.
     barred_of: dict[int, set[int]] = defaultdict(set)
@@ -848,9 +854,10 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
             taken_of[eligible, barred] = (
                 sum(len(instance.class_units[k]) for k in eligible),
                 sorted(p for k in usable for p in holder_priority.get(k, [])),
-                sum(locked_in.get(k, 0) for k in usable),
+                (sum(locked_in.get(k, 0) for k in usable),
+                 sum(kept_in.get(k, 0) for k in usable)),
                 sum(len(instance.class_units[k]) for k in barred))
-        count, taken, locked, n_barred = taken_of[eligible, barred]
+        count, taken, (locked, kept), n_barred = taken_of[eligible, barred]
         need = "、无障碍" if needs_accessible else ""
         why = (f"经规划人员排除（{'；'.join(forbid_why[household_id])}）"
                if household_id in forbid_why else "因本户不接受")
@@ -864,7 +871,8 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
             higher = len(taken) - bisect_right(taken, points)
             same = bisect_right(taken, points) - bisect_left(taken, points)
             lower = len(taken) - higher - same
-            by_planner = f"规划人员锁定给其他户{locked}套，" if locked else ""
+            by_planner = (f"规划人员锁定给其他户{locked}套，" if locked else "") + (
+                f"此前已分配、本次保留的户{kept}套，" if kept else "")
             excluded = f"其中{n_barred}套{why}，其余" if n_barred else ""
             reason = (f"轮候：符合本户条件（{low:g}–{high:g} m²{need}）的空置房源"
                       f"共{count}套，{excluded}已全部分配：{by_planner}优先级高于本户"

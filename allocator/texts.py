@@ -90,55 +90,33 @@ HOUSING = (
              "可申请分户或等待合适房源",
              "waiting: no vacant unit of {low}–{high} m²{need} (household of "
              "{size}); the household may apply to split or wait for a fitting unit"),
-    Template("waiting_taken_locked",
-             "轮候：符合本户条件（{low}–{high} m²{need}）的空置房源共{count}套，"
-             "已全部分配：规划人员锁定给其他户{locked}套，优先级高于本户（{points}分）"
-             "的户{higher}套，同分户{same}套（抽签），低于本户的户{lower}套（这些户只能"
-             "使用这类房源，分给它们可多安置户数）",
-             "waiting: all {count} vacant units that fit the household ({low}–"
-             "{high} m²{need}) are allocated: {locked} fixed to other households by "
-             "the planner, {higher} to households of higher "
-             "priority than this one ({points} points), {same} to households of "
-             "equal score (by lot), {lower} to households of lower priority (who "
-             "can use only units of this kind, so more households are housed)"),
     Template("waiting_barred_all",
              "轮候：符合本户条件（{low}–{high} m²{need}）的空置房源共{count}套，"
              "均{why}，不分配给本户",
              "waiting: all {count} vacant units that fit the household ({low}–"
              "{high} m²{need}) are {why}, so none goes to it"),
-    Template("waiting_barred_locked",
-             "轮候：符合本户条件（{low}–{high} m²{need}）的空置房源共{count}套，"
-             "其中{barred}套{why}，其余已全部分配：规划人员锁定给其他户{locked}套，"
-             "优先级高于本户（{points}分）的户{higher}套，同分户{same}套（抽签），"
-             "低于本户的户{lower}套（这些户只能使用这类房源，分给它们可多安置户数）",
-             "waiting: of the {count} vacant units that fit the household ({low}–"
-             "{high} m²{need}), {barred} are {why} and the others are allocated: "
-             "{locked} fixed to other households by the planner, {higher} to "
-             "households of higher priority than this one ({points} points), "
-             "{same} to households of equal score (by lot), {lower} to households "
-             "of lower priority (who can use only units of this kind, so more "
-             "households are housed)"),
     Template("waiting_barred",
              "轮候：符合本户条件（{low}–{high} m²{need}）的空置房源共{count}套，"
-             "其中{barred}套{why}，其余已全部分配：优先级高于本户（{points}分）的户"
-             "{higher}套，同分户{same}套（抽签），低于本户的户{lower}套（这些户只能"
+             "其中{barred}套{why}，其余已全部分配：{prior}优先级高于本户（{points}分）"
+             "的户{higher}套，同分户{same}套（抽签），低于本户的户{lower}套（这些户只能"
              "使用这类房源，分给它们可多安置户数）",
              "waiting: of the {count} vacant units that fit the household ({low}–"
              "{high} m²{need}), {barred} are {why} and the others are allocated: "
-             "{higher} to households of higher priority than this one ({points} "
-             "points), {same} to households of equal score (by lot), {lower} to "
-             "households of lower priority (who can use only units of this kind, "
-             "so more households are housed)"),
+             "{prior}{higher} to households of higher priority than this one "
+             "({points} points), {same} to households of equal score (by lot), "
+             "{lower} to households of lower priority (who can use only units of "
+             "this kind, so more households are housed)"),
     Template("waiting_taken",
              "轮候：符合本户条件（{low}–{high} m²{need}）的空置房源共{count}套，"
-             "已全部分配：优先级高于本户（{points}分）的户{higher}套，同分户{same}套"
-             "（抽签），低于本户的户{lower}套（这些户只能使用这类房源，分给它们可多"
-             "安置户数）",
+             "已全部分配：{prior}优先级高于本户（{points}分）的户{higher}套，同分户"
+             "{same}套（抽签），低于本户的户{lower}套（这些户只能使用这类房源，分给"
+             "它们可多安置户数）",
              "waiting: all {count} vacant units that fit the household ({low}–"
-             "{high} m²{need}) are allocated: {higher} to households of higher "
-             "priority than this one ({points} points), {same} to households of "
-             "equal score (by lot), {lower} to households of lower priority (who "
-             "can use only units of this kind, so more households are housed)"),
+             "{high} m²{need}) are allocated: {prior}{higher} to households of "
+             "higher priority than this one ({points} points), {same} to "
+             "households of equal score (by lot), {lower} to households of lower "
+             "priority (who can use only units of this kind, so more households "
+             "are housed)"),
 )
 HOW = (
     Template("locked_on", "规划人员锁定（{lock_reason}），锁定日期{date}",
@@ -477,8 +455,22 @@ def _why_en(text: str) -> str:
     return f"excluded by the planner ({reasons})"
 
 
+def _prior_en(text: str) -> str:
+    """The units taken before priority counts: fixed by the planner, kept
+    by households allocated before (see the waiting texts)."""
+    out = ""
+    found = re.search(r"规划人员锁定给其他户(\d+)套，", text)
+    if found:
+        out += f"{found.group(1)} fixed to other households by the planner, "
+    found = re.search(r"此前已分配、本次保留的户(\d+)套，", text)
+    if found:
+        out += f"{found.group(1)} kept by households allocated before, "
+    return out
+
+
 FIELD_EN: dict[str, Callable[[str], str]] = {
     "why": _why_en,
+    "prior": _prior_en,
     "label": lambda v: LABEL_EN.get(v, v),
     "parts": _parts_en,
     "how": _how_en,

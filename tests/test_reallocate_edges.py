@@ -340,3 +340,25 @@ def test_a_household_kept_in_its_unit_gets_the_band_of_its_size_now(tiny_project
     assert main(["export", str(path), "--changed", "--csv", str(orders)]) == 0
     printed = pd.read_csv(orders, dtype=str)
     assert set(printed.iloc[:, 0]) == {"H1"}
+
+
+def test_a_waiting_household_is_told_of_the_units_kept_by_earlier_ones(tmp_path):
+    # Found by a new user: after a reallocation with moves, a waiting
+    # household read that units went to households of lower priority "who
+    # can use only units of this kind": they were kept by households
+    # allocated before. H5 (one person, 5 points) fits only B-201, which H4
+    # (25 points, allocated by the first solve) keeps.
+    from tests.conftest import tiny_solved_by_cli
+
+    path = tiny_solved_by_cli(tmp_path / "p.gpkg")
+    assert main(["reallocate", str(path), "--allow-moves", "--backend", "cpsat",
+                 "--date", DAY]) == 0
+    rows = load_project(path).allocations.set_index("household_id")
+    assert rows.at["H5", "kind"] == "waiting"
+    assert rows.at["H5", "reason"] == (
+        "轮候：符合本户条件（12–25 m²）的空置房源共1套，已全部分配：此前已分配、"
+        "本次保留的户1套，优先级高于本户（5分）的户0套，同分户0套（抽签），低于本户"
+        "的户0套（这些户只能使用这类房源，分给它们可多安置户数）")
+    assert in_language(rows.at["H5", "reason"], "en").startswith(
+        "waiting: all 1 vacant units that fit the household (12–25 m²) are "
+        "allocated: 1 kept by households allocated before, 0 to households")
