@@ -804,13 +804,12 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
     barred_of: dict[int, set[int]] = defaultdict(set)
     for h, c in instance.problem.forbidden:
         barred_of[h].add(c)
+    from allocator.locks import lock_reasons
+
     forbid_why: dict[str, list[str]] = defaultdict(list)
-    if len(project.locks):
-        forbids = project.locks[project.locks["kind"] == "forbid"]
-        for household_id, why in zip(forbids["household_id"], forbids["reason"]):
-            why = why if isinstance(why, str) and why.strip() else "未注明原因"
-            if why not in forbid_why[household_id]:
-                forbid_why[household_id].append(why)
+    for (household_id, _unit), why in lock_reasons(project, "forbid").items():
+        if why not in forbid_why[household_id]:
+            forbid_why[household_id].append(why)
 
     bands: dict[int, tuple[float, float]] = {}
     for h, household_id in enumerate(instance.household_ids):
@@ -1237,12 +1236,10 @@ def mark_changed_units(project: Project, before) -> list[tuple[str, str | None,
     at_row = {h: i for i, h in zip(rows.index[base], rows.loc[base, "household_id"])}
     reasons = {}
     taken = {u for u in now_units.values() if u}
-    forbids = project.locks[project.locks["kind"] == "forbid"]
-    barred = {(h, u): "经规划人员排除（"
-              + (w if isinstance(w, str) and w.strip() else "未注明原因") + "）"
-              for h, u, w in zip(forbids["household_id"].tolist(),
-                                 forbids["unit_id"].tolist(),
-                                 forbids["reason"].tolist())}
+    from allocator.locks import lock_reasons
+
+    barred = {pair: f"经规划人员排除（{why}）"
+              for pair, why in lock_reasons(project, "forbid").items()}
     for household_id, was, unit, kind in changed:
         gone = barred.get((household_id, was)) or (
             "改分他户" if was in taken else "不再分配")

@@ -304,6 +304,20 @@ def restore_locks(project: Project, household_id: str, unit_id: str,
                 after=rows or None, reason=reason)
 
 
+NO_REASON = "未注明原因"
+"""What orders say of a lock the planner gave no reason for."""
+
+
+def lock_reasons(project: Project, kind: str) -> dict[tuple[str, str], str]:
+    """The planner's reason of every lock of ``kind`` ("fix" or "forbid"),
+    by (household, unit); :data:`NO_REASON` for a lock without one."""
+    locks = project.locks[project.locks["kind"] == kind]
+    return {(h, u): why if isinstance(why, str) and why.strip() else NO_REASON
+            for h, u, why in zip(locks["household_id"].tolist(),
+                                 locks["unit_id"].tolist(),
+                                 locks["reason"].tolist())}
+
+
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{k: (None if isinstance(v, float) and pd.isna(v) else v)
              for k, v in row.items()} for row in frame.to_dict("records")]

@@ -823,25 +823,19 @@ def reallocate(
     gained = {} if gains is None else _move_texts(
         project, gains, _unit_of(previous), _unit_of(rows),
         outcome.service_assignments)
-    # A household moved to the unit the planner fixed for it moved for that.
+    # A household moved to the unit the planner fixed for it moved for that;
+    # one moved out of a unit the planner has since forbidden it, for that.
+    from allocator.locks import lock_reasons
+
     after = _unit_of(rows)
-    fixes = project.locks[project.locks["kind"] == "fix"]
-    for household_id, unit_id, why in zip(fixes["household_id"].tolist(),
-                                          fixes["unit_id"].tolist(),
-                                          fixes["reason"].tolist()):
+    for (household_id, unit_id), why in lock_reasons(project, "fix").items():
         if after.get(household_id) == unit_id:
-            why = why if isinstance(why, str) and why.strip() else "未注明原因"
             gained[household_id] = f"按规划人员锁定调换（{why}）"
-    # One moved out of a unit the planner has since forbidden it moved for that.
     before_units = _unit_of(previous)
-    forbids = project.locks[project.locks["kind"] == "forbid"]
-    for household_id, unit_id, why in zip(forbids["household_id"].tolist(),
-                                          forbids["unit_id"].tolist(),
-                                          forbids["reason"].tolist()):
+    for (household_id, unit_id), why in lock_reasons(project, "forbid").items():
         now = after.get(household_id)
         if before_units.get(household_id) == unit_id and isinstance(now, str) \
                 and now != unit_id:
-            why = why if isinstance(why, str) and why.strip() else "未注明原因"
             gained[household_id] = f"原分配房屋经规划人员排除（{why}）"
     changes = _changes(project, previous, services, rows, outcome.service_assignments,
                        freed, lost, released, move_reason, gained, outgrown)
@@ -946,12 +940,10 @@ def _changes(project: Project, previous: pd.DataFrame, services_before: pd.DataF
     gained = gained or {}
     outgrown = outgrown or {}
     # A unit the planner forbade its household since it was allocated.
-    forbids = project.locks[project.locks["kind"] == "forbid"]
-    barred = {(h, u): "原分配房屋经规划人员排除（"
-              + (why if isinstance(why, str) and why.strip() else "未注明原因") + "）"
-              for h, u, why in zip(forbids["household_id"].tolist(),
-                                   forbids["unit_id"].tolist(),
-                                   forbids["reason"].tolist())}
+    from allocator.locks import lock_reasons
+
+    barred = {pair: f"原分配房屋经规划人员排除（{why}）"
+              for pair, why in lock_reasons(project, "forbid").items()}
     vacated = {unit: h for h, unit in before.items()
                if isinstance(unit, str) and isinstance(after.get(h), str)
                and after[h] != unit}
