@@ -648,7 +648,7 @@ NAME_BYTES = 255
 characters on Windows)."""
 SAVE_NAME_EXTRA = 48
 """What a save's temporary name adds to the project's stem, at most
-(``.`` ``.saving-PID-XXXXXXXX.gpkg-journal``, or
+(``.`` ``.saving-PID-`` eight random characters ``.gpkg-journal``, or
 ``.interrupted-save-YYYYMMDD-HHMMSS-N.gpkg``)."""
 
 

@@ -239,27 +239,11 @@ def test_a_reallocation_keeps_a_lock_of_a_household_allocated_before(
     # refused the result ("fixed to S1-102, got S2-201"), with or without
     # moves. After the first solve H3 holds B-101; B-102 (30 m², fits two)
     # is built and the planner fixes H3 to it.
-    import geopandas as gpd
-    import pandas as pd
-    from shapely.geometry import Point
-
-    from allocator.project import load_project, save_project
+    from allocator.project import load_project
     from tests.conftest import TINY_TODAY
 
-    path = tmp_path / "p.gpkg"
-    save_project(tiny_project, path)
     day = TINY_TODAY.isoformat()
-    assert main(["solve", str(path), "--backend", "cpsat", "--date", day]) == 0
-    project = load_project(path)
-    units = project.housing_units
-    new = gpd.GeoDataFrame(
-        [{"unit_id": "B-102", "site_id": "S1", "building": "B栋", "floor": 1,
-          "area_m2": 30.0, "accessible": False, "status": "vacant",
-          "household_id": None, "placed_on": None,
-          "geometry": Point(102.85, 28.04)}],
-        geometry="geometry", crs="EPSG:4490").to_crs(units.crs)
-    project.housing_units = pd.concat([units, new], ignore_index=True)
-    save_project(project, path)
+    path = _solved_then_b102_built(tiny_project, tmp_path / "p.gpkg")
     assert main(["lock", str(path), "--household", "H3", "--unit", "B-102",
                  "--reason", "信访协调"]) == 0
     capsys.readouterr()
@@ -326,6 +310,25 @@ def test_a_household_moved_off_a_forbidden_unit_is_told_why(tiny_project, tmp_pa
     # Found by a new user: moved by the planner's forbid, the order said it
     # made room for other households. H3 holds B-101; B-102 (30 m², fits two)
     # is built; the planner forbids B-101 to H3.
+    from allocator.project import load_project
+    from tests.conftest import TINY_TODAY
+
+    day = TINY_TODAY.isoformat()
+    path = _solved_then_b102_built(tiny_project, tmp_path / "p.gpkg")
+    assert main(["lock", str(path), "--household", "H3", "--forbid", "B-101",
+                 "--reason", "不要一楼"]) == 0
+    assert main(["reallocate", str(path), "--allow-moves", "--backend", "cpsat",
+                 "--date", day]) == 0
+    rows = load_project(path).allocations.set_index("household_id")
+    moved_to = rows.at["H3", "unit_id"]
+    assert moved_to != "B-101"
+    assert rows.at["H3", "reason"].startswith(
+        f"变动原因：由房屋B-101调换至{moved_to}，原分配房屋经规划人员排除（不要一楼）")
+
+
+def _solved_then_b102_built(project, path):
+    """The tiny county solved by the CLI (H3 holds B-101), saved at ``path``,
+    then a vacant unit B-102 (30 m², B栋 floor 1, fits two) added."""
     import geopandas as gpd
     import pandas as pd
     from shapely.geometry import Point
@@ -333,10 +336,9 @@ def test_a_household_moved_off_a_forbidden_unit_is_told_why(tiny_project, tmp_pa
     from allocator.project import load_project, save_project
     from tests.conftest import TINY_TODAY
 
-    path = tmp_path / "p.gpkg"
-    save_project(tiny_project, path)
-    day = TINY_TODAY.isoformat()
-    assert main(["solve", str(path), "--backend", "cpsat", "--date", day]) == 0
+    save_project(project, path)
+    assert main(["solve", str(path), "--backend", "cpsat",
+                 "--date", TINY_TODAY.isoformat()]) == 0
     project = load_project(path)
     units = project.housing_units
     new = gpd.GeoDataFrame(
@@ -347,12 +349,4 @@ def test_a_household_moved_off_a_forbidden_unit_is_told_why(tiny_project, tmp_pa
         geometry="geometry", crs="EPSG:4490").to_crs(units.crs)
     project.housing_units = pd.concat([units, new], ignore_index=True)
     save_project(project, path)
-    assert main(["lock", str(path), "--household", "H3", "--forbid", "B-101",
-                 "--reason", "不要一楼"]) == 0
-    assert main(["reallocate", str(path), "--allow-moves", "--backend", "cpsat",
-                 "--date", day]) == 0
-    rows = load_project(path).allocations.set_index("household_id")
-    moved_to = rows.at["H3", "unit_id"]
-    assert moved_to != "B-101"
-    assert rows.at["H3", "reason"].startswith(
-        f"变动原因：由房屋B-101调换至{moved_to}，原分配房屋经规划人员排除（不要一楼）")
+    return path
