@@ -1115,6 +1115,7 @@ def _service_rows(project, instance, solution, chosen, run_id, scenario):
 
     name_of = dict(zip(facilities.index, facilities["name"]))
     capacity_of = dict(zip(facilities.index, facilities["capacity"].astype(int)))
+    held_back = _gap_cap_clause(project, problem, solution, location, instance)
 
     rows = []
     facility_name = facilities["name"].tolist()
@@ -1153,7 +1154,10 @@ def _service_rows(project, instance, solution, chosen, run_id, scenario):
                          for ff in within]
                 room = max(capacity_of[ff] - used[ff]
                            for ff in within)
-                if room >= group.persons:
+                capped = held_back(g) if room >= group.persons else None
+                if capped:
+                    reason = f"服务半径内的{'、'.join(parts)}尚有名额，但{capped}"
+                elif room >= group.persons:
                     # Only a solve stopped before its optimum leaves this.
                     reason = (f"服务半径内的{'、'.join(parts)}尚有名额，但本次求解"
                               "未证明最优，未安排；请重新求解")
@@ -1168,6 +1172,62 @@ def _service_rows(project, instance, solution, chosen, run_id, scenario):
         rows.extend(_services(scenario, run_id, instance.group_members[g],
                               household_id, kind, None, np.nan, reason))
     return _frame(rows, SERVICE_ROW)
+
+
+def _gap_cap_clause(project, problem, solution, location, instance
+                    ) -> Callable[[int], str | None]:
+    """Why the coverage gap cap keeps group ``g`` out of a place it has room
+    for: placing it would raise its coverage group's rate so far above
+    another group's that the gap passes the planner's cap (the rates as the
+    model counts them: people of housed households who need the service, and
+    those placed). None when the cap is off or placing the group alone would
+    keep within it."""
+    cap = problem.coverage_gap_cap
+    if cap is None or not problem.coverage_group:
+        return lambda g: None
+    by = str(project.rules.get("coverage_gap_groups") or "")
+    households = project.households.set_index("household_id")
+    names: dict[int, str] = {}
+    need: dict[tuple[str, int], int] = defaultdict(int)
+    got: dict[tuple[str, int], int] = defaultdict(int)
+    for g, group in enumerate(problem.groups):
+        code = problem.coverage_group[group.household]
+        household_id = instance.household_ids[group.household]
+        if code < 0 or household_id not in location:
+            continue
+        if code not in names:
+            names[code] = coverage_key(households.loc[household_id], by) or "（未填）"
+        kind = instance.group_kind[g]
+        need[kind, code] += group.persons
+        if solution.group_facility[g] is not None:
+            got[kind, code] += group.persons
+
+    def percent(share: float) -> str:
+        return f"{100 * share:.1f}".rstrip("0").rstrip(".") + "%"
+
+    def clause(g: int) -> str | None:
+        group = problem.groups[g]
+        code = problem.coverage_group[group.household]
+        kind = instance.group_kind[g]
+        if code < 0 or not need.get((kind, code)):
+            return None
+        rates = {c: got[k, c] / n for (k, c), n in need.items() if k == kind and n}
+        rate = (got[kind, code] + group.persons) / need[kind, code]
+        others = {c: r for c, r in rates.items() if c != code}
+        if not others:
+            return None
+        lowest = min(others, key=lambda c: (others[c], names[c]))
+        gap = rate - min(others[lowest], rate)
+        if gap * COVERAGE_SCALE <= cap:
+            return None
+        label = KIND_LABELS[kind]
+        who = "本户" if kind == "clinic" else "本组"
+        return (f"安排{who}{group.persons}人后，{names[code]}的{label}覆盖率将升至"
+                f"{percent(rate)}，与{names[lowest]}的{percent(others[lowest])}相差"
+                f"{percent(gap)[:-1]}个百分点，超过覆盖率差距上限"
+                f"{percent(cap / COVERAGE_SCALE)[:-1]}个百分点")
+
+    return clause
 
 
 def _services(scenario, run_id, member_ids, household_id, kind, facility_id, walk,

@@ -52,6 +52,7 @@ def compute_shortages(project: Project, scenario: str = "base") -> list[dict[str
     detour = float(rules["detour_factor"])
 
     short: dict[tuple[str, str, str], int] = defaultdict(int)
+    capped: dict[tuple[str, str, str], int] = defaultdict(int)
     unplaced = services[services["facility_id"].isna()
                         & services["household_id"].isin(unit_of)]
     for row in unplaced.itertuples():
@@ -59,6 +60,10 @@ def compute_shortages(project: Project, scenario: str = "base") -> list[dict[str
             continue  # a unit deleted since the solve; re-solve to refresh
         unit = units.loc[unit_of[row.household_id]]
         short[unit["site_id"], unit["building"], row.kind] += 1
+        # The member's own reason says when the coverage gap cap kept it out
+        # of a place it had room for (allocator.allocate._gap_cap_clause).
+        if isinstance(row.reason, str) and CAPPED_MARK in row.reason:
+            capped[unit["site_id"], unit["building"], row.kind] += 1
 
     sites = dict(zip(project.sites["site_id"], project.sites["name"]))
     records = []
@@ -84,17 +89,23 @@ def compute_shortages(project: Project, scenario: str = "base") -> list[dict[str
             nearest = {"facility": facilities.at[i, "name"],
                        "walk_m": round(float(walk[i])),
                        "free": free[facilities.at[i, "facility_id"]]}
+        held_back = capped.get((site_id, building, kind), 0)
         records.append({
             "site_id": site_id, "site": sites.get(site_id, site_id),
             "building": building, "kind": kind, "short": count,
             "catchment_m": catchment, "within": within, "nearest_beyond": nearest,
+            "held_by_gap_cap": held_back,
             "text": _sentence(sites.get(site_id, site_id), building, kind, count,
-                              catchment, within, nearest),
+                              catchment, within, nearest, held_back),
         })
     return records
 
 
-def _sentence(site, building, kind, count, catchment, within, nearest) -> str:
+CAPPED_MARK = "超过覆盖率差距上限"
+
+
+def _sentence(site, building, kind, count, catchment, within, nearest,
+              held_back: int = 0) -> str:
     label = KIND_LABELS[kind]
     people = "人" if kind == "clinic" else "名适龄儿童"
     places = sum(w["free"] for w in within)
@@ -103,6 +114,8 @@ def _sentence(site, building, kind, count, catchment, within, nearest) -> str:
     if within:
         text += "（" + "、".join(f"{w['facility']}容量{w['capacity']}"
                                  for w in within) + "）"
+    if held_back:
+        text += f"；其中{held_back}人有名额可用，但安排后覆盖率差距将超过上限"
     if nearest is not None:
         text += (f"；最近的服务半径外{label}：{nearest['facility']}，步行"
                  f"{nearest['walk_m']:,} m，剩余{max(nearest['free'], 0)}个")

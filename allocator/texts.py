@@ -146,6 +146,22 @@ SERVICE = (
              "服务半径内的{parts}尚有名额，但本次求解未证明最优，未安排；请重新求解",
              "{parts} within the catchment still have places, but this solve was "
              "not proven optimal and did not use them; solve again"),
+    Template("gap_cap",
+             "服务半径内的{parts}尚有名额，但安排本组{persons}人后，{group}的{label}"
+             "覆盖率将升至{rate}，与{other}的{other_rate}相差{points}个百分点，"
+             "超过覆盖率差距上限{cap}个百分点",
+             "{parts} within the catchment still have places, but placing the "
+             "{persons} of this group would raise the {label} coverage of "
+             "{group} to {rate}, {points} points above {other} ({other_rate}), "
+             "beyond the coverage gap cap of {cap} points"),
+    Template("gap_cap_household",
+             "服务半径内的{parts}尚有名额，但安排本户{persons}人后，{group}的{label}"
+             "覆盖率将升至{rate}，与{other}的{other_rate}相差{points}个百分点，"
+             "超过覆盖率差距上限{cap}个百分点",
+             "{parts} within the catchment still have places, but registering the "
+             "{persons} of this household would raise the {label} coverage of "
+             "{group} to {rate}, {points} points above {other} ({other_rate}), "
+             "beyond the coverage gap cap of {cap} points"),
     Template("group_too_big",
              "服务半径内的{parts}最多剩余{room}个名额，本组{persons}人需同校同时安排",
              "{parts} within the catchment have at most {room} places left; the "
@@ -577,6 +593,9 @@ def shortage_text(record: dict[str, Any], language: str) -> str:
     if within:
         text += " (" + ", ".join(f"{w['facility']} capacity {w['capacity']}"
                                  for w in within) + ")"
+    if record.get("held_by_gap_cap"):
+        text += (f"; {record['held_by_gap_cap']} of them have a place free, but "
+                 "placing them would take the coverage gap beyond its cap")
     nearest = record.get("nearest_beyond")
     if nearest is not None:
         text += (f"; nearest {label} beyond the catchment: {nearest['facility']}, "

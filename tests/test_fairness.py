@@ -14,6 +14,8 @@ import pandas as pd
 import pytest
 
 from allocator.allocate import solve_project, store_outcome
+from allocator.shortage import compute_shortages
+from allocator.texts import in_language, shortage_text
 from allocator.validator import coverage_rates, validate_allocation
 from tests.assertions import assert_allocation_valid
 from tests.conftest import TINY_TODAY
@@ -116,6 +118,44 @@ def test_coverage_gap_cap_between_townships(tiny_project):
     # A cap of 100 points allows the uncapped answer again.
     project.rules["coverage_gap_max"] = 1.0
     assert solve(project, backend="cpsat").run["objective_served"] == 14
+
+
+def test_a_child_the_cap_keeps_out_is_told_so(tiny_project):
+    # The capped case above: K1 has both places free, and the children are
+    # told that placing them would open a gap of 100 points (placing H0's
+    # two: 支尔莫乡 2/2 against 城北乡 0/1), not that the solve was not
+    # proven optimal. The clinic registrations, inside the cap, are placed.
+    project = tiny_project
+    project.rules["coverage_gap_groups"] = "township"
+    project.rules["coverage_gap_max"] = 0.5
+    capped = solve(project, backend="highs")
+    reasons = capped.service_assignments.set_index(["member_id", "kind"])["reason"]
+    assert reasons["H0-03", "kindergarten"] == (
+        "服务半径内的第一幼儿园（容量2，已分配0）尚有名额，但安排本组2人后，支尔莫乡的"
+        "幼儿园覆盖率将升至100%，与城北乡的0%相差100个百分点，超过覆盖率差距上限50个"
+        "百分点")
+    assert reasons["H1-02", "kindergarten"].endswith(
+        "安排本组1人后，城北乡的幼儿园覆盖率将升至100%，与支尔莫乡的0%相差100个百分点，"
+        "超过覆盖率差距上限50个百分点")
+    assert in_language(reasons["H1-02", "kindergarten"], "en") == (
+        "第一幼儿园 (capacity 2, 0 used) within the catchment still have places, "
+        "but placing the 1 of this group would raise the kindergarten coverage of "
+        "城北乡 to 100%, 100 points above 支尔莫乡 (0%), beyond the coverage gap "
+        "cap of 50 points")
+    # The shortage list of the building says the same, in both languages.
+    kindergarten = [r for r in compute_shortages(project) if r["kind"] ==
+                    "kindergarten"]
+    assert [(r["short"], r["held_by_gap_cap"]) for r in kindergarten] == [(3, 3)]
+    assert kindergarten[0]["text"] == (
+        "测试安置点 A栋：3名适龄儿童无幼儿园名额；步行300 m内1所幼儿园，剩余名额2个"
+        "（第一幼儿园容量2）；其中3人有名额可用，但安排后覆盖率差距将超过上限")
+    assert shortage_text(kindergarten[0], "en").endswith(
+        "; 3 of them have a place free, but placing them would take the coverage "
+        "gap beyond its cap")
+    # A cap wide enough lets them in, and nobody is told of it.
+    project.rules["coverage_gap_max"] = 1.0
+    wide = solve(project, backend="highs")
+    assert not wide.service_assignments["reason"].str.contains("覆盖率差距").any()
 
 
 def test_validator_catches_a_coverage_gap_above_the_cap(tiny_project):
