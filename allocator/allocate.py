@@ -902,6 +902,7 @@ def wish_texts(project: Project, instance: Instance, solution: JointSolution,
             used[c] += 1
     earlier = [OBJECTIVE_LABELS[name] for name in order[:order.index("wishes")]] \
         if "wishes" in order else []
+    holders = _Holders(instance, solution, order, earlier)
     together = _village_clauses(project, instance, chosen, sites) \
         if "village" in order else {}
     texts = []
@@ -940,11 +941,11 @@ def wish_texts(project: Project, instance: Instance, solution: JointSolution,
                         f"第{i}志愿{sites.get(s, s)}"
                         for i, s in enumerate(better, start=1)), [
                         c for c in eligible if instance.class_site[c] in better],
-                        instance, used, earlier))
+                        instance, used, earlier, holders.of(h)))
             else:
                 parts.append(_unmet("志愿安置点", [
                     c for c in eligible if instance.class_site[c] in ranked],
-                    instance, used, earlier))
+                    instance, used, earlier, holders.of(h)))
         if low:
             floor = int(unit["floor"])
             if floor <= low_max:
@@ -952,7 +953,7 @@ def wish_texts(project: Project, instance: Instance, solution: JointSolution,
             else:
                 parts.append(_unmet(f"低楼层意愿（分配在{floor}层）", [
                     c for c in eligible if instance.class_key[c][3]],
-                    instance, used, earlier))
+                    instance, used, earlier, holders.of(h)))
         texts.append(text + "；".join(parts) + "。" + together.get(household_id, ""))
     return texts
 
@@ -1008,16 +1009,91 @@ def _unranked_wish(ranked: list[str], low: bool, unit, sites: dict[str, str],
     return "；".join(parts) + "。本次目标顺序不含安置意愿，未按意愿优化。"
 
 
+class _Holders:
+    """Who holds the units of a class, told apart from one household: by
+    priority, by the wish points the unit is worth to each, and by village
+    groups kept together (when those levels are in the objective)."""
+
+    def __init__(self, instance: Instance, solution: JointSolution,
+                 order: list[str], earlier: list[str]):
+        problem = instance.problem
+        self.earlier = earlier
+        self.solution = solution
+        self.problem = problem
+        self.points = _points_of(instance.priority)
+        self.ids = instance.household_ids
+        self.by_class: dict[int, list[int]] = defaultdict(list)
+        for h, c in enumerate(solution.household_class):
+            if c is not None:
+                self.by_class[c].append(h)
+        # Households of a village group at the site most of the group got.
+        self.together: set[int] = set()
+        if "village" in order and problem.household_village:
+            sites: dict[int, dict[int, list[int]]] = defaultdict(
+                lambda: defaultdict(list))
+            for h, c in enumerate(solution.household_class):
+                v = problem.household_village[h]
+                if c is not None and v >= 0:
+                    sites[v][instance.class_site[c]].append(h)
+            for by_site in sites.values():
+                for members in by_site.values():
+                    if len(members) >= 2:
+                        self.together.update(members)
+        self.wishes = problem.household_wishes if "wishes" in order else []
+
+    def of(self, h: int) -> Callable[[list[int]], str]:
+        """The breakdown, for household ``h`` (housed), of who holds these
+        classes: of higher priority; unable to live in ``h``'s unit (a swap
+        would leave it without one); wishing for the unit more; kept with
+        its village group; for whom a swap would not raise the wish points;
+        the rest."""
+        mine = int(self.points[self.ids[h]])
+        own = self.solution.household_class[h]
+        wishes = self.wishes
+
+        def wish(k: int, c) -> int:
+            return wishes[k].get(c, 0) if wishes and c is not None else 0
+
+        def told(classes: list[int]) -> str:
+            counts = [0] * 6
+            for c in classes:
+                for k in self.by_class.get(c, ()):
+                    if int(self.points[self.ids[k]]) > mine:
+                        counts[0] += 1
+                    elif own not in self.problem.household_classes[k]:
+                        counts[1] += 1
+                    elif wish(k, c) > wish(h, c):
+                        counts[2] += 1
+                    elif k in self.together:
+                        counts[3] += 1
+                    elif wish(h, c) + wish(k, own) <= wish(h, own) + wish(k, c):
+                        counts[4] += 1
+                    else:
+                        counts[5] += 1
+            labels = (f"优先级高于本户（{mine}分）的户",
+                      "住不了本户现分房屋的户（与本户对调则该户无房）",
+                      "此房意愿得分高于本户的户", "同村同点安置的户",
+                      "调换不增加意愿得分的户", "其他户")
+            parts = [f"{label}{count}套" for label, count in zip(labels, counts)
+                     if count]
+            if counts[5] and self.earlier:
+                parts[-1] += f"（目标顺序中{'、'.join(self.earlier)}先于安置意愿）"
+            return "，".join(parts)
+
+        return told
+
+
 def _unmet(what: str, classes: list[int], instance: Instance,
-           used: dict[int, int], earlier: list[str]) -> str:
+           used: dict[int, int], earlier: list[str],
+           holders: Callable[[list[int]], str]) -> str:
     """Why a wish was not met, with the number of units that would meet it."""
     total = sum(len(instance.class_units[c]) for c in classes)
     free = sum(len(instance.class_units[c]) - used[c] for c in classes)
     if total == 0:
         return f"{what}未满足：没有符合本户面积和无障碍条件的此类空置房"
     if free <= 0:
-        return (f"{what}未满足：符合本户条件的此类空置房共{total}套，已全部分给"
-                "其他户（优先级更高、意愿得分更高或同村安置）")
+        return (f"{what}未满足：符合本户条件的此类空置房共{total}套，已全部分配："
+                f"{holders(classes)}")
     return (f"{what}未满足：此类空置房尚余{free}套，但目标顺序中"
             f"{'、'.join(earlier) or '更靠前的目标'}先于安置意愿")
 

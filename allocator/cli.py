@@ -13,6 +13,7 @@ import json
 import logging
 import logging.handlers
 import os
+import re
 import signal
 import sys
 import threading
@@ -522,6 +523,19 @@ class _ReaderMayLeave:
 
     def __getattr__(self, name: str):
         return getattr(self._stream, name)
+
+
+def _bare(key: str, text: str):
+    """A rule's value written without JSON: a list rule (the objective
+    order, the follow-up months) as words separated by commas, 、 or spaces
+    ("housed,served,wishes,walk", "1、3、6"); any other, the text itself."""
+    from allocator.rules import DEFAULTS
+
+    default = DEFAULTS.get(key)
+    if default is None or not isinstance(default.value, list):
+        return text
+    words = [w for w in re.split(r"[,，、;；\s]+", text.strip()) if w]
+    return [int(w) if w.isdigit() else w for w in words]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1237,7 +1251,7 @@ def _cmd_rules(args) -> int:
                 try:
                     changed[key] = json.loads(text)
                 except json.JSONDecodeError:
-                    changed[key] = text  # a bare word, e.g. a date
+                    changed[key] = _bare(key, text)  # a bare word, e.g. a date
                 if key in WHOLE_NUMBER_RULES and isinstance(changed[key], float) \
                         and changed[key].is_integer() and abs(changed[key]) < 1e15:
                     changed[key] = int(changed[key])  # 1e9 is 1000000000
@@ -1603,7 +1617,7 @@ def _scenario_changes(args) -> tuple[dict, list[str], str | None, dict]:
                 if number is not None:
                     problems.append(f"{option} {item!r}: {text!r} is not a number")
                     continue
-                value = text
+                value = _bare(name.strip(), text)
             name, label = name.strip(), f"{option} {item!r}"
             if name in tables[target]:
                 if tables[target][name][0] != value:

@@ -228,6 +228,15 @@ def test_cli_takes_on_and_off_in_a_planners_words(tiny_project, tmp_path, capsys
     assert main(["rules", str(path), "--set", "area_max_per_person_m2=30"]) == 0
     assert "30 m² is above the national red line of 25 m² per person" in \
         capsys.readouterr().err
+    # A list rule may be written as words, the way a planner types it.
+    assert main(["rules", str(path), "--set",
+                 "objective_order=housed, served,wishes、walk"]) == 0
+    assert load_project(path).rules["objective_order"] == [
+        "housed", "served", "wishes", "walk"]
+    assert main(["rules", str(path), "--set", "follow_up_months=1，3，6"]) == 0
+    assert load_project(path).rules["follow_up_months"] == [1, 3, 6]
+    assert main(["rules", str(path), "--set", "objective_order=housed,walk"]) == 1
+    assert "served must be in the order" in capsys.readouterr().err
     assert main(["rules", str(path), "--set", "area_max_per_person_m2=25"]) == 0
     assert "red line" not in capsys.readouterr().err
     # The same for a scenario's rule (found by a new user).

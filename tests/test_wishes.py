@@ -59,8 +59,8 @@ def test_site_wish_follows_its_place_in_the_order(tiny_project, formulation):
     assert default.run["objective_wishes"] == 0
     wish = default.allocations.set_index("household_id")["wish"]
     assert wish["H2"] == ("安置意愿：志愿安置点1.测试安置点二区。志愿安置点未满足："
-                          "符合本户条件的此类空置房共1套，已全部分给其他户（优先级"
-                          "更高、意愿得分更高或同村安置）。")
+                          "符合本户条件的此类空置房共1套，已全部分配：住不了本户现分"
+                          "房屋的户（与本户对调则该户无房）1套。")
     assert wish["H0"] == ""  # housed earlier
     assert wish["H3"].startswith("同村同点：本次同村（城北乡谷都村）分得住房3户")
     kpis = compute_kpis(project)["overall"]
@@ -100,8 +100,8 @@ def test_an_order_that_meets_a_later_wish_says_why_not_the_earlier(tiny_project)
     assert units_of(outcome)["H2"] == "A-201" and units_of(outcome)["H3"] == "B-101"
     assert outcome.allocations.set_index("household_id").at["H2", "wish"] == (
         "安置意愿：志愿安置点1.测试安置点二区、2.测试安置点。第2志愿测试安置点已满足；"
-        "第1志愿测试安置点二区未满足：符合本户条件的此类空置房共1套，已全部分给其他户"
-        "（优先级更高、意愿得分更高或同村安置）。")
+        "第1志愿测试安置点二区未满足：符合本户条件的此类空置房共1套，已全部分配：住不了"
+        "本户现分房屋的户（与本户对调则该户无房）1套。")
 
 
 def test_an_order_says_where_the_village_group_went(tiny_project):
@@ -139,8 +139,8 @@ def test_low_floor_wish(tiny_project):
     assert units_of(default)["H2"] == "A-201"
     assert default.allocations.set_index("household_id").at["H2", "wish"] == (
         "安置意愿：低楼层（1层及以下）。低楼层意愿（分配在2层）未满足：符合本户"
-        "条件的此类空置房共2套，已全部分给其他户（优先级更高、意愿得分更高或同村"
-        "安置）。")
+        "条件的此类空置房共2套，已全部分配：优先级高于本户（5分）的户1套，住不了本户现分"
+        "房屋的户（与本户对调则该户无房）1套。")  # H1 (55 points); H3 (fits 50 m² only)
     assert compute_kpis(project)["overall"]["low_floor_granted"] == 0
 
     project.rules["objective_order"] = WISHES_FIRST
