@@ -23,7 +23,7 @@ import pandas as pd
 from allocator import idnumber
 from allocator.ids import did_you_mean
 from allocator.project import Project, empty_frame
-from allocator.rules import default_rules
+from allocator.rules import age_on, default_rules
 from gis.readers import Problem, read_spatial, read_table
 
 logger = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ SITE_REQUIRED = ("site_id", "name")
 CATEGORIES = ("易地扶贫搬迁", "工程搬迁", "生态移民", "退役军人")
 SEXES = {"男": "男", "女": "女", "m": "男", "male": "男", "f": "女", "female": "女"}
 HEAD = "户主"
+ADULT_AGE = 18  # a younger head is named (a warning)
 UNIT_STATUS = {
     "空置": "vacant", "vacant": "vacant", "已入住": "occupied", "occupied": "occupied",
     "预留": "reserved", "reserved": "reserved", "维修中": "repair", "repair": "repair",
@@ -748,6 +749,13 @@ def _read_register(path: Path, encoding: str | None, today: dt.date | None = Non
                            f"only in letters or spacing{near}" if near else ""))
             continue
         head = heads.iloc[0]
+        born = _date(head["birth_date"]) if head["birth_date"] else None
+        if born is not None and age_on(born, today) < ADULT_AGE:
+            check.warn(int(head["row"]), "与户主关系",
+                       f"household {household_id}'s head (户主) {head['name']} is "
+                       f"{age_on(born, today)} years old on {today.isoformat()}: check "
+                       "that the 户主 row is the right person (a minor may head a "
+                       "household, e.g. one left without parents; keep it then)")
         if group["category"].nunique() > 1:
             check.warn(int(head["row"]), "安置类别",
                        f"household {household_id} has several categories; the "

@@ -6,7 +6,7 @@ import pytest
 
 from allocator.importer import ImportInputs, import_files
 from gis.readers import read_spatial, read_table
-from tests.conftest import TINY
+from tests.conftest import TINY, TINY_TODAY
 
 MESSY = TINY.parent / "messy"
 
@@ -253,3 +253,28 @@ def test_sites_read_in_the_wrong_zone_are_outside_the_county(tmp_path):
         facilities=TINY / "facilities.csv", county=TINY / "county.geojson",
         crs="EPSG:4543"))
     assert right.problems == []
+
+
+def test_a_head_under_18_is_named_but_taken(tmp_path):
+    # Found by a new user: a 分户 whose 户主 was 13 went through without a
+    # word. A minor may head a household (one left without parents), so the
+    # import warns and goes on. H5's head, born 1999, becomes 13 on the
+    # import day (ID number rewritten with the new birth digits).
+    from allocator.idnumber import check_digit
+
+    text = (TINY / "register.csv").read_text(encoding="utf-8-sig")
+    first17 = "51343120130505027"
+    text = text.replace("513431199905050273,户主,男,1999-05-05",
+                        f"{first17}{check_digit(first17)},户主,男,2013-05-05")
+    register = tmp_path / "register.csv"
+    register.write_text(text, encoding="utf-8")
+    inputs = _inputs(register=register)
+    inputs.today = TINY_TODAY
+    result = import_files(inputs)
+    assert result.errors == []
+    assert [line for line in _lines(result, "warning") if "户主" in line] == [
+        f"{register}:14:与户主关系: 警告 warning: household H5's head (户主) "
+        "阿尔拉且 is 13 years old on 2026-10-01: check that the 户主 row is the "
+        "right person (a minor may head a household, e.g. one left without "
+        "parents; keep it then)"]
+    assert result.project is not None
