@@ -26,6 +26,7 @@ from allocator.rules import (
     SCHOOL_KINDS,
     age_on,
     default_rules,
+    issuing_office,
 )
 
 logger = logging.getLogger(__name__)
@@ -72,9 +73,9 @@ def register_update_after(project: Project, run: dict) -> tuple[int, str] | None
 
 AFTERCARE_RULES = frozenset({
     "county_average_income_yuan", "stable_job_years_for_exit", "exit_income_basis",
-    "exit_conditions", "follow_up_months", "alert_rules"})
-"""Rules of exits, visits and alerts: changing them leaves allocations as
-they are."""
+    "exit_conditions", "follow_up_months", "alert_rules", "issuing_office"})
+"""Rules of exits, visits and alerts, and the issuing office of the orders:
+changing them leaves allocations as they are."""
 
 
 def _lock_records(value) -> list[dict]:
@@ -512,7 +513,6 @@ def build_orders(project: Project, scenario: str = "base",
     reference = dt.date.fromisoformat(run["reference_date"])
     label = run_label(run)
     county = project.metadata.get("county") or "本县"
-    office = f"{county}易地扶贫搬迁安置工作领导小组办公室"
     numbers = order_numbers(project, scenario)
     # In the order of their numbers, as they are filed and handed out.
     allocations = project.allocations[project.allocations["scenario"] == scenario]
@@ -618,7 +618,7 @@ def build_orders(project: Project, scenario: str = "base",
             order_number=f"{order_prefix}〔{issue_date.year}〕{number:04d}号",
             issue_date=issue_date,
             county=county,
-            office=office,
+            office=issuing_office(project.rules, county, info["category"]),
             household_id=row.household_id,
             head_name=head["name"],
             head_id_number=head["id_number"],

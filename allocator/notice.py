@@ -24,7 +24,7 @@ from allocator.fonts import find_cjk_font, missing_glyphs
 from allocator.orders import MissingGlyphError, _as_text, _Typesetter, mask_id_number
 from allocator.paths import output_path
 from allocator.project import Project
-from allocator.rules import SCHOOL_KINDS
+from allocator.rules import SCHOOL_KINDS, issuing_office
 
 logger = logging.getLogger(__name__)
 
@@ -221,6 +221,7 @@ def write_notice_pdf(project: Project, path: Path, *, scenario: str = "base",
     lines = notice_lines(project, scenario)
     until = posted_on + dt.timedelta(days=objection_days)
     county = project.metadata.get("county") or "本县"
+    office = issuing_office(project.rules, county, None)
     font = font or find_cjk_font()
     ts = _Typesetter(font)
     for line in lines:
@@ -234,7 +235,7 @@ def write_notice_pdf(project: Project, path: Path, *, scenario: str = "base",
     # A scenario's name stays off the public notice: a petition's trial is
     # often named after the household that petitioned.
     which = "基准方案" if scenario == "base" else "本方案"
-    intro = (f"根据安置房分配规则和优先级，经{county}易地扶贫搬迁安置工作领导小组办公室"
+    intro = (f"根据安置房分配规则和优先级，经{office}"
              f"分配，现将{which}新分配住房的{len(lines)}户名单公示如下。"
              f"公示期自{_day(posted_on)}起至{_day(until)}止，对名单有异议的，请在公示期内"
              "向安置办书面提出，逾期不予受理。")
@@ -266,7 +267,7 @@ def write_notice_pdf(project: Project, path: Path, *, scenario: str = "base",
         canvas = Canvas(temp_name, pagesize=A4, pageCompression=1,
                         initialFontName=ts.names[0], initialFontSize=TEXT)
         canvas.setTitle(title)
-        canvas.setAuthor(f"{county}易地扶贫搬迁安置工作领导小组办公室")
+        canvas.setAuthor(office)
         canvas.setCreator("resettlement-allocator")
         for number, page in enumerate(pages, start=1):
             y = PAGE_H - MARGIN
@@ -281,7 +282,6 @@ def write_notice_pdf(project: Project, path: Path, *, scenario: str = "base",
                 y -= 8
             y = _table(canvas, ts, page, y)
             if number == len(pages):
-                office = f"{county}易地扶贫搬迁安置工作领导小组办公室"
                 ts.draw(canvas, PAGE_W - MARGIN, y - 36, office, 10.5, align="right")
                 ts.draw(canvas, PAGE_W - MARGIN, y - 54, _day(posted_on), 10.5,
                         align="right")

@@ -11,6 +11,7 @@ import copy
 import datetime as dt
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -153,6 +154,14 @@ DEFAULTS: dict[str, RuleDefault] = {
     "coverage_gap_max": RuleDefault(
         0.1, "规划人员选择：各组之间每类服务的覆盖率相差不超过10个百分点（开启时）",
         "覆盖率差距上限"),
+    "issuing_office": RuleDefault(
+        {"易地扶贫搬迁": "{county}易地扶贫搬迁安置工作领导小组办公室",
+         "工程搬迁": "{county}搬迁安置工作领导小组办公室",
+         "生态移民": "{county}搬迁安置工作领导小组办公室",
+         "退役军人": "{county}退役军人事务局"},
+        "规划人员选择：分配通知书按户的安置类别由对应机关发文（{county}为县名）；"
+        "请按本县实际机构名称修改，未列出的类别按默认",
+        "发文机关"),
 }
 
 OBJECTIVE_LABELS = {
@@ -320,10 +329,12 @@ def rule_problems(rules: dict[str, Any]) -> list[str]:
                                 f"{json.dumps(expected, ensure_ascii=False)}")
                 continue
             missing = set(expected) - set(value)
-            if missing and key != "priority_points":
+            if missing and key not in ("priority_points", "issuing_office"):
                 problems.append(f"{key}: missing {', '.join(sorted(missing))}")
             for name, item in value.items():
-                if key == "school_ages":
+                if key == "issuing_office":
+                    problems += _office_problems(name, item, expected)
+                elif key == "school_ages":
                     if not (isinstance(item, list) and len(item) == 2
                             and all(isinstance(a, int) for a in item)
                             and 0 <= item[0] <= item[1]):
@@ -363,6 +374,37 @@ def rule_problems(rules: dict[str, Any]) -> list[str]:
                 and math.isfinite(value) and value < least:
             problems.append(f"{key}: {value} must be at least {least} ({why})")
     return problems
+
+
+OFFICE_CHARS_MAX = 60
+
+
+def _office_problems(category: str, office: Any, categories) -> list[str]:
+    """What is wrong with one entry of ``issuing_office``."""
+    if category not in categories:
+        return [f"issuing_office.{category}: not a category; the categories are "
+                + ", ".join(categories)]
+    if not isinstance(office, str) or not office.strip():
+        return [f"issuing_office.{category}: {office!r} must be the office's name, "
+                "e.g. \"{county}退役军人事务局\" ({county} is the county's name)"]
+    if len(office) > OFFICE_CHARS_MAX:
+        return [f"issuing_office.{category}: {len(office)} characters; an office's "
+                f"name fits in {OFFICE_CHARS_MAX}"]
+    stray = set(re.findall(r"{(.*?)}", office)) - {"county"}
+    if stray:
+        return [f"issuing_office.{category}: {{{sorted(stray)[0]}}} is not known; "
+                "only {county} (the county's name) is filled in"]
+    return []
+
+
+def issuing_office(rules: dict[str, Any], county: str, category: str | None) -> str:
+    """The office that issues the orders of a household of ``category`` (the
+    rule's entry, else the default's; ``{county}`` filled in). Without a
+    category, the office of 易地扶贫搬迁."""
+    table = dict(DEFAULTS["issuing_office"].value)
+    table.update(rules.get("issuing_office") or {})
+    office = table.get(category or "易地扶贫搬迁") or table["易地扶贫搬迁"]
+    return office.replace("{county}", county)
 
 
 # Exit and alert rules (issue #5): the household facts they may name, and the

@@ -115,6 +115,35 @@ def test_objective_order_tab(window, open_in, tiny_gpkg):
     assert window.project.rules["objective_order"] == names
 
 
+def test_issuing_offices_in_the_rules_dialog(window, open_in, tiny_gpkg):
+    from allocator.rules import DEFAULTS
+
+    open_in(window, tiny_gpkg)
+    window.show_rules_dialog()
+    dialog = window.rules_dialog
+    edits = {path[1]: editor for path, editor in dialog.editors.items()
+             if path[0] == "issuing_office"}
+    assert {c: e.text() for c, e in edits.items()} == \
+        DEFAULTS["issuing_office"].value
+    # Unchanged, the dialog changes no rule.
+    assert dialog.rules()["issuing_office"] == window.project.rules["issuing_office"]
+    edits["退役军人"].setText("{county}退役军人事务局移交安置科")
+    dialog._accept()
+    assert window.project.rules["issuing_office"]["退役军人"] == \
+        "{county}退役军人事务局移交安置科"
+    # An empty name is refused with the core's words, nothing changed.
+    window.show_rules_dialog()
+    dialog = window.rules_dialog
+    edits = {path[1]: editor for path, editor in dialog.editors.items()
+             if path[0] == "issuing_office"}
+    edits["生态移民"].setText("")
+    dialog._accept()
+    assert "issuing_office.生态移民: '' must be the office's name" in \
+        dialog.problem.text()
+    assert window.project.rules["issuing_office"]["生态移民"] == \
+        DEFAULTS["issuing_office"].value["生态移民"]
+
+
 def test_table_edits_record_before_and_after(window, open_in, tiny_gpkg):
     project = open_in(window, tiny_gpkg)
     model = window.tables.models["housing_units"]

@@ -50,6 +50,7 @@ from allocator.locks import (
 )
 from allocator.rules import DEFAULTS, rule_problems
 from ui.language import fill
+from ui.results import category_name
 from ui.screen import fit_to_screen
 
 logger = logging.getLogger(__name__)
@@ -121,6 +122,9 @@ SOURCES = (
     QT_TRANSLATE_NOOP("RuleSources",
                       "规划人员选择：各组之间每类服务的覆盖率相差不超过10个百分点"
                       "（开启时）"),
+    QT_TRANSLATE_NOOP("RuleSources",
+                      "规划人员选择：分配通知书按户的安置类别由对应机关发文（{county}"
+                      "为县名）；请按本县实际机构名称修改，未列出的类别按默认"),
     QT_TRANSLATE_NOOP("RuleSources",
                       '规划人员添加的退出条件（全部满足才退出），如 '
                       '[{"field": "open_petitions", "op": "==", "value": 0}]'),
@@ -349,6 +353,9 @@ class RulesDialog(QDialog):
     def _source(self, key: str, parent: QWidget) -> QLabel:
         default = DEFAULTS.get(key)
         shown = "-" if default is None else self._show(default.value)
+        if key == "issuing_office":
+            # Names of offices, one field each above: "恢复默认" shows them.
+            shown = self.tr("各类别的机关名称，见上（“恢复默认”可还原）")
         if key == "objective_order" and default is not None:
             shown = " → ".join(QCoreApplication.translate(
                 "Objectives", OBJECTIVE_SHORT.get(n, n)) for n in default.value)
@@ -508,6 +515,16 @@ class RulesDialog(QDialog):
                   self._spin(inner, rules["stable_job_years_for_exit"], 0, 50, 0))
         self._row(grid, "lottery_seed", self.tr("抽签种子"),
                   self._spin(inner, rules["lottery_seed"], 0, 2_000_000_000, 0))
+        # The office each category's orders are issued by ({county}: the
+        # county's name), the default's where the project names none.
+        offices = dict(DEFAULTS["issuing_office"].value)
+        offices.update(rules.get("issuing_office") or {})
+        for i, category in enumerate(offices):
+            edit = QLineEdit(offices[category], inner)
+            edit.setToolTip(self.tr("{county} 处填入县名"))
+            self._row(grid, "issuing_office",
+                      fill(self.tr("发文机关：%1"), category_name(category)), edit,
+                      (category, "last") if i == len(offices) - 1 else (category,))
         # Rules this editor has no page for yet (added to the core later)
         # get a plain editor by the type of their value.
         handled = {key for key, *_rest in self.editors}
@@ -805,6 +822,7 @@ class RulesDialog(QDialog):
     def rules(self) -> dict[str, Any]:
         """The edited rules (a new dict)."""
         rules = copy.deepcopy(self._rules)
+        rules["issuing_office"] = dict(rules.get("issuing_office") or {})
         for path, editor in self.editors.items():
             key, parts = path[0], path[1:]
             value = _editor_value(editor)
@@ -824,6 +842,13 @@ class RulesDialog(QDialog):
             else:
                 target[last] = value
         rules["objective_order"] = self.objective_order()
+        # An office the project did not name stays unnamed while it reads
+        # as the default (the project keeps what the planner gave).
+        named = self._rules.get("issuing_office") or {}
+        default = DEFAULTS["issuing_office"].value
+        rules["issuing_office"] = {
+            category: office for category, office in rules["issuing_office"].items()
+            if category in named or office != default.get(category)}
         return rules
 
     def problems(self, rules: dict[str, Any]) -> list[str]:

@@ -2970,6 +2970,10 @@ Project files are GeoPackages and open in QGIS.</translation>
         <translation>Planner&apos;s choice: coverage of each service differs by at most 10 percentage points between groups (when on)</translation>
     </message>
     <message>
+        <source>规划人员选择：分配通知书按户的安置类别由对应机关发文（{county}为县名）；请按本县实际机构名称修改，未列出的类别按默认</source>
+        <translation>Planner&apos;s choice: each household&apos;s orders are issued by the office of its resettlement category ({county} is the county&apos;s name); change them to the county&apos;s own offices; a category not listed keeps the default</translation>
+    </message>
+    <message>
         <source>规划人员添加的退出条件（全部满足才退出），如 [{&quot;field&quot;: &quot;open_petitions&quot;, &quot;op&quot;: &quot;==&quot;, &quot;value&quot;: 0}]</source>
         <translation>Exit conditions added by the planner (all must hold), e.g. [{&quot;field&quot;: &quot;open_petitions&quot;, &quot;op&quot;: &quot;==&quot;, &quot;value&quot;: 0}]</translation>
     </message>
@@ -3037,6 +3041,10 @@ Project files are GeoPackages and open in QGIS.</translation>
         <translation>Locks</translation>
     </message>
     <message>
+        <source>各类别的机关名称，见上（“恢复默认”可还原）</source>
+        <translation>each category&apos;s office, in the fields above (&quot;Reset&quot; restores it)</translation>
+    </message>
+    <message>
         <source>默认 %1。来源：%2</source>
         <translation>Default %1. Source: %2</translation>
     </message>
@@ -3095,6 +3103,14 @@ Project files are GeoPackages and open in QGIS.</translation>
     <message>
         <source>放宽同校时每拆分一所学校计作</source>
         <translation>When relaxed, each split counts as</translation>
+    </message>
+    <message>
+        <source>{county} 处填入县名</source>
+        <translation>{county} is filled in with the county&apos;s name</translation>
+    </message>
+    <message>
+        <source>发文机关：%1</source>
+        <translation>Issuing office: %1</translation>
     </message>
     <message>
         <source>上移</source>
