@@ -1899,6 +1899,11 @@ def _cmd_petition(args) -> int:
     print(f"  other households changed: {len(others)} (status {run['status']})")
     for row in others.itertuples():
         print(f"  {row.household_id}  {CHANGE_LABELS[row.change]}  {row.reason}")
+    if trial.unit_before and not trial.unit_after:
+        print(f"注意 warning: granted this way, household {args.household} loses "
+              f"{trial.unit_before} and waits: the trial found no unit for it "
+              "that the petition allows. Promoting the trial would put it on "
+              "the waiting list (the promote asks for --force)", file=sys.stderr)
     if args.json:
         from allocator.export import write_private_text
 

@@ -1667,6 +1667,15 @@ def promote(project: Project, name: str, reason: str = "", *,
         raise ScenarioError(f"scenario {name!r} cannot be promoted: "
                             f"{stale.text(path)}")
     taken = [] if taking_units else units_taken(project, name)
+    petitioner = (petition or {}).get("household")
+    if petitioner and not taking_units:
+        base_unit = _unit_of(project, BASE, petitioner)
+        if base_unit is not None and _unit_of(project, name, petitioner) is None:
+            raise ScenarioError(
+                f"promoting petition trial {name!r} puts household {petitioner} "
+                f"on the waiting list: it loses {base_unit}, and the trial found "
+                "no unit for it that the petition allows. Nothing changed; add "
+                "--force to promote it anyway")
     if taken:
         shown = ", ".join(f"{h} ({u} → {v or 'none'})" for h, u, v in taken[:10])
         more = f" and {len(taken) - 10} more" if len(taken) > 10 else ""
@@ -1853,6 +1862,16 @@ def stamp_run(run: dict[str, Any], stamp: dict[str, Any]) -> None:
         options = {}
     run["options_json"] = json.dumps({**options, MADE_AGAINST: stamp},
                                      ensure_ascii=False)
+
+
+def _unit_of(project: Project, scenario: str, household_id: str) -> str | None:
+    """The unit of a household in a scenario's stored allocation (None:
+    waiting, or not in it)."""
+    rows = project.allocations[(project.allocations["scenario"] == scenario)
+                               & (project.allocations["household_id"]
+                                  == household_id)]
+    unit = rows["unit_id"].iloc[0] if len(rows) else None
+    return unit if isinstance(unit, str) else None
 
 
 def petition_trial(project: Project, name: str) -> dict[str, Any] | None:

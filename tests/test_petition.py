@@ -82,6 +82,30 @@ def test_excluded_site_leaves_the_household_waiting(tiny_built):
     assert trial.others_changed.empty
 
 
+def test_a_trial_that_leaves_the_petitioner_waiting_is_not_promoted_unasked(
+        tiny_built):
+    # Excluding the only site leaves H2 without a unit: the promote says so
+    # and changes nothing, unless forced (found by a new user: the promote
+    # took H2's unit without a word).
+    from allocator.scenarios import ScenarioError, promote
+
+    trial = try_petition(tiny_built, "H2", exclude_site="S1", today=TINY_TODAY,
+                         backend="cpsat")
+    save_trial(tiny_built, trial, "信访H2")
+    with pytest.raises(ScenarioError) as refused:
+        promote(tiny_built, "信访H2", taking_units=False)
+    assert str(refused.value) == (
+        "promoting petition trial '信访H2' puts household H2 on the waiting "
+        "list: it loses A-201, and the trial found no unit for it that the "
+        "petition allows. Nothing changed; add --force to promote it anyway")
+    base = tiny_built.allocations[tiny_built.allocations["scenario"] == "base"]
+    assert dict(zip(base["household_id"], base["unit_id"]))["H2"] == "A-201"
+    promote(tiny_built, "信访H2", taking_units=True)
+    base = tiny_built.allocations[tiny_built.allocations["scenario"] == "base"]
+    assert not isinstance(
+        dict(zip(base["household_id"], base["unit_id"]))["H2"], str)
+
+
 def test_grant_a_low_floor_wish(tiny_built):
     tiny_built.rules["low_floor_max"] = 1
     tiny_built.households["wants_low_floor"] = tiny_built.households[
