@@ -233,6 +233,8 @@ def child(args) -> int:
     grab("08-rules")
     window.rules_dialog.tabs.setCurrentIndex(1)
     grab("08-rules-catchments")
+    window.rules_dialog.tabs.setCurrentIndex(3)
+    grab("08-rules-other")
     window.rules_dialog.tabs.setCurrentIndex(4)
     grab("08-rules-objectives")
     window.rules_dialog.tabs.setCurrentIndex(5)

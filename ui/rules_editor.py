@@ -322,7 +322,7 @@ class RulesDialog(QDialog):
         tabs.addTab(self._housing_tab(), self.tr("住房"))
         tabs.addTab(self._services_tab(), self.tr("服务半径与学龄"))
         tabs.addTab(self._priority_tab(), self.tr("优先级"))
-        tabs.addTab(self._other_tab(), self.tr("退出与抽签"))
+        tabs.addTab(self._other_tab(), self.tr("退出、抽签与发文"))
         tabs.addTab(self._objectives_tab(), self.tr("目标顺序"))
         tabs.addTab(self._locks_tab(), self.tr("锁定"))
         self.tabs = tabs

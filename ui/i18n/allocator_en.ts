@@ -3029,10 +3029,6 @@ Project files are GeoPackages and open in QGIS.</translation>
         <translation>Priority</translation>
     </message>
     <message>
-        <source>退出与抽签</source>
-        <translation>Exit, lottery</translation>
-    </message>
-    <message>
         <source>目标顺序</source>
         <translation>Objectives</translation>
     </message>
@@ -3259,6 +3255,10 @@ Project files are GeoPackages and open in QGIS.</translation>
     <message>
         <source>有残疾成员</source>
         <translation>member with a disability</translation>
+    </message>
+    <message>
+        <source>退出、抽签与发文</source>
+        <translation>Exit, lottery, offices</translation>
     </message>
     <message>
         <source>有70岁以上成员</source>
