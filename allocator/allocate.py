@@ -23,6 +23,7 @@ from allocator.project import Project, empty_frame
 from allocator.rules import (
     KIND_LABELS,
     OBJECTIVE_LABELS,
+    OBJECTIVE_SHORT,
     SCHOOL_KINDS,
     ages_on,
     area_band,
@@ -754,6 +755,8 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
     # The housed level's place in the order the planner set (1 by default).
     order = objective_order(rules)
     housed_level = order.index("housed") + 1 if "housed" in order else 1
+    ahead_of_housing = "、".join(OBJECTIVE_SHORT[name]
+                                 for name in order[:housed_level - 1])
     units = project.housing_units
     households = project.households
     # Plain dicts, built from lists: a frame look-up per household, or
@@ -873,10 +876,20 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
             by_planner = (f"规划人员锁定给其他户{locked}套，" if locked else "") + (
                 f"此前已分配、本次保留的户{kept}套，" if kept else "")
             excluded = f"其中{n_barred}套{why}，其余" if n_barred else ""
-            reason = (f"轮候：符合本户条件（{low:g}–{high:g} m²{need}）的空置房源"
-                      f"共{count}套，{excluded}已全部分配：{by_planner}优先级高于本户"
-                      f"（{points}分）的户{higher}套，同分户{same}套（抽签），低于本户的户"
-                      f"{lower}套（这些户只能使用这类房源，分给它们可多安置户数）")
+            if ahead_of_housing:
+                # A level before housing (wishes, village groups, services)
+                # decides who of equal or lower priority gets a unit.
+                why_not = f"（目标顺序中{ahead_of_housing}先于安置户数）"
+                reason = (f"轮候：符合本户条件（{low:g}–{high:g} m²{need}）的空置房源"
+                          f"共{count}套，{excluded}已全部分配：{by_planner}优先级高于"
+                          f"本户（{points}分）的户{higher}套，同分户{same}套，低于本户"
+                          f"的户{lower}套{why_not if same + lower else ''}")
+            else:
+                reason = (f"轮候：符合本户条件（{low:g}–{high:g} m²{need}）的空置房源"
+                          f"共{count}套，{excluded}已全部分配：{by_planner}优先级高于"
+                          f"本户（{points}分）的户{higher}套，同分户{same}套（抽签），"
+                          f"低于本户的户{lower}套（这些户只能使用这类房源，分给它们可多"
+                          "安置户数）")
         rows.append(_row(scenario, run_id, household_id, None, "waiting", reason))
     return _frame(rows, ALLOCATION_ROW)
 

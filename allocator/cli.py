@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 import traceback
+import unicodedata
 from pathlib import Path
 
 logger = logging.getLogger("allocator")
@@ -529,10 +530,27 @@ def _bare(key: str, text: str):
     """A rule's value written without JSON: a list rule (the objective
     order, the follow-up months) as words separated by commas, 、 or spaces
     ("housed,served,wishes,walk", "1、3、6"); any other, the text itself."""
-    from allocator.rules import DEFAULTS
+    from allocator.rules import COVERAGE_GROUPS, DEFAULTS
 
     default = DEFAULTS.get(key)
-    if default is None or not isinstance(default.value, list):
+    if default is None:
+        return text
+    if key == "coverage_gap_groups":
+        # The rule's own Chinese words (安置类别, 乡镇, 不限制) name its values.
+        words = {label: value for value, label in COVERAGE_GROUPS.items()}
+        words["类别"] = "category"
+        word = text.strip()
+        return words.get(word, word.lower() if word.lower() in COVERAGE_GROUPS
+                         else text)
+    if isinstance(default.value, (int, float)) and not isinstance(default.value,
+                                                                  bool):
+        # Digits typed full width (３, ０.１) are the same number.
+        try:
+            number = json.loads(unicodedata.normalize("NFKC", text))
+        except ValueError:
+            return text
+        return number if isinstance(number, (int, float)) else text
+    if not isinstance(default.value, list):
         return text
     words = [w for w in re.split(r"[,，、;；\s]+", text.strip()) if w]
     return [int(w) if w.isdigit() else w for w in words]
@@ -1213,6 +1231,19 @@ def _red_line_note(most) -> None:
               "不超过25平方米, 13th five-year relocation plan); set it back "
               "unless the county's policy allows more", file=sys.stderr)
 
+def _order_note(order) -> None:
+    """A note when a level comes before housing in the objective order: it
+    may leave a household waiting that the default order would house."""
+    if not isinstance(order, list) or "housed" not in order \
+            or order.index("housed") == 0:
+        return
+    ahead = ", ".join(str(name) for name in order[:order.index("housed")])
+    print(f"注意 note: {ahead} before housed: a household may be left waiting "
+          f"so that {ahead} gain (the waiting households' reasons say so); put "
+          "housed first to house as many as the default order does",
+          file=sys.stderr)
+
+
 YES_NO = {"true": True, "yes": True, "on": True, "是": True, "开": True,
           "false": False, "no": False, "off": False, "否": False, "关": False}
 """Words a planner may give for a rule that is on or off."""
@@ -1278,6 +1309,8 @@ def _cmd_rules(args) -> int:
         save_project(project, args.project)
         if "area_max_per_person_m2" in before:
             _red_line_note(project.rules.get("area_max_per_person_m2"))
+        if "objective_order" in before:
+            _order_note(project.rules.get("objective_order"))
     for row in rules_frame(project.rules).itertuples():
         label = DEFAULTS[row.key].label if row.key in DEFAULTS else row.key
         value = row.value_json
@@ -1709,6 +1742,7 @@ def _cmd_scenario(args) -> int:
             save_project(project, args.project)
             print(f"方案 scenario {name}: {scenarios.describe(changes)}")
             _red_line_note((changes.get("rules") or {}).get("area_max_per_person_m2"))
+            _order_note((changes.get("rules") or {}).get("objective_order"))
             print(f"solve it with `allocator solve "
                   f"{scenarios.shell_word(str(args.project))} --scenario "
                   f"{scenarios.shell_word(name)}`")

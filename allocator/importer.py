@@ -694,10 +694,14 @@ def _read_register(path: Path, encoding: str | None, today: dt.date | None = Non
             else:
                 seen_ids[id_number] = int(row)
         category = _text(cells.get("category"))
-        if category not in CATEGORIES:
-            check.error(row, "安置类别", f"{category!r}: use one of "
-                        + " / ".join(CATEGORIES))
         relationship = _text(cells.get("relationship"))
+        # A household's category is its head's: a member's row may leave it
+        # blank (as registers often do), but not give an unknown one.
+        if category not in CATEGORIES and (category or relationship == HEAD):
+            check.error(row, "安置类别", f"{category!r}: use one of "
+                        + " / ".join(CATEGORIES)
+                        + (" (the head's row gives the household's)"
+                           if relationship == HEAD else ""))
         if not relationship:
             check.error(row, "与户主关系", "empty; write 户主 for the head")
         disability, note = normalise_disability(_text(cells.get("disability")))
@@ -756,7 +760,7 @@ def _read_register(path: Path, encoding: str | None, today: dt.date | None = Non
                        f"{age_on(born, today)} years old on {today.isoformat()}: check "
                        "that the 户主 row is the right person (a minor may head a "
                        "household, e.g. one left without parents; keep it then)")
-        if group["category"].nunique() > 1:
+        if group.loc[group["category"] != "", "category"].nunique() > 1:
             check.warn(int(head["row"]), "安置类别",
                        f"household {household_id} has several categories; the "
                        f"head's ({head['category']}) is used")

@@ -312,7 +312,10 @@ def rule_problems(rules: dict[str, Any]) -> list[str]:
                 problems.append(f"{key}: {value!r} must be true or false (是 or "
                                 "否)")
         elif isinstance(expected, (int, float)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
+            if isinstance(value, str) and re.fullmatch(r"\s*[\d.]+\s*[%％]\s*", value):
+                problems.append(f"{key}: {value!r} must be a number; a share is "
+                                "written as one, 0.1 for 10 %")
+            elif isinstance(value, bool) or not isinstance(value, (int, float)):
                 problems.append(f"{key}: {value!r} must be a number")
             elif not math.isfinite(value):
                 problems.append(f"{key}: {value!r} must be a finite number")
@@ -357,7 +360,8 @@ def rule_problems(rules: dict[str, Any]) -> list[str]:
     problems += _dynamic_rule_problems(rules)
     problems += _order_problems(rules.get("objective_order"))
     groups = rules.get("coverage_gap_groups")
-    if "coverage_gap_groups" in rules and groups not in COVERAGE_GROUPS:
+    if "coverage_gap_groups" in rules and (not isinstance(groups, str)
+                                           or groups not in COVERAGE_GROUPS):
         problems.append(f"coverage_gap_groups: {groups!r} must be one of "
                         "\"category\", \"township\" or \"\" (off)")
     gap = rules.get("coverage_gap_max")
@@ -387,6 +391,11 @@ def _office_problems(category: str, office: Any, categories) -> list[str]:
     if not isinstance(office, str) or not office.strip():
         return [f"issuing_office.{category}: {office!r} must be the office's name, "
                 "e.g. \"{county}退役军人事务局\" ({county} is the county's name)"]
+    if any(not char.isprintable() for char in office):
+        return [f"issuing_office.{category}: {office!r} holds a line break or "
+                "another control character; write the name on one line"]
+    if office.count("{county}") > 1:
+        return [f"issuing_office.{category}: {office!r} names {{county}} twice"]
     if len(office) > OFFICE_CHARS_MAX:
         return [f"issuing_office.{category}: {len(office)} characters; an office's "
                 f"name fits in {OFFICE_CHARS_MAX}"]

@@ -90,13 +90,14 @@ def compute_shortages(project: Project, scenario: str = "base") -> list[dict[str
                        "walk_m": round(float(walk[i])),
                        "free": free[facilities.at[i, "facility_id"]]}
         held_back = capped.get((site_id, building, kind), 0)
+        cap = _cap_words(rules) if held_back else None
         records.append({
             "site_id": site_id, "site": sites.get(site_id, site_id),
             "building": building, "kind": kind, "short": count,
             "catchment_m": catchment, "within": within, "nearest_beyond": nearest,
-            "held_by_gap_cap": held_back,
+            "held_by_gap_cap": held_back, "gap_cap": cap,
             "text": _sentence(sites.get(site_id, site_id), building, kind, count,
-                              catchment, within, nearest, held_back),
+                              catchment, within, nearest, held_back, cap),
         })
     return records
 
@@ -104,8 +105,16 @@ def compute_shortages(project: Project, scenario: str = "base") -> list[dict[str
 CAPPED_MARK = "超过覆盖率差距上限"
 
 
+def _cap_words(rules) -> dict[str, Any]:
+    """The coverage gap cap the allocation was made with: its groups and
+    its points."""
+    points = float(rules.get("coverage_gap_max", 0)) * 100
+    return {"groups": str(rules.get("coverage_gap_groups") or ""),
+            "points": f"{points:.1f}".rstrip("0").rstrip(".")}
+
+
 def _sentence(site, building, kind, count, catchment, within, nearest,
-              held_back: int = 0) -> str:
+              held_back: int = 0, cap: dict[str, Any] | None = None) -> str:
     label = KIND_LABELS[kind]
     people = "人" if kind == "clinic" else "名适龄儿童"
     places = sum(w["free"] for w in within)
@@ -115,7 +124,11 @@ def _sentence(site, building, kind, count, catchment, within, nearest,
         text += "（" + "、".join(f"{w['facility']}容量{w['capacity']}"
                                  for w in within) + "）"
     if held_back:
-        text += f"；其中{held_back}人有名额可用，但安排后覆盖率差距将超过上限"
+        groups = {"category": "安置类别", "township": "乡镇"}.get(
+            (cap or {}).get("groups", ""), "各组")
+        text += (f"；其中{held_back}人有名额可用，但安排后{groups}之间的覆盖率差距将"
+                 f"超过上限{(cap or {}).get('points', '?')}个百分点（各户通知书列出"
+                 "覆盖率）")
     if nearest is not None:
         text += (f"；最近的服务半径外{label}：{nearest['facility']}，步行"
                  f"{nearest['walk_m']:,} m，剩余{max(nearest['free'], 0)}个")

@@ -117,7 +117,41 @@ HOUSING = (
              "households of equal score (by lot), {lower} to households of lower "
              "priority (who can use only units of this kind, so more households "
              "are housed)"),
+    # The same, when a level comes before housing in the objective order.
+    Template("waiting_barred_ahead",
+             "轮候：符合本户条件（{low}–{high} m²{need}）的空置房源共{count}套，"
+             "其中{barred}套{why}，其余已全部分配：{prior}优先级高于本户（{points}分）"
+             "的户{higher}套，同分户{same}套，低于本户的户{lower}套{ahead}",
+             "waiting: of the {count} vacant units that fit the household ({low}–"
+             "{high} m²{need}), {barred} are {why} and the others are allocated: "
+             "{prior}{higher} to households of higher priority than this one "
+             "({points} points), {same} to households of equal score, {lower} to "
+             "households of lower priority{ahead}"),
+    Template("waiting_taken_ahead",
+             "轮候：符合本户条件（{low}–{high} m²{need}）的空置房源共{count}套，"
+             "已全部分配：{prior}优先级高于本户（{points}分）的户{higher}套，同分户"
+             "{same}套，低于本户的户{lower}套{ahead}",
+             "waiting: all {count} vacant units that fit the household ({low}–"
+             "{high} m²{need}) are allocated: {prior}{higher} to households of "
+             "higher priority than this one ({points} points), {same} to "
+             "households of equal score, {lower} to households of lower "
+             "priority{ahead}"),
 )
+OBJECTIVE_SHORT_EN = {"安置户数": "housing", "服务名额": "school places and clinics",
+                      "安置意愿": "wishes", "同村同点": "village groups",
+                      "步行距离": "walking"}
+
+
+def _ahead_en(text: str) -> str:
+    """"（目标顺序中…先于安置户数）" in English ("" stays "")."""
+    found = re.fullmatch(r"（目标顺序中(.*)先于安置户数）", text, re.DOTALL)
+    if found is None:
+        return text
+    levels = " and ".join(OBJECTIVE_SHORT_EN.get(v, v)
+                          for v in found.group(1).split("、"))
+    return f" (the objective order puts {levels} before housing)"
+
+
 HOW = (
     Template("locked_on", "规划人员锁定（{lock_reason}），锁定日期{date}",
              "fixed by the planner ({lock_reason}) on {date}"),
@@ -502,6 +536,7 @@ FIELD_EN: dict[str, Callable[[str], str]] = {
     "request": _request_en,
     "wish": _wish_en,
     "members": lambda v: v.replace("、", ", "),
+    "ahead": _ahead_en,
 }
 
 
@@ -594,8 +629,13 @@ def shortage_text(record: dict[str, Any], language: str) -> str:
         text += " (" + ", ".join(f"{w['facility']} capacity {w['capacity']}"
                                  for w in within) + ")"
     if record.get("held_by_gap_cap"):
+        cap = record.get("gap_cap") or {}
+        groups = {"category": "categories", "township": "townships"}.get(
+            cap.get("groups", ""), "groups")
         text += (f"; {record['held_by_gap_cap']} of them have a place free, but "
-                 "placing them would take the coverage gap beyond its cap")
+                 f"placing them would take the coverage gap between {groups} "
+                 f"beyond its cap of {cap.get('points', '?')} points (each "
+                 "household's order gives the rates)")
     nearest = record.get("nearest_beyond")
     if nearest is not None:
         text += (f"; nearest {label} beyond the catchment: {nearest['facility']}, "

@@ -148,10 +148,12 @@ def test_a_child_the_cap_keeps_out_is_told_so(tiny_project):
     assert [(r["short"], r["held_by_gap_cap"]) for r in kindergarten] == [(3, 3)]
     assert kindergarten[0]["text"] == (
         "测试安置点 A栋：3名适龄儿童无幼儿园名额；步行300 m内1所幼儿园，剩余名额2个"
-        "（第一幼儿园容量2）；其中3人有名额可用，但安排后覆盖率差距将超过上限")
+        "（第一幼儿园容量2）；其中3人有名额可用，但安排后乡镇之间的覆盖率差距将超过"
+        "上限50个百分点（各户通知书列出覆盖率）")
     assert shortage_text(kindergarten[0], "en").endswith(
         "; 3 of them have a place free, but placing them would take the coverage "
-        "gap beyond its cap")
+        "gap between townships beyond its cap of 50 points (each household's "
+        "order gives the rates)")
     # A cap wide enough lets them in, and nobody is told of it.
     project.rules["coverage_gap_max"] = 1.0
     wide = solve(project, backend="highs")

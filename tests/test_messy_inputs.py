@@ -278,3 +278,29 @@ def test_a_head_under_18_is_named_but_taken(tmp_path):
         "right person (a minor may head a household, e.g. one left without "
         "parents; keep it then)"]
     assert result.project is not None
+
+
+def test_a_member_row_may_leave_the_category_blank(tmp_path):
+    # Found by a new user: a member's blank 安置类别 gave both "several
+    # categories; the head's is used" and an error refusing the file. The
+    # household's category is its head's: a blank on a member's row is
+    # taken, a blank on the head's row is an error that says so.
+    text = (TINY / "register.csv").read_text(encoding="utf-8-sig")
+    spouse = "H0,阿苦日哈,513431198706110048,配偶,女,1987-06-11,易地扶贫搬迁,"
+    assert spouse in text
+    register = tmp_path / "register.csv"
+    register.write_text(text.replace(spouse, spouse.replace("易地扶贫搬迁", "")),
+                        encoding="utf-8")
+    result = import_files(_inputs(register=register))
+    assert result.errors == []
+    assert not [line for line in _lines(result) if "安置类别" in line]
+    households = result.project.households.set_index("household_id")
+    assert households.at["H0", "category"] == "易地扶贫搬迁"
+
+    head = "H0,吉克阿呷,513431198503020034,户主,男,1985-03-02,易地扶贫搬迁,"
+    register.write_text(text.replace(head, head.replace("易地扶贫搬迁", "")),
+                        encoding="utf-8")
+    result = import_files(_inputs(register=register))
+    assert [str(p) for p in result.errors] == [
+        f"{register}:2:安置类别: 错误 error: '': use one of 易地扶贫搬迁 / 工程搬迁 / "
+        "生态移民 / 退役军人 (the head's row gives the household's)"]

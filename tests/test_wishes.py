@@ -81,6 +81,16 @@ def test_site_wish_follows_its_place_in_the_order(tiny_project, formulation):
     from allocator.texts import in_language
 
     assert "(objective 2: most households housed" in in_language(reason, "en")
+    # H3 waits: of the three units it fits (24-50 m²), A-101 went to H1 (55
+    # points), B-201 (25 m²) to H4 (25 points) and B-101 to H2 (5 points,
+    # as H3) for its wish, not by lot (found by a new user: "同分户1套（抽签）").
+    waiting = first.allocations.set_index("household_id").at["H3", "reason"]
+    assert waiting == (
+        "轮候：符合本户条件（24–50 m²）的空置房源共3套，已全部分配：优先级高于本户"
+        "（5分）的户2套，同分户1套，低于本户的户0套（目标顺序中安置意愿先于安置户数）")
+    assert in_language(waiting, "en").endswith(
+        "1 to households of equal score, 0 to households of lower priority (the "
+        "objective order puts wishes before housing)")
     kpis = compute_kpis(project)["overall"]
     assert (kpis["wish_first_choice"], kpis["wish_any_ranked"],
             kpis["wish_ranked_housed"]) == (1, 1, 1)
