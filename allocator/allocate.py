@@ -1345,8 +1345,9 @@ def base_placements(project: Project) -> tuple[dict[str, str | None],
     return units, {h: frozenset(p) for h, p in places.items()}
 
 
-def mark_changed_units(project: Project, before) -> list[tuple[str, str | None,
-                                                                str | None, str]]:
+def mark_changed_units(project: Project, before, cause: str = "重新求解",
+                       label: str = "重新求解", log: bool = True
+                       ) -> list[tuple[str, str | None, str | None, str]]:
     """After a solve of the base afresh: the households whose allocation
     differs from ``before`` (see :func:`base_placements`) as (household,
     unit before, unit now, change): another unit (moved), a unit after
@@ -1354,7 +1355,10 @@ def mark_changed_units(project: Project, before) -> list[tuple[str, str | None,
     or clinics (service). Their rows of the base's allocation are marked as
     a reallocation marks its changes (``change`` and the reason first), and
     a ledger entry names them, so that their orders can be printed again
-    alone (``allocator export --changed``) until a later solve changes any."""
+    alone (``allocator export --changed``) until a later solve changes any.
+    ``cause`` begins each reason (a solve afresh, a promoted scenario) and
+    ``label`` follows the change's name; without ``log`` no ledger entry is
+    made (a promote's own entry names the households)."""
     from allocator.reallocate import CHANGE_LABELS
 
     units, places = before
@@ -1375,10 +1379,12 @@ def mark_changed_units(project: Project, before) -> list[tuple[str, str | None,
             continue
         changed.append((household_id, was, unit, kind))
     if not changed:
+        if not log:
+            return []
         project.log("allocate changes", "scenario base",
                     after={"run_id": _base_run_id(project), "changes": {},
                            "households": {}},
-                    reason="重新求解：无户的分配结果变动")
+                    reason=f"{cause}：无户的分配结果变动")
         return []
     rows = project.allocations
     base = rows["scenario"] == "base"
@@ -1392,16 +1398,19 @@ def mark_changed_units(project: Project, before) -> list[tuple[str, str | None,
     for household_id, was, unit, kind in changed:
         gone = barred.get((household_id, was)) or (
             "改分他户" if was in taken else "不再分配")
-        why = {"moved": f"重新求解，原分配房屋{was}改为{unit}",
-               "allocated": f"重新求解，由轮候改为分配房屋{unit}",
-               "unhoused": f"重新求解，原分配房屋{was}{gone}，重新轮候",
-               "service": "重新求解，学位或卫生服务变动"}[kind]
+        why = {"moved": f"{cause}，原分配房屋{was}改为{unit}",
+               "allocated": f"{cause}，由轮候改为分配房屋{unit}",
+               "unhoused": f"{cause}，原分配房屋{was}{gone}，重新轮候",
+               "service": f"{cause}，学位或卫生服务变动"}[kind]
         i = at_row[household_id]
         reason = rows.at[i, "reason"]
         reasons[household_id] = why
-        rows.at[i, "change"] = f"{CHANGE_LABELS[kind]}（重新求解）"
-        rows.at[i, "reason"] = f"变动原因：{why}。" + (
-            reason if isinstance(reason, str) else "")
+        rows.at[i, "change"] = f"{CHANGE_LABELS[kind]}（{label}）"
+        if not (isinstance(reason, str) and reason.startswith(f"变动原因：{why}")):
+            rows.at[i, "reason"] = f"变动原因：{why}。" + (
+                reason if isinstance(reason, str) else "")
+    if not log:
+        return changed
     counts: dict[str, int] = {}
     for *_rest, kind in changed:
         counts[kind] = counts.get(kind, 0) + 1
@@ -1412,7 +1421,7 @@ def mark_changed_units(project: Project, before) -> list[tuple[str, str | None,
                                        "unit_after": u or None,
                                        "reason": reasons[h]}
                                    for h, w, u, _kind in changed}},
-                reason="重新求解：分配结果变动的户")
+                reason=f"{cause}：分配结果变动的户")
     return changed
 
 

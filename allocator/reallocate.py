@@ -78,7 +78,7 @@ CHANGE_LABELS = {
     "exited": "退出",
     "allocated": "新分配",
     "moved": "调换住房",
-    "unhoused": "住房不可用，重新轮候",
+    "unhoused": "失去原分配房屋，重新轮候",
     "service": "学位或卫生服务变动",
     "resized": "家庭人口变化，保留原房屋",
 }

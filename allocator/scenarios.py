@@ -1687,6 +1687,12 @@ def promote(project: Project, name: str, reason: str = "", *,
             "others. Nothing changed; add --force to promote it anyway")
     data = scenario_data(project, name)
     before = {"base_run": _base_run(project)}
+    from allocator.allocate import base_placements, mark_changed_units
+
+    # What each household had in the base: the promote marks those it
+    # changes, as a solve afresh does, so that their orders say why and
+    # `export --changed` prints them (a petition trial marked its own).
+    placed_before = None if petition is not None else base_placements(project)
     # Who gets another unit (or none) by the promote, for the ledger: a
     # household's own history names the promote that moved it.
     base_rows = project.allocations[project.allocations["scenario"] == BASE]
@@ -1732,6 +1738,9 @@ def promote(project: Project, name: str, reason: str = "", *,
                 reason=reason or "allocator scenario promote")
     if petition:
         _lock_petition(project, petition, rows, name)
+    elif placed_before is not None:
+        mark_changed_units(project, placed_before, cause="按调整后的方案",
+                           label="采用方案", log=False)
 
 
 def _lock_petition(project: Project, petition: dict[str, Any],

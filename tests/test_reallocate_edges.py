@@ -98,7 +98,7 @@ def test_with_moves_it_waits_again_and_says_why(grown, tmp_path, capsys):
     # nobody waiting (H5, one person) fits A-201.
     assert _changes(changes) == {"H2": (
         "unhoused", "家庭人口变化（现4人），原分配房屋不再适合：A-201，重新轮候")}
-    assert "H2  住房不可用，重新轮候  家庭人口变化（现4人），原分配房屋不再适合" \
+    assert "H2  失去原分配房屋，重新轮候  家庭人口变化（现4人），原分配房屋不再适合" \
         in capsys.readouterr().out
     assert in_language("家庭人口变化（现4人），原分配房屋不再适合：A-201，重新轮候",
                        "en") == (

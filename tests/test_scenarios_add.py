@@ -209,3 +209,35 @@ def test_an_added_household_without_an_income_gets_no_low_income_points(
     data = scenarios.scenario_data(tiny_project, "noincome")
     points = dict(zip(data.households["household_id"], data.households["priority"]))
     assert points["NEW-1"] == 35
+
+
+def test_a_promote_marks_the_households_it_changes(tiny_project, tmp_path, capsys):
+    # Found by a new user: after a forced promote, H4 (which lost B-201 to
+    # NEW-1) got a waiting notice without a word of its lost unit, and
+    # `export --changed` refused ("comes from promoting a scenario").
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    assert main(["solve", str(path), "--backend", "cpsat", "--date",
+                 "2026-10-01"]) == 0
+    changes = tmp_path / "add.json"
+    changes.write_text(json.dumps(ADD_ONE, ensure_ascii=False), encoding="utf-8")
+    assert main(["scenario", "new", str(path), "addhh", "--file",
+                 str(changes)]) == 0
+    assert main(["solve", str(path), "--scenario", "addhh", "--backend", "cpsat",
+                 "--date", "2026-10-01"]) == 0
+    assert main(["scenario", "promote", str(path), "addhh"]) == 1  # takes B-201
+    assert main(["scenario", "promote", str(path), "addhh", "--force"]) == 0
+    project = load_project(path)
+    base = project.allocations[project.allocations["scenario"] == "base"]
+    row = base.set_index("household_id").loc["H4"]
+    assert row["change"] == "失去原分配房屋，重新轮候（采用方案）"
+    assert row["reason"].startswith(
+        "变动原因：按调整后的方案，原分配房屋B-201改分他户，重新轮候。轮候：")
+    # H5 waited before and waits now: not marked; NEW-1 was not in the base.
+    marked = base.loc[base["change"].map(lambda c: isinstance(c, str) and c != ""),
+                      "household_id"].tolist()
+    assert "H4" in marked and "H5" not in marked and "NEW-1" not in marked
+    capsys.readouterr()
+    out = tmp_path / "changed.pdf"
+    assert main(["export", str(path), "--changed", "--pdf", str(out)]) == 0
+    assert out.exists()

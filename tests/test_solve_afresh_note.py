@@ -35,14 +35,15 @@ def test_a_solve_after_orders_names_whom_it_moves(tmp_path, capsys):
             f"`allocator export {path} --changed --pdf FILE` prints their orders "
             "alone, and `allocator reallocate` (instead of a solve) keeps "
             "households already housed in their units:\n"
-            "  H2  A-201 → B-101  调换住房\n  H3  B-101 → 轮候  住房不可用，重新轮候\n"
+            "  H2  A-201 → B-101  调换住房\n"
+            "  H3  B-101 → 轮候  失去原分配房屋，重新轮候\n"
             ) in out
     # Their orders alone, each with the reason.
     orders = tmp_path / "changed.csv"
     assert main(["export", str(path), "--changed", "--csv", str(orders)]) == 0
     out = capsys.readouterr().out
     assert ("H2  B-101  调换住房（重新求解）\n"
-            "H3  轮候  住房不可用，重新轮候（重新求解）\n") in out
+            "H3  轮候  失去原分配房屋，重新轮候（重新求解）\n") in out
     import pandas as pd
 
     table = pd.read_csv(orders, dtype=str)
@@ -61,7 +62,7 @@ def test_without_orders_it_names_them_only(tmp_path, capsys):
     assert ("have another unit or none); `allocator export "
             f"{path} --changed --pdf FILE` prints") in out
     assert ("\n  H2  A-201 → B-101  调换住房\n"
-            "  H3  B-101 → 轮候  住房不可用，重新轮候\n") in out
+            "  H3  B-101 → 轮候  失去原分配房屋，重新轮候\n") in out
     assert "printed on orders" not in out
     # The ledger says what each got and why; H2's own history shows its part.
     assert main(["ledger", str(path), "--household", "H2",
@@ -87,6 +88,6 @@ def test_a_later_solve_or_reallocation_that_changes_nothing_keeps_them(
     orders = tmp_path / "changed.csv"
     assert main(["export", str(path), "--changed", "--csv", str(orders)]) == 0
     out = capsys.readouterr().out
-    assert "H2  B-101  调换住房\nH3  轮候  住房不可用，重新轮候\n" in out
+    assert "H2  B-101  调换住房\nH3  轮候  失去原分配房屋，重新轮候\n" in out
     assert ") changed no household; the solve before it (run " f"{first}" in out
     assert "changed 2 household(s), whose allocation has not changed since" in out

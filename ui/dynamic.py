@@ -101,7 +101,7 @@ CHANGE_NAMES = {
     "exited": QT_TRANSLATE_NOOP("Changes", "退出"),
     "allocated": QT_TRANSLATE_NOOP("Changes", "新分配"),
     "moved": QT_TRANSLATE_NOOP("Changes", "调换住房"),
-    "unhoused": QT_TRANSLATE_NOOP("Changes", "住房不可用，重新轮候"),
+    "unhoused": QT_TRANSLATE_NOOP("Changes", "失去原分配房屋，重新轮候"),
     "service": QT_TRANSLATE_NOOP("Changes", "学位或卫生服务变动"),
     "resized": QT_TRANSLATE_NOOP("Changes", "家庭人口变化，保留原房屋"),
 }

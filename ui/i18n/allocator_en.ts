@@ -97,8 +97,8 @@
         <translation>Moved to another unit</translation>
     </message>
     <message>
-        <source>住房不可用，重新轮候</source>
-        <translation>Unit unavailable, back on the waiting list</translation>
+        <source>失去原分配房屋，重新轮候</source>
+        <translation>Lost the allocated unit, back on the waiting list</translation>
     </message>
     <message>
         <source>学位或卫生服务变动</source>
