@@ -1337,7 +1337,12 @@ def cmd_lock(args) -> int:
 
 
 def _cmd_lock(args) -> int:
-    from allocator.locks import LockRefused, add_lock, remove_lock
+    from allocator.locks import (
+        LockRefused,
+        add_lock,
+        fixes_on_held_units,
+        remove_lock,
+    )
     from allocator.project import load_project, save_project
 
     unit = args.unit if args.unit is not None else args.forbid
@@ -1366,12 +1371,33 @@ def _cmd_lock(args) -> int:
             was = change.before[0].get("reason") or ""
             print(f"replaced the lock set {str(change.before[0].get('created'))[:10]} "
                   f"(reason was: {was or '-'})")
-    for row in project.locks.itertuples():
+        if not args.remove and kind == "fix":
+            for household, fixed, holder in fixes_on_held_units(project):
+                if (household, fixed) == (args.household.strip(), unit):
+                    print(f"注意 note: {unit} is allocated to household {holder}: a "
+                          f"solve gives {holder} another unit or puts it back on "
+                          f"the waiting list; `allocator reallocate` keeps "
+                          f"{holder} housed, so it keeps this lock only with "
+                          f"--allow-moves and another unit that fits {holder}",
+                          file=sys.stderr)
+    shown = project.locks
+    if unit is not None and len(shown) > LOCKS_SHOWN:
+        # After a change, the household's own locks (a refused site may
+        # hold hundreds of units): the whole list is `allocator lock P`.
+        shown = shown[shown["household_id"] == args.household.strip()]
+        print(f"{len(project.locks)} locks in all; `allocator lock "
+              f"{_shell(args.project)}` lists them; household "
+              f"{args.household.strip()}'s:")
+    for row in shown.itertuples():
         kind = "固定 fix" if row.kind == "fix" else "禁止 forbid"
         print(f"{row.household_id}  {kind}  {row.unit_id}  {row.reason or ''}")
     if project.locks.empty:
         print("no locks")
     return EXIT_OK
+
+
+LOCKS_SHOWN = 50
+"""More locks than this are listed after a change only for its household."""
 
 
 def cmd_bench(args) -> int:
@@ -2067,6 +2093,14 @@ def _cmd_reallocate(args) -> int:
                   f"{_shell(args.project)}` lists them) and remove or "
                   "change the one at fault; nothing changed. 重新分配无解，未作任何"
                   "更改。", file=sys.stderr)
+            from allocator.locks import fixes_on_held_units
+
+            held = fixes_on_held_units(project)
+            for household, unit, holder in held[:10]:
+                print(f"  the fix of {unit} to household {household}: {unit} is "
+                      f"{holder}'s, who must stay housed"
+                      + ("" if args.allow_moves else " (it may move only with "
+                         "--allow-moves)"), file=sys.stderr)
             return EXIT_DATA
         else:
             how, again = ("reached its time limit", "Reallocate again with a "

@@ -321,3 +321,20 @@ def lock_reasons(project: Project, kind: str) -> dict[tuple[str, str], str]:
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{k: (None if isinstance(v, float) and pd.isna(v) else v)
              for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def fixes_on_held_units(project: Project) -> list[tuple[str, str, str]]:
+    """The fix locks on a unit the base's allocation gives another household:
+    (household the lock fixes it to, unit, household holding it). A
+    reallocation keeps the holder housed, so it can keep such a lock only by
+    moving the holder to another unit it fits."""
+    locks = project.locks
+    if locks.empty:
+        return []
+    rows = project.allocations[project.allocations["scenario"] == "base"]
+    holder = {u: h for h, u in zip(rows["household_id"].tolist(),
+                                   rows["unit_id"].tolist()) if isinstance(u, str)}
+    fixes = locks[locks["kind"] == "fix"]
+    return [(h, u, holder[u]) for h, u in zip(fixes["household_id"].tolist(),
+                                               fixes["unit_id"].tolist())
+            if u in holder and holder[u] != h]

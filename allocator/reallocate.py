@@ -331,6 +331,20 @@ def _view(project: Project, previous: pd.DataFrame, fixed: bool, today: dt.date
             "--allow-moves to move it, or remove the forbid (`allocator lock "
             f"PROJECT --household {barred[0][0]} --forbid {barred[0][1]} "
             "--remove`)")
+    owner_of = {u: h for h, u in kept.items()}
+    taken = sorted(
+        (h, u, owner_of[u]) for h, u in zip(locks.loc[fixes, "household_id"].tolist(),
+                                            locks.loc[fixes, "unit_id"].tolist())
+        if u in owner_of and owner_of[u] != h and h not in kept)
+    if fixed and taken:
+        listed = "; ".join(f"{h} is fixed to {u}, which {holder} was allocated"
+                           for h, u, holder in taken)
+        raise ReallocationError(
+            f"{listed}: a reallocation without moves keeps every household in "
+            "its unit, so the lock cannot be kept; reallocate with --allow-moves "
+            f"(then {taken[0][2]} moves to another unit it fits, if there is "
+            "one), or remove the lock (`allocator lock PROJECT --household "
+            f"{taken[0][0]} --unit {taken[0][1]} --remove`)")
     if fixed and elsewhere:
         listed = "; ".join(f"{h} holds {home} and is fixed to {u}"
                            for h, u, home in elsewhere)

@@ -362,3 +362,32 @@ def test_a_waiting_household_is_told_of_the_units_kept_by_earlier_ones(tmp_path)
     assert in_language(rows.at["H5", "reason"], "en").startswith(
         "waiting: all 1 vacant units that fit the household (12–25 m²) are "
         "allocated: 1 kept by households allocated before, 0 to households")
+
+
+def test_a_fix_on_a_unit_another_household_holds(tiny_project, tmp_path, capsys):
+    # Found by a new user: fixing B-201 (allocated to H4) to H5 was taken in
+    # silence, and the reallocation then failed without naming the lock.
+    # H4 (one person) fits only B-201, so even with moves there is no way.
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    assert main(["solve", str(path), "--date", "2026-10-01"]) == 0
+    capsys.readouterr()
+    assert main(["lock", str(path), "--household", "H5", "--unit", "B-201",
+                 "--reason", "县长批示"]) == 0
+    assert ("注意 note: B-201 is allocated to household H4: a solve gives H4 "
+            "another unit or puts it back on the waiting list; `allocator "
+            "reallocate` keeps H4 housed, so it keeps this lock only with "
+            "--allow-moves and another unit that fits H4") in capsys.readouterr().err
+    before = (tmp_path / "p.gpkg").read_bytes()
+    assert main(["reallocate", str(path), "--date", "2026-10-02"]) == 1
+    assert ("H5 is fixed to B-201, which H4 was allocated: a reallocation without "
+            "moves keeps every household in its unit, so the lock cannot be "
+            "kept; reallocate with --allow-moves (then H4 moves to another unit "
+            "it fits, if there is one), or remove the lock (`allocator lock "
+            f"{path} --household H5 --unit B-201 --remove`)") \
+        in capsys.readouterr().err
+    assert main(["reallocate", str(path), "--date", "2026-10-02",
+                 "--allow-moves"]) == 1
+    assert "  the fix of B-201 to household H5: B-201 is H4's, who must stay " \
+        "housed\n" in capsys.readouterr().err
+    assert (tmp_path / "p.gpkg").read_bytes() == before
