@@ -1842,8 +1842,22 @@ def _cmd_scenario(args) -> int:
             scenarios.promote(project, args.name, args.reason, path=args.project,
                               taking_units=args.force)
             save_project(project, args.project)
+            ledger = project.ledger
+            at = [i for i, action in enumerate(ledger["action"].tolist())
+                  if action == "scenario promote"][-1]
             print(f"方案 scenario {args.name} is now the base (ledger entry "
-                  f"{len(project.ledger)})")
+                  f"{at + 1})")
+            try:
+                details = json.loads(ledger["after"].iloc[at]).get("details") or {}
+            except (TypeError, ValueError, AttributeError):
+                details = {}
+            for household, moved in sorted(details.items()):
+                print(f"  {household}  {moved.get('unit_before') or '轮候'} → "
+                      f"{moved.get('unit_after') or '轮候'}")
+            locks = int((ledger["action"].iloc[at + 1:] == "lock").sum())
+            if locks:
+                print(f"  {locks} lock(s) keep the petition's condition "
+                      f"(`allocator lock {_shell(args.project)}` lists them)")
             blank = scenarios.without_id_numbers(project)
             if blank:
                 shown = ", ".join(blank[:10]) + (

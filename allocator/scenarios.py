@@ -1732,7 +1732,9 @@ def promote(project: Project, name: str, reason: str = "", *,
         project.service_assignments["scenario"] != name]
     project.log("scenario promote", f"scenario {name}", before=before,
                 after={"changes": changes, "run_id": run.iloc[0]["run_id"],
-                       "households": {h: "另分房屋" if d["unit_after"] else "轮候"
+                       "households": {h: ("轮候" if not d["unit_after"]
+                                          else "另分房屋" if d["unit_before"]
+                                          else "新分配")
                                       for h, d in moved.items()},
                        "details": moved},
                 reason=reason or "allocator scenario promote")

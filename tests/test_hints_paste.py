@@ -158,7 +158,12 @@ def test_promote_refused_names_the_path_and_its_command_runs(path, capsys):
     assert delete == f"allocator scenario delete {_quoted(path)} '信访 H2'"
     _accepted(delete)
     _accepted(petition)
-    assert main(["scenario", "promote", str(path), TRIAL]) == 0
+    # H2 refusing A-201 waits in the trial (nothing else fits it here): the
+    # promote asks for --force.
+    capsys.readouterr()
+    assert main(["scenario", "promote", str(path), TRIAL]) == 1
+    assert "puts household H2 on the waiting list" in capsys.readouterr().err
+    assert main(["scenario", "promote", str(path), TRIAL, "--force"]) == 0
 
 
 def test_an_unknown_name_names_the_path(path, capsys):
