@@ -1395,7 +1395,12 @@ def mark_changed_units(project: Project, before, cause: str = "重新求解",
 
     barred = {pair: f"经规划人员排除（{why}）"
               for pair, why in lock_reasons(project, "forbid").items()}
+    marked = {h for h, c in zip(rows.loc[base, "household_id"].tolist(),
+                                rows.loc[base, "change"].tolist())
+              if isinstance(c, str) and c}
     for household_id, was, unit, kind in changed:
+        if household_id in marked:
+            continue  # marked already, with its own reason (a reallocation)
         gone = barred.get((household_id, was)) or (
             "改分他户" if was in taken else "不再分配")
         why = {"moved": f"{cause}，原分配房屋{was}改为{unit}",
@@ -1419,7 +1424,7 @@ def mark_changed_units(project: Project, before, cause: str = "重新求解",
                        "households": {h: kind for h, _w, _u, kind in changed},
                        "details": {h: {"unit_before": w or None,
                                        "unit_after": u or None,
-                                       "reason": reasons[h]}
+                                       "reason": reasons.get(h)}
                                    for h, w, u, _kind in changed}},
                 reason=f"{cause}：分配结果变动的户")
     return changed
