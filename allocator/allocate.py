@@ -790,6 +790,7 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
     # A reallocation keeps households allocated before in their units: those
     # are counted as kept, not by the holder's priority.
     kept_in: dict[int, int] = defaultdict(int)
+    kept_priority: dict[int, list[int]] = defaultdict(list)
     home = instance.problem.household_home
     for h, c in enumerate(solution.household_class):
         if c is None:
@@ -798,6 +799,7 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
             locked_in[c] += 1
         elif home.get(h) == c:
             kept_in[c] += 1
+            kept_priority[c].append(int(points_of[instance.household_ids[h]]))
         else:
             holder_priority[c].append(int(points_of[instance.household_ids[h]]))
     # Households of one size and need share their classes: count them once.
@@ -858,8 +860,10 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
                 sorted(p for k in usable for p in holder_priority.get(k, [])),
                 (sum(locked_in.get(k, 0) for k in usable),
                  sum(kept_in.get(k, 0) for k in usable)),
+                sorted(p for k in usable for p in kept_priority.get(k, [])),
                 sum(len(instance.class_units[k]) for k in barred))
-        count, taken, (locked, kept), n_barred = taken_of[eligible, barred]
+        count, taken, (locked, kept), kept_points, n_barred = \
+            taken_of[eligible, barred]
         need = "、无障碍" if needs_accessible else ""
         why = (f"经规划人员排除（{'；'.join(forbid_why[household_id])}）"
                if household_id in forbid_why else "因本户不接受")
@@ -873,8 +877,10 @@ def _allocation_rows(project, instance, solution, chosen, run_id, scenario):
             higher = len(taken) - bisect_right(taken, points)
             same = bisect_right(taken, points) - bisect_left(taken, points)
             lower = len(taken) - higher - same
+            kept_higher = len(kept_points) - bisect_right(kept_points, points)
             by_planner = (f"规划人员锁定给其他户{locked}套，" if locked else "") + (
-                f"此前已分配、本次保留的户{kept}套，" if kept else "")
+                f"此前已分配、本次保留的户{kept}套（其中优先级高于本户的"
+                f"{kept_higher}套），" if kept else "")
             excluded = f"其中{n_barred}套{why}，其余" if n_barred else ""
             if ahead_of_housing:
                 # A level before housing (wishes, village groups, services)

@@ -1960,13 +1960,33 @@ def _cmd_petition(args) -> int:
         return EXIT_DATA
     run = trial.reallocation.outcome.run
     if not trial.reallocation.solved:
-        print(f"错误 error: the trial ended {run['status']}; nothing changed",
+        why = {"feasible": "with a solution not proven the best before its time "
+                           "limit; try again with a longer --time-limit (or "
+                           "none)",
+               "timeout": "at its time limit without a solution; try again with "
+                          "a longer --time-limit (or none)",
+               "cancelled": "stopped (Ctrl-C)",
+               "infeasible": "without a solution: the households allocated "
+                             "before cannot all stay housed with the petition "
+                             "granted"}.get(str(run["status"]), str(run["status"]))
+        print(f"错误 error: the trial ended {why}; nothing changed",
               file=sys.stderr)
         return EXIT_DATA
     others = trial.others_changed
     print(f"信访试算 petition: {trial.request}")
+    waits = ""
+    if not trial.unit_after:
+        rows = trial.reallocation.outcome.allocations
+        own = rows.loc[rows["household_id"] == args.household, "reason"]
+        text = own.iloc[0] if len(own) and isinstance(own.iloc[0], str) else ""
+        waits = "（" + (text.split("轮候：", 1)[-1] if "轮候：" in text
+                       else "轮候") + "）"
     print(f"  {args.household}: {trial.unit_before or '轮候'} -> "
-          f"{trial.unit_after or '轮候（无符合条件的房源）'}")
+          f"{trial.unit_after or '轮候' + waits}")
+    if args.exclude_unit and trial.unit_before != args.exclude_unit.strip():
+        print(f"注意 note: household {args.household} does not hold "
+              f"{args.exclude_unit} (it holds {trial.unit_before or 'none'}); the "
+              "trial only keeps that unit from it", file=sys.stderr)
     places = trial.place_changes
     for text in places.loc[places["household_id"] == args.household, "text"]:
         print(f"      {text}")

@@ -512,9 +512,12 @@ def _prior_en(text: str) -> str:
     found = re.search(r"规划人员锁定给其他户(\d+)套，", text)
     if found:
         out += f"{found.group(1)} fixed to other households by the planner, "
-    found = re.search(r"此前已分配、本次保留的户(\d+)套，", text)
+    found = re.search(r"此前已分配、本次保留的户(\d+)套(?:（其中优先级高于本户的"
+                      r"(\d+)套）)?，", text)
     if found:
-        out += f"{found.group(1)} kept by households allocated before, "
+        out += f"{found.group(1)} kept by households allocated before" + (
+            f" ({found.group(2)} of them of higher priority), " if found.group(2)
+            else ", ")
     return out
 
 

@@ -355,13 +355,18 @@ def test_a_waiting_household_is_told_of_the_units_kept_by_earlier_ones(tmp_path)
                  "--date", DAY]) == 0
     rows = load_project(path).allocations.set_index("household_id")
     assert rows.at["H5", "kind"] == "waiting"
+    # The kept unit's holder is of higher priority (H4, 25 points), and the
+    # reason says so (found by a new user: a reallocation's waiting reasons
+    # lost the priority comparison the first solve's had).
     assert rows.at["H5", "reason"] == (
         "轮候：符合本户条件（12–25 m²）的空置房源共1套，已全部分配：此前已分配、"
-        "本次保留的户1套，优先级高于本户（5分）的户0套，同分户0套（抽签），低于本户"
-        "的户0套（这些户只能使用这类房源，分给它们可多安置户数）")
+        "本次保留的户1套（其中优先级高于本户的1套），优先级高于本户（5分）的户0套，"
+        "同分户0套（抽签），低于本户的户0套（这些户只能使用这类房源，分给它们可多安置"
+        "户数）")
     assert in_language(rows.at["H5", "reason"], "en").startswith(
         "waiting: all 1 vacant units that fit the household (12–25 m²) are "
-        "allocated: 1 kept by households allocated before, 0 to households")
+        "allocated: 1 kept by households allocated before (1 of them of higher "
+        "priority), 0 to households")
 
 
 def test_a_fix_on_a_unit_another_household_holds(tiny_project, tmp_path, capsys):
