@@ -352,7 +352,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="never give this unit to the household")
     lock.add_argument("--remove", action="store_true",
                       help="remove the household's lock of that kind (--unit: a fix, "
-                           "--forbid: a forbid) on that unit")
+                           "--forbid: a forbid) on that unit; without a unit, "
+                           "every lock of the household")
     lock.add_argument("--reason", default="", help="why (printed on the order)")
 
     bench = commands.add_parser("bench", help="benchmarks of the solver layer")
@@ -1346,6 +1347,21 @@ def _cmd_lock(args) -> int:
     from allocator.project import load_project, save_project
 
     unit = args.unit if args.unit is not None else args.forbid
+    if unit is None and args.household is not None and args.remove:
+        # Every lock of one household (a refused site is a forbid per unit).
+        household = args.household.strip()
+        project = load_project(args.project)
+        units = project.locks.loc[project.locks["household_id"] == household,
+                                  "unit_id"].tolist()
+        if not units:
+            print(f"错误 error: household {household} has no locks",
+                  file=sys.stderr)
+            return EXIT_DATA
+        for each in dict.fromkeys(units):
+            remove_lock(project, household, each, args.reason)
+        save_project(project, args.project)
+        print(f"removed {len(units)} lock(s) of household {household}")
+        return EXIT_OK
     if unit is None and (args.household is not None or args.remove):
         print("错误 error: name the unit with --unit U (fix) or --forbid U "
               "(forbid), together with --household", file=sys.stderr)

@@ -164,7 +164,7 @@ def test_cli_remove_names_the_kind_of_lock(tiny_project, tmp_path, capsys):
     assert "has unit B-201 fixed (固定), not forbidden (禁止)" in err
     assert "use --unit B-201 --remove" in err
     assert len(load_project(tiny_gpkg).locks) == 1
-    assert main(["lock", str(tiny_gpkg), "--household", "H5", "--remove"]) == 2
+    assert main(["lock", str(tiny_gpkg), "--remove"]) == 2  # whose?
     assert "name the unit with --unit U" in capsys.readouterr().err
     assert main(["lock", str(tiny_gpkg), "--household", "", "--unit", ""]) == 2
     assert "neither empty" in capsys.readouterr().err
@@ -350,3 +350,28 @@ def _solved_then_b102_built(project, path):
     project.housing_units = pd.concat([units, new], ignore_index=True)
     save_project(project, path)
     return path
+
+
+def test_every_lock_of_a_household_goes_at_once(tiny_project, tmp_path, capsys):
+    # Found by a new user: a petition that refused a site became one forbid
+    # per unit, and taking them back needed one command per unit.
+    from allocator.cli import main
+    from allocator.project import load_project, save_project
+
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    for unit in ("A-101", "B-101"):
+        assert main(["lock", str(path), "--household", "H5", "--forbid", unit,
+                     "--reason", "不去一楼"]) == 0
+    assert main(["lock", str(path), "--household", "H4", "--forbid", "A-201"]) == 0
+    capsys.readouterr()
+    assert main(["lock", str(path), "--household", "H5", "--remove", "--reason",
+                 "信访撤回"]) == 0
+    assert capsys.readouterr().out == "removed 2 lock(s) of household H5\n"
+    project = load_project(path)
+    assert project.locks[["household_id", "unit_id"]].values.tolist() == [
+        ["H4", "A-201"]]
+    removed = project.ledger[project.ledger["reason"] == "信访撤回"]
+    assert len(removed) == 2
+    assert main(["lock", str(path), "--household", "H5", "--remove"]) == 1
+    assert capsys.readouterr().err == "错误 error: household H5 has no locks\n"
