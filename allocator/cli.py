@@ -36,12 +36,29 @@ def log_path() -> Path:
     return base / "allocator" / "allocator.log"
 
 
+class _ConsoleFormat(logging.Formatter):
+    """Warnings and errors in the words the commands print (注意 note:,
+    错误 error:); the rest (with -v) with the level and the logger's name."""
+
+    WORDS = {logging.WARNING: "注意 note:", logging.ERROR: "错误 error:",
+             logging.CRITICAL: "错误 error:"}
+
+    def __init__(self) -> None:
+        super().__init__("%(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        words = self.WORDS.get(record.levelno)
+        if words is None:
+            return super().format(record)
+        return f"{words} {record.getMessage()}"
+
+
 def _setup_logging(verbose: bool) -> Path | None:
     root = logging.getLogger()
     root.setLevel(logging.DEBUG)
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.INFO if verbose else logging.WARNING)
-    console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    console.setFormatter(_ConsoleFormat())
     console.addFilter(lambda record: not getattr(record, "file_only", False))
     root.addHandler(console)
     return add_file_log()
