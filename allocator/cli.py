@@ -913,6 +913,11 @@ def _not_proven(outcome) -> None:
           file=sys.stderr)
 
 
+ABORT_GRACE_S = 3.0
+"""How long a second Ctrl-C waits for the command to stop by itself before
+the process ends (see :func:`_interrupt_as_cancel`)."""
+
+
 @contextlib.contextmanager
 def _interrupt_as_cancel():
     """The first Ctrl-C asks the solver to stop with what it has; a second one
@@ -953,6 +958,7 @@ def _interrupt_as_cancel():
     done = threading.Event()
 
     def watch():
+        seen = 0
         while not done.is_set():
             ready, _, _ = select.select([reader], [], [], 0.2)
             if not ready:
@@ -961,8 +967,16 @@ def _interrupt_as_cancel():
                 data = reader.recv(64)
             except (BlockingIOError, OSError):
                 continue
-            if signal.SIGINT in data:
+            seen += data.count(signal.SIGINT)
+            if seen == 1 or (seen > 1 and not flag.is_set()):
                 first_press()
+            if seen > 1 and not done.wait(ABORT_GRACE_S):
+                # The second Ctrl-C, and the main thread is still inside the
+                # solver (its handler cannot run there): nothing is written
+                # while a solver runs, so the process ends here.
+                print("aborted (Ctrl-C twice); nothing was saved",
+                      file=sys.stderr, flush=True)
+                os._exit(EXIT_DATA)
 
     previous = signal.signal(signal.SIGINT, handler)
     try:
