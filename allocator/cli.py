@@ -1263,6 +1263,27 @@ def _red_line_note(most) -> None:
               "不超过25平方米, 13th five-year relocation plan); set it back "
               "unless the county's policy allows more", file=sys.stderr)
 
+def _office_glyph_note(project) -> None:
+    """A warning when an issuing office holds a character the orders' font
+    cannot draw (the export would refuse it)."""
+    from allocator.fonts import find_cjk_font, missing_glyphs
+    from allocator.rules import issuing_office
+
+    try:
+        font = find_cjk_font()
+    except Exception:  # no font here: the export says so itself
+        return
+    county = project.metadata.get("county") or "本县"
+    for category in (project.rules.get("issuing_office") or {}):
+        office = issuing_office(project.rules, county, category)
+        missing = missing_glyphs(office, font)
+        if missing:
+            print(f"警告 warning: issuing_office.{category}: the orders' font "
+                  f"({font.name}) has no glyph for {missing[0]!r} "
+                  f"(U+{ord(missing[0]):04X}); the export of orders will refuse "
+                  "it: write the name with other characters", file=sys.stderr)
+
+
 def _order_note(order) -> None:
     """A note when a level comes before housing in the objective order: it
     may leave a household waiting that the default order would house."""
@@ -1275,6 +1296,9 @@ def _order_note(order) -> None:
           "housed first to house as many as the default order does",
           file=sys.stderr)
 
+
+MERGED_RULES = frozenset({"issuing_office"})
+"""Table rules whose --set changes only the entries it names."""
 
 YES_NO = {"true": True, "yes": True, "on": True, "是": True, "开": True,
           "false": False, "no": False, "off": False, "否": False, "关": False}
@@ -1318,6 +1342,10 @@ def _cmd_rules(args) -> int:
                 if key in WHOLE_NUMBER_RULES and isinstance(changed[key], float) \
                         and changed[key].is_integer() and abs(changed[key]) < 1e15:
                     changed[key] = int(changed[key])  # 1e9 is 1000000000
+                if key in MERGED_RULES and isinstance(changed[key], dict) \
+                        and isinstance(project.rules.get(key), dict):
+                    # One office at a time: the others stay as they were.
+                    changed[key] = {**project.rules[key], **changed[key]}
             unusable.pop(key, None)
         problems = [f"{unreadable_rule(key, value)}; set it too"
                     for key, value in unusable.items()]
@@ -1343,6 +1371,8 @@ def _cmd_rules(args) -> int:
             _red_line_note(project.rules.get("area_max_per_person_m2"))
         if "objective_order" in before:
             _order_note(project.rules.get("objective_order"))
+        if "issuing_office" in before:
+            _office_glyph_note(project)
     for row in rules_frame(project.rules).itertuples():
         label = DEFAULTS[row.key].label if row.key in DEFAULTS else row.key
         value = row.value_json

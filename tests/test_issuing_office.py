@@ -25,7 +25,7 @@ def test_orders_are_issued_by_the_office_of_each_category(tiny_project):
                        "H5": "测试县易地扶贫搬迁安置工作领导小组办公室"}
 
 
-def test_the_county_names_its_own_office(tiny_project, tmp_path):
+def test_the_county_names_its_own_office(tiny_project, tmp_path, capsys):
     # Set by the CLI (a ledger entry): one category's office changes, the
     # others stay, and the allocation is not called out of date by it (a
     # rule of the orders' letterhead, not of the allocation), while a rule
@@ -44,6 +44,22 @@ def test_the_county_names_its_own_office(tiny_project, tmp_path):
     assert offices["H2"] == "测试县水库移民工作局"
     assert offices["H3"] == "测试县搬迁安置工作领导小组办公室"
     assert changed_since_allocation(project) is None
+    # A second office set later keeps the first (found by a new user: the
+    # table was replaced, and the first office went back to the default).
+    office = '{"退役军人": "{county}退役军人事务局移交安置科"}'
+    assert main(["rules", str(path), "--set", f"issuing_office={office}"]) == 0
+    offices = load_project(path).rules["issuing_office"]
+    assert (offices["工程搬迁"], offices["退役军人"]) == (
+        "{county}水库移民工作局", "{county}退役军人事务局移交安置科")
+    # A character the orders' font cannot draw is said at once (U+20000,
+    # beyond the fonts the product finds here).
+    from allocator.fonts import find_cjk_font, missing_glyphs
+
+    capsys.readouterr()
+    assert main(["rules", str(path), "--set",
+                 'issuing_office={"生态移民": "\U00020000办公室"}']) == 0
+    if missing_glyphs("\U00020000", find_cjk_font()):
+        assert "issuing_office.生态移民: the orders' font" in capsys.readouterr().err
     assert main(["rules", str(path), "--set", "low_floor_max=2"]) == 0
     assert changed_since_allocation(load_project(path))[2] == "rules"
 
