@@ -1062,6 +1062,7 @@ def _cmd_solve(args) -> int:
     solved_before = project.allocations["scenario"].eq("base").any()
     before = base_placements(project)
     given = _given_out(project) if before[0] else []
+    _coarse_groups_note(project, args.date or dt.date.today())
     outcome = _solve(project, args)
     changed = mark_changed_units(project, before) if outcome.solution is not None \
         else []
@@ -1263,6 +1264,19 @@ def _red_line_note(most) -> None:
               "不超过25平方米, 13th five-year relocation plan); set it back "
               "unless the county's policy allows more", file=sys.stderr)
 
+def _coarse_groups_note(project, today: dt.date) -> None:
+    """Warn of coverage groups too small for the coverage gap cap (see
+    :func:`allocator.validator.coarse_coverage_groups`)."""
+    from allocator.validator import coarse_coverage_groups
+
+    notes = coarse_coverage_groups(project, today)
+    for note in notes[:10]:
+        print(f"注意 note: coverage gap cap: {note}", file=sys.stderr)
+    if len(notes) > 10:
+        print(f"注意 note: coverage gap cap: and {len(notes) - 10} more such "
+              "groups", file=sys.stderr)
+
+
 def _office_glyph_note(project) -> None:
     """A warning when an issuing office holds a character the orders' font
     cannot draw (the export would refuse it)."""
@@ -1371,6 +1385,8 @@ def _cmd_rules(args) -> int:
             _red_line_note(project.rules.get("area_max_per_person_m2"))
         if "objective_order" in before:
             _order_note(project.rules.get("objective_order"))
+        if {"coverage_gap_groups", "coverage_gap_max"} & set(before):
+            _coarse_groups_note(project, dt.date.today())
         if "issuing_office" in before:
             _office_glyph_note(project)
     for row in rules_frame(project.rules).itertuples():

@@ -368,3 +368,52 @@ def count_wishes(project: Project, scenario: str = "base") -> dict[str, int]:
             counts["village_groups"] += 1
             counts["village_groups_together"] += len(set(sites)) == 1
     return counts
+
+
+def coarse_coverage_groups(project: Project, today: dt.date) -> list[str]:
+    """Coverage groups so small that their rate of a service moves in steps
+    wider than the coverage gap cap (one child of two is 50 points): the
+    cap can then hold every other group's coverage near theirs, leaving free
+    places unused. Counted over the households of the register that have
+    not exited (who may be housed), on the school-age day of ``today``.
+    Empty when the cap is off."""
+    from allocator.rules import COVERAGE_GROUPS, reference_date
+
+    rules = project.rules
+    by = str(rules.get("coverage_gap_groups") or "")
+    if not by:
+        return []
+    cap = float(rules.get("coverage_gap_max", 0)) * 100
+    reference = reference_date(rules, today)
+    households = project.households
+    if "exited_on" in households.columns:
+        households = households[~households["exited_on"].map(
+            lambda v: isinstance(v, str) and v != "")]
+    group_of = {row.household_id: (
+        str(row.category or "") if by == "category"
+        else str(row.current_township or row.origin_township or ""))
+        for row in households.astype(object).itertuples()}
+    need: dict[tuple[str, str], int] = defaultdict(int)
+    for member in project.members.itertuples():
+        group = group_of.get(member.household_id)
+        if group is None:
+            continue
+        age = age_on(dt.date.fromisoformat(member.birth_date), reference)
+        for kind in ["clinic"] + [k for k in SCHOOL_KINDS
+                                  if rules["school_ages"][k][0] <= age
+                                  <= rules["school_ages"][k][1]]:
+            need[kind, group] += 1
+    from allocator.rules import KIND_LABELS
+
+    notes = []
+    for (kind, group), count in sorted(need.items()):
+        step = 100.0 / count
+        if step > cap:
+            notes.append(
+                f"{COVERAGE_GROUPS[by]} {group or '（未填）'}: {count} "
+                f"{'people need' if count > 1 else 'person needs'} "
+                f"{KIND_LABELS[kind]}, so its coverage moves in steps of "
+                f"{step:.0f} points or more, wider than the cap of {cap:g}: the "
+                f"cap can hold every other {by}'s {KIND_LABELS[kind]} coverage "
+                "near its own and leave free places unused")
+    return notes

@@ -160,6 +160,33 @@ def test_a_child_the_cap_keeps_out_is_told_so(tiny_project):
     assert not wide.service_assignments["reason"].str.contains("覆盖率差距").any()
 
 
+def test_groups_too_small_for_the_cap_are_named(tiny_project):
+    # Found by a new user: a 5-point cap between categories, with a category
+    # of one household, cost nearly every place. Counted by hand on the tiny
+    # county (2026-10-01): 易地扶贫搬迁 H0, H1, H4, H5 (8 people, 3 of
+    # kindergarten age), 工程搬迁 H2 (3 people, 1 of primary age), 生态移民 H3
+    # (2 people).
+    from allocator.validator import coarse_coverage_groups
+
+    project = tiny_project
+    assert coarse_coverage_groups(project, TINY_TODAY) == []  # the cap is off
+    project.rules["coverage_gap_groups"] = "category"
+    project.rules["coverage_gap_max"] = 0.05
+    notes = coarse_coverage_groups(project, TINY_TODAY)
+    assert [n.split(",")[0] for n in notes] == [
+        "安置类别 工程搬迁: 3 people need 卫生服务", "安置类别 易地扶贫搬迁: 8 people "
+        "need 卫生服务", "安置类别 生态移民: 2 people need 卫生服务",
+        "安置类别 易地扶贫搬迁: 3 people need 幼儿园",
+        "安置类别 工程搬迁: 1 person needs 小学"]
+    assert notes[2].endswith(
+        "so its coverage moves in steps of 50 points or more, wider than the cap "
+        "of 5: the cap can hold every other category's 卫生服务 coverage near its "
+        "own and leave free places unused")
+    project.rules["coverage_gap_max"] = 0.5  # 50 points: only the one pupil
+    assert [n.split(",")[0] for n in coarse_coverage_groups(project, TINY_TODAY)] \
+        == ["安置类别 工程搬迁: 1 person needs 小学"]
+
+
 def test_validator_catches_a_coverage_gap_above_the_cap(tiny_project):
     project = tiny_project
     solve(project, backend="highs")
