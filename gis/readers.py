@@ -245,6 +245,12 @@ def _read_csv(path: Path, encoding: str | None,
         frame.columns = [new or old for new, old in zip(
             _filled_from_above(blank, above, headers), frame.columns)]
     frame.index = pd.RangeIndex(2 + skip, 2 + skip + len(frame))
+    if len(frame.columns):
+        # A row of empty cells (",,,," as Excel saves a blank row) is no
+        # record, as a blank row of a workbook is not.
+        empty = (frame.apply(lambda column: column.astype(str).str.strip())
+                 == "").all(axis=1)
+        frame = frame[~empty]
     logger.info("read %s: %d rows, encoding %s", path, len(frame), candidate)
     return frame, candidate, [_title_skipped(path, skip)] if skip else []
 

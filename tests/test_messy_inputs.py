@@ -304,3 +304,18 @@ def test_a_member_row_may_leave_the_category_blank(tmp_path):
     assert [str(p) for p in result.errors] == [
         f"{register}:2:安置类别: 错误 error: '': use one of 易地扶贫搬迁 / 工程搬迁 / "
         "生态移民 / 退役军人 (the head's row gives the household's)"]
+
+
+def test_a_csv_row_of_empty_cells_is_skipped_as_in_excel(tmp_path):
+    # Found by a new user: Excel saves a blank row of a sheet as ",,,,": the
+    # CSV import refused it ("empty 户号") where the workbook's was skipped.
+    lines = (TINY / "register.csv").read_text(encoding="utf-8-sig").splitlines()
+    width = lines[0].count(",")
+    lines.insert(5, "," * width)
+    lines.insert(8, " ," * width)
+    register = tmp_path / "register.csv"
+    register.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = import_files(_inputs(register=register))
+    assert result.errors == []
+    assert len(result.project.members) == len(
+        import_files(_inputs()).project.members)
