@@ -646,6 +646,7 @@ def _read_register(path: Path, encoding: str | None, today: dt.date | None = Non
 
     seen_ids: dict[str, int] = {}
     records = []
+    unread: set[str] = set()  # households with a row not read
     for row, cells in frame.iterrows():
         household_id = _text(cells.get("household_id"))
         total = next((word for word in (household_id, _text(cells.get("name")))
@@ -666,6 +667,7 @@ def _read_register(path: Path, encoding: str | None, today: dt.date | None = Non
                         "ID number is stored as a number, so Excel has kept only 15 "
                         "significant digits and the rest are lost; format the "
                         "column as Text and re-enter the number from the source")
+            unread.add(household_id)  # its other checks would miss this row
             continue
         raw_text = "" if raw_id is None or (isinstance(raw_id, float)
                                             and np.isnan(raw_id)) else str(raw_id)
@@ -741,6 +743,8 @@ def _read_register(path: Path, encoding: str | None, today: dt.date | None = Non
     household_ids = people["household_id"].drop_duplicates().astype(str).tolist()
     for household_id, group in people.groupby("household_id", sort=False):
         heads = group[group["relationship"] == HEAD]
+        if len(heads) != 1 and household_id in unread and len(heads) == 0:
+            continue  # its head's row was refused above: said there
         if len(heads) != 1:
             rows = ", ".join(str(r) for r in (heads if len(heads) else group)["row"])
             # An id typed in other letters (t-001 for T-001) is another household.

@@ -95,6 +95,14 @@ def test_excel_number_id_is_refused_never_repaired(tmp_path):
     assert result.project is None
     assert any(m.startswith(f"{path}:4:身份证号:") and "stored as a number" in m
                for m in _messages(result)), _messages(result)
+    # A head's row refused so is not called missing as well (found by a new
+    # user: "household H0 has 0 rows marked 户主" beside it). Row 2 is H0's
+    # head.
+    sheet.cell(row=2, column=3).value = 513431198503020034
+    book.save(path)
+    messages = _messages(import_files(inputs))
+    assert any(m.startswith(f"{path}:2:身份证号:") for m in messages), messages
+    assert not any("rows marked 户主" in m for m in messages), messages
 
 
 def test_gbk_csv_reads_the_same_as_utf8(tmp_path):
