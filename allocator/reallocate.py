@@ -322,38 +322,27 @@ def _view(project: Project, previous: pd.DataFrame, fixed: bool, today: dt.date
         (h, u) for h, u in zip(locks.loc[forbids, "household_id"].tolist(),
                                locks.loc[forbids, "unit_id"].tolist())
         if kept.get(h) == u)
-    if fixed and barred:
-        listed = "; ".join(f"{h} holds {u}, which a lock forbids it"
-                           for h, u in barred)
-        raise ReallocationError(
-            f"{listed}: a reallocation without moves keeps every household in "
-            "its unit, so the forbid cannot be kept; reallocate with "
-            "--allow-moves to move it, or remove the forbid (`allocator lock "
-            f"PROJECT --household {barred[0][0]} --forbid {barred[0][1]} "
-            "--remove`)")
     owner_of = {u: h for h, u in kept.items()}
     taken = sorted(
         (h, u, owner_of[u]) for h, u in zip(locks.loc[fixes, "household_id"].tolist(),
                                             locks.loc[fixes, "unit_id"].tolist())
         if u in owner_of and owner_of[u] != h and h not in kept)
+    if fixed and barred:
+        _refuse_kept("; ".join(f"{h} holds {u}, which a lock forbids it"
+                               for h, u in barred),
+                     "the forbid", "to move it", "remove the forbid",
+                     f"{barred[0][0]} --forbid {barred[0][1]}")
     if fixed and taken:
-        listed = "; ".join(f"{h} is fixed to {u}, which {holder} was allocated"
-                           for h, u, holder in taken)
-        raise ReallocationError(
-            f"{listed}: a reallocation without moves keeps every household in "
-            "its unit, so the lock cannot be kept; reallocate with --allow-moves "
-            f"(then {taken[0][2]} moves to another unit it fits, if there is "
-            "one), or remove the lock (`allocator lock PROJECT --household "
-            f"{taken[0][0]} --unit {taken[0][1]} --remove`)")
+        _refuse_kept("; ".join(f"{h} is fixed to {u}, which {holder} was allocated"
+                               for h, u, holder in taken),
+                     "the lock", f"(then {taken[0][2]} moves to another unit it "
+                     "fits, if there is one)", "remove the lock",
+                     f"{taken[0][0]} --unit {taken[0][1]}")
     if fixed and elsewhere:
-        listed = "; ".join(f"{h} holds {home} and is fixed to {u}"
-                           for h, u, home in elsewhere)
-        raise ReallocationError(
-            f"{listed}: a reallocation without moves keeps every household in "
-            "its unit, so the lock cannot be kept; reallocate with --allow-moves "
-            "to move it to the fixed unit, or remove the lock (`allocator lock "
-            f"PROJECT --household {elsewhere[0][0]} --unit {elsewhere[0][1]} "
-            "--remove`)")
+        _refuse_kept("; ".join(f"{h} holds {home} and is fixed to {u}"
+                               for h, u, home in elsewhere),
+                     "the lock", "to move it to the fixed unit", "remove the lock",
+                     f"{elsewhere[0][0]} --unit {elsewhere[0][1]}")
     # A household kept in its unit (without moves) keeps its lock by staying;
     # with moves, its lock holds it (a petition's settled unit, or another
     # unit the planner fixed for it), like a waiting household's.
@@ -1126,3 +1115,15 @@ def validation_view(project: Project, today: dt.date | None = None) -> Project:
     present = set(view.households["household_id"])
     view.members = project.members[project.members["household_id"].isin(present)]
     return view
+
+
+def _refuse_kept(listed: str, what: str, moves: str, remove: str,
+                 lock: str) -> None:
+    """Refuse a reallocation without moves whose locks ask to move a kept
+    household (``listed`` says which); ``lock`` is the lock command's
+    household and unit options."""
+    raise ReallocationError(
+        f"{listed}: a reallocation without moves keeps every household in its "
+        f"unit, so {what} cannot be kept; reallocate with --allow-moves "
+        f"{moves}, or {remove} (`allocator lock PROJECT --household {lock} "
+        "--remove`)")
