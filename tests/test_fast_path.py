@@ -135,6 +135,14 @@ def test_same_optimum_as_the_mip_on_generated_counties(seed):
         assert abs(ours["served"] - best["served"]) <= result.gap * best["served"]
 
 
+def _without_rounded_start(monkeypatch) -> None:
+    """Take away the solutions built from the LP's rounding (see
+    solvers.fast._rounded_start), so that the MIP steps after them run."""
+    import solvers.fast as fast
+
+    monkeypatch.setattr(fast, "_rounded_start", lambda *args, **kwargs: None)
+
+
 def _generated(households, seed):
     from allocator.allocate import build_instance
     from bench.county import generate_project
@@ -277,6 +285,7 @@ def test_walking_level_with_the_served_level_as_a_penalty(worth, caplog,
 
     _project, problem = _generated(400, 5)
     monkeypatch.setattr(fast, "HELD_WORTH", worth)
+    _without_rounded_start(monkeypatch)
     monkeypatch.setattr(fast, "TOWNS_AT_LEAST", 1)
     with caplog.at_level(logging.INFO, logger="solvers.fast"):
         result = solve_fast(problem, gap=0.0)
@@ -334,6 +343,7 @@ def test_services_by_town_place_every_group_again(caplog, monkeypatch):
         return real(full, parts, empty, *rest)
 
     monkeypatch.setattr(fast, "_services_by_town", from_nothing)
+    _without_rounded_start(monkeypatch)
     monkeypatch.setattr(fast, "TOWNS_AT_LEAST", 1)
     with caplog.at_level(logging.INFO, logger="solvers.fast"):
         result = solve_fast(problem, gap=0.0)
@@ -404,6 +414,7 @@ def test_walking_level_rounds_an_lp_asked_for_a_few_more_served(caplog,
         return out
 
     monkeypatch.setattr(fast, "_lp_ahead", put_back)
+    _without_rounded_start(monkeypatch)
     with caplog.at_level(logging.INFO, logger="solvers.fast"):
         result = solve_fast(problem)
     assert len(rows) == 1 and rows[0][0] == rows[0][1]
@@ -465,7 +476,7 @@ def test_a_level_cut_before_its_bound_claims_nothing(monkeypatch):
     assert check_joint(problem, result.solution) == []
 
 
-def test_services_by_town_wait_for_a_county_of_many_towns(caplog):
+def test_services_by_town_wait_for_a_county_of_many_towns(caplog, monkeypatch):
     # The generated 400-household county has fewer towns than
     # TOWNS_AT_LEAST: the walking level's first MIP runs to the end, with
     # nobody short allowed, and the towns' step does not run.
@@ -477,6 +488,7 @@ def test_services_by_town_wait_for_a_county_of_many_towns(caplog):
     parts = fast._service_parts(problem, {
         (loc, 0, f): i for i, (loc, f) in enumerate(problem.reach)})
     assert 1 < len(parts) < fast.TOWNS_AT_LEAST
+    _without_rounded_start(monkeypatch)
     with caplog.at_level(logging.INFO, logger="solvers.fast"):
         result = solve_fast(problem, gap=0.0)
     messages = [r.getMessage() for r in caplog.records]
@@ -490,3 +502,123 @@ def ours_equal_best(problem, result) -> bool:
     assert check_joint(problem, result.solution) == []
     ours = joint_objectives(problem, result.solution)
     return ours == result.objectives == _mip_optimum(problem, "highs")
+
+
+def test_served_level_from_the_lps_rounding(caplog):
+    # The served level's solution is built from its LP: the housing rounded by
+    # a small MIP over the housing alone, the services placed town by town.
+    # On this county it reaches the LP bound, so no MIP runs in that level,
+    # and the answer is the per-household MIP's optimum, level by level.
+    import logging
+
+    _project, problem = _generated(400, 5)
+    with caplog.at_level(logging.INFO, logger="solvers.fast"):
+        result = solve_fast(problem, gap=0.0)
+    messages = [r.getMessage() for r in caplog.records]
+    served_at = next(i for i, m in enumerate(messages) if "level served:" in m)
+    assert "start from the LP's rounding" in messages[served_at - 1]
+    assert not any("MIP" in m for m in messages[:served_at])
+    assert result.status == Status.OPTIMAL
+    assert ours_equal_best(problem, result)
+
+
+def _walk_optimum_serving_at_least(problem, served):
+    """The least walking of any solution that keeps level 1 and serves at
+    least ``served`` people, by the per-household MIP."""
+    from solvers import get_backend
+
+    joint = build_aggregated_model(problem)
+    model = joint.model
+    level = next(o for o in model.objectives if o.name == "served")
+    model.add(level.variables, level.coefficients, lower=int(served))
+    model.objectives = [o for o in model.objectives if o.name != "served"]
+    result = get_backend("highs").solve(model, time_limit=300)
+    assert result.status == Status.OPTIMAL
+    return result.levels[-1].objective
+
+
+def _short_of_the_served_level(monkeypatch, groups):
+    """Make the walking level's solution from the LP's rounding leave out
+    ``groups`` of its groups served (one each from the service columns
+    with the fewest people), so that it serves fewer than the level holds.
+    Returns the people it left out, per call."""
+    import numpy as np
+
+    import solvers.fast as fast
+
+    real = fast._rounded_start
+    left_out = []
+
+    def fewer(master, cols, housing, low, high, guide, towns, served, walk, *rest):
+        out = real(master, cols, housing, low, high, guide, towns, served, walk,
+                   *rest)
+        if out is None or not np.any(walk):  # the served level: as it is
+            return out
+        out = out.copy()
+        used = np.flatnonzero((out > 0) & (served > 0))
+        used = used[np.argsort(served[used], kind="stable")][:groups]
+        out[used] -= 1
+        left_out.append(float(served[used].sum()))
+        return out
+
+    monkeypatch.setattr(fast, "_rounded_start", fewer)
+    return left_out
+
+
+def test_walking_level_may_hold_the_served_level_a_few_people_lower(
+        caplog, monkeypatch):
+    # The walking level's solution from the LP's rounding serves a few
+    # people fewer than the served level's own solution (one group left out,
+    # here). Within the served level's gap of its bound (1 % here), it is
+    # taken with the served level held at what it serves, and the walking
+    # level's bound is the LP's at that: no solution serving as many walks
+    # less (the per-household MIP), and the served level reports what the
+    # solution serves, not as optimal.
+    import logging
+
+    import solvers.fast as fast
+
+    _project, problem = _generated(400, 5)
+    left_out = _short_of_the_served_level(monkeypatch, 1)
+    with caplog.at_level(logging.INFO, logger="solvers.fast"):
+        result = solve_fast(problem, gap=0.01)
+    best = _mip_optimum(problem, "highs")
+    (short,) = left_out
+    assert 1 <= short <= fast.TOWN_SHORTFALL_FLOOR
+    taken = [r.getMessage() for r in caplog.records
+             if "served level held at" in r.getMessage()]
+    assert len(taken) == 1 and taken[0].endswith("taken")
+    assert check_joint(problem, result.solution) == []
+    ours = joint_objectives(problem, result.solution)
+    assert ours == result.objectives
+    served, walk = result.levels[1], result.levels[2]
+    assert f"held at {ours['served']:.1f} instead of {ours['served'] + short:.1f}" \
+        in taken[0]
+    assert served.status == Status.FEASIBLE and served.bound == best["served"]
+    assert served.bound - ours["served"] <= 0.01 * ours["served"]
+    assert walk.bound <= _walk_optimum_serving_at_least(problem, ours["served"]) \
+        <= ours["walk"] <= walk.bound * 1.01
+    assert result.status == Status.FEASIBLE
+
+
+def test_walking_level_keeps_the_served_level_when_too_many_are_short(
+        caplog, monkeypatch):
+    # Ten groups left out is more than the walking level may be short of the
+    # served level (HOLD_LOWER, at least TOWN_SHORTFALL_FLOOR people): the
+    # served level stays held at its own solution, and the steps after the
+    # rounding find a walking level that keeps it.
+    import logging
+
+    import solvers.fast as fast
+
+    _project, problem = _generated(400, 5)
+    left_out = _short_of_the_served_level(monkeypatch, 10)
+    with caplog.at_level(logging.INFO, logger="solvers.fast"):
+        result = solve_fast(problem, gap=0.01)
+    assert left_out[0] > fast.TOWN_SHORTFALL_FLOOR
+    assert not any("served level held at" in r.getMessage() for r in caplog.records)
+    served_log = next(r.getMessage() for r in caplog.records
+                      if "level served:" in r.getMessage())
+    assert f"objective {result.objectives['served']} " in served_log
+    assert check_joint(problem, result.solution) == []
+    assert joint_objectives(problem, result.solution) == result.objectives
