@@ -1186,6 +1186,7 @@ def _solve_level(lp_master: _Master, lp_cost: np.ndarray, mip_master: _Master,
         return _after_near(lp_master, lp_cost, mip_master, mip_cost, shift, sense,
                            values, previous, bound, near_status, gap, deadline)
     start_values = None if previous is None else previous[cols]
+    found = None  # a solution of this level built below, over the full model
     if start_values is None and towns is not None:
         # The served level: a solution from the LP's rounding (see
         # _rounded_start); the MIP near the LP runs only when it misses the
@@ -1203,7 +1204,7 @@ def _solve_level(lp_master: _Master, lp_cost: np.ndarray, mip_master: _Master,
             if abs(bound - objective) <= gap * max(abs(objective), 1e-9) + 1e-6:
                 highs.changeColsBounds(n, every, col_lower, col_upper)
                 return start_at, bound, True, highspy.HighsModelStatus.kOptimal
-            start_values = start_at[cols]
+            start_values, found = start_at[cols], start_at
     if held is not None and previous is not None and towns is not None:
         # The walking level, its quick solutions missed: the served level's
         # own housing, its services placed again town by town for the least
@@ -1227,7 +1228,7 @@ def _solve_level(lp_master: _Master, lp_cost: np.ndarray, mip_master: _Master,
                     highs.changeColsBounds(n, every, col_lower, col_upper)
                     highs.setOptionValue("presolve", "off")
                     return again, bound, True, highspy.HighsModelStatus.kOptimal
-                start_values = again[cols]
+                start_values, found = again[cols], again
     if start_values is not None:
         # The previous level's solution keeps every held level: take it into
         # the neighbourhood, as the MIP's start.
@@ -1243,7 +1244,7 @@ def _solve_level(lp_master: _Master, lp_cost: np.ndarray, mip_master: _Master,
     logger.info("fast path MIP near the LP optimum: %.2f s, %s",
                 time.perf_counter() - clock, highs.getModelStatus())
     near_status = highs.getModelStatus()
-    values = None
+    values = found  # when the time limit stops the MIP before a solution
     if highs.getInfo().primal_solution_status == 2:  # read before bounds change
         values = mip_master.full_values(highs.getSolution().col_value)
     highs.changeColsBounds(n, every, col_lower, col_upper)
@@ -1573,7 +1574,9 @@ def _services_by_town(full: _FullLp, parts: list[np.ndarray], values: np.ndarray
     :func:`_service_parts`) placed again, town by town, by a MIP of its own:
     the least walking less ``worth`` per person served (the served level as
     a penalty, as in :func:`_held_as_penalty`), within ``gap`` of the town's
-    walking now. None when a town's MIP ends without proof (the time limit).
+    walking now. A town whose MIP the time limit stops takes its best
+    solution so far, or keeps its services as they were (as do the towns
+    after it), so the answer is always a solution when ``values`` is one.
 
     With the housing fixed nothing links two towns, and each town's MIP is
     small (at most a few thousand columns on the 100,000-household county),
@@ -1596,7 +1599,7 @@ def _services_by_town(full: _FullLp, parts: list[np.ndarray], values: np.ndarray
         if deadline is not None:
             left = deadline - time.perf_counter()
             if left <= 0.05:
-                return None
+                break  # the towns left keep their services as they were
             _time_limit(highs, left, True)
         starts, index, value = full.column_entries(cols)
         rows, local = np.unique(index, return_inverse=True)
@@ -1618,9 +1621,9 @@ def _services_by_town(full: _FullLp, parts: list[np.ndarray], values: np.ndarray
         highs.setOptionValue("mip_abs_gap",
                              float(gap * max(np.dot(walk[cols], values[cols]), 1.0)))
         highs.run()
-        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            return None
-        out[cols] = np.round(highs.getSolution().col_value)
+        if highs.getModelStatus() == highspy.HighsModelStatus.kOptimal or \
+                highs.getInfo().primal_solution_status == 2:
+            out[cols] = np.round(highs.getSolution().col_value)
     return out
 
 
@@ -1633,8 +1636,8 @@ def _rounded_start(master: _Master, cols: np.ndarray, housing: np.ndarray,
     values by a MIP over the housing alone (the rows of kinds, classes of
     units and level 1; rounded up where the LP is most of the way there),
     then the services placed town by town (:func:`_services_by_town`) for
-    the least ``walk`` less ``worth`` per unit of ``served``. None when
-    either step finds nothing (the time limit, or no rounding of the
+    the least ``walk`` less ``worth`` per unit of ``served``. None when the
+    housing's MIP finds nothing (the time limit, or no rounding of the
     housing keeps level 1).
 
     With the services out, the housing rows are those of a transportation

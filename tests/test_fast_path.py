@@ -622,3 +622,33 @@ def test_walking_level_keeps_the_served_level_when_too_many_are_short(
     assert f"objective {result.objectives['served']} " in served_log
     assert check_joint(problem, result.solution) == []
     assert joint_objectives(problem, result.solution) == result.objectives
+
+
+def test_towns_cut_by_the_time_limit_keep_their_services(monkeypatch):
+    # When the time limit comes before the towns are placed, the answer is
+    # still a solution: the towns not placed keep the services they had
+    # (none, for the served level's rounding), and the level goes on from
+    # it to the per-household MIP's optimum.
+    import time
+
+    import numpy as np
+
+    import solvers.fast as fast
+
+    _project, problem = _generated(400, 5)
+    real = fast._services_by_town
+    answers = []
+
+    def out_of_time(full, parts, values, served, walk, worth, gap, highs, highspy,
+                    deadline):
+        out = real(full, parts, values, served, walk, worth, gap, highs, highspy,
+                   time.perf_counter() - 1.0)
+        answers.append((values, out))
+        return out
+
+    monkeypatch.setattr(fast, "_services_by_town", out_of_time)
+    result = solve_fast(problem, gap=0.0)
+    assert answers
+    for values, out in answers:
+        assert out is not None and np.array_equal(out, values)
+    assert ours_equal_best(problem, result)
