@@ -76,10 +76,10 @@ wishes, village groups, reallocation with moves, the coverage gap cap, or
 levels in another order than housed, served, walk; :func:`unsupported` says
 why, and the product then uses the aggregated or detailed model. Column
 generation keeps the master small, but on a large county (20,000 households,
-875 buildings) the duals of the first rounds are poor and it takes tens of
-rounds to converge, and the integer model of the walking level spends most
-of its time finding a first solution near the LP's; see
-``bench/results/county_20000_building.json``.
+875 buildings; 100,000 households at site points) the duals of the first
+rounds are poor, each round's simplex is long, and the LPs take most of the
+time; see ``bench/results/county_20000_building.json`` and
+``bench/results/county_growth.json``.
 """
 
 from __future__ import annotations
