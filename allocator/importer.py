@@ -510,8 +510,8 @@ def _read_layer(path: Path, mapping, required, inputs: ImportInputs):
             check.error(None, None, _truncated_message(cut))
             return None, [p for p in found if p.severity == "error"
                           and p.row is None] + check.problems
-    if any(p.severity == "error" and p.row is None for p in found):
-        return None, found
+    if any(p.severity == "error" and (p.row is None or frame.empty) for p in found):
+        return None, found  # the file was refused as a whole
     table = Path(path).suffix.lower() in (".csv", ".txt", ".xlsx", ".xlsm")
     renamed = _rename(frame, mapping, required, check, unknown="near",
                       header_row=1 if table else None)

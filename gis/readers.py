@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import logging
 import unicodedata
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -223,6 +224,13 @@ def _read_csv(path: Path, encoding: str | None,
             str(path), None, None, "the file is empty; it needs a header row and "
             "at least one record")]
     body = text.lstrip("\ufeff")
+    stray = _stray_carriage_return(body)
+    if stray is not None:
+        return pd.DataFrame(), candidate, [Problem(
+            str(path), stray, None,
+            "a line break (a lone carriage return) inside this row splits it in "
+            "two; delete it in a text editor (or in Excel with Find and Replace, "
+            "Ctrl+J) and save the file again")]
     _sheet, skip = header_position(path, headers, text)
     try:
         frame = pd.read_csv(io.StringIO(body), dtype=str, sep=separator(body),
@@ -253,6 +261,22 @@ def _read_csv(path: Path, encoding: str | None,
         frame = frame[~empty]
     logger.info("read %s: %d rows, encoding %s", path, len(frame), candidate)
     return frame, candidate, [_title_skipped(path, skip)] if skip else []
+
+
+def _stray_carriage_return(body: str) -> int | None:
+    """The line (1 for the first) of a CSV text whose lines end in line feeds
+    that holds a carriage return not ending it and outside quotes: a record
+    cut in two, as pandas reads it. None when there is none (a file whose
+    lines all end in a carriage return alone is read as it is)."""
+    if "\n" not in body or "\r" not in body:
+        return None
+    for number, line in enumerate(body.split("\n"), start=1):
+        at = line.find("\r")
+        while 0 <= at < len(line) - 1:
+            if line.count('"', 0, at) % 2 == 0:
+                return number
+            at = line.find("\r", at + 1)
+    return None
 
 
 def mixed_encoding(raw: bytes) -> tuple[int, str] | None:
@@ -366,7 +390,7 @@ def header_position(path: Path, headers: tuple[str, ...], text: str | None = Non
 
     if text is not None:
         body = text.lstrip("\ufeff")
-        top = list(itertools.islice(csv.reader(io.StringIO(body),
+        top = list(itertools.islice(csv.reader(io.StringIO(body, newline=None),
                                                delimiter=separator(body)),
                                     TITLE_ROWS))
         return None, _header_index(top, headers)
@@ -518,7 +542,11 @@ def read_spatial(
     else:
         encoding = None  # GeoPackage and GeoJSON text is UTF-8 by definition
     try:
-        frame = pyogrio.read_dataframe(path, encoding=encoding)
+        with warnings.catch_warnings():
+            # A GeoJSON column of mixed values (a capacity written 很多) is
+            # read as text; the checks after name its rows.
+            warnings.filterwarnings("ignore", message="Could not parse column")
+            frame = pyogrio.read_dataframe(path, encoding=encoding)
     except Exception as exc:  # GDAL reports many kinds of unreadable files
         hint = ""
         if "codec" in str(exc) or "decode" in str(exc):

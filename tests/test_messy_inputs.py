@@ -319,3 +319,41 @@ def test_a_csv_row_of_empty_cells_is_skipped_as_in_excel(tmp_path):
     assert result.errors == []
     assert len(result.project.members) == len(
         import_files(_inputs()).project.members)
+
+
+def test_a_stray_carriage_return_in_a_csv_row_is_named(tmp_path):
+    # Found by a new user: a lone carriage return inside a units row (a cell
+    # edited with a line break) gave "unexpected Error: new-line character
+    # seen in unquoted field" near the top of the file, and row errors on the
+    # two halves further down. It is named on its own line, with what to do,
+    # and nothing else is said about the file; inside quotes it is a cell's
+    # text, and a file whose lines all end in a carriage return reads as one
+    # ending in line feeds.
+    lines = (TINY / "units.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) >= 4
+    cut = lines[:]
+    cells = cut[2].split(",")
+    cells[1] += "\r"
+    cut[2] = ",".join(cells)
+    units = tmp_path / "units.csv"
+    units.write_bytes(("\n".join(cut) + "\n").encode("utf-8"))
+    result = import_files(_inputs(units=units))
+    mine = [line for line in _lines(result) if "units.csv" in line]
+    assert mine == [
+        f"{units}:3: 错误 error: a line break (a lone carriage return) inside this "
+        "row splits it in two; delete it in a text editor (or in Excel with Find "
+        "and Replace, Ctrl+J) and save the file again"]
+
+    quoted = lines[:]
+    cells = quoted[2].split(",")
+    cells[1] = f'"{cells[1]}\r"'
+    quoted[2] = ",".join(cells)
+    units.write_bytes(("\n".join(quoted) + "\n").encode("utf-8"))
+    assert not [line for line in _lines(import_files(_inputs(units=units)), "error")
+                if "units.csv" in line]
+
+    units.write_bytes(("\r".join(lines) + "\r").encode("utf-8"))
+    result = import_files(_inputs(units=units))
+    assert result.errors == []
+    assert len(result.project.housing_units) == len(
+        import_files(_inputs()).project.housing_units)
