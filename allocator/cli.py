@@ -903,11 +903,13 @@ def _not_stored(outcome, scenario: str, kept: bool = True) -> None:
 
 def _not_proven(outcome) -> None:
     """Say that a stored allocation is not proven optimal."""
+    from allocator.kpis import gap_percent
+
     status = outcome.run["status"]
     if status == "optimal":
         return
     gap = outcome.run.get("gap")
-    gap_text = f", gap {100 * float(gap):.2f}%" if gap is not None else ""
+    gap_text = f", gap {gap_percent(gap)}" if gap is not None else ""
     print(f"注意 note: solve ended {status}: every level has a solution, stored as "
           f"feasible, not proven optimal{gap_text} (可行解，未证明最优)",
           file=sys.stderr)

@@ -352,13 +352,14 @@ def option_switches(options: dict) -> list[str]:
 def run_label(run: dict) -> str:
     """One line that says how trustworthy the allocation is."""
     from allocator.allocate import STATUS_LABELS
+    from allocator.kpis import gap_percent
 
     label = STATUS_LABELS.get(run["status"], run["status"])
     if run["status"] == "cancelled":
         label += "，未证明最优"
     gap = run.get("gap")
     if run["status"] != "optimal" and gap is not None and not pd.isna(gap):
-        label += f"，差距{100 * float(gap):.2f}%"
+        label += f"，差距{gap_percent(gap)}"
     switches = option_switches(json.loads(run.get("options_json") or "{}"))
     opened = f" · 选项：{'，'.join(switches)}" if switches else ""
     message = str(run.get("message") or "")

@@ -36,6 +36,18 @@ KPI_LABELS = {
 OPTIONAL_ROWS = ("exited", "registered_since")
 
 
+def gap_percent(gap: float) -> str:
+    """A solve's gap as a percentage: two decimals, and as many more as a
+    gap under 0.01 % needs to show it is not nought (0.0025%), so that a
+    run not proven optimal never reads "gap 0.00%"."""
+    import math
+
+    value = 100 * float(gap)
+    if value <= 0 or value >= 0.01:
+        return f"{value:.2f}%"
+    return f"{value:.{1 - math.floor(math.log10(value))}f}%"
+
+
 def kpi_label(key: str, language: str = "zh_CN") -> str:
     """A key figure's name in ``language`` ("zh_CN" or "en"); an unknown key
     is returned as it is."""
@@ -278,7 +290,7 @@ def kpi_table(kpis: dict[str, Any]) -> str:
             f"求解状态 status: {run.get('status')}  back end: {run.get('backend')}"
             f" ({run.get('formulation') or '-'})  "
             f"time: {run.get('seconds')} s  gap: "
-            f"{'-' if gap is None else f'{100 * gap:.3f}%'}  seed: {run.get('seed')}")
+            f"{'-' if gap is None else gap_percent(gap)}  seed: {run.get('seed')}")
         try:
             options = json.loads(run.get("options_json") or "{}")
         except ValueError:

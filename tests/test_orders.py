@@ -605,3 +605,20 @@ def test_a_line_never_breaks_inside_a_number(font: FontChoice) -> None:
         assert "".join(lines).replace(" ", "") == text.replace(" ", "")
         assert not any(line.endswith("1,") or line.startswith("049")
                        for line in lines), (width, lines)
+
+
+def test_a_gap_is_never_printed_as_nought_when_it_is_not():
+    # Found by a new user: a run within a gap of 0.0025 % printed "可行解，未证明
+    # 最优，差距0.00%" on every order, which reads as a contradiction.
+    from allocator.export import run_label
+    from allocator.kpis import gap_percent
+
+    assert gap_percent(0.000025) == "0.0025%"
+    assert gap_percent(0.0000002) == "0.000020%"
+    assert gap_percent(0.000254) == "0.03%"
+    assert gap_percent(0.3936) == "39.36%"
+    assert gap_percent(0.0) == "0.00%"
+    label = run_label({"status": "feasible", "gap": 0.000025, "options_json": "{}",
+                       "scenario": "base", "backend": "highs", "seed": 1,
+                       "run_id": "base-20261206T100000"})
+    assert "差距0.0025%" in label

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from allocator.kpis import gap_percent
 from ui.charts import ProgressChart, _short
 from ui.language import fill
 from ui.results import status_text
@@ -134,7 +135,7 @@ class ProgressPanel(QWidget):
         self.bound_label.setText("-" if bound is None or not math.isfinite(bound)
                                  else _short(bound))
         gap = gap_of(best, bound)
-        self.gap_label.setText("-" if gap is None else f"{100 * gap:.2f}%")
+        self.gap_label.setText("-" if gap is None else gap_percent(gap))
         self._dirty = True
 
     def _tick(self) -> None:

@@ -43,7 +43,7 @@ from allocator.explain import (
     unserved_people,
     walking_distances,
 )
-from allocator.kpis import OPTIONAL_ROWS, compute_kpis, kpi_cell
+from allocator.kpis import OPTIONAL_ROWS, compute_kpis, gap_percent, kpi_cell
 from allocator.project import Project
 from allocator.rules import SCHOOL_KINDS
 from allocator.texts import shortage_text
@@ -90,7 +90,7 @@ def status_text(run: dict[str, Any]) -> str:
     status = run.get("status")
     gap = run.get("gap")
     gap_text = "" if gap is None or (isinstance(gap, float) and math.isnan(gap)) \
-        else f"{100 * float(gap):.2f}%"
+        else gap_percent(gap)
     labels = {
         "optimal": QCoreApplication.translate("RunStatus", "最优（已证明）"),
         "feasible": QCoreApplication.translate("RunStatus", "可行解，未证明最优"),
