@@ -604,14 +604,26 @@ def main(argv: list[str] | None = None) -> int:
     terminated = None
     if args.command != "gui" and threading.current_thread() is threading.main_thread():
         terminated = signal.signal(signal.SIGTERM, _terminate)
+    from allocator.project import SAVES
+
+    saved_before = len(SAVES)
     try:
         return handlers[args.command](args)
     except BrokenPipeError:  # output piped into `head`, say
         return EXIT_OK
     except KeyboardInterrupt as stop:
         what = "terminated" if isinstance(stop, Terminated) else "interrupted"
-        print(f"{what}; nothing was saved by the interrupted step",
-              file=sys.stderr)
+        kept = SAVES[saved_before:]
+        if kept:
+            path, entry = kept[-1]
+            print(f"{what} after {path} was saved"
+                  + (f" (ledger entry {entry})" if entry else "")
+                  + ": it is kept (`allocator ledger` shows it); only what the "
+                  "command would have done after the save was cut short",
+                  file=sys.stderr)
+        else:
+            print(f"{what}; nothing was saved by the interrupted step",
+                  file=sys.stderr)
         return EXIT_DATA
     except Exception as exc:  # the one place that turns errors into messages
         return _report(exc, log_file)

@@ -429,7 +429,14 @@ def save_project(project: Project, path: Path, *,
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+    SAVES.append((path, metadata.get(LAST_KEY)))
     logger.info("saved project %s", path)
+
+
+SAVES: list[tuple[Path, str | None]] = []
+"""Every project saved by this process, with its last ledger entry (None
+for a ledger still empty): what a command interrupted after a save says it
+kept."""
 
 
 def _foreign_parts(path: Path, ours: set[str]) -> tuple[list[str], list[str]]:

@@ -46,3 +46,30 @@ def test_an_export_stopped_before_its_ledger_entry_leaves_nothing(
     entry = load_project(solved).ledger.iloc[-1]
     assert entry["action"] == "export"
     assert str((out / "o.pdf").resolve()) in entry["after"]
+
+
+def test_ctrl_c_after_a_solve_was_saved_says_it_is_kept(
+        tiny_project, tmp_path, monkeypatch, capsys):
+    # Found by a new user: Ctrl-C while a solve printed its figures, after
+    # the allocation was saved, said "nothing was saved by the interrupted
+    # step" with exit 1, which reads as a failed solve; the ledger had the
+    # allocation. It names the save and its ledger entry.
+    import allocator.kpis as kpis
+
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    capsys.readouterr()
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(kpis, "kpi_table", stopped)
+    assert main(["solve", str(path), "--backend", "cpsat",
+                 "--date", TINY_TODAY.isoformat()]) == 1
+    err = capsys.readouterr().err
+    ledger = load_project(path).ledger
+    last = ledger.iloc[-1]
+    assert last["action"] == "allocate"
+    assert (f"interrupted after {path} was saved (ledger entry {int(last['entry'])}): "
+            "it is kept") in err
+    assert "nothing was saved" not in err
