@@ -565,6 +565,19 @@ def _short_of_the_served_level(monkeypatch, groups):
     return left_out
 
 
+def _solved_short(monkeypatch, caplog, groups):
+    """The generated 400-household county solved at a 1 % gap, the walking
+    level's rounding short of ``groups`` groups served: the problem, the
+    people left out, the result and the log's messages."""
+    import logging
+
+    _project, problem = _generated(400, 5)
+    left_out = _short_of_the_served_level(monkeypatch, groups)
+    with caplog.at_level(logging.INFO, logger="solvers.fast"):
+        result = solve_fast(problem, gap=0.01)
+    return problem, left_out, result, [r.getMessage() for r in caplog.records]
+
+
 def test_walking_level_may_hold_the_served_level_a_few_people_lower(
         caplog, monkeypatch):
     # The walking level's solution from the LP's rounding serves a few
@@ -574,19 +587,13 @@ def test_walking_level_may_hold_the_served_level_a_few_people_lower(
     # level's bound is the LP's at that: no solution serving as many walks
     # less (the per-household MIP), and the served level reports what the
     # solution serves, not as optimal.
-    import logging
-
     import solvers.fast as fast
 
-    _project, problem = _generated(400, 5)
-    left_out = _short_of_the_served_level(monkeypatch, 1)
-    with caplog.at_level(logging.INFO, logger="solvers.fast"):
-        result = solve_fast(problem, gap=0.01)
+    problem, left_out, result, messages = _solved_short(monkeypatch, caplog, 1)
     best = _mip_optimum(problem, "highs")
     (short,) = left_out
     assert 1 <= short <= fast.TOWN_SHORTFALL_FLOOR
-    taken = [r.getMessage() for r in caplog.records
-             if "served level held at" in r.getMessage()]
+    taken = [m for m in messages if "served level held at" in m]
     assert len(taken) == 1 and taken[0].endswith("taken")
     assert check_joint(problem, result.solution) == []
     ours = joint_objectives(problem, result.solution)
@@ -607,18 +614,12 @@ def test_walking_level_keeps_the_served_level_when_too_many_are_short(
     # served level (HOLD_LOWER, at least TOWN_SHORTFALL_FLOOR people): the
     # served level stays held at its own solution, and the steps after the
     # rounding find a walking level that keeps it.
-    import logging
-
     import solvers.fast as fast
 
-    _project, problem = _generated(400, 5)
-    left_out = _short_of_the_served_level(monkeypatch, 10)
-    with caplog.at_level(logging.INFO, logger="solvers.fast"):
-        result = solve_fast(problem, gap=0.01)
+    problem, left_out, result, messages = _solved_short(monkeypatch, caplog, 10)
     assert left_out[0] > fast.TOWN_SHORTFALL_FLOOR
-    assert not any("served level held at" in r.getMessage() for r in caplog.records)
-    served_log = next(r.getMessage() for r in caplog.records
-                      if "level served:" in r.getMessage())
+    assert not any("served level held at" in m for m in messages)
+    served_log = next(m for m in messages if "level served:" in m)
     assert f"objective {result.objectives['served']} " in served_log
     assert check_joint(problem, result.solution) == []
     assert joint_objectives(problem, result.solution) == result.objectives
