@@ -59,10 +59,11 @@ formulation, level by level:
    columns that reduced-cost fixing keeps. In the walking level the LP
    rounded is one asked for a few more people served than the level holds
    (``AHEAD``, as far as half the gap pays for); its solution is taken when
-   it keeps the served level, or when it serves a few people fewer but
-   within the served level's gap and its walking within the gap of the LP
-   bound with the served level held at that (``HOLD_LOWER``). Otherwise a
-   quicker first MIP runs: housing held at that rounding, and the served
+   it keeps the served level (when not within the gap, the MIP after
+   reduced-cost fixing starts from it), or when it serves a few people
+   fewer but within the served level's gap and its walking within the gap
+   of the LP bound with the served level held at that (``HOLD_LOWER``).
+   Otherwise a quicker first MIP runs: housing held at that rounding, and the served
    level as a heavy penalty instead of a row (see :func:`_held_as_penalty`),
    taken when it serves as many as the level holds (on counties of many
    towns it may stop a few people short, ``TOWN_SHORTFALL``, and the
