@@ -262,7 +262,31 @@ def _rename(frame: pd.DataFrame, mapping: dict[str, str], required: tuple[str, .
         check.error(None, None, f"missing column(s) {names}; the header row must "
                     "name them (Chinese or English)")
         return None
+    _line_breaks(frame, reverse, check)
     return frame
+
+
+FREE_TEXT = ("geometry", "note", "subject")
+"""Columns whose text may run over several lines (a petition's 事由, the
+说明 and 情况 of the history files)."""
+
+
+def _line_breaks(frame: pd.DataFrame, header: dict[str, str],
+                 check: _Checker) -> None:
+    """An error for each cell of the tool's columns that holds a line break
+    (a cell edited with Alt+Enter): a name so written would be printed on an
+    order split in two, and a building so written is another building."""
+    for column in frame.columns:
+        if column not in header or column in FREE_TEXT:
+            continue
+        for row, value in frame[column].items():
+            if not isinstance(value, str) or ("\n" not in value
+                                              and "\r" not in value):
+                continue
+            check.error(row, header[column],
+                        f"{value!r} has a line break inside the cell; delete "
+                        "it (in Excel: click into the cell, or Find and Replace "
+                        "with Ctrl+J) and save the file again")
 
 
 def _missing_column(what: str, header: str, name: str, ignored: list,

@@ -267,9 +267,13 @@ def _stray_carriage_return(body: str) -> int | None:
     """The line (1 for the first) of a CSV text whose lines end in line feeds
     that holds a carriage return not ending it and outside quotes: a record
     cut in two, as pandas reads it. None when there is none (a file whose
-    lines all end in a carriage return alone is read as it is)."""
+    lines end in a carriage return alone, more of them than line feeds, is
+    read as it is)."""
     if "\n" not in body or "\r" not in body:
         return None
+    feeds = body.count("\n")
+    if body.count("\r") - body.count("\r\n") > feeds:
+        return None  # lines end in a carriage return; a line feed is cell text
     for number, line in enumerate(body.split("\n"), start=1):
         at = line.find("\r")
         while 0 <= at < len(line) - 1:

@@ -326,9 +326,9 @@ def test_a_stray_carriage_return_in_a_csv_row_is_named(tmp_path):
     # edited with a line break) gave "unexpected Error: new-line character
     # seen in unquoted field" near the top of the file, and row errors on the
     # two halves further down. It is named on its own line, with what to do,
-    # and nothing else is said about the file; inside quotes it is a cell's
-    # text, and a file whose lines all end in a carriage return reads as one
-    # ending in line feeds.
+    # and nothing else is said about the file; inside quotes it is a line
+    # break in the cell (named as such), and a file whose lines all end in a
+    # carriage return reads as one ending in line feeds.
     lines = (TINY / "units.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(lines) >= 4
     cut = lines[:]
@@ -349,11 +349,41 @@ def test_a_stray_carriage_return_in_a_csv_row_is_named(tmp_path):
     cells[1] = f'"{cells[1]}\r"'
     quoted[2] = ",".join(cells)
     units.write_bytes(("\n".join(quoted) + "\n").encode("utf-8"))
-    assert not [line for line in _lines(import_files(_inputs(units=units)), "error")
-                if "units.csv" in line]
+    errors = [line for line in _lines(import_files(_inputs(units=units)), "error")
+              if "units.csv" in line]
+    assert len(errors) == 1 and "has a line break inside the cell" in errors[0]
 
     units.write_bytes(("\r".join(lines) + "\r").encode("utf-8"))
     result = import_files(_inputs(units=units))
     assert result.errors == []
     assert len(result.project.housing_units) == len(
         import_files(_inputs()).project.housing_units)
+
+
+def test_a_line_break_inside_a_cell_is_refused_where_it_would_be_printed(
+        tmp_path):
+    # Found by a new user: a name written over two lines in its cell (quoted,
+    # as Excel saves a cell edited with Alt+Enter) was taken and printed on
+    # the order as "瓦其 尔日"; a building so written became a second
+    # building. The cell is named, in a file of line feeds and in one whose
+    # lines end in carriage returns (where that quoted line feed was taken
+    # for a stray carriage return before). A petition's 事由 may run over
+    # several lines.
+    lines = (TINY / "register.csv").read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    at = header.index("姓名")
+    cells = lines[1].split(",")
+    name = cells[at]
+    cells[at] = f'"{name[:1]}\n{name[1:]}"'
+    lines[1] = ",".join(cells)
+    register = tmp_path / "register.csv"
+    for ending in ("\n", "\r"):
+        register.write_bytes((ending.join(lines) + ending).encode("utf-8"))
+        result = import_files(_inputs(register=register))
+        assert _lines(result, "error") == [
+            f"{register}:2:姓名: 错误 error: {name[:1] + chr(10) + name[1:]!r} has a "
+            "line break inside the cell; delete it (in Excel: click into the cell, "
+            "or Find and Replace with Ctrl+J) and save the file again"]
+    from allocator.importer import FREE_TEXT
+
+    assert {"note", "subject"} <= set(FREE_TEXT)
