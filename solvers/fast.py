@@ -866,6 +866,12 @@ class _Master:
                           np.asarray(coefs, dtype=float))
         self.held.append((self.highs.getNumRow() - 1, float(low), float(high)))
 
+    def hold_last_from(self, low: float) -> None:
+        """Move the lower bound of the last held level's row to ``low``."""
+        row, _low, high = self.held[-1]
+        self.highs.changeRowBounds(row, float(low), high)
+        self.held[-1] = (row, float(low), high)
+
     def left_out_bound(self, candidates: np.ndarray, better: np.ndarray) -> float:
         """Most the left-out columns can add to the objective at these duals:
         per class of units, its capacity times its best reduced cost; other
@@ -1120,7 +1126,7 @@ def _solve_level(lp_master: _Master, lp_cost: np.ndarray, mip_master: _Master,
         its bound, and the candidate within this level's gap of the LP bound
         with the level so held. Otherwise the held row is put back."""
         nonlocal bound
-        row, row_low, row_high = mip_master.held[-1]
+        row_low = mip_master.held[-1][1]
         reached = float(np.dot(held[0], candidate))
         objective = float(np.dot(mip_cost, candidate))
         short = row_low - reached
@@ -1130,9 +1136,7 @@ def _solve_level(lp_master: _Master, lp_cost: np.ndarray, mip_master: _Master,
             return False
         clock = time.perf_counter()
         for master in (lp_master, mip_master):
-            at, _low, high_ = master.held[-1]
-            master.highs.changeRowBounds(at, reached, high_)
-            master.held[-1] = (at, reached, high_)
+            master.hold_last_from(reached)
         _status, lower_bound, _relaxed, _loss = _solve_lp(
             lp_master, lp_cost, sense, deadline, gap * LP_GAP_SHARE, stop_at)
         taken = lower_bound is not None and abs(lower_bound - objective) <= gap * max(
@@ -1144,9 +1148,7 @@ def _solve_level(lp_master: _Master, lp_cost: np.ndarray, mip_master: _Master,
             bound = lower_bound
             return True
         for master in (lp_master, mip_master):
-            at, _low, high_ = master.held[-1]
-            master.highs.changeRowBounds(at, row_low, high_)
-            master.held[-1] = (at, row_low, high_)
+            master.hold_last_from(row_low)
         _solve_lp(lp_master, lp_cost, sense, deadline, gap * LP_GAP_SHARE, stop_at)
         return False
 
