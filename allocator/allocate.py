@@ -617,6 +617,14 @@ def solve_project(
         "reference_date": instance.reference.isoformat(),
         "today": today.isoformat(),
     }
+    from allocator.export import unsolved_levels
+
+    if unsolved_levels(run):
+        # A level of the objective order has no solution: the run has no
+        # gap, and the last bound worked out is an earlier level's, not the
+        # run's (its levels_json keeps each level's own).
+        run["gap"] = None
+        run["bound"] = None
     outcome = AllocationOutcome(run, empty_frame("allocations"),
                                 empty_frame("service_assignments"), result, instance)
     if result.values is None:

@@ -896,21 +896,27 @@ def _solve(project, args, quiet: bool = False):
     return outcome
 
 
-def _not_stored(outcome, scenario: str, kept: bool = True) -> None:
-    """Say that a solve stored nothing, why, and what to do; ``kept``: the
-    scenario has an allocation from an earlier solve, which stays."""
+def _not_stored(outcome, scenario: str, kept: bool = True,
+                saved: bool = True) -> None:
+    """Say that a solve stored no allocation, why, and what to do; ``kept``:
+    the scenario has an allocation from an earlier solve, which stays;
+    ``saved``: the project was just saved with the run in its ledger."""
     from allocator.export import unsolved_levels
+    from allocator.project import SAVES
 
     status = outcome.run["status"]
     unsolved = unsolved_levels(outcome.run)
+    entry = SAVES[-1][1] if saved and SAVES else None
+    recorded = (f" (ledger entry {entry} records the attempt)" if entry
+                else "")
     why = (f"levels not solved: {', '.join(unsolved)}" if unsolved
            else outcome.result.message or status)
     stays = ("the previous allocation stays. 求解未完成，未保存任何分配，原有分配保持"
              "不变。" if kept else f"scenario {scenario} has no allocation yet. "
              "求解未完成，未保存任何分配，该方案尚无分配。")
-    print(f"错误 error: scenario {scenario}: solve ended {status} ({why}); nothing "
-          f"was stored, {stays}Solve again with a longer --time-limit (or none) "
-          "and without Ctrl-C", file=sys.stderr)
+    print(f"错误 error: scenario {scenario}: solve ended {status} ({why}); no "
+          f"allocation was stored{recorded}, {stays}Solve again with a longer "
+          "--time-limit (or none) and without Ctrl-C", file=sys.stderr)
 
 
 def _not_proven(outcome) -> None:
@@ -1625,7 +1631,8 @@ def cmd_demo(args) -> int:
           f"{len(project.housing_units)} units, {len(project.facilities)} facilities")
     outcome = _solve(project, args)
     if outcome.solution is None:
-        _not_stored(outcome, "base", kept=False)  # a new import: nothing before
+        # A new import, not saved: nothing before, nothing recorded.
+        _not_stored(outcome, "base", kept=False, saved=False)
         return EXIT_DATA
     _not_proven(outcome)
     # The orders and the table are written beside their names and put in

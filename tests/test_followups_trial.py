@@ -86,7 +86,9 @@ def test_a_solve_stopped_before_its_last_level_keeps_the_previous_allocation(
     # A solver that ends "feasible" with a level unsolved was cut by its time
     # limit: recorded and told as a timeout, since nothing of it is stored.
     assert f"solve ended {recorded} (levels not solved: walk)" in err
-    assert "nothing was stored, the previous allocation stays" in err
+    last = load_project(solved).ledger.iloc[-1]
+    assert f"no allocation was stored (ledger entry {last['entry']} records the " \
+        "attempt), the previous allocation stays" in err
 
     after, after_services, after_runs = _stored(solved)
     pd.testing.assert_frame_equal(after, allocations)
@@ -106,6 +108,35 @@ def test_a_solve_stopped_before_its_last_level_keeps_the_previous_allocation(
     assert len(table) == 6
 
 
+def test_a_run_stopped_before_its_last_level_has_no_gap(tiny_project, monkeypatch):
+    """The fast path stopped by its time limit before the walking level keeps
+    housed and served; the run's gap and bound are then none (the served
+    level's own, 0 and its bound, are not the run's), each level keeps its."""
+    import solvers.fast
+
+    real = solvers.fast.solve_fast
+
+    def before_walk(*args, **kwargs):
+        result = real(*args, **kwargs)
+        assert [lv.name for lv in result.levels] == ["housed", "served", "walk"]
+        return dataclasses.replace(result, status=Status.FEASIBLE,
+                                   levels=result.levels[:2],
+                                   message="time limit reached before level walk")
+
+    monkeypatch.setattr(solvers.fast, "solve_fast", before_walk)
+    outcome = allocate.solve_project(tiny_project, today=pd.Timestamp(DATE).date(),
+                                     formulation="fast")
+    assert unsolved_levels(outcome.run) == ["walk"]
+    assert outcome.run["gap"] is None and outcome.run["bound"] is None
+    levels = json.loads(outcome.run["levels_json"])
+    assert [lv["gap"] for lv in levels] == [0.0, 0.0]
+    assert levels[1]["bound"] == levels[1]["objective"] > 0
+    # Not stored: the allocation of such a run is dropped, the run recorded.
+    kept = allocate.without_partial_allocation(outcome)
+    assert kept.solution is None and kept.run["status"] == "timeout"
+    assert kept.run["gap"] is None
+
+
 def test_a_solve_cancelled_at_once_stores_nothing(solved, monkeypatch, capsys):
     allocations, _, runs = _stored(solved)
 
@@ -116,7 +147,7 @@ def test_a_solve_cancelled_at_once_stores_nothing(solved, monkeypatch, capsys):
     monkeypatch.setattr(cli_module, "_interrupt_as_cancel", cancel_at_once)
     assert main(["solve", str(solved), "--backend", "cpsat", "--date", DATE]) == 1
     err = capsys.readouterr().err
-    assert "solve ended cancelled" in err and "nothing was stored" in err
+    assert "solve ended cancelled" in err and "no allocation was stored" in err
     after, _, after_runs = _stored(solved)
     pd.testing.assert_frame_equal(after, allocations)
     assert after_runs.iloc[-1]["status"] == "cancelled"
@@ -130,7 +161,8 @@ def test_a_first_solve_stopped_early_leaves_nothing_to_export(
     assert main(["solve", str(path), "--backend", "cpsat", "--date", DATE]) == 1
     assert load_project(path).allocations.empty
     err = capsys.readouterr().err
-    assert "nothing was stored, scenario base has no allocation yet." in err
+    assert "no allocation was stored (ledger entry" in err
+    assert "scenario base has no allocation yet." in err
     assert "previous allocation" not in err
     assert main(["export", str(path), "--csv", str(tmp_path / "a.csv")]) == 1
     assert "has no allocation" in capsys.readouterr().err

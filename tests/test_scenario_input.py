@@ -279,7 +279,7 @@ def test_a_stopped_solve_of_a_never_solved_scenario_says_it_has_none(
     capsys.readouterr()
     assert main(["solve", str(gpkg), "--scenario", "试 一"]) == 1
     err = capsys.readouterr().err
-    assert "nothing was stored, scenario 试 一 has no allocation yet." in err
+    assert "no allocation was stored (ledger entry" in err
     assert "previous allocation" not in err
 
     # Once solved, a stopped solve keeps that allocation and says so.
@@ -290,7 +290,7 @@ def test_a_stopped_solve_of_a_never_solved_scenario_says_it_has_none(
     capsys.readouterr()
     assert main(["solve", str(gpkg), "--scenario", "试 一"]) == 1
     err = capsys.readouterr().err
-    assert "nothing was stored, the previous allocation stays." in err
+    assert "the previous allocation stays." in err
     assert load_project(gpkg).allocations["scenario"].eq("试 一").any()
 
 
