@@ -1577,9 +1577,13 @@ def _services_by_town(full: _FullLp, parts: list[np.ndarray], values: np.ndarray
     :func:`_service_parts`) placed again, town by town, by a MIP of its own:
     the least walking less ``worth`` per person served (the served level as
     a penalty, as in :func:`_held_as_penalty`), within ``gap`` of the town's
-    walking now. A town whose MIP the time limit stops takes its best
-    solution so far, or keeps its services as they were (as do the towns
-    after it), so the answer is always a solution when ``values`` is one.
+    walking now. A town whose MIP the time limit stops takes the better of
+    its best solution so far (or its services as they were) and the nearest
+    free places (:func:`_nearest_first`), as do the towns after it, so the
+    answer is always a solution when ``values`` is one. (Keeping the
+    services as they were alone left a 20,000-household county solved
+    within 2.2 s serving 44,918 people, as its rounding had none; with the
+    nearest places, 66,757 of the LP's 68,996.)
 
     With the housing fixed nothing links two towns, and each town's MIP is
     small (at most a few thousand columns on the 100,000-household county),
@@ -1602,7 +1606,10 @@ def _services_by_town(full: _FullLp, parts: list[np.ndarray], values: np.ndarray
         if deadline is not None:
             left = deadline - time.perf_counter()
             if left <= 0.05:
-                break  # the towns left keep their services as they were
+                # The towns left keep their services as they were, or take
+                # the nearest free places, whichever is better.
+                _greedy_where_better(full, cols, out, row_high, served, walk, worth)
+                continue
             _time_limit(highs, left, True)
         starts, index, value = full.column_entries(cols)
         rows, local = np.unique(index, return_inverse=True)
@@ -1624,10 +1631,55 @@ def _services_by_town(full: _FullLp, parts: list[np.ndarray], values: np.ndarray
         highs.setOptionValue("mip_abs_gap",
                              float(gap * max(np.dot(walk[cols], values[cols]), 1.0)))
         highs.run()
-        if highs.getModelStatus() == highspy.HighsModelStatus.kOptimal or \
-                highs.getInfo().primal_solution_status == 2:
+        optimal = highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        if optimal or highs.getInfo().primal_solution_status == 2:
             out[cols] = np.round(highs.getSolution().col_value)
+        if not optimal:
+            _greedy_where_better(full, cols, out, row_high, served, walk, worth)
     return out
+
+
+def _greedy_where_better(full: _FullLp, cols: np.ndarray, out: np.ndarray,
+                         room: np.ndarray, served: np.ndarray, walk: np.ndarray,
+                         worth: float) -> None:
+    """Put into ``out`` the services of one town placed greedily, nearest
+    first (each group to the nearest facility of its catchment with room
+    for it), when that costs less (walk less ``worth`` per person served)
+    than what ``out`` holds there: a town whose MIP the time limit stopped
+    before a solution keeps its services as they were, which after a new
+    housing may be none at all. ``room`` is each row's upper bound less the
+    housing's share (a group row: the groups living there)."""
+    greedy = _nearest_first(full, cols, room, walk[cols] / served[cols])
+    cost = walk[cols] - worth * served[cols]
+    if float(np.dot(cost, greedy)) < float(np.dot(cost, out[cols])) - 1e-9:
+        out[cols] = greedy
+
+
+def _nearest_first(full: _FullLp, cols: np.ndarray, room: np.ndarray,
+                   walk_per_person: np.ndarray) -> np.ndarray:
+    """Counts of the service columns ``cols`` (one town's) given greedily:
+    columns by ``walk_per_person``, each as many groups as its group row has
+    left and its facility has room for. A service column has two entries:
+    its group row (coefficient 1, rows made before the facilities') and its
+    facility's row (the group's persons)."""
+    starts, index, value = full.column_entries(cols)
+    if len(index) != 2 * len(cols):
+        return np.zeros(len(cols))
+    group, facility = index[0::2], index[1::2]
+    persons = value[1::2]
+    left = room.copy()
+    order = np.argsort(walk_per_person, kind="stable")
+    taken = np.zeros(len(cols))
+    upper = full.upper[cols]
+    for i in order.tolist():
+        g, f, p = group[i], facility[i], persons[i]
+        take = min(left[g], np.floor(left[f] / p + 1e-9), upper[i])
+        if take >= 1:
+            take = float(np.floor(take))
+            taken[i] = take
+            left[g] -= take
+            left[f] -= take * p
+    return taken
 
 
 def _rounded_start(master: _Master, cols: np.ndarray, housing: np.ndarray,

@@ -625,11 +625,13 @@ def test_walking_level_keeps_the_served_level_when_too_many_are_short(
     assert joint_objectives(problem, result.solution) == result.objectives
 
 
-def test_towns_cut_by_the_time_limit_keep_their_services(monkeypatch):
+def test_towns_cut_by_the_time_limit_take_the_nearest_free_places(monkeypatch):
     # When the time limit comes before the towns are placed, the answer is
-    # still a solution: the towns not placed keep the services they had
-    # (none, for the served level's rounding), and the level goes on from
-    # it to the per-household MIP's optimum.
+    # still a solution: the towns not placed keep the services they had or
+    # take the nearest free places, whichever is better (for the served
+    # level's rounding they had none, so a time-limited solve served only
+    # the residents placed before), and the level goes on from it to the
+    # per-household MIP's optimum.
     import time
 
     import numpy as np
@@ -644,12 +646,51 @@ def test_towns_cut_by_the_time_limit_keep_their_services(monkeypatch):
                     deadline):
         out = real(full, parts, values, served, walk, worth, gap, highs, highspy,
                    time.perf_counter() - 1.0)
-        answers.append((values, out))
+        answers.append((full, parts, values, served, walk, worth, out))
         return out
 
     monkeypatch.setattr(fast, "_services_by_town", out_of_time)
     result = solve_fast(problem, gap=0.0)
     assert answers
-    for values, out in answers:
-        assert out is not None and np.array_equal(out, values)
+    for full, parts, values, served, walk, worth, out in answers:
+        service = np.concatenate(parts)
+        housing = np.setdiff1d(np.arange(full.n_cols), service)
+        assert np.array_equal(out[housing], values[housing])
+        # Every row of the model holds (the greedy places fit).
+        lengths = np.diff(full.starts)
+        activity = np.bincount(full.index, minlength=len(full.row_lower),
+                               weights=full.value * np.repeat(out, lengths))
+        assert np.all(activity <= full.row_upper + 1e-9)
+        assert np.all(activity >= full.row_lower - 1e-9)
+        cost = walk - worth * served
+        assert np.dot(cost[service], out[service]) <= \
+            np.dot(cost[service], values[service])
+    # The rounding's towns had no services: they took places.
+    _full, parts, values, served, *_rest, out = answers[0]
+    service = np.concatenate(parts)
+    assert np.dot(served[service], values[service]) == 0
+    assert np.dot(served[service], out[service]) > 0
     assert ours_equal_best(problem, result)
+
+
+def test_nearest_first_by_hand():
+    # Rows: 0 the groups of two at location A (2 of them), 1 the groups of
+    # three at B (1), 2 one school. B's group walks 100 m a person, A's 300 m:
+    # B's group comes first (3 places), then A's as many as fit in the rest.
+    import numpy as np
+
+    from solvers.fast import _FullLp, _nearest_first
+
+    def lp(places):
+        return _FullLp(lower=np.zeros(2), upper=np.array([2.0, 1.0]),
+                       starts=np.array([0, 2, 4]), index=np.array([0, 2, 1, 2]),
+                       value=np.array([1.0, 2.0, 1.0, 3.0]),
+                       row_lower=np.full(3, -np.inf),
+                       row_upper=np.array([2.0, 1.0, places]))
+
+    per_person = np.array([300.0, 100.0])
+    cols = np.array([0, 1])
+    for places, expected in ((7, [2, 1]), (6, [1, 1]), (4, [0, 1]), (2, [1, 0])):
+        room = lp(places).row_upper.copy()
+        assert _nearest_first(lp(places), cols, room, per_person).tolist() == \
+            expected, places
