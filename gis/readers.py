@@ -232,6 +232,10 @@ def _read_csv(path: Path, encoding: str | None,
             "two; delete it in a text editor (or in Excel with Find and Replace, "
             "Ctrl+J) and save the file again")]
     _sheet, skip = header_position(path, headers, text)
+    broken = _broken_row(body, separator(body), skip)
+    if broken is not None:
+        return pd.DataFrame(), candidate, [Problem(str(path), broken[0], None,
+                                                   broken[1])]
     try:
         frame = pd.read_csv(io.StringIO(body), dtype=str, sep=separator(body),
                             keep_default_na=False, skip_blank_lines=True,
@@ -261,6 +265,47 @@ def _read_csv(path: Path, encoding: str | None,
         frame = frame[~empty]
     logger.info("read %s: %d rows, encoding %s", path, len(frame), candidate)
     return frame, candidate, [_title_skipped(path, skip)] if skip else []
+
+
+def _broken_row(body: str, delimiter: str, skip: int) -> tuple[int, str] | None:
+    """The first row of a CSV text that a stray separator or line break cut
+    wrongly, and what to do; None when every row is whole. Rows are numbered
+    as a spreadsheet shows them (a quoted cell spanning lines stays one row).
+
+    A row with more cells than the header has a separator inside a cell
+    that is not in quotes. A row with fewer cells followed by another with
+    fewer, the two together one more than the header's (the cell cut in
+    two), is one row cut by a line break inside a cell that is not in
+    quotes. (A row short of cells alone is read with the rest empty.)"""
+    import csv
+    import io
+
+    try:
+        records = list(csv.reader(io.StringIO(body), delimiter=delimiter))
+    except csv.Error:
+        return None  # pandas says what it cannot read
+    if len(records) <= skip:
+        return None
+    width = len(records[skip])
+    named = "a tab" if delimiter == "\t" else f"'{delimiter}'"
+    for at in range(skip + 1, len(records)):
+        cells = len(records[at])
+        if cells > width:
+            return at + 1, (
+                f"this row has {cells} cells where the header has {width}: "
+                f"{named} inside a cell that is not in double quotes splits "
+                "it; remove it or put the cell in double quotes (Excel's "
+                "Save As CSV does both), then save the file again")
+        following = len(records[at + 1]) if at + 1 < len(records) else 0
+        if 0 < cells < width and 0 < following < width and \
+                cells + following == width + 1:
+            return at + 1, (
+                f"this row and the next have {cells} and {following} cells where "
+                f"the header has {width}: a line break inside a cell that is "
+                "not in double quotes cuts the row in two; join the two lines "
+                "in a text editor (or in Excel delete the line break with Find "
+                "and Replace, Ctrl+J) and save the file again")
+    return None
 
 
 def _stray_carriage_return(body: str) -> int | None:

@@ -360,6 +360,52 @@ def test_a_stray_carriage_return_in_a_csv_row_is_named(tmp_path):
         import_files(_inputs()).project.housing_units)
 
 
+def test_a_csv_row_cut_or_joined_by_an_unquoted_separator_or_break(tmp_path):
+    # Found by new users: a line break inside a cell with no quotes gave row
+    # errors on both halves (a flood in a register), and a comma inside a cell
+    # with no quotes pandas' "Expected 11 fields in line 4, saw 12" with no
+    # row. Each is named on its row, with what to do, and nothing else.
+    lines = (TINY / "units.csv").read_text(encoding="utf-8-sig").splitlines()
+    width = lines[0].count(",") + 1
+    assert len(lines) >= 5 and width >= 4
+    units = tmp_path / "units.csv"
+
+    cut = lines[:]
+    cells = cut[3].split(",")
+    cells[2] = cells[2][:1] + "\n" + cells[2][1:]
+    cut[3] = ",".join(cells)
+    units.write_text("\n".join(cut) + "\n", encoding="utf-8")
+    result = import_files(_inputs(units=units))
+    mine = [line for line in _lines(result) if "units.csv" in line]
+    assert mine == [
+        f"{units}:4: 错误 error: this row and the next have 3 and {width - 2} "
+        f"cells where the header has {width}: a line break inside a cell that "
+        "is not in double quotes cuts the row in two; join the two lines in a "
+        "text editor (or in Excel delete the line break with Find and Replace, "
+        "Ctrl+J) and save the file again"]
+
+    joined = lines[:]
+    cells = joined[4].split(",")
+    cells[2] += ",东"
+    joined[4] = ",".join(cells)
+    units.write_text("\n".join(joined) + "\n", encoding="utf-8")
+    mine = [line for line in _lines(import_files(_inputs(units=units)))
+            if "units.csv" in line]
+    assert mine == [
+        f"{units}:5: 错误 error: this row has {width + 1} cells where the header "
+        f"has {width}: ',' inside a cell that is not in double quotes splits it; "
+        "remove it or put the cell in double quotes (Excel's Save As CSV does "
+        "both), then save the file again"]
+
+    # In quotes the comma is cell text.
+    cells = lines[4].split(",")
+    cells[2] = f'"{cells[2]},东"'
+    quoted = lines[:4] + [",".join(cells)] + lines[5:]
+    units.write_text("\n".join(quoted) + "\n", encoding="utf-8")
+    assert not [line for line in _lines(import_files(_inputs(units=units)))
+                if "cells where the header" in line]
+
+
 def test_a_line_break_inside_a_cell_is_refused_where_it_would_be_printed(
         tmp_path):
     # Found by a new user: a name written over two lines in its cell (quoted,
