@@ -12,6 +12,7 @@ import pandas as pd
 
 from allocator.project import Project
 from allocator.rules import KIND_LABELS, SCHOOL_KINDS, age_on, school_level
+from solvers.base import gap_percent  # noqa: F401  (the orders, CLI and window use it from here)
 
 # The key figures as planners name them (the window's rows and the CLI's
 # scenario comparison); JSON and CSV files keep the keys.
@@ -34,18 +35,6 @@ KPI_LABELS = {
 # Household rows that are 0 until exits or register updates follow an
 # allocation.
 OPTIONAL_ROWS = ("exited", "registered_since")
-
-
-def gap_percent(gap: float) -> str:
-    """A solve's gap as a percentage: two decimals, and as many more as a
-    gap under 0.01 % needs to show it is not nought (0.0025%), so that a
-    run not proven optimal never reads "gap 0.00%"."""
-    import math
-
-    value = 100 * float(gap)
-    if value <= 0 or value >= 0.01:
-        return f"{value:.2f}%"
-    return f"{value:.{1 - math.floor(math.log10(value))}f}%"
 
 
 def kpi_label(key: str, language: str = "zh_CN") -> str:

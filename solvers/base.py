@@ -309,3 +309,15 @@ def lexicographic(
         seconds=time.perf_counter() - start,
         message=message,
     )
+
+
+def gap_percent(gap: float) -> str:
+    """A solve's gap as a percentage: two decimals, and as many more as a
+    gap under 0.01 % needs to show it is not nought (0.0025%), so that a
+    run not proven optimal never reads "gap 0.00%"."""
+    import math
+
+    value = 100 * float(gap)
+    if value <= 0 or value >= 0.01:
+        return f"{value:.2f}%"
+    return f"{value:.{1 - math.floor(math.log10(value))}f}%"

@@ -92,7 +92,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from solvers.base import LevelResult, Status
+from solvers.base import LevelResult, Status, gap_percent
 from solvers.joint import JointProblem, JointSolution
 
 logger = logging.getLogger(__name__)
@@ -430,7 +430,7 @@ def solve_fast(problem: JointProblem, *, time_limit: float | None = None,
                     level.status.value, objective, level.bound, seconds)
         if level.status != Status.OPTIMAL:
             status = Status.FEASIBLE
-            message = (f"level {name} within a gap of {level.gap:.4%}"
+            message = (f"level {name} within a gap of {gap_percent(level.gap)}"
                        if level.bound is not None
                        else f"time limit reached in level {name} before its bound")
         # Hold this level at what was reached before the next one, in both
@@ -462,7 +462,7 @@ def solve_fast(problem: JointProblem, *, time_limit: float | None = None,
                     if levels[i].status != Status.OPTIMAL and status == Status.OPTIMAL:
                         status = Status.FEASIBLE
                         message = f"level {level.name} within a gap of " \
-                                  f"{levels[i].gap:.4%}"
+                                  f"{gap_percent(levels[i].gap)}"
     size["lp_columns_used"] = int(len(lp_master.cols))
     result = FastResult(status, levels, None, time.perf_counter() - start, size,
                         message)
