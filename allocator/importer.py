@@ -161,12 +161,14 @@ def _number(value: Any) -> float | None:
     if isinstance(value, (int, float, np.integer, np.floating)):
         return None if np.isnan(float(value)) else float(value)
     text = _text(value).replace(",", "").replace("，", "")
-    if not text:
+    # Decimal digits only (full-width ones are made ASCII above): Python's
+    # float would also take "1_200", "nan", "inf" and other scripts' digits.
+    if not _DECIMAL.fullmatch(text):
         return None
-    try:
-        return float(text)
-    except ValueError:
-        return None
+    return float(text)
+
+
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 
 
 def _date(value: Any) -> dt.date | None:

@@ -433,3 +433,28 @@ def test_a_line_break_inside_a_cell_is_refused_where_it_would_be_printed(
     from allocator.importer import FREE_TEXT
 
     assert {"note", "subject"} <= set(FREE_TEXT)
+
+
+@pytest.mark.parametrize("cell, number", [
+    ("1,200", 1200.0), ("１２００", 1200.0), (" 12.5 ", 12.5), ("1e3", 1000.0),
+    ("-3", -3.0), ("1_200", None), ("nan", None), ("inf", None),
+    ("\u0661\u0662\u0660\u0660", None), ("12 m²", None), ("", None)])
+def test_a_number_cell_takes_decimal_digits_only(cell, number):
+    # Found by a new user: "1_200" and Arabic-Indic digits were read as
+    # 1,200 (Python's float takes them), "nan" as no number at all.
+    from allocator.importer import _number
+
+    assert _number(cell) == number
+
+
+def test_a_capacity_written_with_an_underscore_is_refused(tmp_path):
+    lines = (TINY / "units.csv").read_text(encoding="utf-8-sig").splitlines()
+    cells = lines[2].split(",")
+    cells[4] = "1_200"
+    lines[2] = ",".join(cells)
+    units = tmp_path / "units.csv"
+    units.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    mine = [line for line in _lines(import_files(_inputs(units=units)))
+            if "units.csv" in line]
+    assert mine == [f"{units}:3:面积: 错误 error: '1_200': area must be a positive "
+                    "number of m²"]
