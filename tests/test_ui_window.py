@@ -77,6 +77,7 @@ def test_allocate_through_the_window_matches_the_cli_kpis(window, allocate_in, o
             assert cell in cli_lines[row]
     assert panel.cell_text("households") == f"{len(window.project.households):,}"
     assert "最优" in panel.status_label.text()
+    assert "差距 0.00% ·" in panel.status_label.text()  # as the CLI prints it
     # The options the run was solved with, as the orders print them.
     assert "选项：优先级保护开，同户子女同校开，覆盖率差距上限关，目标依次为" \
         in panel.status_label.text()

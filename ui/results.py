@@ -204,7 +204,7 @@ class KpiPanel(QWidget):
             self.tr("求解状态：%1 · 求解器 %2 · 用时 %3 秒 · 差距 %4 · 抽签种子 %5 · "
                     "运行 %6"),
             status_text(run), run.get("backend"), run.get("seconds"),
-            "-" if gap is None else f"{100 * float(gap):.3f}%", run.get("seed"),
+            "-" if gap is None or gap != gap else gap_percent(gap), run.get("seed"),
             run.get("run_id"))
         options = run_options_text(run, current_language())
         if options:
