@@ -399,6 +399,16 @@ def solve_fast(problem: JointProblem, *, time_limit: float | None = None,
             status = Status.CANCELLED
             message = f"cancelled in level {name}"
             break
+        if values_found is None and name == "served" and not stopped["cancelled"]:
+            # Stopped before a solution of its own (a tight time limit): the
+            # flow's housing and the nearest free places, with the LP's
+            # bound when it has one.
+            values_found = _flow_solution(group_model, kinds, flow, area_class,
+                                          capacity, parts)
+            logger.info("fast path: level served stopped before a solution "
+                        "(%s); the flow's housing and the nearest places "
+                        "serve %s", model_status,
+                        float(np.dot(costs[1], values_found)))
         found = values_found is not None
         if not found:
             levels.append(LevelResult(name, sense, None, None, Status.TIMEOUT,
@@ -445,6 +455,20 @@ def solve_fast(problem: JointProblem, *, time_limit: float | None = None,
                 message = f"time limit reached in level {name}"
             break
 
+    if values is not None and status != Status.CANCELLED and \
+            [level.name for level in levels] == ["housed", "served"]:
+        # The time limit came before the walking level (or before the served
+        # level's own solution, see _flow_solution): every household has its
+        # walk all the same, reported with no bound, as when the limit stops
+        # the walking level before its LP; the allocation may then be far
+        # from the least walking.
+        walk_cost = np.zeros(group_model.full.n_cols)
+        walk_cost[group_model.served_cols] = group_model.walk_vals
+        level_cost["walk"] = walk_cost
+        levels.append(LevelResult("walk", "min", float(np.dot(walk_cost, values)),
+                                  None, Status.FEASIBLE, 0.0))
+        status = Status.FEASIBLE
+        message = "time limit reached before level walk: the walking is not optimised"
     # A later level may reach more of an earlier one than was held (the
     # services by town can serve a person more than the served level held),
     # or a few fewer (see HOLD_LOWER): every level reports what the solution
@@ -706,9 +730,19 @@ def _build(problem: JointProblem, kinds: _Kinds, flow_inputs: dict, people: bool
 def _starting_v(kinds: _Kinds, flow: dict[tuple[int, int], int],
                 area_class: np.ndarray,
                 capacity: np.ndarray, columns: "_VColumns") -> np.ndarray:
-    """The v columns of one housing that reaches level 1: the flow's
-    households of each type and area class put into that area class's
-    classes in turn. Returns their indices in the full model."""
+    """The v columns of one housing that reaches level 1 (see
+    :func:`_flow_housing`): their indices in the full model."""
+    return np.unique(_flow_housing(kinds, flow, area_class, capacity, columns)[0])
+
+
+def _flow_housing(kinds: _Kinds, flow: dict[tuple[int, int], int],
+                  area_class: np.ndarray, capacity: np.ndarray,
+                  columns: "_VColumns") -> tuple[np.ndarray, np.ndarray]:
+    """One housing that reaches level 1: the flow's households of each type
+    and area class put into that area class's classes in turn (every kind
+    that fits an area class fits each of its classes). Returns the v
+    columns (indices in the full model, a column once per type put there)
+    and how many households each takes."""
     first: dict[int, int] = {}
     position: dict[int, dict[int, int]] = {}
     for i, (k, c) in enumerate(columns.placed):
@@ -721,6 +755,7 @@ def _starting_v(kinds: _Kinds, flow: dict[tuple[int, int], int],
         members[int(area_class[c])].append(c)
     left = capacity.astype(np.int64).copy()
     chosen: list[int] = []
+    taken: list[int] = []
     for (t, q), amount in sorted(flow.items()):
         k = kinds.type_kind[t]
         for c in members[q]:
@@ -732,7 +767,32 @@ def _starting_v(kinds: _Kinds, flow: dict[tuple[int, int], int],
             left[c] -= take
             amount -= take
             chosen.append(columns.offset + position[k][c])
-    return np.unique(np.asarray(chosen, dtype=np.int64))
+            taken.append(take)
+    return np.asarray(chosen, dtype=np.int64), np.asarray(taken, dtype=np.int64)
+
+
+def _flow_solution(built: "_Built", kinds: _Kinds, flow: dict[tuple[int, int], int],
+                   area_class: np.ndarray, capacity: np.ndarray,
+                   parts: list[np.ndarray]) -> np.ndarray:
+    """A solution of the group model with no LP or MIP: level 1's housing by
+    the flow (:func:`_flow_housing`), and every town's services placed
+    nearest first (:func:`_nearest_first`). What the served level falls back
+    on when the time limit stops it before a solution of its own."""
+    full = built.full
+    values = np.zeros(full.n_cols)
+    for (t, _q), amount in flow.items():
+        values[built.n_col[t]] += amount
+    cols, taken = _flow_housing(kinds, flow, area_class, capacity, built.columns)
+    np.add.at(values, cols, taken)
+    lengths = np.diff(full.starts)
+    activity = np.bincount(full.index, weights=full.value * np.repeat(values, lengths),
+                           minlength=len(full.row_lower))
+    room = full.row_upper - activity
+    per_person = np.zeros(full.n_cols)
+    per_person[built.served_cols] = built.walk_vals / built.served_vals
+    for town in parts:
+        values[town] = _nearest_first(full, town, room, per_person[town])
+    return np.rint(values).astype(np.int64)
 
 
 class _VColumns:

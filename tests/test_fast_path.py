@@ -702,3 +702,37 @@ def test_nearest_first_by_hand():
         room = lp(places).row_upper.copy()
         assert _nearest_first(lp(places), cols, room, per_person).tolist() == \
             expected, places
+
+
+def test_served_level_stopped_before_a_solution_falls_back_on_the_flow(monkeypatch):
+    # A time limit that stopped the served level before its LP's rounding or
+    # MIP gave a solution left the solve with none (nothing stored). The
+    # level now takes level 1's housing by the flow with every group placed
+    # at the nearest facility with room: a solution (every rule holds) that
+    # keeps level 1's optimum and serves people, reported with no bound, and
+    # the walking level, which the limit leaves no time, reports that
+    # solution's walking with no bound.
+    import solvers.fast as fast
+
+    _project, problem = _generated(400, 5)
+    calls = []
+
+    def served_stopped(*args, **kwargs):
+        calls.append(1)
+        return None, None, False, "stopped"
+
+    monkeypatch.setattr(fast, "_solve_level", served_stopped)
+    result = solve_fast(problem, gap=0.0)
+    assert len(calls) == 1
+    assert [lv.name for lv in result.levels] == ["housed", "served", "walk"]
+    assert check_joint(problem, result.solution) == []
+    ours = joint_objectives(problem, result.solution)
+    assert ours == result.objectives
+    best = _mip_optimum(problem, "highs")
+    assert ours["housed"] == best["housed"]
+    assert 0 < ours["served"] <= best["served"]
+    for level in result.levels[1:]:
+        assert level.status == Status.FEASIBLE and level.bound is None
+    assert result.status == Status.FEASIBLE and result.gap is None
+    assert result.message == ("time limit reached before level walk: the walking "
+                              "is not optimised")
