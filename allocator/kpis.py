@@ -20,6 +20,7 @@ KPI_LABELS = {
     "households": "安置户", "housed_existing": "既有安置", "housed_new": "本次分配",
     "waiting": "轮候", "exited": "已退出", "registered_since": "分配后登记",
     "residents_housed": "已安置人口",
+    "existing_without_place": "既有安置户缺学位或卫生服务（人）",
     **{f"{kind}_placed": f"{KIND_LABELS[kind]}学位" for kind in SCHOOL_KINDS},
     **{f"{kind}_coverage": f"{KIND_LABELS[kind]}覆盖率" for kind in SCHOOL_KINDS},
     "clinic_registered": "卫生服务登记", "clinic_coverage": "卫生服务覆盖率",
@@ -112,6 +113,7 @@ def compute_kpis(project: Project, scenario: str = "base") -> dict[str, Any]:
                     & sv["member_id"].isin(residents["member_id"])]
         figures["clinic_registered"] = int(len(clinic))
         figures["clinic_coverage"] = _share(len(clinic), len(residents))
+        figures["existing_without_place"] = _existing_without_place(hh, people, sv)
         schools = sv[sv["kind"].isin(SCHOOL_KINDS) & sv["facility_id"].notna()]
         figures["sibling_splits"] = int(
             (schools.groupby(["household_id", "kind"])["facility_id"].nunique() > 1)
@@ -152,6 +154,23 @@ def compute_kpis(project: Project, scenario: str = "base") -> dict[str, Any]:
         "overall": overall,
         "by_category": by_category,
     }
+
+
+def _existing_without_place(hh: pd.DataFrame, people: pd.DataFrame,
+                            sv: pd.DataFrame) -> int:
+    """Residents of households housed earlier who lack a place they need (a
+    school place of their age's level, or the clinic everyone registers
+    with). A solve places their services afresh with everyone else's, so a
+    newcomer may take an existing pupil's place: this counts them."""
+    existing = hh.loc[hh["kind"] == "existing", "household_id"]
+    residents = people[people["housed"] & people["household_id"].isin(existing)]
+    placed = sv[sv["facility_id"].notna()]
+    missing = set()
+    for kind in SCHOOL_KINDS + ("clinic",):
+        need = residents if kind == "clinic" else residents[residents["level"] == kind]
+        have = set(placed.loc[placed["kind"] == kind, "member_id"])
+        missing.update(m for m in need["member_id"] if m not in have)
+    return len(missing)
 
 
 def _wish_figures(hh: pd.DataFrame, units: pd.DataFrame,
@@ -241,6 +260,7 @@ def kpi_table(kpis: dict[str, Any]) -> str:
         ("  已退出 exited", "exited"),
         ("  分配后登记 registered since", "registered_since"),
         ("已安置人口 residents housed", "residents_housed"),
+        ("  既有安置缺位 earlier, without a place", "existing_without_place"),
     ]
     # Rows a first allocation never has are shown only when they count.
     rows = [(label, key) for label, key in rows

@@ -1362,7 +1362,7 @@ class Comparison:
 
 KPI_KEYS = ("households", "housed_existing", "housed_new", "waiting",
             "exited", "registered_since", "residents_housed",
-            "kindergarten_placed", "kindergarten_coverage",
+            "existing_without_place", "kindergarten_placed", "kindergarten_coverage",
             "primary_placed", "primary_coverage", "junior_placed", "junior_coverage",
             "clinic_registered", "clinic_coverage", "walk_mean_m", "walk_max_m",
             "sibling_splits", "wish_first_choice", "wish_any_ranked",

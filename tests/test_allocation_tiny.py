@@ -75,6 +75,35 @@ def test_kpis_count_by_category(tiny_project):
     assert (overall["primary_placed"], overall["primary_demand"]) == (0, 1)
     assert overall["clinic_registered"] == overall["residents_housed"] == 12
     assert kpis["by_category"]["工程搬迁"]["primary_demand"] == 1
+    # H0 (housed earlier) keeps its places: its two kindergarten children
+    # (together, H1's child is the one left out) and four clinic places.
+    assert overall["existing_without_place"] == 0
+
+
+def test_kpis_count_existing_residents_left_without_a_place(tiny_project):
+    # A solve places H0's services afresh with everyone's: each of its
+    # residents who lost a place they need counts once.
+    store_outcome(tiny_project, solve_project(tiny_project, backend="cpsat",
+                                              today=TINY_TODAY))
+    services = tiny_project.service_assignments
+    members = tiny_project.members.set_index("member_id")["name"]
+    of_h0 = services["household_id"] == "H0"
+    child = of_h0 & (services["kind"] == "kindergarten") & \
+        (services["member_id"].map(members) == "吉克拉且")
+    head = of_h0 & (services["kind"] == "clinic") & \
+        (services["member_id"].map(members) == "吉克阿呷")
+    assert child.sum() == 1 and head.sum() == 1
+    services.loc[child, "facility_id"] = None
+    assert compute_kpis(tiny_project)["overall"]["existing_without_place"] == 1
+    services.loc[head, "facility_id"] = None
+    kpis = compute_kpis(tiny_project)
+    assert kpis["overall"]["existing_without_place"] == 2
+    assert kpis["by_category"]["易地扶贫搬迁"]["existing_without_place"] == 2
+    # The same child without its clinic place too is still one person.
+    services.loc[of_h0 & (services["kind"] == "clinic") &
+                 (services["member_id"].map(members) == "吉克拉且"),
+                 "facility_id"] = None
+    assert compute_kpis(tiny_project)["overall"]["existing_without_place"] == 2
 
 
 def test_siblings_may_be_split_when_the_planner_allows(tiny_project):

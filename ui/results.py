@@ -152,6 +152,7 @@ class KpiPanel(QWidget):
             (self.tr("　已退出"), "exited"),
             (self.tr("　分配后登记"), "registered_since"),
             (self.tr("已安置人口"), "residents_housed"),
+            (self.tr("　既有安置户缺学位或卫生服务（人）"), "existing_without_place"),
             (self.tr("幼儿园学位"), "kindergarten_places"),
             (self.tr("小学学位"), "primary_places"),
             (self.tr("初中学位"), "junior_places"),

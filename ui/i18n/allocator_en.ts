@@ -1253,6 +1253,10 @@
         <translation>Residents housed</translation>
     </message>
     <message>
+        <source>&#x3000;既有安置户缺学位或卫生服务（人）</source>
+        <translation>  housed earlier, without a place (people)</translation>
+    </message>
+    <message>
         <source>幼儿园学位</source>
         <translation>Kindergarten places</translation>
     </message>
