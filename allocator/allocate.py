@@ -1449,21 +1449,38 @@ def _base_run_id(project: Project) -> str | None:
     return None if rows.empty else str(rows["run_id"].iloc[0])
 
 
-def without_partial_allocation(outcome):
+def without_partial_allocation(outcome, project: Project | None = None):
     """``outcome`` itself when every objective level has a solution; otherwise
     the same run with no allocation, so that storing it records the run and
     keeps the previous allocation (a solve stopped by a time limit or Ctrl-C
-    before its last level is never stored)."""
+    before its last level is never stored).
+
+    With ``project``: nor does a run with a level the time limit stopped
+    before its bound (its quality unknown: CBC stopped in 2 s gives the
+    served level its empty start, nobody served) replace an allocation the
+    scenario already has; on a first solve it is stored, saying so."""
     import dataclasses
 
     from allocator.export import unsolved_levels
 
-    if outcome.solution is None or not unsolved_levels(outcome.run):
+    if outcome.solution is None:
+        return outcome
+    unbounded = [lv.name for lv in outcome.result.levels
+                 if lv.objective is not None and lv.bound is None
+                 and lv.status != Status.OPTIMAL]
+    replaces = project is not None and not project.base_allocation(
+        outcome.run["scenario"]).empty
+    if not unsolved_levels(outcome.run) and not (unbounded and replaces):
         return outcome
     # The run is recorded as what it was for the project: stopped before its
     # end (Ctrl-C) or cut by the time limit, not "feasible", since nothing of
     # it is stored.
     run = dict(outcome.run)
+    if not unsolved_levels(run):
+        run["message"] = (
+            f"no bound for level {', '.join(unbounded)} within the time limit: an "
+            "allocation of unknown quality does not replace the one stored")
+        run["gap"] = None
     if run.get("status") != "cancelled":
         run["status"] = "timeout"
     return dataclasses.replace(

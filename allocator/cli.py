@@ -884,7 +884,7 @@ def _solve(project, args, quiet: bool = False):
         outcome = solve_project(project, backend=args.backend,
                                 time_limit=args.time_limit, today=args.date,
                                 seed=args.seed, progress=progress, cancel=cancelled)
-    outcome = without_partial_allocation(outcome)
+    outcome = without_partial_allocation(outcome, project)
     store_outcome(project, outcome)  # the run is recorded, solved or not
     status = outcome.run["status"]
     if status in ("optimal", "feasible", "cancelled") and outcome.solution is not None:
@@ -910,7 +910,7 @@ def _not_stored(outcome, scenario: str, kept: bool = True,
     recorded = (f" (ledger entry {entry} records the attempt)" if entry
                 else "")
     why = (f"levels not solved: {', '.join(unsolved)}" if unsolved
-           else outcome.result.message or status)
+           else outcome.run.get("message") or outcome.result.message or status)
     stays = ("the previous allocation stays. 求解未完成，未保存任何分配，原有分配保持"
              "不变。" if kept else f"scenario {scenario} has no allocation yet. "
              "求解未完成，未保存任何分配，该方案尚无分配。")

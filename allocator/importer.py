@@ -160,15 +160,24 @@ def _number(value: Any) -> float | None:
         return None
     if isinstance(value, (int, float, np.integer, np.floating)):
         return None if np.isnan(float(value)) else float(value)
-    text = _text(value).replace(",", "").replace("，", "")
+    text = _text(value)
+    # Thousands separators only where they group thousands ("1,200", not
+    # "7,5", a decimal comma that would read as 75).
+    if ("," in text or "，" in text) and not _THOUSANDS.fullmatch(text):
+        return None
+    text = text.replace(",", "").replace("，", "")
     # Decimal digits only (full-width ones are made ASCII above): Python's
     # float would also take "1_200", "nan", "inf" and other scripts' digits.
     if not _DECIMAL.fullmatch(text):
         return None
-    return float(text)
+    number = float(text)
+    # No cell of the tool's holds a number this large (1e400 reads as
+    # infinity, and 20 nines overflowed a floor's integer).
+    return number if abs(number) < 1e12 else None
 
 
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:[,，]\d{3})+(?:\.\d*)?", re.ASCII)
 
 
 def _date(value: Any) -> dt.date | None:

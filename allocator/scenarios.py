@@ -1185,7 +1185,7 @@ def solve(project: Project, name: str, *, checked: bool = False, **options):
                             **options)
     # Stopped before its last level (time limit, Ctrl-C): the run is
     # recorded, the scenario's previous allocation stays.
-    outcome = without_partial_allocation(outcome)
+    outcome = without_partial_allocation(outcome, project)
     stamp_run(outcome.run, made)
     priority = project.households["priority"].copy()
     store_outcome(project, outcome)

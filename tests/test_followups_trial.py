@@ -137,6 +137,60 @@ def test_a_run_stopped_before_its_last_level_has_no_gap(tiny_project, monkeypatc
     assert kept.run["gap"] is None
 
 
+def _served_without_bound(monkeypatch):
+    """Make every solve end as CBC stopped in 2 s did: the served level at its
+    start (nobody served) with no bound, the walking level then 0."""
+    real = allocate.solve_project
+
+    def fake(*args, **kwargs):
+        outcome = real(*args, **kwargs)
+        levels = list(outcome.result.levels)
+        assert [lv.name for lv in levels[:3]] == ["housed", "served", "walk"]
+        levels[1] = dataclasses.replace(levels[1], bound=None,
+                                        status=Status.FEASIBLE)
+        result = dataclasses.replace(outcome.result, status=Status.FEASIBLE,
+                                     levels=levels)
+        run = dict(outcome.run, status="feasible", gap=None, bound=None)
+        return dataclasses.replace(outcome, run=run, result=result)
+
+    monkeypatch.setattr(allocate, "solve_project", fake)
+
+
+def test_a_run_of_unknown_quality_does_not_replace_an_allocation(
+        solved, monkeypatch, capsys):
+    # Found by a new user: `solve --backend cbc --time-limit 2` on a solved
+    # project stored CBC's start (nobody served, no bound) over the proven
+    # allocation, and exited 0. Such a run is recorded, the allocation kept.
+    allocations, services, runs = _stored(solved)
+    _served_without_bound(monkeypatch)
+    assert main(["solve", str(solved), "--backend", "cpsat", "--date", DATE]) == 1
+    err = capsys.readouterr().err
+    assert "solve ended timeout (no bound for level served within the time " \
+        "limit: an allocation of unknown quality does not replace the one " \
+        "stored); no allocation was stored (ledger entry" in err
+    assert "the previous allocation stays" in err
+    after, after_services, after_runs = _stored(solved)
+    pd.testing.assert_frame_equal(after, allocations)
+    pd.testing.assert_frame_equal(after_services, services)
+    assert len(after_runs) == len(runs) + 1
+    assert after_runs.iloc[-1]["status"] == "timeout"
+
+
+def test_a_first_run_of_unknown_quality_is_stored_as_such(
+        tiny_project, tmp_path, monkeypatch, capsys):
+    # With nothing stored before, nothing is lost: the allocation is stored,
+    # feasible, with no gap.
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    _served_without_bound(monkeypatch)
+    assert main(["solve", str(path), "--backend", "cpsat", "--date", DATE]) == 0
+    err = capsys.readouterr().err
+    assert "stored as feasible, not proven optimal (可行解" in err
+    project = load_project(path)
+    assert not project.allocations.empty
+    assert project.runs.iloc[-1]["status"] == "feasible"
+
+
 def test_a_solve_cancelled_at_once_stores_nothing(solved, monkeypatch, capsys):
     allocations, _, runs = _stored(solved)
 

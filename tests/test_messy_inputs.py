@@ -438,7 +438,9 @@ def test_a_line_break_inside_a_cell_is_refused_where_it_would_be_printed(
 @pytest.mark.parametrize("cell, number", [
     ("1,200", 1200.0), ("１２００", 1200.0), (" 12.5 ", 12.5), ("1e3", 1000.0),
     ("-3", -3.0), ("1_200", None), ("nan", None), ("inf", None),
-    ("\u0661\u0662\u0660\u0660", None), ("12 m²", None), ("", None)])
+    ("\u0661\u0662\u0660\u0660", None), ("12 m²", None), ("", None),
+    ("7,5", None), ("12,000,000", 12_000_000.0), ("1,2345", None),
+    ("1e400", None), ("99999999999999999999", None), ("-1,200.5", -1200.5)])
 def test_a_number_cell_takes_decimal_digits_only(cell, number):
     # Found by a new user: "1_200" and Arabic-Indic digits were read as
     # 1,200 (Python's float takes them), "nan" as no number at all.

@@ -94,7 +94,7 @@ def _solve_job(snapshot: Project, backend: str, time_limit: float | None):
         outcome = solve_project(snapshot, backend=backend, time_limit=time_limit,
                                 progress=report, cancel=cancelled)
         # Stopped before its last level: the run is kept, not the allocation.
-        outcome = without_partial_allocation(outcome)
+        outcome = without_partial_allocation(outcome, snapshot)
         violations: list[str] = []
         if outcome.solution is not None:
             store_outcome(snapshot, outcome)
