@@ -171,10 +171,15 @@ def _number(value: Any) -> float | None:
     if not _DECIMAL.fullmatch(text):
         return None
     number = float(text)
-    # No cell of the tool's holds a number this large (1e400 reads as
-    # infinity, and 20 nines overflowed a floor's integer).
-    return number if abs(number) < 1e12 else None
+    return number if np.isfinite(number) else None  # 1e400 reads as infinity
 
+
+MOST_PLACES = 1_000_000
+"""Places a facility may have at most (as a scenario's capacity)."""
+
+MOST_FLOORS = 200
+"""Floors a unit's floor may be above (or below) the ground: the tallest
+buildings have about 160."""
 
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:[,，]\d{3})+(?:\.\d*)?", re.ASCII)
@@ -941,9 +946,10 @@ def _check_facilities(frame: gpd.GeoDataFrame, path: Path):
             check.error(row, "类型", f"{cells['type_label']!r}: use 幼儿园, 小学, "
                         "初中, 卫生室 or 社区卫生服务中心")
         capacity = _number(cells["capacity"])
-        if capacity is None or capacity < 0 or not float(capacity).is_integer():
+        if capacity is None or capacity < 0 or not float(capacity).is_integer() \
+                or capacity > MOST_PLACES:
             check.error(row, "容量", f"{_text(cells['capacity'])!r}: capacity must "
-                        "be a whole number of places (0 or more)")
+                        f"be a whole number of places (0 to {MOST_PLACES:,})")
             capacity = 0
         capacities.append(int(capacity))
     frame["capacity"] = capacities
@@ -979,6 +985,11 @@ def _check_units(frame: gpd.GeoDataFrame, path: Path, site_ids: set[str] | None,
             check.error(row, "楼层", f"{_text(cells['floor'])!r} is not a floor "
                         "number; write it as a whole number (3, or -1 for a "
                         "basement)")
+        elif not -MOST_FLOORS <= floor <= MOST_FLOORS:
+            check.error(row, "楼层", f"floor {_text(cells['floor'])}: no building "
+                        f"has it; write the unit's floor (1 to {MOST_FLOORS}, or -1 "
+                        "for a basement)")
+            floor = None
         elif floor == 0:
             check.warn(row, "楼层", "floor 0: the ground floor is 1 and a basement "
                        "-1; check the floor (it counts as a low floor)")

@@ -476,8 +476,23 @@ def _read_excel(path: Path, sheet: str | None,
                 f"has no sheet {sheet!r}; sheets are {', '.join(book.sheetnames)}")]
         worksheet, rows, moved = _table_sheet(book, sheet, headers, path)
         hidden = _hidden_rows(worksheet)
+        others = [other.title for other in book.worksheets
+                  if sheet is None and headers and other.title != worksheet.title
+                  and _names_headers(list(other.iter_rows(
+                      max_row=TITLE_ROWS, values_only=True)), headers)]
     finally:
         book.close()
+    if others and _names_headers(rows, headers):
+        # One sheet is read: a table split over sheets (一区, 二至四区) or kept
+        # in versions (2024版, 2025版) would lose the other sheets' rows.
+        named = ", ".join(repr(title) for title in others)
+        return pd.DataFrame(), worksheet.title, [Problem(
+            str(path), None, None,
+            f"sheets {worksheet.title!r} and {named} each hold a table with these "
+            f"columns, and only one sheet is read: put every row on sheet "
+            f"{worksheet.title!r} (copy the other sheets' rows below its own) "
+            "and delete the other sheets, or, for an older version, move it to "
+            "another workbook; then import again")]
     if not rows:
         return pd.DataFrame(), worksheet.title, [Problem(
             str(path), None, None, f"the sheet {worksheet.title!r} is empty; put "

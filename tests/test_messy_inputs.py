@@ -440,7 +440,7 @@ def test_a_line_break_inside_a_cell_is_refused_where_it_would_be_printed(
     ("-3", -3.0), ("1_200", None), ("nan", None), ("inf", None),
     ("\u0661\u0662\u0660\u0660", None), ("12 m²", None), ("", None),
     ("7,5", None), ("12,000,000", 12_000_000.0), ("1,2345", None),
-    ("1e400", None), ("99999999999999999999", None), ("-1,200.5", -1200.5)])
+    ("1e400", None), ("-1,200.5", -1200.5)])
 def test_a_number_cell_takes_decimal_digits_only(cell, number):
     # Found by a new user: "1_200" and Arabic-Indic digits were read as
     # 1,200 (Python's float takes them), "nan" as no number at all.
@@ -460,3 +460,36 @@ def test_a_capacity_written_with_an_underscore_is_refused(tmp_path):
             if "units.csv" in line]
     assert mine == [f"{units}:3:面积: 错误 error: '1_200': area must be a positive "
                     "number of m²"]
+
+
+def test_a_floor_no_building_has_is_refused(tmp_path):
+    # Found by a new user: a floor of twenty nines passed the checks and the
+    # import ended "unexpected OverflowError" as the project was saved.
+    lines = (TINY / "units.csv").read_text(encoding="utf-8-sig").splitlines()
+    cells = lines[2].split(",")
+    cells[3] = "99999999999999999999"
+    lines[2] = ",".join(cells)
+    units = tmp_path / "units.csv"
+    units.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = import_files(_inputs(units=units))
+    assert result.project is None
+    assert [line for line in _lines(result) if "units.csv" in line] == [
+        f"{units}:3:楼层: 错误 error: floor 99999999999999999999: no building "
+        "has it; write the unit's floor (1 to 200, or -1 for a basement)"]
+
+
+def test_a_capacity_beyond_any_facility_is_refused(tmp_path):
+    # Found by a new user: a capacity of twenty nines ended the import with
+    # "unexpected OverflowError".
+    lines = (TINY / "facilities.csv").read_text(encoding="utf-8-sig").splitlines()
+    at = lines[0].split(",").index("容量")
+    cells = lines[1].split(",")
+    cells[at] = "99999999999999999999"
+    lines[1] = ",".join(cells)
+    path = tmp_path / "facilities.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = import_files(_inputs(facilities=path))
+    assert result.project is None
+    assert [line for line in _lines(result) if "facilities" in line] == [
+        f"{path}:2:容量: 错误 error: '99999999999999999999': capacity must be a "
+        "whole number of places (0 to 1,000,000)"]

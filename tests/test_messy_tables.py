@@ -82,6 +82,37 @@ def test_an_instructions_sheet_first_reads_the_sheet_with_the_table(
     assert len(result.project.members) == len(REGISTER) - 1
 
 
+@pytest.mark.parametrize("titles", [("一区", "二区"), ("2025版", "2024版")])
+def test_a_table_on_two_sheets_is_refused_naming_them(tiny_inputs, tmp_path, titles):
+    # Found by a new user: a register (or units) split over sheets, or kept in
+    # versions, was read from its first sheet alone: the other sheet's
+    # households were left out with no word. Refused, naming the sheets; a
+    # sheet of notes beside the table is no second table.
+    book = openpyxl.Workbook()
+    book.active.title = titles[0]
+    book.active.append(REGISTER[0])
+    for row in REGISTER[1:5]:
+        book.active.append(row)
+    other = book.create_sheet(titles[1])
+    other.append(REGISTER[0])
+    for row in REGISTER[5:]:
+        other.append(row)
+    book.create_sheet("说明").append(["本表为登记表"])
+    path = tmp_path / "register.xlsx"
+    book.save(path)
+    result = _import(tiny_inputs, path)
+    assert result.project is None
+    assert [line for line in _lines(result) if "sheets" in line] == [
+        f"{path}: 错误 error: sheets {titles[0]!r} and {titles[1]!r} each hold a "
+        "table with these columns, and only one sheet is read: put every row on "
+        f"sheet {titles[0]!r} (copy the other sheets' rows below its own) and "
+        "delete the other sheets, or, for an older version, move it to another "
+        "workbook; then import again"]
+    del book[titles[1]]
+    book.save(path)
+    assert _import(tiny_inputs, path).errors == []
+
+
 def test_a_header_row_missing_a_column_is_not_taken_for_a_title(
         tiny_inputs, tmp_path):
     # The first row names known columns: it is the header, and the missing
