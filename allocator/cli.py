@@ -1178,7 +1178,17 @@ def _cmd_export(args, read_only: str | None = None) -> int:
             return EXIT_DATA
     project = load_project(args.project)
     from allocator.export import changed_since_allocation
+    from allocator.kpis import allocation_run
 
+    made = allocation_run(project)
+    gap = made.get("gap")
+    if made.get("status") not in (None, "optimal") and (gap is None or gap != gap):
+        # The time limit came before a level's bound (README): nothing says
+        # how far that level is from its best.
+        print(f"注意 note: this allocation was made by a solve that ended "
+              f"{made.get('status')} with no gap ({made.get('message') or '-'}); a "
+              "level of it may be far from its best: solve again without "
+              "--time-limit before printing orders", file=sys.stderr)
     since = changed_since_allocation(project)
     if since is not None:
         what = {"rules": "the rules were", "locks": "a lock was",

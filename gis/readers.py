@@ -231,6 +231,13 @@ def _read_csv(path: Path, encoding: str | None,
             "a line break (a lone carriage return) inside this row splits it in "
             "two; delete it in a text editor (or in Excel with Find and Replace, "
             "Ctrl+J) and save the file again")]
+    unclosed = _unclosed_quote(body)
+    if unclosed is not None:
+        return pd.DataFrame(), candidate, [Problem(
+            str(path), unclosed, None,
+            "a double quote in this row opens a cell that no quote closes, so "
+            "the rest of the file reads as one cell; delete the stray quote (or "
+            "close it) in a text editor and save the file again")]
     _sheet, skip = header_position(path, headers, text)
     broken = _broken_row(body, separator(body), skip)
     if broken is not None:
@@ -289,6 +296,14 @@ def _broken_row(body: str, delimiter: str, skip: int) -> tuple[int, str] | None:
     width = len(records[skip])
     named = "a tab" if delimiter == "\t" else f"'{delimiter}'"
     for at in range(skip + 1, len(records)):
+        joined = [cell for cell in records[at]
+                  if "\n" in cell and cell.count(delimiter) >= width - 1]
+        if joined:
+            last = at + 1 + joined[0].count("\n")
+            return at + 1, (
+                f"a double quote in this row opens a cell that a quote about row "
+                f"{last} closes, so the rows between read as one cell; delete the "
+                "stray quotes in a text editor and save the file again")
         cells = len(records[at])
         if cells > width:
             return at + 1, (
@@ -306,6 +321,30 @@ def _broken_row(body: str, delimiter: str, skip: int) -> tuple[int, str] | None:
                 "in a text editor (or in Excel delete the line break with Find "
                 "and Replace, Ctrl+J) and save the file again")
     return None
+
+
+def _unclosed_quote(body: str) -> int | None:
+    """The row (1 for the first, a quoted cell spanning lines one row) where a
+    double quote opens a cell that no quote closes before the end of the
+    file; None when every quoted cell is closed. A quote counts as opening
+    only at the start of a cell, as CSV readers take it."""
+    row, opened, inside = 0, None, False
+    for line in body.split("\n"):
+        if not inside:
+            row += 1
+        at = line.find('"')
+        while at >= 0:
+            if not inside:
+                before = line[:at].rstrip(" ")
+                if not before or before[-1] in ",\t":
+                    inside, opened = True, row
+                # else: a quote inside an unquoted cell is text
+            elif line[at + 1:at + 2] == '"':
+                at += 1  # "" inside a quoted cell is one quote of its text
+            else:
+                inside = False
+            at = line.find('"', at + 1)
+    return opened if inside else None
 
 
 def _stray_carriage_return(body: str) -> int | None:

@@ -101,9 +101,11 @@ def test_a_solve_stopped_before_its_last_level_keeps_the_previous_allocation(
     assert json.loads(entry["after"])["households"] == {}
     assert json.loads(entry["after"])["status"] == recorded
 
-    # The previous, proven allocation is still the one exported.
+    # The previous, proven allocation is still the one exported (with no note).
     out = solved.parent / "a.csv"
+    capsys.readouterr()
     assert main(["export", str(solved), "--csv", str(out)]) == 0
+    assert "no gap" not in capsys.readouterr().err
     table = pd.read_csv(out, dtype=str, encoding="utf-8-sig")
     assert len(table) == 6
 
@@ -189,6 +191,10 @@ def test_a_first_run_of_unknown_quality_is_stored_as_such(
     project = load_project(path)
     assert not project.allocations.empty
     assert project.runs.iloc[-1]["status"] == "feasible"
+    # Printing its orders says how little is known of it.
+    assert main(["export", str(path), "--csv", str(tmp_path / "a.csv")]) == 0
+    assert "注意 note: this allocation was made by a solve that ended feasible " \
+        "with no gap" in capsys.readouterr().err
 
 
 def test_a_solve_cancelled_at_once_stores_nothing(solved, monkeypatch, capsys):

@@ -493,3 +493,34 @@ def test_a_capacity_beyond_any_facility_is_refused(tmp_path):
     assert [line for line in _lines(result) if "facilities" in line] == [
         f"{path}:2:容量: 错误 error: '99999999999999999999': capacity must be a "
         "whole number of places (0 to 1,000,000)"]
+
+
+def test_a_stray_double_quote_is_named_on_its_row(tmp_path):
+    # Found by a new user: a quote opening a cell that nothing closes gave
+    # pandas' "EOF inside string starting at row 10" (the spreadsheet's row
+    # 11), or "unexpected Error: field larger than field limit" within the
+    # first rows; a second stray quote ten rows down joined the rows between
+    # into one cell, named only as a cell of 楼栋 holding them all.
+    lines = (TINY / "units.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) >= 6
+    units = tmp_path / "units.csv"
+    opened = lines[:]
+    cells = opened[2].split(",")
+    cells[2] = '"' + cells[2]
+    opened[2] = ",".join(cells)
+    units.write_text("\n".join(opened) + "\n", encoding="utf-8")
+    assert [line for line in _lines(import_files(_inputs(units=units)))
+            if "units.csv" in line] == [
+        f"{units}:3: 错误 error: a double quote in this row opens a cell that no "
+        "quote closes, so the rest of the file reads as one cell; delete the stray "
+        "quote (or close it) in a text editor and save the file again"]
+
+    cells = opened[4].split(",")
+    cells[2] += '"'
+    opened[4] = ",".join(cells)
+    units.write_text("\n".join(opened) + "\n", encoding="utf-8")
+    assert [line for line in _lines(import_files(_inputs(units=units)))
+            if "units.csv" in line] == [
+        f"{units}:3: 错误 error: a double quote in this row opens a cell that a "
+        "quote about row 5 closes, so the rows between read as one cell; delete "
+        "the stray quotes in a text editor and save the file again"]
