@@ -515,6 +515,7 @@ def _read_excel(path: Path, sheet: str | None,
                 f"has no sheet {sheet!r}; sheets are {', '.join(book.sheetnames)}")]
         worksheet, rows, moved = _table_sheet(book, sheet, headers, path)
         hidden = _hidden_rows(worksheet)
+        merged = _merged_ranges(path, getattr(worksheet, "_worksheet_path", None))
         others = [other.title for other in book.worksheets
                   if sheet is None and headers and other.title != worksheet.title
                   and _names_headers(list(other.iter_rows(
@@ -537,6 +538,18 @@ def _read_excel(path: Path, sheet: str | None,
             str(path), None, None, f"the sheet {worksheet.title!r} is empty; put "
             "the table on the workbook's first sheet, its header in row 1")]
     skip = _header_index(rows, headers)
+    # A merged cell's value is in its first cell; the others read as empty
+    # (a building merged over its units' rows left three units without one).
+    below = [(ref, first) for ref, first in merged if first > skip + 1]
+    if below:
+        refs = ", ".join(ref for ref, _first in below[:5])
+        more = f" and {len(below) - 5} more" if len(below) > 5 else ""
+        return pd.DataFrame(), worksheet.title, [Problem(
+            str(path), below[0][1], None,
+            f"cells {refs}{more} of sheet {worksheet.title!r} are merged: a merged "
+            "cell's value is read in its first cell only and the others as empty; "
+            "unmerge them (Home, Merge & Center) and fill every cell, then save "
+            "the workbook again")]
     header = [clean_header(c) for c in rows[skip]]
     if skip:
         header = _filled_from_above(header, rows[skip - 1], headers)
@@ -561,6 +574,23 @@ def _read_excel(path: Path, sheet: str | None,
             f"{len(told)} row(s) hidden in Excel ({_row_list(told)}) are read "
             "like the others; to leave a household out, delete its rows",
             "warning")] if told else [])
+
+
+def _merged_ranges(path: Path, part: str | None) -> list[tuple[str, int]]:
+    """The merged ranges of a worksheet (its part in the workbook's zip), each
+    with its first row: openpyxl's read-only sheets do not tell them."""
+    import re
+    import zipfile
+
+    if not part:
+        return []
+    try:
+        with zipfile.ZipFile(path) as archive:
+            text = archive.read(part.lstrip("/")).decode("utf-8", "replace")
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return []
+    return [(ref, int(row)) for ref, row in re.findall(
+        r'<(?:\w+:)?mergeCell\s+ref="([A-Z]+(\d+):[A-Z]+\d+)"', text)]
 
 
 def _row_list(rows: list[int], shown: int = 10) -> str:

@@ -113,6 +113,34 @@ def test_a_table_on_two_sheets_is_refused_naming_them(tiny_inputs, tmp_path, tit
     assert _import(tiny_inputs, path).errors == []
 
 
+def test_merged_cells_in_the_table_are_refused_a_merged_title_is_not(
+        tiny_inputs, tmp_path):
+    # Found by a new user: 户号 or 楼栋 merged over a household's rows (as
+    # registers are often laid out) read as empty in every row but the
+    # first. Refused, naming the cells; a title merged across the columns
+    # above the header is read as before.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append([TITLE])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1,
+                      end_column=len(REGISTER[0]))
+    for row in REGISTER:
+        sheet.append(row)
+    path = tmp_path / "register.xlsx"
+    book.save(path)
+    result = _import(tiny_inputs, path)
+    assert result.errors == [], _lines(result)
+    sheet.merge_cells("A3:A6")  # H0's four people under one 户号 cell
+    book.save(path)
+    result = _import(tiny_inputs, path)
+    assert result.project is None
+    assert _lines(result) == [
+        f"{path}:3: 错误 error: cells A3:A6 of sheet 'Sheet' are merged: a merged "
+        "cell's value is read in its first cell only and the others as empty; "
+        "unmerge them (Home, Merge & Center) and fill every cell, then save the "
+        "workbook again"]
+
+
 def test_a_header_row_missing_a_column_is_not_taken_for_a_title(
         tiny_inputs, tmp_path):
     # The first row names known columns: it is the header, and the missing
