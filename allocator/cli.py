@@ -915,8 +915,9 @@ def _not_stored(outcome, scenario: str, kept: bool = True,
              "不变。" if kept else f"scenario {scenario} has no allocation yet. "
              "求解未完成，未保存任何分配，该方案尚无分配。")
     print(f"错误 error: scenario {scenario}: solve ended {status} ({why}); no "
-          f"allocation was stored{recorded}, {stays}Solve again with a longer "
-          "--time-limit (or none) and without Ctrl-C", file=sys.stderr)
+          f"allocation was stored{recorded}, {stays}Solve again "
+          + ("and let it finish (no Ctrl-C)" if status == "cancelled"
+             else "with a longer --time-limit (or none)"), file=sys.stderr)
 
 
 def _not_proven(outcome) -> None:

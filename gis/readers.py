@@ -231,6 +231,13 @@ def _read_csv(path: Path, encoding: str | None,
             "a line break (a lone carriage return) inside this row splits it in "
             "two; delete it in a text editor (or in Excel with Find and Replace, "
             "Ctrl+J) and save the file again")]
+    first = next((line for line in body.splitlines() if line.strip()), "")
+    if ";" in first and "," not in first and "\t" not in first:
+        return pd.DataFrame(), candidate, [Problem(
+            str(path), None, None,
+            "its columns are separated by ';' (as Excel saves CSV under some "
+            "regional settings), not by commas; save it from Excel as CSV UTF-8 "
+            "(comma delimited) or as an Excel workbook (.xlsx)")]
     unclosed = _unclosed_quote(body)
     if unclosed is not None:
         return pd.DataFrame(), candidate, [Problem(
@@ -515,11 +522,19 @@ def _read_excel(path: Path, sheet: str | None,
                 f"has no sheet {sheet!r}; sheets are {', '.join(book.sheetnames)}")]
         worksheet, rows, moved = _table_sheet(book, sheet, headers, path)
         hidden = _hidden_rows(worksheet)
-        merged = _merged_ranges(path, getattr(worksheet, "_worksheet_path", None))
-        others = [other.title for other in book.worksheets
-                  if sheet is None and headers and other.title != worksheet.title
-                  and _names_headers(list(other.iter_rows(
-                      max_row=TITLE_ROWS, values_only=True)), headers)]
+        xml = _sheet_xml(path, getattr(worksheet, "_worksheet_path", None))
+        merged = _merged_ranges(xml)
+        unsaved = _formulas_without_value(xml)
+        others, data_sheets = [], []
+        for other in book.worksheets:
+            if sheet is not None or not headers or other.title == worksheet.title:
+                continue
+            top = list(other.iter_rows(max_row=TITLE_ROWS, values_only=True))
+            if _names_headers(top, headers):
+                others.append(other.title)
+            elif any(sum(v is not None and str(v).strip() != "" for v in row) >= 3
+                     for row in top):
+                data_sheets.append(other.title)
     finally:
         book.close()
     if others and _names_headers(rows, headers):
@@ -550,6 +565,16 @@ def _read_excel(path: Path, sheet: str | None,
             "cell's value is read in its first cell only and the others as empty; "
             "unmerge them (Home, Merge & Center) and fill every cell, then save "
             "the workbook again")]
+    unsaved = [(ref, row) for ref, row in unsaved if row > skip + 1]
+    if unsaved:
+        refs = ", ".join(ref for ref, _row in unsaved[:5])
+        more = f" and {len(unsaved) - 5} more" if len(unsaved) > 5 else ""
+        return pd.DataFrame(), worksheet.title, [Problem(
+            str(path), unsaved[0][1], None,
+            f"cells {refs}{more} of sheet {worksheet.title!r} hold formulas whose "
+            "values were never saved (the workbook was written by a program), "
+            "so they read as empty; open the workbook in Excel or WPS and save "
+            "it, or replace the formulas by their values")]
     header = [clean_header(c) for c in rows[skip]]
     if skip:
         header = _filled_from_above(header, rows[skip - 1], headers)
@@ -568,7 +593,15 @@ def _read_excel(path: Path, sheet: str | None,
     frame = pd.DataFrame(records, columns=header[:width], index=numbers, dtype=object)
     logger.info("read %s sheet %s: %d rows", path, worksheet.title, len(frame))
     told = sorted(hidden & set(numbers))
-    return frame, worksheet.title, moved + (
+    # A sheet of rows with no header row (a table continued on 续表) is not
+    # read; a sheet of notes has a cell or two a row.
+    unread = [Problem(
+        str(path), None, None,
+        f"sheet {title!r} holds rows of data that are not read (only sheet "
+        f"{worksheet.title!r} is): if they belong to this table, copy them below "
+        f"its rows and delete sheet {title!r}; if not, move that sheet to another "
+        "workbook to silence this", "warning") for title in data_sheets]
+    return frame, worksheet.title, unread + moved + (
         [_title_skipped(path, skip)] if skip else []) + ([Problem(
             str(path), told[0], None,
             f"{len(told)} row(s) hidden in Excel ({_row_list(told)}) are read "
@@ -576,21 +609,42 @@ def _read_excel(path: Path, sheet: str | None,
             "warning")] if told else [])
 
 
-def _merged_ranges(path: Path, part: str | None) -> list[tuple[str, int]]:
-    """The merged ranges of a worksheet (its part in the workbook's zip), each
-    with its first row: openpyxl's read-only sheets do not tell them."""
-    import re
+def _sheet_xml(path: Path, part: str | None) -> str:
+    """The XML of a worksheet (its part in the workbook's zip); empty when it
+    cannot be read."""
     import zipfile
 
     if not part:
-        return []
+        return ""
     try:
         with zipfile.ZipFile(path) as archive:
-            text = archive.read(part.lstrip("/")).decode("utf-8", "replace")
+            return archive.read(part.lstrip("/")).decode("utf-8", "replace")
     except (KeyError, OSError, zipfile.BadZipFile):
-        return []
+        return ""
+
+
+def _merged_ranges(text: str) -> list[tuple[str, int]]:
+    """The merged ranges of a worksheet's XML, each with its first row:
+    openpyxl's read-only sheets do not tell them."""
+    import re
+
     return [(ref, int(row)) for ref, row in re.findall(
         r'<(?:\w+:)?mergeCell\s+ref="([A-Z]+(\d+):[A-Z]+\d+)"', text)]
+
+
+def _formulas_without_value(text: str) -> list[tuple[str, int]]:
+    """Cells of a worksheet's XML that hold a formula with no value saved (a
+    workbook written by a program, never opened and saved in a spreadsheet
+    program): read, they are empty. Each with its row."""
+    import re
+
+    found = []
+    for ref, row, body in re.findall(
+            r'<(?:\w+:)?c\s+r="([A-Z]+(\d+))"[^>]*?(?<!/)>(.*?)</(?:\w+:)?c>', text,
+            flags=re.S):
+        if "<f" in body and not re.search(r"<(?:\w+:)?v>[^<]", body):
+            found.append((ref, int(row)))
+    return found
 
 
 def _row_list(rows: list[int], shown: int = 10) -> str:

@@ -125,9 +125,18 @@ class _PulpBackend(Backend):
                 with _quiet_stdout():
                     problem.solve(solver)
             except pulp.PulpSolverError as exc:
-                logger.error("%s failed: %s", self.name, exc)
+                spent = time.perf_counter() - start
+                if seconds_left is not None and spent >= 0.8 * seconds_left:
+                    # CBC stopped by its time limit before it had a solution
+                    # writes none, and PuLP says it could not execute it.
+                    logger.info("%s stopped by the time limit with no solution (%s)",
+                                self.name, exc)
+                    return LevelResult(objective.name, objective.sense, None, None,
+                                       Status.TIMEOUT, spent), None
+                logger.error("the %s solver stopped without a solution: %s",
+                             self.name, exc)
                 return LevelResult(objective.name, objective.sense, None, None,
-                                   Status.ERROR, time.perf_counter() - start), None
+                                   Status.ERROR, spent), None
             seconds = time.perf_counter() - start
 
             status = self._status(problem, state)

@@ -85,3 +85,25 @@ def test_a_level_stopped_without_a_solution_has_no_objective_value():
     assert result.status == Status.CANCELLED and result.values == [1, 0]
     assert [level.objective for level in result.levels] == [1.0, None]
     assert "levels not solved: second" in result.message
+
+
+def test_cbc_that_writes_no_solution_is_a_timeout_when_its_limit_is_spent(
+        monkeypatch):
+    # Found by a new user: `--backend cbc --time-limit 1.5` failed 2 runs in 4
+    # with PuLP's "Pulp: Error while trying to execute …/cbc" (status error):
+    # CBC stopped by its limit before a solution writes none. With the limit
+    # spent that is a time-out; with time left it stays an error.
+    import time
+
+    import pulp
+
+    from solvers import get_backend
+
+    def no_solution(self, solver=None, **kwargs):
+        time.sleep(0.3)
+        raise pulp.PulpSolverError("Pulp: Error while trying to execute cbc")
+
+    monkeypatch.setattr(pulp.LpProblem, "solve", no_solution)
+    backend = get_backend("cbc")
+    assert backend.solve(_model(), time_limit=0.3).levels[0].status == Status.TIMEOUT
+    assert backend.solve(_model(), time_limit=60).levels[0].status == Status.ERROR

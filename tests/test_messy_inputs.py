@@ -524,3 +524,16 @@ def test_a_stray_double_quote_is_named_on_its_row(tmp_path):
         f"{units}:3: 错误 error: a double quote in this row opens a cell that a "
         "quote about row 5 closes, so the rows between read as one cell; delete "
         "the stray quotes in a text editor and save the file again"]
+
+
+def test_a_semicolon_separated_csv_is_named_as_such(tmp_path):
+    # Found by a new user: it was told "has no coordinate columns".
+    lines = (TINY / "units.csv").read_text(encoding="utf-8-sig").splitlines()
+    units = tmp_path / "units.csv"
+    units.write_text("\n".join(line.replace(",", ";") for line in lines) + "\n",
+                     encoding="utf-8")
+    assert [line for line in _lines(import_files(_inputs(units=units)))
+            if "units.csv" in line] == [
+        f"{units}: 错误 error: its columns are separated by ';' (as Excel saves CSV "
+        "under some regional settings), not by commas; save it from Excel as CSV "
+        "UTF-8 (comma delimited) or as an Excel workbook (.xlsx)"]

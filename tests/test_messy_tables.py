@@ -141,6 +141,50 @@ def test_merged_cells_in_the_table_are_refused_a_merged_title_is_not(
         "workbook again"]
 
 
+def test_a_table_continued_on_a_sheet_with_no_header_is_warned_of(
+        tiny_inputs, tmp_path):
+    # Found by a new user: the register's last households on a sheet 续表
+    # with no header row were left out with no word ("0 warnings").
+    book = openpyxl.Workbook()
+    for row in REGISTER[:5]:
+        book.active.append(row)
+    more = book.create_sheet("续表")
+    for row in REGISTER[5:]:
+        more.append(row)
+    notes = book.create_sheet("说明")
+    notes.append(["填表说明"])
+    notes.append(["每人一行", "身份证号写全18位"])
+    path = tmp_path / "register.xlsx"
+    book.save(path)
+    result = _import(tiny_inputs, path)
+    assert f"{path}: 警告 warning: sheet '续表' holds rows of data that are not "  \
+        "read (only sheet 'Sheet' is): if they belong to this table, copy them " \
+        "below its rows and delete sheet '续表'; if not, move that sheet to " \
+        "another workbook to silence this" in _lines(result)
+    assert not [line for line in _lines(result) if "说明" in line]
+
+
+def test_a_formula_with_no_saved_value_is_refused(tiny_inputs, tmp_path):
+    # Found by a new user: a workbook written by a program, its formulas never
+    # calculated (=5000+400 as 年收入), read them as empty: an income lost,
+    # with no word.
+    book = openpyxl.Workbook()
+    for row in REGISTER:
+        book.active.append(row)
+    at = REGISTER[0].index("姓名") + 1
+    book.active.cell(row=3, column=at, value='="阿"&"苦"')
+    path = tmp_path / "register.xlsx"
+    book.save(path)
+    result = _import(tiny_inputs, path)
+    assert result.project is None
+    letter = openpyxl.utils.get_column_letter(at)
+    assert _lines(result) == [
+        f"{path}:3: 错误 error: cells {letter}3 of sheet 'Sheet' hold formulas whose "
+        "values were never saved (the workbook was written by a program), so they "
+        "read as empty; open the workbook in Excel or WPS and save it, or replace "
+        "the formulas by their values"]
+
+
 def test_a_header_row_missing_a_column_is_not_taken_for_a_title(
         tiny_inputs, tmp_path):
     # The first row names known columns: it is the header, and the missing
