@@ -177,6 +177,9 @@ def _number(value: Any) -> float | None:
 MOST_PLACES = 1_000_000
 """Places a facility may have at most (as a scenario's capacity)."""
 
+MOST_AREA_M2 = 10_000
+"""Floor area one unit may have at most (above 300 m² is warned of)."""
+
 MOST_FLOORS = 200
 """Floors a unit's floor may be above (or below) the ground: the tallest
 buildings have about 160."""
@@ -1003,6 +1006,12 @@ def _check_units(frame: gpd.GeoDataFrame, path: Path, site_ids: set[str] | None,
         if area is None or area <= 0:
             check.error(row, "面积", f"{_text(cells['area_m2'])!r}: area must be a "
                         "positive number of m²")
+        elif area > MOST_AREA_M2:
+            check.error(row, "面积", f"{_text(cells['area_m2'])!r}: no flat has "
+                        f"{area:,.0f} m²; write the unit's floor area in m² (a "
+                        f"building's total or dm² is too large; at most "
+                        f"{MOST_AREA_M2:,} m²)")
+            area = None
         elif area > 300:
             check.warn(row, "面积", f"{area:g} m² is unusually large for one flat; "
                        "check the unit (m², not dm² or a building total)")

@@ -537,3 +537,19 @@ def test_a_semicolon_separated_csv_is_named_as_such(tmp_path):
         f"{units}: 错误 error: its columns are separated by ';' (as Excel saves CSV "
         "under some regional settings), not by commas; save it from Excel as CSV "
         "UTF-8 (comma delimited) or as an Excel workbook (.xlsx)"]
+
+
+def test_an_area_no_flat_has_is_refused(tmp_path):
+    # Found by a new user: 1e308 m² was only "unusually large" and stored.
+    lines = (TINY / "units.csv").read_text(encoding="utf-8-sig").splitlines()
+    cells = lines[2].split(",")
+    cells[4] = "1e308"
+    lines[2] = ",".join(cells)
+    units = tmp_path / "units.csv"
+    units.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    mine = [line for line in _lines(import_files(_inputs(units=units)))
+            if "units.csv" in line]
+    assert len(mine) == 1 and mine[0].startswith(
+        f"{units}:3:面积: 错误 error: '1e308': no flat has ")
+    assert mine[0].endswith("m²; write the unit's floor area in m² (a building's "
+                            "total or dm² is too large; at most 10,000 m²)")
