@@ -639,6 +639,8 @@ def _formulas_without_value(text: str) -> list[tuple[str, int]]:
     import re
 
     found = []
+    if "<f" not in text and ":f" not in text:
+        return found
     for ref, row, body in re.findall(
             r'<(?:\w+:)?c\s+r="([A-Z]+(\d+))"[^>]*?(?<!/)>(.*?)</(?:\w+:)?c>', text,
             flags=re.S):
