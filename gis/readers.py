@@ -554,27 +554,23 @@ def _read_excel(path: Path, sheet: str | None,
             "the table on the workbook's first sheet, its header in row 1")]
     skip = _header_index(rows, headers)
     # A merged cell's value is in its first cell; the others read as empty
-    # (a building merged over its units' rows left three units without one).
-    below = [(ref, first) for ref, first in merged if first > skip + 1]
-    if below:
-        refs = ", ".join(ref for ref, _first in below[:5])
-        more = f" and {len(below) - 5} more" if len(below) > 5 else ""
-        return pd.DataFrame(), worksheet.title, [Problem(
-            str(path), below[0][1], None,
-            f"cells {refs}{more} of sheet {worksheet.title!r} are merged: a merged "
-            "cell's value is read in its first cell only and the others as empty; "
-            "unmerge them (Home, Merge & Center) and fill every cell, then save "
-            "the workbook again")]
-    unsaved = [(ref, row) for ref, row in unsaved if row > skip + 1]
-    if unsaved:
-        refs = ", ".join(ref for ref, _row in unsaved[:5])
-        more = f" and {len(unsaved) - 5} more" if len(unsaved) > 5 else ""
-        return pd.DataFrame(), worksheet.title, [Problem(
-            str(path), unsaved[0][1], None,
-            f"cells {refs}{more} of sheet {worksheet.title!r} hold formulas whose "
-            "values were never saved (the workbook was written by a program), "
-            "so they read as empty; open the workbook in Excel or WPS and save "
-            "it, or replace the formulas by their values")]
+    # (a building merged over its units' rows left three units without one),
+    # as does a formula whose value was never saved.
+    for cells, what in (
+            (merged, "are merged: a merged cell's value is read in its first cell "
+             "only and the others as empty; unmerge them (Home, Merge & Center) "
+             "and fill every cell, then save the workbook again"),
+            (unsaved, "hold formulas whose values were never saved (the workbook "
+             "was written by a program), so they read as empty; open the "
+             "workbook in Excel or WPS and save it, or replace the formulas by "
+             "their values")):
+        below = [(ref, row) for ref, row in cells if row > skip + 1]
+        if below:
+            refs = ", ".join(ref for ref, _row in below[:5])
+            more = f" and {len(below) - 5} more" if len(below) > 5 else ""
+            return pd.DataFrame(), worksheet.title, [Problem(
+                str(path), below[0][1], None,
+                f"cells {refs}{more} of sheet {worksheet.title!r} {what}")]
     header = [clean_header(c) for c in rows[skip]]
     if skip:
         header = _filled_from_above(header, rows[skip - 1], headers)

@@ -450,27 +450,29 @@ def test_a_number_cell_takes_decimal_digits_only(cell, number):
 
 
 def test_a_capacity_written_with_an_underscore_is_refused(tmp_path):
-    lines = (TINY / "units.csv").read_text(encoding="utf-8-sig").splitlines()
-    cells = lines[2].split(",")
-    cells[4] = "1_200"
-    lines[2] = ",".join(cells)
-    units = tmp_path / "units.csv"
-    units.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    units = _with_cell(tmp_path, "units.csv", 3, "面积", "1_200")
     mine = [line for line in _lines(import_files(_inputs(units=units)))
             if "units.csv" in line]
     assert mine == [f"{units}:3:面积: 错误 error: '1_200': area must be a positive "
                     "number of m²"]
 
 
+def _with_cell(tmp_path, name: str, row: int, header: str, value: str):
+    """A copy of the tiny county's ``name`` (a CSV file) with the cell of
+    ``header`` on spreadsheet row ``row`` set to ``value``; its path."""
+    lines = (TINY / name).read_text(encoding="utf-8-sig").splitlines()
+    cells = lines[row - 1].split(",")
+    cells[lines[0].split(",").index(header)] = value
+    lines[row - 1] = ",".join(cells)
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def test_a_floor_no_building_has_is_refused(tmp_path):
     # Found by a new user: a floor of twenty nines passed the checks and the
     # import ended "unexpected OverflowError" as the project was saved.
-    lines = (TINY / "units.csv").read_text(encoding="utf-8-sig").splitlines()
-    cells = lines[2].split(",")
-    cells[3] = "99999999999999999999"
-    lines[2] = ",".join(cells)
-    units = tmp_path / "units.csv"
-    units.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    units = _with_cell(tmp_path, "units.csv", 3, "楼层", "99999999999999999999")
     result = import_files(_inputs(units=units))
     assert result.project is None
     assert [line for line in _lines(result) if "units.csv" in line] == [
@@ -481,13 +483,7 @@ def test_a_floor_no_building_has_is_refused(tmp_path):
 def test_a_capacity_beyond_any_facility_is_refused(tmp_path):
     # Found by a new user: a capacity of twenty nines ended the import with
     # "unexpected OverflowError".
-    lines = (TINY / "facilities.csv").read_text(encoding="utf-8-sig").splitlines()
-    at = lines[0].split(",").index("容量")
-    cells = lines[1].split(",")
-    cells[at] = "99999999999999999999"
-    lines[1] = ",".join(cells)
-    path = tmp_path / "facilities.csv"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path = _with_cell(tmp_path, "facilities.csv", 2, "容量", "99999999999999999999")
     result = import_files(_inputs(facilities=path))
     assert result.project is None
     assert [line for line in _lines(result) if "facilities" in line] == [
@@ -541,12 +537,7 @@ def test_a_semicolon_separated_csv_is_named_as_such(tmp_path):
 
 def test_an_area_no_flat_has_is_refused(tmp_path):
     # Found by a new user: 1e308 m² was only "unusually large" and stored.
-    lines = (TINY / "units.csv").read_text(encoding="utf-8-sig").splitlines()
-    cells = lines[2].split(",")
-    cells[4] = "1e308"
-    lines[2] = ",".join(cells)
-    units = tmp_path / "units.csv"
-    units.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    units = _with_cell(tmp_path, "units.csv", 3, "面积", "1e308")
     mine = [line for line in _lines(import_files(_inputs(units=units)))
             if "units.csv" in line]
     assert len(mine) == 1 and mine[0].startswith(
