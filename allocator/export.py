@@ -114,6 +114,19 @@ def _net_lock_changes(entries: pd.DataFrame) -> set:
     return {pair for pair in first if first[pair] != last[pair]}
 
 
+def made_without_gap(project: Project, scenario: str = "base") -> dict | None:
+    """The run that made the scenario's stored allocation when it ended not
+    proven optimal and with no gap (the time limit came before a level's
+    bound: that level may be far from its best); None otherwise."""
+    from allocator.kpis import allocation_run
+
+    made = allocation_run(project, scenario)
+    gap = made.get("gap")
+    if made.get("status") in (None, "optimal") or (gap is not None and gap == gap):
+        return None
+    return made
+
+
 def changed_since_allocation(project: Project, scenario: str = "base"
                              ) -> tuple[int, str, str] | None:
     """The changes of the allocation's rules or locks logged after the

@@ -218,6 +218,21 @@ def test_export_dialog_says_when_a_lock_came_after_the_allocation(
     window.export_dialog.reject()
 
 
+def test_export_dialog_says_when_the_allocation_has_no_gap(
+        window, open_in, tiny_gpkg, allocate_in):
+    # As `allocator export` does: an allocation made by a solve the time
+    # limit stopped before a level's bound may be far from its best.
+    open_in(window, tiny_gpkg)
+    allocate_in(window, backend="highs")
+    runs = window.project.runs
+    runs.loc[runs.index[-1], ["status", "gap"]] = ["feasible", None]
+    window.show_export_dialog()
+    assert window.export_dialog.status.text() == (
+        "注意：本分配由在时间上限内未求出界的求解得出（无差距），某一目标层可能离最优"
+        "较远；打印通知书前请不设时间上限重新求解。")
+    window.export_dialog.reject()
+
+
 def test_import_wizard_says_a_file_it_cannot_read_and_lets_the_check_explain(
         window, qtbot, tmp_path):
     renamed = tmp_path / "register.csv"

@@ -131,8 +131,13 @@ class ExportDialog(QDialog):
         self.progress.setValue(0)
         self.status = QLabel(self.tr("准备就绪。"), self)
         self.status.setWordWrap(True)
-        from allocator.export import changed_since_allocation
+        from allocator.export import changed_since_allocation, made_without_gap
 
+        if made_without_gap(project) is not None:
+            self.status.setText(self.tr(
+                "注意：本分配由在时间上限内未求出界的求解得出（无差距），某一目标层可能"
+                "离最优较远；打印通知书前请不设时间上限重新求解。"))
+            self.status.setStyleSheet("color: #b03a2e;")
         since = changed_since_allocation(project)
         if since is not None:
             what = {"rules": self.tr("分配规则"), "locks": self.tr("锁定"),

@@ -874,6 +874,10 @@
         <translation>Ready.</translation>
     </message>
     <message>
+        <source>注意：本分配由在时间上限内未求出界的求解得出（无差距），某一目标层可能离最优较远；打印通知书前请不设时间上限重新求解。</source>
+        <translation>Note: this allocation was made by a solve that the time limit stopped before a level&apos;s bound (no gap), so a level may be far from its best; solve again without a time limit before printing orders.</translation>
+    </message>
+    <message>
         <source>分配规则</source>
         <translation>allocation rules</translation>
     </message>
