@@ -224,27 +224,10 @@ def _read_csv(path: Path, encoding: str | None,
             str(path), None, None, "the file is empty; it needs a header row and "
             "at least one record")]
     body = text.lstrip("\ufeff")
-    stray = _stray_carriage_return(body)
-    if stray is not None:
-        return pd.DataFrame(), candidate, [Problem(
-            str(path), stray, None,
-            "a line break (a lone carriage return) inside this row splits it in "
-            "two; delete it in a text editor (or in Excel with Find and Replace, "
-            "Ctrl+J) and save the file again")]
-    first = next((line for line in body.splitlines() if line.strip()), "")
-    if ";" in first and "," not in first and "\t" not in first:
-        return pd.DataFrame(), candidate, [Problem(
-            str(path), None, None,
-            "its columns are separated by ';' (as Excel saves CSV under some "
-            "regional settings), not by commas; save it from Excel as CSV UTF-8 "
-            "(comma delimited) or as an Excel workbook (.xlsx)")]
-    unclosed = _unclosed_quote(body)
-    if unclosed is not None:
-        return pd.DataFrame(), candidate, [Problem(
-            str(path), unclosed, None,
-            "a double quote in this row opens a cell that no quote closes, so "
-            "the rest of the file reads as one cell; delete the stray quote (or "
-            "close it) in a text editor and save the file again")]
+    found = _cut_text(body)
+    if found is not None:
+        return pd.DataFrame(), candidate, [Problem(str(path), found[0], None,
+                                                   found[1])]
     _sheet, skip = header_position(path, headers, text)
     broken = _broken_row(body, separator(body), skip)
     if broken is not None:
@@ -279,6 +262,31 @@ def _read_csv(path: Path, encoding: str | None,
         frame = frame[~empty]
     logger.info("read %s: %d rows, encoding %s", path, len(frame), candidate)
     return frame, candidate, [_title_skipped(path, skip)] if skip else []
+
+
+def _cut_text(body: str) -> tuple[int | None, str] | None:
+    """What makes a CSV text unreadable as rows before its header is looked
+    for (a row, None for the file, and what to do), or None: a lone carriage
+    return cutting a row, columns separated by ';', a quote never closed."""
+    stray = _stray_carriage_return(body)
+    if stray is not None:
+        return stray, (
+            "a line break (a lone carriage return) inside this row splits it in "
+            "two; delete it in a text editor (or in Excel with Find and Replace, "
+            "Ctrl+J) and save the file again")
+    first = next((line for line in body.splitlines() if line.strip()), "")
+    if ";" in first and "," not in first and "\t" not in first:
+        return None, (
+            "its columns are separated by ';' (as Excel saves CSV under some "
+            "regional settings), not by commas; save it from Excel as CSV UTF-8 "
+            "(comma delimited) or as an Excel workbook (.xlsx)")
+    unclosed = _unclosed_quote(body)
+    if unclosed is not None:
+        return unclosed, (
+            "a double quote in this row opens a cell that no quote closes, so "
+            "the rest of the file reads as one cell; delete the stray quote (or "
+            "close it) in a text editor and save the file again")
+    return None
 
 
 def _broken_row(body: str, delimiter: str, skip: int) -> tuple[int, str] | None:
