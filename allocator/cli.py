@@ -911,10 +911,17 @@ def _not_stored(outcome, scenario: str, kept: bool = True,
                 else "")
     why = (f"levels not solved: {', '.join(unsolved)}" if unsolved
            else outcome.run.get("message") or outcome.result.message or status)
+    # The base plan is what a project without scenarios simply calls its
+    # allocation; only a named scenario is worth naming.
+    named = scenario != "base"
     stays = ("the previous allocation stays. 求解未完成，未保存任何分配，原有分配保持"
-             "不变。" if kept else f"scenario {scenario} has no allocation yet. "
-             "求解未完成，未保存任何分配，该方案尚无分配。")
-    print(f"错误 error: scenario {scenario}: solve ended {status} ({why}); no "
+             "不变。" if kept else
+             (f"scenario {scenario} has no allocation yet. " if named
+              else "the project has no allocation yet. ")
+             + "求解未完成，未保存任何分配，" + ("该方案" if named else "本项目")
+             + "尚无分配。")
+    where = f"scenario {scenario}: " if named else ""
+    print(f"错误 error: {where}solve ended {status} ({why}); no "
           f"allocation was stored{recorded}, {stays}Solve again "
           + ("and let it finish (no Ctrl-C)" if status == "cancelled"
              else "with a longer --time-limit (or none)"), file=sys.stderr)

@@ -7,6 +7,7 @@ import copy
 import datetime as dt
 import json
 import logging
+import math
 import os
 import re
 import tempfile
@@ -747,6 +748,18 @@ def safe_cell(value):
     return value
 
 
+def _info_cell(value):
+    """A value of the run as the 求解信息 sheet holds it: numbers (seconds,
+    seed, gap, bound) as numbers a spreadsheet can sum, the rest as text."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return safe_cell(str(value))
+
+
 def allocation_sheets(project: Project, scenario: str = "base",
                       households: list[str] | None = None
                       ) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
@@ -943,8 +956,7 @@ def export_xlsx(project: Project, path: Path, scenario: str = "base",
         sheet.freeze_panes = "A2"
     info = book.create_sheet("求解信息")
     for key, value in run.items():
-        info.append([str(key), safe_cell(None if pd.isna(value) else str(value))
-                     if not isinstance(value, str) else safe_cell(value)])
+        info.append([str(key), _info_cell(value)])
     change = changed_since_allocation(project, scenario)
     if change is not None:  # the table shows the allocation as it was made
         entry, day, what = change

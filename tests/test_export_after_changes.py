@@ -4,10 +4,11 @@ orders with the old area band after changing it)."""
 
 from __future__ import annotations
 
+import pytest
 from conftest import TINY_TODAY, tiny_solved_by_cli
 
 from allocator.cli import main
-from allocator.export import changed_since_allocation
+from allocator.export import changed_since_allocation, latest_run
 from allocator.project import load_project
 
 
@@ -47,6 +48,11 @@ def test_an_export_after_a_change_says_the_orders_predate_it(tmp_path, capsys):
     info = {row[0]: row[1] for row in openpyxl.load_workbook(
         tmp_path / "a.xlsx")["求解信息"].iter_rows(values_only=True)}
     assert "changed_since" not in info
+    # Seconds, seed and gap are numbers a spreadsheet can sum (they were text).
+    run = latest_run(load_project(path), "base")
+    assert info["seconds"] == pytest.approx(float(run["seconds"]))
+    assert info["seed"] == int(run["seed"]) and isinstance(info["seed"], int)
+    assert info["status"] == "optimal"
     assert main(["lock", str(path), "--household", "H5", "--unit", "B-201"]) == 0
     assert changed_since_allocation(load_project(path))[2] == "locks"
     assert "a lock was changed after this allocation" in _export(path, tmp_path,

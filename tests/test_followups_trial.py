@@ -222,7 +222,8 @@ def test_a_first_solve_stopped_early_leaves_nothing_to_export(
     assert load_project(path).allocations.empty
     err = capsys.readouterr().err
     assert "no allocation was stored (ledger entry" in err
-    assert "scenario base has no allocation yet." in err
+    assert "the project has no allocation yet." in err
+    assert "错误 error: solve ended timeout" in err and "scenario base" not in err
     assert "previous allocation" not in err
     assert main(["export", str(path), "--csv", str(tmp_path / "a.csv")]) == 1
     assert "has no allocation" in capsys.readouterr().err
