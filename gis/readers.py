@@ -217,6 +217,13 @@ def _read_csv(path: Path, encoding: str | None,
             str(path), neither[0] if neither else None, None,
             ("this row is" if neither else "is") + " neither UTF-8 nor GBK/GB18030 "
             "text; save the whole file as CSV UTF-8 (or GBK), or give --encoding")]
+    if encoding is None and candidate == "gb18030" and _looks_big5(raw, text):
+        return pd.DataFrame(), "", [Problem(
+            str(path), None, None,
+            "is Big5 (Traditional Chinese) text, which reads as GBK only as "
+            "garbled characters; the tool reads Simplified Chinese column names: "
+            "convert the file to Simplified Chinese and save it as CSV UTF-8 "
+            "(Excel: Save As > CSV UTF-8)")]
     import io
 
     if not text.lstrip("\ufeff").strip():
@@ -440,6 +447,33 @@ def _rows_by_encoding(raw: bytes) -> dict[str, list[int]]:
         elif utf8 is None:
             kinds["neither"].append(row)
     return kinds
+
+
+BIG5_RARE_SHARE = 0.2
+"""Share of a GBK reading's Chinese characters outside GB2312 above which
+a file that Big5 also decodes is taken for Big5 (see :func:`_looks_big5`)."""
+
+
+def _looks_big5(raw: bytes, text: str) -> bool:
+    """Whether ``text``, read as GBK, is Big5 text misread.
+
+    GB18030 decodes nearly any pair of high bytes, so Big5 (Traditional
+    Chinese, as systems in Taiwan and Hong Kong save it) reads as GBK with no
+    error, but as rare characters: Big5's second bytes 0x40-0x7E lie outside
+    GB2312, where hardly a character of a county's own Simplified Chinese
+    text does (a rare character in a name now and then)."""
+    hanzi = [c for c in text[:20000] if ord(c) >= 0x2E80]
+    if len(hanzi) < 4:
+        return False
+    rare = sum(1 for c in hanzi if _encoded(c, "gb2312") is None)
+    return rare > BIG5_RARE_SHARE * len(hanzi) and _decoded(raw, "big5") is not None
+
+
+def _encoded(char: str, encoding: str) -> bytes | None:
+    try:
+        return char.encode(encoding)
+    except UnicodeEncodeError:
+        return None
 
 
 def _decoded(data: bytes, encoding: str) -> str | None:

@@ -544,3 +544,26 @@ def test_an_area_no_flat_has_is_refused(tmp_path):
         f"{units}:3:面积: 错误 error: '1e308': no flat has ")
     assert mine[0].endswith("m²; write the unit's floor area in m² (a building's "
                             "total or dm² is too large; at most 10,000 m²)")
+
+
+def test_a_big5_file_is_named_as_big5_not_read_as_garbled_gbk(tmp_path):
+    # Found by a new user: a register saved in Big5 (Traditional Chinese)
+    # read as GBK with no error, as rare characters, and the import then
+    # warned of garbled unknown columns.
+    text = ("戶號,姓名,身份證號,人口,聯繫電話\n"
+            "H1,陳大文,110101199003071234,3,13800000000\n"
+            "H2,黃小明,110101199003075678,2,13900000000\n")
+    path = tmp_path / "register_big5.csv"
+    path.write_bytes(text.encode("big5"))
+    assert path.read_bytes().decode("gb18030")  # GBK reads it, as garbage
+    frame, _encoding, problems = read_table(path)
+    assert frame.empty and len(problems) == 1
+    assert "is Big5 (Traditional Chinese) text" in str(problems[0])
+    assert str(path) in str(problems[0])
+    # GBK text with a rare character in a name (outside GB2312) is GBK.
+    gbk = tmp_path / "register_gbk.csv"
+    gbk.write_bytes(("户号,姓名,身份证号,人口\nH1,吉㛃,110101199003071234,3\n"
+                     "H2,阿依莫,110101199003075678,2\n").encode("gb18030"))
+    frame, encoding, problems = read_table(gbk)
+    assert encoding == "gb18030" and not problems
+    assert frame.loc[2, "姓名"] == "吉㛃"
