@@ -34,7 +34,7 @@ from allocator.rules import (
 )
 from gis.distance import metric_crs_for, nearest_walk, within_walk
 from solvers import get_backend
-from solvers.base import SolveResult, Status
+from solvers.base import SolveResult, Status, gap_percent
 from solvers.joint import (
     COVERAGE_SCALE,
     JointProblem,
@@ -1470,23 +1470,74 @@ def without_partial_allocation(outcome, project: Project | None = None):
                  and lv.status != Status.OPTIMAL]
     replaces = project is not None and not project.base_allocation(
         outcome.run["scenario"]).empty
-    if not unsolved_levels(outcome.run) and not (unbounded and replaces):
+    better = (replaces and not unsolved_levels(outcome.run) and not unbounded
+              and outcome.run.get("status") != "optimal"
+              and _optimal_on_the_same_inputs(project, outcome.run))
+    if not unsolved_levels(outcome.run) and not (unbounded and replaces) \
+            and not better:
         return outcome
     # The run is recorded as what it was for the project: stopped before its
     # end (Ctrl-C) or cut by the time limit, not "feasible", since nothing of
     # it is stored.
     run = dict(outcome.run)
-    if not unsolved_levels(run):
+    if better:
+        run["message"] = (
+            f"{KEPT_OPTIMAL} (run {better}); this run's, within a gap of "
+            f"{gap_percent(run.get('gap'))}, does not replace it")
+    elif not unsolved_levels(run):
         run["message"] = (
             f"no bound for level {', '.join(unbounded)} within the time limit: an "
             "allocation of unknown quality does not replace the one stored")
         run["gap"] = None
-    if run.get("status") != "cancelled":
+    if run.get("status") != "cancelled" and not better:
         run["status"] = "timeout"
     return dataclasses.replace(
         outcome, run=run, solution=None, unit_of_household={},
         allocations=outcome.allocations.iloc[0:0],
         service_assignments=outcome.service_assignments.iloc[0:0])
+
+
+KEPT_OPTIMAL = "the allocation stored was proven optimal on the same data, rules " \
+    "and date"
+"""How a run's message begins when it did not replace an optimal allocation
+(see :func:`kept_optimal`)."""
+
+
+def kept_optimal(run: dict) -> bool:
+    """Whether ``run`` stored nothing because the scenario's allocation was
+    proven optimal on the same inputs (nothing lost, nothing to redo)."""
+    return str(run.get("message") or "").startswith(KEPT_OPTIMAL)
+
+
+UNCHANGING_ACTIONS = frozenset({"allocate", "export", "notice", "petition trial"})
+"""Ledger actions that change nothing a solve rests on: another solve's
+record (one that replaced the scenario's allocation is its run, found
+first), printed orders and notices, a petition's trial solve."""
+
+
+def _optimal_on_the_same_inputs(project: Project, run: dict) -> str | None:
+    """The run id of the scenario's stored allocation when that run was
+    proven optimal for the problem ``run`` solved: on the same reference date
+    and day, with no ledger entry since it that changes data, rules, locks
+    or exits (any action but :data:`UNCHANGING_ACTIONS`); None otherwise. A
+    solve that is not proven optimal can then only be worse (a time-limited
+    re-solve moved 388 of 420 households of the sample county to an
+    allocation with 0.6 % more walking)."""
+    from allocator.export import ExportRefused, _entries_after, latest_run
+
+    try:
+        stored = latest_run(project, run["scenario"])
+    except ExportRefused:
+        return None
+    same_day = all(str(stored.get(key)) == str(run.get(key))
+                   for key in ("today", "reference_date"))
+    if stored.get("status") != "optimal" or not same_day:
+        return None
+    later = _entries_after(project, stored, tuple(
+        set(project.ledger["action"].dropna().astype(str)) - UNCHANGING_ACTIONS))
+    if later is None or not later.empty:
+        return None
+    return str(stored["run_id"])
 
 
 def store_outcome(project: Project, outcome: AllocationOutcome) -> None:

@@ -901,6 +901,7 @@ def _not_stored(outcome, scenario: str, kept: bool = True,
     """Say that a solve stored no allocation, why, and what to do; ``kept``:
     the scenario has an allocation from an earlier solve, which stays;
     ``saved``: the project was just saved with the run in its ledger."""
+    from allocator.allocate import kept_optimal
     from allocator.export import unsolved_levels
     from allocator.project import SAVES
 
@@ -909,6 +910,11 @@ def _not_stored(outcome, scenario: str, kept: bool = True,
     entry = SAVES[-1][1] if saved and SAVES else None
     recorded = (f" (ledger entry {entry} records the attempt)" if entry
                 else "")
+    if kept_optimal(outcome.run):
+        where = f"scenario {scenario}: " if scenario != "base" else ""
+        print(f"注意 note: {where}{outcome.run['message']}{recorded}. "
+              "原有分配已证明最优，保持不变。", file=sys.stderr)
+        return
     why = (f"levels not solved: {', '.join(unsolved)}" if unsolved
            else outcome.run.get("message") or outcome.result.message or status)
     # The base plan is what a project without scenarios simply calls its
@@ -1085,7 +1091,7 @@ def _cmd_solve(args) -> int:
         return EXIT_USAGE
     if args.scenario != "base":
         return _solve_scenario(project, args)
-    from allocator.allocate import base_placements, mark_changed_units
+    from allocator.allocate import base_placements, kept_optimal, mark_changed_units
 
     solved_before = project.allocations["scenario"].eq("base").any()
     before = base_placements(project)
@@ -1102,7 +1108,7 @@ def _cmd_solve(args) -> int:
 
             write_private_text(args.json, json.dumps(
                 {"run": outcome.run}, ensure_ascii=False, indent=2, default=str))
-        return EXIT_DATA
+        return EXIT_OK if kept_optimal(outcome.run) else EXIT_DATA
     _not_proven(outcome)
     _units_changed_note(changed, given, args.project)
     _write_kpis(project, args.json)
@@ -1712,6 +1718,7 @@ def _holds_more_than_a_demo(path: Path) -> bool:
 
 def _solve_scenario(project, args) -> int:
     from allocator import scenarios
+    from allocator.allocate import kept_optimal
     from allocator.exits import without_exited
     from allocator.kpis import compute_kpis, kpi_table
     from allocator.project import save_project
@@ -1739,7 +1746,7 @@ def _solve_scenario(project, args) -> int:
     if outcome.solution is None:
         save_project(project, args.project)  # the failed run is recorded
         _not_stored(outcome, name, kept=len(previous[0]) > 0)
-        return EXIT_DATA
+        return EXIT_OK if kept_optimal(outcome.run) else EXIT_DATA
     violations = validate_allocation(without_exited(data), args.scenario)
     if violations:
         for line in violations[:50]:

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from allocator.explain import household_links
 from allocator.project import Project
 from allocator.scenarios import NOT_BASE_ACTIONS
+from solvers.base import gap_percent
 from ui.dynamic import (
     LEVEL_COLOURS,
     AlertsPanel,
@@ -967,13 +968,19 @@ class MainWindow(QMainWindow):
                         "如已打印过通知书，请在导出时选择“上次重新分配有变动的户”"
                         "重新打印。"), len(changed)), "warning")
         if outcome.solution is None:
+            from allocator.allocate import kept_optimal
+
             note = fill(self.tr("没有得到分配结果（%1），项目中原有的结果保持不变。"),
                         run.get("message") or run["status"])
             if run["status"] == "cancelled":
                 note = fill(self.tr("求解在得到完整的分配之前已取消（%1）：该求解器"
                                     "此时给不出可用的解，项目中原有的结果保持不变。"),
                             run.get("message") or run["status"])
-            self.errors.notice(note, "warning")
+            if kept_optimal(run):
+                note = fill(self.tr("原有分配已在相同的数据、规则和日期下证明最优；本次"
+                                    "求解未证明最优（差距 %1），不替换原有分配。"),
+                            gap_percent(run.get("gap") or 0.0))
+            self.errors.notice(note, "info" if kept_optimal(run) else "warning")
         elif run["status"] in ("cancelled", "feasible"):
             # A cancel in the last level may come back as "feasible".
             cancelled = run["status"] == "cancelled" or self._cancel_requested

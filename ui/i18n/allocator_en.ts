@@ -1918,6 +1918,10 @@ Recover these edits? &quot;No&quot; deletes the autosave.</translation>
         <translation>The solve was cancelled before a complete allocation existed (%1): the solver has no usable solution at this point, and the project keeps its previous result.</translation>
     </message>
     <message>
+        <source>原有分配已在相同的数据、规则和日期下证明最优；本次求解未证明最优（差距 %1），不替换原有分配。</source>
+        <translation>The allocation stored was proven optimal with the same data, rules and date; this solve was not proven optimal (gap %1) and does not replace it.</translation>
+    </message>
+    <message>
         <source>求解已取消：显示的是目前找到的最好解，未证明最优。</source>
         <translation>Solve cancelled: showing the best solution found so far, not proven optimal.</translation>
     </message>
