@@ -1176,6 +1176,7 @@ def cmd_export(args) -> int:
 
 def _cmd_export(args, read_only: str | None = None) -> int:
     from allocator.export import export_csv, export_pdf, export_xlsx
+    from allocator.orders import MissingGlyphError
     from allocator.project import load_project
 
     if args.pdf is None and args.xlsx is None and args.csv is None:
@@ -1230,8 +1231,17 @@ def _cmd_export(args, read_only: str | None = None) -> int:
     # are orders on record.
     with _staged([args.pdf, args.xlsx, args.csv]) as staged:
         if args.pdf is not None:
-            export_pdf(project, staged[args.pdf], households=args.household,
-                       progress=_progress_bar("orders"))
+            try:
+                export_pdf(project, staged[args.pdf], households=args.household,
+                           progress=_progress_bar("orders"))
+            except MissingGlyphError as exc:
+                others = [str(t) for t in (args.xlsx, args.csv) if t is not None]
+                if others:  # the tables were held back with the orders
+                    exc.args = (f"{exc} 未写出任何文件；Excel 和 CSV 不需要字体，去掉 "
+                                f"--pdf 即可写出。Nothing was written; the tables "
+                                f"need no font: without --pdf the command writes "
+                                f"{' and '.join(others)}.",)
+                raise
         if args.xlsx is not None:
             export_xlsx(project, staged[args.xlsx], households=args.household)
         if args.csv is not None:

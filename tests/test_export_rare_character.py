@@ -1,0 +1,46 @@
+"""A name the PDF font cannot draw holds back every file of that export,
+and the message says the tables can be written without the orders (found by
+a new user: `export --pdf --xlsx` wrote no Excel, with no word why)."""
+
+from __future__ import annotations
+
+import shutil
+
+from allocator.cli import main
+from tests.conftest import TINY, TINY_TODAY
+
+RARE = "\U00020BB7"  # 𠮷, CJK extension B: not in the bundled font
+
+
+def test_a_name_the_font_lacks_holds_back_the_tables_and_says_so(tmp_path, capsys):
+    data = tmp_path / "tiny"
+    shutil.copytree(TINY, data)
+    register = data / "register.csv"
+    text = register.read_text(encoding="utf-8-sig")
+    assert "吉克阿呷" in text
+    register.write_text(text.replace("吉克阿呷", f"吉克{RARE}呷", 1),
+                        encoding="utf-8-sig")
+    path = tmp_path / "p.gpkg"
+    assert main(["import", "--register", str(register),
+                 "--sites", str(data / "sites.geojson"),
+                 "--units", str(data / "units.csv"),
+                 "--facilities", str(data / "facilities.csv"),
+                 "--county", str(data / "county.geojson"), "--out", str(path)]) == 0
+    assert main(["solve", str(path), "--backend", "cpsat",
+                 "--date", TINY_TODAY.isoformat()]) == 0
+    capsys.readouterr()
+    pdf, xlsx, csv = (tmp_path / "o.pdf", tmp_path / "a.xlsx", tmp_path / "a.csv")
+    assert main(["export", str(path), "--pdf", str(pdf), "--xlsx", str(xlsx),
+                 "--csv", str(csv)]) == 1
+    err = capsys.readouterr().err
+    assert f"户 H0 的姓名含字符「{RARE}」(U+20BB7)" in err
+    assert f"without --pdf the command writes {xlsx} and {csv}." in err
+    assert not pdf.exists() and not xlsx.exists() and not csv.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.gpkg", "tiny"]
+    # As it says: the tables alone are written, the name in full.
+    assert main(["export", str(path), "--xlsx", str(xlsx)]) == 0
+    from openpyxl import load_workbook
+
+    cells = [cell for row in load_workbook(xlsx)["分配结果"].iter_rows(
+        values_only=True) for cell in row]
+    assert f"吉克{RARE}呷" in cells
