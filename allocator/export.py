@@ -601,7 +601,7 @@ def build_orders(project: Project, scenario: str = "base",
                        age_on(dt.date.fromisoformat(p.birth_date), issue_date),
                        p.id_number)
             for p in people.itertuples())
-        names = dict(zip(people["member_id"], people["name"]))
+        names = _service_names(people)
         service_lines = []
         unit = units.loc[row.unit_id] if isinstance(row.unit_id, str) else None
         household_services = services_by_household.get(row.household_id)
@@ -746,6 +746,17 @@ def safe_cell(value):
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def _service_names(people: pd.DataFrame) -> dict[str, str]:
+    """Each member's name as an order's services table prints it: with the
+    member's 序号 in the members table when another member of the household
+    has the same name (the table lists a service once per name, so two
+    children of one name read as one child)."""
+    counts = people["name"].value_counts()
+    return {member: (f"{name}（序号{position}）" if counts.get(name, 0) > 1 else name)
+            for position, (member, name) in enumerate(
+                zip(people["member_id"], people["name"]), start=1)}
 
 
 def _info_cell(value):

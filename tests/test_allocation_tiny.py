@@ -317,3 +317,30 @@ def test_an_order_names_the_nearest_place_beyond_the_catchment(tiny_project):
         f"第二幼儿园，步行{nearest['walk_m']:,} m，剩余3个")
     # A reason that names the nearest facility already is not repeated.
     assert lines["H2", "小学"].count("最近的") == 1
+
+
+def test_two_children_of_one_name_are_two_lines_on_the_order(tiny_project):
+    # Found by a new user: two children called 吉克木几 in one household were
+    # printed as one name in the order's services table (it lists a service
+    # once per name), so seven primary pupils read as six.
+    import pandas as pd
+
+    from allocator.export import build_orders
+
+    members = tiny_project.members
+    son = members[(members["household_id"] == "H2")
+                  & (members["name"] == "俄木日哈")].iloc[0]
+    twin = son.copy()
+    twin["member_id"] = f"{son['member_id']}-twin"
+    tiny_project.members = pd.concat([members, twin.to_frame().T], ignore_index=True)
+    store_outcome(tiny_project, solve_project(tiny_project, backend="highs",
+                                              today=TINY_TODAY))
+    orders = {o.household_id: o for o in build_orders(tiny_project)}
+    assert [m.name for m in orders["H2"].members] == [
+        "俄木石布", "海来拉莫", "俄木日哈", "俄木日哈"]
+    pupils = [line.member_name for line in orders["H2"].services
+              if line.service == "小学"]
+    assert pupils == ["俄木日哈（序号3）", "俄木日哈（序号4）"]
+    # Names told apart by themselves are printed as they are.
+    assert [line.member_name for line in orders["H0"].services
+            if line.service == "幼儿园"] == ["吉克拉且", "吉克阿果"]
