@@ -1230,8 +1230,8 @@ def _service_rows(project, instance, solution, chosen, run_id, scenario):
         label = KIND_LABELS[kind]
         if f is not None:
             walk = problem.reach[solution.group_location[g], f]
-            reason = (f"{facility_name[f]}，步行{walk} m，在服务半径"
-                      f"{catchment[kind]} m内")
+            reason = (f"{facility_name[f]}，步行{walk:,.0f} m，在服务半径"
+                      f"{catchment[kind]:,.0f} m内")
             rows.extend(_services(scenario, run_id, instance.group_members[g],
                                   household_id, kind, facility_id[f], float(walk),
                                   reason))
@@ -1248,7 +1248,7 @@ def _service_rows(project, instance, solution, chosen, run_id, scenario):
                 else:
                     free = capacity_of[ff] - used[ff]
                     reason = (f"住房所在{instance.location_label[loc]}步行"
-                              f"{catchment[kind]} m内没有{label}；最近的是"
+                              f"{catchment[kind]:,.0f} m内没有{label}；最近的是"
                               f"{name_of[ff]}，步行{walk:,.0f} m，"
                               f"尚余{max(free, 0)}个名额")
             else:

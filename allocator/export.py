@@ -382,8 +382,19 @@ def run_label(run: dict) -> str:
         unsolved = [names.get(n.strip(), n.strip())
                     for n in message.split("levels not solved:")[1].split(",")]
         label += f"，未求解的目标层：{'、'.join(unsolved)}"
-    return (f"方案 {run['scenario']} · 求解状态：{label} · 求解器 {run['backend']} · "
-            f"抽签种子 {run['seed']} · 运行 {public_run_id(run['run_id'])}{opened}")
+    scenario = "基础方案" if run["scenario"] == "base" else run["scenario"]
+    return (f"方案：{scenario} · 求解状态：{label} · 求解器："
+            f"{backend_name(run['backend'])} · 抽签种子：{run['seed']} · 测算编号："
+            f"{public_run_id(run['run_id'])}{opened}")
+
+
+BACKEND_NAMES = {"highs": "HiGHS", "cbc": "CBC", "cpsat": "CP-SAT"}
+
+
+def backend_name(backend: object) -> str:
+    """A solver as printed papers name it (the CLI's --backend value in the
+    run is the program's word, not the solver's name)."""
+    return BACKEND_NAMES.get(str(backend), str(backend or "-"))
 
 
 def public_run_id(run_id: object) -> str:

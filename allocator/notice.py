@@ -234,18 +234,18 @@ def write_notice_pdf(project: Project, path: Path, *, scenario: str = "base",
     title = f"{county}安置房分配结果公示"
     # A scenario's name stays off the public notice: a petition's trial is
     # often named after the household that petitioned.
-    which = "基准方案" if scenario == "base" else "本方案"
+    which = "" if scenario == "base" else "本方案"
     intro = (f"根据安置房分配规则和优先级，经{office}"
              f"分配，现将{which}新分配住房的{len(lines)}户名单公示如下。"
              f"公示期自{_day(posted_on)}起至{_day(until)}止，对名单有异议的，请在公示期内"
              "向安置办书面提出，逾期不予受理。")
     from allocator.allocate import STATUS_LABELS
-    from allocator.export import public_run_id
+    from allocator.export import backend_name, public_run_id
 
     status = STATUS_LABELS.get(run["status"], run["status"])
-    footer = (f"运行 {public_run_id(run['run_id'])} · 求解状态 {status} · 求解器 "
-              f"{run.get('backend') or '-'} · 抽签种子 {int(run['seed'])}（同等条件"
-              "按抽签排序，同一求解器可复核） · 公示日期 "
+    footer = (f"测算编号 {public_run_id(run['run_id'])} · 求解状态 {status} · 求解器 "
+              f"{backend_name(run.get('backend'))} · 抽签种子 {int(run['seed'])}"
+              "（同等条件按抽签排序，同一求解器可复核） · 公示日期 "
               f"{_day(posted_on)} · 异议截止 {_day(until)}")
 
     per_first = int((PAGE_H - 2 * MARGIN - 150) // ROW_H)

@@ -539,9 +539,10 @@ def _prepare(order: AllocationOrder, clean: _Cleaner) -> _Prepared:
 # Characters that must not begin a line / end a line (simple kinsoku rules).
 _NO_LINE_START = frozenset("，。、；：？！）」』》〕】〉”’…·%,.;:?!)]}>％—～")
 _NO_LINE_END = frozenset("（「『《〔【〈“‘([{<")
-# A number with thousands separators (1,049) is one word: a line never
-# breaks inside it.
-_TOKEN_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?"
+# A number with thousands separators (1,049) is one word, and so is a
+# number with its unit (534 m, 75.5 m²): a line never breaks inside them.
+_TOKEN_RE = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)? ?(?:m²|m)(?![A-Za-z0-9])"
+                       r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?"
                        r"|[A-Za-z0-9\u00c0-\u024f@._\-/+#*%]+| +|.", re.DOTALL)
 
 

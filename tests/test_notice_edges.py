@@ -182,7 +182,7 @@ def test_the_notice_of_a_current_petition_trial_is_printed(project, tmp_path):
     # Found by a new user: the trial's name (often the household's, as here
     # 信访) was printed in the heading and in every footer's run id.
     assert "信访" not in text
-    assert re.search(r"运行 \d{8}T\d{6}-\d+ · ", text)
+    assert re.search(r"测算编号 \d{8}T\d{6}-\d+ · ", text)
 
 
 def test_after_a_register_update_the_notice_is_refused_as_the_orders_are(

@@ -605,6 +605,9 @@ def test_a_line_never_breaks_inside_a_number(font: FontChoice) -> None:
         assert "".join(lines).replace(" ", "") == text.replace(" ", "")
         assert not any(line.endswith("1,") or line.startswith("049")
                        for line in lines), (width, lines)
+        # Nor between a number and its unit (a new user: "步行534\nm").
+        assert not any(line.lstrip().startswith("m") for line in lines), \
+            (width, lines)
 
 
 def test_a_gap_is_never_printed_as_nought_when_it_is_not():
@@ -621,4 +624,5 @@ def test_a_gap_is_never_printed_as_nought_when_it_is_not():
     label = run_label({"status": "feasible", "gap": 0.000025, "options_json": "{}",
                        "scenario": "base", "backend": "highs", "seed": 1,
                        "run_id": "base-20261206T100000"})
-    assert "差距0.0025%" in label
+    assert label == ("方案：基础方案 · 求解状态：可行解，未证明最优，差距0.0025% · "
+                     "求解器：HiGHS · 抽签种子：1 · 测算编号：20261206T100000")
