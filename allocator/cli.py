@@ -1158,7 +1158,7 @@ def _progress_bar(label: str):
             print(f"\r{label}: {done}/{total}", end="" if done < total else "\n",
                   file=sys.stderr)
         elif not interactive and done == total:
-            print(f"{label}: {done}/{total} pages", file=sys.stderr)
+            print(f"{label}: {done}/{total} households", file=sys.stderr)
     return report
 
 

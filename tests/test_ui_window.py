@@ -369,6 +369,43 @@ def test_allocator_gui_command_opens_the_project(tiny_gpkg, tmp_path):
     assert "TITLE" in done.stdout and "tiny.gpkg" in done.stdout
 
 
+def test_ctrl_c_in_the_terminal_closes_the_window(tiny_gpkg, tmp_path):
+    # Found by a new user: Ctrl-C in the terminal that started `allocator gui`
+    # did nothing, and minutes later broke off an autosave with a traceback.
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import os, signal, sys\n"
+        "from PySide6.QtCore import QTimer\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication(sys.argv[:1])\n"
+        "pressed = []\n"
+        "def press():\n"
+        "    for widget in app.topLevelWidgets():\n"
+        "        if widget.objectName() == 'mainWindow' and \\\n"
+        "                'tiny.gpkg' in widget.windowTitle() and not pressed:\n"
+        "            print('PRESS', flush=True)\n"
+        "            pressed.append(1)\n"
+        "            os.kill(os.getpid(), signal.SIGINT)\n"
+        "timer = QTimer()\n"
+        "timer.timeout.connect(press)\n"
+        "timer.start(200)\n"
+        "from allocator.cli import main\n"
+        f"code = main(['gui', {str(tiny_gpkg)!r}])\n"
+        "print('CLOSED', code, flush=True)\n"
+        "sys.exit(code)\n")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
+               XDG_STATE_HOME=str(tmp_path / "state"),
+               XDG_CONFIG_HOME=str(tmp_path / "config"))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "PRESS" in done.stdout and "CLOSED 0" in done.stdout
+    assert "Traceback" not in done.stderr and "KeyboardInterrupt" not in done.stderr
+
+
 def test_allocator_gui_command_refuses_a_missing_file(tmp_path):
     import argparse
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import threading
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ui.errors import ensure_file_logging
@@ -44,5 +46,22 @@ def run(project: Path | None = None, argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     window = create_window(project)
     window.show()
+    timer = close_on_interrupt(window)  # noqa: F841 (kept while the loop runs)
     logger.info("window started")
     return int(app.exec())
+
+
+def close_on_interrupt(window) -> QTimer | None:
+    """Make Ctrl-C in the terminal that started the window close it as its
+    close button does (asking first when edits are unsaved). Qt's event loop
+    runs no Python code of its own, so Python's handler of the signal waits
+    for a timer's tick (a quarter of a second) to run; without this, Ctrl-C
+    did nothing until some Python code ran, and then broke off whatever that
+    was (an autosave) with a traceback. Returns the timer, to be kept."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    signal.signal(signal.SIGINT, lambda _signum, _frame: window.close())
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
+    return timer
