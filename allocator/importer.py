@@ -556,7 +556,12 @@ def _read_layer(path: Path, mapping, required, inputs: ImportInputs):
     if any(p.severity == "error" and (p.row is None or frame.empty) for p in found):
         return None, found  # the file was refused as a whole
     table = Path(path).suffix.lower() in (".csv", ".txt", ".xlsx", ".xlsm")
-    renamed = _rename(frame, mapping, required, check, unknown="near",
+    # A table (CSV, Excel) is made for the tool, so a column it does not know
+    # is named (是否无障碍 for 无障碍 lost every accessible unit without a
+    # word); a GIS layer carries other attributes too, and only a known
+    # header written differently is.
+    renamed = _rename(frame, mapping, required, check,
+                      unknown="all" if table else "near",
                       header_row=1 if table else None)
     if renamed is not None and renamed.empty and not any(
         p.severity == "error" for p in found
@@ -911,10 +916,15 @@ def _check_wishes(households: pd.DataFrame, path: Path,
 
 
 def _duplicates(frame, column: str, label: str, check: _Checker) -> None:
+    """An error for each empty id and each id used on an earlier row (a
+    unit with no 房号 was given to a household and printed as "—")."""
     values = frame[column]
     first: dict[str, int] = {}
     for row, value in values.items():
-        if value in first:
+        if value == "":
+            check.error(row, label, f"empty {label}: every row needs its own; fill "
+                        "it in (or delete the row if it is no record)")
+        elif value in first:
             check.error(row, label, f"duplicate {label} {value!r}, also on row "
                         f"{first[value]}")
         else:
@@ -927,8 +937,6 @@ def _check_sites(frame: gpd.GeoDataFrame, path: Path):
     frame["site_id"] = frame["site_id"].map(_text)
     frame["name"] = frame["name"].map(_text)
     frame["note"] = frame["note"].map(_text) if "note" in frame else ""
-    for row in frame.index[frame["site_id"] == ""]:
-        check.error(row, "安置点编号", "empty site id")
     _duplicates(frame, "site_id", "安置点编号", check)
     return frame[["site_id", "name", "note", "geometry"]].reset_index(drop=True), \
         check.problems
@@ -943,6 +951,9 @@ def _check_facilities(frame: gpd.GeoDataFrame, path: Path):
     frame["kind"] = frame["type_label"].map(lambda t: FACILITY_KINDS.get(t.lower()))
     frame["note"] = frame["note"].map(_text) if "note" in frame else ""
     _duplicates(frame, "facility_id", "设施编号", check)
+    for row in frame.index[frame["name"] == ""]:
+        check.error(row, "名称", "empty 名称: orders and shortage notes name the "
+                    "facility; write its name")
     capacities = []
     for row, cells in frame.iterrows():
         if not isinstance(cells["kind"], str):

@@ -486,6 +486,13 @@ def _check_item(item: Any, key: str, where: str) -> list[str]:
                 expected += ("; put the ID number in quotes (\"...\") so it is "
                              "kept as written")
             problems.append(f"{where}: {name} = {value!r}: expected {expected}")
+    for name in ("facility_id", "unit_id", "household_id", "site_id") + (
+            ("name",) if key == "add_facilities" else ()):
+        if name in FIELDS[key] and isinstance(item.get(name), str) \
+                and not item[name].strip():
+            problems.append(f"{where}: {name} is empty; give it"
+                            + (" (a new id of its own)" if name.endswith("_id")
+                               and name != "site_id" else ""))
     if key == "add_facilities" and isinstance(item.get("kind"), str) \
             and item["kind"] not in KIND_NAMES:
         problems.append(f"{where}: kind = {item['kind']!r}: use 幼儿园, 小学, 初中, "

@@ -567,3 +567,36 @@ def test_a_big5_file_is_named_as_big5_not_read_as_garbled_gbk(tmp_path):
     frame, encoding, problems = read_table(gbk)
     assert encoding == "gb18030" and not problems
     assert frame.loc[2, "姓名"] == "吉㛃"
+
+
+def test_an_unknown_column_of_a_units_table_is_named(tmp_path):
+    # Found by a new user: 是否无障碍 for 无障碍 imported with no word, and every
+    # unit was then not accessible; 入住时间 for 入住日期 lost every move-in date.
+    text = (TINY / "units.csv").read_text(encoding="utf-8-sig")
+    units = tmp_path / "units.csv"
+    units.write_text(text.replace("无障碍", "是否无障碍", 1).replace(
+        "入住日期", "入住时间", 1), encoding="utf-8")
+    result = import_files(_inputs(units=units))
+    assert result.project is not None  # warnings only
+    lines = [line for line in _lines(result) if "units.csv" in line]
+    assert lines[0] == (
+        f"{units}:1:F: 警告 warning: column F header '是否无障碍' is not a known "
+        "column, so its values are ignored; did you mean 无障碍 (accessible)? If "
+        "so, write the header exactly as 无障碍 (no blanks, brackets or units)")
+    assert lines[1].startswith(f"{units}:1:I: 警告 warning: column I header "
+                               "'入住时间' is not a known column")
+    assert len(lines) == 2
+
+
+@pytest.mark.parametrize("name, header, label", [
+    ("units.csv", "房号", "房号"), ("facilities.csv", "设施编号", "设施编号"),
+    ("facilities.csv", "名称", "名称")])
+def test_an_empty_id_or_facility_name_is_refused_on_its_row(tmp_path, name, header,
+                                                            label):
+    # Found by a new user: a vacant unit with no 房号 was given to a household
+    # and printed as "—"; a facility with no name read "最近的服务半径外小学：，".
+    path = _with_cell(tmp_path, name, 3, header, "")
+    result = import_files(_inputs(**{name.split(".")[0]: path}))
+    assert result.project is None
+    found = [line for line in _lines(result) if name in line]
+    assert found[0].startswith(f"{path}:3:{label}: 错误 error: empty {label}")

@@ -335,3 +335,20 @@ def test_a_rule_change_is_described_by_the_rules_name():
         "规则“人均面积上限 m²”改为30"
     assert describe({"capacities": {"P1": 60}, "rules": {"unknown_rule": 1}}) == \
         "P1容量改为60；规则“unknown_rule”改为1"
+
+
+def test_an_empty_id_or_facility_name_in_a_changes_file_is_refused():
+    # Found by a new user: "unit_id": "" and "facility_id": "" were taken (a
+    # facility printed as 新增新小学（，容量300）).
+    from allocator.scenarios import change_problems
+
+    problems = change_problems({
+        "add_units": [{"unit_id": " ", "site_id": "S1", "area_m2": 75,
+                       "lon": 102.85, "lat": 28.03}],
+        "add_facilities": [{"facility_id": "", "name": "", "kind": "小学",
+                            "capacity": 300, "lon": 102.85, "lat": 28.03}]})
+    assert "changes: add_units[0]: unit_id is empty; give it (a new id of its own)" \
+        in problems
+    assert "changes: add_facilities[0]: facility_id is empty; give it (a new id " \
+        "of its own)" in problems
+    assert "changes: add_facilities[0]: name is empty; give it" in problems
