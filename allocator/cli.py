@@ -1274,8 +1274,17 @@ class _Staging(dict):
     """Output files written under hidden names (see :func:`_staged`)."""
 
     def publish(self) -> None:
-        """Give every staged file its own name."""
+        """Give every staged file its own name, and the permissions of the
+        file it replaces (see :func:`allocator.project.give_permissions`: an
+        order file shared as 0664 stayed 0600 after the next export)."""
+        from allocator.project import give_permissions
+
         for target, staging in self.items():
+            try:
+                before = os.stat(target)
+            except OSError:
+                before = None
+            give_permissions(staging, before, target)
             os.replace(staging, target)
         self.clear()
 

@@ -387,3 +387,33 @@ def test_a_date_wrong_for_many_households_names_five_of_them(tiny_project):
     problems = exit_date_problems(tiny_project, ids, dt.date(2027, 10, 2), TINY_TODAY)
     assert problems[0].startswith("household(s) X1, X2, X3, X4, X5 and 2 more: "
                                   "exit date 2027-10-02 is more than a year")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_an_export_keeps_the_permissions_of_the_files_it_replaces(
+        tiny_project, tmp_path, capsys):
+    # Found by a new user: orders, Excel and CSV files shared as 0664, 0640 or
+    # 0444 were 0600 after the next export (written under a hidden name, then
+    # moved over them), as the README says they are not.
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project, path)
+    assert main(["solve", str(path), "--backend", "highs", "--date",
+                 "2026-10-01"]) == 0
+    outputs = {"pdf": (tmp_path / "o.pdf", 0o664), "xlsx": (tmp_path / "a.xlsx", 0o640),
+               "csv": (tmp_path / "a.csv", 0o444)}
+    for target, mode in outputs.values():
+        target.write_text("old", encoding="utf-8")
+        os.chmod(target, mode)
+    fresh = tmp_path / "new.csv"
+    old_mask = os.umask(0o022)
+    try:
+        assert main(["export", str(path)] + [
+            part for option, (target, _mode) in outputs.items()
+            for part in (f"--{option}", str(target))]) == 0
+        assert main(["export", str(path), "--csv", str(fresh)]) == 0
+    finally:
+        os.umask(old_mask)
+    for target, mode in outputs.values():
+        assert stat.S_IMODE(target.stat().st_mode) == mode, target
+        assert target.read_bytes() != b"old"
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o600  # new: owner only
