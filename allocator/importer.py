@@ -24,7 +24,7 @@ from allocator import idnumber
 from allocator.ids import did_you_mean
 from allocator.project import Project, empty_frame
 from allocator.rules import age_on, default_rules
-from gis.readers import Problem, read_spatial, read_table
+from gis.readers import TOTAL_WORDS, Problem, read_spatial, read_table
 
 logger = logging.getLogger(__name__)
 
@@ -1082,9 +1082,6 @@ def _check_units(frame: gpd.GeoDataFrame, path: Path, site_ids: set[str] | None,
                   "status", "household_id", "placed_on", "geometry"]].reset_index(
                       drop=True), check.problems
 
-
-TOTAL_WORDS = ("合计", "总计", "小计", "共计", "总数")
-"""What a register's total rows say in their first cells."""
 
 PRINTED = (("name", "姓名"), ("relationship", "与户主关系"),
            ("origin_village", "原居住村"), ("origin_township", "原居住乡镇"))

@@ -907,6 +907,32 @@ def _shapefile_encoding(path: Path, override: str | None) -> tuple[str, list[Pro
                               "(as its .cpg says)", "note")]
 
 
+TOTAL_WORDS = ("合计", "总计", "小计", "共计", "总数")
+"""What a table's total rows say in their first cells."""
+
+
+def _without_total_rows(frame: pd.DataFrame, name: str
+                        ) -> tuple[pd.DataFrame, list[Problem]]:
+    """The table without its total rows (合计 in one of its first two cells,
+    as Excel sheets often end), and a warning for each: a total has no
+    coordinates, and was refused as "missing or non-numeric coordinate"."""
+    problems, totals = [], []
+    for row, cells in frame.iterrows():
+        word = next((w for w in (_cell_words(v) for v in list(cells.values)[:2])
+                     if w in TOTAL_WORDS), None)
+        if word is not None:
+            totals.append(row)
+            problems.append(Problem(
+                name, int(row), None, f"a {word} row (a total, not a record) is "
+                "skipped; delete it from the file to be rid of this warning",
+                "warning"))
+    return frame.drop(index=totals), problems
+
+
+def _cell_words(value) -> str:
+    return "".join(str(value).split()) if isinstance(value, str) else ""
+
+
 def _read_point_table(path, crs, coords, encoding):
     name = str(path)
     frame, _, problems = read_table(
@@ -919,6 +945,8 @@ def _read_point_table(path, crs, coords, encoding):
         return _empty(), [Problem(
             name, None, None,
             "has no coordinate columns; name them 经度 and 纬度 (or lon and lat)")]
+    frame, totals = _without_total_rows(frame, name)
+    problems = problems + totals
     system_col = find_column(frame, COORD_SYSTEM_HEADERS)
     lon = pd.to_numeric(frame[lon_col].map(_to_number), errors="coerce")
     lat = pd.to_numeric(frame[lat_col].map(_to_number), errors="coerce")

@@ -600,3 +600,24 @@ def test_an_empty_id_or_facility_name_is_refused_on_its_row(tmp_path, name, head
     assert result.project is None
     found = [line for line in _lines(result) if name in line]
     assert found[0].startswith(f"{path}:3:{label}: 错误 error: empty {label}")
+
+
+@pytest.mark.parametrize("name", ["units.csv", "facilities.csv"])
+def test_a_total_row_of_a_point_table_is_skipped_with_a_warning(tmp_path, name):
+    # Found by a new user: a 合计 row at the bottom of the units, facilities or
+    # sites table was refused as "missing or non-numeric coordinate"; the
+    # register's is skipped with a warning.
+    text = (TINY / name).read_text(encoding="utf-8-sig")
+    columns = text.splitlines()[0].count(",")
+    path = tmp_path / name
+    path.write_text(text.rstrip("\n") + "\n合 计" + "," * columns + "\n",
+                    encoding="utf-8")
+    rows = len(text.strip().splitlines()) + 1  # the spreadsheet row of 合计
+    result = import_files(_inputs(**{name.split(".")[0]: path}))
+    assert result.project is not None
+    assert [line for line in _lines(result) if name in line] == [
+        f"{path}:{rows}: 警告 warning: a 合计 row (a total, not a record) is "
+        "skipped; delete it from the file to be rid of this warning"]
+    table = result.project.housing_units if name == "units.csv" \
+        else result.project.facilities
+    assert len(table) == rows - 2
