@@ -478,6 +478,8 @@ def import_files(
         if any(p.severity == "error" and p.file == str(inputs.sites)
                for p in problems):
             site_ids = None
+        if site_ids is not None:
+            problems += _far_from_site(units, sites, inputs.units)
         units, found = _check_units(
             units, inputs.units, site_ids, register_ids, today,
             sizes=dict(zip(households["household_id"], households["size"])))
@@ -1142,6 +1144,46 @@ def _as_points(geometry: gpd.GeoSeries) -> gpd.GeoSeries:
     """Polygons (a building footprint, say) stand for their inner point."""
     points = geometry.geom_type == "Point"
     return geometry.where(points, geometry.representative_point())
+
+
+FAR_FROM_SITE_M = 1000.0
+"""A unit further than this from its site's area is named (see
+:func:`_far_from_site`)."""
+
+
+def _far_from_site(units: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
+                   path: Path) -> list[Problem]:
+    """A warning naming the units (rows as the file numbers them) that lie
+    more than :data:`FAR_FROM_SITE_M` from the area (or point) of their site:
+    walking distances are measured from the unit, so a unit typed 3 km off
+    (or read in the wrong --crs) is given schools and clinics of another
+    place without a word."""
+    from gis.crs import gauss_kruger_epsg
+
+    if units.empty or sites.empty or units.crs is None or sites.crs is None:
+        return []
+    centre = sites.to_crs("EPSG:4490").geometry.union_all().centroid
+    metric = f"EPSG:{gauss_kruger_epsg(centre.x)}"
+    area = dict(zip(sites["site_id"], sites.to_crs(metric).geometry))
+    points = units.to_crs(metric).geometry
+    far = []
+    for row, site, point in zip(units.index, units["site_id"].map(_text), points):
+        shape = area.get(site)
+        if shape is not None and point is not None and not point.is_empty:
+            distance = shape.distance(point)
+            if distance > FAR_FROM_SITE_M:
+                far.append((int(row), _text(units.loc[row, "unit_id"]), site,
+                            distance))
+    if not far:
+        return []
+    listed = ", ".join(f"row {row} ({unit}, {metres / 1000:,.1f} km from {site})"
+                       for row, unit, site, metres in far[:5])
+    more = f" and {len(far) - 5} more" if len(far) > 5 else ""
+    return [Problem(str(path), far[0][0], "经度/纬度", (
+        f"{len(far)} unit(s) lie more than {FAR_FROM_SITE_M:,.0f} m from their "
+        f"site's area: {listed}{more}; walking distances to schools and clinics "
+        "are measured from the unit, so check their coordinates, their site "
+        "(安置点编号) and the coordinate system (--crs, --coords)"), "warning")]
 
 
 def _outside_county(frame: gpd.GeoDataFrame, county: gpd.GeoDataFrame,

@@ -244,10 +244,15 @@ def test_sites_read_in_the_wrong_zone_are_outside_the_county(tmp_path):
         register=TINY / "register.csv", sites=geojson, units=TINY / "units.csv",
         facilities=TINY / "facilities.csv", county=TINY / "county.geojson",
         crs="EPSG:4544"))  # zone 35: about 300 km off
-    assert [str(p) for p in result.problems] == [
+    problems = [str(p) for p in result.problems]
+    assert problems[0] == (
         f"{geojson}:1:geometry: 警告 warning: 1 features lie outside the county "
         "boundary (rows 1); check their coordinates and their coordinate system "
-        "(--crs, --coords), or the --county file"]
+        "(--crs, --coords), or the --county file")
+    # And so the units (in degrees, where they belong) are far from it.
+    assert len(problems) == 2 and problems[1].startswith(
+        f"{TINY / 'units.csv'}:2:经度/纬度: 警告 warning: 6 unit(s) lie more than "
+        "1,000 m from their site's area: row 2 (A-101, 2")
     right = import_files(ImportInputs(
         register=TINY / "register.csv", sites=geojson, units=TINY / "units.csv",
         facilities=TINY / "facilities.csv", county=TINY / "county.geojson",
@@ -621,3 +626,19 @@ def test_a_total_row_of_a_point_table_is_skipped_with_a_warning(tmp_path, name):
     table = result.project.housing_units if name == "units.csv" \
         else result.project.facilities
     assert len(table) == rows - 2
+
+
+def test_a_unit_far_from_its_site_is_named(tmp_path):
+    # Found by a new user: units moved 3 km from their site's area imported
+    # with no word, and were given the schools of another place.
+    units = _with_cell(tmp_path, "units.csv", 3, "纬度", "28.057")  # 3 km north
+    result = import_files(_inputs(units=units))
+    assert result.project is not None
+    found = [line for line in _lines(result) if "units.csv" in line]
+    assert len(found) == 1 and found[0].startswith(
+        f"{units}:3:经度/纬度: 警告 warning: 1 unit(s) lie more than 1,000 m from "
+        "their site's area: row 3 (A-201, ")
+    assert "km from S1)" in found[0]
+    # The tiny county as it is: every unit within its site.
+    assert not [line for line in _lines(import_files(_inputs()))
+                if "units.csv" in line]
