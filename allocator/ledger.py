@@ -204,6 +204,8 @@ def household_history(project: Project, household_id: str) -> pd.DataFrame:
 
 
 LIST_KEYS = ("households", "details", "freed_units")
+ALLOCATION_KINDS = ("existing", "allocated", "waiting")
+"""What a solve's ledger entry counts its households by (its "households")."""
 """Keys of a ledger value that list many households or units at once (a
 solve's or a reallocation's changes, the units its exits freed)."""
 
@@ -236,6 +238,8 @@ def about_household(text, household: str, units: frozenset = frozenset()) -> str
         narrowed[key] = items
         if key not in LIST_KEYS:
             continue
+        if isinstance(items, dict) and set(items) <= set(ALLOCATION_KINDS):
+            continue  # a solve's counts by kind of allocation, not households
         if isinstance(items, dict) and len(items) > 1:
             mine = {k: v for k, v in items.items() if k == household}
         elif isinstance(items, list) and len(items) > 1:

@@ -327,3 +327,17 @@ def test_a_households_allocation_in_its_history_says_who_and_in_words(tmp_path):
     # user: "no longer in the register; its ledger entries follow").
     assert ledger_entries(project, household="H55").empty
     assert len(ledger_entries(project, household="H5")) == 1
+
+
+def test_a_solves_counts_are_not_read_as_households(tiny_project):
+    # Found by a new user: one household's history showed a solve's entry as
+    # "households": {}, "households_not_shown": 3, its counts by kind of
+    # allocation taken for a list of households.
+    counts = {"allocated": 4, "existing": 1, "waiting": 1}
+    tiny_project.log("allocate", "scenario base",
+                     after={"run_id": "r1", "status": "optimal",
+                            "households": counts}, reason="solve")
+    history = household_history(tiny_project, "H2")
+    (after,) = history.loc[history["action"] == "allocate", "after"]
+    assert json.loads(after) == {"run_id": "r1", "status": "optimal",
+                                 "households": counts}
