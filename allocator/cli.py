@@ -622,8 +622,8 @@ def main(argv: list[str] | None = None) -> int:
                   "command would have done after the save was cut short",
                   file=sys.stderr)
         else:
-            print(f"{what}; nothing was saved by the interrupted step",
-                  file=sys.stderr)
+            print(f"{what}; nothing was saved (files written before this command "
+                  "are as they were)", file=sys.stderr)
         return EXIT_DATA
     except Exception as exc:  # the one place that turns errors into messages
         return _report(exc, log_file)
@@ -897,7 +897,7 @@ def _solve(project, args, quiet: bool = False):
 
 
 def _not_stored(outcome, scenario: str, kept: bool = True,
-                saved: bool = True) -> None:
+                saved: bool = True, again: str = "Solve again") -> None:
     """Say that a solve stored no allocation, why, and what to do; ``kept``:
     the scenario has an allocation from an earlier solve, which stays;
     ``saved``: the project was just saved with the run in its ledger."""
@@ -928,7 +928,7 @@ def _not_stored(outcome, scenario: str, kept: bool = True,
              + "尚无分配。")
     where = f"scenario {scenario}: " if named else ""
     print(f"错误 error: {where}solve ended {status} ({why}); no "
-          f"allocation was stored{recorded}, {stays}Solve again "
+          f"allocation was stored{recorded}, {stays}{again} "
           + ("and let it finish (no Ctrl-C)" if status == "cancelled"
              else "with a longer --time-limit (or none)"), file=sys.stderr)
 
@@ -1630,11 +1630,6 @@ def _bench_county(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from allocator.export import export_pdf, export_xlsx
-    from allocator.importer import ImportInputs
-    from allocator.project import save_project
-    from sample_data import sample_files, sample_history_files
-
     out = args.out
     if out.exists() and not out.is_dir():
         print(f"错误 error: {out} is a file, not a folder; choose another --out",
@@ -1658,6 +1653,21 @@ def cmd_demo(args) -> int:
         print(f"错误 error: cannot write in {out}; choose another --out",
               file=sys.stderr)
         return EXIT_DATA
+    from allocator.project import project_lock
+
+    # Two demos into one folder would write the same files at once: the
+    # second is refused, as a second command on one project is.
+    with project_lock(out / "project.gpkg"):
+        return _demo_into(out, args)
+
+
+def _demo_into(out: Path, args) -> int:
+    """The demo's work, in a folder checked and held by :func:`cmd_demo`."""
+    from allocator.export import export_pdf, export_xlsx
+    from allocator.importer import ImportInputs
+    from allocator.project import save_project
+    from sample_data import sample_files, sample_history_files
+
     files = sample_files()
     inputs = ImportInputs(register=files["register"], sites=files["sites"],
                           units=files["units"], facilities=files["facilities"],
@@ -1673,7 +1683,9 @@ def cmd_demo(args) -> int:
     outcome = _solve(project, args)
     if outcome.solution is None:
         # A new import, not saved: nothing before, nothing recorded.
-        _not_stored(outcome, "base", kept=False, saved=False)
+        _not_stored(outcome, "base", kept=False, saved=False,
+                    again=f"Nothing was written in {out}; run `allocator demo` "
+                    "again")
         return EXIT_DATA
     _not_proven(outcome)
     # The orders and the table are written beside their names and put in

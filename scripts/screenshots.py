@@ -121,9 +121,11 @@ def main(argv: list[str] | None = None) -> int:
             unsolved = args.project or prepare_project(folder)
         xvfb, display = start_xvfb()
         try:
+            # The windows' own temporary files (settings, a sample register
+            # with names and ID numbers) go in this folder, removed at the end.
             env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb",
                        XDG_STATE_HOME=str(folder / "state"),
-                       XDG_CONFIG_HOME=str(folder / "config"))
+                       XDG_CONFIG_HOME=str(folder / "config"), TMPDIR=str(folder))
             failures = 0
             for language, scale, first in RUNS:
                 if args.only and not ({language, f"{language}-{scale}"}

@@ -224,3 +224,27 @@ def test_arguments_a_tired_planner_gets_wrong(argv, said, capsys):
         main(argv)
     assert refused.value.code == 2
     assert said in capsys.readouterr().err
+
+
+def test_a_second_demo_into_a_folder_in_use_is_refused(tmp_path, capsys):
+    # Found by a new user: two `allocator demo --out o` at once both ran,
+    # writing the same files at the same time.
+    import os
+
+    if os.name == "nt":
+        pytest.skip("the lock is taken here by POSIX flock")
+    import fcntl
+
+    out = tmp_path / "o"
+    out.mkdir()
+    lock = out / ".project.gpkg.lock"
+    lock.write_text("4242")
+    holder = os.open(lock, os.O_RDWR)  # the first demo, at work
+    fcntl.flock(holder, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    try:
+        assert main(["demo", "--out", str(out)]) == 1
+    finally:
+        os.close(holder)
+    assert ("project.gpkg is being changed by another allocator process (pid "
+            "4242)") in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == [".project.gpkg.lock"]
