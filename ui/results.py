@@ -43,6 +43,7 @@ from allocator.explain import (
     unserved_people,
     walking_distances,
 )
+from allocator.export import backend_name
 from allocator.kpis import OPTIONAL_ROWS, compute_kpis, gap_percent, kpi_cell
 from allocator.project import Project
 from allocator.rules import SCHOOL_KINDS
@@ -204,7 +205,7 @@ class KpiPanel(QWidget):
         text = fill(
             self.tr("求解状态：%1 · 求解器 %2 · 用时 %3 秒 · 差距 %4 · 抽签种子 %5 · "
                     "运行 %6"),
-            status_text(run), run.get("backend"), run.get("seconds"),
+            status_text(run), backend_name(run.get("backend")), run.get("seconds"),
             "-" if gap is None or gap != gap else gap_percent(gap), run.get("seed"),
             run.get("run_id"))
         options = run_options_text(run, current_language())
