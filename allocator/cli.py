@@ -2661,6 +2661,16 @@ def _cmd_exits(args) -> int:
     if not targets:
         print("no household to confirm; nothing changed", file=sys.stderr)
         return EXIT_OK
+    if not args.household and len(targets) > 1 and not args.reason:
+        # Found by a new user: a bare `exits P --apply` confirmed 359 exits at
+        # once and freed their units that day, past taking back.
+        freed = " and free their units today" if exit_on <= today else ""
+        print(f"错误 error: --apply without --household confirms the exits of all "
+              f"{len(targets)} qualifying households at once{freed}; give the "
+              "decision it carries out as --reason (e.g. --reason 2026年度退出审核) "
+              "to confirm them all, or name the households with --household; "
+              "nothing changed", file=sys.stderr)
+        return EXIT_USAGE
     try:
         confirm_exits(project, targets, exit_on, today, reason=args.reason)
     except ExitError as exc:

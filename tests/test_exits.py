@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -366,3 +367,20 @@ def test_a_reallocation_dated_before_an_exit_in_effect_is_refused(
     assert path.read_bytes() == before
     assert main(["reallocate", str(path), "--date", "2026-09-30"]) == 0
 
+
+
+def test_confirming_every_qualifier_at_once_needs_a_reason(sample_with_history,
+                                                           tmp_path, capsys):
+    # Found by a new user: a bare `allocator exits P --apply` confirmed the
+    # exits of 359 households and freed their units that day, past taking back.
+    path = tmp_path / "p.gpkg"
+    save_project(sample_with_history, path)
+    capsys.readouterr()
+    assert main(["exits", str(path), "--apply"]) == 2
+    err = capsys.readouterr().err
+    found = re.search(r"--apply without --household confirms the exits of all "
+                      r"(\d+) qualifying households at once and free their units "
+                      r"today; give the decision it carries out as --reason", err)
+    assert found and int(found.group(1)) > 1
+    assert err.rstrip().endswith("nothing changed")
+    assert load_project(path).exits.empty
