@@ -726,6 +726,37 @@ def find_column(frame: pd.DataFrame, names: tuple[str, ...]) -> str | None:
     return None
 
 
+SPATIAL_KINDS = {".gpkg": "GeoPackage", ".geojson": "GeoJSON", ".json": "GeoJSON",
+                 ".shp": "Shapefile"}
+SHAPEFILE_PARTS = (".shx", ".dbf")
+"""Files a Shapefile cannot be read without (its .prj and .cpg are told of
+when missing, see :func:`read_spatial` and :func:`_shapefile_encoding`)."""
+
+
+def _unreadable_layer(path: Path, suffix: str) -> str | None:
+    """Why a spatial file cannot be read, said before GDAL says it in its own
+    words: empty, a PDF or workbook under a GIS name, a Shapefile copied
+    without its .shx or .dbf; None otherwise."""
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    if not head.strip():
+        return "the file is empty; export the layer again from the GIS software"
+    kind = _binary(head) if suffix in (".geojson", ".json") else \
+        next((k for magic, k in BINARY_KINDS if head.startswith(magic)), None)
+    if kind is not None:
+        return (f"is not a {SPATIAL_KINDS.get(suffix, 'spatial')} file: it is "
+                f"{kind}; export the layer from the GIS software")
+    if suffix == ".shp":
+        missing = [part for part in SHAPEFILE_PARTS
+                   if not any(path.with_suffix(s).exists()
+                              for s in (part, part.upper()))]
+        if missing:
+            return (f"the Shapefile's {' and '.join(missing)} file(s) are missing "
+                    f"beside it ({path.stem}{missing[0]}); a Shapefile is several "
+                    "files: copy its .shp, .shx, .dbf, .prj and .cpg together")
+    return None
+
+
 def read_spatial(
     path: Path,
     *,
@@ -763,6 +794,9 @@ def read_spatial(
             f"unsupported file type {suffix!r}; use .gpkg, .geojson, .shp, "
             ".csv or .xlsx")]
 
+    found = _unreadable_layer(path, suffix)
+    if found is not None:
+        return _empty(), [Problem(name, None, None, found)]
     notes: list[Problem] = []
     if suffix == ".shp":
         encoding, notes = _shapefile_encoding(path, encoding)
@@ -771,15 +805,27 @@ def read_spatial(
     try:
         with warnings.catch_warnings():
             # A GeoJSON column of mixed values (a capacity written 很多) is
-            # read as text; the checks after name its rows.
+            # read as text; the checks after name its rows. GDAL's remarks
+            # on a Shapefile's encoding are said by _shapefile_encoding.
             warnings.filterwarnings("ignore", message="Could not parse column")
+            warnings.filterwarnings("ignore", category=RuntimeWarning,
+                                    module="pyogrio")
             frame = pyogrio.read_dataframe(path, encoding=encoding)
     except Exception as exc:  # GDAL reports many kinds of unreadable files
         hint = ""
         if "codec" in str(exc) or "decode" in str(exc):
             hint = "; its text encoding is not the declared one: give --encoding gbk"
+        if "not recognized as being in a supported file format" in str(exc):
+            return _empty(), [Problem(name, None, None, (
+                f"cannot be read as a {SPATIAL_KINDS[suffix]} file (it is damaged, "
+                "or of another kind under this name); export the layer again "
+                "from the GIS software"))]
         return _empty(), [Problem(name, None, None,
                                   f"cannot be read as a spatial file: {exc}{hint}")]
+    if frame.empty:
+        return _empty(), [Problem(name, None, None, (
+            "has no features (an empty layer); export the layer with its "
+            "features, or check that this is the right file"))]
     frame.index = pd.RangeIndex(1, 1 + len(frame))
     frame.columns = [c if c == "geometry" else clean_header(c) for c in frame.columns]
     problems: list[Problem] = list(notes)

@@ -642,3 +642,40 @@ def test_a_unit_far_from_its_site_is_named(tmp_path):
     # The tiny county as it is: every unit within its site.
     assert not [line for line in _lines(import_files(_inputs()))
                 if "units.csv" in line]
+
+
+def test_unreadable_layers_are_named_in_the_planners_words(tmp_path):
+    # Found by a new user: GDAL's own words ("not recognized as being in a
+    # supported file format.; It might help to specify the correct driver
+    # ...", "Set SHAPE_RESTORE_SHX config option to YES") reached the planner.
+    import geopandas as gpd
+
+    empty = tmp_path / "empty.geojson"
+    empty.write_bytes(b"")
+    pdf = tmp_path / "sites.geojson"
+    pdf.write_bytes(b"%PDF-1.7\n%\xe2\xe3\n1 0 obj\n")
+    broken = tmp_path / "sites.gpkg"
+    broken.write_bytes(b"this was never a GeoPackage\n" * 10)
+    nothing = tmp_path / "none.geojson"
+    nothing.write_text('{"type": "FeatureCollection", "features": []}',
+                       encoding="utf-8")
+    shapefile = tmp_path / "shp" / "sites.shp"
+    shapefile.parent.mkdir()
+    gpd.read_file(TINY / "sites.geojson").to_file(shapefile)
+    shapefile.with_suffix(".shx").unlink()
+    expected = {
+        empty: "the file is empty; export the layer again from the GIS software",
+        pdf: "is not a GeoJSON file: it is a PDF document; export the layer from "
+             "the GIS software",
+        broken: "cannot be read as a GeoPackage file (it is damaged, or of another "
+                "kind under this name); export the layer again from the GIS "
+                "software",
+        nothing: "has no features (an empty layer); export the layer with its "
+                 "features, or check that this is the right file",
+        shapefile: "the Shapefile's .shx file(s) are missing beside it "
+                   "(sites.shx); a Shapefile is several files: copy its .shp, "
+                   ".shx, .dbf, .prj and .cpg together"}
+    for path, message in expected.items():
+        frame, problems = read_spatial(path)
+        assert frame.empty
+        assert [str(p) for p in problems] == [f"{path}: 错误 error: {message}"]
