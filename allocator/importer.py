@@ -202,6 +202,23 @@ def _date(value: Any) -> dt.date | None:
     return None
 
 
+EXCEL_DAY_ZERO = dt.date(1899, 12, 30)
+"""The day an Excel date number counts from (1900 date system)."""
+
+
+def _not_a_date(value: Any) -> str:
+    """The error for a cell that is no date: a date number that Excel shows
+    when a date cell's format is lost (43964) is told as the day it stands
+    for, so the planner can check it rather than guess."""
+    text = _text(value)
+    message = f"{text!r} is not a date; write it as YYYY-MM-DD"
+    if re.fullmatch(r"\d{5}", text) and 1 <= int(text) <= 73050:
+        day = EXCEL_DAY_ZERO + dt.timedelta(days=int(text))
+        message += (f" (as an Excel date number it is {day.isoformat()}: format "
+                    "the column as a date in Excel, or type the date)")
+    return message
+
+
 def normalise_disability(text: str) -> tuple[str | None, str]:
     """Disability as type + grade (肢体二级), or 无.
 
@@ -726,8 +743,7 @@ def _read_register(path: Path, encoding: str | None, today: dt.date | None = Non
             check.warn(row, "身份证号", note)
         birth = _date(cells.get("birth_date"))
         if birth is None:
-            check.error(row, "出生日期", f"{_text(cells.get('birth_date'))!r} is not a "
-                        "date; write it as YYYY-MM-DD")
+            check.error(row, "出生日期", _not_a_date(cells.get("birth_date")))
         else:
             _date_bounds(check, row, "出生日期", birth, today, "birth date",
                          "the 户口簿 (and the birth digits of the ID number with "
@@ -854,7 +870,7 @@ def _read_register(path: Path, encoding: str | None, today: dt.date | None = Non
         waiting = _date(head["waiting_since"]) if _text(head["waiting_since"]) else None
         if _text(head["waiting_since"]) and waiting is None:
             check.error(int(head["row"]), "轮候登记日期",
-                        f"{_text(head['waiting_since'])!r} is not a date")
+                        _not_a_date(head["waiting_since"]))
         elif waiting is not None:
             # The waiting time gives priority points: a wrong date moves the
             # household up or down the list.
@@ -1066,8 +1082,7 @@ def _check_units(frame: gpd.GeoDataFrame, path: Path, site_ids: set[str] | None,
         occupants.append(occupant or None)
         date = _date(cells.get("placed_on")) if _text(cells.get("placed_on")) else None
         if _text(cells.get("placed_on")) and date is None:
-            check.error(row, "入住日期", f"{_text(cells.get('placed_on'))!r} is not a "
-                        "date; write it as YYYY-MM-DD")
+            check.error(row, "入住日期", _not_a_date(cells.get("placed_on")))
         elif date is not None:
             # Years housed count from it (exit rule, alerts).
             _date_bounds(check, row, "入住日期", date, today, "move-in date",

@@ -679,3 +679,15 @@ def test_unreadable_layers_are_named_in_the_planners_words(tmp_path):
         frame, problems = read_spatial(path)
         assert frame.empty
         assert [str(p) for p in problems] == [f"{path}: 错误 error: {message}"]
+
+
+def test_an_excel_date_number_is_told_as_the_day_it_stands_for(tmp_path):
+    # Found by a new user: 入住日期 43964 (a date cell whose format was lost)
+    # was refused as "'43964' is not a date" with no word of the day it was.
+    units = _with_cell(tmp_path, "units.csv", 2, "入住日期", "43964")
+    result = import_files(_inputs(units=units))
+    assert result.project is None
+    assert [line for line in _lines(result) if "units.csv" in line] == [
+        f"{units}:2:入住日期: 错误 error: '43964' is not a date; write it as "
+        "YYYY-MM-DD (as an Excel date number it is 2020-05-13: format the column "
+        "as a date in Excel, or type the date)"]
