@@ -1412,6 +1412,8 @@ def mark_changed_units(project: Project, before, cause: str = "重新求解",
     marked = {h for h, c in zip(rows.loc[base, "household_id"].tolist(),
                                 rows.loc[base, "change"].tolist())
               if isinstance(c, str) and c}
+    facility_names = dict(zip(project.facilities["facility_id"].tolist(),
+                              project.facilities["name"].tolist()))
     for household_id, was, unit, kind in changed:
         if household_id in marked:
             continue  # marked already, with its own reason (a reallocation)
@@ -1420,7 +1422,10 @@ def mark_changed_units(project: Project, before, cause: str = "重新求解",
         why = {"moved": f"{cause}，原分配房屋{was}改为{unit}",
                "allocated": f"{cause}，由轮候改为分配房屋{unit}",
                "unhoused": f"{cause}，原分配房屋{was}{gone}，重新轮候",
-               "service": f"{cause}，学位或卫生服务变动"}[kind]
+               "service": f"{cause}，学位或卫生服务变动："
+                          + "；".join(_place_change_texts(
+                              facility_names, places.get(household_id, frozenset()),
+                              now_places.get(household_id, frozenset())))}[kind]
         i = at_row[household_id]
         reason = rows.at[i, "reason"]
         reasons[household_id] = why
@@ -1442,6 +1447,25 @@ def mark_changed_units(project: Project, before, cause: str = "重新求解",
                                    for h, w, u, _kind in changed}},
                 reason=f"{cause}：分配结果变动的户")
     return changed
+
+
+def _place_change_texts(names: dict[str, str], was: frozenset, now: frozenset
+                        ) -> list[str]:
+    """What changed of one household's school places and clinics, one text
+    per member and kind as a reallocation says it (``H1-02小学由无改为第一小学``),
+    from its placements before and after (see :func:`base_placements`)."""
+    before = {(member, kind): f for member, kind, f in was}
+    after = {(member, kind): f for member, kind, f in now}
+    order = {kind: i for i, kind in enumerate(KIND_LABELS)}
+    texts = []
+    for member, kind in sorted(set(before) | set(after),
+                               key=lambda pair: (pair[0], order.get(pair[1], 9))):
+        old, new = before.get((member, kind)), after.get((member, kind))
+        if old != new:
+            texts.append(f"{member}{KIND_LABELS.get(kind, kind)}由"
+                         f"{names.get(old, old) if old else '无'}改为"
+                         f"{names.get(new, new) if new else '无'}")
+    return texts
 
 
 def _base_run_id(project: Project) -> str | None:

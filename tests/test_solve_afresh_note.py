@@ -91,3 +91,25 @@ def test_a_later_solve_or_reallocation_that_changes_nothing_keeps_them(
     assert "H2  B-101  调换住房\nH3  轮候  失去原分配房屋，重新轮候\n" in out
     assert ") changed no household; the solve before it (run " f"{first}" in out
     assert "changed 2 household(s), whose allocation has not changed since" in out
+
+
+def test_a_changed_school_place_is_said_member_by_member(tmp_path, capsys):
+    # Found by a new user: the order of a household whose school place a solve
+    # changed said only "变动原因：重新求解，学位或卫生服务变动", where a
+    # reallocation says whose place changed from what to what.
+    from allocator.project import save_project
+
+    path = tiny_solved_by_cli(tmp_path / "p.gpkg")
+    project = load_project(path)
+    services = project.service_assignments
+    places = dict(zip(services["member_id"] + " " + services["kind"],
+                      services["facility_id"]))
+    assert places["H0-03 kindergarten"] == places["H0-04 kindergarten"] == "K1"
+    assert not isinstance(places["H1-02 kindergarten"], str)  # H1's: no place
+    facilities = project.facilities
+    facilities.loc[facilities["facility_id"] == "K1", "capacity"] = 3
+    save_project(project, path)
+    assert main(["solve", str(path), "--backend", "cpsat", "--date", DAY]) == 0
+    rows = load_project(path).allocations.set_index("household_id")
+    assert rows.loc["H1", "reason"].startswith(
+        "变动原因：重新求解，学位或卫生服务变动：H1-02幼儿园由无改为第一幼儿园。")
