@@ -1060,7 +1060,7 @@ def _check_units(frame: gpd.GeoDataFrame, path: Path, site_ids: set[str] | None,
                 check.error(row, "现住户号", "unit is 已入住 but names no household")
             elif occupant not in known_households:
                 check.error(row, "现住户号", f"household {occupant!r} is not in the "
-                            "register")
+                            "register" + did_you_mean(occupant, known_households))
             elif occupant in occupant_rows:
                 check.error(row, "现住户号", f"household {occupant} already occupies "
                             f"the unit on row {occupant_rows[occupant]}")

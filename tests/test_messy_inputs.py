@@ -691,3 +691,13 @@ def test_an_excel_date_number_is_told_as_the_day_it_stands_for(tmp_path):
         f"{units}:2:入住日期: 错误 error: '43964' is not a date; write it as "
         "YYYY-MM-DD (as an Excel date number it is 2020-05-13: format the column "
         "as a date in Excel, or type the date)"]
+
+
+def test_an_occupant_written_in_lower_case_gets_the_id_meant(tmp_path):
+    # Found by a new user: 现住户号 zj-002204 for ZJ-002204 was refused as "not
+    # in the register" with no word of the household meant.
+    units = _with_cell(tmp_path, "units.csv", 4, "现住户号", "h0")
+    result = import_files(_inputs(units=units))
+    assert [line for line in _lines(result) if "units.csv" in line] == [
+        f"{units}:4:现住户号: 错误 error: household 'h0' is not in the register "
+        "(did you mean H0?)"]
