@@ -596,6 +596,7 @@ def main(argv: list[str] | None = None) -> int:
     refused = _output_refused(args)  # before any work
     if refused is not None:
         return refused
+    _misnamed_outputs(args)
     stdout = sys.stdout
     sys.stdout = _ReaderMayLeave(stdout)
     logger.info("allocator %s", args.command, extra={"file_only": True})
@@ -639,6 +640,27 @@ class Terminated(KeyboardInterrupt):
 
 def _terminate(signum, frame):
     raise Terminated
+
+
+OUTPUT_SUFFIXES = {"pdf": ".pdf", "xlsx": ".xlsx", "csv": ".csv", "json": ".json",
+                   "geojson": ".geojson"}
+"""The file name ending each output option's kind of file has."""
+
+
+def _misnamed_outputs(args) -> None:
+    """A warning for an output named as another kind of file (``--pdf
+    orders.csv``): it is written as asked, but would open in the wrong
+    program."""
+    for option, suffix in OUTPUT_SUFFIXES.items():
+        target = getattr(args, option, None)
+        if not isinstance(target, Path):
+            continue
+        given = target.suffix.lower()
+        if given != suffix and given in OUTPUT_SUFFIXES.values():
+            print(f"警告 warning: --{option} {target} is written as a "
+                  f"{suffix[1:].upper()} file under a {given} name; name it "
+                  f"{target.with_suffix(suffix).name} so that it opens in the right "
+                  "program", file=sys.stderr)
 
 
 def _output_refused(args) -> int | None:

@@ -44,3 +44,20 @@ def test_a_name_the_font_lacks_holds_back_the_tables_and_says_so(tmp_path, capsy
     cells = [cell for row in load_workbook(xlsx)["分配结果"].iter_rows(
         values_only=True) for cell in row]
     assert f"吉克{RARE}呷" in cells
+
+
+def test_an_output_named_as_another_kind_of_file_is_warned_of(tmp_path, capsys):
+    # Found by a new user: `export --pdf x.csv` wrote a PDF under a .csv name
+    # without a word.
+    from tests.conftest import tiny_solved_by_cli
+
+    path = tiny_solved_by_cli(tmp_path / "p.gpkg")
+    capsys.readouterr()
+    target = tmp_path / "orders.csv"
+    assert main(["export", str(path), "--pdf", str(target)]) == 0
+    assert capsys.readouterr().err.startswith(
+        f"警告 warning: --pdf {target} is written as a PDF file under a .csv name; "
+        "name it orders.pdf so that it opens in the right program")
+    assert target.read_bytes().startswith(b"%PDF")
+    assert main(["export", str(path), "--pdf", str(tmp_path / "o.pdf")]) == 0
+    assert "warning" not in capsys.readouterr().err
