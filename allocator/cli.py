@@ -1394,8 +1394,6 @@ def _order_note(order) -> None:
           file=sys.stderr)
 
 
-MERGED_RULES = frozenset({"issuing_office"})
-"""Table rules whose --set changes only the entries it names."""
 
 YES_NO = {"true": True, "yes": True, "on": True, "是": True, "开": True,
           "false": False, "no": False, "off": False, "否": False, "关": False}
@@ -1411,6 +1409,7 @@ def _cmd_rules(args) -> int:
     )
     from allocator.rules import (
         DEFAULTS,
+        MERGED_RULES,
         WHOLE_NUMBER_RULES,
         problem_keys,
         rule_problems,
@@ -1441,7 +1440,9 @@ def _cmd_rules(args) -> int:
                     changed[key] = int(changed[key])  # 1e9 is 1000000000
                 if key in MERGED_RULES and isinstance(changed[key], dict) \
                         and isinstance(project.rules.get(key), dict):
-                    # One office at a time: the others stay as they were.
+                    # One office (or kind of points) at a time: the others
+                    # stay as they were (a partial priority_points set the
+                    # others to 0, and a solve moved 547 households).
                     changed[key] = {**project.rules[key], **changed[key]}
             unusable.pop(key, None)
         problems = [f"{unreadable_rule(key, value)}; set it too"

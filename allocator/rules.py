@@ -300,6 +300,15 @@ def problem_keys(problems: list[str]) -> list[str]:
     return keys
 
 
+MERGED_RULES = frozenset({"issuing_office", "priority_points"})
+"""Table rules whose change (``rules --set``, a scenario's rules) changes
+only the entries it names; the others stay as they were."""
+
+OPEN_KEYED_RULES = frozenset({"issuing_office"})
+"""Table rules whose keys are the planner's (categories); every other table
+rule takes only the keys of its default."""
+
+
 def rule_problems(rules: dict[str, Any]) -> list[str]:
     """What is wrong with a set of rules (empty when they can be used)."""
     problems = []
@@ -334,6 +343,14 @@ def rule_problems(rules: dict[str, Any]) -> list[str]:
             missing = set(expected) - set(value)
             if missing and key not in ("priority_points", "issuing_office"):
                 problems.append(f"{key}: missing {', '.join(sorted(missing))}")
+            unknown = [] if key in OPEN_KEYED_RULES else [
+                name for name in value if name not in expected]
+            if unknown:
+                problems.append(f"{key}: {', '.join(map(repr, unknown))} "
+                                f"{'is' if len(unknown) == 1 else 'are'} not one of "
+                                f"{', '.join(expected)}")
+                value = {name: item for name, item in value.items()
+                         if name in expected}
             for name, item in value.items():
                 if key == "issuing_office":
                     problems += _office_problems(name, item, expected)

@@ -62,6 +62,7 @@ from allocator.rules import (
     DEFAULTS,
     FACILITY_KINDS,
     KIND_LABELS,
+    MERGED_RULES,
     NUMBER_MAX,
     rule_problems,
 )
@@ -1027,6 +1028,9 @@ def apply_changes(project: Project, changes: dict[str, Any], name: str,
         ignore_index=True)
 
     rules = dict(changes.get("rules", {}))
+    for key in MERGED_RULES & set(rules):
+        if isinstance(rules[key], dict) and isinstance(data.rules.get(key), dict):
+            rules[key] = {**data.rules[key], **rules[key]}
     if changes.get("catchments"):
         catchment = dict(rules.get("catchment_walk_m",
                                    data.rules["catchment_walk_m"]))
