@@ -2129,6 +2129,8 @@ def _cmd_petition(args) -> int:
     from allocator.scenarios import ScenarioError
 
     project = load_project(args.project)
+    if _date_before_records(project, args.date, "a petition's trial"):
+        return EXIT_USAGE
     if args.save_as is not None:
         try:  # before the trial, which takes a while
             check_scenario_name(project, args.save_as, args.project)

@@ -287,3 +287,23 @@ def test_a_promote_is_in_the_history_of_the_households_it_moves(tiny_built,
     assert ('"households": {"H3": "另分房屋"}' in out
             and '"H3": {"unit_after": "B-102", "unit_before": "B-101"}' in out)
     assert '"H2"' not in out.split("scenario promote", 1)[1]
+
+
+def test_a_petition_dated_before_what_the_project_records_is_refused(
+        tmp_path, capsys):
+    # Found by a new user: `petition --date 2026-01-01` ran (its ages and
+    # waiting years counted on a day before births and move-ins the project
+    # records) and could be promoted; `solve --date` refuses such a day.
+    from allocator.cli import main
+    from tests.conftest import tiny_solved_by_cli
+
+    path = tiny_solved_by_cli(tmp_path / "p.gpkg")
+    before = path.read_bytes()
+    capsys.readouterr()
+    assert main(["petition", str(path), "--household", "H2", "--exclude-unit",
+                 "A-201", "--date", "2024-01-01", "--save-as", "旧日期"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("错误 error: --date 2024-01-01 is before ")
+    assert "a petition's trial counts ages" in err and err.rstrip().endswith(
+        "Nothing changed")
+    assert path.read_bytes() == before
