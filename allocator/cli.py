@@ -2039,12 +2039,19 @@ def _cmd_scenario(args) -> int:
             print(f"方案 scenario {args.name} is now the base (ledger entry "
                   f"{at + 1})")
             try:
-                details = json.loads(ledger["after"].iloc[at]).get("details") or {}
+                after = json.loads(ledger["after"].iloc[at])
+                details = after.get("details") or {}
+                services = after.get("service_changes") or []
             except (TypeError, ValueError, AttributeError):
-                details = {}
+                details, services = {}, []
             for household, moved in sorted(details.items()):
                 print(f"  {household}  {moved.get('unit_before') or '轮候'} → "
                       f"{moved.get('unit_after') or '轮候'}")
+            if services:
+                print(f"  {len(services)} household(s) keep their unit with other "
+                      "school places or clinics (学位或卫生服务变动); `allocator "
+                      f"export {_word(args.project)} --changed --pdf FILE` prints "
+                      "their orders with the reason")
             locks = int((ledger["action"].iloc[at + 1:] == "lock").sum())
             if locks:
                 print(f"  {locks} lock(s) keep the petition's condition "

@@ -1741,19 +1741,21 @@ def promote(project: Project, name: str, reason: str = "", *,
     project.allocations = project.allocations[project.allocations["scenario"] != name]
     project.service_assignments = project.service_assignments[
         project.service_assignments["scenario"] != name]
+    changed = [] if petition or placed_before is None else mark_changed_units(
+        project, placed_before, cause="按调整后的方案", label="采用方案", log=False)
+    # Households that keep their unit but not their school places or clinics
+    # (a kindergarten closed): counted, so that the promote says so.
+    services = sorted(h for h, _was, _now, kind in changed if kind == "service")
     project.log("scenario promote", f"scenario {name}", before=before,
                 after={"changes": changes, "run_id": run.iloc[0]["run_id"],
                        "households": {h: ("轮候" if not d["unit_after"]
                                           else "另分房屋" if d["unit_before"]
                                           else "新分配")
                                       for h, d in moved.items()},
-                       "details": moved},
+                       "details": moved, "service_changes": services},
                 reason=reason or "allocator scenario promote")
     if petition:
         _lock_petition(project, petition, rows, name)
-    elif placed_before is not None:
-        mark_changed_units(project, placed_before, cause="按调整后的方案",
-                           label="采用方案", log=False)
 
 
 def _lock_petition(project: Project, petition: dict[str, Any],

@@ -403,3 +403,22 @@ def _in_the_file(path, statement: str) -> list[tuple]:
             return db.execute(statement).fetchall()
     finally:
         db.close()
+
+
+def test_promote_counts_the_households_whose_places_it_changes(tmp_path, capsys):
+    # Found by a new user: promoting a scenario that closed a kindergarten
+    # printed only "is now the base", though households lost their places;
+    # only `export --changed` showed them. K1 holds H0's two children.
+    path = tiny_solved_by_cli(tmp_path / "p.gpkg")
+    assert main(["scenario", "new", str(path), "关K1", "--close-facility",
+                 "K1"]) == 0
+    assert main(["solve", str(path), "--scenario", "关K1", "--backend", "cpsat",
+                 "--date", TINY_TODAY.isoformat()]) == 0
+    capsys.readouterr()
+    assert main(["scenario", "promote", str(path), "关K1"]) == 0
+    out = capsys.readouterr().out
+    assert ("  1 household(s) keep their unit with other school places or "
+            "clinics (学位或卫生服务变动); `allocator export") in out
+    entry = load_project(path).ledger.iloc[-1]
+    assert entry["action"] == "scenario promote"
+    assert json.loads(entry["after"])["service_changes"] == ["H0"]
