@@ -320,7 +320,71 @@ def compare_register(project: Project, path: Path,
                 change.removed or \
                 change.moved_in or change.moved_out or change.fields:
             diff.changes.append(change)
+    diff.problems += _undoing_earlier_updates(project, diff)
     return diff
+
+
+def _undoing_earlier_updates(project: Project, diff: RegisterDiff) -> list:
+    """A warning when the file brings back what earlier register updates
+    changed: a household that left the register, a person who left a
+    household, or takes away a person one added (found by a new user: the
+    original register, compared again after an update, re-added a member who
+    had died and took away a newborn, with no word). Most often it is an
+    older register; the planner decides."""
+    import json
+
+    from gis.readers import Problem
+
+    updates = project.ledger[project.ledger["action"] == "register update"]
+    left: dict[str, int] = {}  # household -> the entry it left the register by
+    gone: dict[tuple, int] = {}  # (household, name, birth) -> entry
+    came: dict[tuple, int] = {}
+    for entry, target, before, after in zip(
+            updates["entry"].tolist(), updates["object"].tolist(),
+            updates["before"].tolist(), updates["after"].tolist()):
+        try:
+            before = json.loads(before) if isinstance(before, str) else None
+            after = json.loads(after) if isinstance(after, str) else None
+        except ValueError:
+            continue
+        if not isinstance(after, dict):
+            continue
+        household = str(target).removeprefix("household ")
+        if after.get("change") in ("removed", "merged_away"):
+            left[household] = int(entry)
+
+        def people(snapshot) -> set[tuple]:
+            members = snapshot.get("members", []) if isinstance(snapshot, dict) \
+                else []
+            return {(household, m.get("name"), m.get("birth_date")) for m in members}
+
+        was, now = people(before), people(after.get("household"))
+        gone.update(dict.fromkeys(was - now, int(entry)))
+        came.update(dict.fromkeys(now - was, int(entry)))
+    back = []
+    for change in diff.changes:
+        h = change.household_id
+        if change.kind in ("added", "split_off") and h in left:
+            back.append(f"household {h} (it left the register by ledger entry "
+                        f"#{left[h]})")
+        for person in change.added + change.born + change.moved_in:
+            key = (h, person["name"], person["birth_date"])
+            if key in gone:
+                back.append(f"{person['name']} in {h} (who left it by ledger entry "
+                            f"#{gone[key]})")
+        for person in change.removed + change.moved_out:
+            key = (h, person["name"], person["birth_date"])
+            if key in came:
+                back.append(f"{person['name']} of {h} goes (added by ledger entry "
+                            f"#{came[key]})")
+    if not back:
+        return []
+    shown = "; ".join(back[:5]) + (f"; and {len(back) - 5} more" if len(back) > 5
+                                   else "")
+    return [Problem(diff.file, None, None, (
+        f"this file undoes earlier register updates: {shown}. Is it an older "
+        "register? Use the latest one; if these changes are meant, apply it with "
+        "a --reason that says so"), "warning")]
 
 
 def _records_by_household(members: pd.DataFrame) -> dict[str, list[dict]]:

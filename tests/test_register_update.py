@@ -210,3 +210,24 @@ def test_a_person_moving_between_households_that_stay_is_a_move(tiny_project,
     apply_register_update(tiny_project, diff, reason="迁户", today=DAY)
     sizes = tiny_project.households.set_index("household_id")["size"].to_dict()
     assert (sizes["H2"], sizes["H3"]) == (2, 3)
+
+
+def test_an_older_register_after_an_update_is_warned_of(tiny_project, tiny_inputs):
+    # Found by a new user: after an update (a death, a newborn, a household
+    # gone), the original register compared again re-added the dead member
+    # and the household and took away the newborn, with no word.
+    diff = compare_register(tiny_project, UPDATE, today=DAY)
+    apply_register_update(tiny_project, diff, reason="2026年11月户籍核对", today=DAY)
+    again = compare_register(tiny_project, tiny_inputs.register, today=DAY)
+    warnings = [p for p in again.problems if p.severity == "warning"]
+    assert len(warnings) == 1 and not again.errors
+    message = warnings[0].message
+    assert message.startswith("this file undoes earlier register updates: ")
+    assert "吉克阿依 of H0 goes (added by ledger entry #" in message  # newborn
+    assert "海来拉莫 in H2 (who left it by ledger entry #" in message  # removed
+    assert "household H4 (it left the register by ledger entry #" in message
+    assert message.endswith("Is it an older register? Use the latest one; if "
+                            "these changes are meant, apply it with a --reason "
+                            "that says so")
+    # The update itself, compared with the project it came from, is not.
+    assert not [p for p in diff.problems if p.severity == "warning"]
