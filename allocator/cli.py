@@ -2431,8 +2431,9 @@ def _add_dynamic_commands(commands) -> None:
         "move-in", help="record that allocated households moved into their units "
         "(入住): the unit becomes occupied, follow-up visits start")
     move_in.add_argument("project", type=Path)
-    move_in.add_argument("--household", action="append", required=True,
-                         help="household id (户号); repeat for several")
+    move_in.add_argument("--household", action="extend", nargs="+", required=True,
+                         help="household id(s) (户号), as --household A B or "
+                         "repeated")
     move_in.add_argument("--date", type=_day, default=None,
                          help="the day they moved in (default today)")
     move_in.add_argument("--reason", default="", help="why, for the ledger")
