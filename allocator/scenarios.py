@@ -758,6 +758,11 @@ def create(project: Project, name: str, changes: dict[str, Any],
     ScenarioError
         With ``problems`` listing every problem; nothing is changed.
     """
+    if isinstance(changes, dict) and isinstance(changes.get("description"), str):
+        # A changes file may say what it is for, as --description does.
+        changes = dict(changes)
+        written = changes.pop("description").strip()
+        description = description or written
     found = name_problems(name)  # so that one round shows every problem
     name = name.strip()
     if found:

@@ -352,3 +352,20 @@ def test_an_empty_id_or_facility_name_in_a_changes_file_is_refused():
     assert "changes: add_facilities[0]: facility_id is empty; give it (a new id " \
         "of its own)" in problems
     assert "changes: add_facilities[0]: name is empty; give it" in problems
+
+
+def test_a_changes_file_may_say_what_it_is_for(tiny_project):
+    # Found by a new user: a changes file with a "description" was refused as
+    # an unknown key, though `scenario new --description` exists.
+    from allocator.scenarios import create
+
+    create(tiny_project, "关K1", {"description": " 关闭第一幼儿园试算 ",
+                                  "close_facilities": ["K1"]})
+    row = tiny_project.scenarios.set_index("scenario").loc["关K1"]
+    assert row["description"] == "关闭第一幼儿园试算"
+    assert json.loads(row["changes_json"]) == {"close_facilities": ["K1"]}
+    # --description, when given, is the one kept.
+    create(tiny_project, "关K1b", {"description": "文件里的", "close_facilities":
+                                   ["K1"]}, "命令行的")
+    assert tiny_project.scenarios.set_index("scenario").loc[
+        "关K1b", "description"] == "命令行的"
