@@ -16,16 +16,17 @@ TINY = Path(__file__).parent / "data" / "tiny"
 TINY_TODAY = dt.date(2026, 10, 1)
 
 
-def tiny_solved_by_cli(path: Path) -> Path:
-    """The tiny county imported into ``path`` and solved, by the CLI as a
-    planner runs it (CP-SAT, on TINY_TODAY)."""
+def tiny_solved_by_cli(path: Path, data: Path = TINY) -> Path:
+    """The tiny county (its files in ``data``, a copy changed by a test)
+    imported into ``path`` and solved, by the CLI as a planner runs it
+    (CP-SAT, on TINY_TODAY)."""
     from allocator.cli import main
 
-    assert main(["import", "--register", str(TINY / "register.csv"),
-                 "--sites", str(TINY / "sites.geojson"),
-                 "--units", str(TINY / "units.csv"),
-                 "--facilities", str(TINY / "facilities.csv"),
-                 "--county", str(TINY / "county.geojson"), "--out", str(path)]) == 0
+    assert main(["import", "--register", str(data / "register.csv"),
+                 "--sites", str(data / "sites.geojson"),
+                 "--units", str(data / "units.csv"),
+                 "--facilities", str(data / "facilities.csv"),
+                 "--county", str(data / "county.geojson"), "--out", str(path)]) == 0
     assert main(["solve", str(path), "--backend", "cpsat",
                  "--date", TINY_TODAY.isoformat()]) == 0
     return path

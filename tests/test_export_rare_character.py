@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 
 from allocator.cli import main
-from tests.conftest import TINY, TINY_TODAY
+from tests.conftest import TINY, tiny_solved_by_cli
 
 RARE = "\U00020BB7"  # 𠮷, CJK extension B: not in the bundled font
 
@@ -20,14 +20,7 @@ def test_a_name_the_font_lacks_holds_back_the_tables_and_says_so(tmp_path, capsy
     assert "吉克阿呷" in text
     register.write_text(text.replace("吉克阿呷", f"吉克{RARE}呷", 1),
                         encoding="utf-8-sig")
-    path = tmp_path / "p.gpkg"
-    assert main(["import", "--register", str(register),
-                 "--sites", str(data / "sites.geojson"),
-                 "--units", str(data / "units.csv"),
-                 "--facilities", str(data / "facilities.csv"),
-                 "--county", str(data / "county.geojson"), "--out", str(path)]) == 0
-    assert main(["solve", str(path), "--backend", "cpsat",
-                 "--date", TINY_TODAY.isoformat()]) == 0
+    path = tiny_solved_by_cli(tmp_path / "p.gpkg", data)
     capsys.readouterr()
     pdf, xlsx, csv = (tmp_path / "o.pdf", tmp_path / "a.xlsx", tmp_path / "a.csv")
     assert main(["export", str(path), "--pdf", str(pdf), "--xlsx", str(xlsx),
@@ -49,8 +42,6 @@ def test_a_name_the_font_lacks_holds_back_the_tables_and_says_so(tmp_path, capsy
 def test_an_output_named_as_another_kind_of_file_is_warned_of(tmp_path, capsys):
     # Found by a new user: `export --pdf x.csv` wrote a PDF under a .csv name
     # without a word.
-    from tests.conftest import tiny_solved_by_cli
-
     path = tiny_solved_by_cli(tmp_path / "p.gpkg")
     capsys.readouterr()
     target = tmp_path / "orders.csv"

@@ -337,11 +337,21 @@ def test_window_fits_a_small_laptop_screen(window):
     assert hint.width() <= 683 and hint.height() <= 360
 
 
-def test_allocator_gui_command_opens_the_project(tiny_gpkg, tmp_path):
+def _gui_script(code: str, tmp_path):
+    """Run ``code`` (which starts `allocator gui` and drives it) in a Python
+    of its own with the window offscreen and its settings under ``tmp_path``."""
     import os
     import subprocess
     import sys
 
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
+               XDG_STATE_HOME=str(tmp_path / "state"),
+               XDG_CONFIG_HOME=str(tmp_path / "config"))
+    return subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          text=True, env=env, timeout=120)
+
+
+def test_allocator_gui_command_opens_the_project(tiny_gpkg, tmp_path):
     code = (
         "import sys\n"
         "from PySide6.QtCore import QTimer\n"
@@ -360,11 +370,7 @@ def test_allocator_gui_command_opens_the_project(tiny_gpkg, tmp_path):
         "timer.start(200)\n"
         "from allocator.cli import main\n"
         f"sys.exit(main(['gui', {str(tiny_gpkg)!r}]))\n")
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
-               XDG_STATE_HOME=str(tmp_path / "state"),
-               XDG_CONFIG_HOME=str(tmp_path / "config"))
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True,
-                          text=True, env=env, timeout=120)
+    done = _gui_script(code, tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "TITLE" in done.stdout and "tiny.gpkg" in done.stdout
 
@@ -372,10 +378,6 @@ def test_allocator_gui_command_opens_the_project(tiny_gpkg, tmp_path):
 def test_ctrl_c_in_the_terminal_closes_the_window(tiny_gpkg, tmp_path):
     # Found by a new user: Ctrl-C in the terminal that started `allocator gui`
     # did nothing, and minutes later broke off an autosave with a traceback.
-    import os
-    import subprocess
-    import sys
-
     code = (
         "import os, signal, sys\n"
         "from PySide6.QtCore import QTimer\n"
@@ -396,11 +398,7 @@ def test_ctrl_c_in_the_terminal_closes_the_window(tiny_gpkg, tmp_path):
         f"code = main(['gui', {str(tiny_gpkg)!r}])\n"
         "print('CLOSED', code, flush=True)\n"
         "sys.exit(code)\n")
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
-               XDG_STATE_HOME=str(tmp_path / "state"),
-               XDG_CONFIG_HOME=str(tmp_path / "config"))
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True,
-                          text=True, env=env, timeout=120)
+    done = _gui_script(code, tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "PRESS" in done.stdout and "CLOSED 0" in done.stdout
     assert "Traceback" not in done.stderr and "KeyboardInterrupt" not in done.stderr
