@@ -1533,10 +1533,12 @@ def kept_optimal(run: dict) -> bool:
     return str(run.get("message") or "").startswith(KEPT_OPTIMAL)
 
 
-UNCHANGING_ACTIONS = frozenset({"allocate", "export", "notice", "petition trial"})
+UNCHANGING_ACTIONS = frozenset({"allocate", "allocate changes", "export", "notice",
+                                "petition trial"})
 """Ledger actions that change nothing a solve rests on: another solve's
-record (one that replaced the scenario's allocation is its run, found
-first), printed orders and notices, a petition's trial solve."""
+record and the households it changed (one that replaced the scenario's
+allocation is its run, found first), printed orders and notices, a
+petition's trial solve."""
 
 
 def _optimal_on_the_same_inputs(project: Project, run: dict) -> str | None:
