@@ -596,7 +596,8 @@ def main(argv: list[str] | None = None) -> int:
     refused = _output_refused(args)  # before any work
     if refused is not None:
         return refused
-    _misnamed_outputs(args)
+    if _misnamed_output(args):
+        return EXIT_USAGE
     stdout = sys.stdout
     sys.stdout = _ReaderMayLeave(stdout)
     logger.info("allocator %s", args.command, extra={"file_only": True})
@@ -644,23 +645,27 @@ def _terminate(signum, frame):
 
 OUTPUT_SUFFIXES = {"pdf": ".pdf", "xlsx": ".xlsx", "csv": ".csv", "json": ".json",
                    "geojson": ".geojson"}
-"""The file name ending each output option's kind of file has."""
+"""The file name ending each output option's kind of file has (a GeoJSON
+file may also end .json)."""
 
 
-def _misnamed_outputs(args) -> None:
-    """A warning for an output named as another kind of file (``--pdf
-    orders.csv``): it is written as asked, but would open in the wrong
-    program."""
+def _misnamed_output(args) -> bool:
+    """Refuse (print and return True) an output named as another kind of
+    file (``--pdf units.csv``): it would open in the wrong program, and
+    replace a data file of that kind (a new user's units list became a PDF)."""
     for option, suffix in OUTPUT_SUFFIXES.items():
         target = getattr(args, option, None)
         if not isinstance(target, Path):
             continue
         given = target.suffix.lower()
-        if given != suffix and given in OUTPUT_SUFFIXES.values():
-            print(f"警告 warning: --{option} {target} is written as a "
-                  f"{suffix[1:].upper()} file under a {given} name; name it "
-                  f"{target.with_suffix(suffix).name} so that it opens in the right "
-                  "program", file=sys.stderr)
+        if given != suffix and given in OUTPUT_SUFFIXES.values() \
+                and (option, given) != ("geojson", ".json"):
+            print(f"错误 error: --{option} {target} names a {given} file, but a "
+                  f"{suffix[1:].upper()} file is written there; name it "
+                  f"{target.with_suffix(suffix).name}; nothing done",
+                  file=sys.stderr)
+            return True
+    return False
 
 
 def _output_refused(args) -> int | None:
@@ -2694,7 +2699,7 @@ def _cmd_exits(args) -> int:
     if not targets:
         print("no household to confirm; nothing changed", file=sys.stderr)
         return EXIT_OK
-    if not args.household and len(targets) > 1 and not args.reason:
+    if not args.household and len(targets) > 1 and not (args.reason or "").strip():
         # Found by a new user: a bare `exits P --apply` confirmed 359 exits at
         # once and freed their units that day, past taking back.
         freed = " and free their units today" if exit_on <= today else ""

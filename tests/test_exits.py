@@ -376,6 +376,8 @@ def test_confirming_every_qualifier_at_once_needs_a_reason(sample_with_history,
     path = tmp_path / "p.gpkg"
     save_project(sample_with_history, path)
     capsys.readouterr()
+    assert main(["exits", str(path), "--apply", "--reason", "   "]) == 2
+    assert "give the decision it carries out as --reason" in capsys.readouterr().err
     assert main(["exits", str(path), "--apply"]) == 2
     err = capsys.readouterr().err
     found = re.search(r"--apply without --household confirms the exits of all "

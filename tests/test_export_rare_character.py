@@ -39,16 +39,17 @@ def test_a_name_the_font_lacks_holds_back_the_tables_and_says_so(tmp_path, capsy
     assert f"吉克{RARE}呷" in cells
 
 
-def test_an_output_named_as_another_kind_of_file_is_warned_of(tmp_path, capsys):
-    # Found by a new user: `export --pdf x.csv` wrote a PDF under a .csv name
-    # without a word.
+def test_an_output_named_as_another_kind_of_file_is_refused(tmp_path, capsys):
+    # Found by new users: `export --pdf x.csv` wrote a PDF under a .csv name
+    # without a word, then (warned of) replaced a units list so named.
     path = tiny_solved_by_cli(tmp_path / "p.gpkg")
     capsys.readouterr()
-    target = tmp_path / "orders.csv"
-    assert main(["export", str(path), "--pdf", str(target)]) == 0
-    assert capsys.readouterr().err.startswith(
-        f"警告 warning: --pdf {target} is written as a PDF file under a .csv name; "
-        "name it orders.pdf so that it opens in the right program")
-    assert target.read_bytes().startswith(b"%PDF")
+    target = tmp_path / "units.csv"
+    target.write_text("房号\nA-101\n", encoding="utf-8")
+    assert main(["export", str(path), "--pdf", str(target)]) == 2
+    assert capsys.readouterr().err == (
+        f"错误 error: --pdf {target} names a .csv file, but a PDF file is written "
+        "there; name it units.pdf; nothing done\n")
+    assert target.read_text(encoding="utf-8") == "房号\nA-101\n"
     assert main(["export", str(path), "--pdf", str(tmp_path / "o.pdf")]) == 0
-    assert "warning" not in capsys.readouterr().err
+    assert "error" not in capsys.readouterr().err
