@@ -688,8 +688,9 @@ def _output_refused(args) -> int | None:
         if not isinstance(target, Path):
             continue
         if str(target) in ("", "."):
-            print(f"错误 error: --{option} is empty; give a file name",
-                  file=sys.stderr)
+            # Path("") is "." too: either names no file.
+            print(f"错误 error: --{option} names no file (it is empty, or the "
+                  "folder '.'); give a file name", file=sys.stderr)
             return EXIT_USAGE
         too_long = max((len(part.encode("utf-8")) for part in target.parts),
                        default=0) > 255

@@ -169,7 +169,9 @@ def test_outputs_that_clash_are_refused_before_any_work(tmp_path, capsys):
         "错误 error: --json /dev/full: is not a regular file (a device, pipe or "
         "socket); choose a file name for the output; nothing done\n")
     assert main(["bench", "gap", str(TINY / "register.csv"), "--json", ""]) == 2
-    assert capsys.readouterr().err == "错误 error: --json is empty; give a file name\n"
+    assert capsys.readouterr().err == ("错误 error: --json names no file (it is "
+                                       "empty, or the folder '.'); give a file "
+                                       "name\n")
     below_a_file = register / "gap.json"
     assert main(["bench", "gap", str(TINY / "register.csv"), "--json",
                  str(below_a_file)]) == 2
