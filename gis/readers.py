@@ -268,7 +268,41 @@ def _read_csv(path: Path, encoding: str | None,
                  == "").all(axis=1)
         frame = frame[~empty]
     logger.info("read %s: %d rows, encoding %s", path, len(frame), candidate)
-    return frame, candidate, [_title_skipped(path, skip)] if skip else []
+    problems = [_title_skipped(path, skip)] if skip else []
+    return frame, candidate, problems + _short_rows(
+        path, body, separator(body), skip, list(frame.columns))
+
+
+def _short_rows(path, body: str, delimiter: str, skip: int,
+                columns: list[str]) -> list[Problem]:
+    """A warning for each row with fewer cells than the header (Excel writes
+    every cell of a row, empty or not): the columns it lacks are read as
+    empty, which may be cells lost in editing."""
+    import csv
+    import io
+
+    try:
+        records = list(csv.reader(io.StringIO(body), delimiter=delimiter))
+    except csv.Error:
+        return []  # a lone carriage return (Mac line ends), read by pandas
+    if len(records) <= skip:
+        return []
+    width = len(records[skip])
+    problems = []
+    for at in range(skip + 1, len(records)):
+        cells = len(records[at])
+        if not 0 < cells < width or not any(c.strip() for c in records[at]):
+            continue
+        lacking = [c for c in columns[cells:width] if not c.startswith("Unnamed: ")]
+        shown = "、".join(lacking[:6]) + ("…" if len(lacking) > 6 else "")
+        problems.append(Problem(
+            str(path), at + 1, None,
+            f"this row has {cells} cells where the header has {width}: "
+            f"{shown or 'the last columns'} read as empty; if they should "
+            "not be, cells were lost (a separator or line break deleted in "
+            "a text editor): fill them in and save the file again",
+            "warning"))
+    return problems
 
 
 def _cut_text(body: str) -> tuple[int | None, str] | None:
@@ -305,7 +339,9 @@ def _broken_row(body: str, delimiter: str, skip: int) -> tuple[int, str] | None:
     that is not in quotes. A row with fewer cells followed by another with
     fewer, the two together one more than the header's (the cell cut in
     two), is one row cut by a line break inside a cell that is not in
-    quotes. (A row short of cells alone is read with the rest empty.)"""
+    quotes (the two together as many as the header's: the line break took
+    the place of a separator). A row short of cells alone is read with the
+    rest empty, and :func:`_short_rows` warns of it.)"""
     import csv
     import io
 
@@ -335,7 +371,7 @@ def _broken_row(body: str, delimiter: str, skip: int) -> tuple[int, str] | None:
                 "Save As CSV does both), then save the file again")
         following = len(records[at + 1]) if at + 1 < len(records) else 0
         if 0 < cells < width and 0 < following < width and \
-                cells + following == width + 1:
+                cells + following in (width, width + 1):
             return at + 1, (
                 f"this row and the next have {cells} and {following} cells where "
                 f"the header has {width}: a line break inside a cell that is "

@@ -701,3 +701,42 @@ def test_an_occupant_written_in_lower_case_gets_the_id_meant(tmp_path):
     assert [line for line in _lines(result) if "units.csv" in line] == [
         f"{units}:4:现住户号: 错误 error: household 'h0' is not in the register "
         "(did you mean H0?)"]
+
+
+def test_a_csv_row_short_of_cells_is_warned_of_or_named_as_cut(tmp_path):
+    # Found by a new user: a register row that kept 8 of its 16 cells was
+    # read with 年收入, 轮候登记日期 and the rest empty, without a word; and a
+    # row cut by a line break in place of a separator was read as two rows.
+    # The coordinates first, so that the cells left out are 现住户号 and 入住日期.
+    lines = [",".join(cells[-2:] + cells[:-2]) for cells in (
+        line.split(",") for line in
+        (TINY / "units.csv").read_text(encoding="utf-8-sig").splitlines())]
+    header = lines[0].split(",")
+    width = len(header)
+    assert len(lines) >= 6 and width >= 6 and header[-2:] == ["现住户号", "入住日期"]
+    units = tmp_path / "units.csv"
+
+    short = lines[:]
+    short[4] = ",".join(short[4].split(",")[:width - 2])
+    units.write_text("\n".join(short) + "\n", encoding="utf-8")
+    result = import_files(_inputs(units=units))
+    assert [line for line in _lines(result, "error") if "units.csv" in line] == []
+    mine = [line for line in _lines(result, "warning") if "units.csv" in line]
+    assert mine == [
+        f"{units}:5: 警告 warning: this row has {width - 2} cells where the "
+        f"header has {width}: {header[-2]}、{header[-1]} read as empty; if they "
+        "should not be, cells were lost (a separator or line break deleted in "
+        "a text editor): fill them in and save the file again"]
+
+    cut = lines[:]
+    cells = cut[4].split(",")
+    cut[4] = ",".join(cells[:3]) + "\n" + ",".join(cells[3:])
+    units.write_text("\n".join(cut) + "\n", encoding="utf-8")
+    mine = [line for line in _lines(import_files(_inputs(units=units)))
+            if "units.csv" in line]
+    assert mine == [
+        f"{units}:5: 错误 error: this row and the next have 3 and {width - 3} "
+        f"cells where the header has {width}: a line break inside a cell that "
+        "is not in double quotes cuts the row in two; join the two lines in a "
+        "text editor (or in Excel delete the line break with Find and Replace, "
+        "Ctrl+J) and save the file again"]
