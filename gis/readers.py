@@ -236,7 +236,8 @@ def _read_csv(path: Path, encoding: str | None,
         return pd.DataFrame(), candidate, [Problem(str(path), found[0], None,
                                                    found[1])]
     _sheet, skip = header_position(path, headers, text)
-    broken = _broken_row(body, separator(body), skip)
+    records = _records(body, separator(body))
+    broken = _broken_row(records, separator(body), skip)
     if broken is not None:
         return pd.DataFrame(), candidate, [Problem(str(path), broken[0], None,
                                                    broken[1])]
@@ -269,23 +270,29 @@ def _read_csv(path: Path, encoding: str | None,
         frame = frame[~empty]
     logger.info("read %s: %d rows, encoding %s", path, len(frame), candidate)
     problems = [_title_skipped(path, skip)] if skip else []
-    return frame, candidate, problems + _short_rows(
-        path, body, separator(body), skip, list(frame.columns))
+    return frame, candidate, problems + _short_rows(path, records, skip,
+                                                    list(frame.columns))
 
 
-def _short_rows(path, body: str, delimiter: str, skip: int,
-                columns: list[str]) -> list[Problem]:
-    """A warning for each row with fewer cells than the header (Excel writes
-    every cell of a row, empty or not): the columns it lacks are read as
-    empty, which may be cells lost in editing."""
+def _records(body: str, delimiter: str) -> list[list[str]] | None:
+    """The rows of a CSV text as the csv module splits them (a quoted cell
+    spanning lines stays in one row); None when it cannot (a lone carriage
+    return, Mac line ends: pandas reads those, or says what it cannot)."""
     import csv
     import io
 
     try:
-        records = list(csv.reader(io.StringIO(body), delimiter=delimiter))
+        return list(csv.reader(io.StringIO(body), delimiter=delimiter))
     except csv.Error:
-        return []  # a lone carriage return (Mac line ends), read by pandas
-    if len(records) <= skip:
+        return None
+
+
+def _short_rows(path, records: list[list[str]] | None, skip: int,
+                columns: list[str]) -> list[Problem]:
+    """A warning for each row with fewer cells than the header (Excel writes
+    every cell of a row, empty or not): the columns it lacks are read as
+    empty, which may be cells lost in editing."""
+    if records is None or len(records) <= skip:
         return []
     width = len(records[skip])
     problems = []
@@ -330,7 +337,8 @@ def _cut_text(body: str) -> tuple[int | None, str] | None:
     return None
 
 
-def _broken_row(body: str, delimiter: str, skip: int) -> tuple[int, str] | None:
+def _broken_row(records: list[list[str]] | None, delimiter: str, skip: int
+                ) -> tuple[int, str] | None:
     """The first row of a CSV text that a stray separator or line break cut
     wrongly, and what to do; None when every row is whole. Rows are numbered
     as a spreadsheet shows them (a quoted cell spanning lines stays one row).
@@ -342,14 +350,7 @@ def _broken_row(body: str, delimiter: str, skip: int) -> tuple[int, str] | None:
     quotes (the two together as many as the header's: the line break took
     the place of a separator). A row short of cells alone is read with the
     rest empty, and :func:`_short_rows` warns of it.)"""
-    import csv
-    import io
-
-    try:
-        records = list(csv.reader(io.StringIO(body), delimiter=delimiter))
-    except csv.Error:
-        return None  # pandas says what it cannot read
-    if len(records) <= skip:
+    if records is None or len(records) <= skip:
         return None
     width = len(records[skip])
     named = "a tab" if delimiter == "\t" else f"'{delimiter}'"
