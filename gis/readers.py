@@ -349,7 +349,7 @@ def _broken_row(records: list[list[str]] | None, delimiter: str, skip: int
     two), is one row cut by a line break inside a cell that is not in
     quotes (the two together as many as the header's: the line break took
     the place of a separator). A row short of cells alone is read with the
-    rest empty, and :func:`_short_rows` warns of it.)"""
+    rest empty, and :func:`_short_rows` warns of it."""
     if records is None or len(records) <= skip:
         return None
     width = len(records[skip])
