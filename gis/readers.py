@@ -1025,9 +1025,16 @@ def _read_point_table(path, crs, coords, encoding):
     lon_col = find_column(frame, LON_HEADERS)
     lat_col = find_column(frame, LAT_HEADERS)
     if lon_col is None or lat_col is None:
-        return _empty(), [Problem(
-            name, None, None,
-            "has no coordinate columns; name them 经度 and 纬度 (or lon and lat)")]
+        if lon_col is None and lat_col is None:
+            said = "has no coordinate columns; name them 经度 and 纬度 (or lon and lat)"
+        else:
+            missing, english, found = (("经度", "longitude", lat_col)
+                                       if lon_col is None
+                                       else ("纬度", "latitude", lon_col))
+            said = (f"has a {found} column but no {missing} ({english}) column; "
+                    f"add it, or name it {missing} if it is there under another "
+                    "name")
+        return _empty(), [Problem(name, None, None, said)]
     frame, totals = _without_total_rows(frame, name)
     problems = problems + totals
     system_col = find_column(frame, COORD_SYSTEM_HEADERS)

@@ -740,3 +740,22 @@ def test_a_csv_row_short_of_cells_is_warned_of_or_named_as_cut(tmp_path):
         "is not in double quotes cuts the row in two; join the two lines in a "
         "text editor (or in Excel delete the line break with Find and Replace, "
         "Ctrl+J) and save the file again"]
+
+
+@pytest.mark.parametrize("dropped, found, missing, english",
+                         [("经度", "纬度", "经度", "longitude"),
+                          ("纬度", "经度", "纬度", "latitude")])
+def test_a_table_with_one_coordinate_column_names_the_other(tmp_path, dropped, found,
+                                                           missing, english):
+    # Found by a new user: a units file without 经度 was told it had "no
+    # coordinate columns", though 纬度 was there.
+    rows = [line.split(",") for line in
+            (TINY / "units.csv").read_text(encoding="utf-8-sig").splitlines()]
+    at = rows[0].index(dropped)
+    units = tmp_path / "units.csv"
+    units.write_text("\n".join(",".join(r[:at] + r[at + 1:]) for r in rows) + "\n",
+                     encoding="utf-8")
+    assert [line for line in _lines(import_files(_inputs(units=units)))
+            if "units.csv" in line] == [
+        f"{units}: 错误 error: has a {found} column but no {missing} ({english}) "
+        f"column; add it, or name it {missing} if it is there under another name"]
