@@ -821,6 +821,10 @@ def _read_register(path: Path, encoding: str | None, today: dt.date | None = Non
                         f"(rows {rows}); exactly one is needed"
                         + (f"; 户号 {household_id} differs from another household's "
                            f"only in letters or spacing{near}" if near else ""))
+            # The figures on each 户主 row are checked all the same, so that
+            # their errors do not wait for the 户主 to be put right.
+            for _at, each in heads.iterrows():
+                _head_figures(check, each, household_id, today, future)
             continue
         head = heads.iloc[0]
         born = _date(head["birth_date"]) if head["birth_date"] else None
@@ -849,47 +853,10 @@ def _read_register(path: Path, encoding: str | None, today: dt.date | None = Non
                                f"(户主), is not read: household {household_id}'s "
                                f"{label} is the head's ({given or 'blank'}); "
                                "write the household's value on the head's row")
-        income = _number(head["annual_income"])
-        if _text(head["annual_income"]) and income is None:
-            check.error(int(head["row"]), "年收入",
-                        f"{_text(head['annual_income'])!r} is not a number")
-        elif income is not None and not 0 <= income <= INCOME_MAX:
-            check.error(int(head["row"]), "年收入",
-                        f"{_text(head['annual_income'])} is not an income: give "
-                        f"yuan a year from 0 to {INCOME_MAX:,}")
-            income = None
-        years = _number(head["stable_job_years"])
-        if _text(head["stable_job_years"]) and years is None:
-            check.error(int(head["row"]), "稳定就业年限",
-                        f"{_text(head['stable_job_years'])!r} is not a number")
-        elif years is not None and not 0 <= years <= JOB_YEARS_MAX:
-            check.error(int(head["row"]), "稳定就业年限",
-                        f"{_text(head['stable_job_years'])} is not a number of years "
-                        f"in a job: give years from 0 to {JOB_YEARS_MAX}")
-            years = None
-        waiting = _date(head["waiting_since"]) if _text(head["waiting_since"]) else None
-        if _text(head["waiting_since"]) and waiting is None:
-            check.error(int(head["row"]), "轮候登记日期",
-                        _not_a_date(head["waiting_since"]))
-        elif waiting is not None:
-            # The waiting time gives priority points: a wrong date moves the
-            # household up or down the list.
-            _date_bounds(check, int(head["row"]), "轮候登记日期", waiting, today,
-                         f"household {household_id}'s waiting-list date",
-                         "the waiting-list record (轮候登记表)", future=future)
-        sites = [part.strip() for part in re.split(r"[|｜,，、;；]", str(
-            head["preferred_sites"])) if part.strip()]
-        if len(set(sites)) < len(sites):
-            check.error(int(head["row"]), "意向安置点",
-                        f"{head['preferred_sites']!r} names a site twice; rank each "
-                        "site once, first choice first, e.g. ZJ01-2|ZJ01-1")
+        income, years, waiting, sites, low_floor = _head_figures(
+            check, head, household_id, today, future)
         if sites:
             wish_rows[household_id] = (int(head["row"]), sites)
-        low_floor = str(head["wants_low_floor"]).lower()
-        if low_floor not in YES | NO:
-            check.error(int(head["row"]), "低楼层意愿",
-                        f"{head['wants_low_floor']!r}: write 是 or 否 (or leave it "
-                        "empty)")
         households.append({
             "household_id": household_id,
             "size": len(group),
@@ -916,6 +883,54 @@ def _read_register(path: Path, encoding: str | None, today: dt.date | None = Non
     # missing column for empty values).
     household_frame.attrs["register_fields"] = present
     return members.reset_index(drop=True), household_frame, check.problems
+
+
+def _head_figures(check, head, household_id: str, today: dt.date, future: bool
+                  ) -> tuple:
+    """The household's figures written on its head's row (income, years in a
+    job, waiting-list date, ranked sites, low-floor wish), each checked:
+    an error names the row and cell, and the figure is then None (income,
+    years, date) or as written (sites, wish)."""
+    income = _number(head["annual_income"])
+    if _text(head["annual_income"]) and income is None:
+        check.error(int(head["row"]), "年收入",
+                    f"{_text(head['annual_income'])!r} is not a number")
+    elif income is not None and not 0 <= income <= INCOME_MAX:
+        check.error(int(head["row"]), "年收入",
+                    f"{_text(head['annual_income'])} is not an income: give "
+                    f"yuan a year from 0 to {INCOME_MAX:,}")
+        income = None
+    years = _number(head["stable_job_years"])
+    if _text(head["stable_job_years"]) and years is None:
+        check.error(int(head["row"]), "稳定就业年限",
+                    f"{_text(head['stable_job_years'])!r} is not a number")
+    elif years is not None and not 0 <= years <= JOB_YEARS_MAX:
+        check.error(int(head["row"]), "稳定就业年限",
+                    f"{_text(head['stable_job_years'])} is not a number of years "
+                    f"in a job: give years from 0 to {JOB_YEARS_MAX}")
+        years = None
+    waiting = _date(head["waiting_since"]) if _text(head["waiting_since"]) else None
+    if _text(head["waiting_since"]) and waiting is None:
+        check.error(int(head["row"]), "轮候登记日期",
+                    _not_a_date(head["waiting_since"]))
+    elif waiting is not None:
+        # The waiting time gives priority points: a wrong date moves the
+        # household up or down the list.
+        _date_bounds(check, int(head["row"]), "轮候登记日期", waiting, today,
+                     f"household {household_id}'s waiting-list date",
+                     "the waiting-list record (轮候登记表)", future=future)
+    sites = [part.strip() for part in re.split(r"[|｜,，、;；]", str(
+        head["preferred_sites"])) if part.strip()]
+    if len(set(sites)) < len(sites):
+        check.error(int(head["row"]), "意向安置点",
+                    f"{head['preferred_sites']!r} names a site twice; rank each "
+                    "site once, first choice first, e.g. ZJ01-2|ZJ01-1")
+    low_floor = str(head["wants_low_floor"]).lower()
+    if low_floor not in YES | NO:
+        check.error(int(head["row"]), "低楼层意愿",
+                    f"{head['wants_low_floor']!r}: write 是 or 否 (or leave it "
+                    "empty)")
+    return income, years, waiting, sites, low_floor
 
 
 def _check_wishes(households: pd.DataFrame, path: Path,

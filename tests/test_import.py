@@ -78,6 +78,27 @@ def test_duplicate_ids_and_two_heads(tmp_path):
     assert any("household H0 has 2 rows marked 户主" in m for m in messages)
 
 
+def test_errors_on_a_second_head_row_are_not_held_back(tmp_path):
+    # Found by a new user: with two rows marked 户主, a bad income, years in a
+    # job and waiting-list date on them came out only once the 户主 error
+    # was put right. Each is named with it, in one run.
+    inputs = _copy_tiny(tmp_path)
+    _edit_register(inputs.register, 3, "与户主关系", "户主")
+    _edit_register(inputs.register, 3, "年收入", "abc")
+    _edit_register(inputs.register, 3, "稳定就业年限", "-3")
+    _edit_register(inputs.register, 3, "轮候登记日期", "2099-13-40")
+    messages = [m for m in _messages(import_files(inputs))
+                if m.startswith(f"{inputs.register}:")]
+    assert messages == [
+        f"{inputs.register}:2:与户主关系: 错误 error: household H0 has 2 rows "
+        "marked 户主 (rows 2, 3); exactly one is needed",
+        f"{inputs.register}:3:年收入: 错误 error: 'abc' is not a number",
+        f"{inputs.register}:3:稳定就业年限: 错误 error: -3 is not a number of "
+        "years in a job: give years from 0 to 80",
+        f"{inputs.register}:3:轮候登记日期: 错误 error: '2099-13-40' is not a "
+        "date; write it as YYYY-MM-DD"]
+
+
 def test_excel_number_id_is_refused_never_repaired(tmp_path):
     inputs = _copy_tiny(tmp_path)
     frame = pd.read_csv(inputs.register, dtype=str, keep_default_na=False,
