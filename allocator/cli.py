@@ -398,9 +398,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="seconds per method (default 60)")
     county.add_argument("--memory-mb", type=_memory_mb, default=4096,
                         help="memory per method (default 4096 MB)")
-    county.add_argument("--methods", default="",
+    county.add_argument("--methods", default=None,
                         help="comma-separated subset of ours, cbc_plain, "
-                        "sequential, spopt, mcf_floor, grouped_highs")
+                        "sequential, spopt, mcf_floor, grouped_highs (default: "
+                        "all)")
     county.add_argument("--unit-points", choices=("site", "building"),
                         default="site",
                         help="where the generated units lie: every unit at its "
@@ -1633,18 +1634,26 @@ def _bench_county(args) -> int:
     if any(n < 1 for n in args.households):
         print("错误 error: --households must be at least 1", file=sys.stderr)
         return EXIT_USAGE
+    again = sorted({n for n in args.households if args.households.count(n) > 1})
+    if again:  # one seed gives one county of a size: it would run twice
+        print(f"错误 error: --households names {', '.join(map(str, again))} more "
+              "than once; each size is one county (give another --seed in another "
+              "run for another county of that size)", file=sys.stderr)
+        return EXIT_USAGE
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     from bench.county import run_and_write
     from bench.county_methods import METHODS
 
+    given = args.methods is not None
+    args.methods = args.methods or ""
     unknown = [m for m in args.methods.split(",") if m and m not in METHODS]
     if unknown:
         print(f"错误 error: unknown method(s) {', '.join(unknown)}; choose from "
               f"{', '.join(METHODS)}", file=sys.stderr)
         return EXIT_USAGE
     named = [m for m in args.methods.split(",") if m]
-    if args.methods.strip() and not named:  # "," or ", ": not "all"
+    if given and not named:  # "", "," or ", ": not "all"
         print(f"错误 error: --methods {args.methods!r} names no method; choose from "
               f"{', '.join(METHODS)}, or leave --methods out to run them all",
               file=sys.stderr)

@@ -174,10 +174,16 @@ def test_cli_refuses_bad_arguments(tmp_path):
                                       "--methods", "ours,ours", "--json", str(out)],
                          capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 2 and "names ours more than once" in bad.stderr
-    bad = subprocess.run(allocator + ["bench", "county", "--households", "50",
-                                      "--methods", ",", "--json", str(out)],
+    for methods in (",", ""):  # not all six (a new user's '' ran them all)
+        bad = subprocess.run(allocator + ["bench", "county", "--households", "50",
+                                          "--methods", methods, "--json", str(out)],
+                             capture_output=True, text=True, cwd=ROOT)
+        assert bad.returncode == 2 and "names no method" in bad.stderr
+    bad = subprocess.run(allocator + ["bench", "county", "--households", "50", "60",
+                                      "50", "--json", str(out)],
                          capture_output=True, text=True, cwd=ROOT)
-    assert bad.returncode == 2 and "names no method" in bad.stderr  # not all six
+    assert bad.returncode == 2 and "--households names 50 more than once" in \
+        bad.stderr
     # Found by a new user: these gave a traceback's last line, or (--memory-mb
     # 1) a run where every method "ran out of memory" with exit status 0.
     for option, value, said in (
