@@ -213,6 +213,25 @@ def _whole_number(least: int, most: int | None, range_text: str):
     return parse
 
 
+BIDI_CONTROLS = set("\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                    "\u2066\u2067\u2068\u2069")
+"""Marks that turn the direction of the text after them: in a reason they
+would reverse the ledger's lines and the orders' text."""
+
+
+def _reason(text: str) -> str:
+    """A reason for the ledger (and orders): one line of text, without
+    control characters (a terminal colour code, a tab, a line break) or
+    marks that turn the text's direction, which listing it would act on."""
+    bad = sorted({f"U+{ord(ch):04X}" for ch in text
+                  if unicodedata.category(ch) == "Cc" or ch in BIDI_CONTROLS})
+    if bad:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} holds control characters ({', '.join(bad)}); write the "
+            "reason as one line of plain text")
+    return text
+
+
 _seed = _whole_number(0, SEED_MAX, f"must be from 0 to {SEED_MAX:,}")
 _households = _whole_number(1, HOUSEHOLDS_MAX,
                             f"must be from 1 to {HOUSEHOLDS_MAX:,} (one county)")
@@ -357,7 +376,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="change a rule; VALUE is JSON, e.g. detour_factor=1.4 or "
                        'catchment_walk_m=\'{"kindergarten": 300, "primary": 2000, '
                        '"junior": 3000, "clinic": 1000}\'')
-    rules.add_argument("--reason", default="", help="why (kept in the ledger)")
+    rules.add_argument("--reason", default="", type=_reason,
+                       help="why (kept in the ledger)")
 
     lock = commands.add_parser(
         "lock", help="fix a unit to a household or forbid one, before solving")
@@ -371,7 +391,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="remove the household's lock of that kind (--unit: a fix, "
                            "--forbid: a forbid) on that unit; without a unit, "
                            "every lock of the household")
-    lock.add_argument("--reason", default="", help="why (printed on the order)")
+    lock.add_argument("--reason", default="", type=_reason,
+                      help="why (printed on the order)")
 
     bench = commands.add_parser("bench", help="benchmarks of the solver layer")
     bench_commands = bench.add_subparsers(dest="bench_command", required=True)
@@ -465,7 +486,8 @@ def build_parser() -> argparse.ArgumentParser:
         if name != "list":
             sub.add_argument("name")
         if name in ("promote", "delete"):
-            sub.add_argument("--reason", default="", help="why (kept in the ledger)")
+            sub.add_argument("--reason", default="", type=_reason,
+                             help="why (kept in the ledger)")
         if name == "promote":
             sub.add_argument("--force", action="store_true",
                              help="promote even when households housed in the "
@@ -2451,7 +2473,8 @@ def _add_dynamic_commands(commands) -> None:
                          "repeated")
     move_in.add_argument("--date", type=_day, default=None,
                          help="the day they moved in (default today)")
-    move_in.add_argument("--reason", default="", help="why, for the ledger")
+    move_in.add_argument("--reason", default="", type=_reason,
+                         help="why, for the ledger")
     exits = commands.add_parser(
         "exits", help="who qualifies for exit (退出) and why; --apply confirms "
         "exits and frees their units on the transition date")
@@ -2469,7 +2492,8 @@ def _add_dynamic_commands(commands) -> None:
                        help="take back the confirmed exits of the households "
                        "given with --household whose units are not yet freed "
                        "(a wrong date: take it back, then confirm again)")
-    exits.add_argument("--reason", default="", help="why (kept in the ledger)")
+    exits.add_argument("--reason", default="", type=_reason,
+                       help="why (kept in the ledger)")
 
     alerts = commands.add_parser(
         "alerts", help="red, yellow and blue risk alerts (红黄蓝预警) with reasons")
@@ -2492,7 +2516,8 @@ def _add_dynamic_commands(commands) -> None:
     register.add_argument("--apply", action="store_true",
                           help="apply the differences (each goes to the ledger); "
                           "needs --reason")
-    register.add_argument("--reason", default="", help="why (kept in the ledger; "
+    register.add_argument("--reason", default="", type=_reason,
+                          help="why (kept in the ledger; "
                           "required with --apply)")
     register.add_argument("--date", type=_day, default=None,
                           help="the day of the update (default today; not "

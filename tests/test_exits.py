@@ -208,6 +208,18 @@ def test_exits_command_lists_then_applies(tiny_project, tmp_path, capsys):
         assert f"{bad!r} is not a date YYYY-MM-DD" in capsys.readouterr().err
     assert load_project(path).exits.empty
 
+    # Found by a new user: a reason with a terminal colour code or a mark
+    # turning the text's direction was kept, and `ledger` acted on it.
+    for reason, shown in (("退出\x1b[31m红", "U+001B"), ("退出\u202e反", "U+202E"),
+                          ("退出\t审核", "U+0009")):
+        with pytest.raises(SystemExit) as refused:
+            main(["exits", str(path), "--apply", "--household", "H0",
+                  "--reason", reason])
+        assert refused.value.code == 2
+        assert f"argument --reason: {reason!r} holds control characters ({shown}); " \
+            "write the reason as one line of plain text" in capsys.readouterr().err
+    assert load_project(path).exits.empty
+
     future = (dt.date.today() + dt.timedelta(days=30)).isoformat()
     # A household named twice is one exit (found by a new user: "2 exits").
     assert main(["exits", str(path), "--apply", "--date", future,
