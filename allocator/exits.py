@@ -260,7 +260,7 @@ def confirm_exits(project: Project, household_ids: list[str], exit_on: dt.date,
             problems.append(f"household {household_id} is not in the project"
                             + did_you_mean(household_id, known))
         elif household_id in exited:
-            problems.append(f"household {household_id} has already exited")
+            problems.append(_exit_on_record(project, household_id, today))
         elif household_id not in review.index:
             allocated = _allocated_unit(project, household_id)
             problems.append(
@@ -294,6 +294,19 @@ def confirm_exits(project: Project, household_ids: list[str], exit_on: dt.date,
         project.households.loc[marked, "exited_on"] = exit_on.isoformat()
     apply_due_exits(project, today)
     return list(household_ids)
+
+
+def _exit_on_record(project: Project, household_id: str, today: dt.date) -> str:
+    """Why an exit of ``household_id`` cannot be confirmed again: it has left,
+    or its exit is confirmed for a day still to come (to change that day, it
+    is taken back with --cancel and confirmed again)."""
+    record = project.exits[project.exits["household_id"] == household_id].iloc[-1]
+    exit_on = str(record["exit_on"])
+    if pd.isna(record["freed_on"]) and exit_on > today.isoformat():
+        return (f"household {household_id}'s exit is already confirmed for "
+                f"{exit_on}; to change the day, take it back with --cancel and "
+                "confirm it again")
+    return f"household {household_id} has already exited (on {exit_on})"
 
 
 def cancel_exits(project: Project, household_ids: list[str],

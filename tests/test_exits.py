@@ -233,6 +233,12 @@ def test_exits_command_lists_then_applies(tiny_project, tmp_path, capsys):
     entry = opened.ledger.iloc[-1]
     assert entry["action"] == "exit" and entry["reason"] == "年度退出审核"
     assert json.loads(entry["after"])["exit_on"] == future
+    # Found by a new user: confirming it again said "has already exited".
+    assert main(["exits", str(path), "--apply", "--date", future,
+                 "--household", "H0", "--reason", "年度退出审核"]) == 1
+    assert f"household H0's exit is already confirmed for {future}; to change " \
+        "the day, take it back with --cancel and confirm it again" \
+        in capsys.readouterr().err
 
 
 def _solved_after_h0_left(project, tmp_path):
