@@ -669,6 +669,18 @@ def changes_of(project: Project, name: str, *,
     rows = project.scenarios[project.scenarios["scenario"] == name]
     if rows.empty:
         known = ", ".join(names(project)) or "none yet"
+        ledger = project.ledger
+        gone = ledger[(ledger["object"] == f"scenario {name}") & ledger["action"].isin(
+            ("scenario promote", "scenario delete"))] if len(ledger) else ledger
+        if len(gone):
+            last = gone.iloc[-1]
+            done = ("was promoted to the base" if last["action"] == "scenario promote"
+                    else "was deleted")
+            raise ScenarioError(
+                f"scenario {name!r} {done} (ledger entry {int(last['entry'])}, "
+                f"{str(last['time'])[:10]}), so it is no longer stored (scenarios: "
+                f"{known}); to try it again, create it anew with `allocator "
+                f"scenario new {project_word(path)} NAME ...`")
         raise ScenarioError(f"no scenario {name!r} (scenarios: {known}); create it "
                             f"with `allocator scenario new {project_word(path)} "
                             "NAME ...`")

@@ -422,3 +422,9 @@ def test_promote_counts_the_households_whose_places_it_changes(tmp_path, capsys)
     entry = load_project(path).ledger.iloc[-1]
     assert entry["action"] == "scenario promote"
     assert json.loads(entry["after"])["service_changes"] == ["H0"]
+    # Found by a new user: promoting it again said "no scenario '关K1'".
+    assert main(["scenario", "promote", str(path), "关K1"]) == 1
+    err = capsys.readouterr().err
+    assert f"scenario '关K1' was promoted to the base (ledger entry " \
+        f"{int(entry['entry'])}, {str(entry['time'])[:10]}), so it is no longer " \
+        "stored" in err, err
