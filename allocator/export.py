@@ -144,6 +144,7 @@ def changed_since_allocation(project: Project, scenario: str = "base"
     if later is None:
         return None
     changed_locks = _net_lock_changes(later)
+    changed_rules = _net_rule_changes(project, later)
     first, kinds = None, set()
     for entry, action, time_, before, after in zip(
             later["entry"], later["action"], later["time"], later["before"],
@@ -163,7 +164,7 @@ def changed_since_allocation(project: Project, scenario: str = "base"
                     keys |= set(value)
                 elif value is not None:  # not read: a change that counts
                     keys.add("?")
-            if not keys - AFTERCARE_RULES:
+            if not (keys - AFTERCARE_RULES) & (changed_rules | {"?"}):
                 continue
             kind = "rules"
         kinds.add(kind)
@@ -172,6 +173,40 @@ def changed_since_allocation(project: Project, scenario: str = "base"
     if first is None:
         return None
     return (*first, "both" if len(kinds) > 1 else kinds.pop())
+
+
+def _net_rule_changes(project: Project, later: pd.DataFrame) -> set[str]:
+    """The rules whose value now differs from their value before the first
+    of these ledger entries that changed them (a rule set and later set
+    back, in one command or several, is no change)."""
+    first_before: dict[str, object] = {}
+    for action, before in zip(later["action"], later["before"]):
+        if "lock" in action:
+            continue
+        try:
+            value = json.loads(before) if isinstance(before, str) else before
+        except ValueError:
+            value = None
+        if isinstance(value, dict):
+            for key, old in value.items():
+                first_before.setdefault(key, old)
+
+    def plain(value):  # 12 and 12.0 are one value; tuples read back as lists
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
+
+    def same(a, b) -> bool:
+        return json.dumps(plain(a), sort_keys=True, default=str) == json.dumps(
+            plain(b), sort_keys=True, default=str)
+
+    return {key for key, old in first_before.items()
+            if key in project.unusable_rules
+            or not same(old, project.rules.get(key))}
 
 
 CHANGED_WORDS = {"rules": "规则", "locks": "锁定", "both": "规则和锁定"}

@@ -63,6 +63,15 @@ def test_an_export_after_a_change_says_the_orders_predate_it(tmp_path, capsys):
                  "--remove"]) == 0
     assert changed_since_allocation(load_project(path)) is None
     assert _export(path, tmp_path, capsys) == ""
+    # Found by a new user: a rule set and then set back (12 written as 12.0)
+    # changed nothing, yet the note was printed.
+    was = load_project(path).rules["area_min_per_person_m2"]
+    assert main(["rules", str(path), "--set", f"area_min_per_person_m2={was + 1}"]) == 0
+    assert changed_since_allocation(load_project(path))[2] == "rules"
+    assert main(["rules", str(path), "--set",
+                 f"area_min_per_person_m2={float(was)}"]) == 0
+    assert changed_since_allocation(load_project(path)) is None
+    assert _export(path, tmp_path, capsys) == ""
     # Found by a new user: after a lock and then a rule change, only the
     # lock was named.
     assert main(["lock", str(path), "--household", "H5", "--unit", "B-201"]) == 0
