@@ -147,7 +147,16 @@ COLUMNS: dict[str, dict[str, str]] = {
 
 
 class ProjectError(Exception):
-    """A project file that cannot be opened or saved; the message says why."""
+    """A project file that cannot be opened or saved; the message says why.
+
+    ``kind`` names the case for the window, which words it in the planner's
+    language: "read_only", "damaged", "not_project", "busy" or "" (other)."""
+
+    def __init__(self, message: str, kind: str = "",
+                 path: str | Path | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.path = path
 
 
 def empty_frame(table: str) -> pd.DataFrame:
@@ -364,7 +373,7 @@ def save_project(project: Project, path: Path, *,
     path.parent.mkdir(parents=True, exist_ok=True)
     reason = read_only_reason(path)
     if reason is not None:
-        raise ProjectError(read_only_message(reason))
+        raise ProjectError(read_only_message(reason), "read_only", path)
     from allocator.ledger import check_append_only
 
     seal_ledger(project)  # new entries get their hash before they are written
@@ -540,7 +549,7 @@ def project_lock(path: Path):
     path = Path(path)
     reason = read_only_reason(path)
     if reason is not None:
-        raise ProjectError(read_only_message(reason))
+        raise ProjectError(read_only_message(reason), "read_only", path)
     lock = path.with_name(f".{path.name}.lock")
     if len(lock.name.encode("utf-8")) > NAME_BYTES:
         lock = path.with_name(f".{_short_stem(path)}.lock")
@@ -554,7 +563,8 @@ def project_lock(path: Path):
         except OSError as exc:  # a share or a file system that refuses writes
             if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
                 raise ProjectError(read_only_message(
-                    f"the folder {_folder(path)} is read-only")) from None
+                    f"the folder {_folder(path)} is read-only"), "read_only",
+                    path) from None
             if exc.errno in (errno.ENOENT, errno.ENOTDIR):
                 # The lock file is the tool's own: name what the planner gave.
                 raise ProjectError(
@@ -567,7 +577,7 @@ def project_lock(path: Path):
             who = f" (pid {owner})" if owner else ""
             raise ProjectError(
                 f"{path} is being changed by another allocator process{who}; wait "
-                "for it to finish, then run this again")
+                "for it to finish, then run this again", "busy", path)
         # Its last holder may have removed the file (and another process
         # made it anew) between our opening and locking it: lock the file
         # that is there.
@@ -941,14 +951,14 @@ def load_project(path: Path, *, check_ledger: bool = True,
             raise ProjectError(
                 f"{path}: another program is using the project file ({detail}), "
                 "e.g. QGIS editing one of its layers; save or stop the edit there "
-                "(or close the file) and try again. The file is not damaged") \
-                from exc
+                "(or close the file) and try again. The file is not damaged",
+                "busy", path) from exc
         autosave = path.with_name(f".{path.stem}.autosave.gpkg")
         hint = (f"; an autosaved copy of unsaved window edits is {autosave}"
                 if autosave.exists() else "")
         raise ProjectError(
             f"{path}: the project file is damaged and cannot be read ({detail}); "
-            f"open a backup copy of it{hint}") from exc
+            f"open a backup copy of it{hint}", "damaged", path) from exc
     if check_ledger:
         from allocator.ledger import ledger_warning
 
@@ -968,19 +978,19 @@ def _load_project(path: Path, rules_to_fix: bool = False) -> Project:
         if sqlite:  # a GeoPackage whose insides cannot be read
             raise
         raise ProjectError(f"{path}: not a GeoPackage project; open the .gpkg "
-                           "file the allocator wrote") from exc
+                           "file the allocator wrote", "not_project", path) from exc
     missing = [n for n in LAYERS + TABLES if n not in present]
     if "metadata" in missing or any(n in missing for n in LAYERS):
         ours = len(LAYERS + TABLES) - len(missing)
         if ours * 2 >= len(LAYERS + TABLES):  # most of a project is there
             raise ProjectError(
                 f"{path}: damaged project, missing {', '.join(missing)}; open a "
-                "backup (importing again would start a new ledger)")
+                "backup (importing again would start a new ledger)", "damaged", path)
         held = ", ".join(sorted(present)[:8]) or "nothing"
         raise ProjectError(
             f"{path}: not an allocator project (it holds {held}); open the .gpkg "
             "file the allocator wrote, or create one with `allocator import ... "
-            "--out PROJECT.gpkg`")
+            "--out PROJECT.gpkg`", "not_project", path)
     metadata_frame = pyogrio.read_dataframe(path, layer="metadata")
     metadata = dict(zip(metadata_frame["key"], metadata_frame["value"]))
     try:
@@ -994,7 +1004,8 @@ def _load_project(path: Path, rules_to_fix: bool = False) -> Project:
             f"reads up to {SCHEMA_VERSION}); update the allocator to open it")
     if missing and version == SCHEMA_VERSION:
         raise ProjectError(
-            f"{path}: damaged project, missing {', '.join(missing)}; open a backup")
+            f"{path}: damaged project, missing {', '.join(missing)}; open a backup",
+            "damaged", path)
 
     project = Project(metadata=metadata)
     for name in LAYERS:

@@ -514,3 +514,52 @@ def test_a_solve_not_proven_optimal_keeps_the_proven_allocation(
     assert window.project.base_allocation()["unit_id"].tolist() == \
         stored["unit_id"].tolist()
     assert window.project.runs.iloc[-1]["status"] == "feasible"
+
+
+def test_a_failed_save_on_close_keeps_the_window_and_the_edits(window, open_in,
+                                                               tiny_gpkg,
+                                                               monkeypatch):
+    # Found by a new user: in a read-only folder, 保存 on closing failed, yet
+    # the window closed and the allocation made in it was lost. The window
+    # now stays open with the edits, and says in Chinese to use 另存为.
+    from PySide6.QtWidgets import QMessageBox
+
+    import allocator.project as project_module
+    from allocator.project import ProjectError, read_only_message
+
+    open_in(window, tiny_gpkg)
+    window._mark_dirty()
+    window.interactive = True
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *args, **kwargs: QMessageBox.StandardButton.Save)
+
+    def refuse(project, path, *args, **kwargs):
+        raise ProjectError(read_only_message(f"the folder {path.parent} is read-only"),
+                           "read_only", path)
+
+    monkeypatch.setattr(project_module, "save_project", refuse)
+    shown = []
+    monkeypatch.setattr(window.errors, "show_error",
+                        lambda problem, fix: shown.append((problem, fix)))
+    assert window._may_discard() is False
+    assert window.is_dirty() and window.path == tiny_gpkg
+    assert shown == [(
+        f"保存项目：项目文件 {tiny_gpkg} 或其所在文件夹是只读的，无法保存到那里。",
+        "请用“文件 > 另存为”把项目保存到有写入权限的文件夹；修改仍在窗口中，未丢失。")]
+    window.interactive = False
+
+
+def test_a_damaged_project_is_described_in_the_windows_language(window, tmp_path):
+    from allocator.project import ProjectError, load_project
+
+    damaged = tmp_path / "damaged.gpkg"
+    damaged.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
+    autosave = tmp_path / ".damaged.autosave.gpkg"
+    autosave.write_bytes(b"x")
+    with pytest.raises(ProjectError) as raised:
+        load_project(damaged)
+    assert raised.value.kind == "damaged"
+    problem, fix = window.errors.describe(raised.value)
+    assert problem == f"项目文件 {damaged} 已损坏，无法读取。"
+    assert fix == ("请打开该项目的备份副本；原先打开的项目不受影响。"
+                   f"窗口自动保存的未保存修改在：{autosave}")

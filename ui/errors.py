@@ -9,6 +9,7 @@ shows.
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 from pathlib import Path
 
@@ -112,6 +113,31 @@ class ErrorChannel(QObject):
             ExportCancelled = MissingGlyphError = ()  # noqa: N806
 
         if isinstance(exc, ProjectError):
+            # The file's own words (English, with the path) go to the log;
+            # the planner reads what happened and what to do.
+            kind = getattr(exc, "kind", "")
+            where = str(getattr(exc, "path", None) or "")
+            if kind == "read_only":
+                return (self.tr("项目文件 %1 或其所在文件夹是只读的，无法保存到那里。")
+                        .replace("%1", where),
+                        self.tr("请用“文件 > 另存为”把项目保存到有写入权限的文件夹；"
+                                "修改仍在窗口中，未丢失。"))
+            if kind == "damaged":
+                autosave = re.search(r"autosaved copy of unsaved window edits is "
+                                     r"(.+)$", str(exc))
+                return (self.tr("项目文件 %1 已损坏，无法读取。").replace("%1", where),
+                        self.tr("请打开该项目的备份副本；原先打开的项目不受影响。")
+                        + (self.tr("窗口自动保存的未保存修改在：%1").replace(
+                            "%1", autosave.group(1)) if autosave else ""))
+            if kind == "not_project":
+                return (self.tr("所选文件 %1 不是本软件的项目文件。").replace(
+                            "%1", where),
+                        self.tr("请打开本软件保存的 .gpkg 项目文件；"
+                                "新建项目请用“导入向导”。"))
+            if kind == "busy":
+                return (self.tr("项目文件 %1 正被另一个程序使用。").replace(
+                            "%1", where),
+                        self.tr("请等待该程序结束，或在那里关闭该文件后重试。"))
             return (self.tr("无法打开或保存项目：%1").replace("%1", str(exc)),
                     self.tr("请检查文件是否为本软件的项目文件（.gpkg）；"
                             "新建项目请用“导入向导”。"))

@@ -838,29 +838,36 @@ class MainWindow(QMainWindow):
 
             discard_autosave(self.path)
         if answer == QMessageBox.StandardButton.Save:
-            if self.path is None:
+            target = self.path
+            if target is None:
                 name, _f = QFileDialog.getSaveFileName(
                     self, self.tr("保存项目"), "", self.tr("项目文件 (*.gpkg)"))
                 if not name:
                     return False
-                self.path = Path(name)
-            self._save_now(self.path)
+                target = Path(name)
+            # A save that fails (a read-only folder) keeps the window open
+            # with the edits, so that they can be saved elsewhere (另存为).
+            if not self._save_now(target):
+                return False
+            self.path = target
         return True
 
-    def _save_now(self, path: Path) -> None:
-        """Save synchronously (only when the window is about to close)."""
+    def _save_now(self, path: Path) -> bool:
+        """Save synchronously (only when the window is about to close); False
+        when the save failed (the error was shown)."""
+        from allocator.autosave import discard_autosave
         from allocator.project import save_project
 
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             save_project(self.project, path)
-            from allocator.autosave import discard_autosave
-
             discard_autosave(path)
         except Exception as exc:
-            self.errors.report(exc, action=self.tr("保存项目"))
-        finally:
             QApplication.restoreOverrideCursor()
+            self.errors.report(exc, action=self.tr("保存项目"))
+            return False
+        QApplication.restoreOverrideCursor()
+        return True
 
     def save(self) -> Job | None:
         """Save to the project's file (or ask for one)."""

@@ -551,6 +551,42 @@
 <context>
     <name>ErrorChannel</name>
     <message>
+        <source>项目文件 %1 或其所在文件夹是只读的，无法保存到那里。</source>
+        <translation>The project file %1 or its folder is read-only; the project cannot be saved there.</translation>
+    </message>
+    <message>
+        <source>请用“文件 &gt; 另存为”把项目保存到有写入权限的文件夹；修改仍在窗口中，未丢失。</source>
+        <translation>Use File &gt; Save As to save the project in a folder you can write to; your changes are still in the window.</translation>
+    </message>
+    <message>
+        <source>项目文件 %1 已损坏，无法读取。</source>
+        <translation>The project file %1 is damaged and cannot be read.</translation>
+    </message>
+    <message>
+        <source>请打开该项目的备份副本；原先打开的项目不受影响。</source>
+        <translation>Open a backup copy of the project; the project open before is not affected.</translation>
+    </message>
+    <message>
+        <source>窗口自动保存的未保存修改在：%1</source>
+        <translation> Unsaved changes autosaved by the window are in: %1</translation>
+    </message>
+    <message>
+        <source>所选文件 %1 不是本软件的项目文件。</source>
+        <translation>The file %1 is not a project file of this tool.</translation>
+    </message>
+    <message>
+        <source>请打开本软件保存的 .gpkg 项目文件；新建项目请用“导入向导”。</source>
+        <translation>Open a .gpkg project file saved by this tool; to start a new project, use the Import Wizard.</translation>
+    </message>
+    <message>
+        <source>项目文件 %1 正被另一个程序使用。</source>
+        <translation>The project file %1 is in use by another program.</translation>
+    </message>
+    <message>
+        <source>请等待该程序结束，或在那里关闭该文件后重试。</source>
+        <translation>Wait for that program to finish, or close the file there, and try again.</translation>
+    </message>
+    <message>
         <source>无法打开或保存项目：%1</source>
         <translation>The project cannot be opened or saved: %1</translation>
     </message>
