@@ -8,7 +8,6 @@ the orders print.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -203,23 +202,7 @@ def kpis_by(project: Project, column: str, scenario: str = "base"
     household column (``origin_township``, ``current_township``,
     ``category``...), computed on that group's households alone, so every
     figure means exactly what it means in the county-wide table."""
-    result: dict[str, dict[str, Any]] = {}
-    households = project.households
-    for value, group in households.groupby(column, sort=True, dropna=False):
-        ids = set(group["household_id"])
-        part = dataclasses.replace(
-            project,
-            households=group,
-            members=project.members[project.members["household_id"].isin(ids)],
-            allocations=project.allocations[
-                project.allocations["household_id"].isin(ids)],
-            service_assignments=project.service_assignments[
-                project.service_assignments["household_id"].isin(ids)],
-        )
-        label = "" if value is None or (isinstance(value, float) and pd.isna(value)) \
-            else str(value)
-        result[label] = compute_kpis(part, scenario)["overall"]
-    return result
+    return compute_kpis(project, scenario, by=column)["by_group"]
 
 
 def walking_distances(project: Project, scenario: str = "base") -> pd.DataFrame:

@@ -68,8 +68,11 @@ def allocation_run(project: Project, scenario: str = "base") -> dict[str, Any]:
     return chosen.iloc[-1].to_dict() if len(chosen) else {}
 
 
-def compute_kpis(project: Project, scenario: str = "base") -> dict[str, Any]:
-    """Households housed and waiting, service coverage and walks, by category."""
+def compute_kpis(project: Project, scenario: str = "base", by: str | None = None
+                 ) -> dict[str, Any]:
+    """Households housed and waiting, service coverage and walks, by category
+    (and with ``by``, a household column, for each of its values as well:
+    ``by_group``, see :func:`allocator.explain.kpis_by`)."""
     allocations = project.allocations[project.allocations["scenario"] == scenario]
     services = project.service_assignments[
         project.service_assignments["scenario"] == scenario]
@@ -147,12 +150,24 @@ def compute_kpis(project: Project, scenario: str = "base") -> dict[str, Any]:
         people = members[members["category"] == category]
         sv = services[services["household_id"].isin(hh["household_id"])]
         by_category[category] = block(hh, people, sv)
+    by_group = {}
+    if by is not None:
+        # One pass for every group: the figures of one group are those of
+        # the project cut down to its households (units and rules are the
+        # county's), without working out ages and fits again for each.
+        for value, hh in households.groupby(by, sort=True, dropna=False):
+            ids = set(hh["household_id"])
+            label = "" if value is None or (isinstance(value, float)
+                                            and pd.isna(value)) else str(value)
+            by_group[label] = block(hh, members[members["household_id"].isin(ids)],
+                                    services[services["household_id"].isin(ids)])
     return {
         "scenario": scenario,
         "run": {k: (None if isinstance(v, float) and np.isnan(v) else v)
                 for k, v in run.items()},
         "overall": overall,
         "by_category": by_category,
+        **({"by_group": by_group} if by is not None else {}),
     }
 
 
