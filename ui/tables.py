@@ -51,6 +51,10 @@ logger = logging.getLogger(__name__)
 TABLE_ORDER = ("households", "members", "housing_units", "facilities")
 
 
+
+RESIZE_ROWS = 100
+"""Rows whose text sets a table column's width (see ``_after_reset``)."""
+
 class CellDelegate(QStyledItemDelegate):
     """A list of allowed values for choice and yes/no cells, text otherwise."""
 
@@ -170,6 +174,10 @@ class TableTab(QWidget):
 
     def _after_reset(self) -> None:
         self._count()
+        # Widths from the rows in view and some around them (Qt's default
+        # reads 1,000 rows of every column: 1 s after each solve of the
+        # sample county, the window frozen meanwhile).
+        self.view.horizontalHeader().setResizeContentsPrecision(RESIZE_ROWS)
         self.view.resizeColumnsToContents()
         header = self.view.horizontalHeader()
         for section in range(header.count()):
