@@ -168,7 +168,10 @@ def test_promote_makes_the_scenario_the_base(tiny_scenarios):
     assert entry["action"] == "scenario promote"
     assert entry["reason"] == "县政府批准新建小学"
     assert_allocation_valid(tiny_scenarios)
-    with pytest.raises(scenarios.ScenarioError, match="no scenario '新建小学'"):
+    # Named again, it is said to be promoted (it was "no scenario").
+    with pytest.raises(scenarios.ScenarioError,
+                       match=f"scenario '新建小学' was promoted to the base \\(ledger "
+                             f"entry {int(entry['entry'])}, "):
         scenarios.changes_of(tiny_scenarios, "新建小学")
 
 
